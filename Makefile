@@ -1,0 +1,43 @@
+# The two entry points (see README.md):
+#   make serve   install what is missing, build, run the server on ./vitrine-data (127.0.0.1:8080)
+#   make test    install what is missing, build, run every test (plain and ASan+UBSan builds)
+# Extras: make build, make bench, make test-fast (plain build only), make clean.
+
+JOBS    ?= $(shell nproc)
+DATA    ?= ./vitrine-data
+LISTEN  ?= 127.0.0.1:8080
+RELEASE := build/release
+ASAN    := build/asan
+
+.PHONY: serve test test-fast test-asan build deps bench clean
+
+deps:
+	@bash tools/setup-debian.sh
+
+$(RELEASE)/build.ninja:
+	cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+$(ASAN)/build.ninja:
+	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVITRINE_SANITIZE=ON -DVITRINE_BUILD_BENCH=OFF
+
+build: deps $(RELEASE)/build.ninja
+	ninja -C $(RELEASE) -j $(JOBS)
+
+serve: build
+	$(RELEASE)/bin/vitrine serve --data $(DATA) --listen $(LISTEN)
+
+test-fast: build
+	cd $(RELEASE) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps $(ASAN)/build.ninja
+	ninja -C $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test: test-fast test-asan
+
+bench: build
+	bash bench/http_bench.sh
+
+clean:
+	rm -rf build

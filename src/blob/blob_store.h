@@ -1,0 +1,77 @@
+// The blob store: immutable byte objects addressed by the SHA-256 of their content.
+//
+// One interface, two implementations: the local file system (embedded default) and, later, S3.
+// Writes are all-or-nothing: a blob becomes visible only once its bytes are durable, so the
+// catalog row that refers to it can be committed afterwards without ever pointing at nothing.
+// Implementations are safe for concurrent use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/byte_stream.h"
+#include "vitrine/status.h"
+
+namespace vitrine::blob {
+
+struct BlobRef {
+  std::string sha256;  // lowercase hex, 64 characters
+  std::string md5;     // lowercase hex; for protocols that identify files by MD5
+  std::int64_t size = 0;
+};
+
+// Bytes [offset, offset + length); length < 0 means "to the end".
+struct ByteRange {
+  std::int64_t offset = 0;
+  std::int64_t length = -1;
+};
+
+// Receives one blob's bytes in order. Destroying it before Commit discards what was written.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // kTooLarge once the total passes the limit given to StartPut.
+  virtual Status Write(std::string_view bytes) = 0;
+  // Makes the blob durable and visible. Writing identical content twice is not an error.
+  virtual Result<BlobRef> Commit() = 0;
+};
+
+struct GarbageReport {
+  std::int64_t blobs_examined = 0;
+  std::int64_t blobs_removed = 0;
+  std::int64_t bytes_removed = 0;
+  std::int64_t temp_files_removed = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  virtual Result<std::unique_ptr<BlobWriter>> StartPut(std::int64_t max_bytes) = 0;
+  // Streams `source` into a new blob.
+  Result<BlobRef> Put(core::ByteSource& source, std::int64_t max_bytes);
+
+  // kNotFound for an unknown blob; kInvalidArgument for a range that starts past the end.
+  virtual Result<std::unique_ptr<core::ByteSource>> Open(std::string_view sha256, ByteRange range) const = 0;
+  // The blob's size in bytes, or kNotFound.
+  virtual Result<std::int64_t> Size(std::string_view sha256) const = 0;
+  virtual Status Delete(std::string_view sha256) = 0;
+
+  // Removes every blob for which `is_referenced` says false, and abandoned temporary files.
+  // Anything younger than `grace` is kept: a blob whose catalog row is still being committed
+  // must survive a collection that runs at the same moment.
+  virtual Result<GarbageReport> CollectGarbage(const std::function<Result<bool>(std::string_view sha256)>& is_referenced,
+                                               std::chrono::seconds grace) = 0;
+};
+
+// "file:///abs/dir" or a plain directory path (created if missing).
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url);
+
+// True iff `text` looks like a SHA-256 in lowercase hex (and so is safe to use in a path).
+bool IsSha256Hex(std::string_view text);
+
+}  // namespace vitrine::blob

@@ -1,0 +1,239 @@
+#include "blob/fs/fs_blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "core/digest.h"
+
+namespace vitrine::blob {
+namespace fs = std::filesystem;
+namespace {
+
+Status ErrnoStatus(std::string_view what, const fs::path& path, int err) {
+  std::string message = std::string(what) + " " + path.string() + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(message);
+  if (err == ENOSPC || err == EDQUOT) return Status::Unavailable(message);
+  return Status::Internal(message);
+}
+
+// Owns a POSIX file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+Status WriteFully(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status FsyncDirectory(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus("cannot open directory", dir, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync directory", dir, errno);
+  return Status::Ok();
+}
+
+class FileRangeSource final : public core::ByteSource {
+ public:
+  FileRangeSource(Fd fd, std::int64_t offset, std::int64_t length)
+      : fd_(std::move(fd)), offset_(offset), remaining_(length) {}
+
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(remaining_, buffer.size()));
+    if (want == 0) return std::size_t{0};
+    while (true) {
+      ssize_t n = ::pread(fd_.get(), buffer.data(), want, offset_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::Internal(std::string("blob read failed: ") + std::strerror(errno));
+      if (n == 0) return Status::Internal("blob is shorter than recorded");
+      offset_ += n;
+      remaining_ -= n;
+      return static_cast<std::size_t>(n);
+    }
+  }
+  std::int64_t size_hint() const override { return remaining_; }
+
+ private:
+  Fd fd_;
+  std::int64_t offset_;
+  std::int64_t remaining_;
+};
+
+class FsBlobStore;
+
+class FsBlobWriter final : public BlobWriter {
+ public:
+  FsBlobWriter(const FsBlobStore& store, fs::path temp, Fd fd, std::int64_t max_bytes)
+      : store_(store), temp_(std::move(temp)), fd_(std::move(fd)), max_bytes_(max_bytes) {}
+  ~FsBlobWriter() override {
+    if (!committed_) {
+      std::error_code ignored;
+      fs::remove(temp_, ignored);
+    }
+  }
+
+  Status Write(std::string_view bytes) override {
+    if (size_ + static_cast<std::int64_t>(bytes.size()) > max_bytes_) {
+      return Status::TooLarge("blob is larger than the limit of " + std::to_string(max_bytes_) + " bytes");
+    }
+    sha256_.Update(bytes);
+    md5_.Update(bytes);
+    size_ += static_cast<std::int64_t>(bytes.size());
+    return WriteFully(fd_.get(), bytes, temp_);
+  }
+
+  Result<BlobRef> Commit() override;
+
+ private:
+  const FsBlobStore& store_;
+  fs::path temp_;
+  Fd fd_;
+  std::int64_t max_bytes_;
+  std::int64_t size_ = 0;
+  core::Digest sha256_{core::DigestKind::kSha256};
+  core::Digest md5_{core::DigestKind::kMd5};
+  bool committed_ = false;
+};
+
+class FsBlobStore final : public BlobStore {
+ public:
+  explicit FsBlobStore(fs::path root) : root_(std::move(root)), objects_(root_ / "objects"), tmp_(root_ / "tmp") {}
+
+  Status Init() {
+    std::error_code ec;
+    fs::create_directories(objects_, ec);
+    if (!ec) fs::create_directories(tmp_, ec);
+    if (ec) return Status::Internal("cannot create blob store at " + root_.string() + ": " + ec.message());
+    return Status::Ok();
+  }
+
+  fs::path PathOf(std::string_view sha) const {
+    return objects_ / std::string(sha.substr(0, 2)) / std::string(sha.substr(2, 2)) / std::string(sha);
+  }
+
+  Result<std::unique_ptr<BlobWriter>> StartPut(std::int64_t max_bytes) override {
+    fs::path temp = tmp_ / (core::RandomUrlToken(12) + ".part");
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd.valid()) return ErrnoStatus("cannot create", temp, errno);
+    return std::unique_ptr<BlobWriter>(new FsBlobWriter(*this, std::move(temp), std::move(fd), max_bytes));
+  }
+
+  Result<std::unique_ptr<core::ByteSource>> Open(std::string_view sha, ByteRange range) const override {
+    if (!IsSha256Hex(sha)) return Status::InvalidArgument("not a SHA-256: '" + std::string(sha) + "'");
+    fs::path path = PathOf(sha);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) return Status::NotFound("blob " + std::string(sha) + " not found");
+      return ErrnoStatus("cannot open", path, errno);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+    if (range.offset < 0 || range.offset > st.st_size) {
+      return Status::InvalidArgument("range starts past the end of the blob");
+    }
+    std::int64_t available = st.st_size - range.offset;
+    std::int64_t length = range.length < 0 ? available : std::min(range.length, available);
+    return std::unique_ptr<core::ByteSource>(new FileRangeSource(std::move(fd), range.offset, length));
+  }
+
+  Result<std::int64_t> Size(std::string_view sha) const override {
+    if (!IsSha256Hex(sha)) return Status::InvalidArgument("not a SHA-256: '" + std::string(sha) + "'");
+    struct stat st;
+    fs::path path = PathOf(sha);
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) return Status::NotFound("blob " + std::string(sha) + " not found");
+      return ErrnoStatus("cannot stat", path, errno);
+    }
+    return static_cast<std::int64_t>(st.st_size);
+  }
+
+  Status Delete(std::string_view sha) override {
+    if (!IsSha256Hex(sha)) return Status::InvalidArgument("not a SHA-256: '" + std::string(sha) + "'");
+    fs::path path = PathOf(sha);
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) return Status::NotFound("blob " + std::string(sha) + " not found");
+      return ErrnoStatus("cannot delete", path, errno);
+    }
+    return Status::Ok();
+  }
+
+  Result<GarbageReport> CollectGarbage(const std::function<Result<bool>(std::string_view)>& is_referenced,
+                                       std::chrono::seconds grace) override {
+    GarbageReport report;
+    auto cutoff = fs::file_time_type::clock::now() - grace;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(objects_, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string name = it->path().filename().string();
+      if (!IsSha256Hex(name)) continue;
+      ++report.blobs_examined;
+      if (it->last_write_time(ec) > cutoff) continue;
+      VITRINE_ASSIGN_OR_RETURN(bool referenced, is_referenced(name));
+      if (referenced) continue;
+      auto size = static_cast<std::int64_t>(it->file_size(ec));
+      if (fs::remove(it->path(), ec)) {
+        ++report.blobs_removed;
+        report.bytes_removed += size;
+      }
+    }
+    if (ec) return Status::Internal("blob garbage collection stopped: " + ec.message());
+    for (auto it = fs::directory_iterator(tmp_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (it->last_write_time(ec) <= cutoff && fs::remove(it->path(), ec)) ++report.temp_files_removed;
+    }
+    return report;
+  }
+
+ private:
+  friend class FsBlobWriter;
+  fs::path root_;
+  fs::path objects_;
+  fs::path tmp_;
+};
+
+Result<BlobRef> FsBlobWriter::Commit() {
+  if (committed_) return Status::Internal("blob committed twice");
+  if (::fsync(fd_.get()) != 0) return ErrnoStatus("cannot fsync", temp_, errno);
+  BlobRef ref{sha256_.FinishHex(), md5_.FinishHex(), size_};
+  fs::path final_path = store_.PathOf(ref.sha256);
+  std::error_code ec;
+  fs::create_directories(final_path.parent_path(), ec);
+  if (ec) return Status::Internal("cannot create " + final_path.parent_path().string() + ": " + ec.message());
+  // Identical content may already be stored; rename replaces it with identical bytes, atomically.
+  if (::rename(temp_.c_str(), final_path.c_str()) != 0) return ErrnoStatus("cannot publish", final_path, errno);
+  committed_ = true;
+  VITRINE_RETURN_IF_ERROR(FsyncDirectory(final_path.parent_path()));
+  return ref;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const fs::path& root) {
+  auto store = std::make_unique<FsBlobStore>(root);
+  VITRINE_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<BlobStore>(std::move(store));
+}
+
+}  // namespace vitrine::blob

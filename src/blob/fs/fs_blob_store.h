@@ -1,0 +1,18 @@
+// The file-system blob store.
+//
+// Layout under the root:  objects/ab/cd/abcd…(64 hex)   tmp/<random>.part
+// A write goes to tmp/ while SHA-256 and MD5 are computed, is fsync'd, renamed into objects/,
+// and the parent directory is fsync'd. A reader therefore sees either nothing or the whole
+// object; a crash leaves at most a temp file, which garbage collection removes.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "blob/blob_store.h"
+
+namespace vitrine::blob {
+
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::filesystem::path& root);
+
+}  // namespace vitrine::blob

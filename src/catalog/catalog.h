@@ -1,0 +1,111 @@
+// The catalog: every row Vitrine keeps (users, credentials, projects, members, ...).
+//
+// One interface, two implementations: SQLite (embedded default) and, later, PostgreSQL.
+// Nothing here is SQLite-specific: ids are 64-bit integers assigned by the store, times are
+// passed in by the caller (the service owns the clock), and every multi-row change is atomic.
+// All implementations are safe for concurrent use from many threads.
+//
+// Errors: kNotFound when the addressed row does not exist, kConflict on a uniqueness clash,
+// kUnavailable when the store is busy or unreachable, kInternal otherwise.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+
+namespace vitrine::catalog {
+
+struct UserRecord {
+  User user;
+  std::string password_hash;  // argon2id PHC string; empty: password sign-in disabled
+};
+
+struct NewUser {
+  std::string username;
+  std::string name;
+  std::string email;
+  bool admin = false;
+  std::string password_hash;
+  Timestamp created_at;
+};
+
+struct UserChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<bool> admin;
+  std::optional<bool> enabled;
+  std::optional<std::string> password_hash;
+};
+
+struct ApiKeyRecord {
+  ApiKey key;
+  // Kept as is: the server needs it to recompute HMAC signatures.
+  std::string private_key;
+};
+
+struct NewProject {
+  std::string name;
+  std::string description;
+  UserId created_by;
+  Timestamp created_at;
+};
+
+struct ProjectChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  Timestamp updated_at;
+};
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+
+  // Users. Usernames are unique without regard to case.
+  virtual Result<User> CreateUser(const NewUser& user) = 0;
+  virtual Result<UserRecord> GetUser(UserId id) const = 0;
+  virtual Result<UserRecord> FindUserByUsername(std::string_view username) const = 0;
+  virtual Result<Page<User>> ListUsers(const PageRequest& page) const = 0;
+  virtual Result<User> UpdateUser(UserId id, const UserChanges& changes) = 0;
+  virtual Result<std::int64_t> CountUsers() const = 0;
+
+  // API key pairs.
+  virtual Result<ApiKey> CreateApiKey(UserId owner, const std::string& public_key, const std::string& private_key,
+                                      Timestamp created_at) = 0;
+  // Finds a key by its public half, revoked or not (the caller decides).
+  virtual Result<ApiKeyRecord> FindApiKey(std::string_view public_key) const = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys(UserId owner) const = 0;
+  // kNotFound unless the key exists and belongs to `owner`.
+  virtual Status RevokeApiKey(UserId owner, ApiKeyId id, Timestamp revoked_at) = 0;
+
+  // Bearer tokens, addressed by the SHA-256 of the token.
+  virtual Result<BearerToken> CreateToken(UserId owner, const std::string& token_hash, Timestamp created_at,
+                                          Timestamp expires_at) = 0;
+  virtual Result<BearerToken> FindTokenByHash(std::string_view token_hash) const = 0;
+  virtual Status RevokeToken(TokenId id, Timestamp revoked_at) = 0;
+
+  // Projects. CreateProject makes the creator its manager in the same transaction.
+  virtual Result<Project> CreateProject(const NewProject& project) = 0;
+  virtual Result<Project> GetProject(ProjectId id) const = 0;
+  virtual Result<Project> UpdateProject(ProjectId id, const ProjectChanges& changes) = 0;
+  virtual Status DeleteProject(ProjectId id) = 0;
+  // All projects when `member` is empty; otherwise only those `member` belongs to. Ordered by id.
+  virtual Result<Page<Project>> ListProjects(std::optional<UserId> member, const PageRequest& page) const = 0;
+
+  // Project membership.
+  virtual Status PutMember(ProjectId project, UserId user, ProjectRole role) = 0;
+  virtual Status RemoveMember(ProjectId project, UserId user) = 0;
+  // nullopt when `user` is not a member.
+  virtual Result<std::optional<ProjectRole>> GetRole(ProjectId project, UserId user) const = 0;
+  virtual Result<std::vector<ProjectMember>> ListMembers(ProjectId project) const = 0;
+};
+
+// Opens (creating if needed, and migrating to the current schema) the catalog at `url`:
+// "sqlite:///abs/path/catalog.db" or a plain file path.
+Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url);
+
+}  // namespace vitrine::catalog

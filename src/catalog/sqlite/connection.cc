@@ -1,0 +1,122 @@
+#include "catalog/sqlite/connection.h"
+
+#include <string>
+
+namespace vitrine::catalog::sqlite {
+
+Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Status::Unavailable(message);
+    case SQLITE_CONSTRAINT: return Status::Conflict(message);
+    case SQLITE_FULL: return Status::Unavailable(message);
+    default: return Status::Internal(message);
+  }
+}
+
+Statement::~Statement() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Result<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "sqlite step");
+}
+
+Status Statement::Run() {
+  VITRINE_ASSIGN_OR_RETURN(bool has_row, Step());
+  (void)has_row;
+  return Status::Ok();
+}
+
+std::string Statement::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& file) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, "cannot open catalog " + file.string());
+  sqlite3_extended_result_codes(raw, 1);
+  // A writer waits up to 10 s for another to finish before the request reports kUnavailable.
+  sqlite3_busy_timeout(raw, 10'000);
+  std::unique_ptr<Connection> conn(new Connection(std::move(db)));
+  VITRINE_RETURN_IF_ERROR(conn->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"));
+  return conn;
+}
+
+Result<Statement> Connection::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "sqlite prepare");
+    it = cache_.emplace(sql, StmtHandle(raw)).first;
+  }
+  return Statement(db_.get(), it->second.get());
+}
+
+Status Connection::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err);
+  std::unique_ptr<char, decltype(&sqlite3_free)> err_owner(err, &sqlite3_free);
+  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "sqlite exec");
+  return Status::Ok();
+}
+
+Result<Transaction> Transaction::Begin(Connection& conn) {
+  VITRINE_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  return Transaction(&conn);
+}
+
+Transaction::~Transaction() {
+  if (conn_) (void)conn_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Connection* conn = std::exchange(conn_, nullptr);
+  Status s = conn->Exec("COMMIT");
+  if (!s.ok()) (void)conn->Exec("ROLLBACK");
+  return s;
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  std::unique_lock lock(mu_);
+  available_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = Connection::Open(file_);
+  if (!conn.ok()) {
+    std::lock_guard relock(mu_);
+    --open_;
+    available_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, std::move(*conn));
+}
+
+void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(conn));
+  }
+  available_.notify_one();
+}
+
+}  // namespace vitrine::catalog::sqlite

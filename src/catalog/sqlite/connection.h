@@ -1,0 +1,156 @@
+// Thin RAII layer over the sqlite3 C API: a connection with a cache of prepared statements,
+// a statement with typed binding, and a pool that hands connections to threads.
+//
+// Every SQL statement Vitrine runs against SQLite goes through Connection::Prepare with `?`
+// placeholders: values are bound, never formatted into SQL.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "vitrine/status.h"
+
+namespace vitrine::catalog::sqlite {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// Maps a sqlite3 result code to a Status: busy/locked → kUnavailable, constraint → kConflict.
+Status SqliteError(sqlite3* db, int rc, std::string_view what);
+
+// A prepared statement borrowed from a connection's cache; reset when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+
+  template <class... Args>
+  Statement& Bind(const Args&... args) {
+    int index = 1;
+    (BindOne(index++, args), ...);
+    return *this;
+  }
+
+  // Advances to the next row: true if there is one, false when done.
+  Result<bool> Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+
+  std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Real(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const;
+  std::optional<std::int64_t> OptionalInt(int col) const {
+    return IsNull(col) ? std::nullopt : std::optional<std::int64_t>(Int(col));
+  }
+
+ private:
+  void BindOne(int index, std::int64_t v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, int v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, bool v) { sqlite3_bind_int64(stmt_, index, v ? 1 : 0); }
+  void BindOne(int index, double v) { sqlite3_bind_double(stmt_, index, v); }
+  void BindOne(int index, std::string_view v) {
+    sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void BindOne(int index, const std::string& v) { BindOne(index, std::string_view(v)); }
+  void BindOne(int index, const char* v) { BindOne(index, std::string_view(v)); }
+  void BindOne(int index, std::nullptr_t) { sqlite3_bind_null(stmt_, index); }
+  template <class T>
+  void BindOne(int index, const std::optional<T>& v) {
+    if (v) BindOne(index, *v);
+    else sqlite3_bind_null(stmt_, index);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// One open database connection. Used by one thread at a time (the pool sees to that).
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& file);
+
+  // Prepares (or reuses) `sql`. The text must outlive the connection: pass string literals.
+  Result<Statement> Prepare(const char* sql);
+  // Runs one or more statements with no parameters and no rows (schema, pragmas).
+  Status Exec(std::string_view sql);
+  std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }
+  std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
+  sqlite3* raw() const { return db_.get(); }
+
+ private:
+  explicit Connection(DbHandle db) : db_(std::move(db)) {}
+  DbHandle db_;
+  std::unordered_map<const char*, StmtHandle> cache_;
+};
+
+// Commits on Commit(); rolls back if destroyed first. BEGIN IMMEDIATE takes the write lock up
+// front, so two writers never deadlock upgrading from read locks.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Connection& conn);
+  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+};
+
+// Hands out connections to one database file; blocks while all are in use.
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (conn_) pool_->Release(std::move(conn_));
+    }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  ConnectionPool(std::filesystem::path file, std::size_t max_connections)
+      : file_(std::move(file)), max_(max_connections) {}
+  Result<Lease> Acquire();
+
+ private:
+  void Release(std::unique_ptr<Connection> conn);
+
+  const std::filesystem::path file_;
+  const std::size_t max_;
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace vitrine::catalog::sqlite

@@ -1,0 +1,91 @@
+#include "catalog/sqlite/migrations.h"
+
+namespace vitrine::catalog::sqlite {
+
+const std::vector<Migration>& AllMigrations() {
+  // Times are microseconds since the Unix epoch, UTC. Never edit a released migration: add one.
+  static const std::vector<Migration> kMigrations = {
+      {1, "users, credentials, projects and members", R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name          TEXT NOT NULL DEFAULT '',
+  email         TEXT NOT NULL DEFAULT '',
+  admin         INTEGER NOT NULL DEFAULT 0,
+  enabled       INTEGER NOT NULL DEFAULT 1,
+  password_hash TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  id          INTEGER PRIMARY KEY,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  public_key  TEXT NOT NULL UNIQUE,
+  private_key TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE INDEX api_keys_by_user ON api_keys(user_id);
+CREATE TABLE bearer_tokens (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX bearer_tokens_by_user ON bearer_tokens(user_id);
+CREATE TABLE projects (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE TABLE project_members (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role       INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX project_members_by_user ON project_members(user_id, project_id);
+)sql"},
+  };
+  return kMigrations;
+}
+
+Result<int> CurrentVersion(Connection& conn) {
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? static_cast<int>(q.Int(0)) : 0;
+}
+
+Status Migrate(Connection& conn, std::int64_t now_us) {
+  VITRINE_RETURN_IF_ERROR(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  const auto& all = AllMigrations();
+  for (const Migration& m : all) {
+    // The version is read again inside each write transaction: two processes opening the same
+    // fresh catalog at once must not both apply a migration.
+    VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
+    VITRINE_ASSIGN_OR_RETURN(int current, CurrentVersion(conn));
+    if (current > all.back().version) {
+      return Status::Unsupported("catalog schema version " + std::to_string(current) +
+                                 " is newer than this vitrine (" + std::to_string(all.back().version) +
+                                 "); upgrade vitrine");
+    }
+    if (m.version <= current) continue;
+    VITRINE_RETURN_IF_ERROR(conn.Exec(m.sql));
+    {
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement ins,
+          conn.Prepare("INSERT INTO schema_migrations(version, description, applied_at) VALUES (?, ?, ?)"));
+      VITRINE_RETURN_IF_ERROR(ins.Bind(m.version, m.description, now_us).Run());
+    }
+    VITRINE_RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace vitrine::catalog::sqlite

@@ -1,0 +1,357 @@
+#include "catalog/sqlite/sqlite_catalog.h"
+
+#include <chrono>
+
+#include "catalog/sqlite/connection.h"
+#include "catalog/sqlite/migrations.h"
+
+namespace vitrine::catalog {
+namespace {
+
+using sqlite::Connection;
+using sqlite::ConnectionPool;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+std::int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+std::optional<Timestamp> FromOptionalMicros(std::optional<std::int64_t> us) {
+  return us ? std::optional<Timestamp>(FromMicros(*us)) : std::nullopt;
+}
+
+
+UserRecord ReadUser(const Statement& q) {
+  UserRecord r;
+  r.user.id = UserId(q.Int(0));
+  r.user.username = q.Text(1);
+  r.user.name = q.Text(2);
+  r.user.email = q.Text(3);
+  r.user.admin = q.Int(4) != 0;
+  r.user.enabled = q.Int(5) != 0;
+  r.user.created_at = FromMicros(q.Int(6));
+  r.password_hash = q.Text(7);
+  return r;
+}
+
+Project ReadProject(const Statement& q) {
+  Project p;
+  p.id = ProjectId(q.Int(0));
+  p.name = q.Text(1);
+  p.description = q.Text(2);
+  p.created_by = UserId(q.OptionalInt(3).value_or(0));
+  p.created_at = FromMicros(q.Int(4));
+  p.updated_at = FromMicros(q.Int(5));
+  return p;
+}
+
+ApiKey ReadApiKey(const Statement& q) {
+  ApiKey k;
+  k.id = ApiKeyId(q.Int(0));
+  k.user_id = UserId(q.Int(1));
+  k.public_key = q.Text(2);
+  k.created_at = FromMicros(q.Int(3));
+  k.revoked_at = FromOptionalMicros(q.OptionalInt(4));
+  return k;
+}
+
+BearerToken ReadToken(const Statement& q) {
+  BearerToken t;
+  t.id = TokenId(q.Int(0));
+  t.user_id = UserId(q.Int(1));
+  t.created_at = FromMicros(q.Int(2));
+  t.expires_at = FromMicros(q.Int(3));
+  t.revoked_at = FromOptionalMicros(q.OptionalInt(4));
+  return t;
+}
+
+// Runs `q` and collects every row through `read`.
+template <class T, class Reader>
+Result<std::vector<T>> CollectRows(Statement& q, Reader read) {
+  std::vector<T> out;
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(read(q));
+  }
+}
+
+Status NotFoundIfUnchanged(const Connection& conn, std::string what) {
+  return conn.changes() == 0 ? Status::NotFound(std::move(what) + " not found") : Status::Ok();
+}
+
+class SqliteCatalog final : public Catalog {
+ public:
+  explicit SqliteCatalog(std::filesystem::path file) : pool_(std::move(file), kMaxConnections) {}
+
+  Status Init() {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    return sqlite::Migrate(*conn, now.count());
+  }
+
+  Result<User> CreateUser(const NewUser& u) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("INSERT INTO users(username, name, email, admin, password_hash, created_at)"
+                                   " VALUES (?, ?, ?, ?, ?, ?)"));
+    Status s = q.Bind(u.username, u.name, u.email, u.admin, u.password_hash, ToMicros(u.created_at)).Run();
+    if (s.code() == ErrorCode::kConflict) return Status::Conflict("username '" + u.username + "' is taken");
+    VITRINE_RETURN_IF_ERROR(s);
+    return User{UserId(conn->last_insert_id()), u.username, u.name, u.email, u.admin, true, u.created_at};
+  }
+
+  Result<UserRecord> GetUser(UserId id) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                   " FROM users WHERE id = ?"));
+    return OneUser(q.Bind(id.value()), "user " + std::to_string(id.value()));
+  }
+
+  Result<UserRecord> FindUserByUsername(std::string_view username) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                   " FROM users WHERE username = ?"));
+    return OneUser(q.Bind(username), "user '" + std::string(username) + "'");
+  }
+
+  Result<Page<User>> ListUsers(const PageRequest& page) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    Page<User> out;
+    VITRINE_ASSIGN_OR_RETURN(out.total, Count(*conn, "SELECT COUNT(*) FROM users"));
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                   " FROM users ORDER BY id LIMIT ? OFFSET ?"));
+    q.Bind(page.limit, page.offset);
+    VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<User>(q, [](const Statement& s) { return ReadUser(s).user; }));
+    return out;
+  }
+
+  Result<User> UpdateUser(UserId id, const UserChanges& c) override {
+    {
+      VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      // COALESCE keeps a column whose new value is NULL (not given) as it was.
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q,
+          conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
+                        " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled),"
+                        " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
+      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.email, c.admin, c.enabled, c.password_hash, id.value()).Run());
+      VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "user " + std::to_string(id.value())));
+    }
+    VITRINE_ASSIGN_OR_RETURN(UserRecord r, GetUser(id));
+    return r.user;
+  }
+
+  Result<std::int64_t> CountUsers() const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    return Count(*conn, "SELECT COUNT(*) FROM users");
+  }
+
+  Result<ApiKey> CreateApiKey(UserId owner, const std::string& public_key, const std::string& private_key,
+                              Timestamp created_at) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q,
+        conn->Prepare("INSERT INTO api_keys(user_id, public_key, private_key, created_at) VALUES (?, ?, ?, ?)"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), public_key, private_key, ToMicros(created_at)).Run());
+    return ApiKey{ApiKeyId(conn->last_insert_id()), owner, public_key, created_at, std::nullopt};
+  }
+
+  Result<ApiKeyRecord> FindApiKey(std::string_view public_key) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, user_id, public_key, created_at, revoked_at, private_key"
+                                   " FROM api_keys WHERE public_key = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(public_key).Step());
+    if (!row) return Status::NotFound("API key not found");
+    return ApiKeyRecord{ReadApiKey(q), q.Text(5)};
+  }
+
+  Result<std::vector<ApiKey>> ListApiKeys(UserId owner) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id, user_id, public_key, created_at, revoked_at"
+                                                        " FROM api_keys WHERE user_id = ? ORDER BY id"));
+    q.Bind(owner.value());
+    return CollectRows<ApiKey>(q, ReadApiKey);
+  }
+
+  Status RevokeApiKey(UserId owner, ApiKeyId id, Timestamp revoked_at) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)"
+                                                        " WHERE id = ? AND user_id = ?"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(ToMicros(revoked_at), id.value(), owner.value()).Run());
+    return NotFoundIfUnchanged(*conn, "API key " + std::to_string(id.value()));
+  }
+
+  Result<BearerToken> CreateToken(UserId owner, const std::string& token_hash, Timestamp created_at,
+                                  Timestamp expires_at) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q,
+        conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), token_hash, ToMicros(created_at), ToMicros(expires_at)).Run());
+    return BearerToken{TokenId(conn->last_insert_id()), owner, created_at, expires_at, std::nullopt};
+  }
+
+  Result<BearerToken> FindTokenByHash(std::string_view token_hash) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id, user_id, created_at, expires_at, revoked_at"
+                                                        " FROM bearer_tokens WHERE token_hash = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(token_hash).Step());
+    if (!row) return Status::NotFound("token not found");
+    return ReadToken(q);
+  }
+
+  Status RevokeToken(TokenId id, Timestamp revoked_at) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("UPDATE bearer_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(ToMicros(revoked_at), id.value()).Run());
+    return NotFoundIfUnchanged(*conn, "token " + std::to_string(id.value()));
+  }
+
+  Result<Project> CreateProject(const NewProject& p) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+    Project created{ProjectId(), p.name, p.description, p.created_by, p.created_at, p.created_at};
+    {
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q, conn->Prepare("INSERT INTO projects(name, description, created_by, created_at, updated_at)"
+                                     " VALUES (?, ?, ?, ?, ?)"));
+      VITRINE_RETURN_IF_ERROR(
+          q.Bind(p.name, p.description, p.created_by.value(), ToMicros(p.created_at), ToMicros(p.created_at)).Run());
+      created.id = ProjectId(conn->last_insert_id());
+    }
+    {
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q, conn->Prepare("INSERT INTO project_members(project_id, user_id, role) VALUES (?, ?, ?)"));
+      VITRINE_RETURN_IF_ERROR(
+          q.Bind(created.id.value(), p.created_by.value(), static_cast<int>(ProjectRole::kManager)).Run());
+    }
+    VITRINE_RETURN_IF_ERROR(tx.Commit());
+    return created;
+  }
+
+  Result<Project> GetProject(ProjectId id) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id, name, description, created_by, created_at,"
+                                                        " updated_at FROM projects WHERE id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(id.value()).Step());
+    if (!row) return Status::NotFound("project " + std::to_string(id.value()) + " not found");
+    return ReadProject(q);
+  }
+
+  Result<Project> UpdateProject(ProjectId id, const ProjectChanges& c) override {
+    {
+      VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q, conn->Prepare("UPDATE projects SET name = COALESCE(?, name),"
+                                     " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
+      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, ToMicros(c.updated_at), id.value()).Run());
+      VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value())));
+    }
+    return GetProject(id);
+  }
+
+  Status DeleteProject(ProjectId id) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("DELETE FROM projects WHERE id = ?"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(id.value()).Run());
+    return NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value()));
+  }
+
+  Result<Page<Project>> ListProjects(std::optional<UserId> member, const PageRequest& page) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    Page<Project> out;
+    // A NULL member means "every project" (an admin's view).
+    std::optional<std::int64_t> member_id;
+    if (member) member_id = member->value();
+    {
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q, conn->Prepare("SELECT COUNT(*) FROM projects p WHERE ?1 IS NULL OR EXISTS"
+                                     " (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?1)"));
+      VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(member_id).Step());
+      out.total = row ? q.Int(0) : 0;
+    }
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q,
+        conn->Prepare("SELECT id, name, description, created_by, created_at, updated_at FROM projects p"
+                      " WHERE ?1 IS NULL OR EXISTS"
+                      " (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?1)"
+                      " ORDER BY id LIMIT ?2 OFFSET ?3"));
+    q.Bind(member_id, page.limit, page.offset);
+    VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<Project>(q, ReadProject));
+    return out;
+  }
+
+  Status PutMember(ProjectId project, UserId user, ProjectRole role) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("INSERT INTO project_members(project_id, user_id, role) VALUES (?, ?, ?)"
+                                   " ON CONFLICT(project_id, user_id) DO UPDATE SET role = excluded.role"));
+    Status s = q.Bind(project.value(), user.value(), static_cast<int>(role)).Run();
+    // The only constraint left to fail is a foreign key: the project or the user is gone.
+    if (s.code() == ErrorCode::kConflict) return Status::NotFound("project or user not found");
+    return s;
+  }
+
+  Status RemoveMember(ProjectId project, UserId user) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("DELETE FROM project_members WHERE project_id = ? AND user_id = ?"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(project.value(), user.value()).Run());
+    return NotFoundIfUnchanged(*conn, "member " + std::to_string(user.value()));
+  }
+
+  Result<std::optional<ProjectRole>> GetRole(ProjectId project, UserId user) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("SELECT role FROM project_members WHERE project_id = ? AND user_id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(project.value(), user.value()).Step());
+    if (!row) return std::optional<ProjectRole>();
+    return std::optional<ProjectRole>(static_cast<ProjectRole>(q.Int(0)));
+  }
+
+  Result<std::vector<ProjectMember>> ListMembers(ProjectId project) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT m.project_id, m.user_id, u.username, m.role FROM project_members m"
+                                   " JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.user_id"));
+    q.Bind(project.value());
+    return CollectRows<ProjectMember>(q, [](const Statement& s) {
+      return ProjectMember{ProjectId(s.Int(0)), UserId(s.Int(1)), s.Text(2), static_cast<ProjectRole>(s.Int(3))};
+    });
+  }
+
+ private:
+  // Enough for every server thread plus a few CLI or background users; SQLite readers don't
+  // block each other in WAL mode.
+  static constexpr std::size_t kMaxConnections = 16;
+
+  static Result<UserRecord> OneUser(Statement& q, const std::string& what) {
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Status::NotFound(what + " not found");
+    return ReadUser(q);
+  }
+
+  static Result<std::int64_t> Count(Connection& conn, const char* sql) {
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare(sql));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? q.Int(0) : 0;
+  }
+
+  mutable ConnectionPool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file) {
+  auto catalog = std::make_unique<SqliteCatalog>(file);
+  VITRINE_RETURN_IF_ERROR(catalog->Init());
+  return std::unique_ptr<Catalog>(std::move(catalog));
+}
+
+}  // namespace vitrine::catalog

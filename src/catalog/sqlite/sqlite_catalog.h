@@ -1,0 +1,15 @@
+// The embedded catalog: one SQLite file in WAL mode, shared safely by threads (through a
+// connection pool) and by processes (SQLite's own file locking), e.g. `vitrine serve` and a
+// `vitrine user add` run beside it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "catalog/catalog.h"
+
+namespace vitrine::catalog {
+
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file);
+
+}  // namespace vitrine::catalog

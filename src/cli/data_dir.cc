@@ -1,0 +1,18 @@
+#include "cli/data_dir.h"
+
+#include <system_error>
+
+namespace vitrine::cli {
+
+Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::InvalidArgument("cannot create data folder " + dir.string() + ": " + ec.message());
+  auto store = std::make_unique<OpenedStore>();
+  VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string()));
+  VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
+  store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock);
+  return store;
+}
+
+}  // namespace vitrine::cli

@@ -1,0 +1,19 @@
+// The `vitrine` command.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/log.h"
+
+int main(int argc, char** argv) {
+  vitrine::core::ConfigureLogging("warning");
+  CLI::App app("Vitrine: a platform for scientific image data", "vitrine");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "vitrine 0.1.0");
+  vitrine::cli::CommandContext context;
+  vitrine::cli::AddServeCommand(app, context);
+  vitrine::cli::AddUserCommands(app, context);
+  vitrine::cli::AddCredentialCommands(app, context);
+  vitrine::cli::AddProjectCommands(app, context);
+  CLI11_PARSE(app, argc, argv);
+  return context.exit_code;
+}

@@ -1,0 +1,86 @@
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/data_dir.h"
+#include "core/log.h"
+#include "http/api_v1.h"
+#include "http/server.h"
+
+namespace vitrine::cli {
+namespace {
+
+struct ServeFlags {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  unsigned threads = 0;
+  std::string log_level = "info";
+  bool no_access_log = false;
+  std::uint64_t max_body_mib = 16;
+};
+
+// "HOST:PORT", "[v6]:PORT" or ":PORT" (all interfaces is never implied: ":PORT" means 127.0.0.1).
+Status ParseListen(const std::string& text, http::ServerOptions& options) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen must be HOST:PORT, got '" + text + "'");
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "127.0.0.1";
+  unsigned port = 0;
+  std::string_view port_text(text.data() + colon + 1, text.size() - colon - 1);
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return Status::InvalidArgument("--listen port must be 0-65535, got '" + std::string(port_text) + "'");
+  }
+  options.host = host;
+  options.port = static_cast<std::uint16_t>(port);
+  return Status::Ok();
+}
+
+Status Serve(const ServeFlags& flags) {
+  core::ConfigureLogging(flags.log_level);
+  http::ServerOptions options;
+  VITRINE_RETURN_IF_ERROR(ParseListen(flags.listen, options));
+  options.threads = flags.threads;
+  options.access_log = !flags.no_access_log;
+  options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
+
+  VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(flags.data_dir));
+  VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
+  if (bootstrap) {
+    std::cout << "\nA new Vitrine store was created in " << flags.data_dir << ".\n"
+              << "Sign in as '" << bootstrap->user.username << "' with password: " << bootstrap->password << "\n"
+              << "(shown only this once; change it with `vitrine user passwd admin --data " << flags.data_dir
+              << "`)\n\n"
+              << std::flush;
+  }
+  http::Router router = http::MakeApiV1Router(*store->service);
+  VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, [&router](const http::HttpRequest& request) {
+                             return http::Dispatch(router, request);
+                           }));
+  spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
+               flags.data_dir);
+  http::WaitForTerminationSignal();
+  spdlog::info("shutting down: finishing requests in flight");
+  server->Stop();
+  spdlog::info("stopped");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, CommandContext& context) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server on a data folder");
+  AddDataOption(*serve, flags->data_dir);
+  serve->add_option("--listen", flags->listen, "Address to listen on, HOST:PORT")->capture_default_str();
+  serve->add_option("--threads", flags->threads, "Server threads (0: one per core)")->capture_default_str();
+  serve->add_option("--log-level", flags->log_level, "error, warning, info or debug")->capture_default_str();
+  serve->add_flag("--no-access-log", flags->no_access_log, "Do not log a line per request");
+  serve->add_option("--max-body-mib", flags->max_body_mib, "Largest JSON request body, in MiB")->capture_default_str();
+  serve->callback(Run(context, [flags] { return Serve(*flags); }));
+}
+
+}  // namespace vitrine::cli

@@ -1,0 +1,44 @@
+// Incremental message digests (SHA-256 for identity, MD5 for the protocols that want it) and
+// the small encodings that go with them. Wraps OpenSSL's EVP interface.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vitrine::core {
+
+enum class DigestKind { kSha256, kMd5 };
+
+// Feed bytes with Update, read the lowercase hex digest with FinishHex (once).
+// Not safe for concurrent use.
+class Digest {
+ public:
+  explicit Digest(DigestKind kind);
+  ~Digest();
+  Digest(Digest&&) noexcept;
+  Digest& operator=(Digest&&) noexcept;
+
+  void Update(std::string_view bytes);
+  std::string FinishHex();
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
+
+std::string Sha256Hex(std::string_view bytes);
+std::string ToHex(std::string_view bytes);
+
+// Standard base64 with padding (RFC 4648 §4).
+std::string Base64Encode(std::string_view bytes);
+// Accepts standard and URL-safe alphabets, with or without padding; nullopt-like empty+false on bad input.
+bool Base64Decode(std::string_view text, std::string& out);
+
+// `bytes` cryptographically random bytes, as URL-safe base64 without padding.
+std::string RandomUrlToken(std::size_t bytes);
+
+// Compares in time independent of where the inputs differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace vitrine::core

@@ -1,0 +1,16 @@
+// The native JSON API under /api/v1: every route, registered on one router.
+#pragma once
+
+#include "http/router.h"
+#include "service/service.h"
+
+namespace vitrine::http {
+
+// `service` must outlive the router.
+Router MakeApiV1Router(service::Service& service);
+
+// Runs the router on one request: 404/405/400 for unknown paths, wrong methods and bad
+// escapes, and a 500 JSON body (never a dropped connection) if a handler throws.
+HttpResponse Dispatch(const Router& router, const HttpRequest& request);
+
+}  // namespace vitrine::http

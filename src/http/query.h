@@ -1,0 +1,32 @@
+// Query strings and path segments: percent-decoding and typed parameters.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+
+namespace vitrine::http {
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`). kInvalidArgument on a broken escape.
+Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+class QueryParams {
+ public:
+  static Result<QueryParams> Parse(std::string_view raw_query);
+
+  // The last value given for `name`, if any.
+  std::optional<std::string_view> Get(std::string_view name) const;
+  Result<std::optional<std::int64_t>> GetInt(std::string_view name) const;
+  // `limit` (1..PageRequest::kMaxLimit, default kDefaultLimit) and `offset` (>= 0, default 0).
+  Result<PageRequest> Page() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
+}  // namespace vitrine::http

@@ -1,0 +1,40 @@
+// Maps (method, path) to a handler. Patterns are literal segments and `{name}` captures:
+// "/api/v1/projects/{id}/members/{user_id}". Captures are percent-decoded.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace vitrine::http {
+
+using PathParams = std::map<std::string, std::string, std::less<>>;
+using Handler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
+
+class Router {
+ public:
+  void Add(std::string method, std::string_view pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    PathParams params;
+    // Set when the path matched but the method did not: the methods that would have.
+    std::vector<std::string> allowed_methods;
+    bool bad_path = false;  // the path had a malformed percent-escape
+  };
+  Match Find(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{name}" for a capture
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace vitrine::http

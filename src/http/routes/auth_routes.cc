@@ -1,0 +1,56 @@
+#include "http/routes/route_helpers.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+Result<std::optional<std::chrono::seconds>> Lifetime(const wire::Json& body) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> seconds, wire::OptionalInt(body, "expires_in"));
+  if (!seconds) return std::optional<std::chrono::seconds>();
+  return std::optional<std::chrono::seconds>(*seconds);
+}
+
+}  // namespace
+
+void AddAuthRoutes(Router& router, service::Service& service) {
+  router.Add("GET", "/api/v1/health", [](const HttpRequest&, const PathParams&) {
+    return JsonResponse(200, {{"status", "ok"}});
+  });
+
+  // Sign in with username and password; answers a bearer token.
+  router.Add("POST", "/api/v1/auth/token", [&service](const HttpRequest& request, const PathParams&) {
+    auto run = [&]() -> Result<HttpResponse> {
+      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+      VITRINE_ASSIGN_OR_RETURN(std::string username, wire::RequiredString(body, "username"));
+      VITRINE_ASSIGN_OR_RETURN(std::string password, wire::RequiredString(body, "password"));
+      VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
+      return JsonOr(200, service.users().SignIn(username, password, lifetime));
+    };
+    auto response = run();
+    return response.ok() ? std::move(response).value() : ErrorResponse(response.status());
+  });
+
+  // Sign out: revokes the bearer token that authenticated this request.
+  router.Add("DELETE", "/api/v1/auth/token",
+             Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
+                                        const PathParams&) -> Result<HttpResponse> {
+               std::string_view header = request.header("authorization");
+               if (!header.starts_with("Bearer ")) {
+                 return Status::InvalidArgument("sign-out revokes the bearer token sent with it; none was sent");
+               }
+               return NoContentOr(service.users().RevokeToken(caller, header.substr(7)));
+             }));
+
+  // A further token for the signed-in user (scripts, long-running jobs).
+  router.Add("POST", "/api/v1/users/me/tokens",
+             Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
+                                        const PathParams&) -> Result<HttpResponse> {
+               wire::Json body = wire::Json::object();
+               if (!request.body.empty()) {
+                 VITRINE_ASSIGN_OR_RETURN(body, wire::ParseObject(request.body));
+               }
+               VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
+               return JsonOr(201, service.users().IssueToken(caller, caller.user_id(), lifetime));
+             }));
+}
+
+}  // namespace vitrine::http::routes

@@ -1,0 +1,58 @@
+// Shared plumbing for route handlers: authentication, id parsing, body parsing, and turning a
+// Result into a response.
+#pragma once
+
+#include <charconv>
+#include <string>
+
+#include "http/authenticate.h"
+#include "http/query.h"
+#include "http/responses.h"
+#include "http/router.h"
+#include "service/service.h"
+#include "wire/json.h"
+
+namespace vitrine::http::routes {
+
+// Parses the `{name}` capture as a positive id of type IdT.
+template <class IdT>
+Result<IdT> PathId(const PathParams& params, const char* name) {
+  auto it = params.find(name);
+  std::int64_t v = 0;
+  if (it != params.end()) {
+    const std::string& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc() && end == text.data() + text.size() && v > 0) return IdT(v);
+  }
+  return Status::InvalidArgument(std::string(name) + " must be a positive integer");
+}
+
+// Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
+// only for an authenticated caller and any error becomes its JSON error response.
+template <class Fn>
+Handler Authed(service::Service& service, Fn fn) {
+  return [&service, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
+    auto caller = AuthenticateRequest(service.auth(), request);
+    if (!caller.ok()) return ErrorResponse(caller.status());
+    Result<HttpResponse> response = fn(*caller, request, params);
+    if (!response.ok()) return ErrorResponse(response.status());
+    return std::move(response).value();
+  };
+}
+
+template <class T>
+Result<HttpResponse> JsonOr(int status, Result<T> result) {
+  if (!result.ok()) return result.status();
+  return JsonResponse(status, wire::ToJson(*result));
+}
+
+inline Result<HttpResponse> NoContentOr(const Status& status) {
+  if (!status.ok()) return status;
+  return NoContent();
+}
+
+void AddAuthRoutes(Router& router, service::Service& service);
+void AddUserRoutes(Router& router, service::Service& service);
+void AddProjectRoutes(Router& router, service::Service& service);
+
+}  // namespace vitrine::http::routes

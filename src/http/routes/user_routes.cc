@@ -1,0 +1,120 @@
+#include <set>
+
+#include "http/routes/route_helpers.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+// Rejects fields the route does not know, so a typo is an error rather than silently ignored.
+// Read-only fields of the returned object are accepted and ignored, so a fetched object can be
+// sent back as it is.
+Status OnlyKnownFields(const wire::Json& body, const std::set<std::string, std::less<>>& known) {
+  for (const auto& [key, value] : body.items()) {
+    if (!known.contains(key)) return Status::InvalidArgument("unknown field '" + key + "'");
+  }
+  return Status::Ok();
+}
+
+Result<service::UpdateUserRequest> ParseUserUpdate(std::string_view text) {
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(text));
+  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(body, {"name", "email", "password", "current_password", "admin", "enabled",
+                                                 "id", "username", "created_at"}));
+  service::UpdateUserRequest update;
+  VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
+  VITRINE_ASSIGN_OR_RETURN(update.email, wire::OptionalString(body, "email"));
+  VITRINE_ASSIGN_OR_RETURN(update.password, wire::OptionalString(body, "password"));
+  VITRINE_ASSIGN_OR_RETURN(update.current_password, wire::OptionalString(body, "current_password"));
+  VITRINE_ASSIGN_OR_RETURN(update.admin, wire::OptionalBool(body, "admin"));
+  VITRINE_ASSIGN_OR_RETURN(update.enabled, wire::OptionalBool(body, "enabled"));
+  return update;
+}
+
+Result<service::CreateUserRequest> ParseUserCreate(std::string_view text) {
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(text));
+  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(body, {"username", "password", "name", "email", "admin"}));
+  service::CreateUserRequest create;
+  VITRINE_ASSIGN_OR_RETURN(create.username, wire::RequiredString(body, "username"));
+  VITRINE_ASSIGN_OR_RETURN(create.password, wire::RequiredString(body, "password"));
+  VITRINE_ASSIGN_OR_RETURN(auto name, wire::OptionalString(body, "name"));
+  VITRINE_ASSIGN_OR_RETURN(auto email, wire::OptionalString(body, "email"));
+  VITRINE_ASSIGN_OR_RETURN(auto admin, wire::OptionalBool(body, "admin"));
+  create.name = name.value_or("");
+  create.email = email.value_or("");
+  create.admin = admin.value_or(false);
+  return create;
+}
+
+wire::Json KeyList(const std::vector<ApiKey>& keys) {
+  wire::Json items = wire::Json::array();
+  for (const auto& k : keys) items.push_back(wire::ToJson(k));
+  return {{"items", std::move(items)}, {"total", keys.size()}};
+}
+
+}  // namespace
+
+void AddUserRoutes(Router& router, service::Service& service) {
+  using service::Caller;
+  auto& users = service.users();
+
+  router.Add("GET", "/api/v1/users/me",
+             Authed(service, [](const Caller& caller, const HttpRequest&, const PathParams&) -> Result<HttpResponse> {
+               return JsonResponse(200, wire::ToJson(*caller.user()));
+             }));
+  router.Add("PATCH", "/api/v1/users/me",
+             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
+                                      const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
+               return JsonOr(200, users.Update(caller, caller.user_id(), update));
+             }));
+
+  router.Add("GET", "/api/v1/users/me/keys",
+             Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                      const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(auto keys, users.ListApiKeys(caller, caller.user_id()));
+               return JsonResponse(200, KeyList(keys));
+             }));
+  router.Add("POST", "/api/v1/users/me/keys",
+             Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                      const PathParams&) -> Result<HttpResponse> {
+               return JsonOr(201, users.CreateApiKey(caller, caller.user_id()));
+             }));
+  router.Add("DELETE", "/api/v1/users/me/keys/{key_id}",
+             Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                      const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ApiKeyId key, PathId<ApiKeyId>(params, "key_id"));
+               return NoContentOr(users.RevokeApiKey(caller, caller.user_id(), key));
+             }));
+
+  router.Add("GET", "/api/v1/users",
+             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
+                                      const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               if (auto username = query.Get("username")) {
+                 VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(caller, *username));
+                 return JsonResponse(200, wire::ToJson(Page<User>{{user}, 1}));
+               }
+               VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+               return JsonOr(200, users.List(caller, page));
+             }));
+  router.Add("POST", "/api/v1/users",
+             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
+                                      const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(auto create, ParseUserCreate(request.body));
+               return JsonOr(201, users.Create(caller, create));
+             }));
+  router.Add("GET", "/api/v1/users/{user_id}",
+             Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                      const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
+               return JsonOr(200, users.Get(caller, id));
+             }));
+  router.Add("PATCH", "/api/v1/users/{user_id}",
+             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
+                                      const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
+               VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
+               return JsonOr(200, users.Update(caller, id, update));
+             }));
+}
+
+}  // namespace vitrine::http::routes

@@ -1,0 +1,56 @@
+// The HTTP/1.1 server: asynchronous (Boost.Beast on Asio), keep-alive, bounded memory.
+//
+// Each request is read whole up to max_body_bytes (larger ones get 413 before their body is
+// read), handed to the RequestHandler on one of the server's threads, and answered. The server
+// answers `Expect: 100-continue`, enforces idle, header and body timeouts, writes one access-log
+// line per request, and on Stop() finishes requests in flight before closing.
+// Beast is kept out of this header: only server.cc includes it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/message.h"
+#include "vitrine/status.h"
+
+namespace vitrine::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  unsigned threads = 0;       // 0: one per core
+  std::uint64_t max_body_bytes = 16 * 1024 * 1024;
+  std::chrono::seconds idle_timeout{60};    // keep-alive connection with no request started
+  std::chrono::seconds header_timeout{30};  // from a request's first byte to its last header
+  std::chrono::seconds body_timeout{120};   // to read a request body, and to write a response
+  std::chrono::seconds shutdown_grace{10};  // Stop() waits this long for requests in flight
+  bool access_log = true;
+};
+
+using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Server {
+ public:
+  // Binds and starts serving at once. kUnavailable if the address cannot be bound.
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, RequestHandler handler);
+  ~Server();  // Stops if still running.
+
+  std::uint16_t port() const;
+  // Graceful stop: no new connections, idle ones closed, requests in flight answered (within
+  // shutdown_grace). Idempotent; returns when every server thread has ended.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks the calling thread until the process receives SIGINT or SIGTERM.
+void WaitForTerminationSignal();
+
+}  // namespace vitrine::http

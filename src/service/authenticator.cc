@@ -1,0 +1,90 @@
+#include "service/authenticator.h"
+
+#include "auth/cytomine_signature.h"
+#include "auth/password.h"
+#include "core/digest.h"
+#include "core/time_format.h"
+
+namespace vitrine::service {
+namespace {
+
+constexpr std::size_t kMaxRememberedPasswords = 4096;
+constexpr std::chrono::minutes kRememberPasswordFor{5};
+
+Status BadCredentials() { return Status::Unauthenticated("invalid credentials"); }
+
+}  // namespace
+
+std::string HashBearerToken(std::string_view token) { return core::Sha256Hex(token); }
+
+Result<Caller> Authenticator::EnabledUser(UserId id) const {
+  auto record = catalog_.GetUser(id);
+  if (record.status().code() == ErrorCode::kNotFound) return BadCredentials();
+  VITRINE_RETURN_IF_ERROR(record.status());
+  if (!record->user.enabled) return Status::Unauthenticated("account disabled");
+  return Caller::ForUser(std::move(record->user));
+}
+
+Result<Caller> Authenticator::WithBearerToken(std::string_view token) const {
+  auto found = catalog_.FindTokenByHash(HashBearerToken(token));
+  if (found.status().code() == ErrorCode::kNotFound) return BadCredentials();
+  VITRINE_RETURN_IF_ERROR(found.status());
+  if (found->revoked_at) return Status::Unauthenticated("token revoked");
+  if (found->expires_at <= clock_.Now()) return Status::Unauthenticated("token expired");
+  return EnabledUser(found->user_id);
+}
+
+Result<Caller> Authenticator::WithPassword(std::string_view username, std::string_view password) const {
+  auto record = catalog_.FindUserByUsername(username);
+  if (record.status().code() == ErrorCode::kNotFound) {
+    // Spend the same time as for a real user, so timing does not reveal which usernames exist.
+    static const std::string kDummy = auth::HashPassword("timing-equaliser", options_.password_hashing).value();
+    (void)auth::VerifyPassword(password, kDummy);
+    return BadCredentials();
+  }
+  VITRINE_RETURN_IF_ERROR(record.status());
+  std::string key = core::Sha256Hex(std::string(username) + '\0' + std::string(password));
+  if (!RecentlyVerified(key, record->password_hash)) {
+    if (record->password_hash.empty() || !auth::VerifyPassword(password, record->password_hash)) {
+      return BadCredentials();
+    }
+    RememberVerified(key, record->password_hash);
+  }
+  if (!record->user.enabled) return Status::Unauthenticated("account disabled");
+  return Caller::ForUser(std::move(record->user));
+}
+
+Result<Caller> Authenticator::WithSignature(const SignedRequest& request) const {
+  auto parsed = auth::ParseCytomineAuthorization(request.authorization);
+  if (!parsed) return Status::Unauthenticated("malformed CYTOMINE authorization header");
+  if (request.date.empty()) return Status::Unauthenticated("a signed request needs a date header");
+  auto date = core::ParseHttpDate(request.date);
+  if (!date.ok()) return Status::Unauthenticated("unreadable date header: " + std::string(request.date));
+  auto skew = clock_.Now() - *date;
+  if (skew > options_.max_signature_skew || -skew > options_.max_signature_skew) {
+    return Status::Unauthenticated("date header is more than " +
+                                   std::to_string(options_.max_signature_skew.count() / 60) +
+                                   " minutes from the server clock (" + core::FormatHttpDate(clock_.Now()) + ")");
+  }
+  auto key = catalog_.FindApiKey(parsed->public_key);
+  if (key.status().code() == ErrorCode::kNotFound) return BadCredentials();
+  VITRINE_RETURN_IF_ERROR(key.status());
+  if (key->key.revoked_at) return Status::Unauthenticated("API key revoked");
+  auth::SignedRequestParts parts{request.method, request.content_type, request.date, request.resource};
+  if (!auth::VerifyCytomineSignature(key->private_key, parts, parsed->signature)) return BadCredentials();
+  return EnabledUser(key->key.user_id);
+}
+
+bool Authenticator::RecentlyVerified(const std::string& key, const std::string& password_hash) const {
+  std::lock_guard lock(verified_mu_);
+  auto it = verified_.find(key);
+  return it != verified_.end() && it->second.first == password_hash && it->second.second > clock_.Now();
+}
+
+void Authenticator::RememberVerified(const std::string& key, const std::string& password_hash) const {
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxRememberedPasswords) verified_.clear();
+  verified_[key] = {password_hash, clock_.Now() + kRememberPasswordFor};
+}
+
+}  // namespace vitrine::service

@@ -1,0 +1,43 @@
+// The whole behaviour of Vitrine behind one object: what the HTTP routes, the in-process client
+// and the CLI call. Owns no storage; borrows the catalog, blob store and clock given to it,
+// which must outlive it. Safe for concurrent use.
+#pragma once
+
+#include "blob/blob_store.h"
+#include "catalog/catalog.h"
+#include "core/clock.h"
+#include "service/authenticator.h"
+#include "service/options.h"
+#include "service/project_service.h"
+#include "service/user_service.h"
+
+namespace vitrine::service {
+
+class Service {
+ public:
+  Service(catalog::Catalog& catalog, blob::BlobStore& blobs, const core::Clock& clock, ServiceOptions options = {})
+      : options_(std::move(options)),
+        catalog_(catalog),
+        blobs_(blobs),
+        clock_(clock),
+        auth_(catalog, clock, options_),
+        users_(catalog, clock, options_),
+        projects_(catalog, clock) {}
+
+  const Authenticator& auth() const { return auth_; }
+  UserService& users() { return users_; }
+  ProjectService& projects() { return projects_; }
+  const core::Clock& clock() const { return clock_; }
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  const ServiceOptions options_;
+  catalog::Catalog& catalog_;
+  [[maybe_unused]] blob::BlobStore& blobs_;
+  const core::Clock& clock_;
+  Authenticator auth_;
+  UserService users_;
+  ProjectService projects_;
+};
+
+}  // namespace vitrine::service

@@ -1,0 +1,157 @@
+#include "service/user_service.h"
+
+#include <cctype>
+
+#include "auth/password.h"
+#include "core/digest.h"
+#include "service/authenticator.h"
+
+namespace vitrine::service {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 256;
+constexpr std::string_view kTokenPrefix = "vt_";
+
+Status ValidateProfileField(std::string_view field, const std::optional<std::string>& value) {
+  if (value && value->size() > kMaxNameLength) {
+    return Status::InvalidArgument(std::string(field) + " must be at most " + std::to_string(kMaxNameLength) +
+                                   " characters");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateUsername(std::string_view username) {
+  auto valid_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; };
+  bool ok = !username.empty() && username.size() <= 64 && std::isalnum(static_cast<unsigned char>(username[0]));
+  for (char c : username) ok = ok && valid_char(c);
+  if (!ok) {
+    return Status::InvalidArgument(
+        "username must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+  }
+  return Status::Ok();
+}
+
+Status UserService::RequireSelfOrAdmin(const Caller& caller, UserId id) const {
+  if (caller.is_admin() || caller.user_id() == id) return Status::Ok();
+  return Status::PermissionDenied("only an administrator may act on another user's account");
+}
+
+Result<User> UserService::Create(const Caller& caller, const CreateUserRequest& request) {
+  if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may create users");
+  VITRINE_RETURN_IF_ERROR(ValidateUsername(request.username));
+  VITRINE_RETURN_IF_ERROR(ValidateProfileField("name", request.name));
+  VITRINE_RETURN_IF_ERROR(ValidateProfileField("email", request.email));
+  VITRINE_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(request.password, options_.password_hashing));
+  return catalog_.CreateUser(
+      {request.username, request.name, request.email, request.admin, std::move(hash), clock_.Now()});
+}
+
+Result<User> UserService::Get(const Caller& caller, UserId id) const {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.GetUser(id));
+  return record.user;
+}
+
+Result<User> UserService::FindByUsername(const Caller& caller, std::string_view username) const {
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.FindUserByUsername(username));
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, record.user.id));
+  return record.user;
+}
+
+Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& page) const {
+  if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may list users");
+  return catalog_.ListUsers(page);
+}
+
+Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request) {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
+  if ((request.admin || request.enabled) && !caller.is_admin()) {
+    return Status::PermissionDenied("only an administrator may change 'admin' or 'enabled'");
+  }
+  if (caller.user_id() == id && request.enabled == false) {
+    return Status::InvalidArgument("you cannot disable your own account");
+  }
+  VITRINE_RETURN_IF_ERROR(ValidateProfileField("name", request.name));
+  VITRINE_RETURN_IF_ERROR(ValidateProfileField("email", request.email));
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord current, catalog_.GetUser(id));
+  catalog::UserChanges changes{request.name, request.email, request.admin, request.enabled, std::nullopt};
+  if (request.password) {
+    if (!caller.is_admin()) {
+      if (!request.current_password) {
+        return Status::InvalidArgument("changing your password needs 'current_password'");
+      }
+      if (!auth::VerifyPassword(*request.current_password, current.password_hash)) {
+        return Status::PermissionDenied("current_password is wrong");
+      }
+    }
+    VITRINE_ASSIGN_OR_RETURN(changes.password_hash, auth::HashPassword(*request.password, options_.password_hashing));
+  }
+  return catalog_.UpdateUser(id, changes);
+}
+
+Result<std::optional<BootstrapAdmin>> UserService::EnsureAdmin() {
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t users, catalog_.CountUsers());
+  if (users > 0) return std::optional<BootstrapAdmin>();
+  std::string password = core::RandomUrlToken(15);
+  VITRINE_ASSIGN_OR_RETURN(
+      User user, Create(Caller::LocalOperator(), {"admin", password, "Administrator", "", /*admin=*/true}));
+  return std::optional<BootstrapAdmin>(BootstrapAdmin{std::move(user), std::move(password)});
+}
+
+Result<NewBearerToken> UserService::MintToken(UserId user, std::optional<std::chrono::seconds> lifetime) {
+  auto life = lifetime.value_or(options_.default_token_lifetime);
+  if (life.count() <= 0 || life > options_.max_token_lifetime) {
+    return Status::InvalidArgument("token lifetime must be between 1 second and " +
+                                   std::to_string(options_.max_token_lifetime.count()) + " seconds");
+  }
+  std::string token = std::string(kTokenPrefix) + core::RandomUrlToken(32);
+  Timestamp now = clock_.Now();
+  VITRINE_ASSIGN_OR_RETURN(BearerToken info, catalog_.CreateToken(user, HashBearerToken(token), now, now + life));
+  return NewBearerToken{info, std::move(token)};
+}
+
+Result<NewBearerToken> UserService::SignIn(std::string_view username, std::string_view password,
+                                           std::optional<std::chrono::seconds> lifetime) {
+  Authenticator authenticator(catalog_, clock_, options_);
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, authenticator.WithPassword(username, password));
+  return MintToken(caller.user_id(), lifetime);
+}
+
+Result<NewBearerToken> UserService::IssueToken(const Caller& caller, UserId for_user,
+                                               std::optional<std::chrono::seconds> lifetime) {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, for_user));
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.GetUser(for_user));
+  if (!record.user.enabled) return Status::InvalidArgument("user '" + record.user.username + "' is disabled");
+  return MintToken(for_user, lifetime);
+}
+
+Status UserService::RevokeToken(const Caller& caller, std::string_view token) {
+  auto found = catalog_.FindTokenByHash(HashBearerToken(token));
+  if (!found.ok()) return found.status();
+  if (!caller.is_admin() && found->user_id != caller.user_id()) return Status::NotFound("token not found");
+  return catalog_.RevokeToken(found->id, clock_.Now());
+}
+
+Result<NewApiKey> UserService::CreateApiKey(const Caller& caller, UserId for_user) {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, for_user));
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.GetUser(for_user));
+  std::string public_key = core::RandomUrlToken(18);
+  std::string private_key = core::RandomUrlToken(32);
+  VITRINE_ASSIGN_OR_RETURN(ApiKey key, catalog_.CreateApiKey(record.user.id, public_key, private_key, clock_.Now()));
+  return NewApiKey{std::move(key), std::move(private_key)};
+}
+
+Result<std::vector<ApiKey>> UserService::ListApiKeys(const Caller& caller, UserId of_user) const {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, of_user));
+  VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.GetUser(of_user));
+  return catalog_.ListApiKeys(record.user.id);
+}
+
+Status UserService::RevokeApiKey(const Caller& caller, UserId of_user, ApiKeyId key) {
+  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, of_user));
+  return catalog_.RevokeApiKey(of_user, key, clock_.Now());
+}
+
+}  // namespace vitrine::service

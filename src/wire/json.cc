@@ -1,0 +1,186 @@
+#include "wire/json.h"
+
+#include "core/time_format.h"
+
+namespace vitrine::wire {
+namespace {
+
+Json OptionalTime(const std::optional<Timestamp>& t) { return t ? Json(core::FormatIso8601(*t)) : Json(nullptr); }
+
+Status WrongType(const char* field, const char* type) {
+  return Status::InvalidArgument(std::string("field '") + field + "' must be " + type);
+}
+
+Result<Timestamp> TimeField(const Json& j, const char* field) {
+  VITRINE_ASSIGN_OR_RETURN(std::string text, RequiredString(j, field));
+  return core::ParseIso8601(text);
+}
+
+Result<std::optional<Timestamp>> OptionalTimeField(const Json& j, const char* field) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> text, OptionalString(j, field));
+  if (!text) return std::optional<Timestamp>();
+  VITRINE_ASSIGN_OR_RETURN(Timestamp t, core::ParseIso8601(*text));
+  return std::optional<Timestamp>(t);
+}
+
+Result<std::int64_t> RequiredInt(const Json& j, const char* field) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> v, OptionalInt(j, field));
+  if (!v) return Status::InvalidArgument(std::string("field '") + field + "' is required");
+  return *v;
+}
+
+}  // namespace
+
+Json ToJson(const User& u) {
+  return Json{{"id", u.id.value()},       {"username", u.username}, {"name", u.name},
+              {"email", u.email},         {"admin", u.admin},       {"enabled", u.enabled},
+              {"created_at", core::FormatIso8601(u.created_at)}};
+}
+
+Json ToJson(const Project& p) {
+  return Json{{"id", p.id.value()},
+              {"name", p.name},
+              {"description", p.description},
+              {"created_by", p.created_by.valid() ? Json(p.created_by.value()) : Json(nullptr)},
+              {"created_at", core::FormatIso8601(p.created_at)},
+              {"updated_at", core::FormatIso8601(p.updated_at)}};
+}
+
+Json ToJson(const ProjectMember& m) {
+  return Json{{"project_id", m.project_id.value()},
+              {"user_id", m.user_id.value()},
+              {"username", m.username},
+              {"role", std::string(ProjectRoleName(m.role))}};
+}
+
+Json ToJson(const ApiKey& k) {
+  return Json{{"id", k.id.value()},
+              {"user_id", k.user_id.value()},
+              {"public_key", k.public_key},
+              {"created_at", core::FormatIso8601(k.created_at)},
+              {"revoked_at", OptionalTime(k.revoked_at)}};
+}
+
+Json ToJson(const NewApiKey& k) {
+  Json j = ToJson(k.key);
+  j["private_key"] = k.private_key;
+  return j;
+}
+
+Json ToJson(const NewBearerToken& t) {
+  return Json{{"token", t.token},
+              {"token_id", t.info.id.value()},
+              {"user_id", t.info.user_id.value()},
+              {"created_at", core::FormatIso8601(t.info.created_at)},
+              {"expires_at", core::FormatIso8601(t.info.expires_at)}};
+}
+
+Result<User> UserFromJson(const Json& j) {
+  User u;
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t id, RequiredInt(j, "id"));
+  u.id = UserId(id);
+  VITRINE_ASSIGN_OR_RETURN(u.username, RequiredString(j, "username"));
+  VITRINE_ASSIGN_OR_RETURN(auto name, OptionalString(j, "name"));
+  VITRINE_ASSIGN_OR_RETURN(auto email, OptionalString(j, "email"));
+  VITRINE_ASSIGN_OR_RETURN(auto admin, OptionalBool(j, "admin"));
+  VITRINE_ASSIGN_OR_RETURN(auto enabled, OptionalBool(j, "enabled"));
+  VITRINE_ASSIGN_OR_RETURN(u.created_at, TimeField(j, "created_at"));
+  u.name = name.value_or("");
+  u.email = email.value_or("");
+  u.admin = admin.value_or(false);
+  u.enabled = enabled.value_or(true);
+  return u;
+}
+
+Result<Project> ProjectFromJson(const Json& j) {
+  Project p;
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t id, RequiredInt(j, "id"));
+  p.id = ProjectId(id);
+  VITRINE_ASSIGN_OR_RETURN(p.name, RequiredString(j, "name"));
+  VITRINE_ASSIGN_OR_RETURN(auto description, OptionalString(j, "description"));
+  VITRINE_ASSIGN_OR_RETURN(auto created_by, OptionalInt(j, "created_by"));
+  VITRINE_ASSIGN_OR_RETURN(p.created_at, TimeField(j, "created_at"));
+  VITRINE_ASSIGN_OR_RETURN(p.updated_at, TimeField(j, "updated_at"));
+  p.description = description.value_or("");
+  p.created_by = UserId(created_by.value_or(0));
+  return p;
+}
+
+Result<ProjectMember> ProjectMemberFromJson(const Json& j) {
+  ProjectMember m;
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t project, RequiredInt(j, "project_id"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t user, RequiredInt(j, "user_id"));
+  VITRINE_ASSIGN_OR_RETURN(std::string role, RequiredString(j, "role"));
+  VITRINE_ASSIGN_OR_RETURN(auto username, OptionalString(j, "username"));
+  auto parsed = ProjectRoleFromName(role);
+  if (!parsed) return Status::InvalidArgument("unknown role '" + role + "'");
+  return ProjectMember{ProjectId(project), UserId(user), username.value_or(""), *parsed};
+}
+
+Result<ApiKey> ApiKeyFromJson(const Json& j) {
+  ApiKey k;
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t id, RequiredInt(j, "id"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t user, RequiredInt(j, "user_id"));
+  k.id = ApiKeyId(id);
+  k.user_id = UserId(user);
+  VITRINE_ASSIGN_OR_RETURN(k.public_key, RequiredString(j, "public_key"));
+  VITRINE_ASSIGN_OR_RETURN(k.created_at, TimeField(j, "created_at"));
+  VITRINE_ASSIGN_OR_RETURN(k.revoked_at, OptionalTimeField(j, "revoked_at"));
+  return k;
+}
+
+Json ErrorBody(const Status& status) {
+  return Json{{"error", {{"code", std::string(ErrorCodeName(status.code()))}, {"message", status.message()}}}};
+}
+
+Status StatusFromErrorBody(std::string_view body, std::string_view fallback) {
+  Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return Status::Internal(std::string(fallback));
+  const Json& e = doc["error"];
+  auto code_it = e.find("code");
+  auto message_it = e.find("message");
+  if (code_it == e.end() || !code_it->is_string()) return Status::Internal(std::string(fallback));
+  std::optional<ErrorCode> code = ErrorCodeFromName(code_it->get<std::string>());
+  if (!code.has_value() || code.value() == ErrorCode::kOk) return Status::Internal(std::string(fallback));
+  std::string message = message_it != e.end() && message_it->is_string() ? message_it->get<std::string>() : "";
+  return Status(code.value(), std::move(message));
+}
+
+Result<Json> ParseObject(std::string_view body) {
+  Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
+  if (!doc.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return doc;
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return WrongType(field, "a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::optional<bool>> OptionalBool(const Json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return WrongType(field, "true or false");
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<std::optional<std::int64_t>> OptionalInt(const Json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::optional<std::int64_t>();
+  if (!it->is_number_integer()) return WrongType(field, "an integer");
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    return WrongType(field, "an integer below 2^63");
+  }
+  return std::optional<std::int64_t>(it->get<std::int64_t>());
+}
+
+Result<std::string> RequiredString(const Json& j, const char* field) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> v, OptionalString(j, field));
+  if (!v) return Status::InvalidArgument(std::string("field '") + field + "' is required");
+  return *v;
+}
+
+}  // namespace vitrine::wire

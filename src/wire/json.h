@@ -1,0 +1,52 @@
+// The JSON wire format of Vitrine's domain types and errors, shared by the HTTP server and the
+// remote client so both sides agree by construction. Holds nlohmann::json for the module.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+
+namespace vitrine::wire {
+
+using Json = nlohmann::json;
+
+Json ToJson(const User& user);
+Json ToJson(const Project& project);
+Json ToJson(const ProjectMember& member);
+Json ToJson(const ApiKey& key);
+Json ToJson(const NewApiKey& key);
+Json ToJson(const NewBearerToken& token);
+
+Result<User> UserFromJson(const Json& json);
+Result<Project> ProjectFromJson(const Json& json);
+Result<ProjectMember> ProjectMemberFromJson(const Json& json);
+Result<ApiKey> ApiKeyFromJson(const Json& json);
+
+template <class T>
+Json ToJson(const Page<T>& page) {
+  Json items = Json::array();
+  for (const auto& item : page.items) items.push_back(ToJson(item));
+  return Json{{"items", std::move(items)}, {"total", page.total}};
+}
+
+// {"error": {"code": "not_found", "message": "..."}}
+Json ErrorBody(const Status& status);
+// Reads an error body back into a Status; a body of another shape gives kInternal with `fallback`.
+Status StatusFromErrorBody(std::string_view body, std::string_view fallback);
+
+// Parses a request body that must be a JSON object.
+Result<Json> ParseObject(std::string_view body);
+
+// Typed access to an optional member of a JSON object; kInvalidArgument naming the field when
+// it is present with the wrong type.
+Result<std::optional<std::string>> OptionalString(const Json& object, const char* field);
+Result<std::optional<bool>> OptionalBool(const Json& object, const char* field);
+Result<std::optional<std::int64_t>> OptionalInt(const Json& object, const char* field);
+Result<std::string> RequiredString(const Json& object, const char* field);
+
+}  // namespace vitrine::wire

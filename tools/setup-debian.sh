@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package Vitrine needs to build, test and benchmark.
+# Idempotent: packages already present are not downloaded again. Works as root on a bare
+# machine; as another user it uses sudo when available.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev          # Beast + Asio (HTTP server); 1.74's body_limit(none) is broken
+  libsqlite3-dev            # embedded catalog
+  libargon2-dev             # password hashing (argon2id)
+  libssl-dev                # SHA-256, HMAC, random bytes
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libcurl4-openssl-dev      # HTTP client used by tests (and later the remote client)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  wrk                       # HTTP benchmark load generator
+  curl procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
