@@ -135,6 +135,10 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return Close();
     }
+    if (ec == bhttp::error::body_limit) {  // Beast checks Content-Length against the limit with the header
+      return SendErrorAndClose(413, Status::TooLarge("request body is larger than the limit of " +
+                                                     std::to_string(options().max_body_bytes) + " bytes"));
+    }
     if (ec == bhttp::error::header_limit) {
       return SendErrorAndClose(431, Status::InvalidArgument("request headers are larger than 32 KiB"));
     }
@@ -241,7 +245,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   Server::Impl& server_;
-  beast::flat_buffer buffer_{8192};
+  // The buffer's cap bounds memory per connection; it must hold a whole header (kHeaderLimit).
+  beast::flat_buffer buffer_{2 * kHeaderLimit};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> continue_;
   bhttp::response<bhttp::string_body> res_;

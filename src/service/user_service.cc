@@ -1,5 +1,7 @@
 #include "service/user_service.h"
 
+#include <strings.h>
+
 #include <cctype>
 
 #include "auth/password.h"
@@ -55,6 +57,11 @@ Result<User> UserService::Get(const Caller& caller, UserId id) const {
 }
 
 Result<User> UserService::FindByUsername(const Caller& caller, std::string_view username) const {
+  // Checked before the lookup, so that "not found" versus "forbidden" reveals no usernames.
+  if (!caller.is_admin() && !(caller.user() && strcasecmp(caller.user()->username.c_str(),
+                                                           std::string(username).c_str()) == 0)) {
+    return Status::PermissionDenied("only an administrator may look up other users");
+  }
   VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.FindUserByUsername(username));
   VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, record.user.id));
   return record.user;

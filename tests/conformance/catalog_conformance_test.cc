@@ -1,0 +1,202 @@
+// One suite for the Catalog interface, instantiated for every implementation.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "support/temp_dir.h"
+
+namespace vitrine::catalog {
+namespace {
+
+using vitrine::testing::TempDir;
+
+struct CatalogUnderTest {
+  std::unique_ptr<TempDir> dir;
+  std::unique_ptr<Catalog> catalog;
+};
+
+using CatalogMaker = std::function<CatalogUnderTest()>;
+
+CatalogUnderTest MakeTempSqliteCatalog() {
+  CatalogUnderTest c{std::make_unique<TempDir>(), nullptr};
+  auto opened = OpenCatalog("sqlite://" + (c.dir->path() / "catalog.db").string());
+  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
+  else c.catalog = std::move(*opened);
+  return c;
+}
+
+Timestamp At(std::int64_t s) { return Timestamp(std::chrono::seconds(s)); }
+
+class CatalogConformance : public ::testing::TestWithParam<CatalogMaker> {
+ protected:
+  void SetUp() override {
+    under_test_ = GetParam()();
+    ASSERT_NE(under_test_.catalog, nullptr);
+  }
+  Catalog& catalog() { return *under_test_.catalog; }
+  User AddUser(const std::string& name) {
+    auto u = catalog().CreateUser({name, "", "", false, "hash", At(100)});
+    EXPECT_TRUE(u.ok()) << u.status().ToString();
+    return *u;
+  }
+  CatalogUnderTest under_test_;
+};
+
+TEST_P(CatalogConformance, UsersAreUniqueWithoutRegardToCase) {
+  User alice = AddUser("alice");
+  EXPECT_EQ(catalog().CreateUser({"ALICE", "", "", false, "h", At(1)}).status().code(), ErrorCode::kConflict);
+  auto found = catalog().FindUserByUsername("Alice");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->user.id, alice.id);
+  EXPECT_EQ(found->password_hash, "hash");
+  EXPECT_EQ(catalog().GetUser(UserId(999)).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, UpdateUserChangesOnlyGivenFields) {
+  User bob = AddUser("bob");
+  UserChanges changes;
+  changes.email = "bob@example.org";
+  changes.enabled = false;
+  auto updated = catalog().UpdateUser(bob.id, changes);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->email, "bob@example.org");
+  EXPECT_FALSE(updated->enabled);
+  EXPECT_EQ(catalog().GetUser(bob.id)->password_hash, "hash");
+  EXPECT_EQ(catalog().UpdateUser(UserId(999), changes).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, ListUsersPaginates) {
+  for (int i = 0; i < 5; ++i) AddUser("u" + std::to_string(i));
+  auto page = catalog().ListUsers({2, 3});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 5);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].username, "u3");
+  EXPECT_EQ(catalog().ListUsers({10, 5})->items.size(), 0u);
+  EXPECT_EQ(*catalog().CountUsers(), 5);
+}
+
+TEST_P(CatalogConformance, ApiKeysAreFoundByPublicHalfAndRevokedOnlyByOwner) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto key = catalog().CreateApiKey(a.id, "pub", "priv", At(5));
+  ASSERT_TRUE(key.ok());
+  auto found = catalog().FindApiKey("pub");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->private_key, "priv");
+  EXPECT_FALSE(found->key.revoked_at);
+  EXPECT_EQ(catalog().RevokeApiKey(b.id, key->id, At(6)).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(catalog().RevokeApiKey(a.id, key->id, At(6)).ok());
+  EXPECT_EQ(catalog().FindApiKey("pub")->key.revoked_at, At(6));
+  EXPECT_EQ(catalog().ListApiKeys(a.id)->size(), 1u);
+  EXPECT_EQ(catalog().FindApiKey("nope").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, TokensAreFoundByHashAndRevocable) {
+  User a = AddUser("a");
+  auto token = catalog().CreateToken(a.id, "h1", At(10), At(20));
+  ASSERT_TRUE(token.ok());
+  auto found = catalog().FindTokenByHash("h1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->expires_at, At(20));
+  EXPECT_TRUE(catalog().RevokeToken(token->id, At(15)).ok());
+  EXPECT_EQ(catalog().FindTokenByHash("h1")->revoked_at, At(15));
+  EXPECT_EQ(catalog().FindTokenByHash("h2").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, ProjectCreatorIsItsManager) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "D", a.id, At(1)});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(catalog().GetRole(p->id, a.id)->value(), ProjectRole::kManager);
+  auto members = catalog().ListMembers(p->id);
+  ASSERT_EQ(members->size(), 1u);
+  EXPECT_EQ((*members)[0].username, "a");
+}
+
+TEST_P(CatalogConformance, ProjectsListedForMemberOrAll) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto pa = catalog().CreateProject({"PA", "", a.id, At(1)});
+  auto pb = catalog().CreateProject({"PB", "", b.id, At(1)});
+  ASSERT_TRUE(catalog().PutMember(pb->id, a.id, ProjectRole::kViewer).ok());
+  EXPECT_EQ(catalog().ListProjects(a.id, {})->total, 2);
+  EXPECT_EQ(catalog().ListProjects(b.id, {})->total, 1);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {})->total, 2);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {1, 1})->items.at(0).name, "PB");
+}
+
+TEST_P(CatalogConformance, MembershipUpsertsAndRemoves) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  EXPECT_FALSE(catalog().GetRole(p->id, b.id)->has_value());
+  ASSERT_TRUE(catalog().PutMember(p->id, b.id, ProjectRole::kViewer).ok());
+  ASSERT_TRUE(catalog().PutMember(p->id, b.id, ProjectRole::kContributor).ok());
+  EXPECT_EQ(catalog().GetRole(p->id, b.id)->value(), ProjectRole::kContributor);
+  EXPECT_TRUE(catalog().RemoveMember(p->id, b.id).ok());
+  EXPECT_EQ(catalog().RemoveMember(p->id, b.id).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().PutMember(ProjectId(999), b.id, ProjectRole::kViewer).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, UpdateAndDeleteProject) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "D", a.id, At(1)});
+  ProjectChanges changes{std::string("Q"), std::nullopt, At(9)};
+  auto updated = catalog().UpdateProject(p->id, changes);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->name, "Q");
+  EXPECT_EQ(updated->description, "D");
+  EXPECT_EQ(updated->updated_at, At(9));
+  EXPECT_TRUE(catalog().DeleteProject(p->id).ok());
+  EXPECT_EQ(catalog().GetProject(p->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(catalog().ListMembers(p->id)->empty()) << "members go with their project";
+  EXPECT_EQ(catalog().DeleteProject(p->id).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
+  std::string hostile = "x'); DROP TABLE users; --\" \xe2\x9c\x93 %s \\0";
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({hostile, hostile, a.id, At(1)});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(catalog().GetProject(p->id)->name, hostile);
+  EXPECT_EQ(*catalog().CountUsers(), 1);
+}
+
+TEST_P(CatalogConformance, ConcurrentWritersAllSucceed) {
+  User a = AddUser("a");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        if (!catalog().CreateProject({"p" + std::to_string(t * 100 + i), "", a.id, At(1)}).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {})->total, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog));
+
+TEST(SqliteCatalogTest, ReopeningKeepsDataAndRecordsMigrationsOnce) {
+  TempDir dir;
+  auto path = (dir.path() / "c.db").string();
+  {
+    auto c = OpenCatalog(path);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->CreateUser({"keep", "", "", false, "", At(1)}).ok());
+  }
+  auto again = OpenCatalog(path);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE((*again)->FindUserByUsername("keep").ok());
+}
+
+TEST(SqliteCatalogTest, UnknownSchemesAreRefused) {
+  EXPECT_EQ(OpenCatalog("mysql://x").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenCatalog("postgres://x").status().code(), ErrorCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace vitrine::catalog

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "http/api_v1.h"
+#include "http/query.h"
+#include "http/router.h"
+
+namespace vitrine::http {
+namespace {
+
+TEST(QueryTest, DecodesEscapesAndPlus) {
+  auto q = QueryParams::Parse("name=a%20b+c&flag&x=1&x=2&empty=");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->Get("name"), "a b c");
+  EXPECT_EQ(q->Get("flag"), "");
+  EXPECT_EQ(q->Get("x"), "2");
+  EXPECT_EQ(q->Get("empty"), "");
+  EXPECT_FALSE(q->Get("missing"));
+  EXPECT_FALSE(QueryParams::Parse("a=%zz").ok());
+  EXPECT_FALSE(QueryParams::Parse("a=%4").ok());
+}
+
+TEST(QueryTest, PageBoundsAreChecked) {
+  EXPECT_EQ(QueryParams::Parse("")->Page()->limit, PageRequest::kDefaultLimit);
+  auto page = QueryParams::Parse("limit=5&offset=10")->Page();
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->limit, 5);
+  EXPECT_EQ(page->offset, 10);
+  for (const char* bad : {"limit=0", "limit=1001", "limit=-1", "offset=-5", "limit=abc", "limit=5x",
+                          "offset=99999999999999999999"}) {
+    EXPECT_EQ(QueryParams::Parse(bad)->Page().status().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+HttpResponse Echo(const HttpRequest& req, const PathParams& params) {
+  HttpResponse r;
+  r.body = req.method;
+  for (const auto& [k, v] : params) r.body += " " + k + "=" + v;
+  return r;
+}
+
+TEST(RouterTest, MatchesLiteralsBeforeCapturesAndDecodesCaptures) {
+  Router router;
+  router.Add("GET", "/a/me", Echo);
+  router.Add("GET", "/a/{id}", Echo);
+  router.Add("PUT", "/a/{id}/b/{other}", Echo);
+  HttpRequest req;
+  req.method = "GET";
+  EXPECT_EQ((*router.Find("GET", "/a/me").handler)(req, {}).body, "GET");
+  auto m = router.Find("GET", "/a/x%2Fy");
+  ASSERT_TRUE(m.handler);
+  EXPECT_EQ(m.params.at("id"), "x/y");
+  auto two = router.Find("PUT", "/a/1/b/2");
+  ASSERT_TRUE(two.handler);
+  EXPECT_EQ(two.params.at("other"), "2");
+}
+
+TEST(RouterTest, ReportsAllowedMethodsAndBadEscapes) {
+  Router router;
+  router.Add("GET", "/a/{id}", Echo);
+  router.Add("DELETE", "/a/{id}", Echo);
+  auto m = router.Find("POST", "/a/1");
+  EXPECT_FALSE(m.handler);
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "DELETE"}));
+  EXPECT_TRUE(router.Find("GET", "/a/%G1").bad_path);
+  EXPECT_FALSE(router.Find("GET", "/b/1").handler);
+  EXPECT_TRUE(router.Find("GET", "/b/1").allowed_methods.empty());
+}
+
+TEST(DispatchTest, UnknownRouteIs404WrongMethod405AndThrowingHandler500) {
+  Router router;
+  router.Add("GET", "/x", [](const HttpRequest&, const PathParams&) -> HttpResponse {
+    throw std::runtime_error("boom");
+  });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/nope";
+  EXPECT_EQ(Dispatch(router, req).status, 404);
+  req.path = "/x";
+  HttpResponse thrown = Dispatch(router, req);
+  EXPECT_EQ(thrown.status, 500);
+  EXPECT_EQ(thrown.body.find("boom"), std::string::npos) << "internal details must not leak";
+  req.method = "POST";
+  HttpResponse not_allowed = Dispatch(router, req);
+  EXPECT_EQ(not_allowed.status, 405);
+}
+
+}  // namespace
+}  // namespace vitrine::http

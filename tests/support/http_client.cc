@@ -1,0 +1,100 @@
+#include "http_client.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+
+namespace vitrine::testing {
+namespace {
+
+std::size_t AppendBody(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+std::size_t AppendHeader(char* data, std::size_t size, std::size_t n, void* out) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    static_cast<std::vector<std::pair<std::string, std::string>>*>(out)->emplace_back(name, value);
+  }
+  return size * n;
+}
+
+}  // namespace
+
+std::string HttpResult::header(const std::string& name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return "";
+}
+
+HttpResult HttpCall(const std::string& method, const std::string& url, const std::vector<std::string>& headers,
+                    const std::string& body) {
+  HttpResult result;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  if (method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    result.error = curl_easy_strerror(rc);
+    return result;
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
+  return result;
+}
+
+std::string RawExchange(int port, const std::string& raw, int timeout_ms) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    (void)!::write(fd, raw.data(), raw.size());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace vitrine::testing

@@ -1,0 +1,26 @@
+// A small blocking HTTP client for tests (libcurl), so the server is exercised over real sockets.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vitrine::testing {
+
+struct HttpResult {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+  std::string body;
+  std::string error;  // transport failure; empty when a response arrived
+
+  std::string header(const std::string& lowercase_name) const;
+};
+
+HttpResult HttpCall(const std::string& method, const std::string& url,
+                    const std::vector<std::string>& headers = {}, const std::string& body = "");
+
+// Sends `raw` bytes on a new TCP connection to 127.0.0.1:port and returns everything the server
+// sends back before closing (or until `timeout_ms` passes).
+std::string RawExchange(int port, const std::string& raw, int timeout_ms = 3000);
+
+}  // namespace vitrine::testing

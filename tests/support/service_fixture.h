@@ -1,0 +1,39 @@
+// A Service over a temp SQLite catalog and fs blob store, with a manual clock; no HTTP.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "blob/blob_store.h"
+#include "catalog/catalog.h"
+#include "service/service.h"
+#include "support/temp_dir.h"
+#include "support/test_server.h"
+
+namespace vitrine::testing {
+
+class ServiceFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = catalog::OpenCatalog((dir_.path() / "catalog.db").string());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    catalog_ = std::move(*c);
+    auto b = blob::OpenBlobStore((dir_.path() / "blobs").string());
+    ASSERT_TRUE(b.ok());
+    blobs_ = std::move(*b);
+    service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, FastServiceOptions());
+  }
+
+  service::Caller AddUser(const std::string& name, bool admin = false) {
+    auto u = service_->users().Create(service::Caller::LocalOperator(), {name, "password-" + name, "", "", admin});
+    EXPECT_TRUE(u.ok()) << u.status().ToString();
+    return service::Caller::ForUser(*u);
+  }
+
+  TempDir dir_;
+  core::ManualClock clock_{Timestamp(std::chrono::seconds(1'790'000'000))};
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<service::Service> service_;
+};
+
+}  // namespace vitrine::testing
