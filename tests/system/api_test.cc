@@ -214,6 +214,20 @@ TEST(ApiLimitsTest, OversizedBodiesAre413WithOrWithoutExpectContinue) {
   EXPECT_EQ(ok.status, 201) << ok.body;
 }
 
+TEST(ApiLimitsTest, IdleAndSlowHeaderConnectionsAreClosed) {
+  http::ServerOptions options;
+  options.idle_timeout = std::chrono::seconds(1);
+  options.header_timeout = std::chrono::seconds(1);
+  TestServer server(options);
+  auto started = std::chrono::steady_clock::now();
+  // Says nothing: closed by the idle timeout, long before RawExchange's own 8 s give up.
+  EXPECT_EQ(RawExchange(server.port(), "", 8000), "");
+  // Starts a request and never finishes its headers (slowloris): closed by the header timeout.
+  EXPECT_EQ(RawExchange(server.port(), "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n", 8000), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(7));
+  EXPECT_EQ(HttpCall("GET", server.url("/api/v1/health")).status, 200);
+}
+
 TEST_F(ApiTest, SqlLookingInputIsStoredVerbatim) {
   std::string token = server_.CreateUserWithToken("alice");
   std::string name = "Robert'); DROP TABLE projects;--";
