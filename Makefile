@@ -7,6 +7,8 @@ JOBS    ?= $(shell nproc)
 DATA    ?= ./vitrine-data
 LISTEN  ?= 127.0.0.1:8080
 RELEASE := build/release
+# ccache keys on paths relative to the checkout, so a fresh clone reuses earlier compilations.
+export CCACHE_BASEDIR := $(CURDIR)
 ASAN    := build/asan
 
 .PHONY: serve test test-fast test-asan build deps bench clean

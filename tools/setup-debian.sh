@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev          # Beast + Asio (HTTP server); 1.74's body_limit(none) is broken
   libsqlite3-dev            # embedded catalog
+  libvips-dev libvips-tools # every pixel operation; vipsthumbnail is a benchmark reference
   libargon2-dev             # password hashing (argon2id)
   libssl-dev                # SHA-256, HMAC, random bytes
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,48 @@ struct BearerToken {
 struct NewBearerToken {
   BearerToken info;
   std::string token;
+};
+
+// Free key/value metadata (BisQue tags, Cytomine properties).
+using Properties = std::map<std::string, std::string>;
+
+// An immutable stored file plus what is known about it.
+struct Image {
+  ImageId id;
+  ProjectId project_id;
+  std::string filename;
+  std::int64_t size_bytes = 0;
+  std::string sha256;
+  std::string md5;
+  std::string format;     // "jpeg", "tiff", "openslide", ...
+  std::string mime_type;  // of the original file
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  int channels = 0;
+  int bit_depth = 0;
+  int planes = 1;
+  int levels = 1;
+  std::optional<double> pixel_size_x_um;
+  std::optional<double> pixel_size_y_um;
+  std::optional<double> magnification;
+  std::optional<std::string> device;  // Sticky Pi device id (8 hex digits), from the filename
+  std::optional<Timestamp> captured_at;
+  UserId created_by;
+  Timestamp created_at;
+  Properties properties;
+};
+
+enum class ImageSort { kCapturedAt, kCreatedAt, kFilename, kId };
+
+// Filters for image listings; every given filter must match.
+struct ImageFilter {
+  std::optional<std::string> device_like;      // SQL LIKE pattern, e.g. "5c17%"
+  std::optional<Timestamp> captured_from;      // inclusive
+  std::optional<Timestamp> captured_to;        // exclusive
+  std::optional<std::string> filename_like;    // SQL LIKE pattern
+  std::optional<std::pair<std::string, std::optional<std::string>>> property;  // key, and value if given
+  ImageSort sort = ImageSort::kCapturedAt;
+  bool descending = false;
 };
 
 // One page of a listing plus the total number of matching rows.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ class BlobWriter {
   virtual Status Write(std::string_view bytes) = 0;
   // Makes the blob durable and visible. Writing identical content twice is not an error.
   virtual Result<BlobRef> Commit() = 0;
+  // A local file holding the bytes written so far, readable before Commit: an upload can be
+  // inspected (probed, decoded) before it is published.
+  virtual const std::filesystem::path& local_path() const = 0;
 };
 
 struct GarbageReport {
@@ -60,6 +64,9 @@ class BlobStore {
   // The blob's size in bytes, or kNotFound.
   virtual Result<std::int64_t> Size(std::string_view sha256) const = 0;
   virtual Status Delete(std::string_view sha256) = 0;
+  // A local file with the blob's bytes, for libraries that read files (libvips). Valid while
+  // the blob exists. kNotFound for an unknown blob.
+  virtual Result<std::filesystem::path> LocalPath(std::string_view sha256) const = 0;
 
   // Removes every blob for which `is_referenced` says false, and abandoned temporary files.
   // Anything younger than `grace` is kept: a blob whose catalog row is still being committed

@@ -9,6 +9,7 @@
 // kUnavailable when the store is busy or unreachable, kInternal otherwise.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,18 @@ struct ProjectChanges {
   Timestamp updated_at;
 };
 
+struct ImageChanges {
+  std::optional<std::string> filename;
+  // Set a key to a value, or remove it with nullopt; keys not named stay as they are.
+  std::map<std::string, std::optional<std::string>> properties;
+};
+
+// Which projects an image listing covers: one project, the projects a user belongs to, or all.
+struct ImageScope {
+  std::optional<ProjectId> project;
+  std::optional<UserId> member;
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -102,6 +115,27 @@ class Catalog {
   // nullopt when `user` is not a member.
   virtual Result<std::optional<ProjectRole>> GetRole(ProjectId project, UserId user) const = 0;
   virtual Result<std::vector<ProjectMember>> ListMembers(ProjectId project) const = 0;
+
+  // Images. (project, sha256) is unique: kConflict when the project already holds the content.
+  // `image.id` is ignored on insert.
+  virtual Result<Image> InsertImage(const Image& image) = 0;
+  virtual Result<Image> GetImage(ImageId id) const = 0;
+  // The images of `project` among `sha256s`, by hash.
+  virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
+                                                                  const std::vector<std::string>& sha256s) const = 0;
+  virtual Result<Image> UpdateImage(ImageId id, const ImageChanges& changes) = 0;
+  // Removes the row and its derived-blob records (not the blobs: garbage collection does that).
+  virtual Status DeleteImage(ImageId id) = 0;
+  virtual Result<Page<Image>> ListImages(const ImageScope& scope, const ImageFilter& filter,
+                                         const PageRequest& page) const = 0;
+
+  // Derived blobs (cached thumbnails, pyramids) belong to an image and go with it.
+  virtual Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,
+                                Timestamp created_at) = 0;
+  virtual Result<std::optional<std::string>> GetDerivedBlob(ImageId image, std::string_view kind) const = 0;
+
+  // True while any image or derived blob refers to the blob: what garbage collection asks.
+  virtual Result<bool> IsBlobReferenced(std::string_view sha256) const = 0;
 };
 
 // Opens (creating if needed, and migrating to the current schema) the catalog at `url`:

@@ -56,10 +56,8 @@ Status Serve(const ServeFlags& flags) {
               << "`)\n\n"
               << std::flush;
   }
-  http::Router router = http::MakeApiV1Router(*store->service);
-  VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, [&router](const http::HttpRequest& request) {
-                             return http::Dispatch(router, request);
-                           }));
+  http::RouterApplication app(http::MakeApiV1Router(*store->service));
+  VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, app));
   spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
                flags.data_dir);
   http::WaitForTerminationSignal();

@@ -12,12 +12,38 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddAuthRoutes(router, service);
   routes::AddUserRoutes(router, service);
   routes::AddProjectRoutes(router, service);
+  routes::AddImageRoutes(router, service);
   return router;
 }
 
+namespace {
+
+std::string_view RoutedMethod(const HttpRequest& request) {
+  return request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BodySink>> RouterApplication::OpenStream(const HttpRequest& head) {
+  Router::Match match = router_.Find(RoutedMethod(head), head.path);
+  if (!match.stream_handler) return std::unique_ptr<BodySink>();
+  try {
+    return (*match.stream_handler)(head, match.params);
+  } catch (const std::exception& e) {
+    spdlog::error("stream handler for {} {} threw: {}", head.method, head.path, e.what());
+    return Status::Internal("internal error");
+  }
+}
+
+HttpResponse RouterApplication::Handle(const HttpRequest& request) { return Dispatch(router_, request); }
+
 HttpResponse Dispatch(const Router& router, const HttpRequest& request) {
-  Router::Match match = router.Find(request.method, request.path);
+  Router::Match match = router.Find(RoutedMethod(request), request.path);
   if (match.bad_path) return ErrorResponse(Status::InvalidArgument("malformed percent-escape in the path"));
+  if (match.stream_handler) {
+    // Reached only when the server was not asked to stream (tests calling Dispatch directly).
+    return ErrorResponse(Status::Internal("streaming route called without a stream"));
+  }
   if (!match.handler) {
     if (!match.allowed_methods.empty()) {
       std::string allow;

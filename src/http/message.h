@@ -3,10 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/byte_stream.h"
+#include "vitrine/status.h"
 
 namespace vitrine::http {
 
@@ -32,11 +36,38 @@ struct HttpResponse {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // When set, the body is streamed from here instead (downloads); `stream_length` bytes exactly.
+  std::unique_ptr<core::ByteSource> stream;
+  std::int64_t stream_length = 0;
 
   HttpResponse& With(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});
     return *this;
   }
+};
+
+}  // namespace vitrine::http
+
+namespace vitrine::http {
+
+// Receives a request body as it arrives, for routes that must not hold it in memory (uploads).
+// Destroyed without Finish() when the client goes away: it must then discard what it received.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Status Write(std::string_view chunk) = 0;
+  virtual HttpResponse Finish() = 0;
+};
+
+// What the server runs. Implementations are safe for concurrent use.
+class HttpApplication {
+ public:
+  virtual ~HttpApplication() = default;
+  // Called with the request head (no body yet). A sink: the body is streamed into it. nullptr:
+  // the body is read whole (up to the server's limit) and given to Handle. An error: answered
+  // at once, and the body is never read (nor, with `Expect: 100-continue`, sent).
+  virtual Result<std::unique_ptr<BodySink>> OpenStream(const HttpRequest& head) = 0;
+  virtual HttpResponse Handle(const HttpRequest& request) = 0;
 };
 
 }  // namespace vitrine::http

@@ -24,7 +24,13 @@ bool IsCapture(std::string_view segment) { return segment.size() > 2 && segment.
 }  // namespace
 
 void Router::Add(std::string method, std::string_view pattern, Handler handler) {
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), {}, std::move(handler), nullptr};
+  for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+void Router::AddStreaming(std::string method, std::string_view pattern, StreamHandler handler) {
+  Route route{std::move(method), {}, nullptr, std::move(handler)};
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }
@@ -54,7 +60,8 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       result.allowed_methods.push_back(route.method);
       continue;
     }
-    result.handler = &route.handler;
+    if (route.stream_handler) result.stream_handler = &route.stream_handler;
+    else result.handler = &route.handler;
     result.params = std::move(params);
     result.allowed_methods.clear();
     return result;

@@ -14,13 +14,17 @@ namespace vitrine::http {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 using Handler = std::function<HttpResponse(const HttpRequest&, const PathParams&)>;
+// For routes whose body is streamed: given the head, returns where the body goes.
+using StreamHandler = std::function<Result<std::unique_ptr<BodySink>>(const HttpRequest&, const PathParams&)>;
 
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler);
+  void AddStreaming(std::string method, std::string_view pattern, StreamHandler handler);
 
   struct Match {
     const Handler* handler = nullptr;
+    const StreamHandler* stream_handler = nullptr;
     PathParams params;
     // Set when the path matched but the method did not: the methods that would have.
     std::vector<std::string> allowed_methods;
@@ -33,6 +37,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;  // "{name}" for a capture
     Handler handler;
+    StreamHandler stream_handler;
   };
   std::vector<Route> routes_;
 };

@@ -10,6 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <limits>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -57,7 +60,7 @@ class Session;
 
 struct Server::Impl {
   ServerOptions options;
-  RequestHandler handler;
+  HttpApplication& app;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -68,7 +71,7 @@ struct Server::Impl {
   std::condition_variable sessions_gone;
   std::unordered_set<Session*> sessions;
 
-  Impl(ServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)), ioc(1) {}
+  Impl(ServerOptions o, HttpApplication& a) : options(std::move(o)), app(a), ioc(1) {}
   void Accept();
   void Register(Session* s);
   void Unregister(Session* s);
@@ -108,9 +111,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WaitForRequest() {
     if (server_.stopping) return Close();
-    parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(options().max_body_bytes);
+    header_parser_.emplace();
+    header_parser_->header_limit(kHeaderLimit);
+    // The body limit is decided per route once the head is known (see OnHeader).
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    request_ = {};
+    sink_.reset();
+    chunk_.reset();  // idle keep-alive connections hold no transfer buffer
     if (buffer_.size() > 0) return ReadHeader();
     idle_ = true;
     stream_.expires_after(options().idle_timeout);
@@ -125,119 +132,225 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     started_ = std::chrono::steady_clock::now();
     stream_.expires_after(options().header_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->OnHeader(ec);
-    });
+    bhttp::async_read_header(stream_, buffer_, *header_parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  static bool IsDisconnect(beast::error_code ec) {
+    return ec == beast::error::timeout || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+           ec == bhttp::error::partial_message || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      return Close();
-    }
-    if (ec == bhttp::error::body_limit) {  // Beast checks Content-Length against the limit with the header
-      return SendErrorAndClose(413, Status::TooLarge("request body is larger than the limit of " +
-                                                     std::to_string(options().max_body_bytes) + " bytes"));
-    }
+    if (IsDisconnect(ec)) return Close();
     if (ec == bhttp::error::header_limit) {
       return SendErrorAndClose(431, Status::InvalidArgument("request headers are larger than 32 KiB"));
     }
     if (ec) return SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP request: " + ec.message()));
-    auto& req = parser_->get();
-    if (auto length = parser_->content_length(); length && *length > options().max_body_bytes) {
-      return SendErrorAndClose(413, Status::TooLarge("request body of " + std::to_string(*length) +
-                                                     " bytes is larger than the limit of " +
-                                                     std::to_string(options().max_body_bytes)));
+    const auto& head = header_parser_->get();
+    request_.method = std::string(head.method_string());
+    request_.target = std::string(head.target());
+    auto q = request_.target.find('?');
+    request_.path = request_.target.substr(0, q);
+    if (q != std::string::npos) request_.query = request_.target.substr(q + 1);
+    request_.headers.reserve(16);
+    for (const auto& field : head) {
+      request_.headers.push_back({Lowercase(field.name_string()), std::string(field.value())});
     }
-    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
-      continue_ = {bhttp::status::continue_, req.version()};
+    request_.peer = peer_;
+    version_ = head.version();
+    keep_alive_ = head.keep_alive();
+
+    auto sink = server_.app.OpenStream(request_);
+    if (!sink.ok()) {
+      // The body, if any, is never read: the connection cannot be reused.
+      HttpResponse response = ErrorResponse(sink.status());
+      return Send(std::move(response), /*keep_alive=*/false);
+    }
+    sink_ = std::move(*sink);
+    if (!sink_) {
+      if (auto length = header_parser_->content_length(); length && *length > options().max_body_bytes) {
+        return SendErrorAndClose(413, Status::TooLarge("request body of " + std::to_string(*length) +
+                                                       " bytes is larger than the limit of " +
+                                                       std::to_string(options().max_body_bytes)));
+      }
+    }
+    if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
+      continue_ = {bhttp::status::continue_, head.version()};
       stream_.expires_after(options().body_timeout);
       bhttp::async_write(stream_, continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) return self->Close();
-        self->ReadBody();
+        self->StartBody();
       });
       return;
     }
-    ReadBody();
+    StartBody();
   }
 
-  void ReadBody() {
-    if (parser_->is_done()) return Handle();
+  void StartBody() {
+    if (sink_) {
+      stream_parser_.emplace(std::move(*header_parser_));
+      stream_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+      return ReadStreamChunk();
+    }
+    body_parser_.emplace(std::move(*header_parser_));
+    body_parser_->body_limit(options().max_body_bytes);
+    if (body_parser_->is_done()) return HandleBuffered();
     stream_.expires_after(options().body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    bhttp::async_read(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec == bhttp::error::body_limit) {
         return self->SendErrorAndClose(
             413, Status::TooLarge("request body is larger than the limit of " +
                                   std::to_string(self->options().max_body_bytes) + " bytes"));
       }
-      if (ec == beast::error::timeout || ec == asio::error::eof || ec == bhttp::error::partial_message ||
-          ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-        return self->Close();
-      }
+      if (IsDisconnect(ec)) return self->Close();
       if (ec) return self->SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP body: " + ec.message()));
-      self->Handle();
+      self->HandleBuffered();
     });
   }
 
-  void Handle() {
-    bhttp::request<bhttp::string_body> req = parser_->release();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    auto q = request.target.find('?');
-    request.path = request.target.substr(0, q);
-    if (q != std::string::npos) request.query = request.target.substr(q + 1);
-    request.headers.reserve(16);
-    for (const auto& field : req) request.headers.push_back({Lowercase(field.name_string()), std::string(field.value())});
-    request.body = std::move(req.body());
-    request.peer = peer_;
-
-    HttpResponse response;
-    try {
-      response = server_.handler(request);
-    } catch (const std::exception& e) {
-      spdlog::error("request handler threw: {}", e.what());
-      response = ErrorResponse(Status::Internal("internal error"));
-    }
-    bool keep_alive = req.keep_alive() && !server_.stopping;
-    Send(std::move(response), req.version(), keep_alive, request.method, request.target);
+  // Streams the body into the sink one chunk at a time: memory stays at one chunk per upload.
+  void ReadStreamChunk() {
+    if (stream_parser_->is_done()) return FinishStream();
+    std::span<char> chunk = Chunk();
+    stream_parser_->get().body().data = chunk.data();
+    stream_parser_->get().body().size = chunk.size();
+    // The timeout bounds a stall, not the whole upload: it is renewed for every chunk.
+    stream_.expires_after(options().body_timeout);
+    bhttp::async_read_some(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec,
+                                                                                          std::size_t) {
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (IsDisconnect(ec)) return self->Close();  // the sink, destroyed with us, discards the upload
+      if (ec) return self->SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP body: " + ec.message()));
+      std::size_t n = kChunkSize - self->stream_parser_->get().body().size;
+      if (n > 0) {
+        Status written = self->sink_->Write(std::string_view(self->chunk_.get(), n));
+        if (!written.ok()) return self->SendErrorAndClose(HttpStatusFor(written.code()), written);
+      }
+      self->ReadStreamChunk();
+    });
   }
 
-  void Send(HttpResponse response, unsigned version, bool keep_alive, std::string method, std::string target) {
-    res_ = {};
-    res_.version(version);
-    res_.result(static_cast<unsigned>(response.status));
-    res_.set(bhttp::field::server, "vitrine");
-    res_.set(bhttp::field::date, CurrentHttpDate());
-    for (auto& h : response.headers) res_.set(h.name, h.value);
-    res_.body() = std::move(response.body);
-    res_.keep_alive(keep_alive);
-    res_.prepare_payload();
+  void FinishStream() {
+    HttpResponse response = RunSafely([&] { return sink_->Finish(); });
+    sink_.reset();
+    Send(std::move(response), keep_alive_ && !server_.stopping);
+  }
+
+  void HandleBuffered() {
+    request_.body = std::move(body_parser_->get().body());
+    HttpResponse response = RunSafely([&] { return server_.app.Handle(request_); });
+    Send(std::move(response), keep_alive_ && !server_.stopping);
+  }
+
+  template <class Fn>
+  static HttpResponse RunSafely(Fn fn) {
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      spdlog::error("request handler threw: {}", e.what());
+      return ErrorResponse(Status::Internal("internal error"));
+    }
+  }
+
+  template <class Message>
+  void SetCommonHeaders(Message& m, const HttpResponse& response, bool keep_alive) {
+    m.version(version_);
+    m.result(static_cast<unsigned>(response.status));
+    m.set(bhttp::field::server, "vitrine");
+    m.set(bhttp::field::date, CurrentHttpDate());
+    for (const auto& h : response.headers) m.set(h.name, h.value);
+    m.keep_alive(keep_alive);
+  }
+
+  void Send(HttpResponse response, bool keep_alive) {
+    status_ = response.status;
     stream_.expires_after(options().body_timeout);
-    bhttp::async_write(stream_, res_,
-                       [self = shared_from_this(), method = std::move(method), target = std::move(target),
-                        keep_alive](beast::error_code ec, std::size_t bytes) {
-                         self->Log(method, target, bytes);
-                         if (ec || !keep_alive) return self->Close();
-                         self->WaitForRequest();
-                       });
+    bool head_only = request_.method == "HEAD";
+    if (response.stream || head_only) {
+      std::uint64_t length = response.stream ? static_cast<std::uint64_t>(response.stream_length)
+                                             : static_cast<std::uint64_t>(response.body.size());
+      out_stream_res_ = {};
+      SetCommonHeaders(out_stream_res_, response, keep_alive);
+      out_stream_res_.content_length(length);
+      out_source_ = head_only ? nullptr : std::move(response.stream);
+      out_remaining_ = out_source_ ? length : 0;
+      out_stream_res_.body().data = nullptr;
+      out_stream_res_.body().more = out_remaining_ > 0;
+      out_serializer_.emplace(out_stream_res_);
+      return WriteStreamChunk(keep_alive);
+    }
+    res_ = {};
+    SetCommonHeaders(res_, response, keep_alive);
+    res_.body() = std::move(response.body);
+    res_.prepare_payload();
+    bhttp::async_write(stream_, res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t bytes) {
+      self->AfterWrite(ec, bytes, keep_alive);
+    });
+  }
+
+  void WriteStreamChunk(bool keep_alive) {
+    auto& body = out_stream_res_.body();
+    if (out_source_ && body.more && !body.data) {
+      std::span<char> chunk = Chunk().first(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, out_remaining_)));
+      auto n = out_source_->Read(chunk);
+      if (!n.ok() || *n == 0) {
+        // The headers promised more bytes than the source gave: the client must see a broken
+        // response, not a short one, so the connection is dropped.
+        spdlog::error("download stream failed: {}", n.ok() ? "ended early" : n.status().ToString());
+        return Close();
+      }
+      body.data = chunk.data();
+      body.size = *n;
+      sent_ += *n;
+      out_remaining_ -= *n;
+      body.more = out_remaining_ > 0;
+    }
+    stream_.expires_after(options().body_timeout);
+    bhttp::async_write_some(stream_, *out_serializer_,
+                            [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                              if (ec == bhttp::error::need_buffer) {
+                                self->out_stream_res_.body().data = nullptr;
+                                return self->WriteStreamChunk(keep_alive);
+                              }
+                              if (ec) return self->AfterWrite(ec, self->sent_, keep_alive);
+                              if (!self->out_serializer_->is_done()) return self->WriteStreamChunk(keep_alive);
+                              self->AfterWrite(ec, self->sent_, keep_alive);
+                            });
+  }
+
+  void AfterWrite(beast::error_code ec, std::size_t bytes, bool keep_alive) {
+    Log(bytes);
+    out_source_.reset();
+    out_serializer_.reset();
+    sent_ = 0;
+    if (ec || !keep_alive) return Close();
+    WaitForRequest();
   }
 
   void SendErrorAndClose(int status, const Status& error) {
+    sink_.reset();
     HttpResponse response = ErrorResponse(error);
     response.status = status;
-    std::string method = parser_ ? std::string(parser_->get().method_string()) : "-";
-    std::string target = parser_ ? std::string(parser_->get().target()) : "-";
-    Send(std::move(response), 11, /*keep_alive=*/false, std::move(method), std::move(target));
+    if (request_.method.empty() && header_parser_) {
+      request_.method = std::string(header_parser_->get().method_string());
+      request_.target = std::string(header_parser_->get().target());
+    }
+    if (version_ == 0) version_ = 11;
+    Send(std::move(response), /*keep_alive=*/false);
   }
 
-  void Log(const std::string& method, const std::string& target, std::size_t bytes) {
+  void Log(std::size_t bytes) {
     if (!server_.options.access_log) return;
     auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-    spdlog::info("{} \"{} {}\" {} {} {:.2f}ms", peer_, method, target, res_.result_int(), bytes, elapsed);
+    spdlog::info("{} \"{} {}\" {} {} {:.2f}ms", peer_, request_.method.empty() ? "-" : request_.method,
+                 request_.target.empty() ? "-" : request_.target, status_, bytes, elapsed);
   }
 
   void Close() {
+    sink_.reset();
+    out_source_.reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
@@ -247,9 +360,28 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   // The buffer's cap bounds memory per connection; it must hold a whole header (kHeaderLimit).
   beast::flat_buffer buffer_{2 * kHeaderLimit};
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  std::unique_ptr<BodySink> sink_;
+  HttpRequest request_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
   bhttp::response<bhttp::empty_body> continue_;
   bhttp::response<bhttp::string_body> res_;
+  bhttp::response<bhttp::buffer_body> out_stream_res_;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> out_serializer_;
+  std::unique_ptr<core::ByteSource> out_source_;
+  std::uint64_t out_remaining_ = 0;
+  std::size_t sent_ = 0;
+  int status_ = 0;
+  // Allocated only while a body is streamed in or out.
+  static constexpr std::size_t kChunkSize = 256 * 1024;
+  std::unique_ptr<char[]> chunk_;
+  std::span<char> Chunk() {
+    if (!chunk_) chunk_ = std::make_unique_for_overwrite<char[]>(kChunkSize);
+    return {chunk_.get(), kChunkSize};
+  }
   std::string peer_ = "-";
   std::chrono::steady_clock::time_point started_;
   bool idle_ = false;  // touched only on the session's strand
@@ -284,8 +416,8 @@ void Server::Impl::Accept() {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
-Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, RequestHandler handler) {
-  auto impl = std::make_unique<Impl>(options, std::move(handler));
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, HttpApplication& app) {
+  auto impl = std::make_unique<Impl>(options, app);
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) return Status::InvalidArgument("'" + options.host + "' is not an IP address");

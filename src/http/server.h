@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: asynchronous (Boost.Beast on Asio), keep-alive, bounded memory.
 //
-// Each request is read whole up to max_body_bytes (larger ones get 413 before their body is
-// read), handed to the RequestHandler on one of the server's threads, and answered. The server
+// A request's body is either streamed into the sink the application opens for it (uploads of
+// any size, in bounded memory) or read whole up to max_body_bytes (larger ones get 413 before
+// their body is read). Responses are sent from memory or streamed from a ByteSource. The server
 // answers `Expect: 100-continue`, enforces idle, header and body timeouts, writes one access-log
 // line per request, and on Stop() finishes requests in flight before closing.
 // Beast is kept out of this header: only server.cc includes it.
@@ -30,12 +31,12 @@ struct ServerOptions {
   bool access_log = true;
 };
 
-using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class Server {
  public:
   // Binds and starts serving at once. kUnavailable if the address cannot be bound.
-  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, RequestHandler handler);
+  // `app` must outlive the server.
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, HttpApplication& app);
   ~Server();  // Stops if still running.
 
   std::uint16_t port() const;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "auth/password.h"
+#include "service/image_options.h"
 
 namespace vitrine::service {
 
@@ -14,6 +15,7 @@ struct ServiceOptions {
   // which bounds how long a captured request can be replayed.
   std::chrono::seconds max_signature_skew{std::chrono::minutes(15)};
   auth::PasswordHashParams password_hashing;
+  ImageOptions images;
 };
 
 }  // namespace vitrine::service

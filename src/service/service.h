@@ -7,6 +7,7 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "service/authenticator.h"
+#include "service/image_service.h"
 #include "service/options.h"
 #include "service/project_service.h"
 #include "service/user_service.h"
@@ -22,22 +23,25 @@ class Service {
         clock_(clock),
         auth_(catalog, clock, options_),
         users_(catalog, clock, options_),
-        projects_(catalog, clock) {}
+        projects_(catalog, clock),
+        images_(catalog, blobs, projects_, clock, options_.images) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
   ProjectService& projects() { return projects_; }
+  ImageService& images() { return images_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
  private:
   const ServiceOptions options_;
   catalog::Catalog& catalog_;
-  [[maybe_unused]] blob::BlobStore& blobs_;
+  blob::BlobStore& blobs_;
   const core::Clock& clock_;
   Authenticator auth_;
   UserService users_;
   ProjectService projects_;
+  ImageService images_;
 };
 
 }  // namespace vitrine::service

@@ -75,6 +75,84 @@ Json ToJson(const NewBearerToken& t) {
               {"expires_at", core::FormatIso8601(t.info.expires_at)}};
 }
 
+Json ToJson(const Image& im) {
+  auto optional_number = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
+  return Json{{"id", im.id.value()},
+              {"project_id", im.project_id.value()},
+              {"filename", im.filename},
+              {"size_bytes", im.size_bytes},
+              {"sha256", im.sha256},
+              {"md5", im.md5},
+              {"format", im.format},
+              {"mime_type", im.mime_type},
+              {"width", im.width},
+              {"height", im.height},
+              {"channels", im.channels},
+              {"bit_depth", im.bit_depth},
+              {"planes", im.planes},
+              {"levels", im.levels},
+              {"pixel_size_x_um", optional_number(im.pixel_size_x_um)},
+              {"pixel_size_y_um", optional_number(im.pixel_size_y_um)},
+              {"magnification", optional_number(im.magnification)},
+              {"device", im.device ? Json(*im.device) : Json(nullptr)},
+              {"captured_at", OptionalTime(im.captured_at)},
+              {"created_by", im.created_by.valid() ? Json(im.created_by.value()) : Json(nullptr)},
+              {"created_at", core::FormatIso8601(im.created_at)},
+              {"properties", Json(im.properties)}};
+}
+
+Result<Properties> PropertiesFromJson(const Json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("properties must be an object of strings");
+  Properties out;
+  for (const auto& [key, value] : j.items()) {
+    if (!value.is_string()) return Status::InvalidArgument("property '" + key + "' must be a string");
+    out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+Result<Image> ImageFromJson(const Json& j) {
+  Image im;
+  auto optional_double = [&](const char* field) -> Result<std::optional<double>> {
+    auto it = j.find(field);
+    if (it == j.end() || it->is_null()) return std::optional<double>();
+    if (!it->is_number()) return WrongType(field, "a number");
+    return std::optional<double>(it->get<double>());
+  };
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t id, RequiredInt(j, "id"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t project, RequiredInt(j, "project_id"));
+  im.id = ImageId(id);
+  im.project_id = ProjectId(project);
+  VITRINE_ASSIGN_OR_RETURN(im.filename, RequiredString(j, "filename"));
+  VITRINE_ASSIGN_OR_RETURN(im.size_bytes, RequiredInt(j, "size_bytes"));
+  VITRINE_ASSIGN_OR_RETURN(im.sha256, RequiredString(j, "sha256"));
+  VITRINE_ASSIGN_OR_RETURN(im.md5, RequiredString(j, "md5"));
+  VITRINE_ASSIGN_OR_RETURN(im.format, RequiredString(j, "format"));
+  VITRINE_ASSIGN_OR_RETURN(im.mime_type, RequiredString(j, "mime_type"));
+  VITRINE_ASSIGN_OR_RETURN(im.width, RequiredInt(j, "width"));
+  VITRINE_ASSIGN_OR_RETURN(im.height, RequiredInt(j, "height"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t channels, RequiredInt(j, "channels"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t bit_depth, RequiredInt(j, "bit_depth"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t planes, RequiredInt(j, "planes"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t levels, RequiredInt(j, "levels"));
+  im.channels = static_cast<int>(channels);
+  im.bit_depth = static_cast<int>(bit_depth);
+  im.planes = static_cast<int>(planes);
+  im.levels = static_cast<int>(levels);
+  VITRINE_ASSIGN_OR_RETURN(im.pixel_size_x_um, optional_double("pixel_size_x_um"));
+  VITRINE_ASSIGN_OR_RETURN(im.pixel_size_y_um, optional_double("pixel_size_y_um"));
+  VITRINE_ASSIGN_OR_RETURN(im.magnification, optional_double("magnification"));
+  VITRINE_ASSIGN_OR_RETURN(im.device, OptionalString(j, "device"));
+  VITRINE_ASSIGN_OR_RETURN(im.captured_at, OptionalTimeField(j, "captured_at"));
+  VITRINE_ASSIGN_OR_RETURN(auto created_by, OptionalInt(j, "created_by"));
+  im.created_by = UserId(created_by.value_or(0));
+  VITRINE_ASSIGN_OR_RETURN(im.created_at, TimeField(j, "created_at"));
+  if (auto it = j.find("properties"); it != j.end() && !it->is_null()) {
+    VITRINE_ASSIGN_OR_RETURN(im.properties, PropertiesFromJson(*it));
+  }
+  return im;
+}
+
 Result<User> UserFromJson(const Json& j) {
   User u;
   VITRINE_ASSIGN_OR_RETURN(std::int64_t id, RequiredInt(j, "id"));

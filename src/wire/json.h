@@ -21,11 +21,15 @@ Json ToJson(const ProjectMember& member);
 Json ToJson(const ApiKey& key);
 Json ToJson(const NewApiKey& key);
 Json ToJson(const NewBearerToken& token);
+Json ToJson(const Image& image);
 
 Result<User> UserFromJson(const Json& json);
 Result<Project> ProjectFromJson(const Json& json);
 Result<ProjectMember> ProjectMemberFromJson(const Json& json);
 Result<ApiKey> ApiKeyFromJson(const Json& json);
+Result<Image> ImageFromJson(const Json& json);
+// {"key": "value", ...}; kInvalidArgument for non-string values.
+Result<Properties> PropertiesFromJson(const Json& json);
 
 template <class T>
 Json ToJson(const Page<T>& page) {

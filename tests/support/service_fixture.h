@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "imaging/init.h"
 #include "service/service.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
@@ -14,6 +15,7 @@ namespace vitrine::testing {
 class ServiceFixture : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_TRUE(imaging::InitializeImaging("vitrine-tests").ok());
     auto c = catalog::OpenCatalog((dir_.path() / "catalog.db").string());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);

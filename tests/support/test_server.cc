@@ -4,8 +4,14 @@
 
 #include <stdexcept>
 
+#include "imaging/init.h"
+
 namespace vitrine::testing {
 namespace {
+
+void Must(const Status& s, const char* what) {
+  if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.ToString());
+}
 
 template <class T>
 T Must(Result<T> r, const char* what) {
@@ -17,16 +23,16 @@ T Must(Result<T> r, const char* what) {
 
 TestServer::TestServer(http::ServerOptions options)
     : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
+  Must(imaging::InitializeImaging("vitrine-tests"), "start libvips");
   catalog_ = Must(catalog::OpenCatalog((dir_.path() / "catalog.db").string()), "open catalog");
   blobs_ = Must(blob::OpenBlobStore((dir_.path() / "blobs").string()), "open blobs");
   service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, FastServiceOptions());
-  router_ = std::make_unique<http::Router>(http::MakeApiV1Router(*service_));
+  app_ = std::make_unique<http::RouterApplication>(http::MakeApiV1Router(*service_));
   options.host = "127.0.0.1";
   options.port = 0;
   options.threads = 2;
   options.access_log = false;
-  server_ = Must(http::Server::Start(options, [this](const http::HttpRequest& r) { return http::Dispatch(*router_, r); }),
-                 "start server");
+  server_ = Must(http::Server::Start(options, *app_), "start server");
   port_ = server_->port();
 }
 

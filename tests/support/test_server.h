@@ -41,7 +41,7 @@ class TestServer {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<service::Service> service_;
-  std::unique_ptr<http::Router> router_;
+  std::unique_ptr<http::RouterApplication> app_;
   std::unique_ptr<http::Server> server_;
   int port_ = 0;
 };

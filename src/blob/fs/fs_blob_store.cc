@@ -105,6 +105,7 @@ class FsBlobWriter final : public BlobWriter {
   }
 
   Result<BlobRef> Commit() override;
+  const fs::path& local_path() const override { return temp_; }
 
  private:
   const FsBlobStore& store_;
@@ -167,6 +168,11 @@ class FsBlobStore final : public BlobStore {
       return ErrnoStatus("cannot stat", path, errno);
     }
     return static_cast<std::int64_t>(st.st_size);
+  }
+
+  Result<fs::path> LocalPath(std::string_view sha) const override {
+    VITRINE_RETURN_IF_ERROR(Size(sha).status());
+    return PathOf(sha);
   }
 
   Status Delete(std::string_view sha) override {

@@ -49,8 +49,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   // A writer waits up to 10 s for another to finish before the request reports kUnavailable.
   sqlite3_busy_timeout(raw, 10'000);
   std::unique_ptr<Connection> conn(new Connection(std::move(db)));
+  // synchronous=FULL: a committed row survives power loss, not only a process crash.
   VITRINE_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"));
   return conn;
 }
@@ -64,6 +65,14 @@ Result<Statement> Connection::Prepare(const char* sql) {
     it = cache_.emplace(sql, StmtHandle(raw)).first;
   }
   return Statement(db_.get(), it->second.get());
+}
+
+Result<Statement> Connection::PrepareDynamic(const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+  StmtHandle owned(raw);
+  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "sqlite prepare");
+  return Statement(db_.get(), std::move(owned));
 }
 
 Status Connection::Exec(std::string_view sql) {

@@ -40,17 +40,33 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what);
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // A statement that owns its handle (SQL assembled at run time, not cached).
+  Statement(sqlite3* db, StmtHandle owned) : db_(db), stmt_(owned.get()), owned_(std::move(owned)) {}
   ~Statement();
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), owned_(std::move(other.owned_)) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
+
+  // Binds one value at a 1-based index (for statements assembled at run time).
+  template <class T>
+  Statement& BindAt(int index, const T& value) {
+    BindOne(index, value);
+    return *this;
+  }
 
   template <class... Args>
   Statement& Bind(const Args&... args) {
     int index = 1;
     (BindOne(index++, args), ...);
     return *this;
+  }
+
+  // Rewinds for another run with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
   }
 
   // Advances to the next row: true if there is one, false when done.
@@ -85,6 +101,7 @@ class Statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  StmtHandle owned_;
 };
 
 // One open database connection. Used by one thread at a time (the pool sees to that).
@@ -94,6 +111,8 @@ class Connection {
 
   // Prepares (or reuses) `sql`. The text must outlive the connection: pass string literals.
   Result<Statement> Prepare(const char* sql);
+  // Prepares SQL assembled at run time from fixed fragments (values still bound, never formatted).
+  Result<Statement> PrepareDynamic(const std::string& sql);
   // Runs one or more statements with no parameters and no rows (schema, pragmas).
   Status Exec(std::string_view sql);
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }

@@ -50,6 +50,50 @@ CREATE TABLE project_members (
 ) WITHOUT ROWID;
 CREATE INDEX project_members_by_user ON project_members(user_id, project_id);
 )sql"},
+      {2, "images, their properties and derived blobs", R"sql(
+CREATE TABLE images (
+  id              INTEGER PRIMARY KEY,
+  project_id      INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  blob_sha256     TEXT NOT NULL,
+  md5             TEXT NOT NULL,
+  size_bytes      INTEGER NOT NULL,
+  filename        TEXT NOT NULL,
+  format          TEXT NOT NULL,
+  mime_type       TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  channels        INTEGER NOT NULL,
+  bit_depth       INTEGER NOT NULL,
+  planes          INTEGER NOT NULL,
+  levels          INTEGER NOT NULL,
+  pixel_size_x_um REAL,
+  pixel_size_y_um REAL,
+  magnification   REAL,
+  device          TEXT,
+  captured_at     INTEGER,
+  created_by      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (project_id, blob_sha256)
+);
+CREATE INDEX images_by_project_capture ON images(project_id, captured_at, id);
+CREATE INDEX images_by_device_capture ON images(device, captured_at, id);
+CREATE INDEX images_by_blob ON images(blob_sha256);
+CREATE TABLE image_properties (
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  key      TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (image_id, key)
+) WITHOUT ROWID;
+CREATE INDEX image_properties_by_key ON image_properties(key, value);
+CREATE TABLE image_derivatives (
+  image_id    INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,
+  blob_sha256 TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (image_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX image_derivatives_by_blob ON image_derivatives(blob_sha256);
+)sql"},
   };
   return kMigrations;
 }

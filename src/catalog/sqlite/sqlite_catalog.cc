@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "catalog/sqlite/connection.h"
+#include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/migrations.h"
 
 namespace vitrine::catalog {
@@ -324,6 +325,31 @@ class SqliteCatalog final : public Catalog {
     return CollectRows<ProjectMember>(q, [](const Statement& s) {
       return ProjectMember{ProjectId(s.Int(0)), UserId(s.Int(1)), s.Text(2), static_cast<ProjectRole>(s.Int(3))};
     });
+  }
+
+  Result<Image> InsertImage(const Image& image) override { return sqlite::images::Insert(pool_, image); }
+  Result<Image> GetImage(ImageId id) const override { return sqlite::images::Get(pool_, id); }
+  Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
+                                                          const std::vector<std::string>& sha256s) const override {
+    return sqlite::images::FindByHash(pool_, project, sha256s);
+  }
+  Result<Image> UpdateImage(ImageId id, const ImageChanges& changes) override {
+    return sqlite::images::Update(pool_, id, changes);
+  }
+  Status DeleteImage(ImageId id) override { return sqlite::images::Delete(pool_, id); }
+  Result<Page<Image>> ListImages(const ImageScope& scope, const ImageFilter& filter,
+                                 const PageRequest& page) const override {
+    return sqlite::images::List(pool_, scope, filter, page);
+  }
+  Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,
+                        Timestamp created_at) override {
+    return sqlite::images::PutDerived(pool_, image, kind, sha256, created_at);
+  }
+  Result<std::optional<std::string>> GetDerivedBlob(ImageId image, std::string_view kind) const override {
+    return sqlite::images::GetDerived(pool_, image, kind);
+  }
+  Result<bool> IsBlobReferenced(std::string_view sha256) const override {
+    return sqlite::images::IsBlobReferenced(pool_, sha256);
   }
 
  private:

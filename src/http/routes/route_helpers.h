@@ -54,5 +54,6 @@ inline Result<HttpResponse> NoContentOr(const Status& status) {
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
+void AddImageRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes

@@ -1,0 +1,268 @@
+#include "service/image_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "imaging/probe.h"
+#include "imaging/thumbnail.h"
+#include "service/sticky_pi_name.h"
+
+namespace vitrine::service {
+namespace {
+
+constexpr std::size_t kMaxFilename = 1024;
+constexpr std::size_t kMaxPropertyKey = 256;
+constexpr std::size_t kMaxPropertyValue = 64 * 1024;
+constexpr std::size_t kMaxProperties = 1000;
+constexpr std::size_t kMaxCachedThumbnailBytes = 64 * 1024 * 1024;
+
+std::string ThumbnailKind(int max_size, imaging::EncodedFormat format) {
+  return "thumbnail:" + std::to_string(max_size) + ":" + std::string(imaging::ExtensionOf(format));
+}
+
+Status ImageNotFound(ImageId id) { return Status::NotFound("image " + std::to_string(id.value()) + " not found"); }
+
+}  // namespace
+
+Status ValidateFilename(std::string_view filename) {
+  if (filename.empty()) return Status::InvalidArgument("a filename is required (?filename=NAME)");
+  if (filename.size() > kMaxFilename) return Status::InvalidArgument("filename is longer than 1024 bytes");
+  for (unsigned char c : filename) {
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
+      return Status::InvalidArgument("filename must not contain path separators or control characters");
+    }
+  }
+  if (filename == "." || filename == "..") return Status::InvalidArgument("filename must name a file");
+  return Status::Ok();
+}
+
+Status ValidateProperties(const Properties& properties) {
+  if (properties.size() > kMaxProperties) return Status::InvalidArgument("at most 1000 properties per image");
+  for (const auto& [key, value] : properties) {
+    if (key.empty() || key.size() > kMaxPropertyKey) {
+      return Status::InvalidArgument("property keys must be 1-256 bytes");
+    }
+    if (value.size() > kMaxPropertyValue) {
+      return Status::InvalidArgument("property '" + key + "' is longer than 64 KiB");
+    }
+  }
+  return Status::Ok();
+}
+
+class IngestUpload final : public ImageUpload {
+ public:
+  IngestUpload(ImageService& service, Caller caller, UploadRequest request, std::optional<StickyPiName> sticky,
+               std::unique_ptr<blob::BlobWriter> writer)
+      : service_(service),
+        caller_(std::move(caller)),
+        request_(std::move(request)),
+        sticky_(std::move(sticky)),
+        writer_(std::move(writer)) {}
+
+  Status Write(std::string_view bytes) override {
+    written_ += static_cast<std::int64_t>(bytes.size());
+    return writer_->Write(bytes);
+  }
+
+  Result<IngestOutcome> Finish() override {
+    if (written_ == 0) return Status::InvalidArgument("the file is empty");
+    // Inspect before publishing: a file that is not a readable image never becomes a blob.
+    VITRINE_ASSIGN_OR_RETURN(imaging::ImageInfo info, imaging::Probe(writer_->local_path()));
+    VITRINE_ASSIGN_OR_RETURN(std::string thumbnail,
+                             imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
+                                                    imaging::EncodedFormat::kJpeg));
+    VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
+
+    auto& catalog = service_.catalog_;
+    VITRINE_ASSIGN_OR_RETURN(auto existing, catalog.FindImagesByHash(request_.project, {ref.sha256}));
+    if (!existing.empty()) return Duplicate(existing.begin()->second);
+
+    Image image = Describe(info, ref);
+    auto inserted = catalog.InsertImage(image);
+    if (inserted.status().code() == ErrorCode::kConflict) {  // the same file raced in beside us
+      VITRINE_ASSIGN_OR_RETURN(auto raced, catalog.FindImagesByHash(request_.project, {ref.sha256}));
+      if (!raced.empty()) return Duplicate(raced.begin()->second);
+    }
+    VITRINE_RETURN_IF_ERROR(inserted.status());
+    CacheThumbnail(inserted->id, thumbnail);
+    return IngestOutcome{std::move(*inserted), true};
+  }
+
+ private:
+  Result<IngestOutcome> Duplicate(ImageId id) {
+    VITRINE_ASSIGN_OR_RETURN(Image existing, service_.catalog_.GetImage(id));
+    return IngestOutcome{std::move(existing), false};
+  }
+
+  Image Describe(const imaging::ImageInfo& info, const blob::BlobRef& ref) const {
+    Image im;
+    im.project_id = request_.project;
+    im.filename = request_.filename;
+    im.size_bytes = ref.size;
+    im.sha256 = ref.sha256;
+    im.md5 = ref.md5;
+    im.format = info.format;
+    im.mime_type = info.mime_type;
+    im.width = info.width;
+    im.height = info.height;
+    im.channels = info.channels;
+    im.bit_depth = info.bit_depth;
+    im.planes = info.planes;
+    im.levels = info.levels;
+    im.pixel_size_x_um = info.pixel_size_x_um;
+    im.pixel_size_y_um = info.pixel_size_y_um;
+    im.magnification = info.magnification;
+    im.captured_at = info.captured_at;
+    if (sticky_) {  // the name is authoritative for Sticky Pi images
+      im.device = sticky_->device;
+      im.captured_at = sticky_->captured_at;
+    }
+    im.properties = info.properties;
+    for (const auto& [k, v] : request_.properties) im.properties[k] = v;
+    im.created_by = caller_.user_id();
+    im.created_at = service_.clock_.Now();
+    return im;
+  }
+
+  // The thumbnail is a cache: failing to keep it costs a later recomputation, not the upload.
+  void CacheThumbnail(ImageId id, const std::string& bytes) {
+    core::StringSource source(bytes);
+    auto ref = service_.blobs_.Put(source, static_cast<std::int64_t>(bytes.size()));
+    Status s = ref.ok() ? service_.catalog_.PutDerivedBlob(
+                              id, ThumbnailKind(service_.options_.ingest_thumbnail_size, imaging::EncodedFormat::kJpeg),
+                              ref->sha256, service_.clock_.Now())
+                        : ref.status();
+    if (!s.ok()) spdlog::warn("image {}: thumbnail not cached: {}", id.value(), s.ToString());
+  }
+
+  ImageService& service_;
+  Caller caller_;
+  UploadRequest request_;
+  std::optional<StickyPiName> sticky_;
+  std::unique_ptr<blob::BlobWriter> writer_;
+  std::int64_t written_ = 0;
+};
+
+Result<std::unique_ptr<ImageUpload>> ImageService::BeginUpload(const Caller& caller, UploadRequest request) {
+  VITRINE_RETURN_IF_ERROR(projects_.Require(caller, request.project, ProjectRole::kContributor));
+  VITRINE_RETURN_IF_ERROR(ValidateFilename(request.filename));
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(request.properties));
+  std::optional<StickyPiName> sticky;
+  if (auto parsed = ParseStickyPiName(request.filename)) {
+    if (!parsed->ok()) return parsed->status();
+    sticky = std::move(**parsed);
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto writer, blobs_.StartPut(options_.max_upload_bytes));
+  return std::unique_ptr<ImageUpload>(
+      new IngestUpload(*this, caller, std::move(request), std::move(sticky), std::move(writer)));
+}
+
+Result<IngestOutcome> ImageService::Upload(const Caller& caller, UploadRequest request, core::ByteSource& source) {
+  VITRINE_ASSIGN_OR_RETURN(auto upload, BeginUpload(caller, std::move(request)));
+  std::vector<char> chunk(256 * 1024);
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(std::size_t n, source.Read(chunk));
+    if (n == 0) break;
+    VITRINE_RETURN_IF_ERROR(upload->Write(std::string_view(chunk.data(), n)));
+  }
+  return upload->Finish();
+}
+
+Result<Image> ImageService::VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const {
+  auto image = catalog_.GetImage(id);
+  if (!image.ok()) return image.status();
+  Status allowed = projects_.Require(caller, image->project_id, needed);
+  // An image in a project the caller cannot see does not exist for them.
+  if (allowed.code() == ErrorCode::kNotFound) return ImageNotFound(id);
+  VITRINE_RETURN_IF_ERROR(allowed);
+  return image;
+}
+
+Result<Image> ImageService::Get(const Caller& caller, ImageId id) const {
+  return VisibleImage(caller, id, ProjectRole::kViewer);
+}
+
+Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const {
+  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  if (range.offset < 0 || range.offset > image.size_bytes || (range.offset == image.size_bytes && image.size_bytes > 0)) {
+    return Status::InvalidArgument("range starts past the end of the file");
+  }
+  std::int64_t length = range.length < 0 ? image.size_bytes - range.offset
+                                         : std::min(range.length, image.size_bytes - range.offset);
+  VITRINE_ASSIGN_OR_RETURN(auto body, blobs_.Open(image.sha256, {range.offset, length}));
+  return ImageFile{std::move(image), std::move(body), range.offset, length};
+}
+
+Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format) {
+  VITRINE_ASSIGN_OR_RETURN(imaging::EncodedFormat encoded, imaging::EncodedFormatFromName(format));
+  if (max_size < 1 || max_size > imaging::kMaxThumbnailSize) {
+    return Status::InvalidArgument("max_size must be between 1 and " + std::to_string(imaging::kMaxThumbnailSize));
+  }
+  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  std::string kind = ThumbnailKind(max_size, encoded);
+  EncodedImage out{"", std::string(imaging::MimeTypeOf(encoded)), "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> cached, catalog_.GetDerivedBlob(id, kind));
+  if (cached) {
+    auto source = blobs_.Open(*cached, {});
+    if (source.ok()) {
+      VITRINE_ASSIGN_OR_RETURN(out.bytes, core::ReadAll(**source, kMaxCachedThumbnailBytes));
+      return out;
+    }
+    spdlog::warn("image {}: cached {} is gone ({}); making it again", id.value(), kind, source.status().ToString());
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, blobs_.LocalPath(image.sha256));
+  VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::MakeThumbnail(file, max_size, encoded));
+  core::StringSource source(out.bytes);
+  VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, blobs_.Put(source, static_cast<std::int64_t>(out.bytes.size())));
+  VITRINE_RETURN_IF_ERROR(catalog_.PutDerivedBlob(id, kind, ref.sha256, clock_.Now()));
+  return out;
+}
+
+Result<Image> ImageService::Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes) {
+  VITRINE_RETURN_IF_ERROR(VisibleImage(caller, id, ProjectRole::kContributor).status());
+  if (changes.filename) VITRINE_RETURN_IF_ERROR(ValidateFilename(*changes.filename));
+  Properties to_check;
+  for (const auto& [k, v] : changes.properties) to_check[k] = v.value_or("");
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(to_check));
+  return catalog_.UpdateImage(id, changes);
+}
+
+Status ImageService::Delete(const Caller& caller, ImageId id) {
+  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kContributor));
+  bool own = caller.user_id().valid() && caller.user_id() == image.created_by;
+  if (!own) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, image.project_id, ProjectRole::kManager));
+  // The blob stays until garbage collection finds nothing referring to it: another project may
+  // hold the same content, or an upload of it may be committing right now.
+  return catalog_.DeleteImage(id);
+}
+
+Result<Page<Image>> ImageService::List(const Caller& caller, ProjectId project, const ImageFilter& filter,
+                                       const PageRequest& page) const {
+  VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kViewer));
+  return catalog_.ListImages({project, std::nullopt}, filter, page);
+}
+
+Result<Page<Image>> ImageService::ListAcrossProjects(const Caller& caller, const ImageFilter& filter,
+                                                     const PageRequest& page) const {
+  catalog::ImageScope scope;
+  if (!caller.is_admin()) scope.member = caller.user_id();
+  return catalog_.ListImages(scope, filter, page);
+}
+
+Result<std::map<std::string, ImageId>> ImageService::FindByHash(const Caller& caller, ProjectId project,
+                                                                const std::vector<std::string>& sha256s) const {
+  VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kViewer));
+  if (sha256s.size() > kMaxHashLookup) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxHashLookup) + " hashes per lookup");
+  }
+  for (const auto& sha : sha256s) {
+    if (!blob::IsSha256Hex(sha)) return Status::InvalidArgument("'" + sha + "' is not a lowercase hex SHA-256");
+  }
+  return catalog_.FindImagesByHash(project, sha256s);
+}
+
+Result<blob::GarbageReport> ImageService::CollectGarbage(const Caller& caller, std::chrono::seconds grace) {
+  if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may collect garbage");
+  return blobs_.CollectGarbage([this](std::string_view sha) { return catalog_.IsBlobReferenced(sha); }, grace);
+}
+
+}  // namespace vitrine::service

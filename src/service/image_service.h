@@ -1,0 +1,111 @@
+// Images: streaming ingest, metadata, original bytes, thumbnails, listings and device series.
+// Safe for concurrent use.
+//
+// Ingest order (the data-safety rule): bytes stream to a temp file while hashed → the file is
+// probed and decoded (a thumbnail) → the blob is fsync'd and renamed into place → only then is
+// the catalog row committed. A failure or crash before the commit leaves nothing visible.
+//
+// Rights: viewers read; contributors upload and edit; deleting takes the manager role, or the
+// contributor who uploaded the image. An image of a project the caller cannot see is kNotFound.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "blob/blob_store.h"
+#include "catalog/catalog.h"
+#include "core/clock.h"
+#include "service/caller.h"
+#include "service/image_options.h"
+#include "service/project_service.h"
+
+namespace vitrine::service {
+
+struct UploadRequest {
+  ProjectId project;
+  std::string filename;
+  Properties properties;
+};
+
+// What an upload became. `created` is false when the project already held the same content:
+// `image` is then the image that was there (HTTP 409 with its id).
+struct IngestOutcome {
+  Image image;
+  bool created = true;
+};
+
+// One upload in progress. Destroying it before Finish discards everything written.
+class ImageUpload {
+ public:
+  virtual ~ImageUpload() = default;
+  virtual Status Write(std::string_view bytes) = 0;
+  virtual Result<IngestOutcome> Finish() = 0;
+};
+
+struct ImageFile {
+  Image image;
+  std::unique_ptr<core::ByteSource> body;
+  std::int64_t offset = 0;
+  std::int64_t length = 0;
+};
+
+struct EncodedImage {
+  std::string bytes;
+  std::string mime_type;
+  std::string etag;  // strong: changes only if the bytes do
+};
+
+inline constexpr std::size_t kMaxHashLookup = 1000;
+
+class ImageService {
+ public:
+  ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, ProjectService& projects, const core::Clock& clock,
+               ImageOptions options = {})
+      : catalog_(catalog), blobs_(blobs), projects_(projects), clock_(clock), options_(options) {}
+
+  // Checks rights and the name before any byte is accepted.
+  Result<std::unique_ptr<ImageUpload>> BeginUpload(const Caller& caller, UploadRequest request);
+  // BeginUpload + Write everything from `source` + Finish.
+  Result<IngestOutcome> Upload(const Caller& caller, UploadRequest request, core::ByteSource& source);
+
+  Result<Image> Get(const Caller& caller, ImageId id) const;
+  // `range.length < 0`: to the end. kInvalidArgument for a range starting past the end.
+  Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
+  // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
+  Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format);
+  Result<Image> Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes);
+  Status Delete(const Caller& caller, ImageId id);
+
+  Result<Page<Image>> List(const Caller& caller, ProjectId project, const ImageFilter& filter,
+                           const PageRequest& page) const;
+  // Across every project the caller can read (all, for admins): device series and time windows.
+  Result<Page<Image>> ListAcrossProjects(const Caller& caller, const ImageFilter& filter,
+                                         const PageRequest& page) const;
+  // Which of these SHA-256s the project already holds (at most kMaxHashLookup at once).
+  Result<std::map<std::string, ImageId>> FindByHash(const Caller& caller, ProjectId project,
+                                                    const std::vector<std::string>& sha256s) const;
+
+  // Removes blobs nothing refers to any more (deleted images, their thumbnails) that are older
+  // than `grace`. Admins and the local operator only.
+  Result<blob::GarbageReport> CollectGarbage(const Caller& caller, std::chrono::seconds grace);
+
+ private:
+  friend class IngestUpload;
+  Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
+
+  catalog::Catalog& catalog_;
+  blob::BlobStore& blobs_;
+  ProjectService& projects_;
+  const core::Clock& clock_;
+  const ImageOptions options_;
+};
+
+// kInvalidArgument unless 1-1024 bytes, no path separators or control characters.
+Status ValidateFilename(std::string_view filename);
+// Keys 1-256 bytes, values up to 64 KiB, at most 1000 properties.
+Status ValidateProperties(const Properties& properties);
+
+}  // namespace vitrine::service
