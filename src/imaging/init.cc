@@ -15,6 +15,10 @@ Status InitializeImaging(const char* argv0, const ImagingOptions& options) {
       return;
     }
     vips_block_untrusted_set(TRUE);
+    // libvips marks these untrusted only because their decoders are less fuzzed; JPEG 2000 and
+    // whole-slide formats are core to microscopy, so they are let through deliberately.
+    vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
+    vips_operation_block_set("VipsForeignLoadOpenslide", FALSE);
     vips_cache_set_max_mem(options.operation_cache_bytes);
     vips_cache_set_max_files(64);
   });

@@ -114,7 +114,7 @@ void ReadExif(VipsImage* image, ImageInfo& info) {
     }
   }
   if (auto comment = StringField(image, "exif-ifd2-UserComment")) {
-    for (auto& [k, v] : ParseStickyPiUserComment(*comment)) info.properties[k] = v;
+    for (auto& [k, v] : ParseStickyPiUserComment(ExifValue(*comment))) info.properties[k] = v;
   }
 }
 
