@@ -20,6 +20,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context);
 void AddUserCommands(CLI::App& app, CommandContext& context);
 void AddCredentialCommands(CLI::App& app, CommandContext& context);
 void AddProjectCommands(CLI::App& app, CommandContext& context);
+void AddTransferCommands(CLI::App& app, CommandContext& context);
+void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 
 // Registers --data DIR on a command (default ./vitrine-data, or $VITRINE_DATA).
 void AddDataOption(CLI::App& command, std::string& data_dir);

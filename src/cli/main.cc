@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   vitrine::cli::AddUserCommands(app, context);
   vitrine::cli::AddCredentialCommands(app, context);
   vitrine::cli::AddProjectCommands(app, context);
+  vitrine::cli::AddTransferCommands(app, context);
+  vitrine::cli::AddMaintenanceCommands(app, context);
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
 }

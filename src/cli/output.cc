@@ -7,7 +7,7 @@
 namespace vitrine::cli {
 
 int ReportError(const Status& status) {
-  std::cerr << "vitrine: " << status.message() << " (" << ErrorCodeName(status.code()) << ")\n";
+  std::cerr << "vitrine: " << status.message() << "\n";
   return 1;
 }
 

@@ -13,76 +13,13 @@
 #include <sstream>
 #include <thread>
 
+#include "support/cli_runner.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
 namespace {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult RunVitrine(const std::string& args, const std::string& stdin_text = "") {
-  std::string command = std::string(VITRINE_BINARY) + " " + args + " 2>&1";
-  if (!stdin_text.empty()) command = "printf '%s\\n' '" + stdin_text + "' | " + command;
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) result.output.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// `vitrine serve` in a child process on a free port; stopped with SIGTERM.
-class ServeProcess {
- public:
-  ServeProcess(const std::filesystem::path& data, const std::filesystem::path& log) : log_(log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::freopen(log.c_str(), "w", stdout);
-      ::dup2(::fileno(stdout), STDERR_FILENO);
-      ::execl(VITRINE_BINARY, VITRINE_BINARY, "serve", "--data", data.c_str(), "--listen", "127.0.0.1:0",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    std::regex listening(R"(http://127\.0\.0\.1:(\d+))");
-    for (int i = 0; i < 200 && port_ == 0; ++i) {  // up to 10 s
-      std::smatch m;
-      std::string text = ReadFile(log_);
-      if (std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && exit_code_ < 0) Stop();
-  }
-  int Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return exit_code_;
-  }
-  int port() const { return port_; }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  int exit_code_ = -1;
-};
 
 TEST(CliTest, UserAddWorksOnAFolderAndRefusesDuplicates) {
   TempDir dir;

@@ -131,7 +131,8 @@ TEST_P(BlobStoreConformance, ConcurrentPutsOfSameContentAgree) {
   EXPECT_EQ(ReadRange(store(), shas[0], {}), data);
 }
 
-INSTANTIATE_TEST_SUITE_P(FileSystem, BlobStoreConformance, ::testing::Values(MakeTempFsStore));
+INSTANTIATE_TEST_SUITE_P(FileSystem, BlobStoreConformance, ::testing::Values(MakeTempFsStore),
+                         [](const auto&) { return std::string("TempDir"); });
 
 TEST(FsBlobStoreTest, CrashLeftoversInTmpAreCollectedNotPublished) {
   TempDir dir;

@@ -178,7 +178,8 @@ TEST_P(CatalogConformance, ConcurrentWritersAllSucceed) {
   EXPECT_EQ(catalog().ListProjects(std::nullopt, {})->total, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog));
+INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog),
+                         [](const auto&) { return std::string("TempFile"); });
 
 TEST(SqliteCatalogTest, ReopeningKeepsDataAndRecordsMigrationsOnce) {
   TempDir dir;

@@ -1,0 +1,274 @@
+#include "client/http_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "auth/cytomine_signature.h"
+#include "core/time_format.h"
+#include "wire/json.h"
+
+namespace vitrine::client {
+namespace {
+
+struct CurlCleanup {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlCleanup>;
+struct SlistFree {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using HeaderList = std::unique_ptr<curl_slist, SlistFree>;
+struct FileClose {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+std::size_t AppendToString(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+std::size_t CollectHeader(char* data, std::size_t size, std::size_t n, void* out) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    static_cast<HttpReply*>(out)->headers.emplace_back(std::move(name), std::move(value));
+  }
+  return size * n;
+}
+
+bool Transient(long status) { return status == 502 || status == 503 || status == 504; }
+
+struct DownloadState {
+  HttpReply* reply;
+  const std::function<Status(std::string_view)>* sink;
+  Status error;
+  long status = 0;
+  CURL* curl;
+};
+
+std::size_t WriteDownload(char* data, std::size_t size, std::size_t n, void* raw) {
+  auto* state = static_cast<DownloadState*>(raw);
+  if (state->status == 0) curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &state->status);
+  std::string_view bytes(data, size * n);
+  if (state->status < 200 || state->status >= 300) {
+    state->reply->body.append(bytes);  // an error body: small, kept for the message
+    return bytes.size();
+  }
+  state->error = (*state->sink)(bytes);
+  return state->error.ok() ? bytes.size() : 0;  // 0 aborts the transfer
+}
+
+struct UploadState {
+  std::FILE* file;
+  std::int64_t sent = 0;
+  const std::function<void(std::int64_t)>* progress;
+};
+
+std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t n, void* raw) {
+  auto* state = static_cast<UploadState*>(raw);
+  std::size_t got = std::fread(buffer, 1, size * n, state->file);
+  state->sent += static_cast<std::int64_t>(got);
+  if (state->progress && *state->progress) (*state->progress)(state->sent);
+  return got;
+}
+
+}  // namespace
+
+struct HttpTransport::Handles {
+  std::mutex mu;
+  std::vector<CurlHandle> idle;
+
+  CurlHandle Take() {
+    std::lock_guard lock(mu);
+    if (idle.empty()) return CurlHandle(curl_easy_init());
+    CurlHandle h = std::move(idle.back());
+    idle.pop_back();
+    curl_easy_reset(h.get());  // keeps the connection cache: reuse across calls
+    return h;
+  }
+  void Give(CurlHandle h) {
+    std::lock_guard lock(mu);
+    idle.push_back(std::move(h));
+  }
+};
+
+Status StatusOf(const HttpReply& reply) {
+  if (reply.status >= 200 && reply.status < 300) return Status::Ok();
+  std::string fallback = "HTTP " + std::to_string(reply.status);
+  Status parsed = wire::StatusFromErrorBody(reply.body, fallback);
+  if (parsed.code() != ErrorCode::kInternal || reply.status >= 500) return parsed;
+  switch (reply.status) {  // a body that is not ours (a proxy's page): go by the status
+    case 400: return Status::InvalidArgument(fallback);
+    case 401: return Status::Unauthenticated(fallback);
+    case 403: return Status::PermissionDenied(fallback);
+    case 404: return Status::NotFound(fallback);
+    case 409: return Status::Conflict(fallback);
+    case 413: return Status::TooLarge(fallback);
+    case 415: return Status::Unsupported(fallback);
+    default: return parsed;
+  }
+}
+
+HttpTransport::HttpTransport(Credentials credentials, TransportOptions options)
+    : credentials_(std::move(credentials)), options_(options), handles_(std::make_unique<Handles>()) {}
+HttpTransport::~HttpTransport() = default;
+
+Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Credentials credentials, TransportOptions options) {
+  static std::once_flag curl_started;
+  std::call_once(curl_started, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (credentials.url.empty()) {
+    return Status::InvalidArgument("no server URL: pass --server, set VITRINE_URL, or put \"url\" in " +
+                                   DefaultCredentialsPath().string());
+  }
+  while (credentials.url.ends_with('/')) credentials.url.pop_back();
+  if (credentials.empty()) {
+    return Status::InvalidArgument("no credentials: set VITRINE_TOKEN (or VITRINE_USERNAME and VITRINE_PASSWORD), or "
+                                   "write them to " + DefaultCredentialsPath().string());
+  }
+  if (!credentials.public_key.empty() && credentials.private_key.empty()) {
+    return Status::InvalidArgument("an API public key needs its private key");
+  }
+  return std::unique_ptr<HttpTransport>(new HttpTransport(std::move(credentials), options));
+}
+
+template <class Attempt>
+Result<HttpReply> HttpTransport::WithRetries(bool retry, Attempt attempt) {
+  auto backoff = options_.first_backoff;
+  for (int i = 1;; ++i) {
+    Result<HttpReply> reply = attempt();
+    bool transient = reply.ok() ? Transient(reply->status) : reply.status().code() == ErrorCode::kUnavailable;
+    if (!transient || !retry || i >= options_.max_attempts) return reply;
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+}
+
+namespace {
+
+// Sets URL, method, timeouts and authentication on `curl`; returns the header list to keep alive.
+HeaderList Prepare(CURL* curl, const Credentials& c, const TransportOptions& o, std::string_view method,
+                   std::string_view path_and_query, std::string_view content_type) {
+  std::string url = c.url + std::string(path_and_query);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, std::string(method).c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "vitrine-client/0.1");
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for small bodies
+  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
+  if (!c.token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + c.token).c_str());
+  } else if (!c.public_key.empty()) {
+    std::string date = core::FormatHttpDate(std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now()));
+    // The path part of the URL as sent, after any prefix the server is mounted under.
+    auto scheme_end = c.url.find("://");
+    auto path_start = c.url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+    std::string resource =
+        (path_start == std::string::npos ? std::string() : c.url.substr(path_start)) + std::string(path_and_query);
+    auth::SignedRequestParts parts{method, content_type, date, resource};
+    std::string signature = auth::CytomineSignature(c.private_key, auth::StringToSignWithResource(parts));
+    headers = curl_slist_append(headers, ("Date: " + date).c_str());
+    headers = curl_slist_append(headers, ("Authorization: CYTOMINE " + c.public_key + ":" + signature).c_str());
+  } else {
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, c.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, c.password.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  return HeaderList(headers);
+}
+
+Status TransportError(CURLcode rc, std::string_view base_url) {
+  std::string message = "cannot reach " + std::string(base_url) + ": " + curl_easy_strerror(rc);
+  return Status::Unavailable(message);
+}
+
+}  // namespace
+
+Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_view path_and_query,
+                                         std::string_view json_body, bool retry) {
+  return WithRetries(retry, [&]() -> Result<HttpReply> {
+    CurlHandle curl = handles_->Take();
+    HttpReply reply;
+    HeaderList headers =
+        Prepare(curl.get(), credentials_, options_, method, path_and_query, json_body.empty() ? "" : "application/json");
+    if (!json_body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json_body.data());
+      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
+    }
+    if (method == "HEAD") curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendToString);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
+    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
+    CURLcode rc = curl_easy_perform(curl.get());
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    handles_->Give(std::move(curl));
+    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+    return reply;
+  });
+}
+
+Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
+                                            const std::function<void(std::int64_t)>& progress) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (ec) return Status::NotFound("cannot read " + file.string() + ": " + ec.message());
+  return WithRetries(true, [&]() -> Result<HttpReply> {
+    std::unique_ptr<std::FILE, FileClose> in(std::fopen(file.c_str(), "rb"));
+    if (!in) return Status::NotFound("cannot open " + file.string());
+    CurlHandle curl = handles_->Take();
+    HttpReply reply;
+    HeaderList headers =
+        Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "application/octet-stream");
+    UploadState state{in.get(), 0, &progress};
+    curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+    curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &ReadUpload);
+    curl_easy_setopt(curl.get(), CURLOPT_READDATA, &state);
+    curl_easy_setopt(curl.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendToString);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
+    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
+    CURLcode rc = curl_easy_perform(curl.get());
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    handles_->Give(std::move(curl));
+    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+    return reply;
+  });
+}
+
+Result<HttpReply> HttpTransport::Download(std::string_view path_and_query,
+                                          const std::function<Status(std::string_view)>& sink) {
+  CurlHandle curl = handles_->Take();
+  HttpReply reply;
+  HeaderList headers = Prepare(curl.get(), credentials_, options_, "GET", path_and_query, "");
+  DownloadState state{&reply, &sink, Status::Ok(), 0, curl.get()};
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &WriteDownload);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
+  CURLcode rc = curl_easy_perform(curl.get());
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+  handles_->Give(std::move(curl));
+  if (!state.error.ok()) return state.error;
+  if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+  return reply;
+}
+
+}  // namespace vitrine::client

@@ -1,0 +1,66 @@
+// HTTP for remote clients (libcurl): authentication on every request, connection reuse,
+// retries with backoff for transient failures, and streaming in both directions so files of
+// any size move in bounded memory. Safe for concurrent use; each call borrows a pooled handle.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "client/credentials.h"
+#include "vitrine/status.h"
+
+namespace vitrine::client {
+
+struct TransportOptions {
+  std::chrono::seconds timeout{600};         // whole request
+  std::chrono::seconds connect_timeout{10};
+  int max_attempts = 4;                      // for transient failures
+  std::chrono::milliseconds first_backoff{250};  // doubled after each failed attempt
+};
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // lowercase names
+};
+
+// kOk for 2xx; otherwise the server's {"error": ...} as a Status (or a status-derived one).
+Status StatusOf(const HttpReply& reply);
+
+class HttpTransport {
+ public:
+  // kInvalidArgument without a URL or any credentials.
+  static Result<std::unique_ptr<HttpTransport>> Create(Credentials credentials, TransportOptions options = {});
+  ~HttpTransport();
+
+  const std::string& base_url() const { return credentials_.url; }
+
+  // A request with an optional JSON body. `retry` marks it safe to repeat (reads, PUTs,
+  // DELETEs, uploads that dedupe by content): connection failures and 502/503/504 are retried.
+  Result<HttpReply> Request(std::string_view method, std::string_view path_and_query, std::string_view json_body = {},
+                            bool retry = true);
+  // Sends `file` as the raw request body. `progress(bytes_sent_so_far)` is called as it goes.
+  Result<HttpReply> UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
+                               const std::function<void(std::int64_t)>& progress = {});
+  // Streams a 2xx response body into `sink`; an error reply's body is returned whole instead.
+  Result<HttpReply> Download(std::string_view path_and_query, const std::function<Status(std::string_view)>& sink);
+
+  struct Handles;
+
+ private:
+  HttpTransport(Credentials credentials, TransportOptions options);
+  template <class Attempt>
+  Result<HttpReply> WithRetries(bool retry, Attempt attempt);
+
+  Credentials credentials_;
+  TransportOptions options_;
+  std::unique_ptr<Handles> handles_;
+};
+
+}  // namespace vitrine::client
