@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/digest.h"
 #include "imaging/probe.h"
 #include "imaging/thumbnail.h"
 #include "service/sticky_pi_name.h"
@@ -205,15 +206,25 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
     auto source = blobs_.Open(*cached, {});
     if (source.ok()) {
       VITRINE_ASSIGN_OR_RETURN(out.bytes, core::ReadAll(**source, kMaxCachedThumbnailBytes));
-      return out;
+      // Cache blobs are content-addressed: a damaged one is noticed here, and remade.
+      if (core::Sha256Hex(out.bytes) == *cached) return out;
+      spdlog::warn("image {}: cached {} is damaged; making it again", id.value(), kind);
+    } else {
+      spdlog::warn("image {}: cached {} is gone ({}); making it again", id.value(), kind, source.status().ToString());
     }
-    spdlog::warn("image {}: cached {} is gone ({}); making it again", id.value(), kind, source.status().ToString());
   }
   VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, blobs_.LocalPath(image.sha256));
   VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::MakeThumbnail(file, max_size, encoded));
-  core::StringSource source(out.bytes);
-  VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, blobs_.Put(source, static_cast<std::int64_t>(out.bytes.size())));
-  VITRINE_RETURN_IF_ERROR(catalog_.PutDerivedBlob(id, kind, ref.sha256, clock_.Now()));
+  // Stored after the answer goes out: caching must not slow down the request that fills it.
+  cache_writer_.Submit([this, id, kind, bytes = out.bytes] {
+    core::StringSource source(bytes);
+    auto ref = blobs_.Put(source, static_cast<std::int64_t>(bytes.size()));
+    Status s = ref.ok() ? catalog_.PutDerivedBlob(id, kind, ref->sha256, clock_.Now()) : ref.status();
+    // kNotFound: the image was deleted meanwhile; its orphaned cache blob goes at the next GC.
+    if (!s.ok() && s.code() != ErrorCode::kNotFound) {
+      spdlog::warn("image {}: {} not cached: {}", id.value(), kind, s.ToString());
+    }
+  });
   return out;
 }
 

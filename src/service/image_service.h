@@ -18,6 +18,7 @@
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "service/cache_writer.h"
 #include "service/caller.h"
 #include "service/image_options.h"
 #include "service/project_service.h"
@@ -92,6 +93,9 @@ class ImageService {
   // than `grace`. Admins and the local operator only.
   Result<blob::GarbageReport> CollectGarbage(const Caller& caller, std::chrono::seconds grace);
 
+  // Waits until thumbnails computed so far are stored in the cache (tests, benchmarks).
+  void FlushCaches() { cache_writer_.Drain(); }
+
  private:
   friend class IngestUpload;
   Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
@@ -101,6 +105,7 @@ class ImageService {
   ProjectService& projects_;
   const core::Clock& clock_;
   const ImageOptions options_;
+  CacheWriter cache_writer_;  // last: its thread stops before the members it uses go away
 };
 
 // kInvalidArgument unless 1-1024 bytes, no path separators or control characters.

@@ -237,6 +237,7 @@ TEST_F(ImageApiTest, ThumbnailsKeepAspectAndAreCached) {
     ASSERT_EQ(r.status, 200) << format;
     EXPECT_EQ(DecodedSize(r.body), std::make_pair(100, 50)) << format;
   }
+  server_.service().images().FlushCaches();
   std::size_t blobs = CountFiles(server_.data_dir() / "blobs" / "objects");
   HttpResult again = Get(path + "?max_size=100&format=png");
   EXPECT_EQ(CountFiles(server_.data_dir() / "blobs" / "objects"), blobs) << "served from the cache";
