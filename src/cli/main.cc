@@ -1,19 +1,11 @@
 // The `vitrine` command.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
-
 #include "cli/commands.h"
 #include "core/log.h"
-#include "imaging/init.h"
 
 int main(int argc, char** argv) {
   vitrine::core::ConfigureLogging("warning");
-  // libvips is process-wide state: main owns it.
-  if (auto started = vitrine::imaging::InitializeImaging(argv[0]); !started.ok()) {
-    std::fprintf(stderr, "vitrine: %s\n", started.message().c_str());
-    return 1;
-  }
   CLI::App app("Vitrine: a platform for scientific image data", "vitrine");
   app.require_subcommand(1);
   app.set_version_flag("--version", "vitrine 0.1.0");

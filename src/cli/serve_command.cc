@@ -7,6 +7,7 @@
 #include "cli/data_dir.h"
 #include "core/log.h"
 #include "http/api_v1.h"
+#include "imaging/init.h"
 #include "http/server.h"
 
 namespace vitrine::cli {
@@ -41,6 +42,8 @@ Status ParseListen(const std::string& text, http::ServerOptions& options) {
 
 Status Serve(const ServeFlags& flags) {
   core::ConfigureLogging(flags.log_level);
+  // libvips is process-wide state, started only by the commands that decode images.
+  VITRINE_RETURN_IF_ERROR(imaging::InitializeImaging("vitrine"));
   http::ServerOptions options;
   VITRINE_RETURN_IF_ERROR(ParseListen(flags.listen, options));
   options.threads = flags.threads;

@@ -71,7 +71,13 @@ struct Server::Impl {
   std::condition_variable sessions_gone;
   std::unordered_set<Session*> sessions;
 
-  Impl(ServerOptions o, HttpApplication& a) : options(std::move(o)), app(a), ioc(1) {}
+  // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
+  // thread, and handlers then run one at a time whatever the number of threads.
+  Impl(ServerOptions o, HttpApplication& a)
+      : options(std::move(o)), app(a), ioc(static_cast<int>(ThreadCount(options))) {}
+  static unsigned ThreadCount(const ServerOptions& o) {
+    return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  }
   void Accept();
   void Register(Session* s);
   void Unregister(Session* s);
@@ -431,8 +437,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Http
                                ec.message());
   }
   impl->Accept();
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < threads; ++i) {
+  for (unsigned i = 0; i < Impl::ThreadCount(options); ++i) {
     impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));

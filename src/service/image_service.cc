@@ -66,13 +66,21 @@ class IngestUpload final : public ImageUpload {
 
   Result<IngestOutcome> Finish() override {
     if (written_ == 0) return Status::InvalidArgument("the file is empty");
+    auto t0 = std::chrono::steady_clock::now();
+    auto ms_since = [](auto t) {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+    };
     // Inspect before publishing: a file that is not a readable image never becomes a blob.
     VITRINE_ASSIGN_OR_RETURN(imaging::ImageInfo info, imaging::Probe(writer_->local_path()));
+    double probe_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(std::string thumbnail,
                              imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
                                                     imaging::EncodedFormat::kJpeg));
+    double thumb_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
-
+    double commit_ms = ms_since(t0);
+    spdlog::debug("ingest {}: probe {:.1f} ms, thumbnail {:.1f} ms, blob commit {:.1f} ms", request_.filename,
+                  probe_ms, thumb_ms - probe_ms, commit_ms - thumb_ms);
     auto& catalog = service_.catalog_;
     VITRINE_ASSIGN_OR_RETURN(auto existing, catalog.FindImagesByHash(request_.project, {ref.sha256}));
     if (!existing.empty()) return Duplicate(existing.begin()->second);
