@@ -15,7 +15,7 @@ packages=(
   libcurl4-openssl-dev      # HTTP client used by tests (and later the remote client)
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator
-  curl procps
+  curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
 )
 
 missing=()

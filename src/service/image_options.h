@@ -8,6 +8,10 @@ namespace vitrine::service {
 struct ImageOptions {
   std::int64_t max_upload_bytes = std::int64_t{1} << 40;  // 1 TiB
   int ingest_thumbnail_size = 256;                        // made at ingest, so the first view is cached
+  // Flat (non-pyramidal) images larger than this are not decoded during the upload: decoding
+  // them takes seconds and libvips hundreds of MB, so only their header is checked then, and
+  // their thumbnail is made on first request. Pyramids are cheap to thumbnail at any size.
+  std::int64_t max_ingest_decode_pixels = 100'000'000;
 };
 
 }  // namespace vitrine::service

@@ -73,9 +73,14 @@ class IngestUpload final : public ImageUpload {
     // Inspect before publishing: a file that is not a readable image never becomes a blob.
     VITRINE_ASSIGN_OR_RETURN(imaging::ImageInfo info, imaging::Probe(writer_->local_path()));
     double probe_ms = ms_since(t0);
-    VITRINE_ASSIGN_OR_RETURN(std::string thumbnail,
-                             imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
-                                                    imaging::EncodedFormat::kJpeg));
+    std::string thumbnail;
+    bool huge_and_flat =
+        info.levels == 1 && info.width * info.height > service_.options_.max_ingest_decode_pixels;
+    if (!huge_and_flat) {
+      VITRINE_ASSIGN_OR_RETURN(thumbnail,
+                               imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
+                                                      imaging::EncodedFormat::kJpeg));
+    }
     double thumb_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
     double commit_ms = ms_since(t0);
@@ -92,7 +97,7 @@ class IngestUpload final : public ImageUpload {
       if (!raced.empty()) return Duplicate(raced.begin()->second);
     }
     VITRINE_RETURN_IF_ERROR(inserted.status());
-    CacheThumbnail(inserted->id, thumbnail);
+    if (!thumbnail.empty()) CacheThumbnail(inserted->id, thumbnail);
     return IngestOutcome{std::move(*inserted), true};
   }
 

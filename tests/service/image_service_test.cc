@@ -1,0 +1,79 @@
+#include "service/image_service.h"
+
+#include <gtest/gtest.h>
+
+#include "support/sample_images.h"
+#include "support/service_fixture.h"
+
+namespace vitrine::service {
+namespace {
+
+using Fixture = vitrine::testing::ServiceFixture;
+
+class ImageServiceTest : public Fixture {
+ protected:
+  std::string Sample(const testing::SampleOptions& options = {}) {
+    auto path = dir_.path() / ("sample" + std::to_string(serial_++) + ".png");
+    testing::WriteSampleImage(path, options);
+    return testing::ReadFileBytes(path);
+  }
+  int serial_ = 0;
+};
+
+TEST_F(ImageServiceTest, UploadThroughTheServiceReportsDuplicates) {
+  Caller owner = AddUser("owner");
+  auto project = service_->projects().Create(owner, {"P"});
+  std::string bytes = Sample();
+  core::StringSource first_source(bytes);
+  auto first = service_->images().Upload(owner, {project->id, "a.png", {{"k", "v"}}}, first_source);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->image.properties.at("k"), "v");
+  core::StringSource again_source(bytes);
+  auto again = service_->images().Upload(owner, {project->id, "b.png", {}}, again_source);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->image.id, first->image.id);
+}
+
+TEST_F(ImageServiceTest, HugeFlatImagesAreHeaderCheckedAndThumbnailedOnFirstView) {
+  ServiceOptions options = testing::FastServiceOptions();
+  options.images.max_ingest_decode_pixels = 1000;  // every sample counts as huge here
+  Service service(*catalog_, *blobs_, clock_, options);
+  Caller owner = Caller::ForUser(*service.users().Create(Caller::LocalOperator(), {"big", "password-big"}));
+  auto project = service.projects().Create(owner, {"P"});
+  std::string bytes = Sample({.width = 400, .height = 100});
+  core::StringSource source(bytes);
+  auto uploaded = service.images().Upload(owner, {project->id, "wide.png", {}}, source);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.status().ToString();
+  ImageId id = uploaded->image.id;
+  EXPECT_FALSE(catalog_->GetDerivedBlob(id, "thumbnail:256:jpg")->has_value()) << "not decoded during the upload";
+  auto thumb = service.images().Thumbnail(owner, id, 256, "jpg");
+  ASSERT_TRUE(thumb.ok()) << thumb.status().ToString();
+  EXPECT_EQ(testing::DecodedSize(thumb->bytes), std::make_pair(256, 64));
+  service.images().FlushCaches();
+  EXPECT_TRUE(catalog_->GetDerivedBlob(id, "thumbnail:256:jpg")->has_value()) << "cached once made";
+}
+
+TEST_F(ImageServiceTest, DamagedCachedThumbnailsAreRemade) {
+  Caller owner = AddUser("owner");
+  auto project = service_->projects().Create(owner, {"P"});
+  std::string bytes = Sample();
+  core::StringSource source(bytes);
+  auto uploaded = service_->images().Upload(owner, {project->id, "a.png", {}}, source);
+  ASSERT_TRUE(uploaded.ok());
+  // Point the cache entry at a blob whose bytes do not match its name.
+  core::StringSource junk("not a thumbnail");
+  auto junk_ref = blobs_->Put(junk, 100);
+  std::string wrong_name(64, 'e');
+  auto path = blobs_->LocalPath(junk_ref->sha256);
+  std::filesystem::create_directories((dir_.path() / "blobs" / "objects" / "ee" / "ee"));
+  std::filesystem::copy_file(*path, dir_.path() / "blobs" / "objects" / "ee" / "ee" / wrong_name);
+  ASSERT_TRUE(catalog_->PutDerivedBlob(uploaded->image.id, "thumbnail:256:jpg", wrong_name, clock_.Now()).ok());
+  auto thumb = service_->images().Thumbnail(owner, uploaded->image.id, 256, "jpg");
+  ASSERT_TRUE(thumb.ok());
+  EXPECT_NE(testing::DecodedSize(thumb->bytes).first, 0) << "a real thumbnail, not the damaged bytes";
+}
+
+}  // namespace
+}  // namespace vitrine::service
