@@ -1,7 +1,7 @@
 # The two entry points (see README.md):
 #   make serve   install what is missing, build, run the server on ./vitrine-data (127.0.0.1:8080)
 #   make test    install what is missing, build, run every test (plain and ASan+UBSan builds)
-# Extras: make build, make bench, make test-fast (plain build only), make clean.
+# Extras: make build, make bench (HTTP), make bench-all, make test-fast (plain build only), make clean.
 
 JOBS    ?= $(shell nproc)
 DATA    ?= ./vitrine-data
@@ -11,7 +11,7 @@ RELEASE := build/release
 export CCACHE_BASEDIR := $(CURDIR)
 ASAN    := build/asan
 
-.PHONY: serve test test-fast test-asan build deps bench clean
+.PHONY: serve test test-fast test-asan build deps bench bench-all clean
 
 deps:
 	@bash tools/setup-debian.sh
@@ -34,12 +34,15 @@ test-fast: build
 test-asan: deps $(ASAN)/build.ninja
 	ninja -C $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure -j $(JOBS)
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -j $(JOBS)
 
 test: test-fast test-asan
 
 bench: build
 	bash bench/http_bench.sh
+
+bench-all: build
+	bash bench/http_bench.sh && bash bench/ingest_bench.sh && bash bench/thumbnail_bench.sh && bash bench/memory_bench.sh
 
 clean:
 	rm -rf build

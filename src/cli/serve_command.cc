@@ -1,6 +1,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -20,6 +23,43 @@ struct ServeFlags {
   std::string log_level = "info";
   bool no_access_log = false;
   std::uint64_t max_body_mib = 16;
+  unsigned gc_interval_minutes = 60;
+};
+
+// Collects unreferenced blobs (deleted images, their thumbnails) every `interval`, keeping
+// anything younger than an hour so uploads being committed are never touched.
+class PeriodicGarbageCollector {
+ public:
+  PeriodicGarbageCollector(service::ImageService& images, std::chrono::minutes interval) {
+    if (interval.count() == 0) return;
+    thread_ = std::thread([this, &images, interval] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
+        lock.unlock();
+        auto report = images.CollectGarbage(service::Caller::LocalOperator(), std::chrono::hours(1));
+        if (!report.ok()) spdlog::warn("garbage collection: {}", report.status().ToString());
+        else if (report->blobs_removed || report->temp_files_removed) {
+          spdlog::info("garbage collection removed {} blobs ({} bytes) and {} temp files", report->blobs_removed,
+                       report->bytes_removed, report->temp_files_removed);
+        }
+        lock.lock();
+      }
+    });
+  }
+  ~PeriodicGarbageCollector() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 // "HOST:PORT", "[v6]:PORT" or ":PORT" (all interfaces is never implied: ":PORT" means 127.0.0.1).
@@ -63,6 +103,7 @@ Status Serve(const ServeFlags& flags) {
   VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, app));
   spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
                flags.data_dir);
+  PeriodicGarbageCollector collector(store->service->images(), std::chrono::minutes(flags.gc_interval_minutes));
   http::WaitForTerminationSignal();
   spdlog::info("shutting down: finishing requests in flight");
   server->Stop();
@@ -81,6 +122,9 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--log-level", flags->log_level, "error, warning, info or debug")->capture_default_str();
   serve->add_flag("--no-access-log", flags->no_access_log, "Do not log a line per request");
   serve->add_option("--max-body-mib", flags->max_body_mib, "Largest JSON request body, in MiB")->capture_default_str();
+  serve->add_option("--gc-interval-minutes", flags->gc_interval_minutes,
+                    "How often to remove stored files nothing refers to (0: never; see `vitrine gc`)")
+      ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }
 

@@ -34,14 +34,8 @@ std::size_t AppendToString(char* data, std::size_t size, std::size_t n, void* ou
 }
 
 std::size_t CollectHeader(char* data, std::size_t size, std::size_t n, void* out) {
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+  std::string name, value;
+  if (ParseHeaderLine(std::string_view(data, size * n), name, value)) {
     static_cast<HttpReply*>(out)->headers.emplace_back(std::move(name), std::move(value));
   }
   return size * n;
@@ -102,6 +96,18 @@ struct HttpTransport::Handles {
     idle.push_back(std::move(h));
   }
 };
+
+bool ParseHeaderLine(std::string_view line, std::string& name, std::string& value) {
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return false;
+  name.assign(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string_view rest = line.substr(colon + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  while (!rest.empty() && (rest.back() == '\r' || rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+  value.assign(rest);
+  return true;
+}
 
 Status StatusOf(const HttpReply& reply) {
   if (reply.status >= 200 && reply.status < 300) return Status::Ok();
@@ -197,6 +203,17 @@ Status TransportError(CURLcode rc, std::string_view base_url) {
   return Status::Unavailable(message);
 }
 
+// Collects the reply's body and headers, runs the transfer, and reads the status.
+CURLcode PerformInto(CURL* curl, HttpReply& reply) {
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  return rc;
+}
+
 }  // namespace
 
 Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_view path_and_query,
@@ -211,12 +228,7 @@ Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_vi
       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
     }
     if (method == "HEAD") curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendToString);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
-    CURLcode rc = curl_easy_perform(curl.get());
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    CURLcode rc = PerformInto(curl.get(), reply);
     handles_->Give(std::move(curl));
     if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
     return reply;
@@ -241,12 +253,7 @@ Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, con
     curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &ReadUpload);
     curl_easy_setopt(curl.get(), CURLOPT_READDATA, &state);
     curl_easy_setopt(curl.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendToString);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
-    CURLcode rc = curl_easy_perform(curl.get());
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    CURLcode rc = PerformInto(curl.get(), reply);
     handles_->Give(std::move(curl));
     if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
     return reply;

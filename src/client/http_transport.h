@@ -30,6 +30,10 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;  // lowercase names
 };
 
+// Splits one raw response header line ("Name: value\r\n") into a lowercase name and a trimmed
+// value; false for a line that is not a header (the status line, the blank line).
+bool ParseHeaderLine(std::string_view line, std::string& name, std::string& value);
+
 // kOk for 2xx; otherwise the server's {"error": ...} as a Status (or a status-derived one).
 Status StatusOf(const HttpReply& reply);
 

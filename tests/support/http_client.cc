@@ -1,5 +1,7 @@
 #include "http_client.h"
 
+#include "client/http_transport.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -21,14 +23,8 @@ std::size_t AppendBody(char* data, std::size_t size, std::size_t n, void* out) {
 }
 
 std::size_t AppendHeader(char* data, std::size_t size, std::size_t n, void* out) {
-  std::string line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+  std::string name, value;
+  if (client::ParseHeaderLine(std::string_view(data, size * n), name, value)) {
     static_cast<std::vector<std::pair<std::string, std::string>>*>(out)->emplace_back(name, value);
   }
   return size * n;
