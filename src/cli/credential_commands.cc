@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 #include "core/time_format.h"
 
 namespace vitrine::cli {
@@ -34,7 +34,7 @@ void AddCredentialCommands(CLI::App& app, CommandContext& context) {
   auto create = std::make_shared<CredentialFlags>();
   AddUserScopedCommand(*key, "create", "Create a key pair; the private key is shown only now", *create)
       ->callback(Run(context, [create]() -> Status {
-        VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(create->data_dir));
+        VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(create->data_dir));
         auto& users = store->service->users();
         VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(Caller::LocalOperator(), create->username));
         VITRINE_ASSIGN_OR_RETURN(NewApiKey pair, users.CreateApiKey(Caller::LocalOperator(), user.id));
@@ -47,7 +47,7 @@ void AddCredentialCommands(CLI::App& app, CommandContext& context) {
   auto list = std::make_shared<CredentialFlags>();
   AddUserScopedCommand(*key, "list", "List a user's key pairs (public halves)", *list)
       ->callback(Run(context, [list]() -> Status {
-        VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(list->data_dir));
+        VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(list->data_dir));
         auto& users = store->service->users();
         VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(Caller::LocalOperator(), list->username));
         VITRINE_ASSIGN_OR_RETURN(auto keys, users.ListApiKeys(Caller::LocalOperator(), user.id));
@@ -69,7 +69,7 @@ void AddCredentialCommands(CLI::App& app, CommandContext& context) {
   CLI::App* revoke_cmd = AddUserScopedCommand(*key, "revoke", "Revoke a key pair", *revoke);
   revoke_cmd->add_option("key_id", revoke->key_id, "Key id (from `vitrine key list`)")->required();
   revoke_cmd->callback(Run(context, [revoke]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(revoke->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(revoke->data_dir));
     auto& users = store->service->users();
     VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(Caller::LocalOperator(), revoke->username));
     VITRINE_RETURN_IF_ERROR(users.RevokeApiKey(Caller::LocalOperator(), user.id, ApiKeyId(revoke->key_id)));
@@ -83,7 +83,7 @@ void AddCredentialCommands(CLI::App& app, CommandContext& context) {
   CLI::App* issue_cmd = AddUserScopedCommand(*token, "create", "Issue a bearer token for a user", *issue);
   issue_cmd->add_option("--expires-in", issue->expires_in, "Lifetime in seconds (default: 1 day)");
   issue_cmd->callback(Run(context, [issue]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(issue->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(issue->data_dir));
     auto& users = store->service->users();
     VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(Caller::LocalOperator(), issue->username));
     std::optional<std::chrono::seconds> lifetime;

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 
 namespace vitrine::cli {
 
@@ -18,7 +18,7 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   gc->callback(Run(context, [flags]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(flags->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags->data_dir));
     VITRINE_ASSIGN_OR_RETURN(blob::GarbageReport report,
                              store->service->images().CollectGarbage(service::Caller::LocalOperator(),
                                                                      std::chrono::seconds(flags->grace_seconds)));

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 #include "core/time_format.h"
 
 namespace vitrine::cli {
@@ -47,7 +47,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
   create_cmd->add_option("--owner", create->owner, "User who manages the project")->required();
   create_cmd->add_option("--description", create->description, "Description");
   create_cmd->callback(Run(context, [create]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(create->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(create->data_dir));
     VITRINE_ASSIGN_OR_RETURN(User owner, store->service->users().FindByUsername(Caller::LocalOperator(), create->owner));
     VITRINE_ASSIGN_OR_RETURN(Project p, store->service->projects().Create(
                                             Caller::LocalOperator(), {create->name, create->description}, owner.id));
@@ -57,7 +57,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
 
   auto list = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "list", "List all projects", *list, false)->callback(Run(context, [list]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(list->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(list->data_dir));
     std::vector<Project> all;
     PageRequest page{PageRequest::kMaxLimit, 0};
     while (true) {
@@ -79,7 +79,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
 
   auto show = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "show", "Show a project", *show, true)->callback(Run(context, [show]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(show->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(show->data_dir));
     VITRINE_ASSIGN_OR_RETURN(Project p, store->service->projects().Get(Caller::LocalOperator(), ProjectId(show->project_id)));
     PrintProject(p, show->json);
     return Status::Ok();
@@ -87,7 +87,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
 
   auto remove = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "delete", "Delete a project", *remove, true)->callback(Run(context, [remove]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(remove->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(remove->data_dir));
     VITRINE_RETURN_IF_ERROR(store->service->projects().Delete(Caller::LocalOperator(), ProjectId(remove->project_id)));
     std::cout << "deleted project " << remove->project_id << "\n";
     return Status::Ok();
@@ -96,7 +96,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
   auto members = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "members", "List a project's members", *members, true)
       ->callback(Run(context, [members]() -> Status {
-        VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(members->data_dir));
+        VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(members->data_dir));
         VITRINE_ASSIGN_OR_RETURN(auto list, store->service->projects().ListMembers(Caller::LocalOperator(),
                                                                                    ProjectId(members->project_id)));
         if (members->json) {
@@ -118,7 +118,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
   member_cmd->add_option("username", member->username, "User")->required();
   member_cmd->add_option("role", member->role, "viewer, contributor, manager, or none to remove")->required();
   member_cmd->callback(Run(context, [member]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(member->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(member->data_dir));
     VITRINE_ASSIGN_OR_RETURN(User user, store->service->users().FindByUsername(Caller::LocalOperator(), member->username));
     auto& projects = store->service->projects();
     ProjectId id(member->project_id);

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 #include "core/log.h"
 #include "http/api_v1.h"
 #include "imaging/init.h"
@@ -90,7 +90,7 @@ Status Serve(const ServeFlags& flags) {
   options.access_log = !flags.no_access_log;
   options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
 
-  VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(flags.data_dir));
+  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags.data_dir));
   VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
   if (bootstrap) {
     std::cout << "\nA new Vitrine store was created in " << flags.data_dir << ".\n"

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 #include "core/time_format.h"
 
 namespace vitrine::cli {
@@ -62,7 +62,7 @@ Result<std::string> ResolvePassword(const std::optional<std::string>& flag, bool
 
 void AddDataOption(CLI::App& command, std::string& data_dir) {
   const char* env = std::getenv("VITRINE_DATA");
-  data_dir = env && *env ? env : kDefaultDataDir;
+  data_dir = env && *env ? env : client::kDefaultDataDir;
   command.add_option("--data", data_dir, "Data folder ($VITRINE_DATA)")->capture_default_str();
 }
 
@@ -81,7 +81,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
   AddDataOption(*add_cmd, add->data_dir);
   add_cmd->callback(Run(context, [add]() -> Status {
     VITRINE_ASSIGN_OR_RETURN(std::string password, ResolvePassword(add->password, add->password_stdin));
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(add->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(add->data_dir));
     VITRINE_ASSIGN_OR_RETURN(User created, store->service->users().Create(
                                                Caller::LocalOperator(),
                                                {add->username, password, add->name, add->email, add->admin}));
@@ -95,7 +95,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
   list_cmd->add_flag("--json", list->json, "Print JSON");
   AddDataOption(*list_cmd, list->data_dir);
   list_cmd->callback(Run(context, [list]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(list->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(list->data_dir));
     std::vector<User> all;
     PageRequest page{PageRequest::kMaxLimit, 0};
     while (true) {
@@ -115,7 +115,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
   AddDataOption(*passwd_cmd, passwd->data_dir);
   passwd_cmd->callback(Run(context, [passwd]() -> Status {
     VITRINE_ASSIGN_OR_RETURN(std::string password, ResolvePassword(passwd->password, passwd->password_stdin));
-    VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(passwd->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(passwd->data_dir));
     VITRINE_ASSIGN_OR_RETURN(User user, FindUser(*store->service, passwd->username));
     service::UpdateUserRequest update;
     update.password = password;
@@ -131,7 +131,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
     cmd->add_option("username", flags->username, "Login name")->required();
     AddDataOption(*cmd, flags->data_dir);
     cmd->callback(Run(context, [flags, enable]() -> Status {
-      VITRINE_ASSIGN_OR_RETURN(auto store, OpenDataDir(flags->data_dir));
+      VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags->data_dir));
       VITRINE_ASSIGN_OR_RETURN(User user, FindUser(*store->service, flags->username));
       service::UpdateUserRequest update;
       update.enabled = enable;

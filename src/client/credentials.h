@@ -12,20 +12,12 @@
 #include <optional>
 #include <string>
 
+#include "vitrine/credentials.h"
 #include "vitrine/status.h"
 
 namespace vitrine::client {
 
-struct Credentials {
-  std::string url;
-  std::string token;
-  std::string username;
-  std::string password;
-  std::string public_key;
-  std::string private_key;
-
-  bool empty() const { return token.empty() && username.empty() && public_key.empty(); }
-};
+using vitrine::Credentials;
 
 // Fills what `given` leaves empty from the environment, then from the credentials file.
 // A file with loose permissions or bad JSON is an error (kPermissionDenied / kInvalidArgument);

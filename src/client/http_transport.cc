@@ -260,6 +260,32 @@ Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, con
   });
 }
 
+Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,
+                                                 const std::filesystem::path& file, const std::string& filename) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return Status::NotFound("cannot read " + file.string());
+  return WithRetries(true, [&]() -> Result<HttpReply> {
+    CurlHandle curl = handles_->Take();
+    HttpReply reply;
+    HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");
+    std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(curl.get()), &curl_mime_free);
+    curl_mimepart* meta = curl_mime_addpart(mime.get());
+    curl_mime_name(meta, "metadata");
+    curl_mime_data(meta, metadata_json.data(), metadata_json.size());
+    curl_mime_type(meta, "application/json");
+    curl_mimepart* part = curl_mime_addpart(mime.get());
+    curl_mime_name(part, "file");
+    curl_mime_filedata(part, file.c_str());  // read from disk as it is sent
+    curl_mime_filename(part, filename.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+    CURLcode rc = PerformInto(curl.get(), reply);
+    handles_->Give(std::move(curl));
+    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+    return reply;
+  });
+}
+
 Result<HttpReply> HttpTransport::Download(std::string_view path_and_query,
                                           const std::function<Status(std::string_view)>& sink) {
   CurlHandle curl = handles_->Take();

@@ -52,6 +52,9 @@ class HttpTransport {
   // Sends `file` as the raw request body. `progress(bytes_sent_so_far)` is called as it goes.
   Result<HttpReply> UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
                                const std::function<void(std::int64_t)>& progress = {});
+  // Sends a multipart/form-data body: a JSON `metadata` part, then `file` streamed from disk.
+  Result<HttpReply> UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,
+                                    const std::filesystem::path& file, const std::string& filename);
   // Streams a 2xx response body into `sink`; an error reply's body is returned whole instead.
   Result<HttpReply> Download(std::string_view path_and_query, const std::function<Status(std::string_view)>& sink);
 

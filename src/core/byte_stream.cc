@@ -1,7 +1,13 @@
 #include "core/byte_stream.h"
 
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace vitrine::core {
 
@@ -10,6 +16,24 @@ Result<std::size_t> StringSource::Read(std::span<char> buffer) {
   std::copy_n(data_.data(), n, buffer.data());
   data_.remove_prefix(n);
   return n;
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("cannot open " + path.string() + ": " + std::strerror(errno));
+  struct stat st;
+  std::int64_t size = ::fstat(fd, &st) == 0 ? static_cast<std::int64_t>(st.st_size) : -1;
+  return std::unique_ptr<FileSource>(new FileSource(fd, size));
+}
+
+FileSource::~FileSource() { ::close(fd_); }
+
+Result<std::size_t> FileSource::Read(std::span<char> buffer) {
+  while (true) {
+    ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return Status::Internal(std::string("read failed: ") + std::strerror(errno));
+  }
 }
 
 Result<std::string> ReadAll(ByteSource& source, std::size_t max_bytes) {

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +32,21 @@ class StringSource final : public ByteSource {
 
  private:
   std::string_view data_;
+};
+
+// A ByteSource over a local file, read front to back.
+class FileSource final : public ByteSource {
+ public:
+  // kNotFound if the file cannot be opened.
+  static Result<std::unique_ptr<FileSource>> Open(const std::filesystem::path& path);
+  ~FileSource() override;
+  Result<std::size_t> Read(std::span<char> buffer) override;
+  std::int64_t size_hint() const override { return size_; }
+
+ private:
+  FileSource(int fd, std::int64_t size) : fd_(fd), size_(size) {}
+  int fd_;
+  std::int64_t size_;
 };
 
 // Reads a whole source into a string, refusing to grow past max_bytes (kTooLarge).

@@ -6,6 +6,7 @@
 #include "imaging/probe.h"
 #include "imaging/thumbnail.h"
 #include "service/sticky_pi_name.h"
+#include "service/pagination.h"
 
 namespace vitrine::service {
 namespace {
@@ -262,11 +263,13 @@ Status ImageService::Delete(const Caller& caller, ImageId id) {
 Result<Page<Image>> ImageService::List(const Caller& caller, ProjectId project, const ImageFilter& filter,
                                        const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kViewer));
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   return catalog_.ListImages({project, std::nullopt}, filter, page);
 }
 
 Result<Page<Image>> ImageService::ListAcrossProjects(const Caller& caller, const ImageFilter& filter,
                                                      const PageRequest& page) const {
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   catalog::ImageScope scope;
   if (!caller.is_admin()) scope.member = caller.user_id();
   return catalog_.ListImages(scope, filter, page);

@@ -1,4 +1,5 @@
 #include "service/project_service.h"
+#include "service/pagination.h"
 
 #include <algorithm>
 
@@ -72,6 +73,7 @@ Status ProjectService::Delete(const Caller& caller, ProjectId id) {
 }
 
 Result<Page<Project>> ProjectService::List(const Caller& caller, const PageRequest& page) const {
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   std::optional<UserId> member;
   if (!caller.is_admin()) member = caller.user_id();
   return catalog_.ListProjects(member, page);

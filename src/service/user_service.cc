@@ -7,6 +7,7 @@
 #include "auth/password.h"
 #include "core/digest.h"
 #include "service/authenticator.h"
+#include "service/pagination.h"
 
 namespace vitrine::service {
 namespace {
@@ -69,6 +70,7 @@ Result<User> UserService::FindByUsername(const Caller& caller, std::string_view 
 
 Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& page) const {
   if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may list users");
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   return catalog_.ListUsers(page);
 }
 

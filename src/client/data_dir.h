@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "service/service.h"
 
-namespace vitrine::cli {
+namespace vitrine::client {
 
 inline constexpr const char* kDefaultDataDir = "./vitrine-data";
 
@@ -24,4 +24,4 @@ struct OpenedStore {
 // Creates the folder if needed. Safe while a server runs on the same folder.
 Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir);
 
-}  // namespace vitrine::cli
+}  // namespace vitrine::client

@@ -1,13 +1,17 @@
-#include "cli/data_dir.h"
+#include "client/data_dir.h"
 
 #include <system_error>
 
-namespace vitrine::cli {
+#include "imaging/init.h"
+
+namespace vitrine::client {
 
 Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::InvalidArgument("cannot create data folder " + dir.string() + ": " + ec.message());
+  // Image operations need libvips; starting it is idempotent and process-wide.
+  VITRINE_RETURN_IF_ERROR(imaging::InitializeImaging("vitrine"));
   auto store = std::make_unique<OpenedStore>();
   VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string()));
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
@@ -15,4 +19,4 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
   return store;
 }
 
-}  // namespace vitrine::cli
+}  // namespace vitrine::client

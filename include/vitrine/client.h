@@ -1,0 +1,120 @@
+// The Vitrine client: one interface, two implementations.
+//
+//   auto local  = vitrine::Connect("file:///srv/vitrine-data");          // in-process, no server
+//   auto remote = vitrine::Connect("http://127.0.0.1:8080", credentials); // over HTTP
+//
+// The same program runs against either. Every call returns a Result or Status carrying the
+// server's error code (kNotFound, kPermissionDenied, ...); nothing throws. Implementations are
+// safe for concurrent use from several threads.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vitrine/credentials.h"
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+
+namespace vitrine {
+
+struct NewUser {
+  std::string username;
+  std::string password;
+  std::string name;
+  std::string email;
+  bool admin = false;
+};
+
+struct UserUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> password;
+  std::optional<std::string> current_password;  // needed to change one's own password
+  std::optional<bool> admin;
+  std::optional<bool> enabled;
+};
+
+struct ProjectUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+};
+
+struct UploadOptions {
+  std::string filename;  // default: the file's own name
+  Properties properties;
+};
+
+// `created` is false when the project already held the same content: `image` is that image.
+struct UploadResult {
+  Image image;
+  bool created = true;
+};
+
+struct ImageUpdate {
+  std::optional<std::string> filename;
+  std::map<std::string, std::optional<std::string>> properties;  // nullopt removes the key
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // Users and credentials.
+  virtual Result<User> CurrentUser() = 0;
+  virtual Result<User> GetUser(UserId id) = 0;
+  virtual Result<Page<User>> ListUsers(const PageRequest& page = {}) = 0;
+  virtual Result<User> CreateUser(const NewUser& user) = 0;
+  virtual Result<User> UpdateUser(UserId id, const UserUpdate& update) = 0;
+  virtual Result<NewApiKey> CreateApiKey() = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  virtual Status RevokeApiKey(ApiKeyId id) = 0;
+  virtual Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime = std::nullopt) = 0;
+
+  // Projects and members.
+  virtual Result<Project> CreateProject(const std::string& name, const std::string& description = "") = 0;
+  virtual Result<Project> GetProject(ProjectId id) = 0;
+  virtual Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& update) = 0;
+  virtual Status DeleteProject(ProjectId id) = 0;
+  virtual Result<Page<Project>> ListProjects(const PageRequest& page = {}) = 0;
+  virtual Result<std::vector<ProjectMember>> ListMembers(ProjectId project) = 0;
+  virtual Result<ProjectMember> SetMember(ProjectId project, UserId user, ProjectRole role) = 0;
+  virtual Status RemoveMember(ProjectId project, UserId user) = 0;
+
+  // Images.
+  virtual Result<UploadResult> UploadImage(ProjectId project, const std::filesystem::path& file,
+                                           const UploadOptions& options = {}) = 0;
+  virtual Result<Image> GetImage(ImageId id) = 0;
+  virtual Result<Page<Image>> ListImages(ProjectId project, const ImageFilter& filter = {},
+                                         const PageRequest& page = {}) = 0;
+  // Across every project the caller can read: device series, time windows.
+  virtual Result<Page<Image>> ListImagesAcrossProjects(const ImageFilter& filter = {},
+                                                       const PageRequest& page = {}) = 0;
+  virtual Result<Image> UpdateImage(ImageId id, const ImageUpdate& update) = 0;
+  virtual Status DeleteImage(ImageId id) = 0;
+  // Writes the original file to `destination` (via a temp file, checked against its SHA-256).
+  virtual Status DownloadImage(ImageId id, const std::filesystem::path& destination) = 0;
+  // The encoded thumbnail: longest side `max_size`, format "jpg", "png" or "webp".
+  virtual Result<std::string> Thumbnail(ImageId id, int max_size = 256, std::string_view format = "jpg") = 0;
+  virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
+                                                                  const std::vector<std::string>& sha256s) = 0;
+};
+
+// In-process over a data folder ("file:///path" or a plain path). `as_user` names the account
+// whose rights apply; empty means the folder's owner, with every right.
+Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir, const std::string& as_user = "");
+
+// Over HTTP. Credentials left empty are taken from the environment and the credentials file
+// (VITRINE_URL, VITRINE_TOKEN, ..., ~/.config/vitrine/credentials).
+Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials);
+
+// "file://..." (or a plain path) → OpenLocal, acting as `credentials.username` if given;
+// "http://..." or "https://..." → ConnectRemote with that URL.
+Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials = {});
+
+}  // namespace vitrine

@@ -1,0 +1,176 @@
+// LocalClient: the Client interface served in-process by the service layer over a data folder,
+// with the same permission checks and error codes a server would apply.
+#include <fstream>
+
+#include "client/data_dir.h"
+#include "core/digest.h"
+#include "vitrine/client.h"
+
+namespace vitrine {
+namespace {
+
+using service::Caller;
+
+class LocalClient final : public Client {
+ public:
+  LocalClient(std::unique_ptr<client::OpenedStore> store, std::optional<UserId> as_user)
+      : store_(std::move(store)), as_user_(as_user) {}
+
+  Result<User> CurrentUser() override {
+    VITRINE_ASSIGN_OR_RETURN(Caller caller, Who());
+    if (!caller.user()) return Status::NotFound("this client acts as the data folder's owner, not as a user");
+    return *caller.user();
+  }
+  Result<User> GetUser(UserId id) override { return With([&](const Caller& c) { return users().Get(c, id); }); }
+  Result<Page<User>> ListUsers(const PageRequest& page) override {
+    return With([&](const Caller& c) { return users().List(c, page); });
+  }
+  Result<User> CreateUser(const NewUser& u) override {
+    return With([&](const Caller& c) {
+      return users().Create(c, {u.username, u.password, u.name, u.email, u.admin});
+    });
+  }
+  Result<User> UpdateUser(UserId id, const UserUpdate& u) override {
+    return With([&](const Caller& c) {
+      return users().Update(c, id, {u.name, u.email, u.password, u.current_password, u.admin, u.enabled});
+    });
+  }
+  Result<NewApiKey> CreateApiKey() override {
+    return With([&](const Caller& c) { return users().CreateApiKey(c, SelfId(c)); });
+  }
+  Result<std::vector<ApiKey>> ListApiKeys() override {
+    return With([&](const Caller& c) { return users().ListApiKeys(c, SelfId(c)); });
+  }
+  Status RevokeApiKey(ApiKeyId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return users().RevokeApiKey(c, SelfId(c), id);
+  }
+  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime) override {
+    return With([&](const Caller& c) { return users().IssueToken(c, SelfId(c), lifetime); });
+  }
+
+  Result<Project> CreateProject(const std::string& name, const std::string& description) override {
+    return With([&](const Caller& c) { return projects().Create(c, {name, description}); });
+  }
+  Result<Project> GetProject(ProjectId id) override {
+    return With([&](const Caller& c) { return projects().Get(c, id); });
+  }
+  Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& u) override {
+    return With([&](const Caller& c) { return projects().Update(c, id, {u.name, u.description}); });
+  }
+  Status DeleteProject(ProjectId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return projects().Delete(c, id);
+  }
+  Result<Page<Project>> ListProjects(const PageRequest& page) override {
+    return With([&](const Caller& c) { return projects().List(c, page); });
+  }
+  Result<std::vector<ProjectMember>> ListMembers(ProjectId project) override {
+    return With([&](const Caller& c) { return projects().ListMembers(c, project); });
+  }
+  Result<ProjectMember> SetMember(ProjectId project, UserId user, ProjectRole role) override {
+    return With([&](const Caller& c) { return projects().PutMember(c, project, user, role); });
+  }
+  Status RemoveMember(ProjectId project, UserId user) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return projects().RemoveMember(c, project, user);
+  }
+
+  Result<UploadResult> UploadImage(ProjectId project, const std::filesystem::path& file,
+                                   const UploadOptions& options) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
+    std::string name = options.filename.empty() ? file.filename().string() : options.filename;
+    VITRINE_ASSIGN_OR_RETURN(service::IngestOutcome outcome,
+                             images().Upload(c, {project, name, options.properties}, *source));
+    return UploadResult{std::move(outcome.image), outcome.created};
+  }
+  Result<Image> GetImage(ImageId id) override { return With([&](const Caller& c) { return images().Get(c, id); }); }
+  Result<Page<Image>> ListImages(ProjectId project, const ImageFilter& filter, const PageRequest& page) override {
+    return With([&](const Caller& c) { return images().List(c, project, filter, page); });
+  }
+  Result<Page<Image>> ListImagesAcrossProjects(const ImageFilter& filter, const PageRequest& page) override {
+    return With([&](const Caller& c) { return images().ListAcrossProjects(c, filter, page); });
+  }
+  Result<Image> UpdateImage(ImageId id, const ImageUpdate& u) override {
+    return With([&](const Caller& c) { return images().Update(c, id, {u.filename, u.properties}); });
+  }
+  Status DeleteImage(ImageId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return images().Delete(c, id);
+  }
+  Status DownloadImage(ImageId id, const std::filesystem::path& destination) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(service::ImageFile file, images().OpenFile(c, id, {}));
+    auto part = destination;
+    part += ".part";
+    core::Digest digest(core::DigestKind::kSha256);
+    {
+      std::ofstream out(part, std::ios::binary | std::ios::trunc);
+      std::vector<char> chunk(1 << 20);
+      while (true) {
+        VITRINE_ASSIGN_OR_RETURN(std::size_t n, file.body->Read(chunk));
+        if (n == 0) break;
+        digest.Update(std::string_view(chunk.data(), n));
+        out.write(chunk.data(), static_cast<std::streamsize>(n));
+      }
+      if (!out) return Status::Internal("cannot write " + part.string());
+    }
+    if (digest.FinishHex() != file.image.sha256) {
+      std::filesystem::remove(part);
+      return Status::Internal("image " + std::to_string(id.value()) + " does not match its SHA-256");
+    }
+    std::error_code ec;
+    std::filesystem::rename(part, destination, ec);
+    if (ec) return Status::Internal("cannot write " + destination.string() + ": " + ec.message());
+    return Status::Ok();
+  }
+  Result<std::string> Thumbnail(ImageId id, int max_size, std::string_view format) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb, images().Thumbnail(c, id, max_size, format));
+    return std::move(thumb.bytes);
+  }
+  Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
+                                                          const std::vector<std::string>& sha256s) override {
+    return With([&](const Caller& c) { return images().FindByHash(c, project, sha256s); });
+  }
+
+ private:
+  service::UserService& users() { return store_->service->users(); }
+  service::ProjectService& projects() { return store_->service->projects(); }
+  service::ImageService& images() { return store_->service->images(); }
+
+  // The acting user is read again on every call, so a disabled account stops working at once.
+  Result<Caller> Who() {
+    if (!as_user_) return Caller::LocalOperator();
+    auto user = store_->catalog->GetUser(*as_user_);
+    if (!user.ok()) return Status::Unauthenticated("the account this client acts as is gone");
+    if (!user->user.enabled) return Status::Unauthenticated("account disabled");
+    return Caller::ForUser(std::move(user->user));
+  }
+  static UserId SelfId(const Caller& c) { return c.user_id(); }
+
+  template <class Fn>
+  auto With(Fn fn) -> decltype(fn(std::declval<const Caller&>())) {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return fn(c);
+  }
+
+  std::unique_ptr<client::OpenedStore> store_;
+  std::optional<UserId> as_user_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir, const std::string& as_user) {
+  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(data_dir));
+  std::optional<UserId> user;
+  if (!as_user.empty()) {
+    auto found = store->catalog->FindUserByUsername(as_user);
+    if (!found.ok()) return Status::NotFound("no user '" + as_user + "' in " + data_dir.string());
+    user = found->user.id;
+  }
+  return std::unique_ptr<Client>(new LocalClient(std::move(store), user));
+}
+
+}  // namespace vitrine

@@ -1,0 +1,274 @@
+// RemoteClient: the Client interface over HTTP, speaking the /api/v1 JSON of wire/.
+#include <fstream>
+
+#include "client/http_transport.h"
+#include "core/digest.h"
+#include "core/time_format.h"
+#include "vitrine/client.h"
+#include "wire/json.h"
+
+namespace vitrine {
+namespace {
+
+using client::HttpReply;
+using client::HttpTransport;
+using wire::Json;
+
+std::string Escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out;
+}
+
+std::string PageQuery(const PageRequest& page) {
+  return "limit=" + std::to_string(page.limit) + "&offset=" + std::to_string(page.offset);
+}
+
+std::string FilterQuery(const ImageFilter& f) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
+  if (f.device_like) add("device", *f.device_like);
+  if (f.filename_like) add("filename", *f.filename_like);
+  if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
+  if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
+  if (f.property) add("property", f.property->first + (f.property->second ? "=" + *f.property->second : ""));
+  const char* sorts[] = {"captured_at", "created_at", "filename", "id"};
+  add("sort", sorts[static_cast<int>(f.sort)]);
+  add("order", f.descending ? "desc" : "asc");
+  return q;
+}
+
+template <class T, class Parse>
+Result<std::vector<T>> ParseItems(const Json& items, Parse parse) {
+  if (!items.is_array()) return Status::Internal("the server sent no item list");
+  std::vector<T> out;
+  for (const auto& item : items) {
+    VITRINE_ASSIGN_OR_RETURN(T value, parse(item));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+template <class T, class Parse>
+Result<Page<T>> ParsePage(const Json& doc, Parse parse) {
+  Page<T> page;
+  VITRINE_ASSIGN_OR_RETURN(page.items, ParseItems<T>(doc["items"], parse));
+  if (!doc["total"].is_number_integer()) return Status::Internal("the server sent no total");
+  page.total = doc["total"].get<std::int64_t>();
+  return page;
+}
+
+Result<NewBearerToken> TokenFromJson(const Json& j) {
+  NewBearerToken t;
+  VITRINE_ASSIGN_OR_RETURN(t.token, wire::RequiredString(j, "token"));
+  VITRINE_ASSIGN_OR_RETURN(auto id, wire::OptionalInt(j, "token_id"));
+  VITRINE_ASSIGN_OR_RETURN(auto user, wire::OptionalInt(j, "user_id"));
+  VITRINE_ASSIGN_OR_RETURN(std::string created, wire::RequiredString(j, "created_at"));
+  VITRINE_ASSIGN_OR_RETURN(std::string expires, wire::RequiredString(j, "expires_at"));
+  t.info.id = TokenId(id.value_or(0));
+  t.info.user_id = UserId(user.value_or(0));
+  VITRINE_ASSIGN_OR_RETURN(t.info.created_at, core::ParseIso8601(created));
+  VITRINE_ASSIGN_OR_RETURN(t.info.expires_at, core::ParseIso8601(expires));
+  return t;
+}
+
+class RemoteClient final : public Client {
+ public:
+  explicit RemoteClient(std::unique_ptr<HttpTransport> transport) : http_(std::move(transport)) {}
+
+  Result<User> CurrentUser() override { return Call("GET", "/api/v1/users/me", {}, wire::UserFromJson); }
+  Result<User> GetUser(UserId id) override { return Call("GET", "/api/v1/users/" + Id(id), {}, wire::UserFromJson); }
+  Result<Page<User>> ListUsers(const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/users?" + PageQuery(page)));
+    return ParsePage<User>(doc, wire::UserFromJson);
+  }
+  Result<User> CreateUser(const NewUser& u) override {
+    Json body = {{"username", u.username}, {"password", u.password}, {"name", u.name}, {"email", u.email},
+                 {"admin", u.admin}};
+    return Call("POST", "/api/v1/users", body, wire::UserFromJson);
+  }
+  Result<User> UpdateUser(UserId id, const UserUpdate& u) override {
+    Json body = Json::object();
+    if (u.name) body["name"] = *u.name;
+    if (u.email) body["email"] = *u.email;
+    if (u.password) body["password"] = *u.password;
+    if (u.current_password) body["current_password"] = *u.current_password;
+    if (u.admin) body["admin"] = *u.admin;
+    if (u.enabled) body["enabled"] = *u.enabled;
+    return Call("PATCH", "/api/v1/users/" + Id(id), body, wire::UserFromJson);
+  }
+  Result<NewApiKey> CreateApiKey() override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", "/api/v1/users/me/keys"));
+    VITRINE_ASSIGN_OR_RETURN(ApiKey key, wire::ApiKeyFromJson(doc));
+    VITRINE_ASSIGN_OR_RETURN(std::string private_key, wire::RequiredString(doc, "private_key"));
+    return NewApiKey{std::move(key), std::move(private_key)};
+  }
+  Result<std::vector<ApiKey>> ListApiKeys() override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/users/me/keys"));
+    return ParseItems<ApiKey>(doc["items"], wire::ApiKeyFromJson);
+  }
+  Status RevokeApiKey(ApiKeyId id) override { return Fetch("DELETE", "/api/v1/users/me/keys/" + Id(id)).status(); }
+  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime) override {
+    Json body = Json::object();
+    if (lifetime) body["expires_in"] = lifetime->count();
+    return Call("POST", "/api/v1/users/me/tokens", body, TokenFromJson);
+  }
+
+  Result<Project> CreateProject(const std::string& name, const std::string& description) override {
+    return Call("POST", "/api/v1/projects", Json{{"name", name}, {"description", description}}, wire::ProjectFromJson);
+  }
+  Result<Project> GetProject(ProjectId id) override {
+    return Call("GET", "/api/v1/projects/" + Id(id), {}, wire::ProjectFromJson);
+  }
+  Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& u) override {
+    Json body = Json::object();
+    if (u.name) body["name"] = *u.name;
+    if (u.description) body["description"] = *u.description;
+    return Call("PATCH", "/api/v1/projects/" + Id(id), body, wire::ProjectFromJson);
+  }
+  Status DeleteProject(ProjectId id) override { return Fetch("DELETE", "/api/v1/projects/" + Id(id)).status(); }
+  Result<Page<Project>> ListProjects(const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects?" + PageQuery(page)));
+    return ParsePage<Project>(doc, wire::ProjectFromJson);
+  }
+  Result<std::vector<ProjectMember>> ListMembers(ProjectId project) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects/" + Id(project) + "/members"));
+    return ParseItems<ProjectMember>(doc["items"], wire::ProjectMemberFromJson);
+  }
+  Result<ProjectMember> SetMember(ProjectId project, UserId user, ProjectRole role) override {
+    return Call("PUT", "/api/v1/projects/" + Id(project) + "/members/" + Id(user),
+                Json{{"role", std::string(ProjectRoleName(role))}}, wire::ProjectMemberFromJson);
+  }
+  Status RemoveMember(ProjectId project, UserId user) override {
+    return Fetch("DELETE", "/api/v1/projects/" + Id(project) + "/members/" + Id(user)).status();
+  }
+
+  Result<UploadResult> UploadImage(ProjectId project, const std::filesystem::path& file,
+                                   const UploadOptions& options) override {
+    std::string name = options.filename.empty() ? file.filename().string() : options.filename;
+    Json metadata = {{"filename", name}, {"properties", Json(options.properties)}};
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->UploadMultipart("/api/v1/projects/" + Id(project) + "/images",
+                                                                     metadata.dump(), file, name));
+    Json doc = Json::parse(reply.body, nullptr, false);
+    if (reply.status == 409 && doc.is_object() && doc["error"].contains("existing_id")) {
+      VITRINE_ASSIGN_OR_RETURN(Image existing, GetImage(ImageId(doc["error"]["existing_id"].get<std::int64_t>())));
+      return UploadResult{std::move(existing), false};
+    }
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    VITRINE_ASSIGN_OR_RETURN(Image image, wire::ImageFromJson(doc));
+    return UploadResult{std::move(image), true};
+  }
+  Result<Image> GetImage(ImageId id) override {
+    return Call("GET", "/api/v1/images/" + Id(id), {}, wire::ImageFromJson);
+  }
+  Result<Page<Image>> ListImages(ProjectId project, const ImageFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects/" + Id(project) + "/images?" + PageQuery(page) +
+                                                        FilterQuery(filter)));
+    return ParsePage<Image>(doc, wire::ImageFromJson);
+  }
+  Result<Page<Image>> ListImagesAcrossProjects(const ImageFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/images?" + PageQuery(page) + FilterQuery(filter)));
+    return ParsePage<Image>(doc, wire::ImageFromJson);
+  }
+  Result<Image> UpdateImage(ImageId id, const ImageUpdate& u) override {
+    Json body = Json::object();
+    if (u.filename) body["filename"] = *u.filename;
+    if (!u.properties.empty()) {
+      Json props = Json::object();
+      for (const auto& [k, v] : u.properties) props[k] = v ? Json(*v) : Json(nullptr);
+      body["properties"] = props;
+    }
+    return Call("PATCH", "/api/v1/images/" + Id(id), body, wire::ImageFromJson);
+  }
+  Status DeleteImage(ImageId id) override { return Fetch("DELETE", "/api/v1/images/" + Id(id)).status(); }
+  Status DownloadImage(ImageId id, const std::filesystem::path& destination) override {
+    VITRINE_ASSIGN_OR_RETURN(Image image, GetImage(id));
+    auto part = destination;
+    part += ".part";
+    core::Digest digest(core::DigestKind::kSha256);
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    auto reply = http_->Download("/api/v1/images/" + Id(id) + "/file", [&](std::string_view bytes) {
+      digest.Update(bytes);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      return out ? Status::Ok() : Status::Internal("cannot write " + part.string());
+    });
+    out.close();
+    Status s = reply.ok() ? client::StatusOf(*reply) : reply.status();
+    if (s.ok() && digest.FinishHex() != image.sha256) {
+      s = Status::Internal("image " + Id(id) + " arrived damaged (SHA-256 mismatch)");
+    }
+    std::error_code ec;
+    if (s.ok()) std::filesystem::rename(part, destination, ec);
+    if (!s.ok() || ec) std::filesystem::remove(part, ec);
+    return s;
+  }
+  Result<std::string> Thumbnail(ImageId id, int max_size, std::string_view format) override {
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->Request("GET", "/api/v1/images/" + Id(id) + "/thumbnail?max_size=" +
+                                                       std::to_string(max_size) + "&format=" + Escape(format)));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    return std::move(reply.body);
+  }
+  Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
+                                                          const std::vector<std::string>& sha256s) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", "/api/v1/projects/" + Id(project) + "/images/lookup",
+                                             Json{{"sha256", sha256s}}));
+    std::map<std::string, ImageId> out;
+    for (const auto& [sha, id] : doc["existing"].items()) out.emplace(sha, ImageId(id.get<std::int64_t>()));
+    return out;
+  }
+
+ private:
+  template <class IdT>
+  static std::string Id(IdT id) {
+    return std::to_string(id.value());
+  }
+
+  // Sends a request (POST/PATCH/PUT/DELETE are not retried: they might have taken effect) and
+  // returns the JSON answer; an error reply becomes its Status.
+  Result<Json> Fetch(std::string_view method, const std::string& path, const Json& body = nullptr) {
+    bool idempotent = method == "GET" || method == "PUT" || method == "DELETE";
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->Request(method, path, body.is_null() ? std::string() : body.dump(), idempotent));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    if (reply.body.empty()) return Json(nullptr);
+    Json doc = Json::parse(reply.body, nullptr, false);
+    if (doc.is_discarded()) return Status::Internal("the server sent a body that is not JSON");
+    return doc;
+  }
+
+  template <class Parse>
+  auto Call(std::string_view method, const std::string& path, const Json& body, Parse parse)
+      -> decltype(parse(std::declval<const Json&>())) {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch(method, path, body));
+    return parse(doc);
+  }
+
+  std::unique_ptr<HttpTransport> http_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials) {
+  VITRINE_ASSIGN_OR_RETURN(Credentials resolved, client::ResolveCredentials(std::move(credentials)));
+  VITRINE_ASSIGN_OR_RETURN(auto transport, HttpTransport::Create(std::move(resolved)));
+  return std::unique_ptr<Client>(new RemoteClient(std::move(transport)));
+}
+
+Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials) {
+  if (url.starts_with("http://") || url.starts_with("https://")) {
+    credentials.url = std::string(url);
+    return ConnectRemote(std::move(credentials));
+  }
+  if (url.starts_with("file://")) url.remove_prefix(7);
+  else if (url.find("://") != std::string_view::npos) {
+    return Status::InvalidArgument("unknown URL scheme in '" + std::string(url) + "': use file://, http:// or https://");
+  }
+  return OpenLocal(std::string(url), credentials.username);
+}
+
+}  // namespace vitrine

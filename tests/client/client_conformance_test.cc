@@ -1,0 +1,220 @@
+// One suite for the Client interface, run against LocalClient (in-process on a temp data
+// folder) and RemoteClient (a real server on loopback over the same kind of store): same
+// calls, same results, same error codes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "client/data_dir.h"
+#include "core/digest.h"
+#include "support/sample_images.h"
+#include "support/temp_dir.h"
+#include "support/test_server.h"
+#include "vitrine/client.h"
+
+namespace vitrine::testing {
+namespace {
+
+struct ClientUnderTest {
+  std::unique_ptr<Client> alice;  // a plain user
+  UserId bob;                     // another plain user, for membership
+  std::shared_ptr<void> owner;    // whatever must outlive the client (server, folder)
+};
+
+using ClientMaker = std::function<ClientUnderTest()>;
+
+void MakeUsers(service::Service& service, UserId& bob) {
+  auto op = service::Caller::LocalOperator();
+  (void)service.users().Create(op, {"alice", "password-alice"});
+  bob = service.users().Create(op, {"bob", "password-bob"})->id;
+}
+
+ClientUnderTest MakeLocal() {
+  auto dir = std::make_shared<TempDir>();
+  ClientUnderTest c;
+  {
+    auto store = client::OpenDataDir(dir->path() / "data");
+    if (!store.ok()) ADD_FAILURE() << store.status().ToString();
+    MakeUsers(*(*store)->service, c.bob);
+  }
+  auto opened = Connect("file://" + (dir->path() / "data").string(), Credentials{.username = "alice"});
+  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
+  else c.alice = std::move(*opened);
+  c.owner = dir;
+  return c;
+}
+
+ClientUnderTest MakeRemote() {
+  auto server = std::make_shared<TestServer>();
+  ClientUnderTest c;
+  MakeUsers(server->service(), c.bob);
+  auto alice = server->service().users().FindByUsername(service::Caller::LocalOperator(), "alice");
+  auto token = server->service().users().IssueToken(service::Caller::LocalOperator(), alice->id, std::nullopt);
+  auto opened = Connect(server->url(""), Credentials{.token = token->token});
+  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
+  else c.alice = std::move(*opened);
+  c.owner = server;
+  return c;
+}
+
+class ClientConformance : public ::testing::TestWithParam<std::pair<const char*, ClientMaker>> {
+ protected:
+  void SetUp() override {
+    under_test_ = GetParam().second();
+    ASSERT_NE(under_test_.alice, nullptr);
+  }
+  Client& alice() { return *under_test_.alice; }
+
+  std::filesystem::path Sample(const std::string& name, int width) {
+    auto path = files_.path() / name;
+    WriteSampleImage(path, {.width = width, .height = 80});
+    return path;
+  }
+
+  ClientUnderTest under_test_;
+  TempDir files_;
+};
+
+TEST_P(ClientConformance, CurrentUserAndErrorsForOthers) {
+  auto me = alice().CurrentUser();
+  ASSERT_TRUE(me.ok()) << me.status().ToString();
+  EXPECT_EQ(me->username, "alice");
+  EXPECT_EQ(alice().GetUser(under_test_.bob).status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(alice().ListUsers().status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(alice().CreateUser({"eve", "password-eve"}).status().code(), ErrorCode::kPermissionDenied);
+  UserUpdate promote;
+  promote.admin = true;
+  EXPECT_EQ(alice().UpdateUser(me->id, promote).status().code(), ErrorCode::kPermissionDenied);
+  UserUpdate rename;
+  rename.name = "Alice L.";
+  EXPECT_EQ(alice().UpdateUser(me->id, rename)->name, "Alice L.");
+}
+
+TEST_P(ClientConformance, ProjectLifecycleAndMembers) {
+  auto p = alice().CreateProject("Traps", "summer");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(alice().GetProject(p->id)->description, "summer");
+  EXPECT_EQ(alice().UpdateProject(p->id, {std::string("Traps 2"), std::nullopt})->name, "Traps 2");
+  auto member = alice().SetMember(p->id, under_test_.bob, ProjectRole::kContributor);
+  ASSERT_TRUE(member.ok()) << member.status().ToString();
+  EXPECT_EQ(member->username, "bob");
+  EXPECT_EQ(alice().ListMembers(p->id)->size(), 2u);
+  EXPECT_TRUE(alice().RemoveMember(p->id, under_test_.bob).ok());
+  EXPECT_EQ(alice().RemoveMember(p->id, alice().CurrentUser()->id).code(), ErrorCode::kConflict);
+  EXPECT_TRUE(alice().DeleteProject(p->id).ok());
+  EXPECT_EQ(alice().GetProject(p->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(alice().CreateProject("").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(alice().GetProject(ProjectId(999)).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(ClientConformance, PaginationAtEveryBoundary) {
+  constexpr std::int64_t kPage = 3;
+  for (int n : {0, 1, 2, 3, 4}) {  // 0, 1, page-1, page, page+1
+    auto before = alice().ListProjects({PageRequest::kMaxLimit, 0});
+    for (const auto& p : before->items) ASSERT_TRUE(alice().DeleteProject(p.id).ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(alice().CreateProject("p" + std::to_string(i)).ok());
+    std::vector<std::string> seen;
+    for (std::int64_t offset = 0;; offset += kPage) {
+      auto page = alice().ListProjects({kPage, offset});
+      ASSERT_TRUE(page.ok());
+      EXPECT_EQ(page->total, n);
+      for (const auto& p : page->items) seen.push_back(p.name);
+      if (page->items.empty() || offset + kPage >= page->total) break;
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(n)) << "n = " << n;
+  }
+  EXPECT_EQ(alice().ListProjects({0, 0}).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_P(ClientConformance, KeysAndTokens) {
+  auto key = alice().CreateApiKey();
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_FALSE(key->private_key.empty());
+  auto keys = alice().ListApiKeys();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].public_key, key->key.public_key);
+  EXPECT_TRUE(alice().RevokeApiKey(key->key.id).ok());
+  EXPECT_TRUE(alice().ListApiKeys()->at(0).revoked_at.has_value());
+  EXPECT_EQ(alice().RevokeApiKey(ApiKeyId(999)).code(), ErrorCode::kNotFound);
+  auto token = alice().CreateToken(std::chrono::seconds(60));
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  EXPECT_EQ(token->info.expires_at - token->info.created_at, std::chrono::seconds(60));
+}
+
+TEST_P(ClientConformance, ImagesEndToEnd) {
+  auto project = alice().CreateProject("Images");
+  auto file = Sample("5c173ff2.2020-06-20_21-33-24.jpg", 320);
+  auto up = alice().UploadImage(project->id, file, {"", {{"stage", "larva"}}});
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_TRUE(up->created);
+  EXPECT_EQ(up->image.device, "5c173ff2");
+  EXPECT_EQ(up->image.properties.at("stage"), "larva");
+  auto again = alice().UploadImage(project->id, file, {"other-name.jpg", {}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->image.id, up->image.id);
+
+  EXPECT_EQ(alice().GetImage(up->image.id)->sha256, core::Sha256Hex(ReadFileBytes(file)));
+  ImageFilter filter;
+  filter.device_like = "5c17%";
+  EXPECT_EQ(alice().ListImages(project->id, filter)->total, 1);
+  EXPECT_EQ(alice().ListImagesAcrossProjects(filter)->total, 1);
+  filter.device_like = "ffff%";
+  EXPECT_EQ(alice().ListImages(project->id, filter)->total, 0);
+
+  ImageUpdate update;
+  update.properties = {{"stage", std::nullopt}, {"trap", "7"}};
+  auto updated = alice().UpdateImage(up->image.id, update);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->properties, (Properties{{"trap", "7"}}));
+
+  auto thumb = alice().Thumbnail(up->image.id, 64, "png");
+  ASSERT_TRUE(thumb.ok()) << thumb.status().ToString();
+  EXPECT_EQ(DecodedSize(*thumb).first, 64);
+  EXPECT_EQ(alice().Thumbnail(up->image.id, 0, "png").status().code(), ErrorCode::kInvalidArgument);
+
+  auto copy = files_.path() / "copy.jpg";
+  ASSERT_TRUE(alice().DownloadImage(up->image.id, copy).ok());
+  EXPECT_EQ(ReadFileBytes(copy), ReadFileBytes(file));
+  auto found = alice().FindImagesByHash(project->id, {up->image.sha256, std::string(64, 'a')});
+  EXPECT_EQ(found->size(), 1u);
+
+  EXPECT_TRUE(alice().DeleteImage(up->image.id).ok());
+  EXPECT_EQ(alice().GetImage(up->image.id).status().code(), ErrorCode::kNotFound);
+  std::ofstream(files_.path() / "notes.txt") << "not an image";
+  EXPECT_EQ(alice().UploadImage(project->id, files_.path() / "notes.txt").status().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(alice().UploadImage(project->id, files_.path() / "missing.jpg").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(ClientConformance, SafeFromSeveralThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        if (!alice().CreateProject("t" + std::to_string(t) + "-" + std::to_string(i)).ok()) ++failures;
+        if (!alice().ListProjects().ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(alice().ListProjects()->total, 30);
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, ClientConformance,
+                         ::testing::Values(std::make_pair("Local", ClientMaker(MakeLocal)),
+                                           std::make_pair("Remote", ClientMaker(MakeRemote))),
+                         [](const auto& info) { return std::string(info.param.first); });
+
+TEST(ConnectTest, UnknownSchemesAndMissingUsersAreErrors) {
+  EXPECT_EQ(Connect("ftp://example").status().code(), ErrorCode::kInvalidArgument);
+  TempDir dir;
+  EXPECT_EQ(Connect("file://" + dir.path().string(), Credentials{.username = "nobody"}).status().code(),
+            ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
