@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,6 +60,16 @@ struct UploadResult {
 struct ImageUpdate {
   std::optional<std::string> filename;
   std::map<std::string, std::optional<std::string>> properties;  // nullopt removes the key
+};
+
+enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
+
+// What a client tells about its work. kError (the default) keeps it quiet but for failures
+// after every retry; kWarning adds retries; kInfo a line per request; kDebug request and
+// response bodies (cut at 1 KiB). Lines go to `sink`, or to stderr.
+struct ClientOptions {
+  LogLevel verbosity = LogLevel::kError;
+  std::function<void(LogLevel, std::string_view)> sink;
 };
 
 class Client {
@@ -111,10 +122,11 @@ Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir,
 
 // Over HTTP. Credentials left empty are taken from the environment and the credentials file
 // (VITRINE_URL, VITRINE_TOKEN, ..., ~/.config/vitrine/credentials).
-Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials);
+Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials, ClientOptions options = {});
 
 // "file://..." (or a plain path) → OpenLocal, acting as `credentials.username` if given;
 // "http://..." or "https://..." → ConnectRemote with that URL.
-Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials = {});
+Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials = {},
+                                        ClientOptions options = {});
 
 }  // namespace vitrine

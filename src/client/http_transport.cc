@@ -148,13 +148,38 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Credentials credent
   return std::unique_ptr<HttpTransport>(new HttpTransport(std::move(credentials), options));
 }
 
+void HttpTransport::Log(LogLevel level, std::string_view line) const {
+  if (!Logs(level)) return;
+  if (options_.logging.sink) return options_.logging.sink(level, line);
+  static constexpr const char* kNames[] = {"error", "warning", "info", "debug"};
+  std::fprintf(stderr, "vitrine client %s: %.*s\n", kNames[static_cast<int>(level)], static_cast<int>(line.size()),
+               line.data());
+}
+
 template <class Attempt>
-Result<HttpReply> HttpTransport::WithRetries(bool retry, Attempt attempt) {
+Result<HttpReply> HttpTransport::WithRetries(std::string_view what, bool retry, Attempt attempt) {
   auto backoff = options_.first_backoff;
   for (int i = 1;; ++i) {
+    auto started = std::chrono::steady_clock::now();
     Result<HttpReply> reply = attempt();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (Logs(LogLevel::kInfo)) {
+      char timing[32];
+      std::snprintf(timing, sizeof timing, "%.1f ms", ms);
+      Log(LogLevel::kInfo, std::string(what) + " -> " +
+                               (reply.ok() ? std::to_string(reply->status) : reply.status().message()) + " in " + timing);
+    }
+    if (reply.ok() && Logs(LogLevel::kDebug)) Log(LogLevel::kDebug, "response body: " + reply->body.substr(0, 1024));
     bool transient = reply.ok() ? Transient(reply->status) : reply.status().code() == ErrorCode::kUnavailable;
-    if (!transient || !retry || i >= options_.max_attempts) return reply;
+    if (!transient) return reply;
+    if (!retry || i >= options_.max_attempts) {
+      Log(LogLevel::kError, std::string(what) + " failed after " + std::to_string(i) + " attempt(s): " +
+                                (reply.ok() ? "HTTP " + std::to_string(reply->status) : reply.status().message()));
+      return reply;
+    }
+    Log(LogLevel::kWarning, "retrying " + std::string(what) + " in " + std::to_string(backoff.count()) +
+                                " ms (attempt " + std::to_string(i + 1) + " of " +
+                                std::to_string(options_.max_attempts) + ")");
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
@@ -218,7 +243,11 @@ CURLcode PerformInto(CURL* curl, HttpReply& reply) {
 
 Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_view path_and_query,
                                          std::string_view json_body, bool retry) {
-  return WithRetries(retry, [&]() -> Result<HttpReply> {
+  if (!json_body.empty() && Logs(LogLevel::kDebug)) {
+    Log(LogLevel::kDebug, "request body: " + std::string(json_body.substr(0, 1024)));
+  }
+  std::string what = std::string(method) + " " + std::string(path_and_query);
+  return WithRetries(what, retry, [&]() -> Result<HttpReply> {
     CurlHandle curl = handles_->Take();
     HttpReply reply;
     HeaderList headers =
@@ -240,7 +269,8 @@ Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, con
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   if (ec) return Status::NotFound("cannot read " + file.string() + ": " + ec.message());
-  return WithRetries(true, [&]() -> Result<HttpReply> {
+  return WithRetries("POST " + std::string(path_and_query) + " (" + file.string() + ")", true,
+                     [&]() -> Result<HttpReply> {
     std::unique_ptr<std::FILE, FileClose> in(std::fopen(file.c_str(), "rb"));
     if (!in) return Status::NotFound("cannot open " + file.string());
     CurlHandle curl = handles_->Take();
@@ -264,7 +294,8 @@ Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query
                                                  const std::filesystem::path& file, const std::string& filename) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) return Status::NotFound("cannot read " + file.string());
-  return WithRetries(true, [&]() -> Result<HttpReply> {
+  return WithRetries("POST " + std::string(path_and_query) + " (" + file.string() + ")", true,
+                     [&]() -> Result<HttpReply> {
     CurlHandle curl = handles_->Take();
     HttpReply reply;
     HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client/credentials.h"
+#include "vitrine/client.h"
 #include "vitrine/status.h"
 
 namespace vitrine::client {
@@ -22,6 +23,7 @@ struct TransportOptions {
   std::chrono::seconds connect_timeout{10};
   int max_attempts = 4;                      // for transient failures
   std::chrono::milliseconds first_backoff{250};  // doubled after each failed attempt
+  ClientOptions logging;
 };
 
 struct HttpReply {
@@ -63,7 +65,9 @@ class HttpTransport {
  private:
   HttpTransport(Credentials credentials, TransportOptions options);
   template <class Attempt>
-  Result<HttpReply> WithRetries(bool retry, Attempt attempt);
+  Result<HttpReply> WithRetries(std::string_view what, bool retry, Attempt attempt);
+  void Log(LogLevel level, std::string_view line) const;
+  bool Logs(LogLevel level) const { return level <= options_.logging.verbosity; }
 
   Credentials credentials_;
   TransportOptions options_;

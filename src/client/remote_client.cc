@@ -253,16 +253,18 @@ class RemoteClient final : public Client {
 
 }  // namespace
 
-Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials) {
+Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials, ClientOptions options) {
   VITRINE_ASSIGN_OR_RETURN(Credentials resolved, client::ResolveCredentials(std::move(credentials)));
-  VITRINE_ASSIGN_OR_RETURN(auto transport, HttpTransport::Create(std::move(resolved)));
+  client::TransportOptions transport_options;
+  transport_options.logging = std::move(options);
+  VITRINE_ASSIGN_OR_RETURN(auto transport, HttpTransport::Create(std::move(resolved), transport_options));
   return std::unique_ptr<Client>(new RemoteClient(std::move(transport)));
 }
 
-Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials) {
+Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials, ClientOptions options) {
   if (url.starts_with("http://") || url.starts_with("https://")) {
     credentials.url = std::string(url);
-    return ConnectRemote(std::move(credentials));
+    return ConnectRemote(std::move(credentials), std::move(options));
   }
   if (url.starts_with("file://")) url.remove_prefix(7);
   else if (url.find("://") != std::string_view::npos) {

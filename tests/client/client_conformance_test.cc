@@ -5,10 +5,13 @@
 
 #include <fstream>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "client/data_dir.h"
 #include "core/digest.h"
+#include "support/cli_runner.h"
 #include "support/sample_images.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
@@ -214,6 +217,68 @@ TEST(ConnectTest, UnknownSchemesAndMissingUsersAreErrors) {
   TempDir dir;
   EXPECT_EQ(Connect("file://" + dir.path().string(), Credentials{.username = "nobody"}).status().code(),
             ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
+
+namespace vitrine::testing {
+namespace {
+
+TEST(RemoteClientTest, RetriesReadsWhileTheServerRestarts) {
+  TempDir dir;
+  auto data = dir.path() / "data";
+  std::string d = " --data " + data.string();
+  ASSERT_EQ(RunVitrine("user add alice --password password-alice" + d).exit_code, 0);
+  ASSERT_EQ(RunVitrine("project create Kept --owner alice" + d).exit_code, 0);
+  int port = FreePort();
+  auto server = std::make_unique<ServeProcess>(data, dir.path() / "s1.log", port);
+  ASSERT_EQ(server->port(), port) << server->log();
+  auto client = Connect(server->url(), Credentials{.username = "alice", .password = "password-alice"});
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_EQ((*client)->GetProject(ProjectId(1))->name, "Kept");
+  server->Stop();
+  // The read starts while the server is down and succeeds once it is back (backoff retries).
+  auto pending = std::async(std::launch::async, [&] { return (*client)->GetProject(ProjectId(1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server = std::make_unique<ServeProcess>(data, dir.path() / "s2.log", port);
+  auto project = pending.get();
+  ASSERT_TRUE(project.ok()) << project.status().ToString();
+  EXPECT_EQ(project->name, "Kept");
+  server->Stop();
+  // With the server gone for good, the answer is kUnavailable, after a bounded wait.
+  EXPECT_EQ((*client)->GetProject(ProjectId(1)).status().code(), ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
+
+namespace vitrine::testing {
+namespace {
+
+TEST(RemoteClientTest, VerbosityControlsWhatIsLogged) {
+  TestServer server;
+  std::string token = server.CreateUserWithToken("alice");
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  std::mutex mu;
+  auto sink = [&](LogLevel level, std::string_view line) {
+    std::lock_guard lock(mu);
+    lines.emplace_back(level, std::string(line));
+  };
+  auto quiet = Connect(server.url(""), Credentials{.token = token}, ClientOptions{LogLevel::kError, sink});
+  ASSERT_TRUE((*quiet)->CurrentUser().ok());
+  EXPECT_EQ((*quiet)->GetProject(ProjectId(5)).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(lines.empty()) << "quiet by default: answers, even errors, are values, not log lines";
+
+  auto chatty = Connect(server.url(""), Credentials{.token = token}, ClientOptions{LogLevel::kDebug, sink});
+  ASSERT_TRUE((*chatty)->CreateProject("Logged").ok());
+  bool request_line = false, body_line = false;
+  for (const auto& [level, line] : lines) {
+    request_line |= level == LogLevel::kInfo && line.find("POST /api/v1/projects -> 201") != std::string::npos;
+    body_line |= level == LogLevel::kDebug && line.find("\"Logged\"") != std::string::npos;
+  }
+  EXPECT_TRUE(request_line);
+  EXPECT_TRUE(body_line);
 }
 
 }  // namespace
