@@ -7,12 +7,12 @@
 namespace vitrine {
 
 struct Credentials {
-  std::string url;  // "http://host:8080"
-  std::string token;
-  std::string username;
-  std::string password;
-  std::string public_key;
-  std::string private_key;
+  std::string url{};  // "http://host:8080"
+  std::string token{};
+  std::string username{};
+  std::string password{};
+  std::string public_key{};
+  std::string private_key{};
 
   bool empty() const { return token.empty() && username.empty() && public_key.empty(); }
 };

@@ -109,11 +109,11 @@ enum class ImageSort { kCapturedAt, kCreatedAt, kFilename, kId };
 
 // Filters for image listings; every given filter must match.
 struct ImageFilter {
-  std::optional<std::string> device_like;      // SQL LIKE pattern, e.g. "5c17%"
-  std::optional<Timestamp> captured_from;      // inclusive
-  std::optional<Timestamp> captured_to;        // exclusive
-  std::optional<std::string> filename_like;    // SQL LIKE pattern
-  std::optional<std::pair<std::string, std::optional<std::string>>> property;  // key, and value if given
+  std::optional<std::string> device_like{};    // SQL LIKE pattern, e.g. "5c17%"
+  std::optional<Timestamp> captured_from{};    // inclusive
+  std::optional<Timestamp> captured_to{};      // exclusive
+  std::optional<std::string> filename_like{};  // SQL LIKE pattern
+  std::optional<std::pair<std::string, std::optional<std::string>>> property{};  // key, and value if given
   ImageSort sort = ImageSort::kCapturedAt;
   bool descending = false;
 };
