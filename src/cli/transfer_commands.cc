@@ -14,6 +14,7 @@
 #include "cli/progress.h"
 #include "client/http_transport.h"
 #include "core/digest.h"
+#include "core/percent_encoding.h"
 #include "http/query.h"
 
 namespace vitrine::cli {
@@ -95,15 +96,7 @@ Result<std::vector<fs::path>> CollectFiles(const std::vector<std::string>& input
   return files;
 }
 
-std::string Escape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', kHex[c >> 4], kHex[c & 15]};
-  }
-  return out;
-}
+std::string Escape(std::string_view text) { return core::PercentEncode(text); }
 
 // Fails fast (before hashing gigabytes) on a wrong project id or bad credentials.
 Status CheckProject(client::HttpTransport& transport, const std::string& project) {

@@ -3,6 +3,7 @@
 
 #include "client/http_transport.h"
 #include "core/digest.h"
+#include "core/percent_encoding.h"
 #include "core/time_format.h"
 #include "vitrine/client.h"
 #include "wire/json.h"
@@ -14,15 +15,7 @@ using client::HttpReply;
 using client::HttpTransport;
 using wire::Json;
 
-std::string Escape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', kHex[c >> 4], kHex[c & 15]};
-  }
-  return out;
-}
+std::string Escape(std::string_view text) { return core::PercentEncode(text); }
 
 std::string PageQuery(const PageRequest& page) {
   return "limit=" + std::to_string(page.limit) + "&offset=" + std::to_string(page.offset);

@@ -7,13 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/percent_encoding.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
 
 namespace vitrine::http {
 
-// Decodes %XX escapes (and '+' as space when `plus_is_space`). kInvalidArgument on a broken escape.
-Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+using core::PercentDecode;
 
 class QueryParams {
  public:

@@ -19,6 +19,14 @@ TEST(QueryTest, DecodesEscapesAndPlus) {
   EXPECT_FALSE(QueryParams::Parse("a=%4").ok());
 }
 
+TEST(QueryTest, PercentEncodingRoundTrips) {
+  std::string hostile = "5c17% &=/?#+é\n";
+  EXPECT_EQ(core::PercentEncode("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(core::PercentEncode("5c17%"), "5c17%25");
+  EXPECT_EQ(*core::PercentDecode(core::PercentEncode(hostile), false), hostile);
+  EXPECT_EQ(*core::PercentDecode(core::PercentEncode(hostile), true), hostile) << "'+' is always escaped";
+}
+
 TEST(QueryTest, PageBoundsAreChecked) {
   EXPECT_EQ(QueryParams::Parse("")->Page()->limit, PageRequest::kDefaultLimit);
   auto page = QueryParams::Parse("limit=5&offset=10")->Page();
