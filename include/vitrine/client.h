@@ -19,32 +19,11 @@
 #include <vector>
 
 #include "vitrine/credentials.h"
+#include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
 
 namespace vitrine {
-
-struct NewUser {
-  std::string username;
-  std::string password;
-  std::string name;
-  std::string email;
-  bool admin = false;
-};
-
-struct UserUpdate {
-  std::optional<std::string> name;
-  std::optional<std::string> email;
-  std::optional<std::string> password;
-  std::optional<std::string> current_password;  // needed to change one's own password
-  std::optional<bool> admin;
-  std::optional<bool> enabled;
-};
-
-struct ProjectUpdate {
-  std::optional<std::string> name;
-  std::optional<std::string> description;
-};
 
 struct UploadOptions {
   std::string filename;  // default: the file's own name
@@ -57,10 +36,6 @@ struct UploadResult {
   bool created = true;
 };
 
-struct ImageUpdate {
-  std::optional<std::string> filename;
-  std::map<std::string, std::optional<std::string>> properties;  // nullopt removes the key
-};
 
 enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 

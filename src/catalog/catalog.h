@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
 
@@ -62,11 +63,7 @@ struct ProjectChanges {
   Timestamp updated_at;
 };
 
-struct ImageChanges {
-  std::optional<std::string> filename;
-  // Set a key to a value, or remove it with nullopt; keys not named stay as they are.
-  std::map<std::string, std::optional<std::string>> properties;
-};
+using ImageChanges = vitrine::ImageUpdate;
 
 // Which projects an image listing covers: one project, the projects a user belongs to, or all.
 struct ImageScope {

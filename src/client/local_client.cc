@@ -27,12 +27,12 @@ class LocalClient final : public Client {
   }
   Result<User> CreateUser(const NewUser& u) override {
     return With([&](const Caller& c) {
-      return users().Create(c, {u.username, u.password, u.name, u.email, u.admin});
+      return users().Create(c, u);
     });
   }
   Result<User> UpdateUser(UserId id, const UserUpdate& u) override {
     return With([&](const Caller& c) {
-      return users().Update(c, id, {u.name, u.email, u.password, u.current_password, u.admin, u.enabled});
+      return users().Update(c, id, u);
     });
   }
   Result<NewApiKey> CreateApiKey() override {
@@ -56,7 +56,7 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return projects().Get(c, id); });
   }
   Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& u) override {
-    return With([&](const Caller& c) { return projects().Update(c, id, {u.name, u.description}); });
+    return With([&](const Caller& c) { return projects().Update(c, id, u); });
   }
   Status DeleteProject(ProjectId id) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
@@ -93,7 +93,7 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return images().ListAcrossProjects(c, filter, page); });
   }
   Result<Image> UpdateImage(ImageId id, const ImageUpdate& u) override {
-    return With([&](const Caller& c) { return images().Update(c, id, {u.filename, u.properties}); });
+    return With([&](const Caller& c) { return images().Update(c, id, u); });
   }
   Status DeleteImage(ImageId id) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());

@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "service/caller.h"
+#include "vitrine/requests.h"
 
 namespace vitrine::service {
 
@@ -20,10 +21,7 @@ struct CreateProjectRequest {
   std::string description;
 };
 
-struct UpdateProjectRequest {
-  std::optional<std::string> name;
-  std::optional<std::string> description;
-};
+using UpdateProjectRequest = vitrine::ProjectUpdate;
 
 class ProjectService {
  public:

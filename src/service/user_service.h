@@ -12,26 +12,12 @@
 #include "core/clock.h"
 #include "service/caller.h"
 #include "service/options.h"
+#include "vitrine/requests.h"
 
 namespace vitrine::service {
 
-struct CreateUserRequest {
-  std::string username;
-  std::string password;
-  std::string name;
-  std::string email;
-  bool admin = false;
-};
-
-struct UpdateUserRequest {
-  std::optional<std::string> name;
-  std::optional<std::string> email;
-  std::optional<std::string> password;
-  // Required when users change their own password (not when an admin resets it).
-  std::optional<std::string> current_password;
-  std::optional<bool> admin;    // admins only
-  std::optional<bool> enabled;  // admins only
-};
+using CreateUserRequest = vitrine::NewUser;
+using UpdateUserRequest = vitrine::UserUpdate;
 
 // What a first start prints once: the account it made and its password.
 struct BootstrapAdmin {
