@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -25,9 +26,13 @@
 
 namespace vitrine {
 
+// Called with the bytes moved so far for one file. A retried transfer starts again from 0.
+using TransferProgress = std::function<void(std::int64_t bytes)>;
+
 struct UploadOptions {
-  std::string filename;  // default: the file's own name
-  Properties properties;
+  std::string filename{};  // default: the file's own name
+  Properties properties{};
+  TransferProgress progress{};
 };
 
 // `created` is false when the project already held the same content: `image` is that image.
@@ -54,16 +59,23 @@ class Client {
   // Users and credentials.
   virtual Result<User> CurrentUser() = 0;
   virtual Result<User> GetUser(UserId id) = 0;
+  // kNotFound when there is no such user; only administrators may look up others.
+  virtual Result<User> FindUser(std::string_view username) = 0;
   virtual Result<Page<User>> ListUsers(const PageRequest& page = {}) = 0;
   virtual Result<User> CreateUser(const NewUser& user) = 0;
   virtual Result<User> UpdateUser(UserId id, const UserUpdate& update) = 0;
-  virtual Result<NewApiKey> CreateApiKey() = 0;
-  virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
-  virtual Status RevokeApiKey(ApiKeyId id) = 0;
-  virtual Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime = std::nullopt) = 0;
+  // Credentials of the current user, or (for an administrator) of `user`.
+  virtual Result<NewApiKey> CreateApiKey(std::optional<UserId> user = std::nullopt) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys(std::optional<UserId> user = std::nullopt) = 0;
+  virtual Status RevokeApiKey(ApiKeyId id, std::optional<UserId> user = std::nullopt) = 0;
+  virtual Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime = std::nullopt,
+                                             std::optional<UserId> user = std::nullopt) = 0;
 
   // Projects and members.
-  virtual Result<Project> CreateProject(const std::string& name, const std::string& description = "") = 0;
+  // The caller becomes the manager; an administrator (or a data folder's owner) may name
+  // another `owner` instead.
+  virtual Result<Project> CreateProject(const std::string& name, const std::string& description = "",
+                                        std::optional<UserId> owner = std::nullopt) = 0;
   virtual Result<Project> GetProject(ProjectId id) = 0;
   virtual Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& update) = 0;
   virtual Status DeleteProject(ProjectId id) = 0;
@@ -84,7 +96,8 @@ class Client {
   virtual Result<Image> UpdateImage(ImageId id, const ImageUpdate& update) = 0;
   virtual Status DeleteImage(ImageId id) = 0;
   // Writes the original file to `destination` (via a temp file, checked against its SHA-256).
-  virtual Status DownloadImage(ImageId id, const std::filesystem::path& destination) = 0;
+  virtual Status DownloadImage(ImageId id, const std::filesystem::path& destination,
+                               const TransferProgress& progress = {}) = 0;
   // The encoded thumbnail: longest side `max_size`, format "jpg", "png" or "webp".
   virtual Result<std::string> Thumbnail(ImageId id, int max_size = 256, std::string_view format = "jpg") = 0;
   virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,

@@ -15,9 +15,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "vitrine/status.h"
@@ -37,31 +39,42 @@ class Pager {
   std::optional<Result<T>> Next() {
     if (position_ == buffer_.size()) {
       if (done_) return std::nullopt;
-      auto page = fetch_(PageRequest{page_size_, offset_});
-      if (!page.ok()) {
-        done_ = true;
-        return Result<T>(page.status());
-      }
-      buffer_ = std::move(page->items);
-      position_ = 0;
-      offset_ += static_cast<std::int64_t>(buffer_.size());
-      done_ = buffer_.empty() || offset_ >= page->total;
+      if (Status fetched = Refill(); !fetched.ok()) return std::optional<Result<T>>(std::in_place, std::move(fetched));
       if (buffer_.empty()) return std::nullopt;
     }
-    return Result<T>(std::move(buffer_[position_++]));
+    return std::optional<Result<T>>(std::in_place, std::move(buffer_[position_++]));
   }
 
   // Every remaining item, or the first error.
   Result<std::vector<T>> All() {
-    std::vector<T> out;
-    while (auto item = Next()) {
-      if (!item->ok()) return item->status();
-      out.push_back(std::move(**item));
+    std::vector<T> out(std::make_move_iterator(buffer_.begin() + static_cast<std::ptrdiff_t>(position_)),
+                       std::make_move_iterator(buffer_.end()));
+    position_ = buffer_.size();
+    while (!done_) {
+      VITRINE_RETURN_IF_ERROR(Refill());
+      out.insert(out.end(), std::make_move_iterator(buffer_.begin()), std::make_move_iterator(buffer_.end()));
+      position_ = buffer_.size();
     }
     return out;
   }
 
  private:
+  // Loads the next page into the buffer; an error ends the iteration.
+  Status Refill() {
+    auto page = fetch_(PageRequest{page_size_, offset_});
+    if (!page.ok()) {
+      done_ = true;
+      buffer_.clear();
+      position_ = 0;
+      return page.status();
+    }
+    buffer_ = std::move(page->items);
+    position_ = 0;
+    offset_ += static_cast<std::int64_t>(buffer_.size());
+    done_ = buffer_.empty() || offset_ >= page->total;
+    return Status::Ok();
+  }
+
   Fetch fetch_;
   std::int64_t page_size_;
   std::int64_t offset_ = 0;
@@ -70,33 +83,48 @@ class Pager {
   bool done_ = false;
 };
 
-// Applies `fn` to every input on at most `threads` threads; result i belongs to input i.
-// `progress(done, total)` is called after each item, from the worker threads, one at a time.
-template <class In, class Fn>
-auto BulkMap(const std::vector<In>& inputs, unsigned threads, Fn fn,
-             std::function<void(std::size_t, std::size_t)> progress = {})
-    -> std::vector<decltype(fn(inputs.front()))> {
-  using Out = decltype(fn(inputs.front()));
-  std::vector<std::optional<Out>> slots(inputs.size());
+namespace internal {
+
+// Runs work(i) for every i in [0, n) on at most `threads` threads, reporting each completion.
+template <class Work>
+void RunBounded(std::size_t n, unsigned threads, Work work,
+                const std::function<void(std::size_t, std::size_t)>& progress) {
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex progress_mu;
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < inputs.size();) {
-      slots[i].emplace(fn(inputs[i]));
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < n;) {
+      work(i);
       std::lock_guard lock(progress_mu);
       ++done;
-      if (progress) progress(done, inputs.size());
+      if (progress) progress(done, n);
     }
   };
   std::vector<std::thread> pool;
-  unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(inputs.size())));
-  for (unsigned t = 0; t < n; ++t) pool.emplace_back(work);
+  unsigned count = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(threads, n)));
+  for (unsigned t = 0; t < count; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  std::vector<Out> out;
-  out.reserve(inputs.size());
-  for (auto& slot : slots) out.push_back(std::move(*slot));
-  return out;
+}
+
+}  // namespace internal
+
+// Applies `fn` to every input on at most `threads` threads; result i belongs to input i.
+// `progress(done, total)` is called after each item, from the worker threads, one at a time.
+// When `fn` returns nothing, neither does BulkMap.
+template <class In, class Fn>
+auto BulkMap(const std::vector<In>& inputs, unsigned threads, Fn fn,
+             std::function<void(std::size_t, std::size_t)> progress = {}) {
+  using Out = std::invoke_result_t<Fn&, const In&>;
+  if constexpr (std::is_void_v<Out>) {
+    internal::RunBounded(inputs.size(), threads, [&](std::size_t i) { fn(inputs[i]); }, progress);
+  } else {
+    std::vector<std::optional<Out>> slots(inputs.size());
+    internal::RunBounded(inputs.size(), threads, [&](std::size_t i) { slots[i].emplace(fn(inputs[i])); }, progress);
+    std::vector<Out> out;
+    out.reserve(inputs.size());
+    for (auto& slot : slots) out.push_back(std::move(*slot));
+    return out;
+  }
 }
 
 }  // namespace vitrine

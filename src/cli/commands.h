@@ -23,9 +23,6 @@ void AddProjectCommands(CLI::App& app, CommandContext& context);
 void AddTransferCommands(CLI::App& app, CommandContext& context);
 void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 
-// Registers --data DIR on a command (default ./vitrine-data, or $VITRINE_DATA).
-void AddDataOption(CLI::App& command, std::string& data_dir);
-
 // Runs `body` and turns a non-OK Status into an error message and exit code 1.
 template <class Fn>
 auto Run(CommandContext& context, Fn body) {

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/target.h"
 #include "client/data_dir.h"
 
 namespace vitrine::cli {

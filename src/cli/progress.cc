@@ -4,7 +4,7 @@
 
 namespace vitrine::cli {
 
-TransferProgress::TransferProgress(std::string verb, std::int64_t total_files, std::int64_t total_bytes, bool terminal)
+BatchProgress::BatchProgress(std::string verb, std::int64_t total_files, std::int64_t total_bytes, bool terminal)
     : verb_(std::move(verb)), total_files_(total_files), total_bytes_(total_bytes), terminal_(terminal) {
   if (terminal_) {
     painter_ = std::thread([this] {
@@ -14,7 +14,7 @@ TransferProgress::TransferProgress(std::string verb, std::int64_t total_files, s
   }
 }
 
-TransferProgress::~TransferProgress() {
+BatchProgress::~BatchProgress() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -23,7 +23,7 @@ TransferProgress::~TransferProgress() {
   if (painter_.joinable()) painter_.join();
 }
 
-void TransferProgress::Draw() {  // called with mu_ held
+void BatchProgress::Draw() {  // called with mu_ held
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::int64_t finished = done_ + skipped_ + static_cast<std::int64_t>(failures_.size());
   int width = 24;
@@ -37,24 +37,24 @@ void TransferProgress::Draw() {  // called with mu_ held
   std::fflush(stderr);
 }
 
-void TransferProgress::Line(const std::string& text) {
+void BatchProgress::Line(const std::string& text) {
   std::lock_guard lock(mu_);
   if (terminal_) std::fprintf(stderr, "\r\033[K");
   std::fprintf(stderr, "%s\n", text.c_str());
   if (terminal_) Draw();
 }
 
-void TransferProgress::Done(const std::string& what) {
+void BatchProgress::Done(const std::string& what) {
   ++done_;
   if (!terminal_) Line(what);
 }
 
-void TransferProgress::Skipped(const std::string& what) {
+void BatchProgress::Skipped(const std::string& what) {
   ++skipped_;
   if (!terminal_) Line(what);
 }
 
-void TransferProgress::Failed(const std::string& what, const std::string& reason) {
+void BatchProgress::Failed(const std::string& what, const std::string& reason) {
   {
     std::lock_guard lock(mu_);
     failures_.emplace_back(what, reason);
@@ -62,7 +62,7 @@ void TransferProgress::Failed(const std::string& what, const std::string& reason
   Line("failed: " + what + ": " + reason);
 }
 
-int TransferProgress::Finish() {
+int BatchProgress::Finish() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;

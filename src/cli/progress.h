@@ -13,10 +13,10 @@
 
 namespace vitrine::cli {
 
-class TransferProgress {
+class BatchProgress {
  public:
-  TransferProgress(std::string verb, std::int64_t total_files, std::int64_t total_bytes, bool terminal);
-  ~TransferProgress();  // stops the live line
+  BatchProgress(std::string verb, std::int64_t total_files, std::int64_t total_bytes, bool terminal);
+  ~BatchProgress();  // stops the live line
 
   void AddBytes(std::int64_t n) { bytes_ += n; }
   void Done(const std::string& what);  // e.g. "uploaded a.jpg (image 12)"

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/target.h"
 #include "client/data_dir.h"
 #include "core/log.h"
 #include "http/api_v1.h"

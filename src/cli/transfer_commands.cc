@@ -1,21 +1,19 @@
-// `vitrine upload` and `vitrine download`: many files to or from a server, in parallel, with
-// skip-what-is-there, retries, progress and a summary.
+// `vitrine upload` and `vitrine download`: many files to or from a project, in parallel, with
+// skip-what-is-there, retries, progress and a summary. Work on a server or a data folder alike.
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <set>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/hash_cache.h"
 #include "cli/progress.h"
-#include "client/http_transport.h"
-#include "core/digest.h"
-#include "core/percent_encoding.h"
-#include "http/query.h"
+#include "cli/target.h"
+#include "core/time_format.h"
+#include "vitrine/collections.h"
 
 namespace vitrine::cli {
 namespace {
@@ -26,11 +24,12 @@ const std::set<std::string> kImageExtensions = {".jpg", ".jpeg", ".png", ".tif",
                                                  ".j2k", ".heic", ".heif", ".avif", ".svs", ".ndpi", ".scn",
                                                  ".mrxs", ".vms", ".bif", ".gif", ".btf", ".ome"};
 
-struct RemoteFlags {
-  std::string server;
-  std::string token_file;
-  std::string username;
-  std::string project;
+// Lookups of existing content go in batches this large (the server's limit per request).
+constexpr std::size_t kLookupBatch = 1000;
+
+struct TransferFlags {
+  TargetFlags target;
+  std::int64_t project = 0;
   std::vector<std::string> paths;
   std::string directory;
   unsigned jobs = 4;
@@ -38,39 +37,17 @@ struct RemoteFlags {
   std::string device, captured_from, captured_to;
 };
 
-void AddRemoteOptions(CLI::App& cmd, RemoteFlags& f) {
-  cmd.add_option("--server", f.server, "Server URL ($VITRINE_URL or the credentials file)");
-  cmd.add_option("--token-file", f.token_file, "Read a bearer token from this file");
-  cmd.add_option("--username", f.username, "Sign in as this user (password from $VITRINE_PASSWORD)");
+void AddTransferOptions(CLI::App& cmd, TransferFlags& f) {
+  AddTargetOptions(cmd, f.target);
   cmd.add_option("--jobs,-j", f.jobs, "Files in flight at once")->capture_default_str()->check(CLI::Range(1u, 64u));
   cmd.add_option("--hash-cache", f.hash_cache, "Where to remember file hashes (default ~/.cache/vitrine/hashes.tsv)");
 }
 
-Result<std::unique_ptr<client::HttpTransport>> Connect(const RemoteFlags& f) {
-  client::Credentials given;
-  given.url = f.server;
-  if (!f.token_file.empty()) {
-    std::ifstream in(f.token_file);
-    if (!std::getline(in, given.token) || given.token.empty()) {
-      return Status::InvalidArgument("no token in " + f.token_file);
-    }
-  }
-  given.username = f.username;
-  VITRINE_ASSIGN_OR_RETURN(client::Credentials credentials, client::ResolveCredentials(given));
-  return client::HttpTransport::Create(std::move(credentials));
-}
-
-// Runs fn(i) for i in [0, n) on `jobs` threads.
-template <class Fn>
-void ParallelFor(std::size_t n, unsigned jobs, Fn fn) {
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> workers;
-  for (unsigned t = 0; t < std::min<std::size_t>(jobs, std::max<std::size_t>(n, 1)); ++t) {
-    workers.emplace_back([&] {
-      for (std::size_t i; (i = next++) < n;) fn(i);
-    });
-  }
-  for (auto& w : workers) w.join();
+// 0..n-1, the inputs of a BulkMap over indices.
+std::vector<std::size_t> Indices(std::size_t n) {
+  std::vector<std::size_t> out(n);
+  std::iota(out.begin(), out.end(), std::size_t{0});
+  return out;
 }
 
 Result<std::vector<fs::path>> CollectFiles(const std::vector<std::string>& inputs) {
@@ -96,74 +73,57 @@ Result<std::vector<fs::path>> CollectFiles(const std::vector<std::string>& input
   return files;
 }
 
-std::string Escape(std::string_view text) { return core::PercentEncode(text); }
-
-// Fails fast (before hashing gigabytes) on a wrong project id or bad credentials.
-Status CheckProject(client::HttpTransport& transport, const std::string& project) {
-  VITRINE_ASSIGN_OR_RETURN(client::HttpReply reply, transport.Request("GET", "/api/v1/projects/" + Escape(project)));
-  return client::StatusOf(reply);
-}
-
-Status Upload(const RemoteFlags& f) {
-  VITRINE_ASSIGN_OR_RETURN(auto transport, Connect(f));
+Status Upload(const TransferFlags& f) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(f.target));
   VITRINE_ASSIGN_OR_RETURN(std::vector<fs::path> files, CollectFiles(f.paths));
-  VITRINE_RETURN_IF_ERROR(CheckProject(*transport, f.project));
+  const ProjectId project(f.project);
+  // Fails fast (before hashing gigabytes) on a wrong project id or bad credentials.
+  VITRINE_RETURN_IF_ERROR(client->GetProject(project).status());
   HashCache cache(f.hash_cache.empty() ? HashCache::DefaultLocation() : fs::path(f.hash_cache));
 
   // 1. Hash every file (from the cache when unchanged), in parallel.
-  std::vector<std::string> hashes(files.size());
-  std::vector<std::string> hash_errors(files.size());
   std::atomic<int> from_cache{0};
-  ParallelFor(files.size(), f.jobs, [&](std::size_t i) {
+  std::vector<Result<std::string>> hashes = BulkMap(Indices(files.size()), f.jobs, [&](std::size_t i) {
     bool cached = false;
     auto sha = cache.Sha256Of(files[i], &cached);
-    if (sha.ok()) hashes[i] = *sha;
-    else hash_errors[i] = sha.status().message();
     if (cached) ++from_cache;
+    return sha;
   });
   (void)cache.Save();
   std::cerr << "hashed " << files.size() << " files (" << from_cache << " unchanged since last time)\n";
 
-  // 2. Ask the server which it already holds, in batches, before sending any bytes.
+  // 2. Ask which the project already holds, in batches, before sending any bytes.
   std::set<std::string> present;
-  const std::string base = "/api/v1/projects/" + Escape(f.project) + "/images";
-  for (std::size_t start = 0; start < files.size(); start += 1000) {
-    wire::Json batch = wire::Json::array();
-    for (std::size_t i = start; i < std::min(files.size(), start + 1000); ++i) {
-      if (!hashes[i].empty()) batch.push_back(hashes[i]);
+  for (std::size_t start = 0; start < files.size(); start += kLookupBatch) {
+    std::vector<std::string> batch;
+    for (std::size_t i = start; i < std::min(files.size(), start + kLookupBatch); ++i) {
+      if (hashes[i].ok()) batch.push_back(*hashes[i]);
     }
-    VITRINE_ASSIGN_OR_RETURN(client::HttpReply reply,
-                             transport->Request("POST", base + "/lookup", wire::Json({{"sha256", batch}}).dump()));
-    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
-    auto doc = wire::Json::parse(reply.body, nullptr, false);
-    if (!doc.is_object() || !doc["existing"].is_object()) return Status::Internal("unexpected lookup answer");
-    for (const auto& [sha, id] : doc["existing"].items()) present.insert(sha);
+    VITRINE_ASSIGN_OR_RETURN(auto existing, client->FindImagesByHash(project, batch));
+    for (const auto& [sha, id] : existing) present.insert(sha);
   }
 
   // 3. Send the rest.
   std::int64_t total_bytes = 0;
   for (const auto& file : files) total_bytes += static_cast<std::int64_t>(fs::file_size(file));
-  TransferProgress progress("uploaded", static_cast<std::int64_t>(files.size()), total_bytes, ::isatty(2) != 0);
-  ParallelFor(files.size(), f.jobs, [&](std::size_t i) {
+  BatchProgress progress("uploaded", static_cast<std::int64_t>(files.size()), total_bytes, ::isatty(2) != 0);
+  BulkMap(Indices(files.size()), f.jobs, [&](std::size_t i) {
     const std::string name = files[i].string();
-    if (!hash_errors[i].empty()) return progress.Failed(name, hash_errors[i]);
-    if (present.contains(hashes[i])) {
+    if (!hashes[i].ok()) return progress.Failed(name, hashes[i].status().message());
+    if (present.contains(*hashes[i])) {
       progress.AddBytes(static_cast<std::int64_t>(fs::file_size(files[i])));
       return progress.Skipped("skipped " + name + " (already in the project)");
     }
     std::int64_t reported = 0;
-    auto reply = transport->UploadFile(base + "?filename=" + Escape(files[i].filename().string()), files[i],
-                                       [&](std::int64_t sent) {
-                                         // A retried attempt starts again from 0: count only growth.
-                                         if (sent > reported) progress.AddBytes(sent - reported), reported = sent;
-                                       });
-    if (!reply.ok()) return progress.Failed(name, reply.status().message());
-    if (reply->status == 409) return progress.Skipped("skipped " + name + " (already in the project)");
-    Status s = client::StatusOf(*reply);
-    if (!s.ok()) return progress.Failed(name, s.message());
-    auto doc = wire::Json::parse(reply->body, nullptr, false);
-    std::string id = doc.is_object() && doc.contains("id") ? doc["id"].dump() : "?";
-    progress.Done("uploaded " + name + " (image " + id + ")");
+    UploadOptions options;
+    options.progress = [&](std::int64_t sent) {
+      // A retried attempt starts again from 0: count only growth.
+      if (sent > reported) progress.AddBytes(sent - reported), reported = sent;
+    };
+    auto uploaded = client->UploadImage(project, files[i], options);
+    if (!uploaded.ok()) return progress.Failed(name, uploaded.status().message());
+    if (!uploaded->created) return progress.Skipped("skipped " + name + " (already in the project)");
+    progress.Done("uploaded " + name + " (image " + std::to_string(uploaded->image.id.value()) + ")");
   });
   int code = progress.Finish();
   return code == 0 ? Status::Ok()
@@ -171,83 +131,60 @@ Status Upload(const RemoteFlags& f) {
                                       " files could not be uploaded");
 }
 
-Status Download(const RemoteFlags& f) {
-  VITRINE_ASSIGN_OR_RETURN(auto transport, Connect(f));
-  VITRINE_RETURN_IF_ERROR(CheckProject(*transport, f.project));
+Status Download(const TransferFlags& f) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(f.target));
+  const ProjectId project(f.project);
+  VITRINE_RETURN_IF_ERROR(client->GetProject(project).status());
   std::error_code ec;
   fs::create_directories(f.directory, ec);
   if (ec) return Status::InvalidArgument("cannot create " + f.directory + ": " + ec.message());
   HashCache cache(f.hash_cache.empty() ? HashCache::DefaultLocation() : fs::path(f.hash_cache));
 
-  // Every matching image, page by page until the reported total is reached.
-  std::string query = "sort=id";
-  if (!f.device.empty()) query += "&device=" + Escape(f.device);
-  if (!f.captured_from.empty()) query += "&captured_from=" + Escape(f.captured_from);
-  if (!f.captured_to.empty()) query += "&captured_to=" + Escape(f.captured_to);
-  std::vector<wire::Json> images;
-  for (std::int64_t offset = 0;;) {
-    VITRINE_ASSIGN_OR_RETURN(client::HttpReply reply,
-                             transport->Request("GET", "/api/v1/projects/" + Escape(f.project) + "/images?" + query +
-                                                           "&limit=1000&offset=" + std::to_string(offset)));
-    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
-    auto page = wire::Json::parse(reply.body, nullptr, false);
-    if (!page.is_object() || !page["items"].is_array()) return Status::Internal("unexpected listing answer");
-    for (auto& item : page["items"]) images.push_back(item);
-    offset += static_cast<std::int64_t>(page["items"].size());
-    if (page["items"].empty() || offset >= page["total"].get<std::int64_t>()) break;
+  ImageFilter filter;
+  filter.sort = ImageSort::kId;
+  if (!f.device.empty()) filter.device_like = f.device;
+  if (!f.captured_from.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(filter.captured_from, core::ParseIso8601(f.captured_from));
   }
+  if (!f.captured_to.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(filter.captured_to, core::ParseIso8601(f.captured_to));
+  }
+  Pager<Image> pager([&](const PageRequest& page) { return client->ListImages(project, filter, page); },
+                     PageRequest::kMaxLimit);
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Image> images, pager.All());
 
   // Two images with one filename both land, the later ones prefixed with their id.
   std::map<std::string, int> name_count;
   std::vector<fs::path> targets;
   std::int64_t total_bytes = 0;
-  for (const auto& im : images) {
-    std::string name = fs::path(im["filename"].get<std::string>()).filename().string();
+  for (const auto& image : images) {
+    std::string name = fs::path(image.filename).filename().string();
     if (name.empty() || name == "." || name == "..") name = "image";
-    if (name_count[name]++ > 0) name = std::to_string(im["id"].get<std::int64_t>()) + "-" + name;
+    if (name_count[name]++ > 0) name = std::to_string(image.id.value()) + "-" + name;
     targets.push_back(fs::path(f.directory) / name);
-    total_bytes += im["size_bytes"].get<std::int64_t>();
+    total_bytes += image.size_bytes;
   }
 
-  TransferProgress progress("downloaded", static_cast<std::int64_t>(images.size()), total_bytes, ::isatty(2) != 0);
-  ParallelFor(images.size(), f.jobs, [&](std::size_t i) {
-    const auto& im = images[i];
+  BatchProgress progress("downloaded", static_cast<std::int64_t>(images.size()), total_bytes, ::isatty(2) != 0);
+  BulkMap(Indices(images.size()), f.jobs, [&](std::size_t i) {
+    const Image& image = images[i];
     const fs::path& target = targets[i];
-    const std::string sha = im["sha256"].get<std::string>();
     std::error_code exists_ec;
     if (fs::exists(target, exists_ec)) {
       auto local = cache.Sha256Of(target);
-      if (local.ok() && *local == sha) {
-        progress.AddBytes(im["size_bytes"].get<std::int64_t>());
+      if (local.ok() && *local == image.sha256) {
+        progress.AddBytes(image.size_bytes);
         return progress.Skipped("skipped " + target.string() + " (already here)");
       }
     }
-    // Written beside the target, checked against the server's hash, then renamed into place:
-    // an interrupted download never leaves a file that looks complete.
-    fs::path part = target;
-    part += ".part";
-    std::ofstream out(part, std::ios::binary | std::ios::trunc);
-    core::Digest digest(core::DigestKind::kSha256);
-    auto reply = transport->Download("/api/v1/images/" + im["id"].dump() + "/file", [&](std::string_view bytes) {
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      digest.Update(bytes);
-      progress.AddBytes(static_cast<std::int64_t>(bytes.size()));
-      return out ? Status::Ok() : Status::Internal("cannot write " + part.string());
+    // The client writes beside the target, checks the SHA-256, then renames into place: an
+    // interrupted download never leaves a file that looks complete.
+    std::int64_t reported = 0;
+    Status s = client->DownloadImage(image.id, target, [&](std::int64_t received) {
+      if (received > reported) progress.AddBytes(received - reported), reported = received;
     });
-    out.close();
-    Status s = reply.ok() ? client::StatusOf(*reply) : reply.status();
-    if (s.ok() && digest.FinishHex() != sha) s = Status::Internal("content does not match its SHA-256");
-    if (s.ok()) {
-      std::error_code rename_ec;
-      fs::rename(part, target, rename_ec);
-      if (rename_ec) s = Status::Internal("cannot rename into place: " + rename_ec.message());
-    }
-    if (!s.ok()) {
-      std::error_code ignored;
-      fs::remove(part, ignored);
-      return progress.Failed(target.string(), s.message());
-    }
-    cache.Remember(target, sha);
+    if (!s.ok()) return progress.Failed(target.string(), s.message());
+    cache.Remember(target, image.sha256);
     progress.Done("downloaded " + target.string());
   });
   (void)cache.Save();
@@ -260,21 +197,21 @@ Status Download(const RemoteFlags& f) {
 }  // namespace
 
 void AddTransferCommands(CLI::App& app, CommandContext& context) {
-  auto up = std::make_shared<RemoteFlags>();
-  CLI::App* upload = app.add_subcommand("upload", "Upload image files or folders to a project on a server");
+  auto up = std::make_shared<TransferFlags>();
+  CLI::App* upload = app.add_subcommand("upload", "Upload image files or folders to a project");
   upload->add_option("--project,-p", up->project, "Project id")->required();
   upload->add_option("paths", up->paths, "Files and folders (folders are searched for images)")->required();
-  AddRemoteOptions(*upload, *up);
+  AddTransferOptions(*upload, *up);
   upload->callback(Run(context, [up] { return Upload(*up); }));
 
-  auto down = std::make_shared<RemoteFlags>();
+  auto down = std::make_shared<TransferFlags>();
   CLI::App* download = app.add_subcommand("download", "Download a project's images into a folder");
   download->add_option("--project,-p", down->project, "Project id")->required();
   download->add_option("directory", down->directory, "Where to put them")->required();
   download->add_option("--device", down->device, "Only this device (SQL LIKE pattern, e.g. 5c17%)");
   download->add_option("--captured-from", down->captured_from, "Only images captured at or after (ISO 8601)");
   download->add_option("--captured-to", down->captured_to, "Only images captured before (ISO 8601)");
-  AddRemoteOptions(*download, *down);
+  AddTransferOptions(*download, *down);
   download->callback(Run(context, [down] { return Download(*down); }));
 }
 

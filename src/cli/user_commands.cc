@@ -2,17 +2,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "client/data_dir.h"
+#include "cli/target.h"
 #include "core/time_format.h"
+#include "vitrine/collections.h"
 
 namespace vitrine::cli {
 namespace {
-
-using service::Caller;
-
-Result<User> FindUser(service::Service& service, const std::string& username) {
-  return service.users().FindByUsername(Caller::LocalOperator(), username);
-}
 
 void PrintUsers(const std::vector<User>& users, bool json) {
   if (json) {
@@ -29,8 +24,8 @@ void PrintUsers(const std::vector<User>& users, bool json) {
 }
 
 struct UserFlags {
-  std::string data_dir;
-  std::string username;
+  TargetFlags target;
+  std::string subject;  // the user the command is about
   std::optional<std::string> password;
   bool password_stdin = false;
   std::string name;
@@ -60,31 +55,24 @@ Result<std::string> ResolvePassword(const std::optional<std::string>& flag, bool
   return Status::InvalidArgument("no password given: use --password, --password-stdin or $VITRINE_PASSWORD");
 }
 
-void AddDataOption(CLI::App& command, std::string& data_dir) {
-  const char* env = std::getenv("VITRINE_DATA");
-  data_dir = env && *env ? env : client::kDefaultDataDir;
-  command.add_option("--data", data_dir, "Data folder ($VITRINE_DATA)")->capture_default_str();
-}
-
 void AddUserCommands(CLI::App& app, CommandContext& context) {
   CLI::App* user = app.add_subcommand("user", "Manage user accounts");
   user->require_subcommand(1);
 
   auto add = std::make_shared<UserFlags>();
   CLI::App* add_cmd = user->add_subcommand("add", "Create a user");
-  add_cmd->add_option("username", add->username, "Login name")->required();
+  add_cmd->add_option("new_username", add->subject, "Login name")->required();
   AddPasswordOptions(*add_cmd, *add);
   add_cmd->add_option("--name", add->name, "Full name");
   add_cmd->add_option("--email", add->email, "Email address");
   add_cmd->add_flag("--admin", add->admin, "Make the user an administrator");
   add_cmd->add_flag("--json", add->json, "Print JSON");
-  AddDataOption(*add_cmd, add->data_dir);
+  AddTargetOptions(*add_cmd, add->target);
   add_cmd->callback(Run(context, [add]() -> Status {
     VITRINE_ASSIGN_OR_RETURN(std::string password, ResolvePassword(add->password, add->password_stdin));
-    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(add->data_dir));
-    VITRINE_ASSIGN_OR_RETURN(User created, store->service->users().Create(
-                                               Caller::LocalOperator(),
-                                               {add->username, password, add->name, add->email, add->admin}));
+    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(add->target));
+    VITRINE_ASSIGN_OR_RETURN(User created,
+                             client->CreateUser({add->subject, password, add->name, add->email, add->admin}));
     if (add->json) PrintJson(wire::ToJson(created));
     else std::cout << "created user '" << created.username << "' (id " << created.id.value() << ")\n";
     return Status::Ok();
@@ -93,34 +81,28 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
   auto list = std::make_shared<UserFlags>();
   CLI::App* list_cmd = user->add_subcommand("list", "List users");
   list_cmd->add_flag("--json", list->json, "Print JSON");
-  AddDataOption(*list_cmd, list->data_dir);
+  AddTargetOptions(*list_cmd, list->target);
   list_cmd->callback(Run(context, [list]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(list->data_dir));
-    std::vector<User> all;
-    PageRequest page{PageRequest::kMaxLimit, 0};
-    while (true) {
-      VITRINE_ASSIGN_OR_RETURN(Page<User> batch, store->service->users().List(Caller::LocalOperator(), page));
-      all.insert(all.end(), batch.items.begin(), batch.items.end());
-      if (batch.items.empty() || static_cast<std::int64_t>(all.size()) >= batch.total) break;
-      page.offset += static_cast<std::int64_t>(batch.items.size());
-    }
+    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(list->target));
+    Pager<User> users([&](const PageRequest& page) { return client->ListUsers(page); }, PageRequest::kMaxLimit);
+    VITRINE_ASSIGN_OR_RETURN(std::vector<User> all, users.All());
     PrintUsers(all, list->json);
     return Status::Ok();
   }));
 
   auto passwd = std::make_shared<UserFlags>();
   CLI::App* passwd_cmd = user->add_subcommand("passwd", "Set a user's password");
-  passwd_cmd->add_option("username", passwd->username, "Login name")->required();
+  passwd_cmd->add_option("user", passwd->subject, "Login name, or #id")->required();
   AddPasswordOptions(*passwd_cmd, *passwd);
-  AddDataOption(*passwd_cmd, passwd->data_dir);
+  AddTargetOptions(*passwd_cmd, passwd->target);
   passwd_cmd->callback(Run(context, [passwd]() -> Status {
     VITRINE_ASSIGN_OR_RETURN(std::string password, ResolvePassword(passwd->password, passwd->password_stdin));
-    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(passwd->data_dir));
-    VITRINE_ASSIGN_OR_RETURN(User user, FindUser(*store->service, passwd->username));
-    service::UpdateUserRequest update;
+    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(passwd->target));
+    VITRINE_ASSIGN_OR_RETURN(UserId id, ResolveUserId(*client, passwd->subject));
+    UserUpdate update;
     update.password = password;
-    VITRINE_RETURN_IF_ERROR(store->service->users().Update(Caller::LocalOperator(), user.id, update).status());
-    std::cout << "password changed for '" << user.username << "'\n";
+    VITRINE_ASSIGN_OR_RETURN(User changed, client->UpdateUser(id, update));
+    std::cout << "password changed for '" << changed.username << "'\n";
     return Status::Ok();
   }));
 
@@ -128,15 +110,15 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
     auto flags = std::make_shared<UserFlags>();
     CLI::App* cmd = user->add_subcommand(enable ? "enable" : "disable",
                                          enable ? "Allow a user to sign in again" : "Stop a user from signing in");
-    cmd->add_option("username", flags->username, "Login name")->required();
-    AddDataOption(*cmd, flags->data_dir);
+    cmd->add_option("user", flags->subject, "Login name, or #id")->required();
+    AddTargetOptions(*cmd, flags->target);
     cmd->callback(Run(context, [flags, enable]() -> Status {
-      VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags->data_dir));
-      VITRINE_ASSIGN_OR_RETURN(User user, FindUser(*store->service, flags->username));
-      service::UpdateUserRequest update;
+      VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags->target));
+      VITRINE_ASSIGN_OR_RETURN(UserId id, ResolveUserId(*client, flags->subject));
+      UserUpdate update;
       update.enabled = enable;
-      VITRINE_RETURN_IF_ERROR(store->service->users().Update(Caller::LocalOperator(), user.id, update).status());
-      std::cout << (enable ? "enabled '" : "disabled '") << user.username << "'\n";
+      VITRINE_ASSIGN_OR_RETURN(User changed, client->UpdateUser(id, update));
+      std::cout << (enable ? "enabled '" : "disabled '") << changed.username << "'\n";
       return Status::Ok();
     }));
   }

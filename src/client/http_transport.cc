@@ -290,8 +290,14 @@ Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, con
   });
 }
 
+static int ReportUploadProgress(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t uploaded) {
+  (*static_cast<const std::function<void(std::int64_t)>*>(data))(static_cast<std::int64_t>(uploaded));
+  return 0;
+}
+
 Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,
-                                                 const std::filesystem::path& file, const std::string& filename) {
+                                                 const std::filesystem::path& file, const std::string& filename,
+                                                 const std::function<void(std::int64_t)>& progress) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) return Status::NotFound("cannot read " + file.string());
   return WithRetries("POST " + std::string(path_and_query) + " (" + file.string() + ")", true,
@@ -310,6 +316,11 @@ Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query
     curl_mime_filename(part, filename.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
     curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+    if (progress) {
+      curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, &ReportUploadProgress);
+      curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
+      curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
+    }
     CURLcode rc = PerformInto(curl.get(), reply);
     handles_->Give(std::move(curl));
     if (rc != CURLE_OK) return TransportError(rc, credentials_.url);

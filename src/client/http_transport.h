@@ -55,8 +55,10 @@ class HttpTransport {
   Result<HttpReply> UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
                                const std::function<void(std::int64_t)>& progress = {});
   // Sends a multipart/form-data body: a JSON `metadata` part, then `file` streamed from disk.
+  // `progress(bytes_sent_so_far)` is called as it goes (the metadata part included).
   Result<HttpReply> UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,
-                                    const std::filesystem::path& file, const std::string& filename);
+                                    const std::filesystem::path& file, const std::string& filename,
+                                    const std::function<void(std::int64_t)>& progress = {});
   // Streams a 2xx response body into `sink`; an error reply's body is returned whole instead.
   Result<HttpReply> Download(std::string_view path_and_query, const std::function<Status(std::string_view)>& sink);
 

@@ -11,6 +11,24 @@ namespace {
 
 using service::Caller;
 
+// Reports how much of a file the service has read so far.
+class ProgressSource final : public core::ByteSource {
+ public:
+  ProgressSource(core::ByteSource& inner, const TransferProgress& progress) : inner_(inner), progress_(progress) {}
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    VITRINE_ASSIGN_OR_RETURN(std::size_t n, inner_.Read(buffer));
+    done_ += static_cast<std::int64_t>(n);
+    if (progress_ && n > 0) progress_(done_);
+    return n;
+  }
+  std::int64_t size_hint() const override { return inner_.size_hint(); }
+
+ private:
+  core::ByteSource& inner_;
+  const TransferProgress& progress_;
+  std::int64_t done_ = 0;
+};
+
 class LocalClient final : public Client {
  public:
   LocalClient(std::unique_ptr<client::OpenedStore> store, std::optional<UserId> as_user)
@@ -22,6 +40,9 @@ class LocalClient final : public Client {
     return *caller.user();
   }
   Result<User> GetUser(UserId id) override { return With([&](const Caller& c) { return users().Get(c, id); }); }
+  Result<User> FindUser(std::string_view username) override {
+    return With([&](const Caller& c) { return users().FindByUsername(c, username); });
+  }
   Result<Page<User>> ListUsers(const PageRequest& page) override {
     return With([&](const Caller& c) { return users().List(c, page); });
   }
@@ -35,22 +56,31 @@ class LocalClient final : public Client {
       return users().Update(c, id, u);
     });
   }
-  Result<NewApiKey> CreateApiKey() override {
-    return With([&](const Caller& c) { return users().CreateApiKey(c, SelfId(c)); });
-  }
-  Result<std::vector<ApiKey>> ListApiKeys() override {
-    return With([&](const Caller& c) { return users().ListApiKeys(c, SelfId(c)); });
-  }
-  Status RevokeApiKey(ApiKeyId id) override {
+  Result<NewApiKey> CreateApiKey(std::optional<UserId> user) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
-    return users().RevokeApiKey(c, SelfId(c), id);
+    VITRINE_ASSIGN_OR_RETURN(UserId subject, Subject(c, user));
+    return users().CreateApiKey(c, subject);
   }
-  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime) override {
-    return With([&](const Caller& c) { return users().IssueToken(c, SelfId(c), lifetime); });
+  Result<std::vector<ApiKey>> ListApiKeys(std::optional<UserId> user) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(UserId subject, Subject(c, user));
+    return users().ListApiKeys(c, subject);
+  }
+  Status RevokeApiKey(ApiKeyId id, std::optional<UserId> user) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(UserId subject, Subject(c, user));
+    return users().RevokeApiKey(c, subject, id);
+  }
+  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime,
+                                     std::optional<UserId> user) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(UserId subject, Subject(c, user));
+    return users().IssueToken(c, subject, lifetime);
   }
 
-  Result<Project> CreateProject(const std::string& name, const std::string& description) override {
-    return With([&](const Caller& c) { return projects().Create(c, {name, description}); });
+  Result<Project> CreateProject(const std::string& name, const std::string& description,
+                                std::optional<UserId> owner) override {
+    return With([&](const Caller& c) { return projects().Create(c, {name, description}, owner); });
   }
   Result<Project> GetProject(ProjectId id) override {
     return With([&](const Caller& c) { return projects().Get(c, id); });
@@ -79,10 +109,11 @@ class LocalClient final : public Client {
   Result<UploadResult> UploadImage(ProjectId project, const std::filesystem::path& file,
                                    const UploadOptions& options) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
-    VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
+    VITRINE_ASSIGN_OR_RETURN(auto file_source, core::FileSource::Open(file));
+    ProgressSource source(*file_source, options.progress);
     std::string name = options.filename.empty() ? file.filename().string() : options.filename;
     VITRINE_ASSIGN_OR_RETURN(service::IngestOutcome outcome,
-                             images().Upload(c, {project, name, options.properties}, *source));
+                             images().Upload(c, {project, name, options.properties}, source));
     return UploadResult{std::move(outcome.image), outcome.created};
   }
   Result<Image> GetImage(ImageId id) override { return With([&](const Caller& c) { return images().Get(c, id); }); }
@@ -99,7 +130,8 @@ class LocalClient final : public Client {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
     return images().Delete(c, id);
   }
-  Status DownloadImage(ImageId id, const std::filesystem::path& destination) override {
+  Status DownloadImage(ImageId id, const std::filesystem::path& destination,
+                       const TransferProgress& progress) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
     VITRINE_ASSIGN_OR_RETURN(service::ImageFile file, images().OpenFile(c, id, {}));
     auto part = destination;
@@ -108,9 +140,12 @@ class LocalClient final : public Client {
     {
       std::ofstream out(part, std::ios::binary | std::ios::trunc);
       std::vector<char> chunk(1 << 20);
+      std::int64_t written = 0;
       while (true) {
         VITRINE_ASSIGN_OR_RETURN(std::size_t n, file.body->Read(chunk));
         if (n == 0) break;
+        written += static_cast<std::int64_t>(n);
+        if (progress) progress(written);
         digest.Update(std::string_view(chunk.data(), n));
         out.write(chunk.data(), static_cast<std::streamsize>(n));
       }
@@ -148,7 +183,16 @@ class LocalClient final : public Client {
     if (!user->user.enabled) return Status::Unauthenticated("account disabled");
     return Caller::ForUser(std::move(user->user));
   }
-  static UserId SelfId(const Caller& c) { return c.user_id(); }
+
+  // The user a credentials call is about: the one named, else the acting user. Acting as the
+  // folder's owner, who has no credentials of their own, a user must be named.
+  static Result<UserId> Subject(const Caller& c, std::optional<UserId> user) {
+    if (user) return *user;
+    if (!c.user()) {
+      return Status::InvalidArgument("name a user: this client acts as the data folder's owner, who has no credentials");
+    }
+    return c.user_id();
+  }
 
   template <class Fn>
   auto With(Fn fn) -> decltype(fn(std::declval<const Caller&>())) {

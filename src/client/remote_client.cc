@@ -75,6 +75,12 @@ class RemoteClient final : public Client {
 
   Result<User> CurrentUser() override { return Call("GET", "/api/v1/users/me", {}, wire::UserFromJson); }
   Result<User> GetUser(UserId id) override { return Call("GET", "/api/v1/users/" + Id(id), {}, wire::UserFromJson); }
+  Result<User> FindUser(std::string_view username) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/users?username=" + Escape(username)));
+    VITRINE_ASSIGN_OR_RETURN(Page<User> found, ParsePage<User>(doc, wire::UserFromJson));
+    if (found.items.empty()) return Status::NotFound("no user '" + std::string(username) + "'");
+    return std::move(found.items.front());
+  }
   Result<Page<User>> ListUsers(const PageRequest& page) override {
     VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/users?" + PageQuery(page)));
     return ParsePage<User>(doc, wire::UserFromJson);
@@ -94,25 +100,31 @@ class RemoteClient final : public Client {
     if (u.enabled) body["enabled"] = *u.enabled;
     return Call("PATCH", "/api/v1/users/" + Id(id), body, wire::UserFromJson);
   }
-  Result<NewApiKey> CreateApiKey() override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", "/api/v1/users/me/keys"));
+  Result<NewApiKey> CreateApiKey(std::optional<UserId> user) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", UserPath(user) + "/keys"));
     VITRINE_ASSIGN_OR_RETURN(ApiKey key, wire::ApiKeyFromJson(doc));
     VITRINE_ASSIGN_OR_RETURN(std::string private_key, wire::RequiredString(doc, "private_key"));
     return NewApiKey{std::move(key), std::move(private_key)};
   }
-  Result<std::vector<ApiKey>> ListApiKeys() override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/users/me/keys"));
+  Result<std::vector<ApiKey>> ListApiKeys(std::optional<UserId> user) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", UserPath(user) + "/keys"));
     return ParseItems<ApiKey>(doc["items"], wire::ApiKeyFromJson);
   }
-  Status RevokeApiKey(ApiKeyId id) override { return Fetch("DELETE", "/api/v1/users/me/keys/" + Id(id)).status(); }
-  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime) override {
+  Status RevokeApiKey(ApiKeyId id, std::optional<UserId> user) override {
+    return Fetch("DELETE", UserPath(user) + "/keys/" + Id(id)).status();
+  }
+  Result<NewBearerToken> CreateToken(std::optional<std::chrono::seconds> lifetime,
+                                     std::optional<UserId> user) override {
     Json body = Json::object();
     if (lifetime) body["expires_in"] = lifetime->count();
-    return Call("POST", "/api/v1/users/me/tokens", body, TokenFromJson);
+    return Call("POST", UserPath(user) + "/tokens", body, TokenFromJson);
   }
 
-  Result<Project> CreateProject(const std::string& name, const std::string& description) override {
-    return Call("POST", "/api/v1/projects", Json{{"name", name}, {"description", description}}, wire::ProjectFromJson);
+  Result<Project> CreateProject(const std::string& name, const std::string& description,
+                                std::optional<UserId> owner) override {
+    Json body = {{"name", name}, {"description", description}};
+    if (owner) body["owner_id"] = owner->value();
+    return Call("POST", "/api/v1/projects", body, wire::ProjectFromJson);
   }
   Result<Project> GetProject(ProjectId id) override {
     return Call("GET", "/api/v1/projects/" + Id(id), {}, wire::ProjectFromJson);
@@ -145,7 +157,8 @@ class RemoteClient final : public Client {
     std::string name = options.filename.empty() ? file.filename().string() : options.filename;
     Json metadata = {{"filename", name}, {"properties", Json(options.properties)}};
     VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->UploadMultipart("/api/v1/projects/" + Id(project) + "/images",
-                                                                     metadata.dump(), file, name));
+                                                                     metadata.dump(), file, name,
+                                                                     options.progress));
     Json doc = Json::parse(reply.body, nullptr, false);
     if (reply.status == 409 && doc.is_object() && doc["error"].contains("existing_id")) {
       VITRINE_ASSIGN_OR_RETURN(Image existing, GetImage(ImageId(doc["error"]["existing_id"].get<std::int64_t>())));
@@ -178,14 +191,18 @@ class RemoteClient final : public Client {
     return Call("PATCH", "/api/v1/images/" + Id(id), body, wire::ImageFromJson);
   }
   Status DeleteImage(ImageId id) override { return Fetch("DELETE", "/api/v1/images/" + Id(id)).status(); }
-  Status DownloadImage(ImageId id, const std::filesystem::path& destination) override {
+  Status DownloadImage(ImageId id, const std::filesystem::path& destination,
+                       const TransferProgress& progress) override {
     VITRINE_ASSIGN_OR_RETURN(Image image, GetImage(id));
     auto part = destination;
     part += ".part";
     core::Digest digest(core::DigestKind::kSha256);
     std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    std::int64_t received = 0;
     auto reply = http_->Download("/api/v1/images/" + Id(id) + "/file", [&](std::string_view bytes) {
       digest.Update(bytes);
+      received += static_cast<std::int64_t>(bytes.size());
+      if (progress) progress(received);
       out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       return out ? Status::Ok() : Status::Internal("cannot write " + part.string());
     });
@@ -219,6 +236,9 @@ class RemoteClient final : public Client {
   template <class IdT>
   static std::string Id(IdT id) {
     return std::to_string(id.value());
+  }
+  static std::string UserPath(std::optional<UserId> user) {
+    return user ? "/api/v1/users/" + Id(*user) : "/api/v1/users/me";
   }
 
   // Sends a request (POST/PATCH/PUT/DELETE are not retried: they might have taken effect) and

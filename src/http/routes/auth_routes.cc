@@ -41,16 +41,19 @@ void AddAuthRoutes(Router& router, service::Service& service) {
              }));
 
   // A further token for the signed-in user (scripts, long-running jobs).
-  router.Add("POST", "/api/v1/users/me/tokens",
-             Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
-                                        const PathParams&) -> Result<HttpResponse> {
-               wire::Json body = wire::Json::object();
-               if (!request.body.empty()) {
-                 VITRINE_ASSIGN_OR_RETURN(body, wire::ParseObject(request.body));
-               }
-               VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
-               return JsonOr(201, service.users().IssueToken(caller, caller.user_id(), lifetime));
-             }));
+  for (const std::string path : {"/api/v1/users/me/tokens", "/api/v1/users/{user_id}/tokens"}) {
+    router.Add("POST", path,
+               Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
+                                          const PathParams& params) -> Result<HttpResponse> {
+                 VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
+                 wire::Json body = wire::Json::object();
+                 if (!request.body.empty()) {
+                   VITRINE_ASSIGN_OR_RETURN(body, wire::ParseObject(request.body));
+                 }
+                 VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
+                 return JsonOr(201, service.users().IssueToken(caller, subject, lifetime));
+               }));
+  }
 }
 
 }  // namespace vitrine::http::routes

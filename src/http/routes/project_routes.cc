@@ -23,7 +23,10 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(create.name, wire::RequiredString(body, "name"));
                VITRINE_ASSIGN_OR_RETURN(auto description, wire::OptionalString(body, "description"));
                create.description = description.value_or("");
-               return JsonOr(201, projects.Create(caller, create));
+               VITRINE_ASSIGN_OR_RETURN(auto owner_id, wire::OptionalInt(body, "owner_id"));
+               std::optional<UserId> owner;
+               if (owner_id) owner = UserId(*owner_id);
+               return JsonOr(201, projects.Create(caller, create, owner));
              }));
   router.Add("GET", "/api/v1/projects",
              Authed(service, [&projects](const Caller& caller, const HttpRequest& request,

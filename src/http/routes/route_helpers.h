@@ -27,6 +27,12 @@ Result<IdT> PathId(const PathParams& params, const char* name) {
   return Status::InvalidArgument(std::string(name) + " must be a positive integer");
 }
 
+// The user a "/users/me/..." or "/users/{user_id}/..." route is about.
+inline Result<UserId> SubjectUser(const service::Caller& caller, const PathParams& params) {
+  if (!params.contains("user_id")) return caller.user_id();
+  return PathId<UserId>(params, "user_id");
+}
+
 // Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
 // only for an authenticated caller and any error becomes its JSON error response.
 template <class Fn>

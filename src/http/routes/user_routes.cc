@@ -67,23 +67,29 @@ void AddUserRoutes(Router& router, service::Service& service) {
                return JsonOr(200, users.Update(caller, caller.user_id(), update));
              }));
 
-  router.Add("GET", "/api/v1/users/me/keys",
-             Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                      const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(auto keys, users.ListApiKeys(caller, caller.user_id()));
-               return JsonResponse(200, KeyList(keys));
-             }));
-  router.Add("POST", "/api/v1/users/me/keys",
-             Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                      const PathParams&) -> Result<HttpResponse> {
-               return JsonOr(201, users.CreateApiKey(caller, caller.user_id()));
-             }));
-  router.Add("DELETE", "/api/v1/users/me/keys/{key_id}",
-             Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                      const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ApiKeyId key, PathId<ApiKeyId>(params, "key_id"));
-               return NoContentOr(users.RevokeApiKey(caller, caller.user_id(), key));
-             }));
+  // One's own keys under /users/me, anyone's (for an administrator) under /users/{user_id}.
+  for (const std::string base : {"/api/v1/users/me", "/api/v1/users/{user_id}"}) {
+    router.Add("GET", base + "/keys",
+               Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                        const PathParams& params) -> Result<HttpResponse> {
+                 VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
+                 VITRINE_ASSIGN_OR_RETURN(auto keys, users.ListApiKeys(caller, subject));
+                 return JsonResponse(200, KeyList(keys));
+               }));
+    router.Add("POST", base + "/keys",
+               Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                        const PathParams& params) -> Result<HttpResponse> {
+                 VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
+                 return JsonOr(201, users.CreateApiKey(caller, subject));
+               }));
+    router.Add("DELETE", base + "/keys/{key_id}",
+               Authed(service, [&users](const Caller& caller, const HttpRequest&,
+                                        const PathParams& params) -> Result<HttpResponse> {
+                 VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
+                 VITRINE_ASSIGN_OR_RETURN(ApiKeyId key, PathId<ApiKeyId>(params, "key_id"));
+                 return NoContentOr(users.RevokeApiKey(caller, subject, key));
+               }));
+  }
 
   router.Add("GET", "/api/v1/users",
              Authed(service, [&users](const Caller& caller, const HttpRequest& request,
