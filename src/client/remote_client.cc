@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "client/http_transport.h"
+#include "core/byte_stream.h"
 #include "core/digest.h"
 #include "core/percent_encoding.h"
 #include "core/time_format.h"
@@ -154,6 +155,8 @@ class RemoteClient final : public Client {
 
   Result<UploadResult> UploadImage(ProjectId project, const std::filesystem::path& file,
                                    const UploadOptions& options) override {
+    // Opened here first so a missing or unreadable file fails as it does in-process.
+    VITRINE_RETURN_IF_ERROR(core::FileSource::Open(file).status());
     std::string name = options.filename.empty() ? file.filename().string() : options.filename;
     Json metadata = {{"filename", name}, {"properties", Json(options.properties)}};
     VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->UploadMultipart("/api/v1/projects/" + Id(project) + "/images",

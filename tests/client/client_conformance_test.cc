@@ -7,6 +7,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "client/data_dir.h"
@@ -16,22 +17,31 @@
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 #include "vitrine/client.h"
+#include "wire/json.h"
 
 namespace vitrine::testing {
 namespace {
 
 struct ClientUnderTest {
   std::unique_ptr<Client> alice;  // a plain user
+  std::unique_ptr<Client> root;   // an administrator
   UserId bob;                     // another plain user, for membership
-  std::shared_ptr<void> owner;    // whatever must outlive the client (server, folder)
+  std::shared_ptr<void> owner;    // whatever must outlive the clients (server, folder)
 };
 
 using ClientMaker = std::function<ClientUnderTest()>;
+
+struct Implementation {
+  const char* name;
+  ClientMaker make;
+  friend void PrintTo(const Implementation& i, std::ostream* os) { *os << i.name; }
+};
 
 void MakeUsers(service::Service& service, UserId& bob) {
   auto op = service::Caller::LocalOperator();
   (void)service.users().Create(op, {"alice", "password-alice"});
   bob = service.users().Create(op, {"bob", "password-bob"})->id;
+  (void)service.users().Create(op, {.username = "root", .password = "password-root", .admin = true});
 }
 
 ClientUnderTest MakeLocal() {
@@ -42,9 +52,11 @@ ClientUnderTest MakeLocal() {
     if (!store.ok()) ADD_FAILURE() << store.status().ToString();
     MakeUsers(*(*store)->service, c.bob);
   }
-  auto opened = Connect("file://" + (dir->path() / "data").string(), Credentials{.username = "alice"});
-  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-  else c.alice = std::move(*opened);
+  for (auto [name, client] : {std::pair{"alice", &c.alice}, std::pair{"root", &c.root}}) {
+    auto opened = Connect("file://" + (dir->path() / "data").string(), Credentials{.username = name});
+    if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
+    else *client = std::move(*opened);
+  }
   c.owner = dir;
   return c;
 }
@@ -53,19 +65,22 @@ ClientUnderTest MakeRemote() {
   auto server = std::make_shared<TestServer>();
   ClientUnderTest c;
   MakeUsers(server->service(), c.bob);
-  auto alice = server->service().users().FindByUsername(service::Caller::LocalOperator(), "alice");
-  auto token = server->service().users().IssueToken(service::Caller::LocalOperator(), alice->id, std::nullopt);
-  auto opened = Connect(server->url(""), Credentials{.token = token->token});
-  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-  else c.alice = std::move(*opened);
+  auto op = service::Caller::LocalOperator();
+  for (auto [name, client] : {std::pair{"alice", &c.alice}, std::pair{"root", &c.root}}) {
+    auto user = server->service().users().FindByUsername(op, name);
+    auto token = server->service().users().IssueToken(op, user->id, std::nullopt);
+    auto opened = Connect(server->url(""), Credentials{.token = token->token});
+    if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
+    else *client = std::move(*opened);
+  }
   c.owner = server;
   return c;
 }
 
-class ClientConformance : public ::testing::TestWithParam<std::pair<const char*, ClientMaker>> {
+class ClientConformance : public ::testing::TestWithParam<Implementation> {
  protected:
   void SetUp() override {
-    under_test_ = GetParam().second();
+    under_test_ = GetParam().make();
     ASSERT_NE(under_test_.alice, nullptr);
   }
   Client& alice() { return *under_test_.alice; }
@@ -208,9 +223,173 @@ TEST_P(ClientConformance, SafeFromSeveralThreads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, ClientConformance,
-                         ::testing::Values(std::make_pair("Local", ClientMaker(MakeLocal)),
-                                           std::make_pair("Remote", ClientMaker(MakeRemote))),
-                         [](const auto& info) { return std::string(info.param.first); });
+                         ::testing::Values(Implementation{"Local", MakeLocal}, Implementation{"Remote", MakeRemote}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Both implementations, given the same calls in the same order on fresh stores, must answer
+// with the same values (ids, names, sizes, hashes, properties, members...) and the same errors
+// (code and message). Only creation times and freshly minted secrets may differ.
+class Transcript {
+ public:
+  template <class T>
+  void Add(const std::string& call, const Result<T>& result) {
+    lines_.push_back(call + " -> " + (result.ok() ? Render(*result) : Render(result.status())));
+  }
+  void Add(const std::string& call, const Status& status) {
+    lines_.push_back(call + " -> " + (status.ok() ? "ok" : Render(status)));
+  }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  static std::string Render(const Status& s) {
+    return "error " + std::string(ErrorCodeName(s.code())) + ": " + std::string(s.message());
+  }
+  static std::string Render(const std::string& bytes) { return "bytes sha256=" + core::Sha256Hex(bytes); }
+  static std::string Render(const UploadResult& r) {
+    return Masked(wire::Json{{"created", r.created}, {"image", wire::ToJson(r.image)}});
+  }
+  static std::string Render(const std::map<std::string, ImageId>& found) {
+    wire::Json json = wire::Json::object();
+    for (const auto& [sha, id] : found) json[sha] = id.value();
+    return json.dump();
+  }
+  template <class T>
+  static std::string Render(const std::vector<T>& items) {
+    wire::Json json = wire::Json::array();
+    for (const auto& item : items) json.push_back(wire::ToJson(item));
+    return Masked(std::move(json));
+  }
+  template <class T>
+  static std::string Render(const T& value) {
+    return Masked(wire::ToJson(value));
+  }
+  static std::string Masked(wire::Json json) {
+    Mask(json);
+    return json.dump();
+  }
+  // token_id too: the remote harness mints tokens to sign its clients in, the local one does not.
+  static void Mask(wire::Json& json) {
+    static const std::set<std::string> kVolatile = {"created_at", "updated_at", "expires_at",  "revoked_at",
+                                                    "token",      "token_id",   "private_key", "public_key"};
+    if (json.is_object()) {
+      for (auto& [key, value] : json.items()) {
+        if (kVolatile.contains(key) && !value.is_null()) value = "<volatile>";
+        else Mask(value);
+      }
+    } else if (json.is_array()) {
+      for (auto& item : json) Mask(item);
+    }
+  }
+
+  std::vector<std::string> lines_;
+};
+
+// Every Client operation, as a plain user and as an administrator, successes and failures.
+Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& files) {
+  Transcript t;
+  Client& alice = *c.alice;
+  Client& root = *c.root;
+  const UserId bob = c.bob;
+  t.Add("alice.CurrentUser", alice.CurrentUser());
+  t.Add("alice.GetUser(bob)", alice.GetUser(bob));
+  t.Add("alice.FindUser(alice)", alice.FindUser("alice"));
+  t.Add("alice.FindUser(bob)", alice.FindUser("bob"));
+  t.Add("alice.ListUsers", alice.ListUsers());
+  t.Add("alice.CreateUser", alice.CreateUser({"eve", "password-eve"}));
+  t.Add("root.CreateUser(eve)", root.CreateUser({.username = "eve", .password = "password-eve", .name = "Eve"}));
+  t.Add("root.CreateUser(eve again)", root.CreateUser({"eve", "password-eve"}));
+  t.Add("root.CreateUser(short password)", root.CreateUser({"frank", "x"}));
+  t.Add("root.ListUsers(2,1)", root.ListUsers({2, 1}));
+  t.Add("root.FindUser(BOB)", root.FindUser("BOB"));
+  t.Add("root.FindUser(nobody)", root.FindUser("nobody"));
+  t.Add("root.GetUser(999)", root.GetUser(UserId(999)));
+  t.Add("root.UpdateUser(bob)", root.UpdateUser(bob, {.name = "Bob B.", .email = "bob@example.org"}));
+  t.Add("root.UpdateUser(bad email)", root.UpdateUser(bob, {.email = std::string(300, 'x')}));
+  t.Add("alice.UpdateUser(self admin)", alice.UpdateUser(alice.CurrentUser()->id, {.admin = true}));
+
+  t.Add("alice.CreateApiKey", alice.CreateApiKey());
+  t.Add("alice.CreateApiKey(bob)", alice.CreateApiKey(bob));
+  t.Add("root.CreateApiKey(bob)", root.CreateApiKey(bob));
+  t.Add("root.ListApiKeys(bob)", root.ListApiKeys(bob));
+  t.Add("alice.ListApiKeys", alice.ListApiKeys());
+  t.Add("alice.RevokeApiKey(1)", alice.RevokeApiKey(ApiKeyId(1)));
+  t.Add("alice.RevokeApiKey(2)", alice.RevokeApiKey(ApiKeyId(2)));
+  t.Add("root.RevokeApiKey(2, bob)", root.RevokeApiKey(ApiKeyId(2), bob));
+  t.Add("alice.ListApiKeys", alice.ListApiKeys());
+  t.Add("alice.CreateToken(60s)", alice.CreateToken(std::chrono::seconds(60)));
+  t.Add("alice.CreateToken(-1s)", alice.CreateToken(std::chrono::seconds(-1)));
+  t.Add("root.CreateToken(bob)", root.CreateToken(std::nullopt, bob));
+
+  t.Add("alice.CreateProject", alice.CreateProject("Traps", "summer"));
+  t.Add("alice.CreateProject(for bob)", alice.CreateProject("Bob's", "", bob));
+  t.Add("root.CreateProject(for bob)", root.CreateProject("Bob's", "made by root", bob));
+  t.Add("alice.CreateProject(empty)", alice.CreateProject(""));
+  t.Add("alice.GetProject(1)", alice.GetProject(ProjectId(1)));
+  t.Add("alice.GetProject(2)", alice.GetProject(ProjectId(2)));
+  t.Add("alice.UpdateProject", alice.UpdateProject(ProjectId(1), {.description = "winter"}));
+  t.Add("alice.ListProjects", alice.ListProjects());
+  t.Add("root.ListProjects(1,1)", root.ListProjects({1, 1}));
+  t.Add("alice.ListProjects(0,0)", alice.ListProjects({0, 0}));
+  t.Add("alice.SetMember(bob)", alice.SetMember(ProjectId(1), bob, ProjectRole::kContributor));
+  t.Add("alice.ListMembers", alice.ListMembers(ProjectId(1)));
+  t.Add("alice.RemoveMember(self)", alice.RemoveMember(ProjectId(1), alice.CurrentUser()->id));
+  t.Add("alice.RemoveMember(bob)", alice.RemoveMember(ProjectId(1), bob));
+  t.Add("alice.SetMember(999)", alice.SetMember(ProjectId(1), UserId(999), ProjectRole::kViewer));
+
+  auto photo = files / "5c173ff2.2020-06-20_21-33-24.jpg";
+  std::ofstream(files / "notes.txt") << "not an image";
+  t.Add("alice.UploadImage", alice.UploadImage(ProjectId(1), photo, {.properties = {{"stage", "larva"}}}));
+  t.Add("alice.UploadImage(again)", alice.UploadImage(ProjectId(1), photo, {.filename = "other.jpg"}));
+  t.Add("alice.UploadImage(text)", alice.UploadImage(ProjectId(1), files / "notes.txt"));
+  t.Add("alice.UploadImage(missing)", alice.UploadImage(ProjectId(1), files / "missing.jpg"));
+  t.Add("alice.UploadImage(other project)", alice.UploadImage(ProjectId(3), photo));
+  t.Add("alice.GetImage(1)", alice.GetImage(ImageId(1)));
+  ImageFilter device;
+  device.device_like = "5c17%";
+  t.Add("alice.ListImages(device)", alice.ListImages(ProjectId(1), device));
+  t.Add("alice.ListImagesAcrossProjects(device)", alice.ListImagesAcrossProjects(device));
+  ImageFilter window;
+  window.captured_from = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 21));
+  t.Add("alice.ListImages(after)", alice.ListImages(ProjectId(1), window));
+  t.Add("alice.UpdateImage", alice.UpdateImage(ImageId(1), {.properties = {{"stage", std::nullopt}, {"trap", "7"}}}));
+  t.Add("alice.UpdateImage(bad name)", alice.UpdateImage(ImageId(1), {.filename = ""}));
+  t.Add("alice.Thumbnail(64 png)", alice.Thumbnail(ImageId(1), 64, "png"));
+  t.Add("alice.Thumbnail(0)", alice.Thumbnail(ImageId(1), 0, "png"));
+  t.Add("alice.Thumbnail(bmp)", alice.Thumbnail(ImageId(1), 64, "bmp"));
+  t.Add("alice.FindImagesByHash",
+        alice.FindImagesByHash(ProjectId(1), {core::Sha256Hex(ReadFileBytes(photo)), std::string(64, 'a')}));
+  t.Add("alice.DownloadImage", alice.DownloadImage(ImageId(1), files / "copy.jpg"));
+  t.Add("copy matches", Result<std::string>(ReadFileBytes(files / "copy.jpg") == ReadFileBytes(photo) ? "yes" : "no"));
+  t.Add("alice.DownloadImage(999)", alice.DownloadImage(ImageId(999), files / "none.jpg"));
+  t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
+  t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
+  t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
+  t.Add("alice.DeleteProject(1)", alice.DeleteProject(ProjectId(1)));
+  t.Add("alice.GetProject(deleted)", alice.GetProject(ProjectId(1)));
+  return t;
+}
+
+TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
+  TempDir files;
+  auto photo = files.path() / "5c173ff2.2020-06-20_21-33-24.jpg";
+  WriteSampleImage(photo, {.width = 320, .height = 80});
+  ClientUnderTest local = MakeLocal();
+  ClientUnderTest remote = MakeRemote();
+  ASSERT_TRUE(local.alice && local.root && remote.alice && remote.root);
+  std::vector<std::string> on_local = RunEveryOperation(local, files.path()).lines();
+  std::vector<std::string> on_remote = RunEveryOperation(remote, files.path()).lines();
+  ASSERT_EQ(on_local.size(), on_remote.size());
+  for (std::size_t i = 0; i < on_local.size(); ++i) EXPECT_EQ(on_local[i], on_remote[i]);
+
+  // Sanity: the script reached both successes and each kind of failure.
+  std::string all;
+  for (const auto& line : on_remote) all += line + "\n";
+  for (const char* expected : {"alice.UploadImage -> {\"created\":true", "error permission_denied",
+                               "error not_found", "error conflict", "error invalid_argument", "error unsupported",
+                               "copy matches -> bytes", "alice.DeleteImage -> ok"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
+  }
+}
 
 TEST(ConnectTest, UnknownSchemesAndMissingUsersAreErrors) {
   EXPECT_EQ(Connect("ftp://example").status().code(), ErrorCode::kInvalidArgument);
