@@ -17,6 +17,7 @@
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 #include "vitrine/client.h"
+#include "vitrine/resources.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -220,6 +221,92 @@ TEST_P(ClientConformance, SafeFromSeveralThreads) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(alice().ListProjects()->total, 30);
+}
+
+TEST_P(ClientConformance, ResourcesFetchSaveUpdateRemove) {
+  ProjectResource fresh(alice(), {.name = "Traps", .description = "summer"});
+  EXPECT_FALSE(fresh.stored());
+  EXPECT_EQ(fresh.Refresh().code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(fresh.Save().ok());
+  ASSERT_TRUE(fresh.id().valid());
+  EXPECT_FALSE(fresh.modified());
+
+  auto fetched = ProjectResource::Fetch(alice(), fresh.id());
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  EXPECT_EQ((*fetched)->description, "summer");
+
+  // Two copies edit different fields: each Save sends only its own change.
+  fresh->name = "Traps 2020";
+  (*fetched)->description = "winter";
+  EXPECT_TRUE(fresh.modified());
+  ASSERT_TRUE(fresh.Save().ok());
+  ASSERT_TRUE(fetched->Save().ok());
+  EXPECT_EQ((*fetched)->name, "Traps 2020");
+  EXPECT_EQ((*fetched)->description, "winter");
+  ASSERT_TRUE(fresh.Refresh().ok());
+  EXPECT_EQ(fresh->description, "winter");
+
+  ASSERT_TRUE(fresh.Update({.description = "all year"}).ok());
+  EXPECT_EQ(fresh->description, "all year");
+  fresh->name = "";
+  EXPECT_EQ(fresh.Save().code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(fresh.Refresh().ok());
+  EXPECT_EQ(fresh->name, "Traps 2020");
+
+  auto image = fresh.Upload(Sample("a.jpg", 120), {.properties = {{"stage", "larva"}, {"trap", "3"}}});
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  (*image)->properties.erase("stage");
+  (*image)->properties["trap"] = "4";
+  (*image)->properties["site"] = "north";
+  ASSERT_TRUE(image->Save().ok());
+  EXPECT_EQ((*image)->properties, (Properties{{"site", "north"}, {"trap", "4"}}));
+  auto again = ImageResource::Fetch(alice(), image->id());
+  EXPECT_EQ((*again)->properties, (Properties{{"site", "north"}, {"trap", "4"}}));
+  EXPECT_EQ(DecodedSize(*image->Thumbnail(32, "png")).first, 32);
+  ASSERT_TRUE(image->Download(files_.path() / "a-copy.jpg").ok());
+  EXPECT_EQ(ReadFileBytes(files_.path() / "a-copy.jpg"), ReadFileBytes(files_.path() / "a.jpg"));
+  ImageResource unsaved(alice(), Image{});
+  EXPECT_EQ(unsaved.Save().code(), ErrorCode::kInvalidArgument);
+
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(fresh.Upload(Sample("b" + std::to_string(i) + ".jpg", 60 + i)).ok());
+  auto images = fresh.Images({}, 2);
+  int seen = 0;
+  while (auto next = images.Next()) {
+    ASSERT_TRUE(next->ok());
+    EXPECT_EQ((**next)->project_id, fresh.id());
+    ++seen;
+  }
+  EXPECT_EQ(seen, 5);
+  EXPECT_EQ(fresh.Members()->size(), 1u);
+  EXPECT_TRUE(fresh.SetMember(under_test_.bob, ProjectRole::kViewer).ok());
+  EXPECT_EQ(fresh.Members()->size(), 2u);
+
+  ASSERT_TRUE(image->Remove().ok());
+  EXPECT_FALSE(image->stored());
+  EXPECT_EQ(ImageResource::Fetch(alice(), again->id()).status().code(), ErrorCode::kNotFound);
+  ProjectId gone = fresh.id();
+  ASSERT_TRUE(fresh.Remove().ok());
+  EXPECT_EQ(ProjectResource::Fetch(alice(), gone).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ProjectResource::Fetch(alice(), ProjectId(999)).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(ClientConformance, UserResources) {
+  auto me = UserResource::Current(alice());
+  ASSERT_TRUE(me.ok());
+  (*me)->name = "Alice L.";
+  ASSERT_TRUE(me->Save().ok());
+  EXPECT_EQ(UserResource::Fetch(*under_test_.root, me->id()).value()->name, "Alice L.");
+  (*me)->admin = true;
+  EXPECT_EQ(me->Save().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(me->Remove().code(), ErrorCode::kUnsupported);
+
+  auto eve = UserResource::Create(*under_test_.root, {.username = "eve", .password = "password-eve"});
+  ASSERT_TRUE(eve.ok()) << eve.status().ToString();
+  (*eve)->enabled = false;
+  ASSERT_TRUE(eve->Save().ok());
+  EXPECT_FALSE(UserResource::Find(*under_test_.root, "eve").value()->enabled);
+  UserResource nobody(alice(), User{.username = "nobody"});
+  EXPECT_EQ(nobody.Save().code(), ErrorCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, ClientConformance,

@@ -28,6 +28,8 @@ bin="$work/build"
 
 "$bin/connect" "$url" alice | grep -q "signed in as alice" || fail "connect"
 "$bin/fetch_project" "$url" alice "$project" | grep -q ": Traps" || fail "fetch_project"
+"$bin/fetch_project" "$url" alice "$project" "summer traps" | grep -q ": Traps (summer traps)" || fail "fetch_project saving a description"
+"$bin/fetch_project" "$url" alice "$project" | grep -q "(summer traps)" || fail "the saved description"
 "$bin/upload_image" "$url" alice "$project" "$work"/photos/*.jpg | grep -c -- "-> image" | grep -q 2 || fail "upload_image"
 "$bin/upload_image" "$url" alice "$project" "$work"/photos/*.jpg | grep -c "already there" | grep -q 2 ||
   fail "upload_image did not report duplicates"
@@ -38,4 +40,4 @@ bin="$work/build"
 "$bin/download_thumbnails" "$url" alice "$project" "$work/thumbs" | grep -q "^2 thumbnails" || fail "download_thumbnails"
 [ "$(ls "$work/thumbs" | wc -l)" = 2 ] || fail "thumbnail files"
 if "$bin/fetch_project" "$url" alice 999 2>/dev/null; then fail "a missing project must fail"; fi
-echo "examples: 7 checks passed, 0 failed"
+echo "examples: 9 checks passed, 0 failed"
