@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev          # Beast + Asio (HTTP server); 1.74's body_limit(none) is broken
-  libsqlite3-dev            # embedded catalog
+  libsqlite3-dev            # embedded catalog (and its R*Tree for annotation bounding boxes)
+  libgeos-dev               # annotation geometry: validation, repair, measures (GEOS C API)
   libvips-dev libvips-tools # every pixel operation; vipsthumbnail is a benchmark reference
   libargon2-dev             # password hashing (argon2id)
   libssl-dev                # SHA-256, HMAC, random bytes

@@ -25,6 +25,7 @@ using ProjectId = Id<struct ProjectTag>;
 using ApiKeyId = Id<struct ApiKeyTag>;
 using TokenId = Id<struct TokenTag>;
 using ImageId = Id<struct ImageTag>;
+using AnnotationId = Id<struct AnnotationTag>;
 
 }  // namespace vitrine
 

@@ -2,6 +2,7 @@
 // Plain data: no behaviour beyond small helpers, safe to copy between threads.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -116,6 +117,43 @@ struct ImageFilter {
   std::optional<std::pair<std::string, std::optional<std::string>>> property{};  // key, and value if given
   ImageSort sort = ImageSort::kCapturedAt;
   bool descending = false;
+};
+
+// A shape drawn on an image, by a person or an algorithm. Coordinates are full-resolution image
+// pixels, origin at the top-left corner, x to the right and y downwards.
+struct Annotation {
+  AnnotationId id;
+  ProjectId project_id;
+  ImageId image_id;
+  std::string wkt;      // the geometry, when asked for (listings may leave it out)
+  std::string geojson;  // the geometry as a GeoJSON geometry object, when asked for
+  std::string geometry_type;  // "Point", "LineString", "Polygon", "MultiPolygon", ...
+  std::array<double, 4> bbox{};  // x0, y0, x1, y1
+  double area = 0;
+  double perimeter = 0;  // boundary length for areas, length for lines
+  std::array<double, 2> centroid{};
+  std::int64_t vertex_count = 0;
+  Properties properties;
+  UserId created_by;
+  std::optional<std::string> algorithm;  // set for machine annotations
+  std::optional<std::string> algorithm_version;
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+// Filters for annotation listings; every given filter must match. A listing names a project or
+// at least one image.
+struct AnnotationFilter {
+  std::optional<ProjectId> project{};
+  std::vector<ImageId> images{};
+  std::vector<UserId> users{};
+  std::optional<std::string> algorithm{};
+  std::optional<std::string> algorithm_version{};
+  std::optional<Timestamp> created_from{};  // inclusive
+  std::optional<Timestamp> created_to{};    // exclusive
+  std::optional<std::array<double, 4>> bbox{};  // x0, y0, x1, y1: bounding boxes that meet it (edges count)
+  bool exact = false;  // with bbox: the geometry itself must meet the box, not just its bounding box
+  std::optional<std::pair<std::string, std::optional<std::string>>> property{};  // key, and value if given
 };
 
 // One page of a listing plus the total number of matching rows.

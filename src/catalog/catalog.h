@@ -71,6 +71,18 @@ struct ImageScope {
   std::optional<UserId> member;
 };
 
+// An annotation as stored: its geometry as WKB (the text forms are made by the service).
+struct AnnotationRow {
+  Annotation annotation;
+  std::string wkb;
+};
+
+// What an annotation listing reads besides the plain columns.
+struct AnnotationColumns {
+  bool geometry = true;
+  bool properties = true;
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -125,6 +137,17 @@ class Catalog {
   virtual Status DeleteImage(ImageId id) = 0;
   virtual Result<Page<Image>> ListImages(const ImageScope& scope, const ImageFilter& filter,
                                          const PageRequest& page) const = 0;
+
+  // Annotations. InsertAnnotations stores all rows or none, returning ids in input order;
+  // `annotation.id` is ignored. A listing with limit 0 counts without reading rows. Rows come
+  // in id order.
+  virtual Result<std::vector<AnnotationId>> InsertAnnotations(const std::vector<AnnotationRow>& rows) = 0;
+  virtual Result<AnnotationRow> GetAnnotation(AnnotationId id) const = 0;
+  virtual Result<Page<AnnotationRow>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page,
+                                                      const AnnotationColumns& columns) const = 0;
+  virtual Status DeleteAnnotation(AnnotationId id) = 0;
+  // Deletes every annotation matching `filter` (bbox by bounding box); returns how many.
+  virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 
   // Derived blobs (cached thumbnails, pyramids) belong to an image and go with it.
   virtual Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,

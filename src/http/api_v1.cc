@@ -13,6 +13,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddUserRoutes(router, service);
   routes::AddProjectRoutes(router, service);
   routes::AddImageRoutes(router, service);
+  routes::AddAnnotationRoutes(router, service);
   return router;
 }
 

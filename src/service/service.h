@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "service/annotation_service.h"
 #include "core/clock.h"
 #include "service/authenticator.h"
 #include "service/image_service.h"
@@ -24,12 +25,14 @@ class Service {
         auth_(catalog, clock, options_),
         users_(catalog, clock, options_),
         projects_(catalog, clock),
-        images_(catalog, blobs, projects_, clock, options_.images) {}
+        images_(catalog, blobs, projects_, clock, options_.images),
+        annotations_(catalog, projects_, clock) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
   ProjectService& projects() { return projects_; }
   ImageService& images() { return images_; }
+  AnnotationService& annotations() { return annotations_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -42,6 +45,7 @@ class Service {
   UserService users_;
   ProjectService projects_;
   ImageService images_;
+  AnnotationService annotations_;
 };
 
 }  // namespace vitrine::service

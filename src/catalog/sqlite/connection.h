@@ -36,6 +36,11 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 // Maps a sqlite3 result code to a Status: busy/locked → kUnavailable, constraint → kConflict.
 Status SqliteError(sqlite3* db, int rc, std::string_view what);
 
+// Bytes to bind as a BLOB (a plain string binds as TEXT).
+struct Blob {
+  std::string_view bytes;
+};
+
 // A prepared statement borrowed from a connection's cache; reset when it goes out of scope.
 class Statement {
  public:
@@ -78,6 +83,10 @@ class Statement {
   double Real(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string Text(int col) const;
+  std::string BlobBytes(int col) const {
+    const void* data = sqlite3_column_blob(stmt_, col);
+    return data ? std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, col)) : std::string();
+  }
   std::optional<std::int64_t> OptionalInt(int col) const {
     return IsNull(col) ? std::nullopt : std::optional<std::int64_t>(Int(col));
   }
@@ -93,6 +102,7 @@ class Statement {
   void BindOne(int index, const std::string& v) { BindOne(index, std::string_view(v)); }
   void BindOne(int index, const char* v) { BindOne(index, std::string_view(v)); }
   void BindOne(int index, std::nullptr_t) { sqlite3_bind_null(stmt_, index); }
+  void BindOne(int index, Blob v) { sqlite3_bind_blob64(stmt_, index, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT); }
   template <class T>
   void BindOne(int index, const std::optional<T>& v) {
     if (v) BindOne(index, *v);

@@ -94,6 +94,45 @@ CREATE TABLE image_derivatives (
 ) WITHOUT ROWID;
 CREATE INDEX image_derivatives_by_blob ON image_derivatives(blob_sha256);
 )sql"},
+      {3, "annotations with a spatial index and properties", R"sql(
+CREATE TABLE annotations (
+  id                INTEGER PRIMARY KEY,
+  project_id        INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  image_id          INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  geometry          BLOB NOT NULL,
+  geometry_type     TEXT NOT NULL,
+  x0                REAL NOT NULL,
+  y0                REAL NOT NULL,
+  x1                REAL NOT NULL,
+  y1                REAL NOT NULL,
+  area              REAL NOT NULL,
+  perimeter         REAL NOT NULL,
+  centroid_x        REAL NOT NULL,
+  centroid_y        REAL NOT NULL,
+  vertex_count      INTEGER NOT NULL,
+  created_by        INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  algorithm         TEXT,
+  algorithm_version TEXT,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX annotations_by_image ON annotations(image_id, id);
+CREATE INDEX annotations_by_project ON annotations(project_id, id);
+CREATE INDEX annotations_by_algorithm ON annotations(algorithm, algorithm_version, image_id);
+-- The image is an R*Tree dimension too, so a box query in one image never wades through the
+-- other images' shapes. Integer boxes, rounded outwards; the exact REAL box is checked after.
+CREATE VIRTUAL TABLE annotation_boxes USING rtree_i32(id, image_lo, image_hi, x0, x1, y0, y1);
+CREATE TRIGGER annotation_boxes_follow_deletes AFTER DELETE ON annotations BEGIN
+  DELETE FROM annotation_boxes WHERE id = old.id;
+END;
+CREATE TABLE annotation_properties (
+  annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+  key           TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  PRIMARY KEY (annotation_id, key)
+) WITHOUT ROWID;
+CREATE INDEX annotation_properties_by_key ON annotation_properties(key, value);
+)sql"},
   };
   return kMigrations;
 }

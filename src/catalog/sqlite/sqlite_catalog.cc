@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "catalog/sqlite/annotation_queries.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/migrations.h"
@@ -341,6 +342,19 @@ class SqliteCatalog final : public Catalog {
                                  const PageRequest& page) const override {
     return sqlite::images::List(pool_, scope, filter, page);
   }
+  Result<std::vector<AnnotationId>> InsertAnnotations(const std::vector<AnnotationRow>& rows) override {
+    return sqlite::annotations::Insert(pool_, rows);
+  }
+  Result<AnnotationRow> GetAnnotation(AnnotationId id) const override { return sqlite::annotations::Get(pool_, id); }
+  Result<Page<AnnotationRow>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page,
+                                              const AnnotationColumns& columns) const override {
+    return sqlite::annotations::List(pool_, filter, page, columns);
+  }
+  Status DeleteAnnotation(AnnotationId id) override { return sqlite::annotations::Delete(pool_, id); }
+  Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
+    return sqlite::annotations::DeleteMatching(pool_, filter);
+  }
+
   Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,
                         Timestamp created_at) override {
     return sqlite::images::PutDerived(pool_, image, kind, sha256, created_at);

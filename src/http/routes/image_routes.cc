@@ -114,13 +114,7 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
       (std::string_view(name) == "captured_from" ? filter.captured_from : filter.captured_to) = *t;
     }
   }
-  if (auto v = query.Get("property")) {
-    auto eq = v->find('=');
-    if (v->empty() || eq == 0) return Status::InvalidArgument("property filter must be KEY or KEY=VALUE");
-    std::optional<std::string> value;
-    if (eq != std::string_view::npos) value = std::string(v->substr(eq + 1));
-    filter.property = std::make_pair(std::string(v->substr(0, eq)), value);
-  }
+  VITRINE_ASSIGN_OR_RETURN(filter.property, ParsePropertyFilter(query));
   if (auto v = query.Get("sort")) {
     if (*v == "captured_at") filter.sort = ImageSort::kCapturedAt;
     else if (*v == "created_at") filter.sort = ImageSort::kCreatedAt;

@@ -57,9 +57,22 @@ inline Result<HttpResponse> NoContentOr(const Status& status) {
   return NoContent();
 }
 
+// `property=KEY` or `property=KEY=VALUE` → the filter; nothing when absent.
+inline Result<std::optional<std::pair<std::string, std::optional<std::string>>>> ParsePropertyFilter(
+    const QueryParams& query) {
+  auto v = query.Get("property");
+  if (!v) return std::optional<std::pair<std::string, std::optional<std::string>>>();
+  auto eq = v->find('=');
+  if (v->empty() || eq == 0) return Status::InvalidArgument("property filter must be KEY or KEY=VALUE");
+  std::optional<std::string> value;
+  if (eq != std::string_view::npos) value = std::string(v->substr(eq + 1));
+  return std::optional(std::make_pair(std::string(v->substr(0, eq)), value));
+}
+
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
 void AddImageRoutes(Router& router, service::Service& service);
+void AddAnnotationRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes

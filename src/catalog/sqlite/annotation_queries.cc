@@ -1,0 +1,255 @@
+#include "catalog/sqlite/annotation_queries.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <variant>
+
+namespace vitrine::catalog::sqlite::annotations {
+namespace {
+
+#define VITRINE_ANNOTATION_COLUMNS                                                                     \
+  "a.id, a.project_id, a.image_id, a.geometry_type, a.x0, a.y0, a.x1, a.y1, a.area, a.perimeter, "     \
+  "a.centroid_x, a.centroid_y, a.vertex_count, a.created_by, a.algorithm, a.algorithm_version, "       \
+  "a.created_at, a.updated_at"
+constexpr int kGeometryColumn = 18;
+
+std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+
+// R*Tree boxes are 32-bit integers, rounded outwards so they always contain the true box.
+std::int64_t Down(double v) {
+  return static_cast<std::int64_t>(std::clamp(std::floor(v), -2147483648.0, 2147483647.0));
+}
+std::int64_t Up(double v) { return static_cast<std::int64_t>(std::clamp(std::ceil(v), -2147483648.0, 2147483647.0)); }
+
+AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
+  AnnotationRow row;
+  Annotation& a = row.annotation;
+  a.id = AnnotationId(q.Int(0));
+  a.project_id = ProjectId(q.Int(1));
+  a.image_id = ImageId(q.Int(2));
+  a.geometry_type = q.Text(3);
+  a.bbox = {q.Real(4), q.Real(5), q.Real(6), q.Real(7)};
+  a.area = q.Real(8);
+  a.perimeter = q.Real(9);
+  a.centroid = {q.Real(10), q.Real(11)};
+  a.vertex_count = q.Int(12);
+  a.created_by = UserId(q.OptionalInt(13).value_or(0));
+  if (!q.IsNull(14)) a.algorithm = q.Text(14);
+  if (!q.IsNull(15)) a.algorithm_version = q.Text(15);
+  a.created_at = FromMicros(q.Int(16));
+  a.updated_at = FromMicros(q.Int(17));
+  if (with_geometry) row.wkb = q.BlobBytes(kGeometryColumn);
+  return row;
+}
+
+Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
+  constexpr std::size_t kChunk = 500;
+  std::map<std::int64_t, Annotation*> by_id;
+  for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
+  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+    std::size_t end = std::min(rows.size(), start + kChunk);
+    std::string sql = "SELECT annotation_id, key, value FROM annotation_properties WHERE annotation_id IN (";
+    for (std::size_t i = start; i < end; ++i) sql += i > start ? ",?" : "?";
+    sql += ")";
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
+    for (std::size_t i = start; i < end; ++i) {
+      q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
+    }
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      by_id[q.Int(0)]->properties[q.Text(1)] = q.Text(2);
+    }
+  }
+  return Status::Ok();
+}
+
+using BindValue = std::variant<std::int64_t, double, std::string>;
+
+// FROM and WHERE for a filter, assembled from fixed fragments; every value is bound.
+struct Selection {
+  std::string from;
+  std::string where = " WHERE 1=1";
+  std::vector<BindValue> binds;
+
+  void Bind(Statement& q, int first_index = 1) const {
+    int index = first_index;
+    for (const auto& v : binds) std::visit([&](const auto& x) { q.BindAt(index++, x); }, v);
+  }
+};
+
+std::string Placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
+Selection Select(const AnnotationFilter& f) {
+  Selection s;
+  if (f.bbox) {
+    const auto& box = *f.bbox;
+    // CROSS JOIN keeps the R*Tree as the outer loop: SQLite must not scan annotations by id.
+    s.from = " FROM annotation_boxes b CROSS JOIN annotations a ON a.id = b.id";
+    s.where += " AND b.x1 >= ? AND b.x0 <= ? AND b.y1 >= ? AND b.y0 <= ?";
+    s.binds.insert(s.binds.end(), {Down(box[0]), Up(box[2]), Down(box[1]), Up(box[3])});
+    if (!f.images.empty()) {
+      auto [lo, hi] = std::minmax_element(f.images.begin(), f.images.end());
+      s.where += " AND b.image_hi >= ? AND b.image_lo <= ?";
+      s.binds.insert(s.binds.end(), {lo->value(), hi->value()});
+    }
+    s.where += " AND a.x1 >= ? AND a.x0 <= ? AND a.y1 >= ? AND a.y0 <= ?";
+    s.binds.insert(s.binds.end(), {box[0], box[2], box[1], box[3]});
+  } else {
+    s.from = " FROM annotations a";
+  }
+  if (f.project) {
+    s.where += " AND a.project_id = ?";
+    s.binds.emplace_back(f.project->value());
+  }
+  if (!f.images.empty()) {
+    s.where += " AND a.image_id IN (" + Placeholders(f.images.size()) + ")";
+    for (ImageId id : f.images) s.binds.emplace_back(id.value());
+  }
+  if (!f.users.empty()) {
+    s.where += " AND a.created_by IN (" + Placeholders(f.users.size()) + ")";
+    for (UserId id : f.users) s.binds.emplace_back(id.value());
+  }
+  if (f.algorithm) {
+    s.where += " AND a.algorithm = ?";
+    s.binds.emplace_back(*f.algorithm);
+  }
+  if (f.algorithm_version) {
+    s.where += " AND a.algorithm_version = ?";
+    s.binds.emplace_back(*f.algorithm_version);
+  }
+  if (f.created_from) {
+    s.where += " AND a.created_at >= ?";
+    s.binds.emplace_back(Micros(*f.created_from));
+  }
+  if (f.created_to) {
+    s.where += " AND a.created_at < ?";
+    s.binds.emplace_back(Micros(*f.created_to));
+  }
+  if (f.property) {
+    s.where += " AND EXISTS (SELECT 1 FROM annotation_properties p WHERE p.annotation_id = a.id AND p.key = ?";
+    s.binds.emplace_back(f.property->first);
+    if (f.property->second) {
+      s.where += " AND p.value = ?";
+      s.binds.emplace_back(*f.property->second);
+    }
+    s.where += ")";
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector<AnnotationRow>& rows) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement insert,
+      conn->Prepare("INSERT INTO annotations(project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area,"
+                    " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement box, conn->Prepare("INSERT INTO annotation_boxes VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement property,
+                           conn->Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
+  std::vector<AnnotationId> ids;
+  ids.reserve(rows.size());
+  for (const auto& row : rows) {
+    const Annotation& a = row.annotation;
+    std::optional<std::int64_t> creator;
+    if (a.created_by.valid()) creator = a.created_by.value();
+    insert.Reset();
+    Status s = insert
+                   .Bind(a.project_id.value(), a.image_id.value(), Blob{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1],
+                         a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count,
+                         creator, a.algorithm, a.algorithm_version, Micros(a.created_at), Micros(a.updated_at))
+                   .Run();
+    if (s.code() == ErrorCode::kConflict) {
+      return Status::NotFound("image " + std::to_string(a.image_id.value()) + " not found");
+    }
+    VITRINE_RETURN_IF_ERROR(s);
+    AnnotationId id(conn->last_insert_id());
+    box.Reset();
+    VITRINE_RETURN_IF_ERROR(box.Bind(id.value(), a.image_id.value(), a.image_id.value(), Down(a.bbox[0]),
+                                     Up(a.bbox[2]), Down(a.bbox[1]), Up(a.bbox[3]))
+                                .Run());
+    for (const auto& [key, value] : a.properties) {
+      property.Reset();
+      VITRINE_RETURN_IF_ERROR(property.Bind(id.value(), key, value).Run());
+    }
+    ids.push_back(id);
+  }
+  VITRINE_RETURN_IF_ERROR(tx.Commit());
+  return ids;
+}
+
+Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT " VITRINE_ANNOTATION_COLUMNS
+                                                      ", a.geometry FROM annotations a WHERE a.id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(id.value()).Step());
+  if (!found) return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
+  std::vector<AnnotationRow> rows{ReadRow(q, true)};
+  VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, rows));
+  return std::move(rows.front());
+}
+
+Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& filter, const PageRequest& page,
+                                 const AnnotationColumns& columns) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  Selection s = Select(filter);
+  Page<AnnotationRow> out;
+  if (page.limit > 0) {
+    std::string sql = std::string("SELECT " VITRINE_ANNOTATION_COLUMNS) + (columns.geometry ? ", a.geometry" : "") +
+                      s.from + s.where + " ORDER BY a.id LIMIT ? OFFSET ?";
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
+    s.Bind(q);
+    q.BindAt(static_cast<int>(s.binds.size() + 1), page.limit);
+    q.BindAt(static_cast<int>(s.binds.size() + 2), page.offset);
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      out.items.push_back(ReadRow(q, columns.geometry));
+    }
+    if (columns.properties) VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, out.items));
+  }
+  // A first page that is not full holds every match: no need to count them again.
+  if (page.limit > 0 && page.offset == 0 && static_cast<std::int64_t>(out.items.size()) < page.limit) {
+    out.total = static_cast<std::int64_t>(out.items.size());
+    return out;
+  }
+  VITRINE_ASSIGN_OR_RETURN(Statement count, conn->PrepareDynamic("SELECT COUNT(*)" + s.from + s.where));
+  s.Bind(count);
+  VITRINE_ASSIGN_OR_RETURN(bool row, count.Step());
+  out.total = row ? count.Int(0) : 0;
+  return out;
+}
+
+Status Delete(ConnectionPool& pool, AnnotationId id) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("DELETE FROM annotations WHERE id = ?"));
+  VITRINE_RETURN_IF_ERROR(q.Bind(id.value()).Run());
+  if (conn->changes() == 0) return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
+  return Status::Ok();
+}
+
+Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  Selection s = Select(filter);
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn->PrepareDynamic("DELETE FROM annotations WHERE id IN (SELECT a.id" + s.from + s.where + ")"));
+  s.Bind(q);
+  VITRINE_RETURN_IF_ERROR(q.Run());
+  std::int64_t removed = conn->changes();
+  VITRINE_RETURN_IF_ERROR(tx.Commit());
+  return removed;
+}
+
+}  // namespace vitrine::catalog::sqlite::annotations

@@ -1,0 +1,18 @@
+// The annotation half of the SQLite catalog: rows, their R*Tree boxes and properties.
+#pragma once
+
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/sqlite/connection.h"
+
+namespace vitrine::catalog::sqlite::annotations {
+
+Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector<AnnotationRow>& rows);
+Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id);
+Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& filter, const PageRequest& page,
+                                 const AnnotationColumns& columns);
+Status Delete(ConnectionPool& pool, AnnotationId id);
+Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter);
+
+}  // namespace vitrine::catalog::sqlite::annotations

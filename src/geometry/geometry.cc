@@ -1,0 +1,241 @@
+#include "geometry/geometry.h"
+
+#include <geos_c.h>
+
+#include <cmath>
+#include <memory>
+
+namespace vitrine::geometry {
+namespace {
+
+// One GEOS context per thread (GEOS contexts are not thread-safe), with its readers and
+// writers made once, and the last error message GEOS reported on it.
+class Context {
+ public:
+  Context() : handle_(GEOS_init_r()) {
+    GEOSContext_setErrorMessageHandler_r(handle_, &Context::OnError, this);
+    GEOSContext_setNoticeMessageHandler_r(handle_, nullptr, nullptr);
+    wkt_reader_ = GEOSWKTReader_create_r(handle_);
+    geojson_reader_ = GEOSGeoJSONReader_create_r(handle_);
+    wkb_reader_ = GEOSWKBReader_create_r(handle_);
+    wkb_writer_ = GEOSWKBWriter_create_r(handle_);
+    GEOSWKBWriter_setByteOrder_r(handle_, wkb_writer_, GEOS_WKB_NDR);
+    GEOSWKBWriter_setOutputDimension_r(handle_, wkb_writer_, 2);
+    wkt_writer_ = GEOSWKTWriter_create_r(handle_);
+    GEOSWKTWriter_setTrim_r(handle_, wkt_writer_, 1);
+    GEOSWKTWriter_setOutputDimension_r(handle_, wkt_writer_, 2);
+    geojson_writer_ = GEOSGeoJSONWriter_create_r(handle_);
+  }
+  ~Context() {
+    GEOSWKTReader_destroy_r(handle_, wkt_reader_);
+    GEOSGeoJSONReader_destroy_r(handle_, geojson_reader_);
+    GEOSWKBReader_destroy_r(handle_, wkb_reader_);
+    GEOSWKBWriter_destroy_r(handle_, wkb_writer_);
+    GEOSWKTWriter_destroy_r(handle_, wkt_writer_);
+    GEOSGeoJSONWriter_destroy_r(handle_, geojson_writer_);
+    GEOS_finish_r(handle_);
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  GEOSContextHandle_t handle() const { return handle_; }
+  std::string TakeError() { return std::exchange(last_error_, {}); }
+
+  GEOSWKTReader* wkt_reader() const { return wkt_reader_; }
+  GEOSGeoJSONReader* geojson_reader() const { return geojson_reader_; }
+  GEOSWKBReader* wkb_reader() const { return wkb_reader_; }
+  GEOSWKBWriter* wkb_writer() const { return wkb_writer_; }
+  GEOSWKTWriter* wkt_writer() const { return wkt_writer_; }
+  GEOSGeoJSONWriter* geojson_writer() const { return geojson_writer_; }
+
+ private:
+  static void OnError(const char* message, void* self) { static_cast<Context*>(self)->last_error_ = message; }
+
+  GEOSContextHandle_t handle_;
+  std::string last_error_;
+  GEOSWKTReader* wkt_reader_;
+  GEOSGeoJSONReader* geojson_reader_;
+  GEOSWKBReader* wkb_reader_;
+  GEOSWKBWriter* wkb_writer_;
+  GEOSWKTWriter* wkt_writer_;
+  GEOSGeoJSONWriter* geojson_writer_;
+};
+
+Context& ThreadContext() {
+  thread_local Context context;
+  return context;
+}
+
+struct GeometryDeleter {
+  GEOSContextHandle_t handle;
+  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(handle, g); }
+};
+using GeometryPtr = std::unique_ptr<GEOSGeometry, GeometryDeleter>;
+
+GeometryPtr Own(Context& c, GEOSGeometry* g) { return GeometryPtr(g, GeometryDeleter{c.handle()}); }
+
+// A string GEOS allocated, freed with GEOSFree_r.
+std::string TakeString(Context& c, char* text) {
+  std::string out = text ? text : "";
+  if (text) GEOSFree_r(c.handle(), text);
+  return out;
+}
+
+// Checks every coordinate is finite, walking down to the coordinate sequences.
+bool AllFinite(Context& c, const GEOSGeometry* g) {
+  GEOSContextHandle_t h = c.handle();
+  switch (GEOSGeomTypeId_r(h, g)) {
+    case GEOS_POINT:
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING: {
+      const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
+      unsigned int size = 0;
+      if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size)) return false;
+      for (unsigned int i = 0; i < size; ++i) {
+        double x = 0, y = 0;
+        if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) || !std::isfinite(x) || !std::isfinite(y)) return false;
+      }
+      return true;
+    }
+    case GEOS_POLYGON: {
+      if (!AllFinite(c, GEOSGetExteriorRing_r(h, g))) return false;
+      int holes = GEOSGetNumInteriorRings_r(h, g);
+      for (int i = 0; i < holes; ++i) {
+        if (!AllFinite(c, GEOSGetInteriorRingN_r(h, g, i))) return false;
+      }
+      return true;
+    }
+    default: {
+      int parts = GEOSGetNumGeometries_r(h, g);
+      for (int i = 0; i < parts; ++i) {
+        if (!AllFinite(c, GEOSGetGeometryN_r(h, g, i))) return false;
+      }
+      return true;
+    }
+  }
+}
+
+Result<GeometryPtr> FromWkb(Context& c, std::string_view wkb) {
+  GEOSGeometry* g = GEOSWKBReader_read_r(c.handle(), c.wkb_reader(), reinterpret_cast<const unsigned char*>(wkb.data()),
+                                         wkb.size());
+  if (!g) return Status::Internal("stored geometry is unreadable: " + c.TakeError());
+  return Own(c, g);
+}
+
+Result<std::string> ToWkb(Context& c, const GEOSGeometry* g) {
+  std::size_t size = 0;
+  unsigned char* bytes = GEOSWKBWriter_write_r(c.handle(), c.wkb_writer(), g, &size);
+  if (!bytes) return Status::Internal("cannot encode geometry: " + c.TakeError());
+  std::string out(reinterpret_cast<const char*>(bytes), size);
+  GEOSFree_r(c.handle(), bytes);
+  return out;
+}
+
+}  // namespace
+
+Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
+  Context& c = ThreadContext();
+  GEOSContextHandle_t h = c.handle();
+  const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+  std::string terminated(text);  // the readers want a C string
+  c.TakeError();
+  GEOSGeometry* raw = format == TextFormat::kWkt ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
+                                                 : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(),
+                                                                                    terminated.c_str());
+  if (!raw) {
+    std::string why = c.TakeError();
+    return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
+  }
+  GeometryPtr g = Own(c, raw);
+  if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the geometry is empty");
+
+  Shape shape;
+  shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
+  if (shape.vertex_count > options.max_vertices) {
+    return Status::InvalidArgument("the geometry has " + std::to_string(shape.vertex_count) + " vertices; at most " +
+                                   std::to_string(options.max_vertices) + " are accepted");
+  }
+  if (!AllFinite(c, g.get())) return Status::InvalidArgument("a coordinate is not a finite number");
+
+  char* reason = nullptr;
+  GEOSGeometry* location = nullptr;
+  char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
+  std::string why = TakeString(c, reason);
+  if (location) GEOSGeom_destroy_r(h, location);
+  if (valid == 2) return Status::InvalidArgument("cannot check the geometry: " + c.TakeError());
+  if (valid == 0) {
+    if (!options.repair) {
+      return Status::InvalidArgument("invalid geometry: " + why + " (send repair=true to have it fixed with MakeValid)");
+    }
+    GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
+    if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());
+    g = Own(c, fixed);
+    if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
+    shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
+    shape.repaired = true;
+  }
+
+  shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
+  GEOSArea_r(h, g.get(), &shape.area);
+  GEOSLength_r(h, g.get(), &shape.perimeter);
+  GEOSGeom_getXMin_r(h, g.get(), &shape.bbox[0]);
+  GEOSGeom_getYMin_r(h, g.get(), &shape.bbox[1]);
+  GEOSGeom_getXMax_r(h, g.get(), &shape.bbox[2]);
+  GEOSGeom_getYMax_r(h, g.get(), &shape.bbox[3]);
+  if (GEOSGeometry* centroid = GEOSGetCentroid_r(h, g.get())) {
+    GeometryPtr owned = Own(c, centroid);
+    if (GEOSisEmpty_r(h, centroid) == 0) {
+      GEOSGeomGetX_r(h, centroid, &shape.centroid[0]);
+      GEOSGeomGetY_r(h, centroid, &shape.centroid[1]);
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(shape.wkb, ToWkb(c, g.get()));
+  return shape;
+}
+
+Result<std::string> ToWkt(std::string_view wkb) {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
+  return TakeString(c, GEOSWKTWriter_write_r(c.handle(), c.wkt_writer(), g.get()));
+}
+
+Result<std::string> ToGeoJson(std::string_view wkb) {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
+  return TakeString(c, GEOSGeoJSONWriter_writeGeometry_r(c.handle(), c.geojson_writer(), g.get(), -1));
+}
+
+Result<std::string> Simplify(std::string_view wkb, double tolerance) {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
+  GEOSGeometry* simple = GEOSTopologyPreserveSimplify_r(c.handle(), g.get(), tolerance);
+  if (!simple) return Status::Internal("cannot simplify: " + c.TakeError());
+  GeometryPtr owned = Own(c, simple);
+  return ToWkb(c, owned.get());
+}
+
+struct BoxTest::Prepared {
+  GeometryPtr box;
+  const GEOSPreparedGeometry* prepared = nullptr;
+};
+
+BoxTest::BoxTest(const std::array<double, 4>& box) : prepared_(new Prepared) {
+  Context& c = ThreadContext();
+  prepared_->box = Own(c, GEOSGeom_createRectangle_r(c.handle(), box[0], box[1], box[2], box[3]));
+  prepared_->prepared = GEOSPrepare_r(c.handle(), prepared_->box.get());
+}
+
+BoxTest::~BoxTest() {
+  GEOSPreparedGeom_destroy_r(ThreadContext().handle(), prepared_->prepared);
+  delete prepared_;
+}
+
+Result<bool> BoxTest::Intersects(std::string_view wkb) const {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
+  char hit = GEOSPreparedIntersects_r(c.handle(), prepared_->prepared, g.get());
+  if (hit == 2) return Status::Internal("intersection test failed: " + c.TakeError());
+  return hit == 1;
+}
+
+}  // namespace vitrine::geometry

@@ -1,0 +1,246 @@
+#include "service/annotation_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <thread>
+
+namespace vitrine::service {
+namespace {
+
+constexpr std::size_t kMaxPropertyKey = 256;
+constexpr std::size_t kMaxPropertyValue = 64 * 1024;
+constexpr std::size_t kMaxAlgorithmName = 256;
+
+std::string Item(std::size_t index) { return "annotation " + std::to_string(index) + ": "; }
+
+Status ValidateProperties(const Properties& properties) {
+  for (const auto& [key, value] : properties) {
+    if (key.empty() || key.size() > kMaxPropertyKey) {
+      return Status::InvalidArgument("property keys must be 1-" + std::to_string(kMaxPropertyKey) + " bytes");
+    }
+    if (value.size() > kMaxPropertyValue) {
+      return Status::InvalidArgument("property '" + key + "' is longer than " + std::to_string(kMaxPropertyValue) +
+                                     " bytes");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateAlgorithm(const NewAnnotation& a) {
+  if (a.algorithm_version && !a.algorithm) return Status::InvalidArgument("an algorithm version needs an algorithm name");
+  if (a.algorithm && (a.algorithm->empty() || a.algorithm->size() > kMaxAlgorithmName)) {
+    return Status::InvalidArgument("algorithm names must be 1-" + std::to_string(kMaxAlgorithmName) + " bytes");
+  }
+  if (a.algorithm_version && a.algorithm_version->size() > kMaxAlgorithmName) {
+    return Status::InvalidArgument("algorithm versions must be at most " + std::to_string(kMaxAlgorithmName) + " bytes");
+  }
+  return Status::Ok();
+}
+
+// Runs parse(i) for every item, on several threads when there are many: GEOS validation is
+// the costly part of a bulk create.
+template <class Fn>
+void ForEachParallel(std::size_t n, Fn fn) {
+  constexpr std::size_t kPerThread = 512;
+  unsigned threads = std::clamp<unsigned>(static_cast<unsigned>(n / kPerThread), 1u,
+                                          std::max(1u, std::thread::hardware_concurrency()));
+  if (threads == 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < n; i += threads) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller,
+                                                            const std::vector<NewAnnotation>& annotations) {
+  if (annotations.empty()) return Status::InvalidArgument("no annotations given");
+  if (annotations.size() > limits_.max_per_request) {
+    return Status::TooLarge("at most " + std::to_string(limits_.max_per_request) + " annotations per request");
+  }
+  // Each image once: its project, and the caller's right to add to it.
+  std::map<ImageId, ProjectId> projects;
+  for (std::size_t i = 0; i < annotations.size(); ++i) {
+    ImageId image_id = annotations[i].image_id;
+    if (projects.contains(image_id)) continue;
+    auto image = catalog_.GetImage(image_id);
+    if (!image.ok()) return Status(image.status().code(), Item(i) + image.status().message());
+    Status allowed = projects_.Require(caller, image->project_id, ProjectRole::kContributor);
+    if (allowed.code() == ErrorCode::kNotFound) {
+      return Status::NotFound(Item(i) + "image " + std::to_string(image_id.value()) + " not found");
+    }
+    if (!allowed.ok()) return Status(allowed.code(), Item(i) + allowed.message());
+    projects.emplace(image_id, image->project_id);
+  }
+
+  std::vector<catalog::AnnotationRow> rows(annotations.size());
+  std::vector<Status> errors(annotations.size());
+  const Timestamp now = clock_.Now();
+  geometry::ParseOptions parse_options;
+  parse_options.max_vertices = limits_.max_vertices;
+  ForEachParallel(annotations.size(), [&](std::size_t i) {
+    const NewAnnotation& in = annotations[i];
+    if (Status s = ValidateProperties(in.properties); !s.ok()) return void(errors[i] = s);
+    if (Status s = ValidateAlgorithm(in); !s.ok()) return void(errors[i] = s);
+    geometry::ParseOptions options = parse_options;
+    options.repair = in.repair;
+    auto shape = geometry::Parse(in.geometry, in.format, options);
+    if (!shape.ok()) return void(errors[i] = shape.status());
+    Annotation& a = rows[i].annotation;
+    a.project_id = projects.at(in.image_id);
+    a.image_id = in.image_id;
+    a.geometry_type = std::move(shape->type);
+    a.bbox = shape->bbox;
+    a.area = shape->area;
+    a.perimeter = shape->perimeter;
+    a.centroid = shape->centroid;
+    a.vertex_count = shape->vertex_count;
+    a.properties = in.properties;
+    a.created_by = caller.user_id();
+    a.algorithm = in.algorithm;
+    a.algorithm_version = in.algorithm_version;
+    a.created_at = now;
+    a.updated_at = now;
+    rows[i].wkb = std::move(shape->wkb);
+  });
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    if (!errors[i].ok()) return Status(errors[i].code(), Item(i) + errors[i].message());
+  }
+  return catalog_.InsertAnnotations(rows);
+}
+
+Status AnnotationService::Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const {
+  if (!output.wkt && !output.geojson) return Status::Ok();
+  std::string wkb = std::move(row.wkb);
+  if (output.simplify_tolerance) {
+    VITRINE_ASSIGN_OR_RETURN(wkb, geometry::Simplify(wkb, *output.simplify_tolerance));
+  }
+  if (output.wkt) {
+    VITRINE_ASSIGN_OR_RETURN(row.annotation.wkt, geometry::ToWkt(wkb));
+  }
+  if (output.geojson) {
+    VITRINE_ASSIGN_OR_RETURN(row.annotation.geojson, geometry::ToGeoJson(wkb));
+  }
+  return Status::Ok();
+}
+
+Result<Annotation> AnnotationService::Get(const Caller& caller, AnnotationId id, const AnnotationOutput& output) const {
+  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, catalog_.GetAnnotation(id));
+  Status allowed = projects_.Require(caller, row.annotation.project_id, ProjectRole::kViewer);
+  if (allowed.code() == ErrorCode::kNotFound) {
+    return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
+  }
+  VITRINE_RETURN_IF_ERROR(allowed);
+  VITRINE_RETURN_IF_ERROR(Render(row, output));
+  if (!output.properties) row.annotation.properties.clear();
+  return std::move(row.annotation);
+}
+
+Status AnnotationService::RequireReadable(const Caller& caller, const AnnotationFilter& filter) const {
+  if (!filter.project && filter.images.empty()) {
+    return Status::InvalidArgument("name a project or at least one image (project=ID or image=ID)");
+  }
+  if (filter.bbox) {
+    const auto& b = *filter.bbox;
+    for (double v : b) {
+      if (!std::isfinite(v)) return Status::InvalidArgument("bbox must be four finite numbers x0,y0,x1,y1");
+    }
+    if (b[0] > b[2] || b[1] > b[3]) return Status::InvalidArgument("bbox must have x0 <= x1 and y0 <= y1");
+  }
+  if (filter.project) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
+  for (ImageId image_id : filter.images) {
+    auto image = catalog_.GetImage(image_id);
+    Status allowed = image.ok() ? projects_.Require(caller, image->project_id, ProjectRole::kViewer) : image.status();
+    if (allowed.code() == ErrorCode::kNotFound) {
+      return Status::NotFound("image " + std::to_string(image_id.value()) + " not found");
+    }
+    VITRINE_RETURN_IF_ERROR(allowed);
+  }
+  return Status::Ok();
+}
+
+Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const AnnotationFilter& filter,
+                                                 const PageRequest& page, const AnnotationOutput& output) const {
+  if (page.limit < 0 || page.limit > limits_.max_page) {
+    return Status::InvalidArgument("limit must be between 0 (count only) and " + std::to_string(limits_.max_page));
+  }
+  if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
+  if (output.simplify_tolerance && !(*output.simplify_tolerance >= 0 && std::isfinite(*output.simplify_tolerance))) {
+    return Status::InvalidArgument("simplify must be a non-negative number of pixels");
+  }
+  VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));
+  catalog::AnnotationColumns columns{.geometry = output.wkt || output.geojson, .properties = output.properties};
+
+  Page<catalog::AnnotationRow> rows;
+  if (filter.bbox && filter.exact) {
+    // The exact test needs every geometry in the box; paging happens after it.
+    columns.geometry = true;
+    VITRINE_ASSIGN_OR_RETURN(auto candidates,
+                             catalog_.ListAnnotations(filter, {std::numeric_limits<std::int64_t>::max(), 0}, columns));
+    geometry::BoxTest box(*filter.bbox);
+    std::vector<catalog::AnnotationRow> hits;
+    for (auto& row : candidates.items) {
+      VITRINE_ASSIGN_OR_RETURN(bool hit, box.Intersects(row.wkb));
+      if (hit) hits.push_back(std::move(row));
+    }
+    rows.total = static_cast<std::int64_t>(hits.size());
+    auto begin = std::min<std::size_t>(hits.size(), static_cast<std::size_t>(page.offset));
+    auto end = std::min<std::size_t>(hits.size(), begin + static_cast<std::size_t>(page.limit));
+    std::move(hits.begin() + static_cast<std::ptrdiff_t>(begin), hits.begin() + static_cast<std::ptrdiff_t>(end),
+              std::back_inserter(rows.items));
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(filter, page, columns));
+  }
+
+  Page<Annotation> out;
+  out.total = rows.total;
+  out.items.reserve(rows.items.size());
+  for (auto& row : rows.items) {
+    VITRINE_RETURN_IF_ERROR(Render(row, output));
+    out.items.push_back(std::move(row.annotation));
+  }
+  return out;
+}
+
+Status AnnotationService::Delete(const Caller& caller, AnnotationId id) {
+  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, catalog_.GetAnnotation(id));
+  const ProjectId project = row.annotation.project_id;
+  Status viewer = projects_.Require(caller, project, ProjectRole::kViewer);
+  if (viewer.code() == ErrorCode::kNotFound) {
+    return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
+  }
+  VITRINE_RETURN_IF_ERROR(viewer);
+  bool own = caller.user() && row.annotation.created_by == caller.user_id();
+  VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, own ? ProjectRole::kContributor : ProjectRole::kManager));
+  return catalog_.DeleteAnnotation(id);
+}
+
+Result<std::int64_t> AnnotationService::DeleteMatching(const Caller& caller, const AnnotationFilter& filter,
+                                                       bool dry_run) {
+  VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));
+  if (filter.exact) return Status::InvalidArgument("bulk deletion matches bounding boxes only: leave out exact");
+  if (dry_run) {
+    VITRINE_ASSIGN_OR_RETURN(auto counted, catalog_.ListAnnotations(filter, {0, 0}, {false, false}));
+    return counted.total;
+  }
+  std::vector<ProjectId> touched;
+  if (filter.project) touched.push_back(*filter.project);
+  for (ImageId image_id : filter.images) {
+    VITRINE_ASSIGN_OR_RETURN(Image image, catalog_.GetImage(image_id));
+    touched.push_back(image.project_id);
+  }
+  for (ProjectId project : touched) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kManager));
+  return catalog_.DeleteAnnotations(filter);
+}
+
+}  // namespace vitrine::service

@@ -1,0 +1,77 @@
+// Annotations: shapes on images with properties, drawn by people or produced by algorithms.
+// Geometry arrives as WKT or GeoJSON, is validated (or repaired when asked) with GEOS, and is
+// stored with its bounding box, area, perimeter, centroid and vertex count.
+//
+// Rights: viewers read; contributors create and delete their own; managers delete any, and
+// delete in bulk.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/clock.h"
+#include "geometry/geometry.h"
+#include "service/caller.h"
+#include "service/project_service.h"
+
+namespace vitrine::service {
+
+struct NewAnnotation {
+  ImageId image_id;
+  std::string geometry;  // the text, in `format`
+  geometry::TextFormat format = geometry::TextFormat::kWkt;
+  bool repair = false;   // make an invalid shape valid instead of refusing it
+  Properties properties;
+  std::optional<std::string> algorithm;  // machine annotations: which algorithm, which version
+  std::optional<std::string> algorithm_version;
+};
+
+// Which parts of each annotation a read fills in. Leaving the geometry out makes large
+// listings cheap.
+struct AnnotationOutput {
+  bool wkt = true;
+  bool geojson = false;
+  bool properties = true;
+  // Simplify each geometry (topology kept) to this many pixels, for a zoomed-out view.
+  std::optional<double> simplify_tolerance;
+};
+
+struct AnnotationLimits {
+  std::size_t max_per_request = 100'000;
+  std::int64_t max_vertices = 1'000'000;
+  std::int64_t max_page = 10'000;
+};
+
+class AnnotationService {
+ public:
+  AnnotationService(catalog::Catalog& catalog, const ProjectService& projects, const core::Clock& clock,
+                    AnnotationLimits limits = {})
+      : catalog_(catalog), projects_(projects), clock_(clock), limits_(limits) {}
+
+  // All or nothing, in one transaction: ids in input order. An error names the offending item
+  // by its index.
+  Result<std::vector<AnnotationId>> Create(const Caller& caller, const std::vector<NewAnnotation>& annotations);
+  Result<Annotation> Get(const Caller& caller, AnnotationId id, const AnnotationOutput& output = {}) const;
+  // `page.limit` 0 counts without reading rows. The filter must name a project or images.
+  Result<Page<Annotation>> List(const Caller& caller, const AnnotationFilter& filter, const PageRequest& page,
+                                const AnnotationOutput& output = {}) const;
+  Status Delete(const Caller& caller, AnnotationId id);
+  // Deletes every match (managers only), or with `dry_run` only counts them.
+  Result<std::int64_t> DeleteMatching(const Caller& caller, const AnnotationFilter& filter, bool dry_run);
+
+  const AnnotationLimits& limits() const { return limits_; }
+
+ private:
+  // Checks the caller may read every project and image the filter names.
+  Status RequireReadable(const Caller& caller, const AnnotationFilter& filter) const;
+  Status Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const;
+
+  catalog::Catalog& catalog_;
+  const ProjectService& projects_;
+  const core::Clock& clock_;
+  AnnotationLimits limits_;
+};
+
+}  // namespace vitrine::service

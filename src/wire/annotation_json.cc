@@ -1,0 +1,95 @@
+#include "wire/annotation_json.h"
+
+#include <array>
+#include <utility>
+
+#include "core/time_format.h"
+
+namespace vitrine::wire {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, AnnotationField>, static_cast<std::size_t>(AnnotationField::kCount)>
+    kNames = {{{"id", AnnotationField::kId},
+               {"project_id", AnnotationField::kProjectId},
+               {"image_id", AnnotationField::kImageId},
+               {"wkt", AnnotationField::kWkt},
+               {"geojson", AnnotationField::kGeoJson},
+               {"type", AnnotationField::kType},
+               {"bbox", AnnotationField::kBbox},
+               {"area", AnnotationField::kArea},
+               {"perimeter", AnnotationField::kPerimeter},
+               {"centroid", AnnotationField::kCentroid},
+               {"vertex_count", AnnotationField::kVertexCount},
+               {"properties", AnnotationField::kProperties},
+               {"created_by", AnnotationField::kCreatedBy},
+               {"algorithm", AnnotationField::kAlgorithm},
+               {"algorithm_version", AnnotationField::kAlgorithmVersion},
+               {"created_at", AnnotationField::kCreatedAt},
+               {"updated_at", AnnotationField::kUpdatedAt}}};
+
+}  // namespace
+
+AnnotationFields DefaultAnnotationFields() {
+  AnnotationFields all;
+  all.set();
+  all.reset(static_cast<std::size_t>(AnnotationField::kGeoJson));
+  return all;
+}
+
+Result<AnnotationFields> ParseAnnotationFields(std::string_view csv) {
+  AnnotationFields fields;
+  while (!csv.empty()) {
+    auto comma = csv.find(',');
+    std::string_view name = csv.substr(0, comma);
+    csv = comma == std::string_view::npos ? std::string_view() : csv.substr(comma + 1);
+    if (name.empty()) continue;
+    bool known = false;
+    for (const auto& [field_name, field] : kNames) {
+      if (field_name == name) fields.set(static_cast<std::size_t>(field)), known = true;
+    }
+    if (!known) {
+      std::string list;
+      for (const auto& [field_name, field] : kNames) list += (list.empty() ? "" : ", ") + std::string(field_name);
+      return Status::InvalidArgument("unknown field '" + std::string(name) + "'; fields are " + list);
+    }
+  }
+  if (fields.none()) return Status::InvalidArgument("fields is empty");
+  return fields;
+}
+
+Json ToJson(const Annotation& a, const AnnotationFields& fields) {
+  Json j = Json::object();
+  auto has = [&](AnnotationField f) { return Has(fields, f); };
+  if (has(AnnotationField::kId)) j["id"] = a.id.value();
+  if (has(AnnotationField::kProjectId)) j["project_id"] = a.project_id.value();
+  if (has(AnnotationField::kImageId)) j["image_id"] = a.image_id.value();
+  if (has(AnnotationField::kType)) j["type"] = a.geometry_type;
+  if (has(AnnotationField::kWkt)) j["wkt"] = a.wkt;
+  if (has(AnnotationField::kGeoJson)) {
+    Json geometry = Json::parse(a.geojson, nullptr, false);
+    j["geojson"] = geometry.is_discarded() ? Json(nullptr) : std::move(geometry);
+  }
+  if (has(AnnotationField::kBbox)) j["bbox"] = {a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]};
+  if (has(AnnotationField::kArea)) j["area"] = a.area;
+  if (has(AnnotationField::kPerimeter)) j["perimeter"] = a.perimeter;
+  if (has(AnnotationField::kCentroid)) j["centroid"] = {a.centroid[0], a.centroid[1]};
+  if (has(AnnotationField::kVertexCount)) j["vertex_count"] = a.vertex_count;
+  if (has(AnnotationField::kProperties)) j["properties"] = a.properties;
+  if (has(AnnotationField::kCreatedBy)) j["created_by"] = a.created_by.valid() ? Json(a.created_by.value()) : Json(nullptr);
+  if (has(AnnotationField::kAlgorithm)) j["algorithm"] = a.algorithm ? Json(*a.algorithm) : Json(nullptr);
+  if (has(AnnotationField::kAlgorithmVersion)) {
+    j["algorithm_version"] = a.algorithm_version ? Json(*a.algorithm_version) : Json(nullptr);
+  }
+  if (has(AnnotationField::kCreatedAt)) j["created_at"] = core::FormatIso8601(a.created_at);
+  if (has(AnnotationField::kUpdatedAt)) j["updated_at"] = core::FormatIso8601(a.updated_at);
+  return j;
+}
+
+Json ToJson(const Annotation& a) {
+  AnnotationFields fields = DefaultAnnotationFields();
+  if (!a.geojson.empty()) fields.set(static_cast<std::size_t>(AnnotationField::kGeoJson));
+  if (a.wkt.empty()) fields.reset(static_cast<std::size_t>(AnnotationField::kWkt));
+  return ToJson(a, fields);
+}
+
+}  // namespace vitrine::wire

@@ -1,0 +1,29 @@
+// Annotations on the wire: JSON with a chosen set of fields (`fields=id,bbox`), and parsing of
+// the objects clients send to create them.
+#pragma once
+
+#include <bitset>
+#include <string_view>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+#include "wire/json.h"
+
+namespace vitrine::wire {
+
+enum class AnnotationField {
+  kId, kProjectId, kImageId, kWkt, kGeoJson, kType, kBbox, kArea, kPerimeter, kCentroid, kVertexCount,
+  kProperties, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kCount
+};
+using AnnotationFields = std::bitset<static_cast<std::size_t>(AnnotationField::kCount)>;
+
+// Every field but geojson: what a listing carries when `fields` is not given.
+AnnotationFields DefaultAnnotationFields();
+// "id,bbox,wkt" → those fields; kInvalidArgument names an unknown one.
+Result<AnnotationFields> ParseAnnotationFields(std::string_view csv);
+inline bool Has(const AnnotationFields& fields, AnnotationField f) { return fields.test(static_cast<std::size_t>(f)); }
+
+Json ToJson(const Annotation& annotation, const AnnotationFields& fields);
+Json ToJson(const Annotation& annotation);  // every field that is filled in
+
+}  // namespace vitrine::wire

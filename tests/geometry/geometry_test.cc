@@ -1,0 +1,119 @@
+// Geometry parsing, validation, repair, measures and round trips through WKT and GeoJSON.
+#include <gtest/gtest.h>
+
+#include "geometry/geometry.h"
+#include "wire/json.h"
+
+namespace vitrine::geometry {
+namespace {
+
+Shape ParseOk(std::string_view text, TextFormat format = TextFormat::kWkt, ParseOptions options = {}) {
+  auto shape = Parse(text, format, options);
+  EXPECT_TRUE(shape.ok()) << text << ": " << shape.status().ToString();
+  return shape.ok() ? *shape : Shape{};
+}
+
+void ExpectRefused(std::string_view text, std::string_view why, TextFormat format = TextFormat::kWkt) {
+  auto shape = Parse(text, format);
+  ASSERT_FALSE(shape.ok()) << text;
+  EXPECT_EQ(shape.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(shape.status().message().find(why), std::string::npos) << shape.status().message();
+}
+
+TEST(GeometryTest, EveryTypeRoundTripsThroughWktAndGeoJson) {
+  struct Case {
+    const char* wkt;
+    const char* type;
+  };
+  for (const Case& c : {Case{"POINT (3 4)", "Point"}, Case{"LINESTRING (0 0, 10 0, 10 5)", "LineString"},
+                        Case{"POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 4 2, 2 2))", "Polygon"},
+                        Case{"MULTIPOINT (1 1, 2.5 3)", "MultiPoint"},
+                        Case{"MULTILINESTRING ((0 0, 1 1), (2 2, 3 3))", "MultiLineString"},
+                        Case{"MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))", "MultiPolygon"},
+                        Case{"GEOMETRYCOLLECTION (POINT (1 2), LINESTRING (0 0, 3 3))", "GeometryCollection"}}) {
+    Shape shape = ParseOk(c.wkt);
+    EXPECT_EQ(shape.type, c.type);
+    auto wkt = ToWkt(shape.wkb);
+    ASSERT_TRUE(wkt.ok());
+    EXPECT_EQ(*wkt, c.wkt);
+    auto geojson = ToGeoJson(shape.wkb);
+    ASSERT_TRUE(geojson.ok());
+    EXPECT_EQ(wire::Json::parse(*geojson)["type"], c.type) << *geojson;
+    Shape again = ParseOk(*geojson, TextFormat::kGeoJson);
+    EXPECT_EQ(again.wkb, shape.wkb) << c.wkt;
+  }
+}
+
+TEST(GeometryTest, MeasuresAreStoredBesideTheShape) {
+  Shape square = ParseOk("POLYGON ((10 20, 30 20, 30 40, 10 40, 10 20))");
+  EXPECT_EQ(square.bbox, (std::array<double, 4>{10, 20, 30, 40}));
+  EXPECT_DOUBLE_EQ(square.area, 400);
+  EXPECT_DOUBLE_EQ(square.perimeter, 80);
+  EXPECT_EQ(square.centroid, (std::array<double, 2>{20, 30}));
+  EXPECT_EQ(square.vertex_count, 5);
+  Shape line = ParseOk("LINESTRING (0 0, 3 4)");
+  EXPECT_DOUBLE_EQ(line.area, 0);
+  EXPECT_DOUBLE_EQ(line.perimeter, 5);
+  Shape point = ParseOk(R"({"type": "Point", "coordinates": [7.5, -2]})", TextFormat::kGeoJson);
+  EXPECT_EQ(point.bbox, (std::array<double, 4>{7.5, -2, 7.5, -2}));
+  EXPECT_EQ(point.vertex_count, 1);
+}
+
+TEST(GeometryTest, InvalidShapesAreRefusedOrRepairedOnRequest) {
+  const char* bowtie = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))";
+  ExpectRefused(bowtie, "Self-intersection");
+  Shape fixed = ParseOk(bowtie, TextFormat::kWkt, {.repair = true});
+  EXPECT_TRUE(fixed.repaired);
+  EXPECT_EQ(fixed.type, "MultiPolygon");
+  EXPECT_DOUBLE_EQ(fixed.area, 50);
+  ExpectRefused("POLYGON ((0 0, 1 0, 0 0))", "Too few points");  // too few distinct points for a ring
+}
+
+TEST(GeometryTest, HostileAndMalformedInputGetsAClearRefusal) {
+  ExpectRefused("", "malformed WKT");
+  ExpectRefused("POLYGON ((0 0, 1 0", "malformed WKT");
+  ExpectRefused("CIRCLE (1 2 3)", "malformed WKT");
+  ExpectRefused("POINT EMPTY", "empty");
+  EXPECT_EQ(ToWkt(ParseOk("MULTIPOINT ((1 1), (2.5 3))").wkb).value(), "MULTIPOINT (1 1, 2.5 3)");
+  ExpectRefused("POLYGON EMPTY", "empty");
+  ExpectRefused("POINT (nan 1)", "finite");
+  ExpectRefused("LINESTRING (0 0, inf 1)", "finite");
+  ExpectRefused(R"({"type": "Point", "coordinates": [1e400, 1]})", "GeoJSON", TextFormat::kGeoJson);
+  ExpectRefused(R"({"type": "Polygon"})", "malformed GeoJSON", TextFormat::kGeoJson);
+  ExpectRefused("not json", "malformed GeoJSON", TextFormat::kGeoJson);
+
+  std::string many = "LINESTRING (";
+  for (int i = 0; i < 2001; ++i) many += (i ? ", " : "") + std::to_string(i) + " 0";
+  many += ")";
+  auto capped = Parse(many, TextFormat::kWkt, {.max_vertices = 2000});
+  ASSERT_FALSE(capped.ok());
+  EXPECT_NE(capped.status().message().find("2001 vertices"), std::string::npos) << capped.status().message();
+  EXPECT_TRUE(Parse(many, TextFormat::kWkt, {.max_vertices = 2001}).ok());
+}
+
+TEST(GeometryTest, BoxTestIsExactWhereBoundingBoxesOverlap) {
+  // An L-shape whose bounding box covers (8, 8) though the shape does not.
+  Shape l = ParseOk("POLYGON ((0 0, 10 0, 10 2, 2 2, 2 10, 0 10, 0 0))");
+  EXPECT_FALSE(*BoxTest({7, 7, 9, 9}).Intersects(l.wkb));
+  EXPECT_TRUE(*BoxTest({1, 1, 3, 3}).Intersects(l.wkb));
+  EXPECT_TRUE(*BoxTest({10, 0, 12, 1}).Intersects(l.wkb));  // touching an edge counts
+  EXPECT_FALSE(*BoxTest({10.5, 0, 12, 1}).Intersects(l.wkb));
+}
+
+TEST(GeometryTest, SimplifyKeepsTheShapeButDropsDetail) {
+  std::string circle_ish = "POLYGON ((";
+  for (int i = 0; i < 360; ++i) {
+    double a = i * 3.14159265358979 / 180;
+    circle_ish += std::to_string(100 + 50 * std::cos(a)) + " " + std::to_string(100 + 50 * std::sin(a)) + ", ";
+  }
+  circle_ish += std::to_string(150.0) + " " + std::to_string(100.0) + "))";
+  Shape shape = ParseOk(circle_ish);
+  auto simple = Simplify(shape.wkb, 2.0);
+  ASSERT_TRUE(simple.ok());
+  Shape reparsed = ParseOk(*ToWkt(*simple));
+  EXPECT_LT(reparsed.vertex_count, shape.vertex_count / 4);
+  EXPECT_NEAR(reparsed.area, shape.area, shape.area * 0.05);
+}
+
+}  // namespace
+}  // namespace vitrine::geometry
