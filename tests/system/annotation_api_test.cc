@@ -1,0 +1,321 @@
+// Annotations over real HTTP: creation one by one and in bulk, every filter checked against a
+// brute-force computation, bounding-box edges, field selection, hostile geometry, atomic bulk
+// requests, permissions, and deletion.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "support/http_client.h"
+#include "support/sample_images.h"
+#include "support/test_server.h"
+#include "wire/json.h"
+
+namespace vitrine::testing {
+namespace {
+
+using wire::Json;
+
+Json BodyOf(const HttpResult& r) { return Json::parse(r.body, nullptr, false); }
+
+std::string Rectangle(double x0, double y0, double x1, double y1) {
+  auto n = [](double v) { return Json(v).dump(); };
+  return "POLYGON ((" + n(x0) + " " + n(y0) + ", " + n(x1) + " " + n(y0) + ", " + n(x1) + " " + n(y1) + ", " + n(x0) +
+         " " + n(y1) + ", " + n(x0) + " " + n(y0) + "))";
+}
+
+class AnnotationApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    alice_token_ = server_.CreateUserWithToken("alice", false, &alice_);
+    bob_token_ = server_.CreateUserWithToken("bob", false, &bob_);
+    eve_token_ = server_.CreateUserWithToken("eve");
+    HttpResult p = Call("POST", "/api/v1/projects", alice_token_, Json{{"name", "Slides"}}.dump());
+    project_ = BodyOf(p)["id"].get<std::int64_t>();
+    image_ = UploadImage(1);
+    other_image_ = UploadImage(2);
+  }
+
+  HttpResult Call(const std::string& method, const std::string& path, const std::string& token,
+                  const std::string& body = "") {
+    return HttpCall(method, server_.url(path), {"Authorization: Bearer " + token, "Content-Type: application/json"},
+                    body);
+  }
+
+  std::int64_t UploadImage(int seed) {
+    auto path = files_.path() / ("slide" + std::to_string(seed) + ".png");
+    WriteSampleImage(path, {.width = 64 + seed, .height = 48});
+    HttpResult r = HttpCall("POST",
+                            server_.url("/api/v1/projects/" + std::to_string(project_) + "/images?filename=s.png"),
+                            {"Authorization: Bearer " + alice_token_}, ReadFileBytes(path));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return BodyOf(r)["id"].get<std::int64_t>();
+  }
+
+  Json Create(const Json& body, int expected_status = 201, const std::string& token = "") {
+    HttpResult r = Call("POST", "/api/v1/annotations", token.empty() ? alice_token_ : token, body.dump());
+    EXPECT_EQ(r.status, expected_status) << r.body;
+    return BodyOf(r);
+  }
+
+  Json List(const std::string& query, int expected_status = 200, const std::string& token = "") {
+    HttpResult r = Call("GET", "/api/v1/annotations?" + query, token.empty() ? alice_token_ : token);
+    EXPECT_EQ(r.status, expected_status) << query << ": " << r.body;
+    return BodyOf(r);
+  }
+
+  std::int64_t Count(std::int64_t image) {
+    return List("image=" + std::to_string(image) + "&limit=0")["total"].get<std::int64_t>();
+  }
+
+  std::string Image(std::int64_t id) const { return "image=" + std::to_string(id); }
+
+  TestServer server_;
+  TempDir files_;
+  std::string alice_token_, bob_token_, eve_token_;
+  UserId alice_, bob_;
+  std::int64_t project_ = 0, image_ = 0, other_image_ = 0;
+};
+
+TEST_F(AnnotationApiTest, OneAnnotationComesBackWithItsMeasures) {
+  Json a = Create({{"image_id", image_}, {"wkt", Rectangle(10, 20, 30, 60)}, {"properties", {{"cell", "tumour"}}}});
+  EXPECT_EQ(a["type"], "Polygon");
+  EXPECT_EQ(a["bbox"], Json({10, 20, 30, 60}));
+  EXPECT_EQ(a["area"], 800);
+  EXPECT_EQ(a["perimeter"], 120);
+  EXPECT_EQ(a["centroid"], Json({20, 40}));
+  EXPECT_EQ(a["vertex_count"], 5);
+  EXPECT_EQ(a["properties"]["cell"], "tumour");
+  EXPECT_EQ(a["created_by"], alice_.value());
+  EXPECT_EQ(a["project_id"], project_);
+  EXPECT_EQ(a["algorithm"], nullptr);
+
+  std::string path = "/api/v1/annotations/" + a["id"].dump();
+  Json as_geojson = BodyOf(Call("GET", path + "?fields=id,geojson", alice_token_));
+  EXPECT_EQ(as_geojson["geojson"]["type"], "Polygon");
+  EXPECT_EQ(as_geojson["geojson"]["coordinates"][0][2], Json({30, 60}));
+  EXPECT_FALSE(as_geojson.contains("wkt"));
+
+  Json from_geojson = Create({{"image_id", image_}, {"geojson", as_geojson["geojson"]}});
+  EXPECT_EQ(from_geojson["wkt"], a["wkt"]);
+  Json machine = Create({{"image_id", image_}, {"wkt", "POINT (5 5)"}, {"algorithm", "yolo-insects"},
+                         {"algorithm_version", "2.1"}});
+  EXPECT_EQ(machine["algorithm"], "yolo-insects");
+  EXPECT_EQ(machine["algorithm_version"], "2.1");
+}
+
+TEST_F(AnnotationApiTest, BulkCreateReturnsIdsInInputOrder) {
+  Json batch = Json::array();
+  for (int i = 0; i < 500; ++i) batch.push_back({{"image_id", i % 2 ? other_image_ : image_}, {"wkt", Rectangle(i, i, i + 1, i + 2)}});
+  Json answer = Create(batch);
+  ASSERT_EQ(answer["ids"].size(), 500u);
+  for (int i : {0, 1, 250, 499}) {
+    Json a = BodyOf(Call("GET", "/api/v1/annotations/" + answer["ids"][i].dump(), alice_token_));
+    EXPECT_EQ(a["bbox"], Json({i, i, i + 1, i + 2})) << i;
+    EXPECT_EQ(a["image_id"], i % 2 ? other_image_ : image_);
+  }
+  EXPECT_EQ(Count(image_), 250);
+  EXPECT_EQ(List("project=" + std::to_string(project_) + "&limit=0")["total"], 500);
+}
+
+TEST_F(AnnotationApiTest, ABulkRequestThatFailsHalfWayLeavesNothingBehind) {
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}});
+  for (const Json& bad : {Json{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}},
+                          Json{{"image_id", 9999}, {"wkt", "POINT (1 1)"}},
+                          Json{{"image_id", image_}, {"wkt", "POINT (nan 1)"}}, Json{{"image_id", image_}},
+                          Json("not an object")}) {
+    Json batch = Json::array();
+    for (int i = 0; i < 100; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(0, 0, i + 1, 1)}});
+    batch.push_back(bad);
+    for (int i = 0; i < 100; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(0, 0, i + 1, 1)}});
+    HttpResult r = Call("POST", "/api/v1/annotations", alice_token_, batch.dump());
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << r.status << " " << r.body;
+    EXPECT_NE(BodyOf(r)["error"]["message"].get<std::string>().find("annotation 100"), std::string::npos) << r.body;
+    EXPECT_EQ(Count(image_), 1) << bad.dump();
+  }
+}
+
+TEST_F(AnnotationApiTest, HostileGeometryIsRefusedAndTheStoreStaysIntact) {
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}});
+  std::string ten_million = "LINESTRING (";
+  ten_million.reserve(170'000'000);
+  for (int i = 0; i < 10'000'000; ++i) ten_million += (i ? ",1 " : "1 ") + std::to_string(i % 1000);
+  ten_million += ")";
+  HttpResult huge = Call("POST", "/api/v1/annotations", alice_token_,
+                         Json{{"image_id", image_}, {"wkt", std::move(ten_million)}}.dump());
+  EXPECT_EQ(huge.status, 413) << huge.body.substr(0, 200);
+
+  struct Case {
+    Json body;
+    const char* why;
+  };
+  for (const Case& c : {Case{{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}}, "Self-intersection"},
+                        Case{{{"image_id", image_}, {"wkt", "POINT (inf 1)"}}, "finite"},
+                        Case{{{"image_id", image_}, {"wkt", "POLYGON EMPTY"}}, "empty"},
+                        Case{{{"image_id", image_}, {"wkt", "POLYGON ((1 2"}}, "malformed WKT"},
+                        Case{{{"image_id", image_}, {"geojson", {{"type", "Polygon"}}}}, "malformed GeoJSON"},
+                        Case{{{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"geojson", "{}"}}, "exactly one"},
+                        Case{{{"image_id", image_}, {"wkt", 42}}, "wkt"},
+                        Case{{{"image_id", -1}, {"wkt", "POINT (1 1)"}}, "image_id"}}) {
+    Json answer = Create(c.body, 400);
+    EXPECT_NE(answer["error"]["message"].get<std::string>().find(c.why), std::string::npos) << answer.dump();
+  }
+  HttpResult not_json = Call("POST", "/api/v1/annotations", alice_token_, "{\"image_id\": ");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_EQ(Count(image_), 1);
+
+  Json repaired = Create({{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}, {"repair", true}});
+  EXPECT_EQ(repaired["type"], "MultiPolygon");
+  EXPECT_EQ(repaired["area"], 50);
+}
+
+// Random boxes in two images; every filter combination is compared with the answer computed
+// here from what was sent.
+TEST_F(AnnotationApiTest, BoxQueriesMatchABruteForceComputation) {
+  struct Sent {
+    std::int64_t id, image;
+    std::array<double, 4> box;
+    std::string kind;
+  };
+  std::mt19937 random(7);
+  std::uniform_real_distribution<double> position(0, 1000), size(0.5, 60);
+  Json batch = Json::array();
+  std::vector<Sent> sent;
+  for (int i = 0; i < 2000; ++i) {
+    double x = position(random), y = position(random);
+    std::array<double, 4> box{x, y, x + size(random), y + size(random)};
+    std::int64_t image = i % 3 ? image_ : other_image_;
+    std::string kind = i % 5 ? "cell" : "vessel";
+    batch.push_back({{"image_id", image}, {"wkt", Rectangle(box[0], box[1], box[2], box[3])},
+                     {"properties", {{"kind", kind}}}});
+    sent.push_back({0, image, box, kind});
+  }
+  Json ids = Create(batch)["ids"];
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i].id = ids[i].get<std::int64_t>();
+
+  auto expected = [&](std::int64_t image, std::array<double, 4> q, const std::string& kind) {
+    std::set<std::int64_t> out;
+    for (const auto& s : sent) {
+      bool meets = s.box[2] >= q[0] && s.box[0] <= q[2] && s.box[3] >= q[1] && s.box[1] <= q[3];
+      if (s.image == image && meets && (kind.empty() || s.kind == kind)) out.insert(s.id);
+    }
+    return out;
+  };
+  auto actual = [&](const std::string& query) {
+    std::set<std::int64_t> out;
+    std::int64_t total = -1;
+    for (std::int64_t offset = 0;; offset += 150) {
+      Json page = List(query + "&fields=id&limit=150&offset=" + std::to_string(offset));
+      total = page["total"];
+      for (const auto& item : page["items"]) {
+        EXPECT_EQ(item.size(), 1u) << "fields=id returns only the id";
+        out.insert(item["id"].get<std::int64_t>());
+      }
+      if (page["items"].empty() || offset + 150 >= total) break;
+    }
+    EXPECT_EQ(static_cast<std::int64_t>(out.size()), total) << query;
+    return out;
+  };
+  std::uniform_real_distribution<double> extent(1, 400);
+  for (int trial = 0; trial < 25; ++trial) {
+    double x = position(random) - 100, y = position(random) - 100;
+    std::array<double, 4> q{x, y, x + extent(random), y + extent(random)};
+    std::string bbox = "&bbox=" + Json(q[0]).dump() + "," + Json(q[1]).dump() + "," + Json(q[2]).dump() + "," +
+                       Json(q[3]).dump();
+    std::int64_t image = trial % 2 ? image_ : other_image_;
+    EXPECT_EQ(actual(Image(image) + bbox), expected(image, q, "")) << bbox;
+    EXPECT_EQ(actual(Image(image) + bbox + "&property=kind=vessel"), expected(image, q, "vessel")) << bbox;
+  }
+  // The whole image, and a count without rows.
+  EXPECT_EQ(actual(Image(image_)), expected(image_, {-1e9, -1e9, 1e9, 1e9}, ""));
+  EXPECT_EQ(List(Image(image_) + "&property=kind=cell&limit=0")["total"],
+            expected(image_, {-1e9, -1e9, 1e9, 1e9}, "cell").size());
+  EXPECT_EQ(List(Image(image_) + "&limit=0")["items"].size(), 0u);
+  // Both images at once.
+  auto both = actual("images=" + std::to_string(image_) + "," + std::to_string(other_image_) + "&bbox=0,0,500,500");
+  auto first = expected(image_, {0, 0, 500, 500}, ""), second = expected(other_image_, {0, 0, 500, 500}, "");
+  first.insert(second.begin(), second.end());
+  EXPECT_EQ(both, first);
+}
+
+TEST_F(AnnotationApiTest, BoxEdgesTouchingInsideAndContaining) {
+  std::int64_t square = Create({{"image_id", image_}, {"wkt", Rectangle(100, 100, 200, 200)}})["id"];
+  // An L whose bounding box reaches (180, 180) though the shape does not.
+  std::int64_t l = Create({{"image_id", image_}, {"wkt", "POLYGON ((300 300, 400 300, 400 310, 310 310, 310 400, 300 400, 300 300))"}})["id"];
+  auto ids = [&](const std::string& bbox, const std::string& extra = "") {
+    std::set<std::int64_t> out;
+    Json listed = List(Image(image_) + "&bbox=" + bbox + extra + "&fields=id,bbox");
+    for (const auto& item : listed["items"]) {
+      EXPECT_EQ(item["bbox"].size(), 4u);
+      out.insert(item["id"].get<std::int64_t>());
+    }
+    return out;
+  };
+  using S = std::set<std::int64_t>;
+  EXPECT_EQ(ids("200,200,250,250"), S{square}) << "touching a corner";
+  EXPECT_EQ(ids("150,0,160,100"), S{square}) << "touching an edge";
+  EXPECT_EQ(ids("120,120,130,130"), S{square}) << "inside";
+  EXPECT_EQ(ids("0,0,1000,1000"), (S{square, l})) << "containing";
+  EXPECT_EQ(ids("200.001,0,250,99.999"), S{}) << "just outside";
+  EXPECT_EQ(ids("380,380,390,390"), S{l}) << "bounding boxes meet";
+  EXPECT_EQ(ids("380,380,390,390", "&exact=true"), S{}) << "the shape does not";
+  EXPECT_EQ(ids("305,305,390,390", "&exact=true"), S{l});
+  for (const char* bad : {"1,2,3", "1,2,3,4,5", "a,b,c,d", "10,0,5,5", "1,2,3,nan"}) {
+    List(Image(image_) + "&bbox=" + bad, 400);
+  }
+  List(Image(image_) + "&exact=true", 400);
+  List(Image(image_) + "&fields=id,colour", 400);
+  List("bbox=0,0,1,1", 400);
+}
+
+TEST_F(AnnotationApiTest, PermissionsOnEveryRoute) {
+  std::int64_t mine = Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}})["id"];
+  std::string p = std::to_string(project_);
+  // Eve is no member: everything is 404, as if the project did not exist.
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}}, 404, eve_token_);
+  List(Image(image_), 404, eve_token_);
+  List("project=" + p, 404, eve_token_);
+  EXPECT_EQ(Call("GET", "/api/v1/annotations/" + std::to_string(mine), eve_token_).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(mine), eve_token_).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations?" + Image(image_), eve_token_).status, 404);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/annotations?" + Image(image_))).status, 401);
+
+  // Bob as viewer reads but does not write.
+  Call("PUT", "/api/v1/projects/" + p + "/members/" + std::to_string(bob_.value()), alice_token_,
+       Json{{"role", "viewer"}}.dump());
+  EXPECT_EQ(List(Image(image_), 200, bob_token_)["total"], 1);
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}}, 403, bob_token_);
+  // As contributor he adds and removes his own, not Alice's, and cannot bulk delete.
+  Call("PUT", "/api/v1/projects/" + p + "/members/" + std::to_string(bob_.value()), alice_token_,
+       Json{{"role", "contributor"}}.dump());
+  std::int64_t his = Create({{"image_id", image_}, {"wkt", "POINT (2 2)"}}, 201, bob_token_)["id"];
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(mine), bob_token_).status, 403);
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations?" + Image(image_), bob_token_).status, 403);
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(his), bob_token_).status, 204);
+  EXPECT_EQ(List(Image(image_) + "&user=" + std::to_string(bob_.value()))["total"], 0);
+  // The manager deletes anyone's.
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(mine), alice_token_).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/annotations/" + std::to_string(mine), alice_token_).status, 404);
+}
+
+TEST_F(AnnotationApiTest, BulkDeleteByFilterWithADryRunAndCascadeFromImages) {
+  Json batch = Json::array();
+  for (int i = 0; i < 30; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(i * 10, 0, i * 10 + 5, 5)}});
+  for (int i = 0; i < 5; ++i) batch.push_back({{"image_id", other_image_}, {"wkt", "POINT (1 1)"}});
+  Create(batch);
+  HttpResult dry = Call("DELETE", "/api/v1/annotations?" + Image(image_) + "&bbox=0,0,99,10&dry_run=true", alice_token_);
+  EXPECT_EQ(BodyOf(dry)["would_delete"], 10) << dry.body;
+  EXPECT_EQ(Count(image_), 30);
+  HttpResult done = Call("DELETE", "/api/v1/annotations?" + Image(image_) + "&bbox=0,0,99,10", alice_token_);
+  EXPECT_EQ(BodyOf(done)["deleted"], 10) << done.body;
+  EXPECT_EQ(Count(image_), 20);
+  EXPECT_EQ(List(Image(image_) + "&bbox=0,0,99,10&limit=0")["total"], 0) << "their boxes went with them";
+
+  EXPECT_EQ(Call("DELETE", "/api/v1/images/" + std::to_string(image_), alice_token_).status, 204);
+  EXPECT_EQ(Count(other_image_), 5);
+  EXPECT_EQ(List("project=" + std::to_string(project_) + "&limit=0")["total"], 5);
+  EXPECT_EQ(List("project=" + std::to_string(project_) + "&bbox=0,0,1000,1000&limit=0")["total"], 5);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
