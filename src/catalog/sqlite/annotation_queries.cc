@@ -18,11 +18,41 @@ constexpr int kGeometryColumn = 18;
 std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
-// R*Tree boxes are 32-bit integers, rounded outwards so they always contain the true box.
-std::int64_t Down(double v) {
-  return static_cast<std::int64_t>(std::clamp(std::floor(v), -2147483648.0, 2147483647.0));
+// R*Tree boxes are 32-bit integers. Each image gets its own slot of that plane: 2^18 pixels
+// square (slides are at most ~200,000 pixels wide), 16,384 slots a side. Coordinates are moved
+// into the image's slot and clamped, rounding outwards. The map is monotone per image, so a
+// box that meets the query in pixels still meets it in the plane; shapes far outside their
+// image or images whose slots coincide only add candidates, which the exact checks remove.
+constexpr double kSlotSide = 262144;
+constexpr std::int64_t kSlotsPerSide = 16384;
+
+struct PlaneBox {
+  std::int64_t x0, x1, y0, y1;
+};
+
+PlaneBox ToPlane(ImageId image, const std::array<double, 4>& box) {
+  const std::int64_t slot = image.value() % (kSlotsPerSide * kSlotsPerSide);
+  const double origin_x = static_cast<double>(slot % kSlotsPerSide) * kSlotSide - 2147483648.0;
+  const double origin_y = static_cast<double>(slot / kSlotsPerSide) * kSlotSide - 2147483648.0;
+  auto clamp = [](double v) { return static_cast<std::int64_t>(std::clamp(v, -2147483648.0, 2147483647.0)); };
+  return {clamp(std::floor(origin_x + box[0])), clamp(std::ceil(origin_x + box[2])),
+          clamp(std::floor(origin_y + box[1])), clamp(std::ceil(origin_y + box[3]))};
 }
-std::int64_t Up(double v) { return static_cast<std::int64_t>(std::clamp(std::ceil(v), -2147483648.0, 2147483647.0)); }
+
+// Interleaves the bits of the box's lower corner (in 64-pixel cells) into one sort key.
+std::uint64_t ZOrder(const PlaneBox& box) {
+  auto spread = [](std::uint64_t v) {
+    v &= 0x3ffffff;  // 26 bits
+    v = (v | (v << 16)) & 0x0000ffff0000ffffULL;
+    v = (v | (v << 8)) & 0x00ff00ff00ff00ffULL;
+    v = (v | (v << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    v = (v | (v << 2)) & 0x3333333333333333ULL;
+    v = (v | (v << 1)) & 0x5555555555555555ULL;
+    return v;
+  };
+  auto cell = [](std::int64_t v) { return static_cast<std::uint64_t>(v + 2147483648LL) >> 6; };
+  return spread(cell(box.x0)) | (spread(cell(box.y0)) << 1);
+}
 
 AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
   AnnotationRow row;
@@ -91,15 +121,19 @@ Selection Select(const AnnotationFilter& f) {
   Selection s;
   if (f.bbox) {
     const auto& box = *f.bbox;
-    // CROSS JOIN keeps the R*Tree as the outer loop: SQLite must not scan annotations by id.
-    s.from = " FROM annotation_boxes b CROSS JOIN annotations a ON a.id = b.id";
-    s.where += " AND b.x1 >= ? AND b.x0 <= ? AND b.y1 >= ? AND b.y0 <= ?";
-    s.binds.insert(s.binds.end(), {Down(box[0]), Up(box[2]), Down(box[1]), Up(box[3])});
+    s.from = " FROM annotations a";
     if (!f.images.empty()) {
-      auto [lo, hi] = std::minmax_element(f.images.begin(), f.images.end());
-      s.where += " AND b.image_hi >= ? AND b.image_lo <= ?";
-      s.binds.insert(s.binds.end(), {lo->value(), hi->value()});
+      // Candidates from each image's slot of the R*Tree, then the rows by id.
+      s.where += " AND a.id IN (";
+      for (std::size_t i = 0; i < f.images.size(); ++i) {
+        s.where += std::string(i ? " UNION ALL " : "") +
+                   "SELECT id FROM annotation_boxes WHERE x1 >= ? AND x0 <= ? AND y1 >= ? AND y0 <= ? AND image_id = ?";
+        PlaneBox q = ToPlane(f.images[i], box);
+        s.binds.insert(s.binds.end(), {q.x0, q.x1, q.y0, q.y1, f.images[i].value()});
+      }
+      s.where += ")";
     }
+    // Without images (a whole project), the exact box columns are scanned through the project index.
     s.where += " AND a.x1 >= ? AND a.x0 <= ? AND a.y1 >= ? AND a.y0 <= ?";
     s.binds.insert(s.binds.end(), {box[0], box[2], box[1], box[3]});
   } else {
@@ -155,7 +189,7 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
       conn->Prepare("INSERT INTO annotations(project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area,"
                     " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
                     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(Statement box, conn->Prepare("INSERT INTO annotation_boxes VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement box, conn->Prepare("INSERT INTO annotation_boxes VALUES (?, ?, ?, ?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement property,
                            conn->Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
   std::vector<AnnotationId> ids;
@@ -175,15 +209,29 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
     }
     VITRINE_RETURN_IF_ERROR(s);
     AnnotationId id(conn->last_insert_id());
-    box.Reset();
-    VITRINE_RETURN_IF_ERROR(box.Bind(id.value(), a.image_id.value(), a.image_id.value(), Down(a.bbox[0]),
-                                     Up(a.bbox[2]), Down(a.bbox[1]), Up(a.bbox[3]))
-                                .Run());
     for (const auto& [key, value] : a.properties) {
       property.Reset();
       VITRINE_RETURN_IF_ERROR(property.Bind(id.value(), key, value).Run());
     }
     ids.push_back(id);
+  }
+  // Boxes go into the R*Tree in Z-order: neighbours in space touch the same tree nodes one
+  // after another, which keeps those nodes in the page cache (twice the insert rate of input
+  // order for a scattered batch).
+  std::vector<std::pair<std::uint64_t, std::size_t>> order;
+  std::vector<PlaneBox> planes;
+  order.reserve(rows.size());
+  planes.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    planes.push_back(ToPlane(rows[i].annotation.image_id, rows[i].annotation.bbox));
+    order.emplace_back(ZOrder(planes.back()), i);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [key, i] : order) {
+    const PlaneBox& plane = planes[i];
+    box.Reset();
+    VITRINE_RETURN_IF_ERROR(
+        box.Bind(ids[i].value(), plane.x0, plane.x1, plane.y0, plane.y1, rows[i].annotation.image_id.value()).Run());
   }
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return ids;

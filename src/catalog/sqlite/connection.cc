@@ -50,9 +50,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   sqlite3_busy_timeout(raw, 10'000);
   std::unique_ptr<Connection> conn(new Connection(std::move(db)));
   // synchronous=FULL: a committed row survives power loss, not only a process crash.
+  // cache_size: up to 64 MiB per connection, allocated only as used; the annotation R*Tree of a
+  // million shapes is ~30 MiB, and bulk inserts were a third slower with 16 MiB.
   VITRINE_RETURN_IF_ERROR(conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"));
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
   return conn;
 }
 
