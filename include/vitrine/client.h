@@ -102,6 +102,16 @@ class Client {
   virtual Result<std::string> Thumbnail(ImageId id, int max_size = 256, std::string_view format = "jpg") = 0;
   virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
                                                                   const std::vector<std::string>& sha256s) = 0;
+
+  // Annotations. CreateAnnotations stores all or none (one transaction), ids in input order.
+  virtual Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& annotations) = 0;
+  virtual Result<Annotation> GetAnnotation(AnnotationId id, const AnnotationView& view = {}) = 0;
+  // The filter names a project or images. page.limit 0 counts without rows; at most 10,000.
+  virtual Result<Page<Annotation>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page = {},
+                                                   const AnnotationView& view = {}) = 0;
+  virtual Status DeleteAnnotation(AnnotationId id) = 0;
+  // Deletes every match (managers), or with `dry_run` counts them; returns how many.
+  virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run = false) = 0;
 };
 
 // In-process over a data folder ("file:///path" or a plain path). `as_user` names the account

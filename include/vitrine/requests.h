@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "vitrine/ids.h"
+
 namespace vitrine {
 
 struct NewUser {
@@ -33,6 +35,26 @@ struct ProjectUpdate {
 struct ImageUpdate {
   std::optional<std::string> filename{};
   std::map<std::string, std::optional<std::string>> properties{};  // nullopt removes the key
+};
+
+// A shape to draw on an image: the geometry in exactly one of `wkt` or `geojson` (a GeoJSON
+// geometry object), in image pixels (origin top-left, y downwards).
+struct NewAnnotation {
+  ImageId image_id{};
+  std::string wkt{};
+  std::string geojson{};
+  bool repair = false;  // make an invalid shape valid (GEOS MakeValid) instead of refusing it
+  std::map<std::string, std::string> properties{};
+  std::optional<std::string> algorithm{};  // machine annotations: which algorithm, which version
+  std::optional<std::string> algorithm_version{};
+};
+
+// Which parts of each annotation a read returns. Leaving the geometry out makes big listings cheap.
+struct AnnotationView {
+  bool wkt = true;
+  bool geojson = false;
+  bool properties = true;
+  std::optional<double> simplify{};  // simplify each geometry (topology kept) to this many pixels
 };
 
 }  // namespace vitrine

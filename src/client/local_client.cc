@@ -170,7 +170,26 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return images().FindByHash(c, project, sha256s); });
   }
 
+  Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& batch) override {
+    return With([&](const Caller& c) { return annotations().Create(c, batch); });
+  }
+  Result<Annotation> GetAnnotation(AnnotationId id, const AnnotationView& view) override {
+    return With([&](const Caller& c) { return annotations().Get(c, id, view); });
+  }
+  Result<Page<Annotation>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page,
+                                           const AnnotationView& view) override {
+    return With([&](const Caller& c) { return annotations().List(c, filter, page, view); });
+  }
+  Status DeleteAnnotation(AnnotationId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return annotations().Delete(c, id);
+  }
+  Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run) override {
+    return With([&](const Caller& c) { return annotations().DeleteMatching(c, filter, dry_run); });
+  }
+
  private:
+  service::AnnotationService& annotations() { return store_->service->annotations(); }
   service::UserService& users() { return store_->service->users(); }
   service::ProjectService& projects() { return store_->service->projects(); }
   service::ImageService& images() { return store_->service->images(); }

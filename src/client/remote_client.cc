@@ -7,6 +7,7 @@
 #include "core/percent_encoding.h"
 #include "core/time_format.h"
 #include "vitrine/client.h"
+#include "wire/annotation_json.h"
 #include "wire/json.h"
 
 namespace vitrine {
@@ -33,6 +34,42 @@ std::string FilterQuery(const ImageFilter& f) {
   const char* sorts[] = {"captured_at", "created_at", "filename", "id"};
   add("sort", sorts[static_cast<int>(f.sort)]);
   add("order", f.descending ? "desc" : "asc");
+  return q;
+}
+
+std::string ViewQuery(const AnnotationView& view) {
+  std::string fields = "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
+                       "algorithm_version,created_at,updated_at";
+  if (view.wkt) fields += ",wkt";
+  if (view.geojson) fields += ",geojson";
+  if (view.properties) fields += ",properties";
+  std::string q = "fields=" + fields;
+  if (view.simplify) q += "&simplify=" + std::to_string(*view.simplify);
+  return q;
+}
+
+std::string Ids(const auto& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ",") + std::to_string(id.value());
+  return out;
+}
+
+std::string AnnotationFilterQuery(const AnnotationFilter& f) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
+  if (f.project) add("project", std::to_string(f.project->value()));
+  if (!f.images.empty()) add("images", Ids(f.images));
+  if (!f.users.empty()) add("users", Ids(f.users));
+  if (f.algorithm) add("algorithm", *f.algorithm);
+  if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
+  if (f.created_from) add("created_from", core::FormatIso8601(*f.created_from));
+  if (f.created_to) add("created_to", core::FormatIso8601(*f.created_to));
+  if (f.bbox) {
+    Json box = *f.bbox;  // shortest exact decimal form of each number
+    add("bbox", box[0].dump() + "," + box[1].dump() + "," + box[2].dump() + "," + box[3].dump());
+  }
+  if (f.exact) add("exact", "true");
+  if (f.property) add("property", f.property->first + (f.property->second ? "=" + *f.property->second : ""));
   return q;
 }
 
@@ -233,6 +270,33 @@ class RemoteClient final : public Client {
     std::map<std::string, ImageId> out;
     for (const auto& [sha, id] : doc["existing"].items()) out.emplace(sha, ImageId(id.get<std::int64_t>()));
     return out;
+  }
+
+  Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& batch) override {
+    Json body = Json::array();
+    for (const auto& a : batch) body.push_back(wire::ToJson(a));
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", "/api/v1/annotations", body));
+    if (!doc["ids"].is_array()) return Status::Internal("the server sent no ids");
+    std::vector<AnnotationId> ids;
+    for (const auto& id : doc["ids"]) ids.emplace_back(id.get<std::int64_t>());
+    return ids;
+  }
+  Result<Annotation> GetAnnotation(AnnotationId id, const AnnotationView& view) override {
+    return Call("GET", "/api/v1/annotations/" + Id(id) + "?" + ViewQuery(view), {}, wire::AnnotationFromJson);
+  }
+  Result<Page<Annotation>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page,
+                                           const AnnotationView& view) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/annotations?" + PageQuery(page) + "&" + ViewQuery(view) +
+                                                        AnnotationFilterQuery(filter)));
+    return ParsePage<Annotation>(doc, wire::AnnotationFromJson);
+  }
+  Status DeleteAnnotation(AnnotationId id) override { return Fetch("DELETE", "/api/v1/annotations/" + Id(id)).status(); }
+  Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("DELETE", std::string("/api/v1/annotations?dry_run=") +
+                                                           (dry_run ? "true" : "false") + AnnotationFilterQuery(filter)));
+    const char* field = dry_run ? "would_delete" : "deleted";
+    if (!doc[field].is_number_integer()) return Status::Internal("the server sent no count");
+    return doc[field].get<std::int64_t>();
   }
 
  private:

@@ -92,9 +92,13 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
     const NewAnnotation& in = annotations[i];
     if (Status s = ValidateProperties(in.properties); !s.ok()) return void(errors[i] = s);
     if (Status s = ValidateAlgorithm(in); !s.ok()) return void(errors[i] = s);
+    if (in.wkt.empty() == in.geojson.empty()) {
+      return void(errors[i] = Status::InvalidArgument("give the geometry as exactly one of wkt or geojson"));
+    }
     geometry::ParseOptions options = parse_options;
     options.repair = in.repair;
-    auto shape = geometry::Parse(in.geometry, in.format, options);
+    auto shape = in.wkt.empty() ? geometry::Parse(in.geojson, geometry::TextFormat::kGeoJson, options)
+                                : geometry::Parse(in.wkt, geometry::TextFormat::kWkt, options);
     if (!shape.ok()) return void(errors[i] = shape.status());
     Annotation& a = rows[i].annotation;
     a.project_id = projects.at(in.image_id);
@@ -122,8 +126,8 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
 Status AnnotationService::Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const {
   if (!output.wkt && !output.geojson) return Status::Ok();
   std::string wkb = std::move(row.wkb);
-  if (output.simplify_tolerance) {
-    VITRINE_ASSIGN_OR_RETURN(wkb, geometry::Simplify(wkb, *output.simplify_tolerance));
+  if (output.simplify) {
+    VITRINE_ASSIGN_OR_RETURN(wkb, geometry::Simplify(wkb, *output.simplify));
   }
   if (output.wkt) {
     VITRINE_ASSIGN_OR_RETURN(row.annotation.wkt, geometry::ToWkt(wkb));
@@ -175,7 +179,7 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
     return Status::InvalidArgument("limit must be between 0 (count only) and " + std::to_string(limits_.max_page));
   }
   if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
-  if (output.simplify_tolerance && !(*output.simplify_tolerance >= 0 && std::isfinite(*output.simplify_tolerance))) {
+  if (output.simplify && !(*output.simplify >= 0 && std::isfinite(*output.simplify))) {
     return Status::InvalidArgument("simplify must be a non-negative number of pixels");
   }
   VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));

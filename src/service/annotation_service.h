@@ -18,25 +18,8 @@
 
 namespace vitrine::service {
 
-struct NewAnnotation {
-  ImageId image_id;
-  std::string geometry;  // the text, in `format`
-  geometry::TextFormat format = geometry::TextFormat::kWkt;
-  bool repair = false;   // make an invalid shape valid instead of refusing it
-  Properties properties;
-  std::optional<std::string> algorithm;  // machine annotations: which algorithm, which version
-  std::optional<std::string> algorithm_version;
-};
-
-// Which parts of each annotation a read fills in. Leaving the geometry out makes large
-// listings cheap.
-struct AnnotationOutput {
-  bool wkt = true;
-  bool geojson = false;
-  bool properties = true;
-  // Simplify each geometry (topology kept) to this many pixels, for a zoomed-out view.
-  std::optional<double> simplify_tolerance;
-};
+using vitrine::NewAnnotation;
+using AnnotationOutput = vitrine::AnnotationView;
 
 struct AnnotationLimits {
   std::size_t max_per_request = 100'000;

@@ -92,4 +92,50 @@ Json ToJson(const Annotation& a) {
   return ToJson(a, fields);
 }
 
+Result<Annotation> AnnotationFromJson(const Json& j) {
+  if (!j.is_object()) return Status::Internal("an annotation must be a JSON object");
+  Annotation a;
+  try {
+    auto id = [&](const char* field) { return j.contains(field) && !j[field].is_null() ? j[field].get<std::int64_t>() : 0; };
+    a.id = AnnotationId(id("id"));
+    a.project_id = ProjectId(id("project_id"));
+    a.image_id = ImageId(id("image_id"));
+    a.created_by = UserId(id("created_by"));
+    if (j.contains("wkt")) a.wkt = j["wkt"].get<std::string>();
+    if (j.contains("geojson") && !j["geojson"].is_null()) a.geojson = j["geojson"].dump();
+    if (j.contains("type")) a.geometry_type = j["type"].get<std::string>();
+    if (j.contains("bbox")) a.bbox = j["bbox"].get<std::array<double, 4>>();
+    if (j.contains("area")) a.area = j["area"].get<double>();
+    if (j.contains("perimeter")) a.perimeter = j["perimeter"].get<double>();
+    if (j.contains("centroid")) a.centroid = j["centroid"].get<std::array<double, 2>>();
+    if (j.contains("vertex_count")) a.vertex_count = j["vertex_count"].get<std::int64_t>();
+    if (j.contains("properties")) a.properties = j["properties"].get<Properties>();
+    if (j.contains("algorithm") && !j["algorithm"].is_null()) a.algorithm = j["algorithm"].get<std::string>();
+    if (j.contains("algorithm_version") && !j["algorithm_version"].is_null()) {
+      a.algorithm_version = j["algorithm_version"].get<std::string>();
+    }
+    for (auto [field, target] : {std::pair{"created_at", &a.created_at}, std::pair{"updated_at", &a.updated_at}}) {
+      if (!j.contains(field)) continue;
+      VITRINE_ASSIGN_OR_RETURN(*target, core::ParseIso8601(j[field].get<std::string>()));
+    }
+  } catch (const Json::exception& e) {
+    return Status::Internal(std::string("the server sent an annotation of the wrong shape: ") + e.what());
+  }
+  return a;
+}
+
+Json ToJson(const NewAnnotation& a) {
+  Json j = {{"image_id", a.image_id.value()}};
+  if (!a.wkt.empty()) j["wkt"] = a.wkt;
+  if (!a.geojson.empty()) {
+    Json geometry = Json::parse(a.geojson, nullptr, false);
+    j["geojson"] = geometry.is_discarded() ? Json(a.geojson) : std::move(geometry);
+  }
+  if (a.repair) j["repair"] = true;
+  if (!a.properties.empty()) j["properties"] = a.properties;
+  if (a.algorithm) j["algorithm"] = *a.algorithm;
+  if (a.algorithm_version) j["algorithm_version"] = *a.algorithm_version;
+  return j;
+}
+
 }  // namespace vitrine::wire

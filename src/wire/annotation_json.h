@@ -5,6 +5,7 @@
 #include <bitset>
 #include <string_view>
 
+#include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
 #include "wire/json.h"
@@ -25,5 +26,9 @@ inline bool Has(const AnnotationFields& fields, AnnotationField f) { return fiel
 
 Json ToJson(const Annotation& annotation, const AnnotationFields& fields);
 Json ToJson(const Annotation& annotation);  // every field that is filled in
+// Reads back what ToJson wrote; fields left out of the JSON stay at their defaults.
+Result<Annotation> AnnotationFromJson(const Json& json);
+// The request body for one new annotation.
+Json ToJson(const NewAnnotation& annotation);
 
 }  // namespace vitrine::wire

@@ -18,6 +18,7 @@
 #include "support/test_server.h"
 #include "vitrine/client.h"
 #include "vitrine/resources.h"
+#include "wire/annotation_json.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -207,6 +208,39 @@ TEST_P(ClientConformance, ImagesEndToEnd) {
   EXPECT_EQ(alice().UploadImage(project->id, files_.path() / "missing.jpg").status().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(ClientConformance, AnnotationsInBulkPagedAndFiltered) {
+  auto project = alice().CreateProject("Slides");
+  auto image = alice().UploadImage(project->id, Sample("slide.jpg", 200));
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  std::vector<NewAnnotation> batch;
+  for (int i = 0; i < 250; ++i) {
+    batch.push_back({.image_id = image->image.id,
+                     .wkt = "POINT (" + std::to_string(i) + " " + std::to_string(i % 10) + ")",
+                     .properties = {{"row", std::to_string(i % 10)}}});
+  }
+  auto ids = alice().CreateAnnotations(batch);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 250u);
+  EXPECT_EQ(alice().GetAnnotation(ids->at(7))->wkt, "POINT (7 7)");
+
+  AnnotationFilter filter{.images = {image->image.id}, .bbox = std::array<double, 4>{100, 0, 199, 9}};
+  Pager<Annotation> pager([&](const PageRequest& page) { return alice().ListAnnotations(filter, page); }, 30);
+  auto all = pager.All();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 100u);
+  for (std::size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].id, ids->at(100 + i));
+  filter.property = std::pair{"row", std::optional<std::string>("3")};
+  EXPECT_EQ(alice().ListAnnotations(filter, {0, 0})->total, 10);
+  EXPECT_EQ(alice().ListAnnotations(filter, {10'001, 0}).status().code(), ErrorCode::kInvalidArgument);
+
+  batch.back().wkt = "POINT (nan 1)";
+  auto refused = alice().CreateAnnotations(batch);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("annotation 249"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(alice().ListAnnotations({.project = project->id}, {0, 0})->total, 250);
+  EXPECT_EQ(alice().DeleteAnnotations({.project = project->id}).value(), 250);
+}
+
 TEST_P(ClientConformance, SafeFromSeveralThreads) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -340,6 +374,18 @@ class Transcript {
     for (const auto& [sha, id] : found) json[sha] = id.value();
     return json.dump();
   }
+  static std::string Render(std::int64_t n) { return std::to_string(n); }
+  static std::string Render(const std::vector<AnnotationId>& ids) {
+    std::string out;
+    for (AnnotationId id : ids) out += std::to_string(id.value()) + " ";
+    return out;
+  }
+  static std::string Render(const Annotation& a) { return Masked(wire::ToJson(a)); }
+  static std::string Render(const Page<Annotation>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& a : page.items) items.push_back(wire::ToJson(a));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
   template <class T>
   static std::string Render(const std::vector<T>& items) {
     wire::Json json = wire::Json::array();
@@ -448,6 +494,38 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DownloadImage", alice.DownloadImage(ImageId(1), files / "copy.jpg"));
   t.Add("copy matches", Result<std::string>(ReadFileBytes(files / "copy.jpg") == ReadFileBytes(photo) ? "yes" : "no"));
   t.Add("alice.DownloadImage(999)", alice.DownloadImage(ImageId(999), files / "none.jpg"));
+  NewAnnotation square{.image_id = ImageId(1), .wkt = "POLYGON ((10 10, 20 10, 20 20, 10 20, 10 10))",
+                       .properties = {{"cell", "tumour"}}};
+  NewAnnotation point{.image_id = ImageId(1), .geojson = R"({"type": "Point", "coordinates": [50, 60]})"};
+  NewAnnotation detection{.image_id = ImageId(1), .wkt = "LINESTRING (0 0, 30 40)", .algorithm = "yolo",
+                          .algorithm_version = "8"};
+  NewAnnotation bowtie{.image_id = ImageId(1), .wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"};
+  t.Add("alice.CreateAnnotations", alice.CreateAnnotations({square, point, detection}));
+  t.Add("alice.CreateAnnotations(bowtie)", alice.CreateAnnotations({square, bowtie}));
+  bowtie.repair = true;
+  t.Add("alice.CreateAnnotations(repaired)", alice.CreateAnnotations({bowtie}));
+  t.Add("alice.CreateAnnotations(none)", alice.CreateAnnotations({}));
+  t.Add("alice.CreateAnnotations(image 999)", alice.CreateAnnotations({{.image_id = ImageId(999), .wkt = "POINT (1 1)"}}));
+  t.Add("alice.GetAnnotation(1)", alice.GetAnnotation(AnnotationId(1)));
+  t.Add("alice.GetAnnotation(2 geojson)", alice.GetAnnotation(AnnotationId(2), {.wkt = false, .geojson = true}));
+  t.Add("alice.GetAnnotation(999)", alice.GetAnnotation(AnnotationId(999)));
+  AnnotationFilter in_box{.images = {ImageId(1)}, .bbox = std::array<double, 4>{15, 15, 55, 65}};
+  t.Add("alice.ListAnnotations(box)", alice.ListAnnotations(in_box));
+  t.Add("alice.ListAnnotations(box, ids only)", alice.ListAnnotations(in_box, {}, {.wkt = false, .properties = false}));
+  // The line's bounding box meets this box; the line itself does not.
+  AnnotationFilter exact{.images = {ImageId(1)}, .bbox = std::array<double, 4>{25, 0, 26, 10}, .exact = true};
+  t.Add("alice.ListAnnotations(exact)", alice.ListAnnotations(exact));
+  t.Add("alice.ListAnnotations(project count)", alice.ListAnnotations({.project = ProjectId(1)}, {0, 0}));
+  t.Add("alice.ListAnnotations(algorithm)", alice.ListAnnotations({.project = ProjectId(1), .algorithm = "yolo"}));
+  t.Add("alice.ListAnnotations(property)",
+        alice.ListAnnotations({.project = ProjectId(1), .property = std::pair{"cell", std::optional<std::string>()}}));
+  t.Add("alice.ListAnnotations(no scope)", alice.ListAnnotations({}));
+  t.Add("alice.ListAnnotations(project 3)", alice.ListAnnotations({.project = ProjectId(3)}));
+  t.Add("alice.DeleteAnnotations(dry run)", alice.DeleteAnnotations(in_box, true));
+  t.Add("alice.DeleteAnnotation(2)", alice.DeleteAnnotation(AnnotationId(2)));
+  t.Add("alice.DeleteAnnotation(2 again)", alice.DeleteAnnotation(AnnotationId(2)));
+  t.Add("alice.DeleteAnnotations(box)", alice.DeleteAnnotations(in_box));
+  t.Add("alice.ListAnnotations(after)", alice.ListAnnotations({.images = {ImageId(1)}}));
   t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
   t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
   t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
@@ -473,7 +551,9 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
   for (const auto& line : on_remote) all += line + "\n";
   for (const char* expected : {"alice.UploadImage -> {\"created\":true", "error permission_denied",
                                "error not_found", "error conflict", "error invalid_argument", "error unsupported",
-                               "copy matches -> bytes", "alice.DeleteImage -> ok"}) {
+                               "copy matches -> bytes", "alice.DeleteImage -> ok",
+                               "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 3\n",
+                               "alice.DeleteAnnotations(box) -> 2\n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }

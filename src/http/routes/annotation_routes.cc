@@ -117,7 +117,7 @@ Result<Rendering> ParseRendering(const QueryParams& query) {
   r.output.geojson = wire::Has(r.fields, wire::AnnotationField::kGeoJson);
   r.output.properties = wire::Has(r.fields, wire::AnnotationField::kProperties);
   if (auto v = query.Get("simplify")) {
-    VITRINE_ASSIGN_OR_RETURN(r.output.simplify_tolerance, ParseNumber(*v, "simplify"));
+    VITRINE_ASSIGN_OR_RETURN(r.output.simplify, ParseNumber(*v, "simplify"));
   }
   return r;
 }
@@ -132,13 +132,14 @@ Result<NewAnnotation> ParseNewAnnotation(const wire::Json& item, bool repair_all
   bool has_geojson = item.contains("geojson");
   if (has_wkt == has_geojson) return Status::InvalidArgument("give the geometry as exactly one of wkt or geojson");
   if (has_wkt) {
-    VITRINE_ASSIGN_OR_RETURN(a.geometry, wire::RequiredString(item, "wkt"));
+    VITRINE_ASSIGN_OR_RETURN(a.wkt, wire::RequiredString(item, "wkt"));
+    if (a.wkt.empty()) return Status::InvalidArgument("malformed WKT: it is empty");
   } else {
     const wire::Json& geojson = item["geojson"];
-    if (geojson.is_string()) a.geometry = geojson.get<std::string>();
-    else if (geojson.is_object()) a.geometry = geojson.dump();
+    if (geojson.is_string()) a.geojson = geojson.get<std::string>();
+    else if (geojson.is_object()) a.geojson = geojson.dump();
     else return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
-    a.format = geometry::TextFormat::kGeoJson;
+    if (a.geojson.empty()) return Status::InvalidArgument("malformed GeoJSON: it is empty");
   }
   VITRINE_ASSIGN_OR_RETURN(auto repair, wire::OptionalBool(item, "repair"));
   a.repair = repair.value_or(repair_all);
