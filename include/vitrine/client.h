@@ -103,6 +103,18 @@ class Client {
   virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
                                                                   const std::vector<std::string>& sha256s) = 0;
 
+  // Ontologies and terms. A project's annotations take terms from the project's ontology.
+  virtual Result<Ontology> CreateOntology(const std::string& name) = 0;
+  virtual Result<Ontology> GetOntology(OntologyId id) = 0;
+  virtual Result<Page<Ontology>> ListOntologies(const PageRequest& page = {}) = 0;
+  virtual Status DeleteOntology(OntologyId id) = 0;
+  virtual Result<Term> CreateTerm(OntologyId ontology, const NewTerm& term) = 0;
+  virtual Result<Term> UpdateTerm(TermId id, const TermUpdate& update) = 0;
+  // kConflict while annotations carry the term, unless `detach` takes it off them first.
+  virtual Status DeleteTerm(TermId id, bool detach = false) = 0;
+  virtual Result<std::optional<OntologyId>> GetProjectOntology(ProjectId project) = 0;
+  virtual Status SetProjectOntology(ProjectId project, std::optional<OntologyId> ontology) = 0;
+
   // Annotations. CreateAnnotations stores all or none (one transaction), ids in input order.
   virtual Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& annotations) = 0;
   virtual Result<Annotation> GetAnnotation(AnnotationId id, const AnnotationView& view = {}) = 0;

@@ -26,6 +26,8 @@ using ApiKeyId = Id<struct ApiKeyTag>;
 using TokenId = Id<struct TokenTag>;
 using ImageId = Id<struct ImageTag>;
 using AnnotationId = Id<struct AnnotationTag>;
+using OntologyId = Id<struct OntologyTag>;
+using TermId = Id<struct TermTag>;
 
 }  // namespace vitrine
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "vitrine/ids.h"
 
@@ -44,9 +45,23 @@ struct NewAnnotation {
   std::string wkt{};
   std::string geojson{};
   bool repair = false;  // make an invalid shape valid (GEOS MakeValid) instead of refusing it
+  std::vector<TermId> terms{};  // from the ontology of the image's project
   std::map<std::string, std::string> properties{};
   std::optional<std::string> algorithm{};  // machine annotations: which algorithm, which version
   std::optional<std::string> algorithm_version{};
+};
+
+struct NewTerm {
+  std::string name{};
+  std::string color = "#808080";
+  std::optional<TermId> parent_id{};
+};
+
+// parent_id: TermId() (zero) makes the term a root.
+struct TermUpdate {
+  std::optional<std::string> name{};
+  std::optional<std::string> color{};
+  std::optional<TermId> parent_id{};
 };
 
 // Which parts of each annotation a read returns. Leaving the geometry out makes big listings cheap.

@@ -119,6 +119,23 @@ struct ImageFilter {
   bool descending = false;
 };
 
+// A vocabulary for annotations, shared by the projects that use it.
+struct Term {
+  TermId id;
+  OntologyId ontology_id;
+  std::string name;
+  std::string color;  // "#rrggbb"
+  std::optional<TermId> parent_id;
+};
+
+struct Ontology {
+  OntologyId id;
+  std::string name;
+  UserId created_by;
+  Timestamp created_at;
+  std::vector<Term> terms;  // by id
+};
+
 // A shape drawn on an image, by a person or an algorithm. Coordinates are full-resolution image
 // pixels, origin at the top-left corner, x to the right and y downwards.
 struct Annotation {
@@ -133,6 +150,7 @@ struct Annotation {
   double perimeter = 0;  // boundary length for areas, length for lines
   std::array<double, 2> centroid{};
   std::int64_t vertex_count = 0;
+  std::vector<TermId> terms;
   Properties properties;
   UserId created_by;
   std::optional<std::string> algorithm;  // set for machine annotations
@@ -149,6 +167,8 @@ struct AnnotationFilter {
   std::vector<UserId> users{};
   std::optional<std::string> algorithm{};
   std::optional<std::string> algorithm_version{};
+  std::vector<TermId> terms{};  // annotations carrying any of these terms
+  bool term_descendants = false;  // ... or any term below them
   std::optional<Timestamp> created_from{};  // inclusive
   std::optional<Timestamp> created_to{};    // exclusive
   std::optional<std::array<double, 4>> bbox{};  // x0, y0, x1, y1: bounding boxes that meet it (edges count)

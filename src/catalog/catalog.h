@@ -149,6 +149,27 @@ class Catalog {
   // Deletes every annotation matching `filter` (bbox by bounding box); returns how many.
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 
+  // Ontologies and terms. Term names are unique in an ontology without regard to case
+  // (kConflict). DeleteTerm: kConflict if annotations carry the term (unless `detach`, which
+  // takes it off them) or it has child terms. DeleteOntology: kConflict while a project uses it
+  // or an annotation carries one of its terms.
+  virtual Result<Ontology> CreateOntology(const std::string& name, UserId created_by, Timestamp created_at) = 0;
+  virtual Result<Ontology> GetOntology(OntologyId id) const = 0;
+  virtual Result<Page<Ontology>> ListOntologies(const PageRequest& page) const = 0;
+  virtual Status DeleteOntology(OntologyId id) = 0;
+  virtual Result<Term> CreateTerm(OntologyId ontology, const NewTerm& term) = 0;
+  virtual Result<Term> GetTerm(TermId id) const = 0;
+  virtual Result<Term> UpdateTerm(TermId id, const TermUpdate& update) = 0;
+  virtual Status DeleteTerm(TermId id, bool detach) = 0;
+  // The terms and every term below them.
+  virtual Result<std::vector<TermId>> WithDescendants(const std::vector<TermId>& terms) const = 0;
+  // A project's ontology; nullopt to clear. kConflict when annotations of the project carry
+  // terms of the ontology being replaced.
+  virtual Status SetProjectOntology(ProjectId project, std::optional<OntologyId> ontology) = 0;
+  virtual Result<std::optional<OntologyId>> GetProjectOntology(ProjectId project) const = 0;
+  // The projects using an ontology.
+  virtual Result<std::vector<ProjectId>> ProjectsUsingOntology(OntologyId ontology) const = 0;
+
   // Derived blobs (cached thumbnails, pyramids) belong to an image and go with it.
   virtual Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,
                                 Timestamp created_at) = 0;

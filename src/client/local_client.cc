@@ -170,6 +170,37 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return images().FindByHash(c, project, sha256s); });
   }
 
+  Result<Ontology> CreateOntology(const std::string& name) override {
+    return With([&](const Caller& c) { return ontologies().Create(c, name); });
+  }
+  Result<Ontology> GetOntology(OntologyId id) override {
+    return With([&](const Caller& c) { return ontologies().Get(c, id); });
+  }
+  Result<Page<Ontology>> ListOntologies(const PageRequest& page) override {
+    return With([&](const Caller& c) { return ontologies().List(c, page); });
+  }
+  Status DeleteOntology(OntologyId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return ontologies().Delete(c, id);
+  }
+  Result<Term> CreateTerm(OntologyId ontology, const NewTerm& term) override {
+    return With([&](const Caller& c) { return ontologies().CreateTerm(c, ontology, term); });
+  }
+  Result<Term> UpdateTerm(TermId id, const TermUpdate& update) override {
+    return With([&](const Caller& c) { return ontologies().UpdateTerm(c, id, update); });
+  }
+  Status DeleteTerm(TermId id, bool detach) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return ontologies().DeleteTerm(c, id, detach);
+  }
+  Result<std::optional<OntologyId>> GetProjectOntology(ProjectId project) override {
+    return With([&](const Caller& c) { return ontologies().ProjectOntology(c, project); });
+  }
+  Status SetProjectOntology(ProjectId project, std::optional<OntologyId> ontology) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return ontologies().SetProjectOntology(c, project, ontology);
+  }
+
   Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& batch) override {
     return With([&](const Caller& c) { return annotations().Create(c, batch); });
   }
@@ -190,6 +221,7 @@ class LocalClient final : public Client {
 
  private:
   service::AnnotationService& annotations() { return store_->service->annotations(); }
+  service::OntologyService& ontologies() { return store_->service->ontologies(); }
   service::UserService& users() { return store_->service->users(); }
   service::ProjectService& projects() { return store_->service->projects(); }
   service::ImageService& images() { return store_->service->images(); }

@@ -39,7 +39,7 @@ std::string FilterQuery(const ImageFilter& f) {
 
 std::string ViewQuery(const AnnotationView& view) {
   std::string fields = "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
-                       "algorithm_version,created_at,updated_at";
+                       "algorithm_version,created_at,updated_at,terms";
   if (view.wkt) fields += ",wkt";
   if (view.geojson) fields += ",geojson";
   if (view.properties) fields += ",properties";
@@ -60,6 +60,8 @@ std::string AnnotationFilterQuery(const AnnotationFilter& f) {
   if (f.project) add("project", std::to_string(f.project->value()));
   if (!f.images.empty()) add("images", Ids(f.images));
   if (!f.users.empty()) add("users", Ids(f.users));
+  if (!f.terms.empty()) add("terms", Ids(f.terms));
+  if (f.term_descendants) add("descendants", "true");
   if (f.algorithm) add("algorithm", *f.algorithm);
   if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
   if (f.created_from) add("created_from", core::FormatIso8601(*f.created_from));
@@ -270,6 +272,42 @@ class RemoteClient final : public Client {
     std::map<std::string, ImageId> out;
     for (const auto& [sha, id] : doc["existing"].items()) out.emplace(sha, ImageId(id.get<std::int64_t>()));
     return out;
+  }
+
+  Result<Ontology> CreateOntology(const std::string& name) override {
+    return Call("POST", "/api/v1/ontologies", Json{{"name", name}}, wire::OntologyFromJson);
+  }
+  Result<Ontology> GetOntology(OntologyId id) override {
+    return Call("GET", "/api/v1/ontologies/" + Id(id), {}, wire::OntologyFromJson);
+  }
+  Result<Page<Ontology>> ListOntologies(const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/ontologies?" + PageQuery(page)));
+    return ParsePage<Ontology>(doc, wire::OntologyFromJson);
+  }
+  Status DeleteOntology(OntologyId id) override { return Fetch("DELETE", "/api/v1/ontologies/" + Id(id)).status(); }
+  Result<Term> CreateTerm(OntologyId ontology, const NewTerm& term) override {
+    Json body = {{"name", term.name}, {"color", term.color}};
+    if (term.parent_id) body["parent_id"] = term.parent_id->value();
+    return Call("POST", "/api/v1/ontologies/" + Id(ontology) + "/terms", body, wire::TermFromJson);
+  }
+  Result<Term> UpdateTerm(TermId id, const TermUpdate& update) override {
+    Json body = Json::object();
+    if (update.name) body["name"] = *update.name;
+    if (update.color) body["color"] = *update.color;
+    if (update.parent_id) body["parent_id"] = update.parent_id->valid() ? Json(update.parent_id->value()) : Json(nullptr);
+    return Call("PATCH", "/api/v1/terms/" + Id(id), body, wire::TermFromJson);
+  }
+  Status DeleteTerm(TermId id, bool detach) override {
+    return Fetch("DELETE", "/api/v1/terms/" + Id(id) + (detach ? "?detach=true" : "")).status();
+  }
+  Result<std::optional<OntologyId>> GetProjectOntology(ProjectId project) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects/" + Id(project) + "/ontology"));
+    if (doc["ontology_id"].is_null()) return std::optional<OntologyId>();
+    return std::optional<OntologyId>(OntologyId(doc["ontology_id"].get<std::int64_t>()));
+  }
+  Status SetProjectOntology(ProjectId project, std::optional<OntologyId> ontology) override {
+    Json body = {{"ontology_id", ontology ? Json(ontology->value()) : Json(nullptr)}};
+    return Fetch("PUT", "/api/v1/projects/" + Id(project) + "/ontology", body).status();
   }
 
   Result<std::vector<AnnotationId>> CreateAnnotations(const std::vector<NewAnnotation>& batch) override {

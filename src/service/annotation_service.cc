@@ -83,6 +83,28 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
     projects.emplace(image_id, image->project_id);
   }
 
+  // Terms must come from the ontology of the annotation's project.
+  std::map<ProjectId, std::optional<OntologyId>> ontologies;
+  std::map<TermId, OntologyId> term_ontology;
+  for (std::size_t i = 0; i < annotations.size(); ++i) {
+    if (annotations[i].terms.empty()) continue;
+    ProjectId project = projects.at(annotations[i].image_id);
+    if (!ontologies.contains(project)) {
+      VITRINE_ASSIGN_OR_RETURN(ontologies[project], catalog_.GetProjectOntology(project));
+    }
+    for (TermId term : annotations[i].terms) {
+      if (!term_ontology.contains(term)) {
+        auto found = catalog_.GetTerm(term);
+        if (!found.ok()) return Status::InvalidArgument(Item(i) + found.status().message());
+        term_ontology[term] = found->ontology_id;
+      }
+      if (ontologies[project] != term_ontology[term]) {
+        return Status::InvalidArgument(Item(i) + "term " + std::to_string(term.value()) +
+                                       " is not in the ontology of project " + std::to_string(project.value()));
+      }
+    }
+  }
+
   std::vector<catalog::AnnotationRow> rows(annotations.size());
   std::vector<Status> errors(annotations.size());
   const Timestamp now = clock_.Now();
@@ -109,6 +131,7 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
     a.perimeter = shape->perimeter;
     a.centroid = shape->centroid;
     a.vertex_count = shape->vertex_count;
+    a.terms = in.terms;
     a.properties = in.properties;
     a.created_by = caller.user_id();
     a.algorithm = in.algorithm;
@@ -183,6 +206,10 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
     return Status::InvalidArgument("simplify must be a non-negative number of pixels");
   }
   VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));
+  AnnotationFilter expanded = filter;
+  if (filter.term_descendants && !filter.terms.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(expanded.terms, catalog_.WithDescendants(filter.terms));
+  }
   catalog::AnnotationColumns columns{.geometry = output.wkt || output.geojson, .properties = output.properties};
 
   Page<catalog::AnnotationRow> rows;
@@ -190,7 +217,7 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
     // The exact test needs every geometry in the box; paging happens after it.
     columns.geometry = true;
     VITRINE_ASSIGN_OR_RETURN(auto candidates,
-                             catalog_.ListAnnotations(filter, {std::numeric_limits<std::int64_t>::max(), 0}, columns));
+                             catalog_.ListAnnotations(expanded, {std::numeric_limits<std::int64_t>::max(), 0}, columns));
     geometry::BoxTest box(*filter.bbox);
     std::vector<catalog::AnnotationRow> hits;
     for (auto& row : candidates.items) {
@@ -203,7 +230,7 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
     std::move(hits.begin() + static_cast<std::ptrdiff_t>(begin), hits.begin() + static_cast<std::ptrdiff_t>(end),
               std::back_inserter(rows.items));
   } else {
-    VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(filter, page, columns));
+    VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(expanded, page, columns));
   }
 
   Page<Annotation> out;

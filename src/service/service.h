@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "service/authenticator.h"
 #include "service/image_service.h"
+#include "service/ontology_service.h"
 #include "service/options.h"
 #include "service/project_service.h"
 #include "service/user_service.h"
@@ -26,12 +27,14 @@ class Service {
         users_(catalog, clock, options_),
         projects_(catalog, clock),
         images_(catalog, blobs, projects_, clock, options_.images),
+        ontologies_(catalog, projects_, clock),
         annotations_(catalog, projects_, clock) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
   ProjectService& projects() { return projects_; }
   ImageService& images() { return images_; }
+  OntologyService& ontologies() { return ontologies_; }
   AnnotationService& annotations() { return annotations_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
@@ -45,6 +48,7 @@ class Service {
   UserService users_;
   ProjectService projects_;
   ImageService images_;
+  OntologyService ontologies_;
   AnnotationService annotations_;
 };
 

@@ -21,6 +21,7 @@ constexpr std::array<std::pair<std::string_view, AnnotationField>, static_cast<s
                {"centroid", AnnotationField::kCentroid},
                {"vertex_count", AnnotationField::kVertexCount},
                {"properties", AnnotationField::kProperties},
+               {"terms", AnnotationField::kTerms},
                {"created_by", AnnotationField::kCreatedBy},
                {"algorithm", AnnotationField::kAlgorithm},
                {"algorithm_version", AnnotationField::kAlgorithmVersion},
@@ -75,6 +76,11 @@ Json ToJson(const Annotation& a, const AnnotationFields& fields) {
   if (has(AnnotationField::kCentroid)) j["centroid"] = {a.centroid[0], a.centroid[1]};
   if (has(AnnotationField::kVertexCount)) j["vertex_count"] = a.vertex_count;
   if (has(AnnotationField::kProperties)) j["properties"] = a.properties;
+  if (has(AnnotationField::kTerms)) {
+    Json terms = Json::array();
+    for (TermId t : a.terms) terms.push_back(t.value());
+    j["terms"] = std::move(terms);
+  }
   if (has(AnnotationField::kCreatedBy)) j["created_by"] = a.created_by.valid() ? Json(a.created_by.value()) : Json(nullptr);
   if (has(AnnotationField::kAlgorithm)) j["algorithm"] = a.algorithm ? Json(*a.algorithm) : Json(nullptr);
   if (has(AnnotationField::kAlgorithmVersion)) {
@@ -90,6 +96,55 @@ Json ToJson(const Annotation& a) {
   if (!a.geojson.empty()) fields.set(static_cast<std::size_t>(AnnotationField::kGeoJson));
   if (a.wkt.empty()) fields.reset(static_cast<std::size_t>(AnnotationField::kWkt));
   return ToJson(a, fields);
+}
+
+Json ToJson(const Term& t) {
+  return Json{{"id", t.id.value()},
+              {"ontology_id", t.ontology_id.value()},
+              {"name", t.name},
+              {"color", t.color},
+              {"parent_id", t.parent_id ? Json(t.parent_id->value()) : Json(nullptr)}};
+}
+
+Json ToJson(const Ontology& o) {
+  Json terms = Json::array();
+  for (const auto& t : o.terms) terms.push_back(ToJson(t));
+  return Json{{"id", o.id.value()},
+              {"name", o.name},
+              {"created_by", o.created_by.valid() ? Json(o.created_by.value()) : Json(nullptr)},
+              {"created_at", core::FormatIso8601(o.created_at)},
+              {"terms", std::move(terms)}};
+}
+
+Result<Term> TermFromJson(const Json& j) {
+  try {
+    Term t;
+    t.id = TermId(j.at("id").get<std::int64_t>());
+    t.ontology_id = OntologyId(j.at("ontology_id").get<std::int64_t>());
+    t.name = j.at("name").get<std::string>();
+    t.color = j.at("color").get<std::string>();
+    if (j.contains("parent_id") && !j["parent_id"].is_null()) t.parent_id = TermId(j["parent_id"].get<std::int64_t>());
+    return t;
+  } catch (const Json::exception& e) {
+    return Status::Internal(std::string("the server sent a term of the wrong shape: ") + e.what());
+  }
+}
+
+Result<Ontology> OntologyFromJson(const Json& j) {
+  try {
+    Ontology o;
+    o.id = OntologyId(j.at("id").get<std::int64_t>());
+    o.name = j.at("name").get<std::string>();
+    if (!j.at("created_by").is_null()) o.created_by = UserId(j["created_by"].get<std::int64_t>());
+    VITRINE_ASSIGN_OR_RETURN(o.created_at, core::ParseIso8601(j.at("created_at").get<std::string>()));
+    for (const auto& t : j.at("terms")) {
+      VITRINE_ASSIGN_OR_RETURN(Term term, TermFromJson(t));
+      o.terms.push_back(std::move(term));
+    }
+    return o;
+  } catch (const Json::exception& e) {
+    return Status::Internal(std::string("the server sent an ontology of the wrong shape: ") + e.what());
+  }
 }
 
 Result<Annotation> AnnotationFromJson(const Json& j) {
@@ -110,6 +165,9 @@ Result<Annotation> AnnotationFromJson(const Json& j) {
     if (j.contains("centroid")) a.centroid = j["centroid"].get<std::array<double, 2>>();
     if (j.contains("vertex_count")) a.vertex_count = j["vertex_count"].get<std::int64_t>();
     if (j.contains("properties")) a.properties = j["properties"].get<Properties>();
+    if (j.contains("terms")) {
+      for (const auto& t : j["terms"]) a.terms.emplace_back(t.get<std::int64_t>());
+    }
     if (j.contains("algorithm") && !j["algorithm"].is_null()) a.algorithm = j["algorithm"].get<std::string>();
     if (j.contains("algorithm_version") && !j["algorithm_version"].is_null()) {
       a.algorithm_version = j["algorithm_version"].get<std::string>();
@@ -132,6 +190,11 @@ Json ToJson(const NewAnnotation& a) {
     j["geojson"] = geometry.is_discarded() ? Json(a.geojson) : std::move(geometry);
   }
   if (a.repair) j["repair"] = true;
+  if (!a.terms.empty()) {
+    Json terms = Json::array();
+    for (TermId t : a.terms) terms.push_back(t.value());
+    j["terms"] = std::move(terms);
+  }
   if (!a.properties.empty()) j["properties"] = a.properties;
   if (a.algorithm) j["algorithm"] = *a.algorithm;
   if (a.algorithm_version) j["algorithm_version"] = *a.algorithm_version;

@@ -14,7 +14,7 @@ namespace vitrine::wire {
 
 enum class AnnotationField {
   kId, kProjectId, kImageId, kWkt, kGeoJson, kType, kBbox, kArea, kPerimeter, kCentroid, kVertexCount,
-  kProperties, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kCount
+  kProperties, kTerms, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kCount
 };
 using AnnotationFields = std::bitset<static_cast<std::size_t>(AnnotationField::kCount)>;
 
@@ -26,6 +26,11 @@ inline bool Has(const AnnotationFields& fields, AnnotationField f) { return fiel
 
 Json ToJson(const Annotation& annotation, const AnnotationFields& fields);
 Json ToJson(const Annotation& annotation);  // every field that is filled in
+Json ToJson(const Term& term);
+Json ToJson(const Ontology& ontology);
+Result<Term> TermFromJson(const Json& json);
+Result<Ontology> OntologyFromJson(const Json& json);
+
 // Reads back what ToJson wrote; fields left out of the JSON stay at their defaults.
 Result<Annotation> AnnotationFromJson(const Json& json);
 // The request body for one new annotation.

@@ -381,6 +381,14 @@ class Transcript {
     return out;
   }
   static std::string Render(const Annotation& a) { return Masked(wire::ToJson(a)); }
+  static std::string Render(const std::optional<OntologyId>& id) {
+    return id ? "ontology " + std::to_string(id->value()) : "no ontology";
+  }
+  static std::string Render(const Page<Ontology>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& o : page.items) items.push_back(wire::ToJson(o));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
   static std::string Render(const Page<Annotation>& page) {
     wire::Json items = wire::Json::array();
     for (const auto& a : page.items) items.push_back(wire::ToJson(a));
@@ -469,6 +477,23 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.RemoveMember(bob)", alice.RemoveMember(ProjectId(1), bob));
   t.Add("alice.SetMember(999)", alice.SetMember(ProjectId(1), UserId(999), ProjectRole::kViewer));
 
+  t.Add("alice.CreateOntology", alice.CreateOntology("Histology"));
+  t.Add("alice.CreateOntology(empty)", alice.CreateOntology(""));
+  t.Add("alice.CreateTerm(Cell)", alice.CreateTerm(OntologyId(1), {.name = "Cell", .color = "#00ff00"}));
+  t.Add("alice.CreateTerm(Tumour)",
+        alice.CreateTerm(OntologyId(1), {.name = "Tumour", .color = "#ff0000", .parent_id = TermId(1)}));
+  t.Add("alice.CreateTerm(cell again)", alice.CreateTerm(OntologyId(1), {.name = "cell"}));
+  t.Add("alice.CreateTerm(bad colour)", alice.CreateTerm(OntologyId(1), {.name = "X", .color = "red"}));
+  t.Add("alice.CreateTerm(ontology 9)", alice.CreateTerm(OntologyId(9), {.name = "X"}));
+  t.Add("root.ListOntologies", root.ListOntologies());
+  t.Add("alice.UpdateTerm(cycle)", alice.UpdateTerm(TermId(1), {.parent_id = TermId(2)}));
+  t.Add("alice.UpdateTerm(rename)", alice.UpdateTerm(TermId(2), {.name = "Tumour cell"}));
+  t.Add("alice.SetProjectOntology(1)", alice.SetProjectOntology(ProjectId(1), OntologyId(1)));
+  t.Add("alice.SetProjectOntology(not hers)", alice.SetProjectOntology(ProjectId(2), OntologyId(1)));
+  t.Add("alice.GetProjectOntology(1)", alice.GetProjectOntology(ProjectId(1)));
+  t.Add("alice.GetOntology(1)", alice.GetOntology(OntologyId(1)));
+  t.Add("alice.DeleteOntology(in use)", alice.DeleteOntology(OntologyId(1)));
+
   auto photo = files / "5c173ff2.2020-06-20_21-33-24.jpg";
   std::ofstream(files / "notes.txt") << "not an image";
   t.Add("alice.UploadImage", alice.UploadImage(ProjectId(1), photo, {.properties = {{"stage", "larva"}}}));
@@ -495,10 +520,10 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("copy matches", Result<std::string>(ReadFileBytes(files / "copy.jpg") == ReadFileBytes(photo) ? "yes" : "no"));
   t.Add("alice.DownloadImage(999)", alice.DownloadImage(ImageId(999), files / "none.jpg"));
   NewAnnotation square{.image_id = ImageId(1), .wkt = "POLYGON ((10 10, 20 10, 20 20, 10 20, 10 10))",
-                       .properties = {{"cell", "tumour"}}};
+                       .terms = {TermId(1)}, .properties = {{"cell", "tumour"}}};
   NewAnnotation point{.image_id = ImageId(1), .geojson = R"({"type": "Point", "coordinates": [50, 60]})"};
-  NewAnnotation detection{.image_id = ImageId(1), .wkt = "LINESTRING (0 0, 30 40)", .algorithm = "yolo",
-                          .algorithm_version = "8"};
+  NewAnnotation detection{.image_id = ImageId(1), .wkt = "LINESTRING (0 0, 30 40)", .terms = {TermId(2)},
+                          .algorithm = "yolo", .algorithm_version = "8"};
   NewAnnotation bowtie{.image_id = ImageId(1), .wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"};
   t.Add("alice.CreateAnnotations", alice.CreateAnnotations({square, point, detection}));
   t.Add("alice.CreateAnnotations(bowtie)", alice.CreateAnnotations({square, bowtie}));
@@ -519,6 +544,12 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.ListAnnotations(algorithm)", alice.ListAnnotations({.project = ProjectId(1), .algorithm = "yolo"}));
   t.Add("alice.ListAnnotations(property)",
         alice.ListAnnotations({.project = ProjectId(1), .property = std::pair{"cell", std::optional<std::string>()}}));
+  t.Add("alice.ListAnnotations(term 1)", alice.ListAnnotations({.project = ProjectId(1), .terms = {TermId(1)}}));
+  t.Add("alice.ListAnnotations(term 1 and below)",
+        alice.ListAnnotations({.project = ProjectId(1), .terms = {TermId(1)}, .term_descendants = true}));
+  t.Add("alice.DeleteTerm(2 in use)", alice.DeleteTerm(TermId(2)));
+  t.Add("alice.DeleteTerm(2 detach)", alice.DeleteTerm(TermId(2), true));
+  t.Add("alice.GetAnnotation(3 after detach)", alice.GetAnnotation(AnnotationId(3)));
   t.Add("alice.ListAnnotations(no scope)", alice.ListAnnotations({}));
   t.Add("alice.ListAnnotations(project 3)", alice.ListAnnotations({.project = ProjectId(3)}));
   t.Add("alice.DeleteAnnotations(dry run)", alice.DeleteAnnotations(in_box, true));
@@ -553,7 +584,8 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "error not_found", "error conflict", "error invalid_argument", "error unsupported",
                                "copy matches -> bytes", "alice.DeleteImage -> ok",
                                "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 3\n",
-                               "alice.DeleteAnnotations(box) -> 2\n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
+                               "alice.DeleteAnnotations(box) -> 2\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
+                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }

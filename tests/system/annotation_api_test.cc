@@ -317,5 +317,68 @@ TEST_F(AnnotationApiTest, BulkDeleteByFilterWithADryRunAndCascadeFromImages) {
   EXPECT_EQ(List("project=" + std::to_string(project_) + "&bbox=0,0,1000,1000&limit=0")["total"], 5);
 }
 
+TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
+  std::string p = std::to_string(project_);
+  Json ontology = BodyOf(Call("POST", "/api/v1/ontologies", alice_token_, Json{{"name", "Histology"}}.dump()));
+  std::string o = ontology["id"].dump();
+  auto term = [&](const Json& body, int expected = 201) {
+    HttpResult r = Call("POST", "/api/v1/ontologies/" + o + "/terms", alice_token_, body.dump());
+    EXPECT_EQ(r.status, expected) << body.dump() << " " << r.body;
+    return BodyOf(r);
+  };
+  std::int64_t cell = term({{"name", "Cell"}, {"color", "#00ff00"}})["id"];
+  std::int64_t tumour = term({{"name", "Tumour cell"}, {"color", "#ff0000"}, {"parent_id", cell}})["id"];
+  std::int64_t mitosis = term({{"name", "Mitosis"}, {"color", "#ff00ff"}, {"parent_id", tumour}})["id"];
+  std::int64_t vessel = term({{"name", "Vessel"}, {"color", "#0000FF"}})["id"];
+  term({{"name", "cell"}, {"color", "#000000"}}, 409);
+  term({{"name", "Bad colour"}, {"color", "red"}}, 400);
+  term({{"name", ""}}, 400);
+  term({{"name", "Orphan"}, {"parent_id", 9999}}, 400);
+  EXPECT_EQ(Call("PATCH", "/api/v1/terms/" + std::to_string(cell), alice_token_,
+                 Json{{"parent_id", mitosis}}.dump()).status, 400) << "no cycles";
+  Json listed = BodyOf(Call("GET", "/api/v1/ontologies/" + o, bob_token_));
+  EXPECT_EQ(listed["terms"].size(), 4u);
+  EXPECT_EQ(listed["terms"][1]["parent_id"], cell);
+  EXPECT_EQ(Call("POST", "/api/v1/ontologies/" + o + "/terms", bob_token_, Json{{"name", "X"}}.dump()).status, 403);
+
+  // Terms must come from the project's ontology.
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"terms", {cell}}}, 400);
+  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", eve_token_, Json{{"ontology_id", ontology["id"]}}.dump()).status, 404);
+  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", ontology["id"]}}.dump()).status, 200);
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/projects/" + p + "/ontology", alice_token_))["ontology_id"], ontology["id"]);
+  Json other = BodyOf(Call("POST", "/api/v1/ontologies", alice_token_, Json{{"name", "Other"}}.dump()));
+  std::int64_t foreign = BodyOf(Call("POST", "/api/v1/ontologies/" + other["id"].dump() + "/terms", alice_token_,
+                                     Json{{"name", "Foreign"}}.dump()))["id"];
+  Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"terms", {foreign}}}, 400);
+
+  std::vector<std::int64_t> terms_of = {cell, tumour, mitosis, vessel, 0};
+  Json batch = Json::array();
+  for (int i = 0; i < 50; ++i) {
+    Json a = {{"image_id", image_}, {"wkt", "POINT (" + std::to_string(i) + " 1)"}};
+    if (terms_of[i % 5]) a["terms"] = {terms_of[i % 5]};
+    batch.push_back(a);
+  }
+  Json ids = Create(batch)["ids"];
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/annotations/" + ids[1].dump(), alice_token_))["terms"], Json({tumour}));
+  auto count = [&](const std::string& q) { return List(Image(image_) + "&limit=0&" + q)["total"].get<int>(); };
+  EXPECT_EQ(count("term=" + std::to_string(cell)), 10);
+  EXPECT_EQ(count("term=" + std::to_string(cell) + "&descendants=true"), 30);
+  EXPECT_EQ(count("term=" + std::to_string(tumour) + "&descendants=true"), 20);
+  EXPECT_EQ(count("terms=" + std::to_string(vessel) + "," + std::to_string(mitosis)), 20);
+
+  // A term in use is not deleted unless asked to detach it; a parent keeps its children.
+  EXPECT_EQ(Call("DELETE", "/api/v1/terms/" + std::to_string(vessel), alice_token_).status, 409);
+  EXPECT_EQ(Call("DELETE", "/api/v1/terms/" + std::to_string(tumour) + "?detach=true", alice_token_).status, 409);
+  EXPECT_EQ(Call("DELETE", "/api/v1/terms/" + std::to_string(vessel) + "?detach=true", alice_token_).status, 204);
+  EXPECT_EQ(count(""), 50) << "the annotations stay";
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/annotations/" + ids[3].dump(), alice_token_))["terms"], Json::array());
+  EXPECT_EQ(Call("DELETE", "/api/v1/ontologies/" + o, alice_token_).status, 409) << "used by a project";
+  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", nullptr}}.dump()).status,
+            409) << "annotations carry its terms";
+  EXPECT_EQ(Call("PATCH", "/api/v1/terms/" + std::to_string(mitosis), alice_token_,
+                 Json{{"name", "Mitotic figure"}, {"parent_id", nullptr}}.dump()).status, 200);
+  EXPECT_EQ(count("term=" + std::to_string(tumour) + "&descendants=true"), 10) << "no longer below";
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -75,6 +75,28 @@ AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
   return row;
 }
 
+Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
+  constexpr std::size_t kChunk = 500;
+  std::map<std::int64_t, Annotation*> by_id;
+  for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
+  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+    std::size_t end = std::min(rows.size(), start + kChunk);
+    std::string sql = "SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (";
+    for (std::size_t i = start; i < end; ++i) sql += i > start ? ",?" : "?";
+    sql += ") ORDER BY annotation_id, term_id";
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
+    for (std::size_t i = start; i < end; ++i) {
+      q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
+    }
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      by_id[q.Int(0)]->terms.emplace_back(q.Int(1));
+    }
+  }
+  return Status::Ok();
+}
+
 Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
   constexpr std::size_t kChunk = 500;
   std::map<std::int64_t, Annotation*> by_id;
@@ -151,6 +173,11 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.created_by IN (" + Placeholders(f.users.size()) + ")";
     for (UserId id : f.users) s.binds.emplace_back(id.value());
   }
+  if (!f.terms.empty()) {
+    s.where += " AND a.id IN (SELECT annotation_id FROM annotation_terms WHERE term_id IN (" +
+               Placeholders(f.terms.size()) + "))";
+    for (TermId id : f.terms) s.binds.emplace_back(id.value());
+  }
   if (f.algorithm) {
     s.where += " AND a.algorithm = ?";
     s.binds.emplace_back(*f.algorithm);
@@ -192,6 +219,8 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
   VITRINE_ASSIGN_OR_RETURN(Statement box, conn->Prepare("INSERT INTO annotation_boxes VALUES (?, ?, ?, ?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement property,
                            conn->Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement term_link,
+                           conn->Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
   std::vector<AnnotationId> ids;
   ids.reserve(rows.size());
   for (const auto& row : rows) {
@@ -209,6 +238,14 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
     }
     VITRINE_RETURN_IF_ERROR(s);
     AnnotationId id(conn->last_insert_id());
+    for (TermId term : a.terms) {
+      term_link.Reset();
+      Status linked = term_link.Bind(id.value(), term.value()).Run();
+      if (linked.code() == ErrorCode::kConflict) {
+        return Status::NotFound("term " + std::to_string(term.value()) + " not found");
+      }
+      VITRINE_RETURN_IF_ERROR(linked);
+    }
     for (const auto& [key, value] : a.properties) {
       property.Reset();
       VITRINE_RETURN_IF_ERROR(property.Bind(id.value(), key, value).Run());
@@ -244,7 +281,9 @@ Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id) {
   VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(id.value()).Step());
   if (!found) return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
   std::vector<AnnotationRow> rows{ReadRow(q, true)};
+  q.Reset();
   VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, rows));
+  VITRINE_RETURN_IF_ERROR(LoadTerms(*conn, rows));
   return std::move(rows.front());
 }
 
@@ -266,6 +305,7 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
       out.items.push_back(ReadRow(q, columns.geometry));
     }
     if (columns.properties) VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, out.items));
+    VITRINE_RETURN_IF_ERROR(LoadTerms(*conn, out.items));
   }
   // A first page that is not full holds every match: no need to count them again.
   if (page.limit > 0 && page.offset == 0 && static_cast<std::int64_t>(out.items.size()) < page.limit) {

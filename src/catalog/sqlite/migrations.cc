@@ -135,6 +135,34 @@ CREATE TABLE annotation_properties (
 ) WITHOUT ROWID;
 CREATE INDEX annotation_properties_by_key ON annotation_properties(key, value);
 )sql"},
+      {4, "ontologies, terms, and the terms of annotations", R"sql(
+CREATE TABLE ontologies (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE terms (
+  id          INTEGER PRIMARY KEY,
+  ontology_id INTEGER NOT NULL REFERENCES ontologies(id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  color       TEXT NOT NULL,
+  parent_id   INTEGER REFERENCES terms(id),
+  UNIQUE (ontology_id, name COLLATE NOCASE)
+);
+CREATE INDEX terms_by_parent ON terms(parent_id);
+CREATE TABLE project_ontologies (
+  project_id  INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  ontology_id INTEGER NOT NULL REFERENCES ontologies(id)
+);
+CREATE INDEX project_ontologies_by_ontology ON project_ontologies(ontology_id);
+CREATE TABLE annotation_terms (
+  annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+  term_id       INTEGER NOT NULL REFERENCES terms(id),
+  PRIMARY KEY (annotation_id, term_id)
+) WITHOUT ROWID;
+CREATE INDEX annotation_terms_by_term ON annotation_terms(term_id, annotation_id);
+)sql"},
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/migrations.h"
+#include "catalog/sqlite/ontology_queries.h"
 
 namespace vitrine::catalog {
 namespace {
@@ -353,6 +354,35 @@ class SqliteCatalog final : public Catalog {
   Status DeleteAnnotation(AnnotationId id) override { return sqlite::annotations::Delete(pool_, id); }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return sqlite::annotations::DeleteMatching(pool_, filter);
+  }
+
+  Result<Ontology> CreateOntology(const std::string& name, UserId created_by, Timestamp created_at) override {
+    return sqlite::ontologies::Create(pool_, name, created_by, created_at);
+  }
+  Result<Ontology> GetOntology(OntologyId id) const override { return sqlite::ontologies::Get(pool_, id); }
+  Result<Page<Ontology>> ListOntologies(const PageRequest& page) const override {
+    return sqlite::ontologies::List(pool_, page);
+  }
+  Status DeleteOntology(OntologyId id) override { return sqlite::ontologies::Delete(pool_, id); }
+  Result<Term> CreateTerm(OntologyId ontology, const NewTerm& term) override {
+    return sqlite::ontologies::CreateTerm(pool_, ontology, term);
+  }
+  Result<Term> GetTerm(TermId id) const override { return sqlite::ontologies::GetTerm(pool_, id); }
+  Result<Term> UpdateTerm(TermId id, const TermUpdate& update) override {
+    return sqlite::ontologies::UpdateTerm(pool_, id, update);
+  }
+  Status DeleteTerm(TermId id, bool detach) override { return sqlite::ontologies::DeleteTerm(pool_, id, detach); }
+  Result<std::vector<TermId>> WithDescendants(const std::vector<TermId>& terms) const override {
+    return sqlite::ontologies::WithDescendants(pool_, terms);
+  }
+  Status SetProjectOntology(ProjectId project, std::optional<OntologyId> ontology) override {
+    return sqlite::ontologies::SetProjectOntology(pool_, project, ontology);
+  }
+  Result<std::optional<OntologyId>> GetProjectOntology(ProjectId project) const override {
+    return sqlite::ontologies::GetProjectOntology(pool_, project);
+  }
+  Result<std::vector<ProjectId>> ProjectsUsingOntology(OntologyId ontology) const override {
+    return sqlite::ontologies::ProjectsUsing(pool_, ontology);
   }
 
   Status PutDerivedBlob(ImageId image, std::string_view kind, const std::string& sha256,

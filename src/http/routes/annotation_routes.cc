@@ -66,6 +66,13 @@ Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
       f.users.insert(f.users.end(), ids.begin(), ids.end());
     }
   }
+  for (const char* name : {"term", "terms"}) {
+    if (auto v = query.Get(name)) {
+      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<TermId>(*v, name));
+      f.terms.insert(f.terms.end(), ids.begin(), ids.end());
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(f.term_descendants, BoolParam(query, "descendants"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
   for (const char* name : {"created_from", "created_to"}) {
@@ -148,8 +155,15 @@ Result<NewAnnotation> ParseNewAnnotation(const wire::Json& item, bool repair_all
   }
   VITRINE_ASSIGN_OR_RETURN(a.algorithm, wire::OptionalString(item, "algorithm"));
   VITRINE_ASSIGN_OR_RETURN(a.algorithm_version, wire::OptionalString(item, "algorithm_version"));
-  if (item.contains("terms") && !(item["terms"].is_array() && item["terms"].empty())) {
-    return Status::Unsupported("terms: ontologies and terms are not implemented yet");
+  if (item.contains("terms")) {
+    const wire::Json& terms = item["terms"];
+    if (!terms.is_array()) return Status::InvalidArgument("terms must be an array of term ids");
+    for (const auto& t : terms) {
+      if (!t.is_number_integer() || t.get<std::int64_t>() <= 0) {
+        return Status::InvalidArgument("terms must be an array of term ids");
+      }
+      a.terms.emplace_back(t.get<std::int64_t>());
+    }
   }
   return a;
 }

@@ -74,5 +74,6 @@ void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
 void AddImageRoutes(Router& router, service::Service& service);
 void AddAnnotationRoutes(Router& router, service::Service& service);
+void AddOntologyRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes
