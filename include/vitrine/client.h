@@ -124,6 +124,11 @@ class Client {
   virtual Status DeleteAnnotation(AnnotationId id) = 0;
   // Deletes every match (managers), or with `dry_run` counts them; returns how many.
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run = false) = 0;
+  // A GeoJSON FeatureCollection of every match (terms by name), and the reverse: every feature
+  // of `collection` becomes an annotation on `image` (one transaction), terms looked up by name.
+  virtual Result<std::string> ExportAnnotations(const AnnotationFilter& filter) = 0;
+  virtual Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
+                                                              bool repair = false) = 0;
 };
 
 // In-process over a data folder ("file:///path" or a plain path). `as_user` names the account

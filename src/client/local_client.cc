@@ -4,6 +4,7 @@
 
 #include "client/data_dir.h"
 #include "core/digest.h"
+#include "interchange/annotation_geojson.h"
 #include "vitrine/client.h"
 
 namespace vitrine {
@@ -217,6 +218,14 @@ class LocalClient final : public Client {
   }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run) override {
     return With([&](const Caller& c) { return annotations().DeleteMatching(c, filter, dry_run); });
+  }
+
+  Result<std::string> ExportAnnotations(const AnnotationFilter& filter) override {
+    return With([&](const Caller& c) { return interchange::ExportGeoJson(*store_->service, c, filter); });
+  }
+  Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
+                                                      bool repair) override {
+    return With([&](const Caller& c) { return interchange::ImportGeoJson(*store_->service, c, image, collection, repair); });
   }
 
  private:

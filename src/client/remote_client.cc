@@ -337,6 +337,26 @@ class RemoteClient final : public Client {
     return doc[field].get<std::int64_t>();
   }
 
+  Result<std::string> ExportAnnotations(const AnnotationFilter& filter) override {
+    std::string query = AnnotationFilterQuery(filter);  // "&a=b&c=d"
+    if (!query.empty()) query[0] = '?';
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->Request("GET", "/api/v1/annotations.geojson" + query));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    return std::move(reply.body);
+  }
+  Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
+                                                      bool repair) override {
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->Request("POST", "/api/v1/images/" + Id(image) + "/annotations.geojson" +
+                                                        (repair ? "?repair=true" : ""), collection, false));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    Json doc = Json::parse(reply.body, nullptr, false);
+    if (!doc.is_object() || !doc["ids"].is_array()) return Status::Internal("the server sent no ids");
+    std::vector<AnnotationId> ids;
+    for (const auto& id : doc["ids"]) ids.emplace_back(id.get<std::int64_t>());
+    return ids;
+  }
+
  private:
   template <class IdT>
   static std::string Id(IdT id) {

@@ -550,6 +550,17 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DeleteTerm(2 in use)", alice.DeleteTerm(TermId(2)));
   t.Add("alice.DeleteTerm(2 detach)", alice.DeleteTerm(TermId(2), true));
   t.Add("alice.GetAnnotation(3 after detach)", alice.GetAnnotation(AnnotationId(3)));
+  auto exported = alice.ExportAnnotations({.images = {ImageId(1)}});
+  t.Add("alice.ExportAnnotations", exported);
+  if (exported.ok()) {
+    t.Add("alice.ImportAnnotations", alice.ImportAnnotations(ImageId(1), *exported));
+    t.Add("alice.ListAnnotations(imported)", alice.ListAnnotations({.images = {ImageId(1)}, .terms = {TermId(1)}}));
+  }
+  t.Add("alice.ImportAnnotations(garbage)", alice.ImportAnnotations(ImageId(1), "{\"type\": \"Feature\"}"));
+  t.Add("alice.ImportAnnotations(unknown term)",
+        alice.ImportAnnotations(ImageId(1), R"({"type": "FeatureCollection", "features": [{"type": "Feature",
+          "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"terms": ["Nope"]}}]})"));
+  t.Add("alice.ExportAnnotations(no scope)", alice.ExportAnnotations({}));
   t.Add("alice.ListAnnotations(no scope)", alice.ListAnnotations({}));
   t.Add("alice.ListAnnotations(project 3)", alice.ListAnnotations({.project = ProjectId(3)}));
   t.Add("alice.DeleteAnnotations(dry run)", alice.DeleteAnnotations(in_box, true));
@@ -583,9 +594,9 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
   for (const char* expected : {"alice.UploadImage -> {\"created\":true", "error permission_denied",
                                "error not_found", "error conflict", "error invalid_argument", "error unsupported",
                                "copy matches -> bytes", "alice.DeleteImage -> ok",
-                               "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 3\n",
-                               "alice.DeleteAnnotations(box) -> 2\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
-                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
+                               "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 6\n",
+                               "alice.DeleteAnnotations(box) -> 5\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
+                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ImportAnnotations -> 5 6 7 8 \n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }

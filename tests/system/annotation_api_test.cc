@@ -380,5 +380,40 @@ TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
   EXPECT_EQ(count("term=" + std::to_string(tumour) + "&descendants=true"), 10) << "no longer below";
 }
 
+TEST_F(AnnotationApiTest, GeoJsonExportImportsIntoAnotherImage) {
+  Json ontology = BodyOf(Call("POST", "/api/v1/ontologies", alice_token_, Json{{"name", "Insects"}}.dump()));
+  std::int64_t moth = BodyOf(Call("POST", "/api/v1/ontologies/" + ontology["id"].dump() + "/terms", alice_token_,
+                                  Json{{"name", "Moth"}, {"color", "#aa5500"}}.dump()))["id"];
+  Call("PUT", "/api/v1/projects/" + std::to_string(project_) + "/ontology", alice_token_,
+       Json{{"ontology_id", ontology["id"]}}.dump());
+  Create(Json::array({{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 4 0, 4 3, 0 0))"}, {"terms", {moth}},
+                       {"properties", {{"wing", "2.5"}}}},
+                      {{"image_id", image_}, {"wkt", "MULTIPOINT (1 1, 2 2)"}, {"algorithm", "counter"}}}));
+  HttpResult exported = Call("GET", "/api/v1/annotations.geojson?" + Image(image_), alice_token_);
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_EQ(exported.header("content-type"), "application/geo+json");
+  Json collection = BodyOf(exported);
+  ASSERT_EQ(collection["features"].size(), 2u);
+  EXPECT_EQ(collection["features"][0]["properties"]["terms"], Json({"Moth"}));
+  EXPECT_EQ(collection["features"][0]["geometry"]["type"], "Polygon");
+
+  HttpResult imported = Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson",
+                             alice_token_, exported.body);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  Json copies = List(Image(other_image_) + "&fields=wkt,terms,properties,algorithm");
+  ASSERT_EQ(copies["total"], 2);
+  EXPECT_EQ(copies["items"][0]["wkt"], "POLYGON ((0 0, 4 0, 4 3, 0 0))");
+  EXPECT_EQ(copies["items"][0]["terms"], Json({moth}));
+  EXPECT_EQ(copies["items"][0]["properties"]["wing"], "2.5");
+  EXPECT_EQ(copies["items"][1]["wkt"], "MULTIPOINT (1 1, 2 2)");
+  EXPECT_EQ(copies["items"][1]["algorithm"], "counter");
+
+  EXPECT_EQ(Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", eve_token_,
+                 exported.body).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", alice_token_,
+                 "[1, 2]").status, 400);
+  EXPECT_EQ(Count(other_image_), 2);
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -5,6 +5,7 @@
 
 #include "core/time_format.h"
 #include "http/routes/route_helpers.h"
+#include "interchange/annotation_geojson.h"
 #include "wire/annotation_json.h"
 
 namespace vitrine::http::routes {
@@ -230,6 +231,30 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(bool dry_run, BoolParam(query, "dry_run"));
                VITRINE_ASSIGN_OR_RETURN(std::int64_t n, annotations.DeleteMatching(caller, filter, dry_run));
                return JsonResponse(200, dry_run ? wire::Json{{"would_delete", n}} : wire::Json{{"deleted", n}});
+             }));
+
+  router.Add("GET", "/api/v1/annotations.geojson",
+             Authed(service, [&service](const Caller& caller, const HttpRequest& request,
+                                        const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
+               VITRINE_ASSIGN_OR_RETURN(std::string collection, interchange::ExportGeoJson(service, caller, filter));
+               HttpResponse response;
+               response.status = 200;
+               response.body = std::move(collection);
+               response.With("Content-Type", "application/geo+json");
+               return response;
+             }));
+  router.Add("POST", "/api/v1/images/{image_id}/annotations.geojson",
+             Authed(service, [&service](const Caller& caller, const HttpRequest& request,
+                                        const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId image, PathId<ImageId>(params, "image_id"));
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+               VITRINE_ASSIGN_OR_RETURN(auto ids, interchange::ImportGeoJson(service, caller, image, request.body, repair));
+               wire::Json id_list = wire::Json::array();
+               for (AnnotationId id : ids) id_list.push_back(id.value());
+               return JsonResponse(201, wire::Json{{"ids", std::move(id_list)}});
              }));
 
   router.Add("GET", "/api/v1/annotations/{annotation_id}",

@@ -1,0 +1,22 @@
+// Export and import of annotations as GeoJSON FeatureCollections (see wire/feature_collection.h
+// for the shape), on top of the service: what both the HTTP routes and the in-process client use.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/service.h"
+
+namespace vitrine::interchange {
+
+// Every annotation matching `filter` (which names a project or images), as one collection.
+Result<std::string> ExportGeoJson(service::Service& service, const service::Caller& caller,
+                                  const AnnotationFilter& filter);
+
+// Every feature of `collection` becomes an annotation on `image`, in one transaction; term
+// names are resolved in the ontology of the image's project.
+Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller,
+                                                ImageId image, std::string_view collection, bool repair);
+
+}  // namespace vitrine::interchange
