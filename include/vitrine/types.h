@@ -167,6 +167,9 @@ struct AnnotationFilter {
   std::vector<UserId> users{};
   std::optional<std::string> algorithm{};
   std::optional<std::string> algorithm_version{};
+  std::optional<std::string> device_like{};     // on images of these devices (SQL LIKE, "5c17%")
+  std::optional<Timestamp> captured_from{};    // on images captured in [from, to)
+  std::optional<Timestamp> captured_to{};
   std::vector<TermId> terms{};  // annotations carrying any of these terms
   bool term_descendants = false;  // ... or any term below them
   std::optional<Timestamp> created_from{};  // inclusive

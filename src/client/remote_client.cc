@@ -64,6 +64,9 @@ std::string AnnotationFilterQuery(const AnnotationFilter& f) {
   if (f.term_descendants) add("descendants", "true");
   if (f.algorithm) add("algorithm", *f.algorithm);
   if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
+  if (f.device_like) add("device", *f.device_like);
+  if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
+  if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
   if (f.created_from) add("created_from", core::FormatIso8601(*f.created_from));
   if (f.created_to) add("created_to", core::FormatIso8601(*f.created_to));
   if (f.bbox) {

@@ -541,6 +541,12 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   AnnotationFilter exact{.images = {ImageId(1)}, .bbox = std::array<double, 4>{25, 0, 26, 10}, .exact = true};
   t.Add("alice.ListAnnotations(exact)", alice.ListAnnotations(exact));
   t.Add("alice.ListAnnotations(project count)", alice.ListAnnotations({.project = ProjectId(1)}, {0, 0}));
+  AnnotationFilter series{.project = ProjectId(1), .device_like = "5c17%",
+                          .captured_from = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 20)),
+                          .captured_to = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 21))};
+  t.Add("alice.ListAnnotations(device series)", alice.ListAnnotations(series, {0, 0}));
+  series.captured_from = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 20)) + std::chrono::hours(22);
+  t.Add("alice.ListAnnotations(device series later)", alice.ListAnnotations(series, {0, 0}));
   t.Add("alice.ListAnnotations(algorithm)", alice.ListAnnotations({.project = ProjectId(1), .algorithm = "yolo"}));
   t.Add("alice.ListAnnotations(property)",
         alice.ListAnnotations({.project = ProjectId(1), .property = std::pair{"cell", std::optional<std::string>()}}));
@@ -596,7 +602,9 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "copy matches -> bytes", "alice.DeleteImage -> ok",
                                "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 6\n",
                                "alice.DeleteAnnotations(box) -> 5\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
-                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ImportAnnotations -> 5 6 7 8 \n", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
+                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ImportAnnotations -> 5 6 7 8 \n",
+                               "alice.ListAnnotations(device series) -> {\"items\":[],\"total\":4}",
+                               "alice.ListAnnotations(device series later) -> {\"items\":[],\"total\":0}", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }

@@ -173,6 +173,27 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.created_by IN (" + Placeholders(f.users.size()) + ")";
     for (UserId id : f.users) s.binds.emplace_back(id.value());
   }
+  if (f.device_like || f.captured_from || f.captured_to) {
+    // A device's time series: the annotations of the images it took in the window.
+    s.where += " AND a.image_id IN (SELECT i.id FROM images i WHERE 1=1";
+    if (f.device_like) {
+      s.where += " AND i.device LIKE ? ESCAPE '\\'";
+      s.binds.emplace_back(*f.device_like);
+    }
+    if (f.captured_from) {
+      s.where += " AND i.captured_at >= ?";
+      s.binds.emplace_back(Micros(*f.captured_from));
+    }
+    if (f.captured_to) {
+      s.where += " AND i.captured_at < ?";
+      s.binds.emplace_back(Micros(*f.captured_to));
+    }
+    if (f.project) {
+      s.where += " AND i.project_id = ?";
+      s.binds.emplace_back(f.project->value());
+    }
+    s.where += ")";
+  }
   if (!f.terms.empty()) {
     s.where += " AND a.id IN (SELECT annotation_id FROM annotation_terms WHERE term_id IN (" +
                Placeholders(f.terms.size()) + "))";

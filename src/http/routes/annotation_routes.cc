@@ -76,11 +76,13 @@ Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
   VITRINE_ASSIGN_OR_RETURN(f.term_descendants, BoolParam(query, "descendants"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
-  for (const char* name : {"created_from", "created_to"}) {
+  if (auto v = query.Get("device")) f.device_like = std::string(*v);
+  for (auto [name, target] : {std::pair{"created_from", &f.created_from}, std::pair{"created_to", &f.created_to},
+                              std::pair{"captured_from", &f.captured_from}, std::pair{"captured_to", &f.captured_to}}) {
     if (auto v = query.Get(name)) {
       auto t = core::ParseIso8601(*v);
       if (!t.ok()) return Status::InvalidArgument(std::string(name) + ": " + t.status().message());
-      (std::string_view(name) == "created_from" ? f.created_from : f.created_to) = *t;
+      *target = *t;
     }
   }
   if (auto v = query.Get("bbox")) {
