@@ -42,7 +42,8 @@ bench: build
 	bash bench/http_bench.sh
 
 bench-all: build
-	bash bench/http_bench.sh && bash bench/ingest_bench.sh && bash bench/thumbnail_bench.sh && bash bench/memory_bench.sh
+	bash bench/http_bench.sh && bash bench/ingest_bench.sh && bash bench/thumbnail_bench.sh && \
+	  bash bench/annotation_bench.sh && bash bench/memory_bench.sh
 
 clean:
 	rm -rf build
