@@ -15,8 +15,6 @@ namespace {
   "a.created_at, a.updated_at"
 constexpr int kGeometryColumn = 18;
 
-std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
 // R*Tree boxes are 32-bit integers. Each image gets its own slot of that plane: 2^18 pixels
 // square (slides are at most ~200,000 pixels wide), 16,384 slots a side. Coordinates are moved
@@ -75,15 +73,19 @@ AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
   return row;
 }
 
-Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
+// Runs `head` + "(?,?,...)" + `tail` over the ids of `rows`, 500 at a time; `on_row` gets the
+// annotation named by each result's first column, and the statement.
+template <class OnRow>
+Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const char* head, const char* tail,
+                       OnRow on_row) {
   constexpr std::size_t kChunk = 500;
   std::map<std::int64_t, Annotation*> by_id;
   for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
   for (std::size_t start = 0; start < rows.size(); start += kChunk) {
     std::size_t end = std::min(rows.size(), start + kChunk);
-    std::string sql = "SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (";
+    std::string sql = head;
     for (std::size_t i = start; i < end; ++i) sql += i > start ? ",?" : "?";
-    sql += ") ORDER BY annotation_id, term_id";
+    sql += tail;
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
     for (std::size_t i = start; i < end; ++i) {
       q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
@@ -91,32 +93,22 @@ Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
     while (true) {
       VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
       if (!more) break;
-      by_id[q.Int(0)]->terms.emplace_back(q.Int(1));
+      on_row(*by_id[q.Int(0)], q);
     }
   }
   return Status::Ok();
 }
 
+Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
+  return ForEachChunkRow(conn, rows, "SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (",
+                         ") ORDER BY annotation_id, term_id",
+                         [](Annotation& a, const Statement& q) { a.terms.emplace_back(q.Int(1)); });
+}
+
 Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
-  constexpr std::size_t kChunk = 500;
-  std::map<std::int64_t, Annotation*> by_id;
-  for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
-  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
-    std::size_t end = std::min(rows.size(), start + kChunk);
-    std::string sql = "SELECT annotation_id, key, value FROM annotation_properties WHERE annotation_id IN (";
-    for (std::size_t i = start; i < end; ++i) sql += i > start ? ",?" : "?";
-    sql += ")";
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
-    for (std::size_t i = start; i < end; ++i) {
-      q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
-    }
-    while (true) {
-      VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
-      if (!more) break;
-      by_id[q.Int(0)]->properties[q.Text(1)] = q.Text(2);
-    }
-  }
-  return Status::Ok();
+  return ForEachChunkRow(conn, rows,
+                         "SELECT annotation_id, key, value FROM annotation_properties WHERE annotation_id IN (", ")",
+                         [](Annotation& a, const Statement& q) { a.properties[q.Text(1)] = q.Text(2); });
 }
 
 using BindValue = std::variant<std::int64_t, double, std::string>;

@@ -20,8 +20,13 @@
 #include <vector>
 
 #include "vitrine/status.h"
+#include "vitrine/types.h"
 
 namespace vitrine::catalog::sqlite {
+
+// Times are stored as microseconds since the Unix epoch.
+inline std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
+inline Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

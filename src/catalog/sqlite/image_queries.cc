@@ -12,8 +12,6 @@ namespace {
   "i.height, i.channels, i.bit_depth, i.planes, i.levels, i.pixel_size_x_um, i.pixel_size_y_um, "         \
   "i.magnification, i.device, i.captured_at, i.created_by, i.created_at"
 
-std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
 std::optional<double> OptionalReal(const Statement& q, int col) {
   return q.IsNull(col) ? std::nullopt : std::optional<double>(q.Real(col));

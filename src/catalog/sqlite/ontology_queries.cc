@@ -3,8 +3,6 @@
 namespace vitrine::catalog::sqlite::ontologies {
 namespace {
 
-std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
 Term ReadTerm(const Statement& q) {
   Term t;

@@ -16,8 +16,8 @@ using sqlite::ConnectionPool;
 using sqlite::Statement;
 using sqlite::Transaction;
 
-std::int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+using sqlite::FromMicros;
+using sqlite::Micros;
 std::optional<Timestamp> FromOptionalMicros(std::optional<std::int64_t> us) {
   return us ? std::optional<Timestamp>(FromMicros(*us)) : std::nullopt;
 }
@@ -98,7 +98,7 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(
         Statement q, conn->Prepare("INSERT INTO users(username, name, email, admin, password_hash, created_at)"
                                    " VALUES (?, ?, ?, ?, ?, ?)"));
-    Status s = q.Bind(u.username, u.name, u.email, u.admin, u.password_hash, ToMicros(u.created_at)).Run();
+    Status s = q.Bind(u.username, u.name, u.email, u.admin, u.password_hash, Micros(u.created_at)).Run();
     if (s.code() == ErrorCode::kConflict) return Status::Conflict("username '" + u.username + "' is taken");
     VITRINE_RETURN_IF_ERROR(s);
     return User{UserId(conn->last_insert_id()), u.username, u.name, u.email, u.admin, true, u.created_at};
@@ -159,7 +159,7 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(
         Statement q,
         conn->Prepare("INSERT INTO api_keys(user_id, public_key, private_key, created_at) VALUES (?, ?, ?, ?)"));
-    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), public_key, private_key, ToMicros(created_at)).Run());
+    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), public_key, private_key, Micros(created_at)).Run());
     return ApiKey{ApiKeyId(conn->last_insert_id()), owner, public_key, created_at, std::nullopt};
   }
 
@@ -185,7 +185,7 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)"
                                                         " WHERE id = ? AND user_id = ?"));
-    VITRINE_RETURN_IF_ERROR(q.Bind(ToMicros(revoked_at), id.value(), owner.value()).Run());
+    VITRINE_RETURN_IF_ERROR(q.Bind(Micros(revoked_at), id.value(), owner.value()).Run());
     return NotFoundIfUnchanged(*conn, "API key " + std::to_string(id.value()));
   }
 
@@ -195,7 +195,7 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(
         Statement q,
         conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)"));
-    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), token_hash, ToMicros(created_at), ToMicros(expires_at)).Run());
+    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), token_hash, Micros(created_at), Micros(expires_at)).Run());
     return BearerToken{TokenId(conn->last_insert_id()), owner, created_at, expires_at, std::nullopt};
   }
 
@@ -212,7 +212,7 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(
         Statement q, conn->Prepare("UPDATE bearer_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?"));
-    VITRINE_RETURN_IF_ERROR(q.Bind(ToMicros(revoked_at), id.value()).Run());
+    VITRINE_RETURN_IF_ERROR(q.Bind(Micros(revoked_at), id.value()).Run());
     return NotFoundIfUnchanged(*conn, "token " + std::to_string(id.value()));
   }
 
@@ -225,7 +225,7 @@ class SqliteCatalog final : public Catalog {
           Statement q, conn->Prepare("INSERT INTO projects(name, description, created_by, created_at, updated_at)"
                                      " VALUES (?, ?, ?, ?, ?)"));
       VITRINE_RETURN_IF_ERROR(
-          q.Bind(p.name, p.description, p.created_by.value(), ToMicros(p.created_at), ToMicros(p.created_at)).Run());
+          q.Bind(p.name, p.description, p.created_by.value(), Micros(p.created_at), Micros(p.created_at)).Run());
       created.id = ProjectId(conn->last_insert_id());
     }
     {
@@ -253,7 +253,7 @@ class SqliteCatalog final : public Catalog {
       VITRINE_ASSIGN_OR_RETURN(
           Statement q, conn->Prepare("UPDATE projects SET name = COALESCE(?, name),"
                                      " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
-      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, ToMicros(c.updated_at), id.value()).Run());
+      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, Micros(c.updated_at), id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value())));
     }
     return GetProject(id);
