@@ -69,6 +69,7 @@ struct AnnotationView {
   bool wkt = true;
   bool geojson = false;
   bool properties = true;
+  bool terms = true;
   std::optional<double> simplify{};  // simplify each geometry (topology kept) to this many pixels
 };
 

@@ -81,6 +81,7 @@ struct AnnotationRow {
 struct AnnotationColumns {
   bool geometry = true;
   bool properties = true;
+  bool terms = true;
 };
 
 class Catalog {

@@ -39,10 +39,11 @@ std::string FilterQuery(const ImageFilter& f) {
 
 std::string ViewQuery(const AnnotationView& view) {
   std::string fields = "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
-                       "algorithm_version,created_at,updated_at,terms";
+                       "algorithm_version,created_at,updated_at";
   if (view.wkt) fields += ",wkt";
   if (view.geojson) fields += ",geojson";
   if (view.properties) fields += ",properties";
+  if (view.terms) fields += ",terms";
   std::string q = "fields=" + fields;
   if (view.simplify) q += "&simplify=" + std::to_string(*view.simplify);
   return q;

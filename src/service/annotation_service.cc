@@ -10,24 +10,9 @@
 namespace vitrine::service {
 namespace {
 
-constexpr std::size_t kMaxPropertyKey = 256;
-constexpr std::size_t kMaxPropertyValue = 64 * 1024;
 constexpr std::size_t kMaxAlgorithmName = 256;
 
 std::string Item(std::size_t index) { return "annotation " + std::to_string(index) + ": "; }
-
-Status ValidateProperties(const Properties& properties) {
-  for (const auto& [key, value] : properties) {
-    if (key.empty() || key.size() > kMaxPropertyKey) {
-      return Status::InvalidArgument("property keys must be 1-" + std::to_string(kMaxPropertyKey) + " bytes");
-    }
-    if (value.size() > kMaxPropertyValue) {
-      return Status::InvalidArgument("property '" + key + "' is longer than " + std::to_string(kMaxPropertyValue) +
-                                     " bytes");
-    }
-  }
-  return Status::Ok();
-}
 
 Status ValidateAlgorithm(const NewAnnotation& a) {
   if (a.algorithm_version && !a.algorithm) return Status::InvalidArgument("an algorithm version needs an algorithm name");
@@ -73,13 +58,8 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
   for (std::size_t i = 0; i < annotations.size(); ++i) {
     ImageId image_id = annotations[i].image_id;
     if (projects.contains(image_id)) continue;
-    auto image = catalog_.GetImage(image_id);
+    auto image = images_.VisibleImage(caller, image_id, ProjectRole::kContributor);
     if (!image.ok()) return Status(image.status().code(), Item(i) + image.status().message());
-    Status allowed = projects_.Require(caller, image->project_id, ProjectRole::kContributor);
-    if (allowed.code() == ErrorCode::kNotFound) {
-      return Status::NotFound(Item(i) + "image " + std::to_string(image_id.value()) + " not found");
-    }
-    if (!allowed.ok()) return Status(allowed.code(), Item(i) + allowed.message());
     projects.emplace(image_id, image->project_id);
   }
 
@@ -161,19 +141,26 @@ Status AnnotationService::Render(catalog::AnnotationRow& row, const AnnotationOu
   return Status::Ok();
 }
 
-Result<Annotation> AnnotationService::Get(const Caller& caller, AnnotationId id, const AnnotationOutput& output) const {
+Result<catalog::AnnotationRow> AnnotationService::VisibleAnnotation(const Caller& caller, AnnotationId id) const {
   VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, catalog_.GetAnnotation(id));
   Status allowed = projects_.Require(caller, row.annotation.project_id, ProjectRole::kViewer);
   if (allowed.code() == ErrorCode::kNotFound) {
     return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
   }
   VITRINE_RETURN_IF_ERROR(allowed);
+  return row;
+}
+
+Result<Annotation> AnnotationService::Get(const Caller& caller, AnnotationId id, const AnnotationOutput& output) const {
+  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
   VITRINE_RETURN_IF_ERROR(Render(row, output));
   if (!output.properties) row.annotation.properties.clear();
+  if (!output.terms) row.annotation.terms.clear();
   return std::move(row.annotation);
 }
 
-Status AnnotationService::RequireReadable(const Caller& caller, const AnnotationFilter& filter) const {
+Result<std::set<ProjectId>> AnnotationService::ReadableScope(const Caller& caller,
+                                                             const AnnotationFilter& filter) const {
   if (!filter.project && filter.images.empty()) {
     return Status::InvalidArgument("name a project or at least one image (project=ID or image=ID)");
   }
@@ -184,16 +171,16 @@ Status AnnotationService::RequireReadable(const Caller& caller, const Annotation
     }
     if (b[0] > b[2] || b[1] > b[3]) return Status::InvalidArgument("bbox must have x0 <= x1 and y0 <= y1");
   }
-  if (filter.project) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
-  for (ImageId image_id : filter.images) {
-    auto image = catalog_.GetImage(image_id);
-    Status allowed = image.ok() ? projects_.Require(caller, image->project_id, ProjectRole::kViewer) : image.status();
-    if (allowed.code() == ErrorCode::kNotFound) {
-      return Status::NotFound("image " + std::to_string(image_id.value()) + " not found");
-    }
-    VITRINE_RETURN_IF_ERROR(allowed);
+  std::set<ProjectId> scope;
+  if (filter.project) {
+    VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
+    scope.insert(*filter.project);
   }
-  return Status::Ok();
+  for (ImageId image_id : filter.images) {
+    VITRINE_ASSIGN_OR_RETURN(Image image, images_.VisibleImage(caller, image_id, ProjectRole::kViewer));
+    scope.insert(image.project_id);
+  }
+  return scope;
 }
 
 Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const AnnotationFilter& filter,
@@ -205,12 +192,13 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
   if (output.simplify && !(*output.simplify >= 0 && std::isfinite(*output.simplify))) {
     return Status::InvalidArgument("simplify must be a non-negative number of pixels");
   }
-  VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));
+  VITRINE_RETURN_IF_ERROR(ReadableScope(caller, filter).status());
   AnnotationFilter expanded = filter;
   if (filter.term_descendants && !filter.terms.empty()) {
     VITRINE_ASSIGN_OR_RETURN(expanded.terms, catalog_.WithDescendants(filter.terms));
   }
-  catalog::AnnotationColumns columns{.geometry = output.wkt || output.geojson, .properties = output.properties};
+  catalog::AnnotationColumns columns{
+      .geometry = output.wkt || output.geojson, .properties = output.properties, .terms = output.terms};
 
   Page<catalog::AnnotationRow> rows;
   if (filter.bbox && filter.exact) {
@@ -244,13 +232,8 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
 }
 
 Status AnnotationService::Delete(const Caller& caller, AnnotationId id) {
-  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, catalog_.GetAnnotation(id));
+  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
   const ProjectId project = row.annotation.project_id;
-  Status viewer = projects_.Require(caller, project, ProjectRole::kViewer);
-  if (viewer.code() == ErrorCode::kNotFound) {
-    return Status::NotFound("annotation " + std::to_string(id.value()) + " not found");
-  }
-  VITRINE_RETURN_IF_ERROR(viewer);
   bool own = caller.user() && row.annotation.created_by == caller.user_id();
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, own ? ProjectRole::kContributor : ProjectRole::kManager));
   return catalog_.DeleteAnnotation(id);
@@ -258,19 +241,13 @@ Status AnnotationService::Delete(const Caller& caller, AnnotationId id) {
 
 Result<std::int64_t> AnnotationService::DeleteMatching(const Caller& caller, const AnnotationFilter& filter,
                                                        bool dry_run) {
-  VITRINE_RETURN_IF_ERROR(RequireReadable(caller, filter));
+  VITRINE_ASSIGN_OR_RETURN(std::set<ProjectId> scope, ReadableScope(caller, filter));
   if (filter.exact) return Status::InvalidArgument("bulk deletion matches bounding boxes only: leave out exact");
   if (dry_run) {
-    VITRINE_ASSIGN_OR_RETURN(auto counted, catalog_.ListAnnotations(filter, {0, 0}, {false, false}));
+    VITRINE_ASSIGN_OR_RETURN(auto counted, catalog_.ListAnnotations(filter, {0, 0}, {false, false, false}));
     return counted.total;
   }
-  std::vector<ProjectId> touched;
-  if (filter.project) touched.push_back(*filter.project);
-  for (ImageId image_id : filter.images) {
-    VITRINE_ASSIGN_OR_RETURN(Image image, catalog_.GetImage(image_id));
-    touched.push_back(image.project_id);
-  }
-  for (ProjectId project : touched) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kManager));
+  for (ProjectId project : scope) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kManager));
   return catalog_.DeleteAnnotations(filter);
 }
 

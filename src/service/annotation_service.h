@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "core/clock.h"
 #include "geometry/geometry.h"
 #include "service/caller.h"
+#include "service/image_service.h"
 #include "service/project_service.h"
 
 namespace vitrine::service {
@@ -29,9 +31,9 @@ struct AnnotationLimits {
 
 class AnnotationService {
  public:
-  AnnotationService(catalog::Catalog& catalog, const ProjectService& projects, const core::Clock& clock,
-                    AnnotationLimits limits = {})
-      : catalog_(catalog), projects_(projects), clock_(clock), limits_(limits) {}
+  AnnotationService(catalog::Catalog& catalog, const ProjectService& projects, const ImageService& images,
+                    const core::Clock& clock, AnnotationLimits limits = {})
+      : catalog_(catalog), projects_(projects), images_(images), clock_(clock), limits_(limits) {}
 
   // All or nothing, in one transaction: ids in input order. An error names the offending item
   // by its index.
@@ -47,12 +49,16 @@ class AnnotationService {
   const AnnotationLimits& limits() const { return limits_; }
 
  private:
-  // Checks the caller may read every project and image the filter names.
-  Status RequireReadable(const Caller& caller, const AnnotationFilter& filter) const;
+  // Checks the filter is well formed and the caller may read every project and image it
+  // names; returns those projects.
+  Result<std::set<ProjectId>> ReadableScope(const Caller& caller, const AnnotationFilter& filter) const;
+  // The annotation if the caller may read it; kNotFound when they cannot see its project.
+  Result<catalog::AnnotationRow> VisibleAnnotation(const Caller& caller, AnnotationId id) const;
   Status Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const;
 
   catalog::Catalog& catalog_;
   const ProjectService& projects_;
+  const ImageService& images_;
   const core::Clock& clock_;
   AnnotationLimits limits_;
 };

@@ -38,7 +38,7 @@ Status ValidateFilename(std::string_view filename) {
 }
 
 Status ValidateProperties(const Properties& properties) {
-  if (properties.size() > kMaxProperties) return Status::InvalidArgument("at most 1000 properties per image");
+  if (properties.size() > kMaxProperties) return Status::InvalidArgument("at most 1000 properties on one image or annotation");
   for (const auto& [key, value] : properties) {
     if (key.empty() || key.size() > kMaxPropertyKey) {
       return Status::InvalidArgument("property keys must be 1-256 bytes");

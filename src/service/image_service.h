@@ -96,9 +96,12 @@ class ImageService {
   // Waits until thumbnails computed so far are stored in the cache (tests, benchmarks).
   void FlushCaches() { cache_writer_.Drain(); }
 
+  // The image if the caller holds `needed` on its project; kNotFound (not kPermissionDenied)
+  // when the caller cannot see the project at all.
+  Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
+
  private:
   friend class IngestUpload;
-  Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
 
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;
@@ -110,7 +113,7 @@ class ImageService {
 
 // kInvalidArgument unless 1-1024 bytes, no path separators or control characters.
 Status ValidateFilename(std::string_view filename);
-// Keys 1-256 bytes, values up to 64 KiB, at most 1000 properties.
+// Keys 1-256 bytes, values up to 64 KiB, at most 1000 properties (images and annotations).
 Status ValidateProperties(const Properties& properties);
 
 }  // namespace vitrine::service

@@ -28,7 +28,7 @@ class Service {
         projects_(catalog, clock),
         images_(catalog, blobs, projects_, clock, options_.images),
         ontologies_(catalog, projects_, clock),
-        annotations_(catalog, projects_, clock) {}
+        annotations_(catalog, projects_, images_, clock) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }

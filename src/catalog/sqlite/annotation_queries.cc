@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <variant>
 
@@ -83,10 +82,7 @@ Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const
   for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
   for (std::size_t start = 0; start < rows.size(); start += kChunk) {
     std::size_t end = std::min(rows.size(), start + kChunk);
-    std::string sql = head;
-    for (std::size_t i = start; i < end; ++i) sql += i > start ? ",?" : "?";
-    sql += tail;
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(head + Placeholders(end - start) + tail));
     for (std::size_t i = start; i < end; ++i) {
       q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
     }
@@ -113,9 +109,10 @@ Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
 
 using BindValue = std::variant<std::int64_t, double, std::string>;
 
-// FROM and WHERE for a filter, assembled from fixed fragments; every value is bound.
+constexpr const char* kFrom = " FROM annotations a";
+
+// The WHERE clause for a filter, assembled from fixed fragments; every value is bound.
 struct Selection {
-  std::string from;
   std::string where = " WHERE 1=1";
   std::vector<BindValue> binds;
 
@@ -125,17 +122,10 @@ struct Selection {
   }
 };
 
-std::string Placeholders(std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
-  return out;
-}
-
 Selection Select(const AnnotationFilter& f) {
   Selection s;
   if (f.bbox) {
     const auto& box = *f.bbox;
-    s.from = " FROM annotations a";
     if (!f.images.empty()) {
       // Candidates from each image's slot of the R*Tree, then the rows by id.
       s.where += " AND a.id IN (";
@@ -150,8 +140,6 @@ Selection Select(const AnnotationFilter& f) {
     // Without images (a whole project), the exact box columns are scanned through the project index.
     s.where += " AND a.x1 >= ? AND a.x0 <= ? AND a.y1 >= ? AND a.y0 <= ?";
     s.binds.insert(s.binds.end(), {box[0], box[2], box[1], box[3]});
-  } else {
-    s.from = " FROM annotations a";
   }
   if (f.project) {
     s.where += " AND a.project_id = ?";
@@ -307,7 +295,7 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
   Page<AnnotationRow> out;
   if (page.limit > 0) {
     std::string sql = std::string("SELECT " VITRINE_ANNOTATION_COLUMNS) + (columns.geometry ? ", a.geometry" : "") +
-                      s.from + s.where + " ORDER BY a.id LIMIT ? OFFSET ?";
+                      kFrom + s.where + " ORDER BY a.id LIMIT ? OFFSET ?";
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
     s.Bind(q);
     q.BindAt(static_cast<int>(s.binds.size() + 1), page.limit);
@@ -318,14 +306,14 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
       out.items.push_back(ReadRow(q, columns.geometry));
     }
     if (columns.properties) VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, out.items));
-    VITRINE_RETURN_IF_ERROR(LoadTerms(*conn, out.items));
+    if (columns.terms) VITRINE_RETURN_IF_ERROR(LoadTerms(*conn, out.items));
   }
   // A first page that is not full holds every match: no need to count them again.
   if (page.limit > 0 && page.offset == 0 && static_cast<std::int64_t>(out.items.size()) < page.limit) {
     out.total = static_cast<std::int64_t>(out.items.size());
     return out;
   }
-  VITRINE_ASSIGN_OR_RETURN(Statement count, conn->PrepareDynamic("SELECT COUNT(*)" + s.from + s.where));
+  VITRINE_ASSIGN_OR_RETURN(Statement count, conn->PrepareDynamic(std::string("SELECT COUNT(*)") + kFrom + s.where));
   s.Bind(count);
   VITRINE_ASSIGN_OR_RETURN(bool row, count.Step());
   out.total = row ? count.Int(0) : 0;
@@ -345,7 +333,7 @@ Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   Selection s = Select(filter);
   VITRINE_ASSIGN_OR_RETURN(Statement q,
-                           conn->PrepareDynamic("DELETE FROM annotations WHERE id IN (SELECT a.id" + s.from + s.where + ")"));
+                           conn->PrepareDynamic(std::string("DELETE FROM annotations WHERE id IN (SELECT a.id") + kFrom + s.where + ")"));
   s.Bind(q);
   VITRINE_RETURN_IF_ERROR(q.Run());
   std::int64_t removed = conn->changes();

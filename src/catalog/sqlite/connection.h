@@ -28,6 +28,13 @@ namespace vitrine::catalog::sqlite {
 inline std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
 inline Timestamp FromMicros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
+// "?,?,?" for `n` bound values in an IN list.
+inline std::string Placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };

@@ -56,9 +56,8 @@ Status LoadProperties(Connection& conn, Image& image) {
 
 Status LoadPropertiesOfPage(Connection& conn, std::vector<Image>& images) {
   if (images.empty()) return Status::Ok();
-  std::string sql = "SELECT image_id, key, value FROM image_properties WHERE image_id IN (";
-  for (std::size_t i = 0; i < images.size(); ++i) sql += i ? ",?" : "?";
-  sql += ")";
+  std::string sql = "SELECT image_id, key, value FROM image_properties WHERE image_id IN (" +
+                    Placeholders(images.size()) + ")";
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
   std::map<std::int64_t, Image*> by_id;
   for (std::size_t i = 0; i < images.size(); ++i) {

@@ -44,6 +44,12 @@ Result<Ontology> GetOn(Connection& conn, OntologyId id) {
   return o;
 }
 
+Result<std::optional<OntologyId>> ProjectOntologyOn(Connection& conn, ProjectId project) {
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT ontology_id FROM project_ontologies WHERE project_id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(project.value()).Step());
+  return row ? std::optional<OntologyId>(OntologyId(q.Int(0))) : std::nullopt;
+}
+
 Result<std::int64_t> CountOne(Connection& conn, const char* sql, std::int64_t id) {
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare(sql));
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(id).Step());
@@ -203,9 +209,8 @@ Status DeleteTerm(ConnectionPool& pool, TermId id, bool detach) {
 
 Result<std::vector<TermId>> WithDescendants(ConnectionPool& pool, const std::vector<TermId>& terms) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  std::string sql = "WITH RECURSIVE below(id) AS (SELECT id FROM terms WHERE id IN (";
-  for (std::size_t i = 0; i < terms.size(); ++i) sql += i ? ",?" : "?";
-  sql += ") UNION SELECT t.id FROM terms t JOIN below b ON t.parent_id = b.id) SELECT id FROM below ORDER BY id";
+  std::string sql = "WITH RECURSIVE below(id) AS (SELECT id FROM terms WHERE id IN (" + Placeholders(terms.size()) +
+                    ") UNION SELECT t.id FROM terms t JOIN below b ON t.parent_id = b.id) SELECT id FROM below ORDER BY id";
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
   for (std::size_t i = 0; i < terms.size(); ++i) q.BindAt(static_cast<int>(i + 1), terms[i].value());
   std::vector<TermId> out;
@@ -227,11 +232,7 @@ Status SetProjectOntology(ConnectionPool& pool, ProjectId project, std::optional
                                     "SELECT COUNT(*) FROM annotation_terms t JOIN annotations a ON a.id = t.annotation_id"
                                     " WHERE a.project_id = ?",
                                     project.value()));
-  VITRINE_ASSIGN_OR_RETURN(auto current, [&]() -> Result<std::optional<OntologyId>> {
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT ontology_id FROM project_ontologies WHERE project_id = ?"));
-    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(project.value()).Step());
-    return row ? std::optional<OntologyId>(OntologyId(q.Int(0))) : std::nullopt;
-  }());
+  VITRINE_ASSIGN_OR_RETURN(auto current, ProjectOntologyOn(*conn, project));
   if (tagged > 0 && current != ontology) {
     return Status::Conflict("annotations of project " + std::to_string(project.value()) +
                             " carry terms of its ontology: take the terms off them first");
@@ -251,9 +252,7 @@ Status SetProjectOntology(ConnectionPool& pool, ProjectId project, std::optional
 
 Result<std::optional<OntologyId>> GetProjectOntology(ConnectionPool& pool, ProjectId project) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT ontology_id FROM project_ontologies WHERE project_id = ?"));
-  VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(project.value()).Step());
-  return row ? std::optional<OntologyId>(OntologyId(q.Int(0))) : std::nullopt;
+  return ProjectOntologyOn(*conn, project);
 }
 
 Result<std::vector<ProjectId>> ProjectsUsing(ConnectionPool& pool, OntologyId ontology) {

@@ -14,13 +14,6 @@ namespace {
 using service::Caller;
 using service::NewAnnotation;
 
-Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
-  auto v = query.Get(name);
-  if (!v || *v == "false" || *v == "0") return false;
-  if (*v == "true" || *v == "1" || v->empty()) return true;
-  return Status::InvalidArgument(std::string(name) + " must be true or false");
-}
-
 Result<double> ParseNumber(std::string_view text, std::string_view what) {
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -126,6 +119,7 @@ Result<Rendering> ParseRendering(const QueryParams& query) {
   r.output.wkt = wire::Has(r.fields, wire::AnnotationField::kWkt);
   r.output.geojson = wire::Has(r.fields, wire::AnnotationField::kGeoJson);
   r.output.properties = wire::Has(r.fields, wire::AnnotationField::kProperties);
+  r.output.terms = wire::Has(r.fields, wire::AnnotationField::kTerms);
   if (auto v = query.Get("simplify")) {
     VITRINE_ASSIGN_OR_RETURN(r.output.simplify, ParseNumber(*v, "simplify"));
   }

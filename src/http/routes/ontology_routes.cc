@@ -83,8 +83,8 @@ void AddOntologyRoutes(Router& router, service::Service& service) {
                                            const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               auto detach = query.Get("detach");
-               return NoContentOr(ontologies.DeleteTerm(caller, id, detach && *detach == "true"));
+               VITRINE_ASSIGN_OR_RETURN(bool detach, BoolParam(query, "detach"));
+               return NoContentOr(ontologies.DeleteTerm(caller, id, detach));
              }));
 
   router.Add("GET", "/api/v1/projects/{project_id}/ontology",

@@ -57,6 +57,14 @@ inline Result<HttpResponse> NoContentOr(const Status& status) {
   return NoContent();
 }
 
+// A flag in the query: absent, "false" or "0" is false; "true", "1" or a bare `name` is true.
+inline Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
+  auto v = query.Get(name);
+  if (!v || *v == "false" || *v == "0") return false;
+  if (*v == "true" || *v == "1" || v->empty()) return true;
+  return Status::InvalidArgument(std::string(name) + " must be true or false");
+}
+
 // `property=KEY` or `property=KEY=VALUE` → the filter; nothing when absent.
 inline Result<std::optional<std::pair<std::string, std::optional<std::string>>>> ParsePropertyFilter(
     const QueryParams& query) {
