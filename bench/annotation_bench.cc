@@ -151,12 +151,15 @@ int main(int argc, char** argv) {
   }
   auto raw = [&](bool geometry, std::vector<double>* ms, long* hits) {
     // The same plane slot the catalog gives the image (see annotation_queries.cc).
-    const char* sql = geometry ? "SELECT a.id, a.x0, a.y0, a.x1, a.y1, a.geometry FROM annotation_boxes b CROSS JOIN "
-                                 "annotations a ON a.id = b.id WHERE b.x1 >= ?2 AND b.x0 <= ?3 AND b.y1 >= ?4 AND "
-                                 "b.y0 <= ?5 AND b.image_id = ?1"
-                               : "SELECT a.id, a.x0, a.y0, a.x1, a.y1 FROM annotation_boxes b CROSS JOIN "
-                                 "annotations a ON a.id = b.id WHERE b.x1 >= ?2 AND b.x0 <= ?3 AND b.y1 >= ?4 AND "
-                                 "b.y0 <= ?5 AND b.image_id = ?1";
+    // Buckets from the R*Tree, their members' exact boxes, then the rows.
+    const char* sql = geometry ? "SELECT a.id, a.x0, a.y0, a.x1, a.y1, a.geometry FROM annotation_buckets b CROSS JOIN "
+                                 "annotation_extents e ON e.bucket_id = b.id CROSS JOIN annotations a ON a.id = e.id "
+                                 "WHERE b.x1 >= ?2 AND b.x0 <= ?3 AND b.y1 >= ?4 AND b.y0 <= ?5 AND b.image_id = ?1 "
+                                 "AND e.x1 >= ?6 AND e.x0 <= ?7 AND e.y1 >= ?8 AND e.y0 <= ?9"
+                               : "SELECT a.id, a.x0, a.y0, a.x1, a.y1 FROM annotation_buckets b CROSS JOIN "
+                                 "annotation_extents e ON e.bucket_id = b.id CROSS JOIN annotations a ON a.id = e.id "
+                                 "WHERE b.x1 >= ?2 AND b.x0 <= ?3 AND b.y1 >= ?4 AND b.y0 <= ?5 AND b.image_id = ?1 "
+                                 "AND e.x1 >= ?6 AND e.x0 <= ?7 AND e.y1 >= ?8 AND e.y0 <= ?9";
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
     for (const auto& box : boxes) {
@@ -169,6 +172,10 @@ int main(int argc, char** argv) {
       sqlite3_bind_int64(stmt, 3, static_cast<sqlite3_int64>(std::ceil(ox + box[2])));
       sqlite3_bind_int64(stmt, 4, static_cast<sqlite3_int64>(std::floor(oy + box[1])));
       sqlite3_bind_int64(stmt, 5, static_cast<sqlite3_int64>(std::ceil(oy + box[3])));
+      sqlite3_bind_double(stmt, 6, box[0]);
+      sqlite3_bind_double(stmt, 7, box[2]);
+      sqlite3_bind_double(stmt, 8, box[1]);
+      sqlite3_bind_double(stmt, 9, box[3]);
       long n = 0;
       while (sqlite3_step(stmt) == SQLITE_ROW) {
         if (geometry) (void)sqlite3_column_blob(stmt, 5);
