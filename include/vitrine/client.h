@@ -79,7 +79,7 @@ class Client {
   virtual Result<Project> GetProject(ProjectId id) = 0;
   virtual Result<Project> UpdateProject(ProjectId id, const ProjectUpdate& update) = 0;
   virtual Status DeleteProject(ProjectId id) = 0;
-  virtual Result<Page<Project>> ListProjects(const PageRequest& page = {}) = 0;
+  virtual Result<Page<Project>> ListProjects(const PageRequest& page = {}, const ProjectFilter& filter = {}) = 0;
   virtual Result<std::vector<ProjectMember>> ListMembers(ProjectId project) = 0;
   virtual Result<ProjectMember> SetMember(ProjectId project, UserId user, ProjectRole role) = 0;
   virtual Status RemoveMember(ProjectId project, UserId user) = 0;

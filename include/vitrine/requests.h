@@ -31,6 +31,7 @@ struct UserUpdate {
 struct ProjectUpdate {
   std::optional<std::string> name{};
   std::optional<std::string> description{};
+  std::map<std::string, std::optional<std::string>> properties{};  // nullopt removes the key
 };
 
 struct ImageUpdate {

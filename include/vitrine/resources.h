@@ -112,20 +112,39 @@ void SetIfChanged(std::optional<T>& field, const T& before, const T& after) {
   if (before != after) field = after;
 }
 
+// The changes that turn `before` into `after`: removed keys map to nullopt.
+inline void DiffProperties(const Properties& before, const Properties& after,
+                           std::map<std::string, std::optional<std::string>>& changes) {
+  for (const auto& [key, value] : before) {
+    if (!after.contains(key)) changes[key] = std::nullopt;
+  }
+  for (const auto& [key, value] : after) {
+    auto old = before.find(key);
+    if (old == before.end() || old->second != value) changes[key] = value;
+  }
+}
+
 struct ProjectTraits {
   using Id = ProjectId;
   using Changes = ProjectUpdate;
   static Result<Project> Get(Client& c, ProjectId id) { return c.GetProject(id); }
-  static Result<Project> Create(Client& c, const Project& p) { return c.CreateProject(p.name, p.description); }
+  static Result<Project> Create(Client& c, const Project& p) {
+    VITRINE_ASSIGN_OR_RETURN(Project created, c.CreateProject(p.name, p.description));
+    if (p.properties.empty()) return created;
+    ProjectUpdate with_properties;
+    DiffProperties({}, p.properties, with_properties.properties);
+    return c.UpdateProject(created.id, with_properties);
+  }
   static Result<Project> Apply(Client& c, ProjectId id, const ProjectUpdate& u) { return c.UpdateProject(id, u); }
   static Status Delete(Client& c, ProjectId id) { return c.DeleteProject(id); }
   static ProjectUpdate Diff(const Project& before, const Project& after) {
     ProjectUpdate u;
     SetIfChanged(u.name, before.name, after.name);
     SetIfChanged(u.description, before.description, after.description);
+    DiffProperties(before.properties, after.properties, u.properties);
     return u;
   }
-  static bool Empty(const ProjectUpdate& u) { return !u.name && !u.description; }
+  static bool Empty(const ProjectUpdate& u) { return !u.name && !u.description && u.properties.empty(); }
 };
 
 struct ImageTraits {
@@ -140,13 +159,7 @@ struct ImageTraits {
   static ImageUpdate Diff(const Image& before, const Image& after) {
     ImageUpdate u;
     SetIfChanged(u.filename, before.filename, after.filename);
-    for (const auto& [key, value] : before.properties) {
-      if (!after.properties.contains(key)) u.properties[key] = std::nullopt;
-    }
-    for (const auto& [key, value] : after.properties) {
-      auto old = before.properties.find(key);
-      if (old == before.properties.end() || old->second != value) u.properties[key] = value;
-    }
+    DiffProperties(before.properties, after.properties, u.properties);
     return u;
   }
   static bool Empty(const ImageUpdate& u) { return !u.filename && u.properties.empty(); }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vitrine/ids.h"
@@ -32,6 +33,12 @@ enum class ProjectRole { kViewer = 1, kContributor = 2, kManager = 3 };
 std::string_view ProjectRoleName(ProjectRole role);
 std::optional<ProjectRole> ProjectRoleFromName(std::string_view name);
 
+// Free key/value metadata (BisQue tags, Cytomine properties).
+using Properties = std::map<std::string, std::string>;
+
+// A property filter: rows that have the key, with this value if one is given.
+using PropertyMatch = std::pair<std::string, std::optional<std::string>>;
+
 struct Project {
   ProjectId id;
   std::string name;
@@ -39,6 +46,12 @@ struct Project {
   UserId created_by;
   Timestamp created_at;
   Timestamp updated_at;
+  Properties properties;
+};
+
+// Filters for project listings.
+struct ProjectFilter {
+  std::optional<PropertyMatch> property{};
 };
 
 struct ProjectMember {
@@ -77,9 +90,6 @@ struct NewBearerToken {
   std::string token;
 };
 
-// Free key/value metadata (BisQue tags, Cytomine properties).
-using Properties = std::map<std::string, std::string>;
-
 // An immutable stored file plus what is known about it.
 struct Image {
   ImageId id;
@@ -114,7 +124,7 @@ struct ImageFilter {
   std::optional<Timestamp> captured_from{};    // inclusive
   std::optional<Timestamp> captured_to{};      // exclusive
   std::optional<std::string> filename_like{};  // SQL LIKE pattern
-  std::optional<std::pair<std::string, std::optional<std::string>>> property{};  // key, and value if given
+  std::optional<PropertyMatch> property{};
   ImageSort sort = ImageSort::kCapturedAt;
   bool descending = false;
 };
@@ -176,7 +186,7 @@ struct AnnotationFilter {
   std::optional<Timestamp> created_to{};    // exclusive
   std::optional<std::array<double, 4>> bbox{};  // x0, y0, x1, y1: bounding boxes that meet it (edges count)
   bool exact = false;  // with bbox: the geometry itself must meet the box, not just its bounding box
-  std::optional<std::pair<std::string, std::optional<std::string>>> property{};  // key, and value if given
+  std::optional<PropertyMatch> property{};
 };
 
 // One page of a listing plus the total number of matching rows.

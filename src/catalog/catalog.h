@@ -55,11 +55,13 @@ struct NewProject {
   std::string description;
   UserId created_by;
   Timestamp created_at;
+  Properties properties;
 };
 
 struct ProjectChanges {
   std::optional<std::string> name;
   std::optional<std::string> description;
+  std::map<std::string, std::optional<std::string>> properties;  // nullopt removes the key
   Timestamp updated_at;
 };
 
@@ -117,7 +119,8 @@ class Catalog {
   virtual Result<Project> UpdateProject(ProjectId id, const ProjectChanges& changes) = 0;
   virtual Status DeleteProject(ProjectId id) = 0;
   // All projects when `member` is empty; otherwise only those `member` belongs to. Ordered by id.
-  virtual Result<Page<Project>> ListProjects(std::optional<UserId> member, const PageRequest& page) const = 0;
+  virtual Result<Page<Project>> ListProjects(std::optional<UserId> member, const ProjectFilter& filter,
+                                             const PageRequest& page) const = 0;
 
   // Project membership.
   virtual Status PutMember(ProjectId project, UserId user, ProjectRole role) = 0;

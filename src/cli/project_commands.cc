@@ -16,8 +16,23 @@ struct ProjectFlags {
   std::string owner;
   std::string member;
   std::string role;
+  std::optional<std::string> new_name;
+  std::optional<std::string> new_description;
+  std::vector<std::string> set;    // KEY=VALUE
+  std::vector<std::string> unset;  // KEY
+  std::string property;            // list filter: KEY or KEY=VALUE
   bool json = false;
 };
+
+Result<PropertyMatch> ParseProperty(const std::string& text, bool value_required) {
+  auto eq = text.find('=');
+  if (text.empty() || eq == 0) return Status::InvalidArgument("a property is KEY=VALUE, not '" + text + "'");
+  if (eq == std::string::npos) {
+    if (value_required) return Status::InvalidArgument("give the property as KEY=VALUE, not '" + text + "'");
+    return PropertyMatch{text, std::nullopt};
+  }
+  return PropertyMatch{text.substr(0, eq), text.substr(eq + 1)};
+}
 
 CLI::App* AddProjectCommand(CLI::App& parent, const char* name, const char* help, ProjectFlags& flags,
                             bool takes_id) {
@@ -32,6 +47,7 @@ void PrintProject(const Project& p, bool json) {
   if (json) return PrintJson(wire::ToJson(p));
   PrintTable({"ID", "NAME", "CREATED", "DESCRIPTION"},
              {{std::to_string(p.id.value()), p.name, core::FormatIso8601(p.created_at), p.description}});
+  for (const auto& [key, value] : p.properties) std::cout << "  " << key << " = " << value << "\n";
 }
 
 }  // namespace
@@ -59,11 +75,40 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
     return Status::Ok();
   }));
 
+  auto update = std::make_shared<ProjectFlags>();
+  CLI::App* update_cmd = AddProjectCommand(*project, "update", "Rename a project, or change its description or properties",
+                                           *update, true);
+  update_cmd->add_option("--name", update->new_name, "New name");
+  update_cmd->add_option("--description", update->new_description, "New description");
+  update_cmd->add_option("--set", update->set, "Set a property: KEY=VALUE (repeatable)")->allow_extra_args(false);
+  update_cmd->add_option("--unset", update->unset, "Remove a property: KEY (repeatable)")->allow_extra_args(false);
+  update_cmd->callback(Run(context, [update]() -> Status {
+    ProjectUpdate changes{update->new_name, update->new_description, {}};
+    for (const auto& text : update->set) {
+      VITRINE_ASSIGN_OR_RETURN(PropertyMatch property, ParseProperty(text, true));
+      changes.properties[property.first] = property.second;
+    }
+    for (const auto& key : update->unset) changes.properties[key] = std::nullopt;
+    if (!changes.name && !changes.description && changes.properties.empty()) {
+      return Status::InvalidArgument("nothing to change: give --name, --description, --set or --unset");
+    }
+    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(update->target));
+    VITRINE_ASSIGN_OR_RETURN(Project p, client->UpdateProject(ProjectId(update->project_id), changes));
+    PrintProject(p, update->json);
+    return Status::Ok();
+  }));
+
   auto list = std::make_shared<ProjectFlags>();
-  AddProjectCommand(*project, "list", "List projects (all of them for an administrator)", *list, false)
-      ->callback(Run(context, [list]() -> Status {
+  CLI::App* list_cmd =
+      AddProjectCommand(*project, "list", "List projects (all of them for an administrator)", *list, false);
+  list_cmd->add_option("--property", list->property, "Only projects with this property: KEY or KEY=VALUE");
+  list_cmd->callback(Run(context, [list]() -> Status {
         VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(list->target));
-        Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page); },
+        ProjectFilter filter;
+        if (!list->property.empty()) {
+          VITRINE_ASSIGN_OR_RETURN(filter.property, ParseProperty(list->property, false));
+        }
+        Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page, filter); },
                                 PageRequest::kMaxLimit);
         VITRINE_ASSIGN_OR_RETURN(std::vector<Project> all, projects.All());
         if (list->json) {

@@ -93,8 +93,8 @@ class LocalClient final : public Client {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
     return projects().Delete(c, id);
   }
-  Result<Page<Project>> ListProjects(const PageRequest& page) override {
-    return With([&](const Caller& c) { return projects().List(c, page); });
+  Result<Page<Project>> ListProjects(const PageRequest& page, const ProjectFilter& filter) override {
+    return With([&](const Caller& c) { return projects().List(c, filter, page); });
   }
   Result<std::vector<ProjectMember>> ListMembers(ProjectId project) override {
     return With([&](const Caller& c) { return projects().ListMembers(c, project); });

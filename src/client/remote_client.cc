@@ -23,6 +23,10 @@ std::string PageQuery(const PageRequest& page) {
   return "limit=" + std::to_string(page.limit) + "&offset=" + std::to_string(page.offset);
 }
 
+std::string PropertyQuery(const PropertyMatch& match) {
+  return match.first + (match.second ? "=" + *match.second : "");
+}
+
 std::string FilterQuery(const ImageFilter& f) {
   std::string q;
   auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
@@ -30,7 +34,7 @@ std::string FilterQuery(const ImageFilter& f) {
   if (f.filename_like) add("filename", *f.filename_like);
   if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
   if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
-  if (f.property) add("property", f.property->first + (f.property->second ? "=" + *f.property->second : ""));
+  if (f.property) add("property", PropertyQuery(*f.property));
   const char* sorts[] = {"captured_at", "created_at", "filename", "id"};
   add("sort", sorts[static_cast<int>(f.sort)]);
   add("order", f.descending ? "desc" : "asc");
@@ -75,7 +79,7 @@ std::string AnnotationFilterQuery(const AnnotationFilter& f) {
     add("bbox", box[0].dump() + "," + box[1].dump() + "," + box[2].dump() + "," + box[3].dump());
   }
   if (f.exact) add("exact", "true");
-  if (f.property) add("property", f.property->first + (f.property->second ? "=" + *f.property->second : ""));
+  if (f.property) add("property", PropertyQuery(*f.property));
   return q;
 }
 
@@ -177,11 +181,14 @@ class RemoteClient final : public Client {
     Json body = Json::object();
     if (u.name) body["name"] = *u.name;
     if (u.description) body["description"] = *u.description;
+    if (!u.properties.empty()) body["properties"] = wire::ToJson(u.properties);
     return Call("PATCH", "/api/v1/projects/" + Id(id), body, wire::ProjectFromJson);
   }
   Status DeleteProject(ProjectId id) override { return Fetch("DELETE", "/api/v1/projects/" + Id(id)).status(); }
-  Result<Page<Project>> ListProjects(const PageRequest& page) override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects?" + PageQuery(page)));
+  Result<Page<Project>> ListProjects(const PageRequest& page, const ProjectFilter& filter) override {
+    std::string query = "/api/v1/projects?" + PageQuery(page);
+    if (filter.property) query += "&property=" + Escape(PropertyQuery(*filter.property));
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", query));
     return ParsePage<Project>(doc, wire::ProjectFromJson);
   }
   Result<std::vector<ProjectMember>> ListMembers(ProjectId project) override {
@@ -229,11 +236,7 @@ class RemoteClient final : public Client {
   Result<Image> UpdateImage(ImageId id, const ImageUpdate& u) override {
     Json body = Json::object();
     if (u.filename) body["filename"] = *u.filename;
-    if (!u.properties.empty()) {
-      Json props = Json::object();
-      for (const auto& [k, v] : u.properties) props[k] = v ? Json(*v) : Json(nullptr);
-      body["properties"] = props;
-    }
+    if (!u.properties.empty()) body["properties"] = wire::ToJson(u.properties);
     return Call("PATCH", "/api/v1/images/" + Id(id), body, wire::ImageFromJson);
   }
   Status DeleteImage(ImageId id) override { return Fetch("DELETE", "/api/v1/images/" + Id(id)).status(); }

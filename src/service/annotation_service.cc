@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "service/properties.h"
+
 namespace vitrine::service {
 namespace {
 

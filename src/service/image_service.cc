@@ -7,14 +7,12 @@
 #include "imaging/thumbnail.h"
 #include "service/sticky_pi_name.h"
 #include "service/pagination.h"
+#include "service/properties.h"
 
 namespace vitrine::service {
 namespace {
 
 constexpr std::size_t kMaxFilename = 1024;
-constexpr std::size_t kMaxPropertyKey = 256;
-constexpr std::size_t kMaxPropertyValue = 64 * 1024;
-constexpr std::size_t kMaxProperties = 1000;
 constexpr std::size_t kMaxCachedThumbnailBytes = 64 * 1024 * 1024;
 
 std::string ThumbnailKind(int max_size, imaging::EncodedFormat format) {
@@ -34,19 +32,6 @@ Status ValidateFilename(std::string_view filename) {
     }
   }
   if (filename == "." || filename == "..") return Status::InvalidArgument("filename must name a file");
-  return Status::Ok();
-}
-
-Status ValidateProperties(const Properties& properties) {
-  if (properties.size() > kMaxProperties) return Status::InvalidArgument("at most 1000 properties on one image or annotation");
-  for (const auto& [key, value] : properties) {
-    if (key.empty() || key.size() > kMaxPropertyKey) {
-      return Status::InvalidArgument("property keys must be 1-256 bytes");
-    }
-    if (value.size() > kMaxPropertyValue) {
-      return Status::InvalidArgument("property '" + key + "' is longer than 64 KiB");
-    }
-  }
   return Status::Ok();
 }
 
@@ -245,9 +230,7 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
 Result<Image> ImageService::Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes) {
   VITRINE_RETURN_IF_ERROR(VisibleImage(caller, id, ProjectRole::kContributor).status());
   if (changes.filename) VITRINE_RETURN_IF_ERROR(ValidateFilename(*changes.filename));
-  Properties to_check;
-  for (const auto& [k, v] : changes.properties) to_check[k] = v.value_or("");
-  VITRINE_RETURN_IF_ERROR(ValidateProperties(to_check));
+  VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(changes.properties));
   return catalog_.UpdateImage(id, changes);
 }
 

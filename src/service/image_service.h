@@ -113,7 +113,5 @@ class ImageService {
 
 // kInvalidArgument unless 1-1024 bytes, no path separators or control characters.
 Status ValidateFilename(std::string_view filename);
-// Keys 1-256 bytes, values up to 64 KiB, at most 1000 properties (images and annotations).
-Status ValidateProperties(const Properties& properties);
 
 }  // namespace vitrine::service

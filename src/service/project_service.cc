@@ -1,5 +1,6 @@
 #include "service/project_service.h"
 #include "service/pagination.h"
+#include "service/properties.h"
 
 #include <algorithm>
 
@@ -45,6 +46,7 @@ Result<Project> ProjectService::Create(const Caller& caller, const CreateProject
                                        std::optional<UserId> owner) {
   VITRINE_RETURN_IF_ERROR(ValidateName(request.name));
   VITRINE_RETURN_IF_ERROR(ValidateDescription(request.description));
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(request.properties));
   UserId manager = caller.user_id();
   if (owner && *owner != manager) {
     if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may create a project for someone else");
@@ -52,7 +54,7 @@ Result<Project> ProjectService::Create(const Caller& caller, const CreateProject
   }
   if (!manager.valid()) return Status::InvalidArgument("a project needs an owner: name a user");
   VITRINE_RETURN_IF_ERROR(catalog_.GetUser(manager).status());
-  return catalog_.CreateProject({request.name, request.description, manager, clock_.Now()});
+  return catalog_.CreateProject({request.name, request.description, manager, clock_.Now(), request.properties});
 }
 
 Result<Project> ProjectService::Get(const Caller& caller, ProjectId id) const {
@@ -64,7 +66,8 @@ Result<Project> ProjectService::Update(const Caller& caller, ProjectId id, const
   VITRINE_RETURN_IF_ERROR(Require(caller, id, ProjectRole::kManager));
   if (request.name) VITRINE_RETURN_IF_ERROR(ValidateName(*request.name));
   if (request.description) VITRINE_RETURN_IF_ERROR(ValidateDescription(*request.description));
-  return catalog_.UpdateProject(id, {request.name, request.description, clock_.Now()});
+  VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(request.properties));
+  return catalog_.UpdateProject(id, {request.name, request.description, request.properties, clock_.Now()});
 }
 
 Status ProjectService::Delete(const Caller& caller, ProjectId id) {
@@ -72,11 +75,12 @@ Status ProjectService::Delete(const Caller& caller, ProjectId id) {
   return catalog_.DeleteProject(id);
 }
 
-Result<Page<Project>> ProjectService::List(const Caller& caller, const PageRequest& page) const {
+Result<Page<Project>> ProjectService::List(const Caller& caller, const ProjectFilter& filter,
+                                           const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   std::optional<UserId> member;
   if (!caller.is_admin()) member = caller.user_id();
-  return catalog_.ListProjects(member, page);
+  return catalog_.ListProjects(member, filter, page);
 }
 
 Result<std::vector<ProjectMember>> ProjectService::ListMembers(const Caller& caller, ProjectId id) const {

@@ -19,6 +19,7 @@ namespace vitrine::service {
 struct CreateProjectRequest {
   std::string name;
   std::string description;
+  Properties properties{};
 };
 
 using UpdateProjectRequest = vitrine::ProjectUpdate;
@@ -35,7 +36,7 @@ class ProjectService {
   Result<Project> Update(const Caller& caller, ProjectId id, const UpdateProjectRequest& request);
   Status Delete(const Caller& caller, ProjectId id);
   // The caller's projects (all of them for an admin).
-  Result<Page<Project>> List(const Caller& caller, const PageRequest& page) const;
+  Result<Page<Project>> List(const Caller& caller, const ProjectFilter& filter, const PageRequest& page) const;
 
   Result<std::vector<ProjectMember>> ListMembers(const Caller& caller, ProjectId id) const;
   Result<ProjectMember> PutMember(const Caller& caller, ProjectId id, UserId user, ProjectRole role);

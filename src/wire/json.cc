@@ -43,7 +43,8 @@ Json ToJson(const Project& p) {
               {"description", p.description},
               {"created_by", p.created_by.valid() ? Json(p.created_by.value()) : Json(nullptr)},
               {"created_at", core::FormatIso8601(p.created_at)},
-              {"updated_at", core::FormatIso8601(p.updated_at)}};
+              {"updated_at", core::FormatIso8601(p.updated_at)},
+              {"properties", Json(p.properties)}};
 }
 
 Json ToJson(const ProjectMember& m) {
@@ -108,6 +109,23 @@ Result<Properties> PropertiesFromJson(const Json& j) {
     if (!value.is_string()) return Status::InvalidArgument("property '" + key + "' must be a string");
     out[key] = value.get<std::string>();
   }
+  return out;
+}
+
+Result<std::map<std::string, std::optional<std::string>>> PropertyChangesFromJson(const Json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("properties must be an object");
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_null()) out[key] = std::nullopt;
+    else if (value.is_string()) out[key] = value.get<std::string>();
+    else return Status::InvalidArgument("property '" + key + "' must be a string or null");
+  }
+  return out;
+}
+
+Json ToJson(const std::map<std::string, std::optional<std::string>>& property_changes) {
+  Json out = Json::object();
+  for (const auto& [key, value] : property_changes) out[key] = value ? Json(*value) : Json(nullptr);
   return out;
 }
 
@@ -181,6 +199,9 @@ Result<Project> ProjectFromJson(const Json& j) {
   VITRINE_ASSIGN_OR_RETURN(p.updated_at, TimeField(j, "updated_at"));
   p.description = description.value_or("");
   p.created_by = UserId(created_by.value_or(0));
+  if (auto it = j.find("properties"); it != j.end() && !it->is_null()) {
+    VITRINE_ASSIGN_OR_RETURN(p.properties, PropertiesFromJson(*it));
+  }
   return p;
 }
 

@@ -30,6 +30,9 @@ Result<ApiKey> ApiKeyFromJson(const Json& json);
 Result<Image> ImageFromJson(const Json& json);
 // {"key": "value", ...}; kInvalidArgument for non-string values.
 Result<Properties> PropertiesFromJson(const Json& json);
+// {"key": "value" or null (remove the key), ...}, as in a PATCH body.
+Result<std::map<std::string, std::optional<std::string>>> PropertyChangesFromJson(const Json& json);
+Json ToJson(const std::map<std::string, std::optional<std::string>>& property_changes);
 
 template <class T>
 Json ToJson(const Page<T>& page) {

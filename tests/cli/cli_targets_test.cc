@@ -33,6 +33,24 @@ void MaskVolatile(wire::Json& json) {
 }
 
 // The upload/download summary carries timings: keep only the counts.
+// "2026-11-22T11:12:24.316622Z" in a table becomes "0000-00-00T00:00:00.000000Z": same width.
+std::string ZeroTimestamps(std::string line) {
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  for (std::size_t at = 0; at + kShape.size() <= line.size(); ++at) {
+    bool matches = true;
+    for (std::size_t k = 0; k < kShape.size() && matches; ++k) {
+      char c = line[at + k];
+      matches = kShape[k] == 'd' ? (c >= '0' && c <= '9') : c == kShape[k];
+    }
+    if (!matches) continue;
+    for (std::size_t k = 0; k < kShape.size(); ++k) {
+      if (kShape[k] == 'd') line[at + k] = '0';
+    }
+    at += kShape.size() - 1;
+  }
+  return line;
+}
+
 std::string Normalize(const std::string& output) {
   auto json = wire::Json::parse(output, nullptr, false);
   if (!json.is_discarded()) {
@@ -45,7 +63,7 @@ std::string Normalize(const std::string& output) {
   for (std::string line; std::getline(lines, line);) {
     auto timing = line.find(" in ");
     if (timing != std::string::npos && line.find(", failed ") != std::string::npos) line.erase(timing);
-    out += line + "\n";
+    out += ZeroTimestamps(line) + "\n";
   }
   return out;
 }
@@ -101,6 +119,12 @@ class CliTargetsTest : public ::testing::Test {
     run("project list --json");
     run("project show " + id + " --json");
     run("project show 999");
+    run("project update " + id + " --set site=north --set 'grant=7 b' --json");
+    run("project update " + id + " --unset grant --set stain=HE");
+    run("project update " + id + " --set =x");
+    run("project update " + id);
+    run("project list --property site=north");
+    run("project list --property grant");
     run("project member " + id + " carol contributor");
     run("project member " + id + " '#3' viewer");
     run("project member " + id + " carol boss");
@@ -159,6 +183,11 @@ TEST_F(CliTargetsTest, SameScriptSameResultOnAServerAndOnAFolder) {
   EXPECT_NE(all.find("downloaded 3, skipped 0, failed 0"), std::string::npos) << all;
   EXPECT_NE(all.find("downloaded 0, skipped 3, failed 0"), std::string::npos) << all;
   EXPECT_NE(all.find("$ project show 1\n[exit 1]"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"grant\": \"7 b\""), std::string::npos) << all;
+  EXPECT_NE(all.find("  site = north\n  stain = HE\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("$ project list --property site=north\n[exit 0]\nID  NAME   CREATED"), std::string::npos) << all;
+  EXPECT_NE(all.find("$ project list --property grant\n[exit 0]\nID  NAME  CREATED\n\n$"), std::string::npos) << all;
+  EXPECT_NE(all.find("$ project update 1 --set =x\n[exit 1]"), std::string::npos) << all;
   for (int i = 0; i < 3; ++i) {
     std::string name = "trap-" + std::to_string(i) + ".jpg";
     EXPECT_EQ(ReadTextFile(dir_.path() / "from-server" / name), ReadTextFile(dir_.path() / "photos" / name));

@@ -324,6 +324,41 @@ TEST_P(ClientConformance, ResourcesFetchSaveUpdateRemove) {
   EXPECT_EQ(ProjectResource::Fetch(alice(), ProjectId(999)).status().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(ClientConformance, ProjectPropertiesAreSavedFilteredAndValidated) {
+  ProjectResource north(alice(), {.name = "North", .properties = {{"site", "north"}, {"grant", "7"}}});
+  ASSERT_TRUE(north.Save().ok());
+  EXPECT_EQ(ProjectResource::Fetch(alice(), north.id()).value()->properties,
+            (Properties{{"grant", "7"}, {"site", "north"}}));
+  auto south = alice().CreateProject("South");
+  ASSERT_TRUE(south.ok());
+  ProjectUpdate tag;
+  tag.properties = {{"site", "south"}};
+  EXPECT_EQ(alice().UpdateProject(south->id, tag)->properties, (Properties{{"site", "south"}}));
+
+  north->properties.erase("grant");
+  north->properties["site"] = "far north";
+  ASSERT_TRUE(north.Save().ok());
+  EXPECT_EQ(north->properties, (Properties{{"site", "far north"}}));
+
+  auto names = [&](PropertyMatch match) {
+    std::vector<std::string> out;
+    auto page = alice().ListProjects({}, {match});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const auto& p : page->items) out.push_back(p.name);
+    }
+    return out;
+  };
+  EXPECT_EQ(names({"site", std::nullopt}), (std::vector<std::string>{"North", "South"}));
+  EXPECT_EQ(names({"site", "far north"}), (std::vector<std::string>{"North"}));
+  EXPECT_TRUE(names({"grant", std::nullopt}).empty());
+
+  ProjectUpdate bad;
+  bad.properties = {{"", "x"}};
+  EXPECT_EQ(alice().UpdateProject(south->id, bad).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(alice().GetProject(south->id)->properties, (Properties{{"site", "south"}})) << "a refused change leaves all";
+}
+
 TEST_P(ClientConformance, UserResources) {
   auto me = UserResource::Current(alice());
   ASSERT_TRUE(me.ok());

@@ -120,10 +120,10 @@ TEST_P(CatalogConformance, ProjectsListedForMemberOrAll) {
   auto pa = catalog().CreateProject({"PA", "", a.id, At(1)});
   auto pb = catalog().CreateProject({"PB", "", b.id, At(1)});
   ASSERT_TRUE(catalog().PutMember(pb->id, a.id, ProjectRole::kViewer).ok());
-  EXPECT_EQ(catalog().ListProjects(a.id, {})->total, 2);
-  EXPECT_EQ(catalog().ListProjects(b.id, {})->total, 1);
-  EXPECT_EQ(catalog().ListProjects(std::nullopt, {})->total, 2);
-  EXPECT_EQ(catalog().ListProjects(std::nullopt, {1, 1})->items.at(0).name, "PB");
+  EXPECT_EQ(catalog().ListProjects(a.id, {}, {})->total, 2);
+  EXPECT_EQ(catalog().ListProjects(b.id, {}, {})->total, 1);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {}, {})->total, 2);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {}, {1, 1})->items.at(0).name, "PB");
 }
 
 TEST_P(CatalogConformance, MembershipUpsertsAndRemoves) {
@@ -141,7 +141,7 @@ TEST_P(CatalogConformance, MembershipUpsertsAndRemoves) {
 TEST_P(CatalogConformance, UpdateAndDeleteProject) {
   User a = AddUser("a");
   auto p = catalog().CreateProject({"P", "D", a.id, At(1)});
-  ProjectChanges changes{std::string("Q"), std::nullopt, At(9)};
+  ProjectChanges changes{std::string("Q"), std::nullopt, {}, At(9)};
   auto updated = catalog().UpdateProject(p->id, changes);
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->name, "Q");
@@ -151,6 +151,36 @@ TEST_P(CatalogConformance, UpdateAndDeleteProject) {
   EXPECT_EQ(catalog().GetProject(p->id).status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(catalog().ListMembers(p->id)->empty()) << "members go with their project";
   EXPECT_EQ(catalog().DeleteProject(p->id).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, ProjectPropertiesAreStoredChangedAndFiltered) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1), {{"lab", "north"}, {"stain", "HE"}}});
+  auto q = catalog().CreateProject({"Q", "", b.id, At(1), {{"lab", "south"}}});
+  auto r = catalog().CreateProject({"R", "", a.id, At(1)});
+  ASSERT_TRUE(p.ok() && q.ok() && r.ok());
+  EXPECT_EQ(catalog().GetProject(p->id)->properties, (Properties{{"lab", "north"}, {"stain", "HE"}}));
+
+  ProjectChanges changes;
+  changes.properties = {{"stain", std::nullopt}, {"lab", "west"}, {"grant", "42"}};
+  changes.updated_at = At(2);
+  auto updated = catalog().UpdateProject(p->id, changes);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->properties, (Properties{{"grant", "42"}, {"lab", "west"}}));
+
+  auto names = [&](std::optional<UserId> member, PropertyMatch match) {
+    std::vector<std::string> out;
+    auto page = catalog().ListProjects(member, {match}, {});
+    EXPECT_TRUE(page.ok());
+    for (const auto& project : page->items) out.push_back(project.name + ":" + project.properties.at("lab"));
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  EXPECT_EQ(names(std::nullopt, {"lab", std::nullopt}), (std::vector<std::string>{"P:west", "Q:south"}));
+  EXPECT_EQ(names(std::nullopt, {"lab", "south"}), (std::vector<std::string>{"Q:south"}));
+  EXPECT_EQ(names(a.id, {"lab", std::nullopt}), (std::vector<std::string>{"P:west"}));
+  EXPECT_TRUE(names(a.id, {"lab", "south"}).empty());
+  EXPECT_TRUE(names(std::nullopt, {"stain", std::nullopt}).empty());
 }
 
 TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
@@ -175,7 +205,7 @@ TEST_P(CatalogConformance, ConcurrentWritersAllSucceed) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(catalog().ListProjects(std::nullopt, {})->total, 200);
+  EXPECT_EQ(catalog().ListProjects(std::nullopt, {}, {})->total, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog),

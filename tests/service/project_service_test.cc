@@ -19,7 +19,7 @@ TEST_F(Fixture, NonMembersCannotTellAProjectExists) {
   EXPECT_EQ(hidden.code(), ErrorCode::kNotFound);
   EXPECT_EQ(hidden.message(), "project " + std::to_string(p->id.value()) + " not found");
   EXPECT_EQ(missing.code(), ErrorCode::kNotFound);
-  EXPECT_EQ(service_->projects().List(outsider, {})->total, 0);
+  EXPECT_EQ(service_->projects().List(outsider, {}, {})->total, 0);
 }
 
 TEST_F(Fixture, RolesGateEditsAndAdminsSeeEverything) {
@@ -32,7 +32,7 @@ TEST_F(Fixture, RolesGateEditsAndAdminsSeeEverything) {
   UpdateProjectRequest rename{std::string("Q"), std::nullopt};
   EXPECT_EQ(service_->projects().Update(viewer, p->id, rename).status().code(), ErrorCode::kPermissionDenied);
   EXPECT_EQ(service_->projects().Update(admin, p->id, rename)->name, "Q");
-  EXPECT_EQ(service_->projects().List(admin, {})->total, 1);
+  EXPECT_EQ(service_->projects().List(admin, {}, {})->total, 1);
   EXPECT_EQ(service_->projects().Get(admin, ProjectId(999)).status().code(), ErrorCode::kNotFound);
 }
 

@@ -278,6 +278,27 @@ TEST_F(ApiTest, ProjectLifecycleThroughTheApi) {
   EXPECT_EQ(BodyOf(patched)["name"], "Lung slides v2");
   EXPECT_EQ(BodyOf(patched)["description"], "cohort A");
   EXPECT_EQ(BodyOf(Get(path + "/members", bob))["total"], 2);
+
+  HttpResult tagged = HttpCall("PATCH", server_.url(path), {Bearer(alice)},
+                               R"({"properties":{"cohort":"A","site":"Bern"}})");
+  ASSERT_EQ(tagged.status, 200) << tagged.body;
+  for (const char* bad : {R"({"properties":5})", R"({"properties":{"site":7}})", R"({"properties":{"":"x"}})"}) {
+    ExpectError(HttpCall("PATCH", server_.url(path), {Bearer(alice)}, bad), 400, "invalid_argument");
+  }
+  ExpectError(HttpCall("PATCH", server_.url(path), {Bearer(bob)}, R"({"properties":{"site":null}})"), 403,
+              "permission_denied");
+  HttpResult untagged = HttpCall("PATCH", server_.url(path), {Bearer(alice)}, R"({"properties":{"cohort":null}})");
+  EXPECT_EQ(BodyOf(untagged)["properties"], Json({{"site", "Bern"}})) << untagged.body;
+  HttpResult other = HttpCall("POST", server_.url("/api/v1/projects"), {Bearer(bob)},
+                              R"({"name":"Other","properties":{"site":"Basel"}})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  EXPECT_EQ(BodyOf(Get("/api/v1/projects?property=site", bob))["total"], 2);
+  Json in_bern = BodyOf(Get("/api/v1/projects?property=site%3DBern", bob));
+  ASSERT_EQ(in_bern["total"], 1) << in_bern;
+  EXPECT_EQ(in_bern["items"][0]["name"], "Lung slides v2");
+  EXPECT_EQ(BodyOf(Get("/api/v1/projects?property=site%3DBasel", alice))["total"], 0) << "bob's project is not alice's";
+  ExpectError(Get("/api/v1/projects?property=%3Dx", alice), 400, "invalid_argument");
+
   EXPECT_EQ(HttpCall("DELETE", server_.url(path), {Bearer(alice)}).status, 204);
   ExpectError(Get(path, alice), 404, "not_found");
 }

@@ -1,5 +1,7 @@
 #include "catalog/sqlite/image_queries.h"
 
+#include "catalog/sqlite/property_queries.h"
+
 #include <variant>
 
 namespace vitrine::catalog::sqlite::images {
@@ -43,51 +45,13 @@ Image ReadImage(const Statement& q) {
   return im;
 }
 
-Status LoadProperties(Connection& conn, Image& image) {
-  VITRINE_ASSIGN_OR_RETURN(Statement q,
-                           conn.Prepare("SELECT key, value FROM image_properties WHERE image_id = ? ORDER BY key"));
-  q.Bind(image.id.value());
-  while (true) {
-    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return Status::Ok();
-    image.properties[q.Text(0)] = q.Text(1);
-  }
-}
-
-Status LoadPropertiesOfPage(Connection& conn, std::vector<Image>& images) {
-  if (images.empty()) return Status::Ok();
-  std::string sql = "SELECT image_id, key, value FROM image_properties WHERE image_id IN (" +
-                    Placeholders(images.size()) + ")";
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(sql));
-  std::map<std::int64_t, Image*> by_id;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    q.BindAt(static_cast<int>(i + 1), images[i].id.value());
-    by_id[images[i].id.value()] = &images[i];
-  }
-  while (true) {
-    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return Status::Ok();
-    by_id[q.Int(0)]->properties[q.Text(1)] = q.Text(2);
-  }
-}
-
-Status SetProperty(Connection& conn, ImageId id, const std::string& key, const std::optional<std::string>& value) {
-  if (!value) {
-    VITRINE_ASSIGN_OR_RETURN(Statement del, conn.Prepare("DELETE FROM image_properties WHERE image_id = ? AND key = ?"));
-    return del.Bind(id.value(), key).Run();
-  }
-  VITRINE_ASSIGN_OR_RETURN(Statement put,
-                           conn.Prepare("INSERT INTO image_properties(image_id, key, value) VALUES (?, ?, ?)"
-                                        " ON CONFLICT(image_id, key) DO UPDATE SET value = excluded.value"));
-  return put.Bind(id.value(), key, *value).Run();
-}
-
 Result<Image> GetOn(Connection& conn, ImageId id) {
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT " VITRINE_IMAGE_COLUMNS " FROM images i WHERE i.id = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(id.value()).Step());
   if (!row) return Status::NotFound("image " + std::to_string(id.value()) + " not found");
   Image image = ReadImage(q);
-  VITRINE_RETURN_IF_ERROR(LoadProperties(conn, image));
+  q.Reset();
+  VITRINE_ASSIGN_OR_RETURN(image.properties, properties::Load(conn, properties::kImages, id.value()));
   return image;
 }
 
@@ -132,7 +96,7 @@ Result<Image> Insert(ConnectionPool& pool, const Image& im) {
     VITRINE_RETURN_IF_ERROR(s);
     stored.id = ImageId(conn->last_insert_id());
   }
-  for (const auto& [key, value] : im.properties) VITRINE_RETURN_IF_ERROR(SetProperty(*conn, stored.id, key, value));
+  for (const auto& [key, value] : im.properties) VITRINE_RETURN_IF_ERROR(properties::Set(*conn, properties::kImages, stored.id.value(), key, value));
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -165,7 +129,7 @@ Result<Image> Update(ConnectionPool& pool, ImageId id, const ImageChanges& chang
     VITRINE_RETURN_IF_ERROR(q.Bind(changes.filename, id.value()).Run());
     if (conn->changes() == 0) return Status::NotFound("image " + std::to_string(id.value()) + " not found");
   }
-  for (const auto& [key, value] : changes.properties) VITRINE_RETURN_IF_ERROR(SetProperty(*conn, id, key, value));
+  for (const auto& [key, value] : changes.properties) VITRINE_RETURN_IF_ERROR(properties::Set(*conn, properties::kImages, id.value(), key, value));
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return GetOn(*conn, id);
 }
@@ -208,13 +172,9 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
     binds.emplace_back(*filter.filename_like);
   }
   if (filter.property) {
-    where += " AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.key = ?";
+    where += properties::Condition(properties::kImages, *filter.property);
     binds.emplace_back(filter.property->first);
-    if (filter.property->second) {
-      where += " AND p.value = ?";
-      binds.emplace_back(*filter.property->second);
-    }
-    where += ")";
+    if (filter.property->second) binds.emplace_back(*filter.property->second);
   }
   auto bind_all = [&](Statement& q) {
     int index = 1;
@@ -243,7 +203,7 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
     if (!row) break;
     out.items.push_back(ReadImage(q));
   }
-  VITRINE_RETURN_IF_ERROR(LoadPropertiesOfPage(*conn, out.items));
+  VITRINE_RETURN_IF_ERROR(properties::LoadEach(*conn, properties::kImages, out.items));
   return out;
 }
 

@@ -193,6 +193,15 @@ CREATE TRIGGER annotation_extents_follow_deletes AFTER DELETE ON annotations BEG
     AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = old.bucket_id);
 END;
 )sql"},
+      {6, "project properties", R"sql(
+CREATE TABLE project_properties (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (project_id, key)
+) WITHOUT ROWID;
+CREATE INDEX project_properties_by_key ON project_properties(key, value);
+)sql"},
   };
   return kMigrations;
 }

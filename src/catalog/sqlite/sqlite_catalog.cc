@@ -1,12 +1,14 @@
 #include "catalog/sqlite/sqlite_catalog.h"
 
 #include <chrono>
+#include <variant>
 
 #include "catalog/sqlite/annotation_queries.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/ontology_queries.h"
+#include "catalog/sqlite/property_queries.h"
 
 namespace vitrine::catalog {
 namespace {
@@ -234,6 +236,10 @@ class SqliteCatalog final : public Catalog {
       VITRINE_RETURN_IF_ERROR(
           q.Bind(created.id.value(), p.created_by.value(), static_cast<int>(ProjectRole::kManager)).Run());
     }
+    for (const auto& [key, value] : p.properties) {
+      VITRINE_RETURN_IF_ERROR(sqlite::properties::Set(*conn, sqlite::properties::kProjects, created.id.value(), key, value));
+    }
+    created.properties = p.properties;
     VITRINE_RETURN_IF_ERROR(tx.Commit());
     return created;
   }
@@ -244,17 +250,25 @@ class SqliteCatalog final : public Catalog {
                                                         " updated_at FROM projects WHERE id = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(id.value()).Step());
     if (!row) return Status::NotFound("project " + std::to_string(id.value()) + " not found");
-    return ReadProject(q);
+    Project project = ReadProject(q);
+    q.Reset();
+    VITRINE_ASSIGN_OR_RETURN(project.properties, sqlite::properties::Load(*conn, sqlite::properties::kProjects, id.value()));
+    return project;
   }
 
   Result<Project> UpdateProject(ProjectId id, const ProjectChanges& c) override {
     {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
       VITRINE_ASSIGN_OR_RETURN(
           Statement q, conn->Prepare("UPDATE projects SET name = COALESCE(?, name),"
                                      " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
       VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, Micros(c.updated_at), id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value())));
+      for (const auto& [key, value] : c.properties) {
+        VITRINE_RETURN_IF_ERROR(sqlite::properties::Set(*conn, sqlite::properties::kProjects, id.value(), key, value));
+      }
+      VITRINE_RETURN_IF_ERROR(tx.Commit());
     }
     return GetProject(id);
   }
@@ -266,27 +280,40 @@ class SqliteCatalog final : public Catalog {
     return NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value()));
   }
 
-  Result<Page<Project>> ListProjects(std::optional<UserId> member, const PageRequest& page) const override {
+  Result<Page<Project>> ListProjects(std::optional<UserId> member, const ProjectFilter& filter,
+                                     const PageRequest& page) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     Page<Project> out;
-    // A NULL member means "every project" (an admin's view).
-    std::optional<std::int64_t> member_id;
-    if (member) member_id = member->value();
+    std::string where = " WHERE 1=1";
+    std::vector<std::variant<std::int64_t, std::string>> binds;
+    if (member) {
+      where += " AND EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?)";
+      binds.emplace_back(member->value());
+    }
+    if (filter.property) {
+      where += sqlite::properties::Condition(sqlite::properties::kProjects, *filter.property);
+      binds.emplace_back(filter.property->first);
+      if (filter.property->second) binds.emplace_back(*filter.property->second);
+    }
+    auto bind_all = [&](Statement& q) {
+      int index = 1;
+      for (const auto& v : binds) std::visit([&](const auto& x) { q.BindAt(index++, x); }, v);
+      return index;
+    };
     {
-      VITRINE_ASSIGN_OR_RETURN(
-          Statement q, conn->Prepare("SELECT COUNT(*) FROM projects p WHERE ?1 IS NULL OR EXISTS"
-                                     " (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?1)"));
-      VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(member_id).Step());
+      VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic("SELECT COUNT(*) FROM projects p" + where));
+      bind_all(q);
+      VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
       out.total = row ? q.Int(0) : 0;
     }
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q,
-        conn->Prepare("SELECT id, name, description, created_by, created_at, updated_at FROM projects p"
-                      " WHERE ?1 IS NULL OR EXISTS"
-                      " (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?1)"
-                      " ORDER BY id LIMIT ?2 OFFSET ?3"));
-    q.Bind(member_id, page.limit, page.offset);
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic("SELECT id, name, description, created_by, created_at,"
+                                                               " updated_at FROM projects p" + where +
+                                                               " ORDER BY id LIMIT ? OFFSET ?"));
+    int next = bind_all(q);
+    q.BindAt(next, page.limit);
+    q.BindAt(next + 1, page.offset);
     VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<Project>(q, ReadProject));
+    VITRINE_RETURN_IF_ERROR(sqlite::properties::LoadEach(*conn, sqlite::properties::kProjects, out.items));
     return out;
   }
 

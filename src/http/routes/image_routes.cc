@@ -278,12 +278,7 @@ void AddImageRoutes(Router& router, service::Service& service) {
                catalog::ImageChanges changes;
                VITRINE_ASSIGN_OR_RETURN(changes.filename, wire::OptionalString(body, "filename"));
                if (auto it = body.find("properties"); it != body.end()) {
-                 if (!it->is_object()) return Status::InvalidArgument("properties must be an object");
-                 for (const auto& [key, value] : it->items()) {
-                   if (value.is_null()) changes.properties[key] = std::nullopt;
-                   else if (value.is_string()) changes.properties[key] = value.get<std::string>();
-                   else return Status::InvalidArgument("property '" + key + "' must be a string or null");
-                 }
+                 VITRINE_ASSIGN_OR_RETURN(changes.properties, wire::PropertyChangesFromJson(*it));
                }
                return JsonOr(200, images.Update(caller, id, changes));
              }));

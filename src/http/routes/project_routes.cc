@@ -23,6 +23,9 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(create.name, wire::RequiredString(body, "name"));
                VITRINE_ASSIGN_OR_RETURN(auto description, wire::OptionalString(body, "description"));
                create.description = description.value_or("");
+               if (auto it = body.find("properties"); it != body.end() && !it->is_null()) {
+                 VITRINE_ASSIGN_OR_RETURN(create.properties, wire::PropertiesFromJson(*it));
+               }
                VITRINE_ASSIGN_OR_RETURN(auto owner_id, wire::OptionalInt(body, "owner_id"));
                std::optional<UserId> owner;
                if (owner_id) owner = UserId(*owner_id);
@@ -33,7 +36,9 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                                          const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
-               return JsonOr(200, projects.List(caller, page));
+               ProjectFilter filter;
+               VITRINE_ASSIGN_OR_RETURN(filter.property, ParsePropertyFilter(query));
+               return JsonOr(200, projects.List(caller, filter, page));
              }));
   router.Add("GET", "/api/v1/projects/{project_id}",
              Authed(service, [&projects](const Caller& caller, const HttpRequest&,
@@ -49,6 +54,9 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                service::UpdateProjectRequest update;
                VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
                VITRINE_ASSIGN_OR_RETURN(update.description, wire::OptionalString(body, "description"));
+               if (auto it = body.find("properties"); it != body.end()) {
+                 VITRINE_ASSIGN_OR_RETURN(update.properties, wire::PropertyChangesFromJson(*it));
+               }
                return JsonOr(200, projects.Update(caller, id, update));
              }));
   router.Add("DELETE", "/api/v1/projects/{project_id}",

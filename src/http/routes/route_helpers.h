@@ -66,10 +66,9 @@ inline Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
 }
 
 // `property=KEY` or `property=KEY=VALUE` → the filter; nothing when absent.
-inline Result<std::optional<std::pair<std::string, std::optional<std::string>>>> ParsePropertyFilter(
-    const QueryParams& query) {
+inline Result<std::optional<PropertyMatch>> ParsePropertyFilter(const QueryParams& query) {
   auto v = query.Get("property");
-  if (!v) return std::optional<std::pair<std::string, std::optional<std::string>>>();
+  if (!v) return std::optional<PropertyMatch>();
   auto eq = v->find('=');
   if (v->empty() || eq == 0) return Status::InvalidArgument("property filter must be KEY or KEY=VALUE");
   std::optional<std::string> value;

@@ -1,0 +1,18 @@
+// The limits on key/value properties, the same for projects, images and annotations.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+
+namespace vitrine::service {
+
+// Keys 1-256 bytes, values up to 64 KiB, at most 1000 properties on one thing.
+Status ValidateProperties(const Properties& properties);
+// The same for a change, where an empty (nullopt) value removes the key.
+Status ValidatePropertyChanges(const std::map<std::string, std::optional<std::string>>& changes);
+
+}  // namespace vitrine::service
