@@ -129,6 +129,16 @@ class Client {
   virtual Result<std::string> ExportAnnotations(const AnnotationFilter& filter) = 0;
   virtual Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
                                                               bool repair = false) = 0;
+
+  // Annotation runs: one algorithm version's results on one image, stored all or nothing, at
+  // most one per (image, algorithm, version): kConflict unless `run.replace`. Listed in order
+  // of the image's capture time; without a project or images, across every readable project.
+  virtual Result<CreatedAnnotationRun> CreateAnnotationRun(const NewAnnotationRun& run) = 0;
+  virtual Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) = 0;
+  virtual Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter = {},
+                                                         const PageRequest& page = {}) = 0;
+  // Deletes the run and its annotations.
+  virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
 };
 
 // In-process over a data folder ("file:///path" or a plain path). `as_user` names the account

@@ -28,6 +28,7 @@ using ImageId = Id<struct ImageTag>;
 using AnnotationId = Id<struct AnnotationTag>;
 using OntologyId = Id<struct OntologyTag>;
 using TermId = Id<struct TermTag>;
+using AnnotationRunId = Id<struct AnnotationRunTag>;
 
 }  // namespace vitrine
 

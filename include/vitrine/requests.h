@@ -52,6 +52,18 @@ struct NewAnnotation {
   std::optional<std::string> algorithm_version{};
 };
 
+// An algorithm's annotations of one image, stored as one run (all or nothing). The annotations'
+// own algorithm fields are ignored: they take the run's.
+struct NewAnnotationRun {
+  ImageId image_id{};
+  std::string algorithm{};
+  std::string algorithm_version{};
+  std::map<std::string, std::string> metadata{};
+  std::optional<std::string> image_md5{};  // when given, the image's MD5 must match: the run saw this file
+  std::vector<NewAnnotation> annotations{};
+  bool replace = false;  // replace a stored run of the same image, algorithm and version (else kConflict)
+};
+
 struct NewTerm {
   std::string name{};
   std::string color = "#808080";

@@ -165,8 +165,45 @@ struct Annotation {
   UserId created_by;
   std::optional<std::string> algorithm;  // set for machine annotations
   std::optional<std::string> algorithm_version;
+  std::optional<AnnotationRunId> run_id;  // the run that produced it, if any
   Timestamp created_at;
   Timestamp updated_at;
+};
+
+// One version of one algorithm run over one image: its annotations, stored together, plus the
+// run's own metadata (Sticky Pi's per-image detector results). At most one per image,
+// algorithm and version.
+struct AnnotationRun {
+  AnnotationRunId id;
+  ProjectId project_id;
+  ImageId image_id;
+  std::string algorithm;
+  std::string algorithm_version;
+  std::int64_t annotation_count = 0;  // how many of its annotations remain
+  Properties metadata;
+  std::optional<std::string> device;     // the image's, for series by device
+  std::optional<Timestamp> captured_at;  // the image's capture time
+  UserId created_by;
+  Timestamp created_at;
+};
+
+// A run as stored, with its annotations' ids in input order.
+struct CreatedAnnotationRun {
+  AnnotationRun run;
+  std::vector<AnnotationId> annotation_ids;
+};
+
+// Filters for run listings; every given filter must match. Without a project or images, the
+// listing covers every project the caller can read.
+struct AnnotationRunFilter {
+  std::optional<ProjectId> project{};
+  std::vector<ImageId> images{};
+  std::optional<std::string> algorithm{};
+  std::optional<std::string> algorithm_version{};
+  std::optional<std::string> device_like{};   // SQL LIKE, "5c17%"
+  std::optional<Timestamp> captured_from{};   // the image's capture time, inclusive
+  std::optional<Timestamp> captured_to{};     // exclusive
+  std::optional<PropertyMatch> metadata{};    // a metadata key, and its value if given
 };
 
 // Filters for annotation listings; every given filter must match. A listing names a project or
@@ -177,6 +214,7 @@ struct AnnotationFilter {
   std::vector<UserId> users{};
   std::optional<std::string> algorithm{};
   std::optional<std::string> algorithm_version{};
+  std::optional<AnnotationRunId> run{};          // produced by this run
   std::optional<std::string> device_like{};     // on images of these devices (SQL LIKE, "5c17%")
   std::optional<Timestamp> captured_from{};    // on images captured in [from, to)
   std::optional<Timestamp> captured_to{};

@@ -153,6 +153,17 @@ class Catalog {
   // Deletes every annotation matching `filter` (bbox by bounding box); returns how many.
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 
+  // Annotation runs. InsertAnnotationRun stores the run, its metadata and its annotations (their
+  // run_id is set here) in one transaction. A run of the same image, algorithm and version is
+  // kConflict, or with `replace` deleted with its annotations first. Listings come in order of
+  // the image's capture time, then id; `member` limits them to that user's projects.
+  virtual Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, bool replace,
+                                                           std::vector<AnnotationRow> rows) = 0;
+  virtual Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) const = 0;
+  virtual Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, std::optional<UserId> member,
+                                                         const PageRequest& page) const = 0;
+  virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
+
   // Ontologies and terms. Term names are unique in an ontology without regard to case
   // (kConflict). DeleteTerm: kConflict if annotations carry the term (unless `detach`, which
   // takes it off them) or it has child terms. DeleteOntology: kConflict while a project uses it

@@ -228,8 +228,23 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return interchange::ImportGeoJson(*store_->service, c, image, collection, repair); });
   }
 
+  Result<CreatedAnnotationRun> CreateAnnotationRun(const NewAnnotationRun& run) override {
+    return With([&](const Caller& c) { return runs().Create(c, run); });
+  }
+  Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) override {
+    return With([&](const Caller& c) { return runs().Get(c, id); });
+  }
+  Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, const PageRequest& page) override {
+    return With([&](const Caller& c) { return runs().List(c, filter, page); });
+  }
+  Status DeleteAnnotationRun(AnnotationRunId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return runs().Delete(c, id);
+  }
+
  private:
   service::AnnotationService& annotations() { return store_->service->annotations(); }
+  service::AnnotationRunService& runs() { return store_->service->annotation_runs(); }
   service::OntologyService& ontologies() { return store_->service->ontologies(); }
   service::UserService& users() { return store_->service->users(); }
   service::ProjectService& projects() { return store_->service->projects(); }

@@ -8,6 +8,7 @@
 #include "core/time_format.h"
 #include "vitrine/client.h"
 #include "wire/annotation_json.h"
+#include "wire/annotation_run_json.h"
 #include "wire/json.h"
 
 namespace vitrine {
@@ -43,7 +44,7 @@ std::string FilterQuery(const ImageFilter& f) {
 
 std::string ViewQuery(const AnnotationView& view) {
   std::string fields = "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
-                       "algorithm_version,created_at,updated_at";
+                       "algorithm_version,created_at,updated_at,run_id";
   if (view.wkt) fields += ",wkt";
   if (view.geojson) fields += ",geojson";
   if (view.properties) fields += ",properties";
@@ -69,6 +70,7 @@ std::string AnnotationFilterQuery(const AnnotationFilter& f) {
   if (f.term_descendants) add("descendants", "true");
   if (f.algorithm) add("algorithm", *f.algorithm);
   if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
+  if (f.run) add("run", std::to_string(f.run->value()));
   if (f.device_like) add("device", *f.device_like);
   if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
   if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
@@ -80,6 +82,20 @@ std::string AnnotationFilterQuery(const AnnotationFilter& f) {
   }
   if (f.exact) add("exact", "true");
   if (f.property) add("property", PropertyQuery(*f.property));
+  return q;
+}
+
+std::string RunFilterQuery(const AnnotationRunFilter& f) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
+  if (f.project) add("project", std::to_string(f.project->value()));
+  if (!f.images.empty()) add("images", Ids(f.images));
+  if (f.algorithm) add("algorithm", *f.algorithm);
+  if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
+  if (f.device_like) add("device", *f.device_like);
+  if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
+  if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
+  if (f.metadata) add("property", PropertyQuery(*f.metadata));
   return q;
 }
 
@@ -362,6 +378,20 @@ class RemoteClient final : public Client {
     std::vector<AnnotationId> ids;
     for (const auto& id : doc["ids"]) ids.emplace_back(id.get<std::int64_t>());
     return ids;
+  }
+
+  Result<CreatedAnnotationRun> CreateAnnotationRun(const NewAnnotationRun& run) override {
+    return Call("POST", "/api/v1/annotation-runs", wire::ToJson(run), wire::CreatedAnnotationRunFromJson);
+  }
+  Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) override {
+    return Call("GET", "/api/v1/annotation-runs/" + Id(id), {}, wire::AnnotationRunFromJson);
+  }
+  Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/annotation-runs?" + PageQuery(page) + RunFilterQuery(filter)));
+    return ParsePage<AnnotationRun>(doc, wire::AnnotationRunFromJson);
+  }
+  Status DeleteAnnotationRun(AnnotationRunId id) override {
+    return Fetch("DELETE", "/api/v1/annotation-runs/" + Id(id)).status();
   }
 
  private:

@@ -14,6 +14,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddProjectRoutes(router, service);
   routes::AddImageRoutes(router, service);
   routes::AddAnnotationRoutes(router, service);
+  routes::AddAnnotationRunRoutes(router, service);
   routes::AddOntologyRoutes(router, service);
   return router;
 }

@@ -12,8 +12,6 @@
 namespace vitrine::service {
 namespace {
 
-constexpr std::size_t kMaxAlgorithmName = 256;
-
 std::string Item(std::size_t index) { return "annotation " + std::to_string(index) + ": "; }
 
 Status ValidateAlgorithm(const NewAnnotation& a) {
@@ -52,6 +50,12 @@ void ForEachParallel(std::size_t n, Fn fn) {
 Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller,
                                                             const std::vector<NewAnnotation>& annotations) {
   if (annotations.empty()) return Status::InvalidArgument("no annotations given");
+  VITRINE_ASSIGN_OR_RETURN(std::vector<catalog::AnnotationRow> rows, Prepare(caller, annotations));
+  return catalog_.InsertAnnotations(rows);
+}
+
+Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
+    const Caller& caller, const std::vector<NewAnnotation>& annotations) const {
   if (annotations.size() > limits_.max_per_request) {
     return Status::TooLarge("at most " + std::to_string(limits_.max_per_request) + " annotations per request");
   }
@@ -125,7 +129,7 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (!errors[i].ok()) return Status(errors[i].code(), Item(i) + errors[i].message());
   }
-  return catalog_.InsertAnnotations(rows);
+  return rows;
 }
 
 Status AnnotationService::Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const {

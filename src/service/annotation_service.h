@@ -23,6 +23,9 @@ namespace vitrine::service {
 using vitrine::NewAnnotation;
 using AnnotationOutput = vitrine::AnnotationView;
 
+// Algorithm names and versions, on annotations and runs.
+inline constexpr std::size_t kMaxAlgorithmName = 256;
+
 struct AnnotationLimits {
   std::size_t max_per_request = 100'000;
   std::int64_t max_vertices = 1'000'000;
@@ -45,6 +48,11 @@ class AnnotationService {
   Status Delete(const Caller& caller, AnnotationId id);
   // Deletes every match (managers only), or with `dry_run` only counts them.
   Result<std::int64_t> DeleteMatching(const Caller& caller, const AnnotationFilter& filter, bool dry_run);
+
+  // Validates and measures a batch without storing it: the catalog rows, or an error naming the
+  // offending item. The caller must be a contributor on every image's project.
+  Result<std::vector<catalog::AnnotationRow>> Prepare(const Caller& caller,
+                                                      const std::vector<NewAnnotation>& annotations) const;
 
   const AnnotationLimits& limits() const { return limits_; }
 

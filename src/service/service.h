@@ -5,6 +5,7 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "service/annotation_run_service.h"
 #include "service/annotation_service.h"
 #include "core/clock.h"
 #include "service/authenticator.h"
@@ -28,7 +29,8 @@ class Service {
         projects_(catalog, clock),
         images_(catalog, blobs, projects_, clock, options_.images),
         ontologies_(catalog, projects_, clock),
-        annotations_(catalog, projects_, images_, clock) {}
+        annotations_(catalog, projects_, images_, clock),
+        annotation_runs_(catalog, projects_, images_, annotations_, clock) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
@@ -36,6 +38,7 @@ class Service {
   ImageService& images() { return images_; }
   OntologyService& ontologies() { return ontologies_; }
   AnnotationService& annotations() { return annotations_; }
+  AnnotationRunService& annotation_runs() { return annotation_runs_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -50,6 +53,7 @@ class Service {
   ImageService images_;
   OntologyService ontologies_;
   AnnotationService annotations_;
+  AnnotationRunService annotation_runs_;
 };
 
 }  // namespace vitrine::service

@@ -26,7 +26,8 @@ constexpr std::array<std::pair<std::string_view, AnnotationField>, static_cast<s
                {"algorithm", AnnotationField::kAlgorithm},
                {"algorithm_version", AnnotationField::kAlgorithmVersion},
                {"created_at", AnnotationField::kCreatedAt},
-               {"updated_at", AnnotationField::kUpdatedAt}}};
+               {"updated_at", AnnotationField::kUpdatedAt},
+               {"run_id", AnnotationField::kRunId}}};
 
 }  // namespace
 
@@ -88,6 +89,7 @@ Json ToJson(const Annotation& a, const AnnotationFields& fields) {
   }
   if (has(AnnotationField::kCreatedAt)) j["created_at"] = core::FormatIso8601(a.created_at);
   if (has(AnnotationField::kUpdatedAt)) j["updated_at"] = core::FormatIso8601(a.updated_at);
+  if (has(AnnotationField::kRunId)) j["run_id"] = a.run_id ? Json(a.run_id->value()) : Json(nullptr);
   return j;
 }
 
@@ -172,6 +174,7 @@ Result<Annotation> AnnotationFromJson(const Json& j) {
     if (j.contains("algorithm_version") && !j["algorithm_version"].is_null()) {
       a.algorithm_version = j["algorithm_version"].get<std::string>();
     }
+    if (j.contains("run_id") && !j["run_id"].is_null()) a.run_id = AnnotationRunId(j["run_id"].get<std::int64_t>());
     for (auto [field, target] : {std::pair{"created_at", &a.created_at}, std::pair{"updated_at", &a.updated_at}}) {
       if (!j.contains(field)) continue;
       VITRINE_ASSIGN_OR_RETURN(*target, core::ParseIso8601(j[field].get<std::string>()));
@@ -199,6 +202,45 @@ Json ToJson(const NewAnnotation& a) {
   if (a.algorithm) j["algorithm"] = *a.algorithm;
   if (a.algorithm_version) j["algorithm_version"] = *a.algorithm_version;
   return j;
+}
+
+Result<NewAnnotation> NewAnnotationFromJson(const Json& item, bool repair_all, bool image_optional) {
+  if (!item.is_object()) return Status::InvalidArgument("each annotation must be a JSON object");
+  NewAnnotation a;
+  VITRINE_ASSIGN_OR_RETURN(auto image, OptionalInt(item, "image_id"));
+  if (image ? *image <= 0 : !image_optional) return Status::InvalidArgument("image_id is required (a positive id)");
+  if (image) a.image_id = ImageId(*image);
+  bool has_wkt = item.contains("wkt");
+  bool has_geojson = item.contains("geojson");
+  if (has_wkt == has_geojson) return Status::InvalidArgument("give the geometry as exactly one of wkt or geojson");
+  if (has_wkt) {
+    VITRINE_ASSIGN_OR_RETURN(a.wkt, RequiredString(item, "wkt"));
+    if (a.wkt.empty()) return Status::InvalidArgument("malformed WKT: it is empty");
+  } else {
+    const Json& geojson = item["geojson"];
+    if (geojson.is_string()) a.geojson = geojson.get<std::string>();
+    else if (geojson.is_object()) a.geojson = geojson.dump();
+    else return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
+    if (a.geojson.empty()) return Status::InvalidArgument("malformed GeoJSON: it is empty");
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto repair, OptionalBool(item, "repair"));
+  a.repair = repair.value_or(repair_all);
+  if (item.contains("properties")) {
+    VITRINE_ASSIGN_OR_RETURN(a.properties, PropertiesFromJson(item["properties"]));
+  }
+  VITRINE_ASSIGN_OR_RETURN(a.algorithm, OptionalString(item, "algorithm"));
+  VITRINE_ASSIGN_OR_RETURN(a.algorithm_version, OptionalString(item, "algorithm_version"));
+  if (item.contains("terms")) {
+    const Json& terms = item["terms"];
+    if (!terms.is_array()) return Status::InvalidArgument("terms must be an array of term ids");
+    for (const auto& t : terms) {
+      if (!t.is_number_integer() || t.get<std::int64_t>() <= 0) {
+        return Status::InvalidArgument("terms must be an array of term ids");
+      }
+      a.terms.emplace_back(t.get<std::int64_t>());
+    }
+  }
+  return a;
 }
 
 }  // namespace vitrine::wire

@@ -14,7 +14,7 @@ namespace vitrine::wire {
 
 enum class AnnotationField {
   kId, kProjectId, kImageId, kWkt, kGeoJson, kType, kBbox, kArea, kPerimeter, kCentroid, kVertexCount,
-  kProperties, kTerms, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kCount
+  kProperties, kTerms, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kRunId, kCount
 };
 using AnnotationFields = std::bitset<static_cast<std::size_t>(AnnotationField::kCount)>;
 
@@ -33,7 +33,10 @@ Result<Ontology> OntologyFromJson(const Json& json);
 
 // Reads back what ToJson wrote; fields left out of the JSON stay at their defaults.
 Result<Annotation> AnnotationFromJson(const Json& json);
-// The request body for one new annotation.
+// The request body for one new annotation, and its parsing on the server; `repair_all` is the
+// default of the item's `repair`. `image_id` may be left out where `image_optional` (a run's
+// annotations are on the run's image).
 Json ToJson(const NewAnnotation& annotation);
+Result<NewAnnotation> NewAnnotationFromJson(const Json& item, bool repair_all, bool image_optional = false);
 
 }  // namespace vitrine::wire

@@ -3,6 +3,7 @@
 // calls, same results, same error codes.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -19,6 +20,7 @@
 #include "vitrine/client.h"
 #include "vitrine/resources.h"
 #include "wire/annotation_json.h"
+#include "wire/annotation_run_json.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -424,6 +426,11 @@ class Transcript {
     for (const auto& o : page.items) items.push_back(wire::ToJson(o));
     return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
   }
+  static std::string Render(const Page<AnnotationRun>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& r : page.items) items.push_back(wire::ToJson(r));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
   static std::string Render(const Page<Annotation>& page) {
     wire::Json items = wire::Json::array();
     for (const auto& a : page.items) items.push_back(wire::ToJson(a));
@@ -609,6 +616,34 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DeleteAnnotation(2 again)", alice.DeleteAnnotation(AnnotationId(2)));
   t.Add("alice.DeleteAnnotations(box)", alice.DeleteAnnotations(in_box));
   t.Add("alice.ListAnnotations(after)", alice.ListAnnotations({.images = {ImageId(1)}}));
+  NewAnnotationRun run{.image_id = ImageId(1), .algorithm = "insect-detector", .algorithm_version = "1598113346-ad2c",
+                       .metadata = {{"model", "universal"}},
+                       .annotations = {{.wkt = "POINT (5 5)"}, {.wkt = "POLYGON ((1 1, 9 1, 9 9, 1 1))"}}};
+  t.Add("alice.CreateAnnotationRun", alice.CreateAnnotationRun(run));
+  t.Add("alice.CreateAnnotationRun(again)", alice.CreateAnnotationRun(run));
+  NewAnnotationRun replacement = run;
+  replacement.replace = true;
+  replacement.annotations.pop_back();
+  t.Add("alice.CreateAnnotationRun(replace)", alice.CreateAnnotationRun(replacement));
+  NewAnnotationRun wrong_file = run;
+  wrong_file.algorithm_version = "2";
+  wrong_file.image_md5 = std::string(32, '0');
+  t.Add("alice.CreateAnnotationRun(wrong md5)", alice.CreateAnnotationRun(wrong_file));
+  NewAnnotationRun bad_shape = wrong_file;
+  bad_shape.image_md5.reset();
+  bad_shape.annotations = {{.wkt = "POINT (1 1)"}, {.wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}};
+  t.Add("alice.CreateAnnotationRun(bowtie)", alice.CreateAnnotationRun(bad_shape));
+  t.Add("alice.CreateAnnotationRun(no version)", alice.CreateAnnotationRun({.image_id = ImageId(1), .algorithm = "x"}));
+  t.Add("alice.GetAnnotationRun(2)", alice.GetAnnotationRun(AnnotationRunId(2)));
+  t.Add("alice.GetAnnotationRun(1 replaced)", alice.GetAnnotationRun(AnnotationRunId(1)));
+  t.Add("alice.ListAnnotationRuns(device)", alice.ListAnnotationRuns({.device_like = "5c17%"}));
+  t.Add("alice.ListAnnotationRuns(metadata)",
+        alice.ListAnnotationRuns({.project = ProjectId(1), .metadata = std::pair{"model", std::optional<std::string>("other")}}));
+  t.Add("alice.ListAnnotations(run 2)", alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
+  t.Add("alice.ListAnnotationRuns(limit 20000)", alice.ListAnnotationRuns({}, {20'000, 0}));
+  t.Add("alice.DeleteAnnotationRun(2)", alice.DeleteAnnotationRun(AnnotationRunId(2)));
+  t.Add("alice.DeleteAnnotationRun(2 again)", alice.DeleteAnnotationRun(AnnotationRunId(2)));
+  t.Add("alice.ListAnnotations(run 2 after)", alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
   t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
   t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
   t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
@@ -632,6 +667,7 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
   // Sanity: the script reached both successes and each kind of failure.
   std::string all;
   for (const auto& line : on_remote) all += line + "\n";
+  if (std::getenv("VITRINE_DUMP_TRANSCRIPT")) std::cerr << all;  // to read what both clients answered
   for (const char* expected : {"alice.UploadImage -> {\"created\":true", "error permission_denied",
                                "error not_found", "error conflict", "error invalid_argument", "error unsupported",
                                "copy matches -> bytes", "alice.DeleteImage -> ok",
@@ -639,7 +675,12 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "alice.DeleteAnnotations(box) -> 5\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
                                "alice.DeleteTerm(2 detach) -> ok\n", "alice.ImportAnnotations -> 5 6 7 8 \n",
                                "alice.ListAnnotations(device series) -> {\"items\":[],\"total\":4}",
-                               "alice.ListAnnotations(device series later) -> {\"items\":[],\"total\":0}", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}"}) {
+                               "alice.ListAnnotations(device series later) -> {\"items\":[],\"total\":0}", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}",
+                               "alice.CreateAnnotationRun -> {\"algorithm\":\"insect-detector\"",
+                               "alice.CreateAnnotationRun(again) -> error conflict",
+                               "alice.GetAnnotationRun(1 replaced) -> error not_found",
+                               "alice.DeleteAnnotationRun(2) -> ok\n", "alice.DeleteAnnotationRun(2 again) -> error not_found",
+                               "alice.ListAnnotations(run 2 after) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }

@@ -12,8 +12,8 @@ namespace {
 #define VITRINE_ANNOTATION_COLUMNS                                                                     \
   "a.id, a.project_id, a.image_id, a.geometry_type, a.x0, a.y0, a.x1, a.y1, a.area, a.perimeter, "     \
   "a.centroid_x, a.centroid_y, a.vertex_count, a.created_by, a.algorithm, a.algorithm_version, "       \
-  "a.created_at, a.updated_at"
-constexpr int kGeometryColumn = 18;
+  "a.created_at, a.updated_at, a.run_id"
+constexpr int kGeometryColumn = 19;
 
 
 // R*Tree boxes are 32-bit integers. Each image gets its own slot of that plane: 2^18 pixels
@@ -72,6 +72,7 @@ AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
   if (!q.IsNull(15)) a.algorithm_version = q.Text(15);
   a.created_at = FromMicros(q.Int(16));
   a.updated_at = FromMicros(q.Int(17));
+  if (auto run = q.OptionalInt(18)) a.run_id = AnnotationRunId(*run);
   if (with_geometry) row.wkb = q.BlobBytes(kGeometryColumn);
   return row;
 }
@@ -197,6 +198,10 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.algorithm_version = ?";
     s.binds.emplace_back(*f.algorithm_version);
   }
+  if (f.run) {
+    s.where += " AND a.run_id = ?";
+    s.binds.emplace_back(f.run->value());
+  }
   if (f.created_from) {
     s.where += " AND a.created_at >= ?";
     s.binds.emplace_back(Micros(*f.created_from));
@@ -222,20 +227,26 @@ Selection Select(const AnnotationFilter& f) {
 Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector<AnnotationRow>& rows) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, InsertOn(*conn, rows));
+  VITRINE_RETURN_IF_ERROR(tx.Commit());
+  return ids;
+}
+
+Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<AnnotationRow>& rows) {
   VITRINE_ASSIGN_OR_RETURN(
       Statement insert,
-      conn->Prepare("INSERT INTO annotations(project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area,"
+      conn.Prepare("INSERT INTO annotations(project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area,"
                     " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
-                    " created_at, updated_at, bucket_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    " created_at, updated_at, bucket_id, run_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert,
-                           conn->Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
+                           conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement extent_insert,
-                           conn->Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
+                           conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement property,
-                           conn->Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
+                           conn.Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
   VITRINE_ASSIGN_OR_RETURN(Statement term_link,
-                           conn->Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
+                           conn.Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
 
   // Buckets: the batch in Z-order within each image, cut into runs of kBucketSize; each run's
   // box goes into the R*Tree once.
@@ -261,7 +272,7 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
     }
     bucket_insert.Reset();
     VITRINE_RETURN_IF_ERROR(bucket_insert.Bind(bounds.x0, bounds.x1, bounds.y0, bounds.y1, image).Run());
-    for (std::size_t k = start; k < end; ++k) bucket_of[std::get<2>(order[k])] = conn->last_insert_id();
+    for (std::size_t k = start; k < end; ++k) bucket_of[std::get<2>(order[k])] = conn.last_insert_id();
     start = end;
   }
 
@@ -269,20 +280,21 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
   ids.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Annotation& a = rows[i].annotation;
-    std::optional<std::int64_t> creator;
+    std::optional<std::int64_t> creator, run;
     if (a.created_by.valid()) creator = a.created_by.value();
+    if (a.run_id) run = a.run_id->value();
     insert.Reset();
     Status s = insert
                    .Bind(a.project_id.value(), a.image_id.value(), Blob{rows[i].wkb}, a.geometry_type, a.bbox[0],
                          a.bbox[1], a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1],
                          a.vertex_count, creator, a.algorithm, a.algorithm_version, Micros(a.created_at),
-                         Micros(a.updated_at), bucket_of[i])
+                         Micros(a.updated_at), bucket_of[i], run)
                    .Run();
     if (s.code() == ErrorCode::kConflict) {
       return Status::NotFound("image " + std::to_string(a.image_id.value()) + " not found");
     }
     VITRINE_RETURN_IF_ERROR(s);
-    AnnotationId id(conn->last_insert_id());
+    AnnotationId id(conn.last_insert_id());
     for (TermId term : a.terms) {
       term_link.Reset();
       Status linked = term_link.Bind(id.value(), term.value()).Run();
@@ -303,7 +315,6 @@ Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector
     extent_insert.Reset();
     VITRINE_RETURN_IF_ERROR(extent_insert.Bind(bucket_of[i], ids[i].value(), box[0], box[1], box[2], box[3]).Run());
   }
-  VITRINE_RETURN_IF_ERROR(tx.Commit());
   return ids;
 }
 

@@ -9,6 +9,8 @@
 namespace vitrine::catalog::sqlite::annotations {
 
 Result<std::vector<AnnotationId>> Insert(ConnectionPool& pool, const std::vector<AnnotationRow>& rows);
+// The same inside the caller's transaction.
+Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<AnnotationRow>& rows);
 Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id);
 Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& filter, const PageRequest& page,
                                  const AnnotationColumns& columns);

@@ -202,6 +202,31 @@ CREATE TABLE project_properties (
 ) WITHOUT ROWID;
 CREATE INDEX project_properties_by_key ON project_properties(key, value);
 )sql"},
+      {7, "annotation runs: one algorithm version's results on one image", R"sql(
+-- AUTOINCREMENT: a replaced run's id is never handed out again.
+CREATE TABLE annotation_runs (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id        INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  image_id          INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  algorithm         TEXT NOT NULL,
+  algorithm_version TEXT NOT NULL,
+  created_by        INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at        INTEGER NOT NULL,
+  UNIQUE (image_id, algorithm, algorithm_version)
+);
+CREATE INDEX annotation_runs_by_project ON annotation_runs(project_id, id);
+CREATE INDEX annotation_runs_by_algorithm ON annotation_runs(algorithm, algorithm_version, image_id);
+CREATE TABLE annotation_run_properties (
+  annotation_run_id INTEGER NOT NULL REFERENCES annotation_runs(id) ON DELETE CASCADE,
+  key               TEXT NOT NULL,
+  value             TEXT NOT NULL,
+  PRIMARY KEY (annotation_run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX annotation_run_properties_by_key ON annotation_run_properties(key, value);
+-- A run's annotations go with it.
+ALTER TABLE annotations ADD COLUMN run_id INTEGER REFERENCES annotation_runs(id) ON DELETE CASCADE;
+CREATE INDEX annotations_by_run ON annotations(run_id);
+)sql"},
   };
   return kMigrations;
 }

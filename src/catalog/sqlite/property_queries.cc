@@ -16,6 +16,7 @@ namespace vitrine::catalog::sqlite::properties {
 
 const Table kImages = VITRINE_PROPERTY_TABLE("image", "i");
 const Table kProjects = VITRINE_PROPERTY_TABLE("project", "p");
+const Table kAnnotationRuns = VITRINE_PROPERTY_TABLE("annotation_run", "r");
 
 #undef VITRINE_PROPERTY_TABLE
 

@@ -23,12 +23,14 @@ struct Table {
 
 extern const Table kImages;    // owner alias `i`
 extern const Table kProjects;  // owner alias `p`
+extern const Table kAnnotationRuns;  // owner alias `r`
 
 Result<Properties> Load(Connection& conn, const Table& table, std::int64_t owner);
 
-// Fills `properties` of every row; Row has `id` (a typed id) and `properties`.
+// Fills `field` (by default `properties`) of every row; Row has `id` (a typed id).
 template <class Row>
-Status LoadEach(Connection& conn, const Table& table, std::vector<Row>& rows) {
+Status LoadEach(Connection& conn, const Table& table, std::vector<Row>& rows,
+                Properties Row::*field = &Row::properties) {
   if (rows.empty()) return Status::Ok();
   VITRINE_ASSIGN_OR_RETURN(Statement q,
                            conn.PrepareDynamic(std::string(table.select_many) + Placeholders(rows.size()) + ")"));
@@ -40,7 +42,7 @@ Status LoadEach(Connection& conn, const Table& table, std::vector<Row>& rows) {
   while (true) {
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return Status::Ok();
-    by_id[q.Int(0)]->properties[q.Text(1)] = q.Text(2);
+    (by_id[q.Int(0)]->*field)[q.Text(1)] = q.Text(2);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "catalog/sqlite/annotation_queries.h"
+#include "catalog/sqlite/annotation_run_queries.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/migrations.h"
@@ -382,6 +383,19 @@ class SqliteCatalog final : public Catalog {
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return sqlite::annotations::DeleteMatching(pool_, filter);
   }
+
+  Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, bool replace,
+                                                   std::vector<AnnotationRow> rows) override {
+    return sqlite::annotation_runs::Insert(pool_, run, replace, std::move(rows));
+  }
+  Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) const override {
+    return sqlite::annotation_runs::Get(pool_, id);
+  }
+  Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, std::optional<UserId> member,
+                                                 const PageRequest& page) const override {
+    return sqlite::annotation_runs::List(pool_, filter, member, page);
+  }
+  Status DeleteAnnotationRun(AnnotationRunId id) override { return sqlite::annotation_runs::Delete(pool_, id); }
 
   Result<Ontology> CreateOntology(const std::string& name, UserId created_by, Timestamp created_at) override {
     return sqlite::ontologies::Create(pool_, name, created_by, created_at);

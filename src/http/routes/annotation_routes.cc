@@ -23,24 +23,6 @@ Result<double> ParseNumber(std::string_view text, std::string_view what) {
   return v;
 }
 
-// "1,2,3" → ids.
-template <class IdT>
-Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
-  std::vector<IdT> ids;
-  while (!csv.empty()) {
-    auto comma = csv.find(',');
-    std::string_view item = csv.substr(0, comma);
-    csv = comma == std::string_view::npos ? std::string_view() : csv.substr(comma + 1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (ec != std::errc() || end != item.data() + item.size() || v <= 0) {
-      return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
-    }
-    ids.emplace_back(v);
-  }
-  return ids;
-}
-
 Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
   AnnotationFilter f;
   VITRINE_ASSIGN_OR_RETURN(auto project, query.GetInt("project"));
@@ -69,14 +51,15 @@ Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
   VITRINE_ASSIGN_OR_RETURN(f.term_descendants, BoolParam(query, "descendants"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
+  VITRINE_ASSIGN_OR_RETURN(auto run, query.GetInt("run"));
+  if (run) {
+    if (*run <= 0) return Status::InvalidArgument("run must be a positive id");
+    f.run = AnnotationRunId(*run);
+  }
   if (auto v = query.Get("device")) f.device_like = std::string(*v);
   for (auto [name, target] : {std::pair{"created_from", &f.created_from}, std::pair{"created_to", &f.created_to},
                               std::pair{"captured_from", &f.captured_from}, std::pair{"captured_to", &f.captured_to}}) {
-    if (auto v = query.Get(name)) {
-      auto t = core::ParseIso8601(*v);
-      if (!t.ok()) return Status::InvalidArgument(std::string(name) + ": " + t.status().message());
-      *target = *t;
-    }
+    VITRINE_ASSIGN_OR_RETURN(*target, TimeParam(query, name));
   }
   if (auto v = query.Get("bbox")) {
     std::array<double, 4> box{};
@@ -95,15 +78,6 @@ Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
   if (f.exact && !f.bbox) return Status::InvalidArgument("exact needs a bbox");
   VITRINE_ASSIGN_OR_RETURN(f.property, ParsePropertyFilter(query));
   return f;
-}
-
-Result<PageRequest> ParsePage(const QueryParams& query) {
-  PageRequest page;
-  VITRINE_ASSIGN_OR_RETURN(auto limit, query.GetInt("limit"));
-  VITRINE_ASSIGN_OR_RETURN(auto offset, query.GetInt("offset"));
-  if (limit) page.limit = *limit;
-  if (offset) page.offset = *offset;
-  return page;
 }
 
 struct Rendering {
@@ -126,45 +100,6 @@ Result<Rendering> ParseRendering(const QueryParams& query) {
   return r;
 }
 
-Result<NewAnnotation> ParseNewAnnotation(const wire::Json& item, bool repair_all) {
-  if (!item.is_object()) return Status::InvalidArgument("each annotation must be a JSON object");
-  NewAnnotation a;
-  VITRINE_ASSIGN_OR_RETURN(auto image, wire::OptionalInt(item, "image_id"));
-  if (!image || *image <= 0) return Status::InvalidArgument("image_id is required (a positive id)");
-  a.image_id = ImageId(*image);
-  bool has_wkt = item.contains("wkt");
-  bool has_geojson = item.contains("geojson");
-  if (has_wkt == has_geojson) return Status::InvalidArgument("give the geometry as exactly one of wkt or geojson");
-  if (has_wkt) {
-    VITRINE_ASSIGN_OR_RETURN(a.wkt, wire::RequiredString(item, "wkt"));
-    if (a.wkt.empty()) return Status::InvalidArgument("malformed WKT: it is empty");
-  } else {
-    const wire::Json& geojson = item["geojson"];
-    if (geojson.is_string()) a.geojson = geojson.get<std::string>();
-    else if (geojson.is_object()) a.geojson = geojson.dump();
-    else return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
-    if (a.geojson.empty()) return Status::InvalidArgument("malformed GeoJSON: it is empty");
-  }
-  VITRINE_ASSIGN_OR_RETURN(auto repair, wire::OptionalBool(item, "repair"));
-  a.repair = repair.value_or(repair_all);
-  if (item.contains("properties")) {
-    VITRINE_ASSIGN_OR_RETURN(a.properties, wire::PropertiesFromJson(item["properties"]));
-  }
-  VITRINE_ASSIGN_OR_RETURN(a.algorithm, wire::OptionalString(item, "algorithm"));
-  VITRINE_ASSIGN_OR_RETURN(a.algorithm_version, wire::OptionalString(item, "algorithm_version"));
-  if (item.contains("terms")) {
-    const wire::Json& terms = item["terms"];
-    if (!terms.is_array()) return Status::InvalidArgument("terms must be an array of term ids");
-    for (const auto& t : terms) {
-      if (!t.is_number_integer() || t.get<std::int64_t>() <= 0) {
-        return Status::InvalidArgument("terms must be an array of term ids");
-      }
-      a.terms.emplace_back(t.get<std::int64_t>());
-    }
-  }
-  return a;
-}
-
 }  // namespace
 
 void AddAnnotationRoutes(Router& router, service::Service& service) {
@@ -183,12 +118,12 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                std::vector<NewAnnotation> batch;
                const bool single = body.is_object();
                if (single) {
-                 VITRINE_ASSIGN_OR_RETURN(NewAnnotation a, ParseNewAnnotation(body, repair));
+                 VITRINE_ASSIGN_OR_RETURN(NewAnnotation a, wire::NewAnnotationFromJson(body, repair));
                  batch.push_back(std::move(a));
                } else {
                  batch.reserve(body.size());
                  for (std::size_t i = 0; i < body.size(); ++i) {
-                   auto a = ParseNewAnnotation(body[i], repair);
+                   auto a = wire::NewAnnotationFromJson(body[i], repair);
                    if (!a.ok()) {
                      return Status(a.status().code(), "annotation " + std::to_string(i) + ": " + a.status().message());
                    }
@@ -210,7 +145,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                                             const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, ParsePage(query));
+               VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
                VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
                VITRINE_ASSIGN_OR_RETURN(Page<Annotation> found,
                                         annotations.List(caller, filter, page, rendering.output));

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <string>
 
+#include "core/time_format.h"
 #include "http/authenticate.h"
 #include "http/query.h"
 #include "http/responses.h"
@@ -25,6 +26,24 @@ Result<IdT> PathId(const PathParams& params, const char* name) {
     if (ec == std::errc() && end == text.data() + text.size() && v > 0) return IdT(v);
   }
   return Status::InvalidArgument(std::string(name) + " must be a positive integer");
+}
+
+// "1,2,3" → ids.
+template <class IdT>
+Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
+  std::vector<IdT> ids;
+  while (!csv.empty()) {
+    auto comma = csv.find(',');
+    std::string_view item = csv.substr(0, comma);
+    csv = comma == std::string_view::npos ? std::string_view() : csv.substr(comma + 1);
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc() || end != item.data() + item.size() || v <= 0) {
+      return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
+    }
+    ids.emplace_back(v);
+  }
+  return ids;
 }
 
 // The user a "/users/me/..." or "/users/{user_id}/..." route is about.
@@ -65,6 +84,26 @@ inline Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
   return Status::InvalidArgument(std::string(name) + " must be true or false");
 }
 
+// `limit` and `offset` as given, for listings whose service checks the bounds itself (where
+// limit=0 counts without rows).
+inline Result<PageRequest> UncheckedPage(const QueryParams& query) {
+  PageRequest page;
+  VITRINE_ASSIGN_OR_RETURN(auto limit, query.GetInt("limit"));
+  VITRINE_ASSIGN_OR_RETURN(auto offset, query.GetInt("offset"));
+  if (limit) page.limit = *limit;
+  if (offset) page.offset = *offset;
+  return page;
+}
+
+// An ISO 8601 time in the query; nothing when absent.
+inline Result<std::optional<Timestamp>> TimeParam(const QueryParams& query, const char* name) {
+  auto v = query.Get(name);
+  if (!v) return std::optional<Timestamp>();
+  auto t = core::ParseIso8601(*v);
+  if (!t.ok()) return Status::InvalidArgument(std::string(name) + ": " + t.status().message());
+  return std::optional<Timestamp>(*t);
+}
+
 // `property=KEY` or `property=KEY=VALUE` → the filter; nothing when absent.
 inline Result<std::optional<PropertyMatch>> ParsePropertyFilter(const QueryParams& query) {
   auto v = query.Get("property");
@@ -81,6 +120,7 @@ void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
 void AddImageRoutes(Router& router, service::Service& service);
 void AddAnnotationRoutes(Router& router, service::Service& service);
+void AddAnnotationRunRoutes(Router& router, service::Service& service);
 void AddOntologyRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes

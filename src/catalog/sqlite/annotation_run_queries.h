@@ -1,0 +1,19 @@
+// Annotation runs in the SQLite catalog: one algorithm version's results on one image.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/sqlite/connection.h"
+
+namespace vitrine::catalog::sqlite::annotation_runs {
+
+Result<CreatedAnnotationRun> Insert(ConnectionPool& pool, const AnnotationRun& run, bool replace,
+                                    std::vector<AnnotationRow> rows);
+Result<AnnotationRun> Get(ConnectionPool& pool, AnnotationRunId id);
+Result<Page<AnnotationRun>> List(ConnectionPool& pool, const AnnotationRunFilter& filter, std::optional<UserId> member,
+                                 const PageRequest& page);
+Status Delete(ConnectionPool& pool, AnnotationRunId id);
+
+}  // namespace vitrine::catalog::sqlite::annotation_runs

@@ -1,0 +1,77 @@
+// /api/v1/annotation-runs: one algorithm version's results on one image, stored, listed as a
+// series by device and capture time, fetched and deleted as a unit.
+#include "http/routes/route_helpers.h"
+#include "wire/annotation_run_json.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+using service::Caller;
+
+Result<AnnotationRunFilter> ParseRunFilter(const QueryParams& query) {
+  AnnotationRunFilter f;
+  VITRINE_ASSIGN_OR_RETURN(auto project, query.GetInt("project"));
+  if (project) {
+    if (*project <= 0) return Status::InvalidArgument("project must be a positive id");
+    f.project = ProjectId(*project);
+  }
+  for (const char* name : {"image", "images"}) {
+    if (auto v = query.Get(name)) {
+      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<ImageId>(*v, name));
+      f.images.insert(f.images.end(), ids.begin(), ids.end());
+    }
+  }
+  if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
+  if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
+  if (auto v = query.Get("device")) f.device_like = std::string(*v);
+  VITRINE_ASSIGN_OR_RETURN(f.captured_from, TimeParam(query, "captured_from"));
+  VITRINE_ASSIGN_OR_RETURN(f.captured_to, TimeParam(query, "captured_to"));
+  VITRINE_ASSIGN_OR_RETURN(f.metadata, ParsePropertyFilter(query));
+  return f;
+}
+
+}  // namespace
+
+void AddAnnotationRunRoutes(Router& router, service::Service& service) {
+  auto& runs = service.annotation_runs();
+
+  router.Add("POST", "/api/v1/annotation-runs",
+             Authed(service, [&runs](const Caller& caller, const HttpRequest& request,
+                                     const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+               VITRINE_ASSIGN_OR_RETURN(NewAnnotationRun run, wire::NewAnnotationRunFromJson(body, repair));
+               VITRINE_ASSIGN_OR_RETURN(CreatedAnnotationRun created, runs.Create(caller, run));
+               return JsonResponse(201, wire::ToJson(created));
+             }));
+
+  router.Add("GET", "/api/v1/annotation-runs",
+             Authed(service, [&runs](const Caller& caller, const HttpRequest& request,
+                                     const PathParams&) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               VITRINE_ASSIGN_OR_RETURN(AnnotationRunFilter filter, ParseRunFilter(query));
+               VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
+               VITRINE_ASSIGN_OR_RETURN(Page<AnnotationRun> found, runs.List(caller, filter, page));
+               wire::Json items = wire::Json::array();
+               for (const auto& run : found.items) items.push_back(wire::ToJson(run));
+               return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
+             }));
+
+  router.Add("GET", "/api/v1/annotation-runs/{run_id}",
+             Authed(service, [&runs](const Caller& caller, const HttpRequest&,
+                                     const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
+               VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, runs.Get(caller, id));
+               return JsonResponse(200, wire::ToJson(run));
+             }));
+
+  router.Add("DELETE", "/api/v1/annotation-runs/{run_id}",
+             Authed(service, [&runs](const Caller& caller, const HttpRequest&,
+                                     const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
+               return NoContentOr(runs.Delete(caller, id));
+             }));
+}
+
+}  // namespace vitrine::http::routes

@@ -1,0 +1,101 @@
+#include "service/annotation_run_service.h"
+
+#include "service/properties.h"
+
+namespace vitrine::service {
+namespace {
+
+Status ValidateName(const std::string& value, const char* what) {
+  if (value.empty() || value.size() > kMaxAlgorithmName) {
+    return Status::InvalidArgument(std::string(what) + " is required (1-" + std::to_string(kMaxAlgorithmName) +
+                                   " bytes)");
+  }
+  return Status::Ok();
+}
+
+std::string RunNotFound(AnnotationRunId id) { return "annotation run " + std::to_string(id.value()) + " not found"; }
+
+}  // namespace
+
+Result<CreatedAnnotationRun> AnnotationRunService::Create(const Caller& caller, const NewAnnotationRun& in) {
+  VITRINE_RETURN_IF_ERROR(ValidateName(in.algorithm, "algorithm"));
+  VITRINE_RETURN_IF_ERROR(ValidateName(in.algorithm_version, "algorithm_version"));
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(in.metadata));
+  VITRINE_ASSIGN_OR_RETURN(Image image, images_.VisibleImage(caller, in.image_id, ProjectRole::kContributor));
+  if (in.image_md5 && *in.image_md5 != image.md5) {
+    return Status::InvalidArgument("image_md5 " + *in.image_md5 + " is not the MD5 of image " +
+                                   std::to_string(image.id.value()) + ": the run was made on another file");
+  }
+  std::vector<NewAnnotation> annotations = in.annotations;
+  for (std::size_t i = 0; i < annotations.size(); ++i) {
+    NewAnnotation& a = annotations[i];
+    if (a.image_id.valid() && a.image_id != in.image_id) {
+      return Status::InvalidArgument("annotation " + std::to_string(i) + ": a run's annotations are on its image " +
+                                     std::to_string(in.image_id.value()) + ", not " +
+                                     std::to_string(a.image_id.value()));
+    }
+    a.image_id = in.image_id;
+    a.algorithm = in.algorithm;
+    a.algorithm_version = in.algorithm_version;
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::vector<catalog::AnnotationRow> rows, annotations_.Prepare(caller, annotations));
+
+  AnnotationRun run;
+  run.project_id = image.project_id;
+  run.image_id = image.id;
+  run.algorithm = in.algorithm;
+  run.algorithm_version = in.algorithm_version;
+  run.metadata = in.metadata;
+  run.created_by = caller.user_id();
+  run.created_at = clock_.Now();
+  if (in.replace) {
+    // Replacing deletes someone's results: the same right as deleting the stored run.
+    AnnotationRunFilter same{.images = {image.id}, .algorithm = in.algorithm, .algorithm_version = in.algorithm_version};
+    VITRINE_ASSIGN_OR_RETURN(auto existing, catalog_.ListAnnotationRuns(same, std::nullopt, {1, 0}));
+    if (!existing.items.empty()) {
+      const AnnotationRun& old = existing.items.front();
+      bool own = caller.user() && old.created_by == caller.user_id();
+      VITRINE_RETURN_IF_ERROR(
+          projects_.Require(caller, image.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
+    }
+  }
+  return catalog_.InsertAnnotationRun(run, in.replace, std::move(rows));
+}
+
+Result<AnnotationRun> AnnotationRunService::VisibleRun(const Caller& caller, AnnotationRunId id) const {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, catalog_.GetAnnotationRun(id));
+  Status allowed = projects_.Require(caller, run.project_id, ProjectRole::kViewer);
+  if (allowed.code() == ErrorCode::kNotFound) return Status::NotFound(RunNotFound(id));
+  VITRINE_RETURN_IF_ERROR(allowed);
+  return run;
+}
+
+Result<AnnotationRun> AnnotationRunService::Get(const Caller& caller, AnnotationRunId id) const {
+  return VisibleRun(caller, id);
+}
+
+Result<Page<AnnotationRun>> AnnotationRunService::List(const Caller& caller, const AnnotationRunFilter& filter,
+                                                       const PageRequest& page) const {
+  const std::int64_t max_page = annotations_.limits().max_page;
+  if (page.limit < 0 || page.limit > max_page) {
+    return Status::InvalidArgument("limit must be between 0 (count only) and " + std::to_string(max_page));
+  }
+  if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
+  if (filter.project) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
+  for (ImageId image : filter.images) {
+    VITRINE_RETURN_IF_ERROR(images_.VisibleImage(caller, image, ProjectRole::kViewer).status());
+  }
+  std::optional<UserId> member;
+  if (!caller.is_admin() && !filter.project && filter.images.empty()) member = caller.user_id();
+  return catalog_.ListAnnotationRuns(filter, member, page);
+}
+
+Status AnnotationRunService::Delete(const Caller& caller, AnnotationRunId id) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, VisibleRun(caller, id));
+  bool own = caller.user() && run.created_by == caller.user_id();
+  VITRINE_RETURN_IF_ERROR(
+      projects_.Require(caller, run.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
+  return catalog_.DeleteAnnotationRun(id);
+}
+
+}  // namespace vitrine::service
