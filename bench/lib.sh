@@ -25,7 +25,7 @@ start_server() {
 
 # Starts (or, after stop_server, restarts) the server process on the same folder and port.
 launch_server() {
-  "$BIN" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" --no-access-log --log-level warning ${SERVER_ARGS:-} \
+  "$BIN" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" ${ACCESS_LOG:---no-access-log} --log-level ${LOG_LEVEL:-warning} ${SERVER_ARGS:-} \
     >"$WORK/serve.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -sf "$URL/api/v1/health" >/dev/null && return 0; sleep 0.1; done

@@ -4,6 +4,10 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
+#include <vector>
+
+#include "geometry/simple_wkt.h"
 
 namespace vitrine::geometry {
 namespace {
@@ -131,22 +135,65 @@ Result<std::string> ToWkb(Context& c, const GEOSGeometry* g) {
   return out;
 }
 
+// The GEOS geometry of text the fast reader took; null if GEOS refuses it (the caller then
+// reads the text with GEOS, for its message).
+GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
+  GEOSContextHandle_t h = c.handle();
+  auto sequence = [&](const std::vector<double>& xy) {
+    return GEOSCoordSeq_copyFromBuffer_r(h, xy.data(), static_cast<unsigned>(xy.size() / 2), 0, 0);
+  };
+  GEOSGeometry* made = nullptr;
+  switch (simple.kind) {
+    case SimpleGeometry::Kind::kPoint:
+      if (GEOSCoordSequence* s = sequence(simple.sequences[0])) made = GEOSGeom_createPoint_r(h, s);
+      break;
+    case SimpleGeometry::Kind::kLineString:
+      if (GEOSCoordSequence* s = sequence(simple.sequences[0])) made = GEOSGeom_createLineString_r(h, s);
+      break;
+    case SimpleGeometry::Kind::kPolygon: {
+      // Each create takes ownership of its input, also when it fails.
+      std::vector<GEOSGeometry*> rings;
+      bool ok = true;
+      for (const auto& xy : simple.sequences) {
+        GEOSCoordSequence* s = sequence(xy);
+        GEOSGeometry* ring = s ? GEOSGeom_createLinearRing_r(h, s) : nullptr;
+        if (!ring) ok = false;
+        else rings.push_back(ring);
+      }
+      if (!ok) {
+        for (GEOSGeometry* ring : rings) GEOSGeom_destroy_r(h, ring);
+        break;
+      }
+      made = GEOSGeom_createPolygon_r(h, rings[0], rings.data() + 1, static_cast<unsigned>(rings.size() - 1));
+      break;
+    }
+  }
+  c.TakeError();
+  return Own(c, made);
+}
+
 }  // namespace
 
 Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
   Context& c = ThreadContext();
   GEOSContextHandle_t h = c.handle();
-  const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
-  std::string terminated(text);  // the readers want a C string
   c.TakeError();
-  GEOSGeometry* raw = format == TextFormat::kWkt ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
-                                                 : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(),
-                                                                                    terminated.c_str());
-  if (!raw) {
-    std::string why = c.TakeError();
-    return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
+  std::optional<SimpleGeometry> simple;
+  if (format == TextFormat::kWkt) simple = ReadSimpleWkt(text);
+  GeometryPtr g = simple ? Build(c, *simple) : GeometryPtr(nullptr, GeometryDeleter{h});
+  if (!g) {
+    simple.reset();
+    const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+    std::string terminated(text);  // the readers want a C string
+    GEOSGeometry* raw = format == TextFormat::kWkt ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
+                                                   : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(),
+                                                                                      terminated.c_str());
+    if (!raw) {
+      std::string why = c.TakeError();
+      return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
+    }
+    g = Own(c, raw);
   }
-  GeometryPtr g = Own(c, raw);
   if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the geometry is empty");
 
   Shape shape;
@@ -155,7 +202,7 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
     return Status::InvalidArgument("the geometry has " + std::to_string(shape.vertex_count) + " vertices; at most " +
                                    std::to_string(options.max_vertices) + " are accepted");
   }
-  if (!AllFinite(c, g.get())) return Status::InvalidArgument("a coordinate is not a finite number");
+  if (!simple && !AllFinite(c, g.get())) return Status::InvalidArgument("a coordinate is not a finite number");
 
   char* reason = nullptr;
   GEOSGeometry* location = nullptr;
@@ -173,6 +220,7 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
     if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
     shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
     shape.repaired = true;
+    simple.reset();
   }
 
   shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
@@ -189,7 +237,11 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
       GEOSGeomGetY_r(h, centroid, &shape.centroid[1]);
     }
   }
-  VITRINE_ASSIGN_OR_RETURN(shape.wkb, ToWkb(c, g.get()));
+  if (simple) {
+    shape.wkb = simple->ToWkb();
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(shape.wkb, ToWkb(c, g.get()));
+  }
   return shape;
 }
 

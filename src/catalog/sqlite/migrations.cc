@@ -225,7 +225,12 @@ CREATE TABLE annotation_run_properties (
 CREATE INDEX annotation_run_properties_by_key ON annotation_run_properties(key, value);
 -- A run's annotations go with it.
 ALTER TABLE annotations ADD COLUMN run_id INTEGER REFERENCES annotation_runs(id) ON DELETE CASCADE;
-CREATE INDEX annotations_by_run ON annotations(run_id);
+-- Partial indexes: a bulk insert of hand-drawn shapes (no algorithm, no run) adds no entry to
+-- them. Queries on these columns compare them with a value, which implies IS NOT NULL.
+CREATE INDEX annotations_by_run ON annotations(run_id) WHERE run_id IS NOT NULL;
+DROP INDEX annotations_by_algorithm;
+CREATE INDEX annotations_by_algorithm ON annotations(algorithm, algorithm_version, image_id)
+  WHERE algorithm IS NOT NULL;
 )sql"},
   };
   return kMigrations;
