@@ -135,6 +135,10 @@ Result<std::string> ToWkb(Context& c, const GEOSGeometry* g) {
   return out;
 }
 
+// Coordinates past this are refused: no image is that large, and GEOS 3.11's WKT writer
+// overruns a stack buffer printing numbers near 1e300.
+constexpr double kMaxCoordinate = 1e15;
+
 // The GEOS geometry of text the fast reader took; null if GEOS refuses it (the caller then
 // reads the text with GEOS, for its message).
 GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
@@ -223,13 +227,18 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
     simple.reset();
   }
 
-  shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
-  GEOSArea_r(h, g.get(), &shape.area);
-  GEOSLength_r(h, g.get(), &shape.perimeter);
   GEOSGeom_getXMin_r(h, g.get(), &shape.bbox[0]);
   GEOSGeom_getYMin_r(h, g.get(), &shape.bbox[1]);
   GEOSGeom_getXMax_r(h, g.get(), &shape.bbox[2]);
   GEOSGeom_getYMax_r(h, g.get(), &shape.bbox[3]);
+  for (double v : shape.bbox) {
+    if (std::abs(v) >= kMaxCoordinate) {
+      return Status::InvalidArgument("a coordinate is beyond ±1e15 pixels");
+    }
+  }
+  shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
+  GEOSArea_r(h, g.get(), &shape.area);
+  GEOSLength_r(h, g.get(), &shape.perimeter);
   if (GEOSGeometry* centroid = GEOSGetCentroid_r(h, g.get())) {
     GeometryPtr owned = Own(c, centroid);
     if (GEOSisEmpty_r(h, centroid) == 0) {
@@ -246,6 +255,7 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
 }
 
 Result<std::string> ToWkt(std::string_view wkb) {
+  if (auto text = SimpleWkbToWkt(wkb)) return std::move(*text);
   Context& c = ThreadContext();
   VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
   return TakeString(c, GEOSWKTWriter_write_r(c.handle(), c.wkt_writer(), g.get()));

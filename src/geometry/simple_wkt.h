@@ -1,4 +1,4 @@
-// A fast reader for the WKT that bulk annotation uploads are made of: 2-D POINT, LINESTRING and
+// A fast reader (and writer) for the WKT that bulk annotation uploads are made of: 2-D POINT, LINESTRING and
 // POLYGON with plain decimal coordinates. GEOS's WKT reader tokenizes through strtod and was
 // half of the cost of validating a batch; this one reads numbers with std::from_chars.
 //
@@ -27,5 +27,9 @@ struct SimpleGeometry {
 };
 
 std::optional<SimpleGeometry> ReadSimpleWkt(std::string_view text);
+
+// The other way, for listings: the WKT GEOS's writer (trimmed, 2-D) gives for a little-endian
+// WKB point, line or polygon, character for character; nullopt for any other WKB.
+std::optional<std::string> SimpleWkbToWkt(std::string_view wkb);
 
 }  // namespace vitrine::geometry
