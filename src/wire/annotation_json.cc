@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/time_format.h"
+#include "wire/json_text.h"
 
 namespace vitrine::wire {
 namespace {
@@ -59,38 +60,79 @@ Result<AnnotationFields> ParseAnnotationFields(std::string_view csv) {
   return fields;
 }
 
-Json ToJson(const Annotation& a, const AnnotationFields& fields) {
-  Json j = Json::object();
+void AppendJson(std::string& out, const Annotation& a, const AnnotationFields& fields) {
+  bool first = true;
+  auto key = [&](const char* name) {
+    out += first ? "{\"" : ",\"";
+    first = false;
+    out += name;
+    out += "\":";
+  };
   auto has = [&](AnnotationField f) { return Has(fields, f); };
-  if (has(AnnotationField::kId)) j["id"] = a.id.value();
-  if (has(AnnotationField::kProjectId)) j["project_id"] = a.project_id.value();
-  if (has(AnnotationField::kImageId)) j["image_id"] = a.image_id.value();
-  if (has(AnnotationField::kType)) j["type"] = a.geometry_type;
-  if (has(AnnotationField::kWkt)) j["wkt"] = a.wkt;
+  auto optional_text = [&](const std::optional<std::string>& v) {
+    if (v) AppendJsonString(out, *v);
+    else out += "null";
+  };
+  if (has(AnnotationField::kId)) key("id"), AppendJsonNumber(out, a.id.value());
+  if (has(AnnotationField::kProjectId)) key("project_id"), AppendJsonNumber(out, a.project_id.value());
+  if (has(AnnotationField::kImageId)) key("image_id"), AppendJsonNumber(out, a.image_id.value());
+  if (has(AnnotationField::kType)) key("type"), AppendJsonString(out, a.geometry_type);
+  if (has(AnnotationField::kWkt)) key("wkt"), AppendJsonString(out, a.wkt);
   if (has(AnnotationField::kGeoJson)) {
-    Json geometry = Json::parse(a.geojson, nullptr, false);
-    j["geojson"] = geometry.is_discarded() ? Json(nullptr) : std::move(geometry);
+    // GEOS wrote it; checked all the same, since it is spliced in as it is.
+    key("geojson");
+    if (Json::accept(a.geojson)) out += a.geojson;
+    else out += "null";
   }
-  if (has(AnnotationField::kBbox)) j["bbox"] = {a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]};
-  if (has(AnnotationField::kArea)) j["area"] = a.area;
-  if (has(AnnotationField::kPerimeter)) j["perimeter"] = a.perimeter;
-  if (has(AnnotationField::kCentroid)) j["centroid"] = {a.centroid[0], a.centroid[1]};
-  if (has(AnnotationField::kVertexCount)) j["vertex_count"] = a.vertex_count;
-  if (has(AnnotationField::kProperties)) j["properties"] = a.properties;
+  if (has(AnnotationField::kBbox)) {
+    key("bbox");
+    for (std::size_t i = 0; i < 4; ++i) out += i ? ',' : '[', AppendJsonNumber(out, a.bbox[i]);
+    out += ']';
+  }
+  if (has(AnnotationField::kArea)) key("area"), AppendJsonNumber(out, a.area);
+  if (has(AnnotationField::kPerimeter)) key("perimeter"), AppendJsonNumber(out, a.perimeter);
+  if (has(AnnotationField::kCentroid)) {
+    key("centroid");
+    out += '[', AppendJsonNumber(out, a.centroid[0]), out += ',', AppendJsonNumber(out, a.centroid[1]), out += ']';
+  }
+  if (has(AnnotationField::kVertexCount)) key("vertex_count"), AppendJsonNumber(out, a.vertex_count);
+  if (has(AnnotationField::kProperties)) key("properties"), AppendJsonObject(out, a.properties);
   if (has(AnnotationField::kTerms)) {
-    Json terms = Json::array();
-    for (TermId t : a.terms) terms.push_back(t.value());
-    j["terms"] = std::move(terms);
+    key("terms");
+    out += '[';
+    for (std::size_t i = 0; i < a.terms.size(); ++i) {
+      if (i) out += ',';
+      AppendJsonNumber(out, a.terms[i].value());
+    }
+    out += ']';
   }
-  if (has(AnnotationField::kCreatedBy)) j["created_by"] = a.created_by.valid() ? Json(a.created_by.value()) : Json(nullptr);
-  if (has(AnnotationField::kAlgorithm)) j["algorithm"] = a.algorithm ? Json(*a.algorithm) : Json(nullptr);
-  if (has(AnnotationField::kAlgorithmVersion)) {
-    j["algorithm_version"] = a.algorithm_version ? Json(*a.algorithm_version) : Json(nullptr);
+  if (has(AnnotationField::kCreatedBy)) {
+    key("created_by");
+    if (a.created_by.valid()) AppendJsonNumber(out, a.created_by.value());
+    else out += "null";
   }
-  if (has(AnnotationField::kCreatedAt)) j["created_at"] = core::FormatIso8601(a.created_at);
-  if (has(AnnotationField::kUpdatedAt)) j["updated_at"] = core::FormatIso8601(a.updated_at);
-  if (has(AnnotationField::kRunId)) j["run_id"] = a.run_id ? Json(a.run_id->value()) : Json(nullptr);
-  return j;
+  if (has(AnnotationField::kAlgorithm)) key("algorithm"), optional_text(a.algorithm);
+  if (has(AnnotationField::kAlgorithmVersion)) key("algorithm_version"), optional_text(a.algorithm_version);
+  // Rows of one bulk request share their times: format each distinct one once per thread.
+  thread_local std::pair<Timestamp, std::string> last_time{Timestamp::min(), ""};
+  auto time = [&](Timestamp t) {
+    if (t != last_time.first) last_time = {t, core::FormatIso8601(t)};
+    AppendJsonString(out, last_time.second);
+  };
+  if (has(AnnotationField::kCreatedAt)) key("created_at"), time(a.created_at);
+  if (has(AnnotationField::kUpdatedAt)) key("updated_at"), time(a.updated_at);
+  if (has(AnnotationField::kRunId)) {
+    key("run_id");
+    if (a.run_id) AppendJsonNumber(out, a.run_id->value());
+    else out += "null";
+  }
+  out += first ? "{}" : "}";
+}
+
+Json ToJson(const Annotation& a, const AnnotationFields& fields) {
+  std::string text;
+  AppendJson(text, a, fields);
+  return Json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 Json ToJson(const Annotation& a) {

@@ -25,6 +25,8 @@ Result<AnnotationFields> ParseAnnotationFields(std::string_view csv);
 inline bool Has(const AnnotationFields& fields, AnnotationField f) { return fields.test(static_cast<std::size_t>(f)); }
 
 Json ToJson(const Annotation& annotation, const AnnotationFields& fields);
+// The same as JSON text appended to `out`, without building a document: for listings.
+void AppendJson(std::string& out, const Annotation& annotation, const AnnotationFields& fields);
 Json ToJson(const Annotation& annotation);  // every field that is filled in
 Json ToJson(const Term& term);
 Json ToJson(const Ontology& ontology);
