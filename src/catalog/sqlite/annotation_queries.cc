@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 #include <variant>
 
 namespace vitrine::catalog::sqlite::annotations {
@@ -77,19 +78,30 @@ AnnotationRow ReadRow(const Statement& q, bool with_geometry) {
   return row;
 }
 
-// Runs `head` + "(?,?,...)" + `tail` over the ids of `rows`, 500 at a time; `on_row` gets the
-// annotation named by each result's first column, and the statement.
+constexpr std::size_t kChunk = 500;
+
+// `head` + "(?,?,...)" with kChunk placeholders + `tail`, made once and kept for the process,
+// so that each connection prepares it once.
+#define VITRINE_CHUNK_SQL(head, tail)                                           \
+  [] {                                                                          \
+    static const std::string sql = std::string(head) + Placeholders(kChunk) + tail; \
+    return sql.c_str();                                                         \
+  }()
+
+// Runs `sql` (from VITRINE_CHUNK_SQL) over the ids of `rows`, kChunk at a time (a short last
+// chunk binds NULL, which matches nothing); `on_row` gets the annotation named by each result's
+// first column, and the statement.
 template <class OnRow>
-Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const char* head, const char* tail,
-                       OnRow on_row) {
-  constexpr std::size_t kChunk = 500;
-  std::map<std::int64_t, Annotation*> by_id;
+Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const char* sql, OnRow on_row) {
+  std::unordered_map<std::int64_t, Annotation*> by_id;
+  by_id.reserve(rows.size());
   for (auto& row : rows) by_id[row.annotation.id.value()] = &row.annotation;
   for (std::size_t start = 0; start < rows.size(); start += kChunk) {
-    std::size_t end = std::min(rows.size(), start + kChunk);
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.PrepareDynamic(head + Placeholders(end - start) + tail));
-    for (std::size_t i = start; i < end; ++i) {
-      q.BindAt(static_cast<int>(i - start + 1), rows[i].annotation.id.value());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare(sql));
+    for (std::size_t i = 0; i < kChunk; ++i) {
+      const int index = static_cast<int>(i + 1);
+      if (start + i < rows.size()) q.BindAt(index, rows[start + i].annotation.id.value());
+      else q.BindAt(index, std::optional<std::int64_t>());
     }
     while (true) {
       VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
@@ -101,16 +113,20 @@ Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const
 }
 
 Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
-  return ForEachChunkRow(conn, rows, "SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (",
-                         ") ORDER BY annotation_id, term_id",
+  return ForEachChunkRow(conn, rows,
+                         VITRINE_CHUNK_SQL("SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (",
+                                           ") ORDER BY annotation_id, term_id"),
                          [](Annotation& a, const Statement& q) { a.terms.emplace_back(q.Int(1)); });
 }
 
 Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
-  return ForEachChunkRow(conn, rows,
-                         "SELECT annotation_id, key, value FROM annotation_properties WHERE annotation_id IN (", ")",
-                         [](Annotation& a, const Statement& q) { a.properties[q.Text(1)] = q.Text(2); });
+  return ForEachChunkRow(
+      conn, rows,
+      VITRINE_CHUNK_SQL("SELECT annotation_id, key, value FROM annotation_properties WHERE annotation_id IN (", ")"),
+      [](Annotation& a, const Statement& q) { a.properties[q.Text(1)] = q.Text(2); });
 }
+
+#undef VITRINE_CHUNK_SQL
 
 using BindValue = std::variant<std::int64_t, double, std::string>;
 
@@ -157,7 +173,10 @@ Selection Select(const AnnotationFilter& f) {
     s.binds.emplace_back(f.project->value());
   }
   if (!f.images.empty()) {
-    s.where += " AND a.image_id IN (" + Placeholders(f.images.size()) + ")";
+    // With a box, the R*Tree candidates drive the query by rowid, in id order: the unary plus
+    // keeps the planner from probing annotations_by_image for each and sorting afterwards.
+    s.where += std::string(f.bbox ? " AND +a.image_id IN (" : " AND a.image_id IN (") +
+               Placeholders(f.images.size()) + ")";
     for (ImageId id : f.images) s.binds.emplace_back(id.value());
   }
   if (!f.users.empty()) {
