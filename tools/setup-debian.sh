@@ -13,6 +13,7 @@ packages=(
   libargon2-dev             # password hashing (argon2id)
   libssl-dev                # SHA-256, HMAC, random bytes
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libsimdjson-dev           # bulk annotation bodies: nlohmann's lexer was a sixth of a 10,000-shape request
   libcurl4-openssl-dev      # HTTP client used by tests (and later the remote client)
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator

@@ -10,6 +10,7 @@
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/ontology_queries.h"
 #include "catalog/sqlite/property_queries.h"
+#include "catalog/sqlite/wal_checkpointer.h"
 
 namespace vitrine::catalog {
 namespace {
@@ -89,11 +90,15 @@ class SqliteCatalog final : public Catalog {
  public:
   explicit SqliteCatalog(std::filesystem::path file) : pool_(std::move(file), kMaxConnections) {}
 
-  Status Init() {
-    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now().time_since_epoch());
-    return sqlite::Migrate(*conn, now.count());
+  Status Init(const std::filesystem::path& file) {
+    {
+      VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      VITRINE_RETURN_IF_ERROR(sqlite::Migrate(*conn, now.count()));
+    }
+    VITRINE_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(file, std::chrono::milliseconds(100)));
+    return Status::Ok();
   }
 
   Result<User> CreateUser(const NewUser& u) override {
@@ -455,13 +460,14 @@ class SqliteCatalog final : public Catalog {
   }
 
   mutable ConnectionPool pool_;
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;  // last: stops before the pool closes
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file) {
   auto catalog = std::make_unique<SqliteCatalog>(file);
-  VITRINE_RETURN_IF_ERROR(catalog->Init());
+  VITRINE_RETURN_IF_ERROR(catalog->Init(file));
   return std::unique_ptr<Catalog>(std::move(catalog));
 }
 

@@ -6,6 +6,7 @@
 #include "core/time_format.h"
 #include "http/routes/route_helpers.h"
 #include "interchange/annotation_geojson.h"
+#include "wire/annotation_batch_reader.h"
 #include "wire/annotation_json.h"
 
 namespace vitrine::http::routes {
@@ -21,6 +22,12 @@ Result<double> ParseNumber(std::string_view text, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not a number");
   }
   return v;
+}
+
+wire::Json IdArray(const std::vector<AnnotationId>& ids) {
+  wire::Json list = wire::Json::array();
+  for (AnnotationId id : ids) list.push_back(id.value());
+  return list;
 }
 
 Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
@@ -110,6 +117,10 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                                             const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+               if (auto plain = wire::ReadPlainAnnotationBatch(request.body, repair)) {
+                 VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, annotations.Create(caller, *plain));
+                 return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
+               }
                wire::Json body = wire::Json::parse(request.body, nullptr, false);
                if (body.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
                if (!body.is_array() && !body.is_object()) {
@@ -135,9 +146,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                  VITRINE_ASSIGN_OR_RETURN(Annotation created, annotations.Get(caller, ids.front()));
                  return JsonResponse(201, wire::ToJson(created, wire::DefaultAnnotationFields()));
                }
-               wire::Json id_list = wire::Json::array();
-               for (AnnotationId id : ids) id_list.push_back(id.value());
-               return JsonResponse(201, wire::Json{{"ids", std::move(id_list)}});
+               return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
              }));
 
   router.Add("GET", "/api/v1/annotations",
@@ -192,9 +201,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
                VITRINE_ASSIGN_OR_RETURN(auto ids, interchange::ImportGeoJson(service, caller, image, request.body, repair));
-               wire::Json id_list = wire::Json::array();
-               for (AnnotationId id : ids) id_list.push_back(id.value());
-               return JsonResponse(201, wire::Json{{"ids", std::move(id_list)}});
+               return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
              }));
 
   router.Add("GET", "/api/v1/annotations/{annotation_id}",
