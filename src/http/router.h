@@ -1,5 +1,7 @@
-// Maps (method, path) to a handler. Patterns are literal segments and `{name}` captures:
-// "/api/v1/projects/{id}/members/{user_id}". Captures are percent-decoded.
+// Maps (method, path) to a handler. Patterns are segments of literal text and `{name}` captures:
+// "/api/v1/projects/{id}/members/{user_id}", "/images/{id}_files/{level}/{col}_{row}.{format}".
+// A capture takes the shortest non-empty text up to the literal after it; captures are
+// percent-decoded. Where several patterns match, the one with the most literal text wins.
 #pragma once
 
 #include <functional>

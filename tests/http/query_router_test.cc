@@ -62,6 +62,38 @@ TEST(RouterTest, MatchesLiteralsBeforeCapturesAndDecodesCaptures) {
   EXPECT_EQ(two.params.at("other"), "2");
 }
 
+HttpResponse Named(std::string name, const PathParams& params) {
+  HttpResponse r;
+  r.body = name;
+  for (const auto& [k, v] : params) r.body += " " + k + "=" + v;
+  return r;
+}
+
+TEST(RouterTest, SegmentsMixLiteralsAndCapturesAndTheMostLiteralRouteWins) {
+  Router router;
+  router.Add("GET", "/i/{id}", [](const HttpRequest&, const PathParams& p) { return Named("image", p); });
+  router.Add("GET", "/i/{id}.dzi", [](const HttpRequest&, const PathParams& p) { return Named("dzi", p); });
+  router.Add("GET", "/i/{id}_files/{level}/{col}_{row}.{format}",
+             [](const HttpRequest&, const PathParams& p) { return Named("tile", p); });
+  router.Add("DELETE", "/i/{id}", [](const HttpRequest&, const PathParams& p) { return Named("delete", p); });
+  HttpRequest req;
+  auto body = [&](std::string_view method, std::string_view path) {
+    auto m = router.Find(method, path);
+    return m.handler ? (*m.handler)(req, m.params).body : "none";
+  };
+  EXPECT_EQ(body("GET", "/i/5"), "image id=5");
+  EXPECT_EQ(body("GET", "/i/5.dzi"), "dzi id=5");
+  EXPECT_EQ(body("GET", "/i/a.b.dzi"), "dzi id=a.b");  // shortest match up to ".dzi" is "a.b"
+  EXPECT_EQ(body("GET", "/i/5_files/12/3_4.jpeg"), "tile col=3 format=jpeg id=5 level=12 row=4");
+  EXPECT_EQ(body("GET", "/i/5_files/12/3_.jpg"), "none");  // empty capture
+  EXPECT_EQ(body("GET", "/i/_files/12/3_4.jpg"), "none");  // the id is empty
+  EXPECT_EQ(body("DELETE", "/i/5"), "delete id=5");
+  // 405 lists only the methods of the best-matching pattern.
+  auto m = router.Find("DELETE", "/i/5.dzi");
+  EXPECT_FALSE(m.handler);
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET"}));
+}
+
 TEST(RouterTest, ReportsAllowedMethodsAndBadEscapes) {
   Router router;
   router.Add("GET", "/a/{id}", Echo);
