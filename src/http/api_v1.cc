@@ -16,6 +16,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddAnnotationRoutes(router, service);
   routes::AddAnnotationRunRoutes(router, service);
   routes::AddOntologyRoutes(router, service);
+  routes::AddViewRoutes(router, service);
   return router;
 }
 

@@ -227,6 +227,22 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
   return out;
 }
 
+Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) const {
+  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, blobs_.LocalPath(image.sha256));
+  EncodedImage out;
+  VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::RenderView(file, view));
+  out.mime_type = std::string(imaging::MimeTypeOf(view.format));
+  const auto& r = view.region;
+  const char* qualities[] = {"c", "g", "b"};
+  out.etag = "\"" + image.sha256.substr(0, 32) + "-v" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
+             std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
+             std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
+             qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
+             std::string(imaging::ExtensionOf(view.format)) + "\"";
+  return out;
+}
+
 Result<Image> ImageService::Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes) {
   VITRINE_RETURN_IF_ERROR(VisibleImage(caller, id, ProjectRole::kContributor).status());
   if (changes.filename) VITRINE_RETURN_IF_ERROR(ValidateFilename(*changes.filename));

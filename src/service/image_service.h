@@ -17,6 +17,7 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "imaging/view.h"
 #include "core/clock.h"
 #include "service/cache_writer.h"
 #include "service/caller.h"
@@ -77,6 +78,8 @@ class ImageService {
   Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
   // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
   Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format);
+  // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile.
+  Result<EncodedImage> View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) const;
   Result<Image> Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes);
   Status Delete(const Caller& caller, ImageId id);
 

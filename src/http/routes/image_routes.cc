@@ -129,18 +129,6 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
   return filter;
 }
 
-bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
-  if (if_none_match == "*") return true;
-  return if_none_match.find(etag) != std::string_view::npos;
-}
-
-HttpResponse NotModified(const std::string& etag) {
-  HttpResponse r;
-  r.status = 304;
-  r.With("etag", etag);
-  return r;
-}
-
 std::string ContentDisposition(const std::string& filename) {
   std::string safe;
   for (char c : filename) safe += (c == '"' || c == '\\') ? '_' : c;
@@ -260,14 +248,7 @@ void AddImageRoutes(Router& router, service::Service& service) {
                std::string format(query.Get("format").value_or("jpg"));
                VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
                                         images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format));
-               if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, thumb.etag)) {
-                 return NotModified(thumb.etag);
-               }
-               HttpResponse r;
-               r.body = std::move(thumb.bytes);
-               r.With("content-type", thumb.mime_type).With("etag", thumb.etag);
-               r.With("cache-control", "private, max-age=86400");
-               return r;
+               return PictureResponse(request, std::move(thumb));
              }));
 
   router.Add("PATCH", "/api/v1/images/{image_id}",

@@ -115,6 +115,31 @@ inline Result<std::optional<PropertyMatch>> ParsePropertyFilter(const QueryParam
   return std::optional(std::make_pair(std::string(v->substr(0, eq)), value));
 }
 
+inline bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match == "*") return true;
+  return if_none_match.find(etag) != std::string_view::npos;
+}
+
+inline HttpResponse NotModified(const std::string& etag) {
+  HttpResponse r;
+  r.status = 304;
+  r.With("etag", etag);
+  return r;
+}
+
+// A thumbnail, region or tile: 304 when the client holds it already, else the bytes with a
+// strong ETag. Private: whoever may read it was checked, a shared cache cannot know that.
+inline HttpResponse PictureResponse(const HttpRequest& request, service::EncodedImage picture) {
+  if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, picture.etag)) {
+    return NotModified(picture.etag);
+  }
+  HttpResponse r;
+  r.body = std::move(picture.bytes);
+  r.With("content-type", picture.mime_type).With("etag", picture.etag);
+  r.With("cache-control", "private, max-age=86400");
+  return r;
+}
+
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
@@ -122,5 +147,6 @@ void AddImageRoutes(Router& router, service::Service& service);
 void AddAnnotationRoutes(Router& router, service::Service& service);
 void AddAnnotationRunRoutes(Router& router, service::Service& service);
 void AddOntologyRoutes(Router& router, service::Service& service);
+void AddViewRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes

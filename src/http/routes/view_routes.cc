@@ -1,0 +1,220 @@
+// Views of images for people and viewers: /api/v1/images/{id}/region, Deep Zoom
+// (/api/v1/images/{id}.dzi and its tiles) and IIIF Image API 3.0 (/iiif/3/{id}/...).
+#include <algorithm>
+#include <cmath>
+
+#include "http/routes/route_helpers.h"
+#include "http/viewers/deep_zoom.h"
+#include "http/viewers/iiif.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+using service::Caller;
+
+Result<imaging::PixelRect> RegionOf(const QueryParams& query, const Image& image) {
+  imaging::PixelRect r{0, 0, image.width, image.height};
+  VITRINE_ASSIGN_OR_RETURN(auto x, query.GetInt("x"));
+  VITRINE_ASSIGN_OR_RETURN(auto y, query.GetInt("y"));
+  VITRINE_ASSIGN_OR_RETURN(auto w, query.GetInt("w"));
+  VITRINE_ASSIGN_OR_RETURN(auto h, query.GetInt("h"));
+  r.x = x.value_or(0);
+  r.y = y.value_or(0);
+  r.width = w.value_or(image.width - r.x);
+  r.height = h.value_or(image.height - r.y);
+  if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > image.width ||
+      r.y + r.height > image.height) {
+    return Status::InvalidArgument("x, y, w, h must give a region inside the " + std::to_string(image.width) + " x " +
+                                   std::to_string(image.height) + " image");
+  }
+  return r;
+}
+
+// max_size (longest side, never upscaled), scale, or width and/or height (aspect kept when
+// only one is given); by default the region's own size.
+Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::PixelRect& r) {
+  const double rw = static_cast<double>(r.width), rh = static_cast<double>(r.height);
+  VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetInt("max_size"));
+  VITRINE_ASSIGN_OR_RETURN(auto width, query.GetInt("width"));
+  VITRINE_ASSIGN_OR_RETURN(auto height, query.GetInt("height"));
+  auto scale_text = query.Get("scale");
+  if ((max_size.has_value() + scale_text.has_value() + (width || height)) > 1) {
+    return Status::InvalidArgument("give one of max_size, scale, or width/height");
+  }
+  double w = rw, h = rh;
+  if (max_size) {
+    if (*max_size < 1) return Status::InvalidArgument("max_size must be at least 1");
+    const double s = std::min(1.0, static_cast<double>(*max_size) / std::max(rw, rh));
+    w = rw * s, h = rh * s;
+  } else if (scale_text) {
+    char* end = nullptr;
+    std::string text(*scale_text);
+    const double s = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !(s > 0 && s <= 1)) {
+      return Status::InvalidArgument("scale must be a number above 0 and at most 1");
+    }
+    w = rw * s, h = rh * s;
+  } else if (width || height) {
+    if ((width && *width < 1) || (height && *height < 1)) return Status::InvalidArgument("width and height must be at least 1");
+    w = width ? static_cast<double>(*width) : rw * static_cast<double>(*height) / rh;
+    h = height ? static_cast<double>(*height) : rh * static_cast<double>(*width) / rw;
+  }
+  const int out_w = std::max(1, static_cast<int>(std::lround(w))), out_h = std::max(1, static_cast<int>(std::lround(h)));
+  if (out_w > imaging::kMaxViewSide || out_h > imaging::kMaxViewSide) {
+    return Status::InvalidArgument("the output would be " + std::to_string(out_w) + " x " + std::to_string(out_h) +
+                                   "; at most " + std::to_string(imaging::kMaxViewSide) +
+                                   " a side: ask for a smaller region or a max_size");
+  }
+  return std::pair{out_w, out_h};
+}
+
+Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const Image& image) {
+  imaging::ViewRequest view;
+  VITRINE_ASSIGN_OR_RETURN(view.region, RegionOf(query, image));
+  VITRINE_ASSIGN_OR_RETURN(auto size, OutputSize(query, view.region));
+  std::tie(view.width, view.height) = size;
+  VITRINE_ASSIGN_OR_RETURN(view.format, imaging::EncodedFormatFromName(query.Get("format").value_or("jpg")));
+  VITRINE_ASSIGN_OR_RETURN(auto quality, query.GetInt("quality"));
+  if (quality) view.compression_quality = static_cast<int>(std::clamp<std::int64_t>(*quality, -1, 101));
+  VITRINE_ASSIGN_OR_RETURN(auto rotation, query.GetInt("rotation"));
+  if (rotation) view.rotation = static_cast<int>(std::clamp<std::int64_t>(*rotation, -1, 361));
+  VITRINE_ASSIGN_OR_RETURN(view.mirror, BoolParam(query, "mirror"));
+  std::string_view mode = query.Get("mode").value_or("color");
+  if (mode == "gray") view.quality = imaging::ViewQuality::kGray;
+  else if (mode == "bitonal") view.quality = imaging::ViewQuality::kBitonal;
+  else if (mode != "color") return Status::InvalidArgument("mode must be color, gray or bitonal");
+  return view;
+}
+
+// The IIIF identifier is the image id.
+Result<ImageId> IiifImage(const PathParams& params) {
+  auto it = params.find("identifier");
+  std::int64_t v = 0;
+  if (it != params.end()) {
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec == std::errc() && end == it->second.data() + it->second.size() && v > 0) return ImageId(v);
+  }
+  return Status::NotFound("no image '" + (it == params.end() ? std::string() : it->second) + "'");
+}
+
+std::string IiifBase(const HttpRequest& request, ImageId id) {
+  std::string host(request.header("host"));
+  if (host.empty()) host = "localhost";
+  std::string scheme(request.header("x-forwarded-proto"));
+  if (scheme != "https") scheme = "http";
+  return scheme + "://" + host + "/iiif/3/" + std::to_string(id.value());
+}
+
+// IIIF answers carry CORS: viewers on other origins fetch them with their bearer token.
+HttpResponse WithCors(HttpResponse r) {
+  r.With("access-control-allow-origin", "*");
+  return r;
+}
+
+// kUnsupported from the IIIF parser is a feature this server leaves out: 501, as the
+// specification asks.
+template <class Fn>
+Handler IiifHandler(service::Service& service, Fn fn) {
+  return Authed(service, [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
+                                              const PathParams& params) -> Result<HttpResponse> {
+    Result<HttpResponse> r = fn(caller, request, params);
+    if (!r.ok() && r.status().code() == ErrorCode::kUnsupported) {
+      HttpResponse out = ErrorResponse(r.status());
+      out.status = 501;
+      return WithCors(std::move(out));
+    }
+    if (!r.ok()) return r.status();
+    return WithCors(std::move(*r));
+  });
+}
+
+}  // namespace
+
+void AddViewRoutes(Router& router, service::Service& service) {
+  auto& images = service.images();
+
+  router.Add("GET", "/api/v1/images/{image_id}/region",
+             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
+                                       const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, ParseRegionRequest(query, image));
+               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+               return PictureResponse(request, std::move(picture));
+             }));
+
+  router.Add("GET", "/api/v1/images/{image_id}.dzi",
+             Authed(service, [&images](const Caller& caller, const HttpRequest&,
+                                       const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               HttpResponse r;
+               r.body = deep_zoom::Descriptor(image.width, image.height, imaging::EncodedFormat::kJpeg);
+               r.With("content-type", "application/xml");
+               return r;
+             }));
+
+  router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
+             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
+                                       const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+               std::int64_t numbers[3] = {};
+               const char* names[] = {"level", "col", "row"};
+               for (int i = 0; i < 3; ++i) {
+                 const std::string& text = params.at(names[i]);
+                 auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), numbers[i]);
+                 if (ec != std::errc() || end != text.data() + text.size() || numbers[i] < 0 || numbers[i] > 1'000'000) {
+                   return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
+                 }
+               }
+               const std::string& format = params.at("format");
+               if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(
+                   imaging::ViewRequest view,
+                   deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
+                                   *imaging::EncodedFormatFromName(format)));
+               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+               return PictureResponse(request, std::move(picture));
+             }));
+
+  router.Add("GET", "/iiif/3/{identifier}",
+             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
+                                            const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+               VITRINE_RETURN_IF_ERROR(images.Get(caller, id).status());
+               HttpResponse r;
+               r.status = 303;
+               r.With("location", IiifBase(request, id) + "/info.json");
+               return r;
+             }));
+
+  router.Add("GET", "/iiif/3/{identifier}/info.json",
+             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
+                                            const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
+               // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
+               if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
+                 r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
+               }
+               return r;
+             }));
+
+  router.Add("GET", "/iiif/3/{identifier}/{region}/{size}/{rotation}/{quality_format}",
+             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
+                                            const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(
+                   imaging::ViewRequest view,
+                   iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
+                                           params.at("quality_format"), image.width, image.height));
+               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+               return PictureResponse(request, std::move(picture));
+             }));
+}
+
+}  // namespace vitrine::http::routes

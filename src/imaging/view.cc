@@ -1,0 +1,159 @@
+#include "imaging/view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "imaging/encode.h"
+
+namespace vitrine::imaging {
+namespace {
+
+Result<VipsImagePtr> Open(const std::filesystem::path& file, const char* option = nullptr, int value = 0) {
+  VipsImage* raw = option ? vips_image_new_from_file(file.c_str(), option, value, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                                     nullptr)
+                          : vips_image_new_from_file(file.c_str(), "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (!raw) return VipsError("the image cannot be decoded");
+  return VipsImagePtr(raw);
+}
+
+std::string LoaderOf(const std::filesystem::path& file) {
+  const char* loader = vips_foreign_find_load(file.c_str());
+  vips_error_clear();
+  return loader ? loader : "";
+}
+
+int MetadataInt(VipsImage* image, const char* name, int fallback) {
+  int v = fallback;
+  if (vips_image_get_typeof(image, name) == 0 || vips_image_get_int(image, name, &v) != 0) return fallback;
+  return v;
+}
+
+// The source at its coarsest resolution that is at most `shrink` times smaller than the full
+// image, so every output pixel still comes from at least one source pixel.
+Result<VipsImagePtr> OpenForShrink(const std::filesystem::path& file, double shrink, const VipsImage* full) {
+  const std::string loader = LoaderOf(file);
+  const int full_width = vips_image_get_width(full);
+  if (loader.find("Jpeg") != std::string::npos) {
+    int factor = 1;
+    while (factor < 8 && factor * 2 <= shrink) factor *= 2;
+    if (factor > 1) return Open(file, "shrink", factor);
+  } else if (loader.find("Openslide") != std::string::npos) {
+    VITRINE_ASSIGN_OR_RETURN(VipsImagePtr probe, Open(file));
+    const int levels = MetadataInt(probe.get(), "openslide.level-count", 1);
+    for (int level = levels - 1; level > 0; --level) {
+      VITRINE_ASSIGN_OR_RETURN(VipsImagePtr candidate, Open(file, "level", level));
+      if (static_cast<double>(full_width) / vips_image_get_width(candidate.get()) <= shrink) return candidate;
+    }
+  } else if (loader.find("Tiff") != std::string::npos) {
+    // A pyramid is pages each about half the size of the one before.
+    const int pages = MetadataInt(const_cast<VipsImage*>(full), "n-pages", 1);
+    VipsImagePtr best;
+    int previous_width = full_width;
+    for (int page = 1; page < pages; ++page) {
+      auto candidate = Open(file, "page", page);
+      if (!candidate.ok()) break;
+      const int width = vips_image_get_width(candidate->get());
+      if (width > (previous_width + 1) / 2 + 1 || width < previous_width / 2 - 1) break;  // not a pyramid level
+      if (static_cast<double>(full_width) / width > shrink) break;
+      previous_width = width;
+      best = std::move(*candidate);
+    }
+    if (best) return best;
+  }
+  return Open(file);
+}
+
+Status CheckRequest(const ViewRequest& v, std::int64_t image_width, std::int64_t image_height) {
+  const PixelRect& r = v.region;
+  if (r.width < 1 || r.height < 1 || r.x < 0 || r.y < 0 || r.x + r.width > image_width ||
+      r.y + r.height > image_height) {
+    return Status::InvalidArgument("the region must lie inside the " + std::to_string(image_width) + " x " +
+                                   std::to_string(image_height) + " image");
+  }
+  if (v.width < 1 || v.height < 1 || v.width > kMaxViewSide || v.height > kMaxViewSide) {
+    return Status::InvalidArgument("the output must be 1 to " + std::to_string(kMaxViewSide) + " pixels a side");
+  }
+  if (v.rotation % 90 != 0 || v.rotation < 0 || v.rotation >= 360) {
+    return Status::InvalidArgument("rotation must be 0, 90, 180 or 270");
+  }
+  if (v.compression_quality < 1 || v.compression_quality > 100) {
+    return Status::InvalidArgument("quality must be between 1 and 100");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, Open(file));
+  const int full_width = vips_image_get_width(full.get());
+  const int full_height = vips_image_get_height(full.get());
+  VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
+  const PixelRect& r = view.region;
+  const double shrink = std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr level, OpenForShrink(file, shrink, full.get()));
+
+  // The region in the level's pixels, widened outwards to whole pixels.
+  VipsImage* out = nullptr;
+  VipsImagePtr image = std::move(level);
+  const double fx = static_cast<double>(vips_image_get_width(image.get())) / full_width;
+  const double fy = static_cast<double>(vips_image_get_height(image.get())) / full_height;
+  if (fx != 1.0 || fy != 1.0 || r.x != 0 || r.y != 0 || r.width != full_width || r.height != full_height) {
+    const int left = static_cast<int>(std::floor(r.x * fx));
+    const int top = static_cast<int>(std::floor(r.y * fy));
+    const int right = std::min(vips_image_get_width(image.get()), static_cast<int>(std::ceil((r.x + r.width) * fx)));
+    const int bottom = std::min(vips_image_get_height(image.get()), static_cast<int>(std::ceil((r.y + r.height) * fy)));
+    if (vips_extract_area(image.get(), &out, left, top, std::max(1, right - left), std::max(1, bottom - top), nullptr)) {
+      return VipsError("cannot cut the region", ErrorCode::kInternal);
+    }
+    image.reset(out);
+  }
+  const double hscale = static_cast<double>(view.width) / vips_image_get_width(image.get());
+  const double vscale = static_cast<double>(view.height) / vips_image_get_height(image.get());
+  if (hscale != 1.0 || vscale != 1.0) {
+    if (vips_resize(image.get(), &out, hscale, "vscale", vscale, nullptr)) {
+      return VipsError("cannot resize the region", ErrorCode::kInternal);
+    }
+    image.reset(out);
+  }
+  // Rounding inside the resize can leave a pixel more or less: the size asked for is exact.
+  if (vips_image_get_width(image.get()) != view.width || vips_image_get_height(image.get()) != view.height) {
+    if (vips_gravity(image.get(), &out, VIPS_COMPASS_DIRECTION_NORTH_WEST, view.width, view.height, "extend",
+                     VIPS_EXTEND_COPY, nullptr)) {
+      return VipsError("cannot size the region", ErrorCode::kInternal);
+    }
+    image.reset(out);
+  }
+  VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
+  if (view.mirror) {
+    if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr)) return VipsError("cannot mirror", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  if (view.rotation != 0) {
+    VipsAngle angle = view.rotation == 90 ? VIPS_ANGLE_D90 : view.rotation == 180 ? VIPS_ANGLE_D180 : VIPS_ANGLE_D270;
+    if (vips_rot(image.get(), &out, angle, nullptr)) return VipsError("cannot rotate", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  if (view.quality != ViewQuality::kColor) {
+    if (vips_image_get_bands(image.get()) >= 3) {
+      if (vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_B_W, nullptr)) {
+        return VipsError("cannot make the view grey", ErrorCode::kInternal);
+      }
+      image.reset(out);
+    }
+    if (view.quality == ViewQuality::kBitonal) {
+      if (vips_image_hasalpha(image.get())) {
+        if (vips_extract_band(image.get(), &out, 0, nullptr)) return VipsError("cannot drop alpha", ErrorCode::kInternal);
+        image.reset(out);
+      }
+      if (vips_relational_const1(image.get(), &out, VIPS_OPERATION_RELATIONAL_MOREEQ, 128, nullptr)) {
+        return VipsError("cannot make the view black and white", ErrorCode::kInternal);
+      }
+      image.reset(out);
+    }
+  }
+  return Encode(std::move(image), view.format, view.compression_quality);
+}
+
+}  // namespace vitrine::imaging

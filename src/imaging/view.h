@@ -1,0 +1,42 @@
+// Views of stored images: any region, at any output size, rotated by quarter turns, mirrored,
+// in colour, grey or black-and-white. What regions, IIIF and Deep Zoom tiles are made of.
+//
+// The source is read at the coarsest resolution that still has enough pixels: a level of a
+// pyramidal TIFF or an OpenSlide file, or JPEG shrink-on-load (1/2, 1/4, 1/8). Only the
+// region's area of that level is decoded where the format allows it (tiled TIFF, OpenSlide).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "imaging/thumbnail.h"
+#include "vitrine/status.h"
+
+namespace vitrine::imaging {
+
+struct PixelRect {
+  std::int64_t x = 0, y = 0, width = 0, height = 0;
+  bool operator==(const PixelRect&) const = default;
+};
+
+enum class ViewQuality { kColor, kGray, kBitonal };
+
+struct ViewRequest {
+  PixelRect region;        // in full-resolution pixels; must lie inside the image
+  int width = 0;           // of the output, before rotation
+  int height = 0;
+  int rotation = 0;        // clockwise degrees: 0, 90, 180 or 270
+  bool mirror = false;     // flipped left to right, before rotating
+  ViewQuality quality = ViewQuality::kColor;
+  EncodedFormat format = EncodedFormat::kJpeg;
+  int compression_quality = 85;  // JPEG and WebP
+};
+
+inline constexpr int kMaxViewSide = 10'000;
+
+// The encoded view. kInvalidArgument for a region outside the image or an impossible size;
+// kUnsupported when the file cannot be decoded.
+Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view);
+
+}  // namespace vitrine::imaging
