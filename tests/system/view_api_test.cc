@@ -1,0 +1,230 @@
+// Views over real HTTP, pixel for pixel against libvips run in the test: regions, IIIF image
+// requests (region, size, mirroring, rotation, grey), Deep Zoom tiles, a pyramidal TIFF read
+// at its level, conditional requests, and permissions on every view route.
+#include <gtest/gtest.h>
+#include <vips/vips.h>
+
+#include <memory>
+
+#include "support/http_client.h"
+#include "support/sample_images.h"
+#include "support/test_server.h"
+#include "wire/json.h"
+
+namespace vitrine::testing {
+namespace {
+
+using wire::Json;
+
+struct Unref {
+  void operator()(VipsImage* image) const { g_object_unref(image); }
+};
+using Img = std::unique_ptr<VipsImage, Unref>;
+
+// Width, height, bands and the raw pixels.
+struct Pixels {
+  int width = 0, height = 0, bands = 0;
+  std::string bytes;
+  bool operator==(const Pixels&) const = default;
+};
+
+Pixels PixelsOf(VipsImage* image) {
+  Pixels p{vips_image_get_width(image), vips_image_get_height(image), vips_image_get_bands(image), ""};
+  size_t size = 0;
+  void* memory = vips_image_write_to_memory(image, &size);
+  if (memory) p.bytes.assign(static_cast<const char*>(memory), size);
+  g_free(memory);
+  return p;
+}
+
+Pixels Decode(const std::string& encoded) {
+  Img image(vips_image_new_from_buffer(encoded.data(), encoded.size(), "", nullptr));
+  if (!image) return {};
+  return PixelsOf(image.get());
+}
+
+// The reference: libvips applied by hand, in the order IIIF prescribes.
+Img Crop(const Img& in, int x, int y, int w, int h) {
+  VipsImage* out = nullptr;
+  EXPECT_EQ(vips_extract_area(in.get(), &out, x, y, w, h, nullptr), 0);
+  return Img(out);
+}
+Img Resize(const Img& in, int w, int h) {
+  VipsImage* out = nullptr;
+  EXPECT_EQ(vips_resize(in.get(), &out, double(w) / vips_image_get_width(in.get()), "vscale",
+                        double(h) / vips_image_get_height(in.get()), nullptr),
+            0);
+  return Img(out);
+}
+
+class ViewApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    token_ = server_.CreateUserWithToken("alice");
+    eve_ = server_.CreateUserWithToken("eve");
+    HttpResult p = Get("POST", "/api/v1/projects", Json{{"name", "Slides"}}.dump());
+    project_ = Json::parse(p.body)["id"].get<std::int64_t>();
+    source_ = files_.path() / "slide.png";
+    WriteSampleImage(source_, {.width = 320, .height = 240});
+    image_ = Upload(source_, "slide.png");
+  }
+
+  HttpResult Get(const std::string& method, const std::string& path, const std::string& body = "",
+                 std::vector<std::string> headers = {}) {
+    headers.push_back("Authorization: Bearer " + token_);
+    return HttpCall(method, server_.url(path), headers, body);
+  }
+  HttpResult Get(const std::string& path) { return Get("GET", path); }
+
+  std::int64_t Upload(const std::filesystem::path& file, const std::string& name) {
+    HttpResult r = Get("POST", "/api/v1/projects/" + std::to_string(project_) + "/images?filename=" + name,
+                       ReadFileBytes(file));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Json::parse(r.body)["id"].get<std::int64_t>();
+  }
+
+  Img Source() const { return Img(vips_image_new_from_file(source_.c_str(), nullptr)); }
+  std::string Image() const { return std::to_string(image_); }
+
+  TestServer server_;
+  TempDir files_;
+  std::string token_, eve_;
+  std::int64_t project_ = 0, image_ = 0;
+  std::filesystem::path source_;
+};
+
+TEST_F(ViewApiTest, RegionsArePixelExactCropsThenResizes) {
+  HttpResult r = Get("/api/v1/images/" + Image() + "/region?x=30&y=40&w=200&h=100&width=100&height=50&format=png");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("content-type"), "image/png");
+  Img expected = Resize(Crop(Source(), 30, 40, 200, 100), 100, 50);
+  EXPECT_EQ(Decode(r.body), PixelsOf(expected.get()));
+
+  // Unscaled, and with max_size (longest side, never upscaled).
+  HttpResult same = Get("/api/v1/images/" + Image() + "/region?x=5&y=6&w=7&h=8&format=png");
+  EXPECT_EQ(Decode(same.body), PixelsOf(Crop(Source(), 5, 6, 7, 8).get()));
+  HttpResult fit = Get("/api/v1/images/" + Image() + "/region?max_size=160&format=png");
+  EXPECT_EQ(Decode(fit.body), PixelsOf(Resize(Source(), 160, 120).get()));
+  EXPECT_EQ(DecodedSize(Get("/api/v1/images/" + Image() + "/region?max_size=4000&format=png").body),
+            (std::pair{320, 240}));
+
+  for (const char* bad : {"x=-1", "x=300&w=100", "w=0", "h=241", "max_size=0", "scale=2", "scale=abc",
+                          "max_size=10&scale=0.5", "format=bmp", "quality=0", "rotation=45", "mode=sepia",
+                          "width=20000"}) {
+    HttpResult refused = Get("/api/v1/images/" + Image() + "/region?" + bad);
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+    EXPECT_TRUE(Json::accept(refused.body)) << refused.body;
+  }
+}
+
+TEST_F(ViewApiTest, IiifRequestsMatchLibvips) {
+  const std::string base = "/iiif/3/" + Image();
+  HttpResult full = Get(base + "/full/max/0/default.png");
+  ASSERT_EQ(full.status, 200) << full.body;
+  EXPECT_EQ(full.header("access-control-allow-origin"), "*");
+  EXPECT_EQ(Decode(full.body), PixelsOf(Source().get()));
+
+  // Region, size, mirror, rotation, in that order.
+  HttpResult turned = Get(base + "/pct:25,25,50,50/!80,80/!90/default.png");
+  ASSERT_EQ(turned.status, 200) << turned.body;
+  Img step = Resize(Crop(Source(), 80, 60, 160, 120), 80, 60);
+  VipsImage* flipped = nullptr;
+  ASSERT_EQ(vips_flip(step.get(), &flipped, VIPS_DIRECTION_HORIZONTAL, nullptr), 0);
+  Img mirrored(flipped);
+  VipsImage* rotated = nullptr;
+  ASSERT_EQ(vips_rot(mirrored.get(), &rotated, VIPS_ANGLE_D90, nullptr), 0);
+  Img expected(rotated);
+  EXPECT_EQ(Decode(turned.body), PixelsOf(expected.get()));
+
+  HttpResult gray = Get(base + "/square/60,/0/gray.png");
+  ASSERT_EQ(gray.status, 200) << gray.body;
+  VipsImage* grey = nullptr;
+  Img square = Resize(Crop(Source(), 40, 0, 240, 240), 60, 60);
+  ASSERT_EQ(vips_colourspace(square.get(), &grey, VIPS_INTERPRETATION_B_W, nullptr), 0);
+  Img expected_grey(grey);
+  EXPECT_EQ(Decode(gray.body), PixelsOf(expected_grey.get()));
+
+  Pixels bitonal = Decode(Get(base + "/full/max/0/bitonal.png").body);
+  EXPECT_EQ(bitonal.bands, 1);
+  EXPECT_EQ(bitonal.bytes.size(), 320u * 240u);
+  for (char c : bitonal.bytes) EXPECT_TRUE(c == 0 || static_cast<unsigned char>(c) == 255);
+
+  EXPECT_EQ(DecodedSize(Get(base + "/full/^640,/0/default.jpg").body), (std::pair{640, 480}));
+  EXPECT_EQ(Get(base + "/full/640,/0/default.jpg").status, 400);
+  EXPECT_EQ(Get(base + "/0,0,0,10/max/0/default.jpg").status, 400);
+  EXPECT_EQ(Get(base + "/full/max/45/default.jpg").status, 501);
+  EXPECT_EQ(Get(base + "/full/max/0/default.tif").status, 501);
+  EXPECT_EQ(Get(base + "/full/max/0/sepia.jpg").status, 400);
+
+  HttpResult info = Get(base + "/info.json");
+  ASSERT_EQ(info.status, 200);
+  Json doc = Json::parse(info.body);
+  EXPECT_EQ(doc["width"], 320);
+  EXPECT_EQ(doc["height"], 240);
+  EXPECT_EQ(doc["id"].get<std::string>().substr(doc["id"].get<std::string>().size() - base.size()), base);
+  HttpResult ld = Get("GET", base + "/info.json", "", {"Accept: application/ld+json"});
+  EXPECT_NE(ld.header("content-type").find("application/ld+json"), std::string::npos);
+  HttpResult redirect = Get(base);
+  EXPECT_EQ(redirect.status, 303);
+  EXPECT_NE(redirect.header("location").find(base + "/info.json"), std::string::npos);
+}
+
+TEST_F(ViewApiTest, DeepZoomTilesAreTheRegionsTheyCover) {
+  HttpResult dzi = Get("/api/v1/images/" + Image() + ".dzi");
+  ASSERT_EQ(dzi.status, 200) << dzi.body;
+  EXPECT_NE(dzi.body.find(R"(<Size Width="320" Height="240"/>)"), std::string::npos) << dzi.body;
+  // Level 9 is the full 320 x 240 image: tile (1, 0) is x 253..319 with its left overlap.
+  HttpResult tile = Get("/api/v1/images/" + Image() + "_files/9/1_0.png");
+  ASSERT_EQ(tile.status, 200) << tile.body;
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(Source(), 253, 0, 67, 240).get()));
+  // Level 8 halves it: one 160 x 120 tile.
+  HttpResult half = Get("/api/v1/images/" + Image() + "_files/8/0_0.png");
+  EXPECT_EQ(Decode(half.body), PixelsOf(Resize(Source(), 160, 120).get()));
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "_files/9/2_0.jpg").status, 404);
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "_files/10/0_0.jpg").status, 404);
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "_files/9/0_0.gif").status, 400);
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "_files/x/0_0.jpg").status, 400);
+  // The image's own metadata route is still itself.
+  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + Image()).body)["width"], 320);
+}
+
+TEST_F(ViewApiTest, PyramidalTiffIsReadAtItsLevel) {
+  auto tiff = files_.path() / "pyramid.tif";
+  WriteSampleImage(tiff, {.width = 1024, .height = 768, .tiff_options = "[tile,pyramid,tile-width=128,tile-height=128]"});
+  const std::string id = std::to_string(Upload(tiff, "pyramid.tif"));
+  // A quarter-size view is page 2 of the pyramid as it is, not the full image resized.
+  HttpResult quarter = Get("/api/v1/images/" + id + "/region?width=256&height=192&format=png");
+  ASSERT_EQ(quarter.status, 200) << quarter.body;
+  Img page(vips_image_new_from_file(tiff.c_str(), "page", 2, nullptr));
+  ASSERT_TRUE(page);
+  ASSERT_EQ(vips_image_get_width(page.get()), 256);
+  EXPECT_EQ(Decode(quarter.body), PixelsOf(page.get()));
+  // A region of page 1, cut in that level's pixels.
+  HttpResult part = Get("/api/v1/images/" + id + "/region?x=200&y=100&w=400&h=200&width=200&height=100&format=png");
+  Img page1(vips_image_new_from_file(tiff.c_str(), "page", 1, nullptr));
+  EXPECT_EQ(Decode(part.body), PixelsOf(Crop(page1, 100, 50, 200, 100).get()));
+}
+
+TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
+  const std::string path = "/api/v1/images/" + Image() + "/region?max_size=50";
+  HttpResult first = Get(path);
+  ASSERT_EQ(first.status, 200);
+  const std::string etag = first.header("etag");
+  EXPECT_FALSE(etag.empty());
+  EXPECT_EQ(first.header("cache-control"), "private, max-age=86400");
+  EXPECT_EQ(Get("GET", path, "", {"If-None-Match: " + etag}).status, 304);
+  EXPECT_NE(Get(path + "&mode=gray").header("etag"), etag);
+
+  for (const std::string& route : {path, "/api/v1/images/" + Image() + ".dzi",
+                                   "/api/v1/images/" + Image() + "_files/9/0_0.jpg",
+                                   "/iiif/3/" + Image() + "/info.json", "/iiif/3/" + Image(),
+                                   "/iiif/3/" + Image() + "/full/max/0/default.jpg"}) {
+    EXPECT_EQ(HttpCall("GET", server_.url(route), {"Authorization: Bearer " + eve_}).status, 404) << route;
+    EXPECT_EQ(HttpCall("GET", server_.url(route)).status, 401) << route;
+  }
+  EXPECT_EQ(Get("/iiif/3/abc/info.json").status, 404);
+  EXPECT_EQ(Get("/iiif/3/999/full/max/0/default.jpg").status, 404);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
