@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "auth/basic_auth.h"
+#include "http/query.h"
 
 namespace vitrine::http {
 namespace {
@@ -35,6 +36,34 @@ Result<service::Caller> AuthenticateRequest(const service::Authenticator& auth, 
                                request.target});
   }
   return Status::Unauthenticated("unsupported authorization scheme");
+}
+
+namespace {
+
+std::optional<std::string_view> CookieValue(std::string_view cookies, std::string_view name) {
+  while (!cookies.empty()) {
+    auto end = cookies.find(';');
+    std::string_view pair = cookies.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    cookies = end == std::string_view::npos ? std::string_view() : cookies.substr(end + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<service::Caller> AuthenticateViewer(const service::Authenticator& auth, const HttpRequest& request) {
+  const bool reading = request.method == "GET" || request.method == "HEAD";
+  if (!request.header("authorization").empty() || !reading) return AuthenticateRequest(auth, request);
+  if (auto token = CookieValue(request.header("cookie"), kTokenCookie)) return auth.WithBearerToken(*token);
+  auto query = QueryParams::Parse(request.query);
+  if (query.ok()) {
+    if (auto token = query->Get("access_token")) return auth.WithBearerToken(*token, kMaxUrlTokenLifetime);
+  }
+  return AuthenticateRequest(auth, request);
 }
 
 }  // namespace vitrine::http

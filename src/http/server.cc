@@ -351,7 +351,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!server_.options.access_log) return;
     auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("{} \"{} {}\" {} {} {:.2f}ms", peer_, request_.method.empty() ? "-" : request_.method,
-                 request_.target.empty() ? "-" : request_.target, status_, bytes, elapsed);
+                 request_.target.empty() ? "-" : RedactedTarget(request_.target), status_, bytes, elapsed);
+  }
+
+  // Tokens in URLs (access_token=) are credentials: the log keeps the request, not them.
+  static std::string RedactedTarget(std::string target) {
+    for (std::size_t at = target.find("access_token="); at != std::string::npos;
+         at = target.find("access_token=", at + 1)) {
+      std::size_t start = at + 13, end = target.find('&', start);
+      target.replace(start, (end == std::string::npos ? target.size() : end) - start, "REDACTED");
+    }
+    return target;
   }
 
   void Close() {

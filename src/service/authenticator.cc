@@ -25,12 +25,18 @@ Result<Caller> Authenticator::EnabledUser(UserId id) const {
   return Caller::ForUser(std::move(record->user));
 }
 
-Result<Caller> Authenticator::WithBearerToken(std::string_view token) const {
+Result<Caller> Authenticator::WithBearerToken(std::string_view token,
+                                              std::optional<std::chrono::seconds> max_lifetime) const {
   auto found = catalog_.FindTokenByHash(HashBearerToken(token));
   if (found.status().code() == ErrorCode::kNotFound) return BadCredentials();
   VITRINE_RETURN_IF_ERROR(found.status());
   if (found->revoked_at) return Status::Unauthenticated("token revoked");
   if (found->expires_at <= clock_.Now()) return Status::Unauthenticated("token expired");
+  if (max_lifetime && found->expires_at - found->created_at > *max_lifetime) {
+    return Status::Unauthenticated("a token in a URL must live at most " + std::to_string(max_lifetime->count()) +
+                                   " s: mint one with POST /api/v1/users/me/tokens {\"expires_in\": " +
+                                   std::to_string(max_lifetime->count()) + "}");
+  }
   return EnabledUser(found->user_id);
 }
 

@@ -5,7 +5,9 @@
 // (unknown user vs. wrong password), except for clock skew, which a client must be able to fix.
 #pragma once
 
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,7 +32,10 @@ class Authenticator {
   Authenticator(const catalog::Catalog& catalog, const core::Clock& clock, const ServiceOptions& options)
       : catalog_(catalog), clock_(clock), options_(options) {}
 
-  Result<Caller> WithBearerToken(std::string_view token) const;
+  // `max_lifetime`: refuse a token minted to live longer (tokens carried in URLs, which end up
+  // in browser histories and proxy logs, must be short-lived).
+  Result<Caller> WithBearerToken(std::string_view token,
+                                 std::optional<std::chrono::seconds> max_lifetime = std::nullopt) const;
   Result<Caller> WithPassword(std::string_view username, std::string_view password) const;
   Result<Caller> WithSignature(const SignedRequest& request) const;
 

@@ -226,5 +226,49 @@ TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
   EXPECT_EQ(Get("/iiif/3/999/full/max/0/default.jpg").status, 404);
 }
 
+TEST_F(ViewApiTest, BrowsersSignInByCookieOrShortLivedUrlToken) {
+  const std::string region = "/api/v1/images/" + Image() + "/region?max_size=40";
+  HttpResult signed_in = HttpCall("POST", server_.url("/api/v1/auth/token"), {"Content-Type: application/json"},
+                                  Json{{"username", "alice"}, {"password", "password-alice"}, {"cookie", true}}.dump());
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const std::string set_cookie = signed_in.header("set-cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos) << set_cookie;
+  const std::string token = Json::parse(signed_in.body)["token"];
+  ASSERT_EQ(set_cookie.substr(0, set_cookie.find(';')), "vitrine_token=" + token);
+  const std::string cookie = "Cookie: theme=dark; vitrine_token=" + token;
+
+  EXPECT_EQ(HttpCall("GET", server_.url(region), {cookie}).status, 200);
+  EXPECT_EQ(HttpCall("GET", server_.url("/iiif/3/" + Image() + "/full/max/0/default.jpg"), {cookie}).status, 200);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image() + "/thumbnail"), {cookie}).status, 200);
+  // Only pictures, only reads: the cookie opens nothing else.
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/users/me"), {cookie}).status, 401);
+  EXPECT_EQ(HttpCall("DELETE", server_.url("/api/v1/images/" + Image()), {cookie}).status, 401);
+  EXPECT_EQ(HttpCall("GET", server_.url(region), {"Cookie: vitrine_token=vt_forged"}).status, 401);
+  // Without "cookie": true no cookie is set.
+  HttpResult plain = HttpCall("POST", server_.url("/api/v1/auth/token"), {"Content-Type: application/json"},
+                              Json{{"username", "alice"}, {"password", "password-alice"}}.dump());
+  EXPECT_TRUE(plain.header("set-cookie").empty());
+
+  // A token in the URL must be short-lived.
+  HttpResult minted = Get("POST", "/api/v1/users/me/tokens", Json{{"expires_in", 600}}.dump());
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  const std::string short_lived = Json::parse(minted.body)["token"];
+  EXPECT_EQ(HttpCall("GET", server_.url(region + "&access_token=" + short_lived)).status, 200);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image() + "_files/9/0_0.jpg?access_token=" + short_lived))
+                .status,
+            200);
+  HttpResult long_lived = HttpCall("GET", server_.url(region + "&access_token=" + token));
+  EXPECT_EQ(long_lived.status, 401);
+  EXPECT_NE(long_lived.body.find("at most 3600 s"), std::string::npos) << long_lived.body;
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/users/me?access_token=" + short_lived)).status, 401);
+  // Someone else's cookie sees nothing of this project.
+  HttpResult eve = HttpCall("POST", server_.url("/api/v1/auth/token"), {"Content-Type: application/json"},
+                            Json{{"username", "eve"}, {"password", "password-eve"}, {"cookie", true}}.dump());
+  EXPECT_EQ(HttpCall("GET", server_.url(region), {"Cookie: vitrine_token=" + Json::parse(eve.body)["token"].get<std::string>()})
+                .status,
+            404);
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -23,7 +23,17 @@ void AddAuthRoutes(Router& router, service::Service& service) {
       VITRINE_ASSIGN_OR_RETURN(std::string username, wire::RequiredString(body, "username"));
       VITRINE_ASSIGN_OR_RETURN(std::string password, wire::RequiredString(body, "password"));
       VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
-      return JsonOr(200, service.users().SignIn(username, password, lifetime));
+      VITRINE_ASSIGN_OR_RETURN(auto cookie, wire::OptionalBool(body, "cookie"));
+      VITRINE_ASSIGN_OR_RETURN(NewBearerToken token, service.users().SignIn(username, password, lifetime));
+      HttpResponse r = JsonResponse(200, wire::ToJson(token));
+      if (cookie.value_or(false)) {
+        // For browser viewers: pictures only (AuthenticateViewer), never script-readable, never
+        // sent by another site's pages.
+        auto max_age = std::chrono::duration_cast<std::chrono::seconds>(token.info.expires_at - token.info.created_at);
+        r.With("set-cookie", std::string(kTokenCookie) + "=" + token.token +
+                                 "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age.count()));
+      }
+      return r;
     };
     auto response = run();
     return response.ok() ? std::move(response).value() : ErrorResponse(response.status());

@@ -240,7 +240,7 @@ void AddImageRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}/thumbnail",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
+             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));

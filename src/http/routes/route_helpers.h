@@ -65,6 +65,19 @@ Handler Authed(service::Service& service, Fn fn) {
   };
 }
 
+// The same for pictures that browsers fetch: also signed in by cookie or a short-lived
+// access_token in the URL (see AuthenticateViewer).
+template <class Fn>
+Handler ViewerAuthed(service::Service& service, Fn fn) {
+  return [&service, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
+    auto caller = AuthenticateViewer(service.auth(), request);
+    if (!caller.ok()) return ErrorResponse(caller.status());
+    Result<HttpResponse> response = fn(*caller, request, params);
+    if (!response.ok()) return ErrorResponse(response.status());
+    return std::move(response).value();
+  };
+}
+
 template <class T>
 Result<HttpResponse> JsonOr(int status, Result<T> result) {
   if (!result.ok()) return result.status();

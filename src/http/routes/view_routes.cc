@@ -115,7 +115,7 @@ HttpResponse WithCors(HttpResponse r) {
 // specification asks.
 template <class Fn>
 Handler IiifHandler(service::Service& service, Fn fn) {
-  return Authed(service, [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
+  return ViewerAuthed(service, [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
                                               const PathParams& params) -> Result<HttpResponse> {
     Result<HttpResponse> r = fn(caller, request, params);
     if (!r.ok() && r.status().code() == ErrorCode::kUnsupported) {
@@ -134,7 +134,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
   auto& images = service.images();
 
   router.Add("GET", "/api/v1/images/{image_id}/region",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
+             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
@@ -145,7 +145,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}.dzi",
-             Authed(service, [&images](const Caller& caller, const HttpRequest&,
+             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
@@ -156,7 +156,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
+             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                std::int64_t numbers[3] = {};
