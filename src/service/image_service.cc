@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "core/digest.h"
 #include "imaging/probe.h"
+#include "imaging/pyramid.h"
 #include "imaging/thumbnail.h"
 #include "service/sticky_pi_name.h"
 #include "service/pagination.h"
@@ -227,9 +231,82 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
   return out;
 }
 
-Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) const {
+namespace {
+
+constexpr std::string_view kPyramidKind = "pyramid";
+
+bool NeedsPyramid(const Image& image) {
+  return std::max(image.width, image.height) > imaging::kPyramidThreshold && image.levels <= 1;
+}
+
+}  // namespace
+
+Result<std::filesystem::path> ImageService::ViewSource(const Image& image) {
+  if (!NeedsPyramid(image)) return blobs_.LocalPath(image.sha256);
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(image.id, kPyramidKind));
+  if (pyramid) {
+    auto path = blobs_.LocalPath(*pyramid);
+    if (path.ok()) return path;
+    spdlog::warn("image {}: its pyramid is gone ({}); building it again", image.id.value(), path.status().ToString());
+  }
+  {
+    std::lock_guard lock(pyramids_mu_);
+    if (!pyramids_building_.contains(image.id) &&
+        pyramid_builder_.Submit([this, image] { BuildPyramid(image); })) {
+      pyramids_building_.insert(image.id);
+    }
+  }
+  return blobs_.LocalPath(image.sha256);
+}
+
+void ImageService::BuildPyramid(const Image& image) {
+  const auto started = std::chrono::steady_clock::now();
+  auto build = [&]() -> Status {
+    VITRINE_ASSIGN_OR_RETURN(std::filesystem::path original, blobs_.LocalPath(image.sha256));
+    // Written beside the blob store's own temporary files, on the same disk as the blobs.
+    VITRINE_ASSIGN_OR_RETURN(auto scratch, blobs_.StartPut(0));
+    const std::filesystem::path file =
+        scratch->local_path().parent_path() / (core::RandomUrlToken(12) + ".pyramid.tif");
+    scratch.reset();
+    struct Remove {
+      std::filesystem::path path;
+      ~Remove() {
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+      }
+    } remove_after{file};
+    VITRINE_RETURN_IF_ERROR(imaging::BuildPyramid(original, file));
+    VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
+    VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, blobs_.Put(*source, std::numeric_limits<std::int64_t>::max()));
+    return catalog_.PutDerivedBlob(image.id, kPyramidKind, ref.sha256, clock_.Now());
+  };
+  Status s = build();
+  if (s.ok()) {
+    spdlog::info("image {}: pyramid built in {:.1f} s", image.id.value(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  } else if (s.code() != ErrorCode::kNotFound) {  // kNotFound: the image was deleted meanwhile
+    spdlog::warn("image {}: no pyramid: {}", image.id.value(), s.ToString());
+  }
+  std::lock_guard lock(pyramids_mu_);
+  pyramids_building_.erase(image.id);
+}
+
+Result<std::string> ImageService::PyramidStatus(const Caller& caller, ImageId id) const {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
-  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, blobs_.LocalPath(image.sha256));
+  if (image.levels > 1) return std::string("native");
+  if (!NeedsPyramid(image)) return std::string("not_needed");
+  {
+    std::lock_guard lock(pyramids_mu_);
+    if (pyramids_building_.contains(id)) return std::string("building");
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(id, kPyramidKind));
+  return std::string(pyramid ? "ready" : "none");
+}
+
+Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, ViewSource(image));
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path original, blobs_.LocalPath(image.sha256));
   EncodedImage out;
   VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::RenderView(file, view));
   out.mime_type = std::string(imaging::MimeTypeOf(view.format));
@@ -239,7 +316,7 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
              std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
              std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
              qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
-             std::string(imaging::ExtensionOf(view.format)) + "\"";
+             std::string(imaging::ExtensionOf(view.format)) + (file == original ? "" : "-p") + "\"";
   return out;
 }
 

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,8 +80,13 @@ class ImageService {
   Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
   // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
   Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format);
-  // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile.
-  Result<EncodedImage> View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) const;
+  // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile. A large image
+  // without levels of its own gets a pyramid built in the background at its first view, and
+  // is read from it once it is there.
+  Result<EncodedImage> View(const Caller& caller, ImageId id, const imaging::ViewRequest& view);
+  // "native" (levels of its own), "not_needed" (small), "building", "ready" or "none" (not yet
+  // asked for).
+  Result<std::string> PyramidStatus(const Caller& caller, ImageId id) const;
   Result<Image> Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes);
   Status Delete(const Caller& caller, ImageId id);
 
@@ -97,7 +104,10 @@ class ImageService {
   Result<blob::GarbageReport> CollectGarbage(const Caller& caller, std::chrono::seconds grace);
 
   // Waits until thumbnails computed so far are stored in the cache (tests, benchmarks).
-  void FlushCaches() { cache_writer_.Drain(); }
+  void FlushCaches() {
+    pyramid_builder_.Drain();
+    cache_writer_.Drain();
+  }
 
   // The image if the caller holds `needed` on its project; kNotFound (not kPermissionDenied)
   // when the caller cannot see the project at all.
@@ -106,12 +116,19 @@ class ImageService {
  private:
   friend class IngestUpload;
 
+  // The file views read: the pyramid if it is built, else the original (and the build queued).
+  Result<std::filesystem::path> ViewSource(const Image& image);
+  void BuildPyramid(const Image& image);
+
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;
   ProjectService& projects_;
   const core::Clock& clock_;
   const ImageOptions options_;
-  CacheWriter cache_writer_;  // last: its thread stops before the members it uses go away
+  mutable std::mutex pyramids_mu_;
+  std::set<ImageId> pyramids_building_;
+  CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away
+  CacheWriter pyramid_builder_{64};  // one at a time, apart from thumbnails
 };
 
 // kInvalidArgument unless 1-1024 bytes, no path separators or control characters.

@@ -205,6 +205,39 @@ TEST_F(ViewApiTest, PyramidalTiffIsReadAtItsLevel) {
   EXPECT_EQ(Decode(part.body), PixelsOf(Crop(page1, 100, 50, 200, 100).get()));
 }
 
+TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {
+  auto big = files_.path() / "wide.png";
+  WriteSampleImage(big, {.width = 5000, .height = 400});
+  const std::string id = std::to_string(Upload(big, "wide.png"));
+  auto status = [&] { return Json::parse(Get("/api/v1/images/" + id + "/pyramid").body)["status"]; };
+  EXPECT_EQ(status(), "none");
+  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + Image() + "/pyramid").body)["status"], "not_needed");
+
+  const std::string detail = "/api/v1/images/" + id + "/region?x=4000&y=100&w=300&h=200&format=png";
+  const std::string overview = "/api/v1/images/" + id + "/region?width=625&height=50&format=png";
+  HttpResult before = Get(detail);
+  ASSERT_EQ(before.status, 200) << before.body;
+  Img original(vips_image_new_from_file(big.c_str(), nullptr));
+  EXPECT_EQ(Decode(before.body), PixelsOf(Crop(original, 4000, 100, 300, 200).get()));
+  HttpResult overview_before = Get(overview);
+  server_.service().images().FlushCaches();
+  EXPECT_EQ(status(), "ready");
+
+  // Read from the pyramid now: lossless for a PNG, and marked so in the ETag.
+  HttpResult after = Get(detail);
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(Decode(after.body), Decode(before.body));
+  EXPECT_NE(after.header("etag"), before.header("etag"));
+  HttpResult overview_after = Get(overview);
+  EXPECT_EQ(DecodedSize(overview_after.body), (std::pair{625, 50}));
+  EXPECT_NE(overview_after.header("etag"), overview_before.header("etag"));
+  // A pyramidal TIFF has levels of its own.
+  auto tiff = files_.path() / "native.tif";
+  WriteSampleImage(tiff, {.width = 600, .height = 400, .tiff_options = "[tile,pyramid]"});
+  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + std::to_string(Upload(tiff, "native.tif")) + "/pyramid").body)["status"],
+            "native");
+}
+
 TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
   const std::string path = "/api/v1/images/" + Image() + "/region?max_size=50";
   HttpResult first = Get(path);

@@ -144,6 +144,14 @@ void AddViewRoutes(Router& router, service::Service& service) {
                return PictureResponse(request, std::move(picture));
              }));
 
+  router.Add("GET", "/api/v1/images/{image_id}/pyramid",
+             Authed(service, [&images](const Caller& caller, const HttpRequest&,
+                                       const PathParams& params) -> Result<HttpResponse> {
+               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+               VITRINE_ASSIGN_OR_RETURN(std::string status, images.PyramidStatus(caller, id));
+               return JsonResponse(200, wire::Json{{"status", status}});
+             }));
+
   router.Add("GET", "/api/v1/images/{image_id}.dzi",
              ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {

@@ -1,0 +1,26 @@
+#include "imaging/pyramid.h"
+
+#include <string>
+
+#include "imaging/vips_handles.h"
+
+namespace vitrine::imaging {
+
+Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination) {
+  VipsImage* raw = vips_image_new_from_file(source.c_str(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                            VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (!raw) return VipsError("the image cannot be decoded");
+  VipsImagePtr image(raw);
+  const char* loader = vips_foreign_find_load(source.c_str());
+  vips_error_clear();
+  const bool jpeg_source = loader && std::string(loader).find("Jpeg") != std::string::npos;
+  const bool jpeg = jpeg_source && vips_image_get_format(image.get()) == VIPS_FORMAT_UCHAR;
+  int rc = vips_tiffsave(image.get(), destination.c_str(), "tile", TRUE, "tile_width", 256, "tile_height", 256,
+                         "pyramid", TRUE, "bigtiff", TRUE, "compression",
+                         jpeg ? VIPS_FOREIGN_TIFF_COMPRESSION_JPEG : VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "Q", 90,
+                         nullptr);
+  if (rc != 0) return VipsError("cannot build the pyramid", ErrorCode::kInternal);
+  return Status::Ok();
+}
+
+}  // namespace vitrine::imaging

@@ -1,0 +1,20 @@
+// Pyramids for large images that have none: a tiled, pyramidal TIFF made with libvips, which
+// views then read level by level instead of decoding the whole original for every tile.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "vitrine/status.h"
+
+namespace vitrine::imaging {
+
+// Images with a side above this get a pyramid, unless they have levels of their own.
+inline constexpr std::int64_t kPyramidThreshold = 4096;
+
+// Writes `destination`: 256-px tiles, each level half the one before. Lossless (deflate) unless
+// the original is itself a JPEG (then JPEG at quality 90, as lossy as the source already was).
+// Streams the source: memory stays bounded for any size.
+Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination);
+
+}  // namespace vitrine::imaging
