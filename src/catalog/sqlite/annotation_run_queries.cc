@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "catalog/sqlite/annotation_queries.h"
+#include "catalog/sqlite/image_queries.h"
 #include "catalog/sqlite/property_queries.h"
 
 namespace vitrine::catalog::sqlite::annotation_runs {
@@ -99,7 +100,7 @@ Result<Page<AnnotationRun>> List(ConnectionPool& pool, const AnnotationRunFilter
                                  const PageRequest& page) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   std::string where = " WHERE 1=1";
-  std::vector<std::variant<std::int64_t, std::string>> binds;
+  std::vector<images::BindValue> binds;
   if (filter.project) {
     where += " AND r.project_id = ?";
     binds.emplace_back(filter.project->value());
@@ -120,18 +121,7 @@ Result<Page<AnnotationRun>> List(ConnectionPool& pool, const AnnotationRunFilter
     where += " AND r.algorithm_version = ?";
     binds.emplace_back(*filter.algorithm_version);
   }
-  if (filter.device_like) {
-    where += " AND i.device LIKE ? ESCAPE '\\'";
-    binds.emplace_back(*filter.device_like);
-  }
-  if (filter.captured_from) {
-    where += " AND i.captured_at >= ?";
-    binds.emplace_back(Micros(*filter.captured_from));
-  }
-  if (filter.captured_to) {
-    where += " AND i.captured_at < ?";
-    binds.emplace_back(Micros(*filter.captured_to));
-  }
+  images::AppendSeriesConditions(where, binds, filter.device_like, filter.captured_from, filter.captured_to);
   if (filter.metadata) {
     where += properties::Condition(properties::kAnnotationRuns, *filter.metadata);
     binds.emplace_back(filter.metadata->first);

@@ -55,7 +55,6 @@ Result<Image> GetOn(Connection& conn, ImageId id) {
   return image;
 }
 
-using BindValue = std::variant<std::int64_t, std::string>;
 
 const char* SortColumn(ImageSort sort) {
   switch (sort) {
@@ -142,6 +141,23 @@ Status Delete(ConnectionPool& pool, ImageId id) {
   return Status::Ok();
 }
 
+void AppendSeriesConditions(std::string& where, std::vector<BindValue>& binds,
+                            const std::optional<std::string>& device_like, const std::optional<Timestamp>& from,
+                            const std::optional<Timestamp>& to) {
+  if (device_like) {
+    where += " AND i.device LIKE ? ESCAPE '\\'";
+    binds.emplace_back(*device_like);
+  }
+  if (from) {
+    where += " AND i.captured_at >= ?";
+    binds.emplace_back(Micros(*from));
+  }
+  if (to) {
+    where += " AND i.captured_at < ?";
+    binds.emplace_back(Micros(*to));
+  }
+}
+
 Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const ImageFilter& filter,
                          const PageRequest& page) {
   // The WHERE clause is assembled from fixed fragments; every value is a bound parameter.
@@ -155,18 +171,7 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
     where += " AND i.project_id IN (SELECT project_id FROM project_members WHERE user_id = ?)";
     binds.emplace_back(scope.member->value());
   }
-  if (filter.device_like) {
-    where += " AND i.device LIKE ? ESCAPE '\\'";
-    binds.emplace_back(*filter.device_like);
-  }
-  if (filter.captured_from) {
-    where += " AND i.captured_at >= ?";
-    binds.emplace_back(Micros(*filter.captured_from));
-  }
-  if (filter.captured_to) {
-    where += " AND i.captured_at < ?";
-    binds.emplace_back(Micros(*filter.captured_to));
-  }
+  AppendSeriesConditions(where, binds, filter.device_like, filter.captured_from, filter.captured_to);
   if (filter.filename_like) {
     where += " AND i.filename LIKE ? ESCAPE '\\'";
     binds.emplace_back(*filter.filename_like);

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -23,5 +24,12 @@ Status PutDerived(ConnectionPool& pool, ImageId image, std::string_view kind, co
                   Timestamp created_at);
 Result<std::optional<std::string>> GetDerived(ConnectionPool& pool, ImageId image, std::string_view kind);
 Result<bool> IsBlobReferenced(ConnectionPool& pool, std::string_view sha256);
+
+// Appends the conditions of a device's time series on images aliased `i` (device LIKE, capture
+// time in [from, to)) to `where`, and their values to `binds`.
+using BindValue = std::variant<std::int64_t, std::string>;
+void AppendSeriesConditions(std::string& where, std::vector<BindValue>& binds,
+                            const std::optional<std::string>& device_like, const std::optional<Timestamp>& from,
+                            const std::optional<Timestamp>& to);
 
 }  // namespace vitrine::catalog::sqlite::images

@@ -53,11 +53,12 @@ inline Result<UserId> SubjectUser(const service::Caller& caller, const PathParam
 }
 
 // Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
-// only for an authenticated caller and any error becomes its JSON error response.
+// only for a caller `authenticate` accepts, and any error becomes its JSON error response.
 template <class Fn>
-Handler Authed(service::Service& service, Fn fn) {
-  return [&service, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
-    auto caller = AuthenticateRequest(service.auth(), request);
+Handler WithCaller(service::Service& service,
+                   Result<service::Caller> (*authenticate)(const service::Authenticator&, const HttpRequest&), Fn fn) {
+  return [&service, authenticate, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
+    auto caller = authenticate(service.auth(), request);
     if (!caller.ok()) return ErrorResponse(caller.status());
     Result<HttpResponse> response = fn(*caller, request, params);
     if (!response.ok()) return ErrorResponse(response.status());
@@ -65,17 +66,17 @@ Handler Authed(service::Service& service, Fn fn) {
   };
 }
 
-// The same for pictures that browsers fetch: also signed in by cookie or a short-lived
-// access_token in the URL (see AuthenticateViewer).
+// Signed in by the Authorization header.
+template <class Fn>
+Handler Authed(service::Service& service, Fn fn) {
+  return WithCaller(service, &AuthenticateRequest, std::move(fn));
+}
+
+// For pictures that browsers fetch: also signed in by cookie or a short-lived access_token in
+// the URL (see AuthenticateViewer).
 template <class Fn>
 Handler ViewerAuthed(service::Service& service, Fn fn) {
-  return [&service, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
-    auto caller = AuthenticateViewer(service.auth(), request);
-    if (!caller.ok()) return ErrorResponse(caller.status());
-    Result<HttpResponse> response = fn(*caller, request, params);
-    if (!response.ok()) return ErrorResponse(response.status());
-    return std::move(response).value();
-  };
+  return WithCaller(service, &AuthenticateViewer, std::move(fn));
 }
 
 template <class T>
