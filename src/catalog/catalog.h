@@ -154,10 +154,13 @@ class Catalog {
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 
   // Annotation runs. InsertAnnotationRun stores the run, its metadata and its annotations (their
-  // run_id is set here) in one transaction. A run of the same image, algorithm and version is
-  // kConflict, or with `replace` deleted with its annotations first. Listings come in order of
-  // the image's capture time, then id; `member` limits them to that user's projects.
-  virtual Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, bool replace,
+  // run_id is set here) in one transaction. A stored run of the same image, algorithm and
+  // version is kConflict under kNever; kPermissionDenied under kOwn when `run.created_by` did not
+  // store it; otherwise deleted with its annotations first, in the same transaction. Listings
+  // come in order of the image's capture time, then id; `member` limits them to that user's
+  // projects.
+  enum class RunReplacement { kNever, kOwn, kAny };
+  virtual Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, RunReplacement replace,
                                                            std::vector<AnnotationRow> rows) = 0;
   virtual Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) const = 0;
   virtual Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, std::optional<UserId> member,

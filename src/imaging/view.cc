@@ -30,24 +30,24 @@ int MetadataInt(VipsImage* image, const char* name, int fallback) {
 }
 
 // The source at its coarsest resolution that is at most `shrink` times smaller than the full
-// image, so every output pixel still comes from at least one source pixel.
-Result<VipsImagePtr> OpenForShrink(const std::filesystem::path& file, double shrink, const VipsImage* full) {
+// image, so every output pixel still comes from at least one source pixel; `full` itself when
+// no coarser one will do.
+Result<VipsImagePtr> OpenForShrink(const std::filesystem::path& file, double shrink, VipsImagePtr full) {
   const std::string loader = LoaderOf(file);
-  const int full_width = vips_image_get_width(full);
+  const int full_width = vips_image_get_width(full.get());
   if (loader.find("Jpeg") != std::string::npos) {
     int factor = 1;
     while (factor < 8 && factor * 2 <= shrink) factor *= 2;
     if (factor > 1) return Open(file, "shrink", factor);
   } else if (loader.find("Openslide") != std::string::npos) {
-    VITRINE_ASSIGN_OR_RETURN(VipsImagePtr probe, Open(file));
-    const int levels = MetadataInt(probe.get(), "openslide.level-count", 1);
+    const int levels = MetadataInt(full.get(), "openslide.level-count", 1);
     for (int level = levels - 1; level > 0; --level) {
       VITRINE_ASSIGN_OR_RETURN(VipsImagePtr candidate, Open(file, "level", level));
       if (static_cast<double>(full_width) / vips_image_get_width(candidate.get()) <= shrink) return candidate;
     }
   } else if (loader.find("Tiff") != std::string::npos) {
     // A pyramid is pages each about half the size of the one before.
-    const int pages = MetadataInt(const_cast<VipsImage*>(full), "n-pages", 1);
+    const int pages = MetadataInt(full.get(), "n-pages", 1);
     VipsImagePtr best;
     int previous_width = full_width;
     for (int page = 1; page < pages; ++page) {
@@ -61,7 +61,7 @@ Result<VipsImagePtr> OpenForShrink(const std::filesystem::path& file, double shr
     }
     if (best) return best;
   }
-  return Open(file);
+  return full;
 }
 
 Status CheckRequest(const ViewRequest& v, std::int64_t image_width, std::int64_t image_height) {
@@ -92,11 +92,10 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
   const PixelRect& r = view.region;
   const double shrink = std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr level, OpenForShrink(file, shrink, full.get()));
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, OpenForShrink(file, shrink, std::move(full)));
 
   // The region in the level's pixels, widened outwards to whole pixels.
   VipsImage* out = nullptr;
-  VipsImagePtr image = std::move(level);
   const double fx = static_cast<double>(vips_image_get_width(image.get())) / full_width;
   const double fy = static_cast<double>(vips_image_get_height(image.get())) / full_height;
   if (fx != 1.0 || fy != 1.0 || r.x != 0 || r.y != 0 || r.width != full_width || r.height != full_height) {

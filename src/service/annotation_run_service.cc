@@ -48,18 +48,15 @@ Result<CreatedAnnotationRun> AnnotationRunService::Create(const Caller& caller, 
   run.metadata = in.metadata;
   run.created_by = caller.user_id();
   run.created_at = clock_.Now();
+  // Replacing deletes someone's results: the same right as deleting the stored run (its author,
+  // or a manager), checked by the catalog against the run it finds.
+  using Replacement = catalog::Catalog::RunReplacement;
+  Replacement replace = Replacement::kNever;
   if (in.replace) {
-    // Replacing deletes someone's results: the same right as deleting the stored run.
-    AnnotationRunFilter same{.images = {image.id}, .algorithm = in.algorithm, .algorithm_version = in.algorithm_version};
-    VITRINE_ASSIGN_OR_RETURN(auto existing, catalog_.ListAnnotationRuns(same, std::nullopt, {1, 0}));
-    if (!existing.items.empty()) {
-      const AnnotationRun& old = existing.items.front();
-      bool own = caller.user() && old.created_by == caller.user_id();
-      VITRINE_RETURN_IF_ERROR(
-          projects_.Require(caller, image.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
-    }
+    replace = projects_.Require(caller, image.project_id, ProjectRole::kManager).ok() ? Replacement::kAny
+                                                                                      : Replacement::kOwn;
   }
-  return catalog_.InsertAnnotationRun(run, in.replace, std::move(rows));
+  return catalog_.InsertAnnotationRun(run, replace, std::move(rows));
 }
 
 Result<AnnotationRun> AnnotationRunService::VisibleRun(const Caller& caller, AnnotationRunId id) const {

@@ -241,12 +241,16 @@ bool NeedsPyramid(const Image& image) {
 
 }  // namespace
 
-Result<std::filesystem::path> ImageService::ViewSource(const Image& image) {
-  if (!NeedsPyramid(image)) return blobs_.LocalPath(image.sha256);
+Result<ImageService::ViewSourceFile> ImageService::ViewSource(const Image& image) {
+  auto original = [&]() -> Result<ViewSourceFile> {
+    VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
+    return ViewSourceFile{std::move(path), false};
+  };
+  if (!NeedsPyramid(image)) return original();
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(image.id, kPyramidKind));
   if (pyramid) {
     auto path = blobs_.LocalPath(*pyramid);
-    if (path.ok()) return path;
+    if (path.ok()) return ViewSourceFile{std::move(*path), true};
     spdlog::warn("image {}: its pyramid is gone ({}); building it again", image.id.value(), path.status().ToString());
   }
   {
@@ -256,7 +260,7 @@ Result<std::filesystem::path> ImageService::ViewSource(const Image& image) {
       pyramids_building_.insert(image.id);
     }
   }
-  return blobs_.LocalPath(image.sha256);
+  return original();
 }
 
 void ImageService::BuildPyramid(const Image& image) {
@@ -303,12 +307,12 @@ Result<std::string> ImageService::PyramidStatus(const Caller& caller, ImageId id
   return std::string(pyramid ? "ready" : "none");
 }
 
-Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const imaging::ViewRequest& view) {
+Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan) {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
-  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, ViewSource(image));
-  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path original, blobs_.LocalPath(image.sha256));
+  VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
+  VITRINE_ASSIGN_OR_RETURN(ViewSourceFile source, ViewSource(image));
   EncodedImage out;
-  VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::RenderView(file, view));
+  VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::RenderView(source.path, view));
   out.mime_type = std::string(imaging::MimeTypeOf(view.format));
   const auto& r = view.region;
   const char* qualities[] = {"c", "g", "b"};
@@ -316,7 +320,7 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
              std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
              std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
              qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
-             std::string(imaging::ExtensionOf(view.format)) + (file == original ? "" : "-p") + "\"";
+             std::string(imaging::ExtensionOf(view.format)) + (source.pyramid ? "-p" : "") + "\"";
   return out;
 }
 

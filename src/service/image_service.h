@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -80,10 +81,12 @@ class ImageService {
   Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
   // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
   Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format);
-  // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile. A large image
-  // without levels of its own gets a pyramid built in the background at its first view, and
-  // is read from it once it is there.
-  Result<EncodedImage> View(const Caller& caller, ImageId id, const imaging::ViewRequest& view);
+  // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile. `plan` makes
+  // the view from the image's metadata (its size, for a IIIF region or a tile); its error is the
+  // answer. A large image without levels of its own gets a pyramid built in the background at
+  // its first view, and is read from it once it is there.
+  using ViewPlan = std::function<Result<imaging::ViewRequest>(const Image&)>;
+  Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan);
   // "native" (levels of its own), "not_needed" (small), "building", "ready" or "none" (not yet
   // asked for).
   Result<std::string> PyramidStatus(const Caller& caller, ImageId id) const;
@@ -117,7 +120,11 @@ class ImageService {
   friend class IngestUpload;
 
   // The file views read: the pyramid if it is built, else the original (and the build queued).
-  Result<std::filesystem::path> ViewSource(const Image& image);
+  struct ViewSourceFile {
+    std::filesystem::path path;
+    bool pyramid = false;
+  };
+  Result<ViewSourceFile> ViewSource(const Image& image);
   void BuildPyramid(const Image& image);
 
   catalog::Catalog& catalog_;

@@ -30,6 +30,15 @@ constexpr std::array<std::pair<std::string_view, AnnotationField>, static_cast<s
                {"updated_at", AnnotationField::kUpdatedAt},
                {"run_id", AnnotationField::kRunId}}};
 
+// AppendJson finds a field's name at its enum's index.
+constexpr bool NamesInEnumOrder() {
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    if (static_cast<std::size_t>(kNames[i].second) != i) return false;
+  }
+  return true;
+}
+static_assert(NamesInEnumOrder());
+
 }  // namespace
 
 AnnotationFields DefaultAnnotationFields() {
@@ -61,44 +70,57 @@ Result<AnnotationFields> ParseAnnotationFields(std::string_view csv) {
 }
 
 void AppendJson(std::string& out, const Annotation& a, const AnnotationFields& fields) {
+  using F = AnnotationField;
   bool first = true;
-  auto key = [&](const char* name) {
+  // Writes the key of `f` if the field is wanted; the caller then writes its value.
+  auto field = [&](F f) {
+    if (!Has(fields, f)) return false;
     out += first ? "{\"" : ",\"";
     first = false;
-    out += name;
+    out += kNames[static_cast<std::size_t>(f)].first;
     out += "\":";
+    return true;
   };
-  auto has = [&](AnnotationField f) { return Has(fields, f); };
-  auto optional_text = [&](const std::optional<std::string>& v) {
+  auto id_or_null = [&](std::int64_t id) {
+    if (id > 0) AppendJsonNumber(out, id);
+    else out += "null";
+  };
+  auto text_or_null = [&](const std::optional<std::string>& v) {
     if (v) AppendJsonString(out, *v);
     else out += "null";
   };
-  if (has(AnnotationField::kId)) key("id"), AppendJsonNumber(out, a.id.value());
-  if (has(AnnotationField::kProjectId)) key("project_id"), AppendJsonNumber(out, a.project_id.value());
-  if (has(AnnotationField::kImageId)) key("image_id"), AppendJsonNumber(out, a.image_id.value());
-  if (has(AnnotationField::kType)) key("type"), AppendJsonString(out, a.geometry_type);
-  if (has(AnnotationField::kWkt)) key("wkt"), AppendJsonString(out, a.wkt);
-  if (has(AnnotationField::kGeoJson)) {
+  auto numbers = [&](std::initializer_list<double> values) {
+    out += '[';
+    for (double v : values) {
+      if (out.back() != '[') out += ',';
+      AppendJsonNumber(out, v);
+    }
+    out += ']';
+  };
+  // Rows of one bulk request share their times: format each distinct one once per thread.
+  thread_local std::pair<Timestamp, std::string> last_time{Timestamp::min(), ""};
+  auto time = [&](Timestamp t) {
+    if (t != last_time.first) last_time = {t, core::FormatIso8601(t)};
+    AppendJsonString(out, last_time.second);
+  };
+
+  if (field(F::kId)) AppendJsonNumber(out, a.id.value());
+  if (field(F::kProjectId)) AppendJsonNumber(out, a.project_id.value());
+  if (field(F::kImageId)) AppendJsonNumber(out, a.image_id.value());
+  if (field(F::kWkt)) AppendJsonString(out, a.wkt);
+  if (field(F::kGeoJson)) {
     // GEOS wrote it; checked all the same, since it is spliced in as it is.
-    key("geojson");
     if (Json::accept(a.geojson)) out += a.geojson;
     else out += "null";
   }
-  if (has(AnnotationField::kBbox)) {
-    key("bbox");
-    for (std::size_t i = 0; i < 4; ++i) out += i ? ',' : '[', AppendJsonNumber(out, a.bbox[i]);
-    out += ']';
-  }
-  if (has(AnnotationField::kArea)) key("area"), AppendJsonNumber(out, a.area);
-  if (has(AnnotationField::kPerimeter)) key("perimeter"), AppendJsonNumber(out, a.perimeter);
-  if (has(AnnotationField::kCentroid)) {
-    key("centroid");
-    out += '[', AppendJsonNumber(out, a.centroid[0]), out += ',', AppendJsonNumber(out, a.centroid[1]), out += ']';
-  }
-  if (has(AnnotationField::kVertexCount)) key("vertex_count"), AppendJsonNumber(out, a.vertex_count);
-  if (has(AnnotationField::kProperties)) key("properties"), AppendJsonObject(out, a.properties);
-  if (has(AnnotationField::kTerms)) {
-    key("terms");
+  if (field(F::kType)) AppendJsonString(out, a.geometry_type);
+  if (field(F::kBbox)) numbers({a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]});
+  if (field(F::kArea)) AppendJsonNumber(out, a.area);
+  if (field(F::kPerimeter)) AppendJsonNumber(out, a.perimeter);
+  if (field(F::kCentroid)) numbers({a.centroid[0], a.centroid[1]});
+  if (field(F::kVertexCount)) AppendJsonNumber(out, a.vertex_count);
+  if (field(F::kProperties)) AppendJsonObject(out, a.properties);
+  if (field(F::kTerms)) {
     out += '[';
     for (std::size_t i = 0; i < a.terms.size(); ++i) {
       if (i) out += ',';
@@ -106,26 +128,12 @@ void AppendJson(std::string& out, const Annotation& a, const AnnotationFields& f
     }
     out += ']';
   }
-  if (has(AnnotationField::kCreatedBy)) {
-    key("created_by");
-    if (a.created_by.valid()) AppendJsonNumber(out, a.created_by.value());
-    else out += "null";
-  }
-  if (has(AnnotationField::kAlgorithm)) key("algorithm"), optional_text(a.algorithm);
-  if (has(AnnotationField::kAlgorithmVersion)) key("algorithm_version"), optional_text(a.algorithm_version);
-  // Rows of one bulk request share their times: format each distinct one once per thread.
-  thread_local std::pair<Timestamp, std::string> last_time{Timestamp::min(), ""};
-  auto time = [&](Timestamp t) {
-    if (t != last_time.first) last_time = {t, core::FormatIso8601(t)};
-    AppendJsonString(out, last_time.second);
-  };
-  if (has(AnnotationField::kCreatedAt)) key("created_at"), time(a.created_at);
-  if (has(AnnotationField::kUpdatedAt)) key("updated_at"), time(a.updated_at);
-  if (has(AnnotationField::kRunId)) {
-    key("run_id");
-    if (a.run_id) AppendJsonNumber(out, a.run_id->value());
-    else out += "null";
-  }
+  if (field(F::kCreatedBy)) id_or_null(a.created_by.value());
+  if (field(F::kAlgorithm)) text_or_null(a.algorithm);
+  if (field(F::kAlgorithmVersion)) text_or_null(a.algorithm_version);
+  if (field(F::kCreatedAt)) time(a.created_at);
+  if (field(F::kUpdatedAt)) time(a.updated_at);
+  if (field(F::kRunId)) id_or_null(a.run_id ? a.run_id->value() : 0);
   out += first ? "{}" : "}";
 }
 

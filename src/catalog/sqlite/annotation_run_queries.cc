@@ -34,12 +34,17 @@ std::string RunName(const AnnotationRun& run) {
   return run.algorithm + " " + run.algorithm_version + " on image " + std::to_string(run.image_id.value());
 }
 
-Result<std::optional<AnnotationRunId>> Existing(Connection& conn, const AnnotationRun& run) {
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT id FROM annotation_runs"
+struct StoredRun {
+  AnnotationRunId id;
+  UserId created_by;
+};
+
+Result<std::optional<StoredRun>> Existing(Connection& conn, const AnnotationRun& run) {
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT id, created_by FROM annotation_runs"
                                                      " WHERE image_id = ? AND algorithm = ? AND algorithm_version = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(run.image_id.value(), run.algorithm, run.algorithm_version).Step());
-  if (!found) return std::optional<AnnotationRunId>();
-  return std::optional(AnnotationRunId(q.Int(0)));
+  if (!found) return std::optional<StoredRun>();
+  return std::optional(StoredRun{AnnotationRunId(q.Int(0)), UserId(q.OptionalInt(1).value_or(0))});
 }
 
 Result<AnnotationRun> GetOn(Connection& conn, AnnotationRunId id) {
@@ -53,18 +58,22 @@ Result<AnnotationRun> GetOn(Connection& conn, AnnotationRunId id) {
 
 }  // namespace
 
-Result<CreatedAnnotationRun> Insert(ConnectionPool& pool, const AnnotationRun& run, bool replace,
+Result<CreatedAnnotationRun> Insert(ConnectionPool& pool, const AnnotationRun& run, Catalog::RunReplacement replace,
                                     std::vector<AnnotationRow> rows) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
-  VITRINE_ASSIGN_OR_RETURN(std::optional<AnnotationRunId> existing, Existing(*conn, run));
+  // Checked inside the write transaction: the run replaced is the one the rights were checked on.
+  VITRINE_ASSIGN_OR_RETURN(std::optional<StoredRun> existing, Existing(*conn, run));
   if (existing) {
-    if (!replace) {
-      return Status::Conflict(RunName(run) + " is already stored as run " + std::to_string(existing->value()) +
-                              "; replace it explicitly or use a new version");
+    const std::string stored = RunName(run) + " is already stored as run " + std::to_string(existing->id.value());
+    if (replace == Catalog::RunReplacement::kNever) {
+      return Status::Conflict(stored + "; replace it explicitly or use a new version");
+    }
+    if (replace == Catalog::RunReplacement::kOwn && existing->created_by != run.created_by) {
+      return Status::PermissionDenied(stored + " by someone else; replacing it takes the manager role");
     }
     VITRINE_ASSIGN_OR_RETURN(Statement drop, conn->Prepare("DELETE FROM annotation_runs WHERE id = ?"));
-    VITRINE_RETURN_IF_ERROR(drop.Bind(existing->value()).Run());
+    VITRINE_RETURN_IF_ERROR(drop.Bind(existing->id.value()).Run());
   }
   VITRINE_ASSIGN_OR_RETURN(
       Statement insert, conn->Prepare("INSERT INTO annotation_runs(project_id, image_id, algorithm, algorithm_version,"

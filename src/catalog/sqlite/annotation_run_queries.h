@@ -9,7 +9,7 @@
 
 namespace vitrine::catalog::sqlite::annotation_runs {
 
-Result<CreatedAnnotationRun> Insert(ConnectionPool& pool, const AnnotationRun& run, bool replace,
+Result<CreatedAnnotationRun> Insert(ConnectionPool& pool, const AnnotationRun& run, Catalog::RunReplacement replace,
                                     std::vector<AnnotationRow> rows);
 Result<AnnotationRun> Get(ConnectionPool& pool, AnnotationRunId id);
 Result<Page<AnnotationRun>> List(ConnectionPool& pool, const AnnotationRunFilter& filter, std::optional<UserId> member,

@@ -389,7 +389,7 @@ class SqliteCatalog final : public Catalog {
     return sqlite::annotations::DeleteMatching(pool_, filter);
   }
 
-  Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, bool replace,
+  Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, RunReplacement replace,
                                                    std::vector<AnnotationRow> rows) override {
     return sqlite::annotation_runs::Insert(pool_, run, replace, std::move(rows));
   }

@@ -32,37 +32,14 @@ wire::Json IdArray(const std::vector<AnnotationId>& ids) {
 
 Result<AnnotationFilter> ParseFilter(const QueryParams& query) {
   AnnotationFilter f;
-  VITRINE_ASSIGN_OR_RETURN(auto project, query.GetInt("project"));
-  if (project) {
-    if (*project <= 0) return Status::InvalidArgument("project must be a positive id");
-    f.project = ProjectId(*project);
-  }
-  for (const char* name : {"image", "images"}) {
-    if (auto v = query.Get(name)) {
-      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<ImageId>(*v, name));
-      f.images.insert(f.images.end(), ids.begin(), ids.end());
-    }
-  }
-  for (const char* name : {"user", "users"}) {
-    if (auto v = query.Get(name)) {
-      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<UserId>(*v, name));
-      f.users.insert(f.users.end(), ids.begin(), ids.end());
-    }
-  }
-  for (const char* name : {"term", "terms"}) {
-    if (auto v = query.Get(name)) {
-      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<TermId>(*v, name));
-      f.terms.insert(f.terms.end(), ids.begin(), ids.end());
-    }
-  }
+  VITRINE_ASSIGN_OR_RETURN(f.project, IdParam<ProjectId>(query, "project"));
+  VITRINE_ASSIGN_OR_RETURN(f.images, IdListParam<ImageId>(query, "image", "images"));
+  VITRINE_ASSIGN_OR_RETURN(f.users, IdListParam<UserId>(query, "user", "users"));
+  VITRINE_ASSIGN_OR_RETURN(f.terms, IdListParam<TermId>(query, "term", "terms"));
   VITRINE_ASSIGN_OR_RETURN(f.term_descendants, BoolParam(query, "descendants"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
-  VITRINE_ASSIGN_OR_RETURN(auto run, query.GetInt("run"));
-  if (run) {
-    if (*run <= 0) return Status::InvalidArgument("run must be a positive id");
-    f.run = AnnotationRunId(*run);
-  }
+  VITRINE_ASSIGN_OR_RETURN(f.run, IdParam<AnnotationRunId>(query, "run"));
   if (auto v = query.Get("device")) f.device_like = std::string(*v);
   for (auto [name, target] : {std::pair{"created_from", &f.created_from}, std::pair{"created_to", &f.created_to},
                               std::pair{"captured_from", &f.captured_from}, std::pair{"captured_to", &f.captured_to}}) {

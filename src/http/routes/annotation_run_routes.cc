@@ -10,17 +10,8 @@ using service::Caller;
 
 Result<AnnotationRunFilter> ParseRunFilter(const QueryParams& query) {
   AnnotationRunFilter f;
-  VITRINE_ASSIGN_OR_RETURN(auto project, query.GetInt("project"));
-  if (project) {
-    if (*project <= 0) return Status::InvalidArgument("project must be a positive id");
-    f.project = ProjectId(*project);
-  }
-  for (const char* name : {"image", "images"}) {
-    if (auto v = query.Get(name)) {
-      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<ImageId>(*v, name));
-      f.images.insert(f.images.end(), ids.begin(), ids.end());
-    }
-  }
+  VITRINE_ASSIGN_OR_RETURN(f.project, IdParam<ProjectId>(query, "project"));
+  VITRINE_ASSIGN_OR_RETURN(f.images, IdListParam<ImageId>(query, "image", "images"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
   if (auto v = query.Get("device")) f.device_like = std::string(*v);

@@ -46,6 +46,28 @@ Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
   return ids;
 }
 
+// A positive id in the query (`project=3`); nothing when absent.
+template <class IdT>
+Result<std::optional<IdT>> IdParam(const QueryParams& query, const char* name) {
+  VITRINE_ASSIGN_OR_RETURN(auto v, query.GetInt(name));
+  if (!v) return std::optional<IdT>();
+  if (*v <= 0) return Status::InvalidArgument(std::string(name) + " must be a positive id");
+  return std::optional<IdT>(IdT(*v));
+}
+
+// The ids under a singular and a plural name (`image=1&images=2,3`), in that order.
+template <class IdT>
+Result<std::vector<IdT>> IdListParam(const QueryParams& query, const char* singular, const char* plural) {
+  std::vector<IdT> all;
+  for (const char* name : {singular, plural}) {
+    if (auto v = query.Get(name)) {
+      VITRINE_ASSIGN_OR_RETURN(auto ids, IdList<IdT>(*v, name));
+      all.insert(all.end(), ids.begin(), ids.end());
+    }
+  }
+  return all;
+}
+
 // The user a "/users/me/..." or "/users/{user_id}/..." route is about.
 inline Result<UserId> SubjectUser(const service::Caller& caller, const PathParams& params) {
   if (!params.contains("user_id")) return caller.user_id();

@@ -138,9 +138,10 @@ void AddViewRoutes(Router& router, service::Service& service) {
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
-               VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, ParseRegionRequest(query, image));
-               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture,
+                                        images.View(caller, id, [&](const Image& image) {
+                                          return ParseRegionRequest(query, image);
+                                        }));
                return PictureResponse(request, std::move(picture));
              }));
 
@@ -178,12 +179,11 @@ void AddViewRoutes(Router& router, service::Service& service) {
                }
                const std::string& format = params.at("format");
                if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
                VITRINE_ASSIGN_OR_RETURN(
-                   imaging::ViewRequest view,
-                   deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
-                                   *imaging::EncodedFormatFromName(format)));
-               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+                   service::EncodedImage picture, images.View(caller, id, [&](const Image& image) {
+                     return deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
+                                            numbers[2], *imaging::EncodedFormatFromName(format));
+                   }));
                return PictureResponse(request, std::move(picture));
              }));
 
@@ -215,12 +215,11 @@ void AddViewRoutes(Router& router, service::Service& service) {
              IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
                                             const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
                VITRINE_ASSIGN_OR_RETURN(
-                   imaging::ViewRequest view,
-                   iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
-                                           params.at("quality_format"), image.width, image.height));
-               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, view));
+                   service::EncodedImage picture, images.View(caller, id, [&](const Image& image) {
+                     return iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
+                                                    params.at("quality_format"), image.width, image.height);
+                   }));
                return PictureResponse(request, std::move(picture));
              }));
 }
