@@ -25,6 +25,7 @@ struct ServeFlags {
   bool no_access_log = false;
   std::uint64_t max_body_mib = 16;
   unsigned gc_interval_minutes = 60;
+  std::uint64_t view_cache_mib = 1024;
 };
 
 // Collects unreferenced blobs (deleted images, their thumbnails) every `interval`, keeping
@@ -91,7 +92,12 @@ Status Serve(const ServeFlags& flags) {
   options.access_log = !flags.no_access_log;
   options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
 
-  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags.data_dir));
+  service::ServiceOptions service_options;
+  if (flags.view_cache_mib > 0) {
+    service_options.images.view_cache_dir = std::filesystem::path(flags.data_dir) / "cache" / "views";
+    service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags.data_dir, service_options));
   VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
   if (bootstrap) {
     std::cout << "\nA new Vitrine store was created in " << flags.data_dir << ".\n"
@@ -125,6 +131,9 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--max-body-mib", flags->max_body_mib, "Largest JSON request body, in MiB")->capture_default_str();
   serve->add_option("--gc-interval-minutes", flags->gc_interval_minutes,
                     "How often to remove stored files nothing refers to (0: never; see `vitrine gc`)")
+      ->capture_default_str();
+  serve->add_option("--view-cache-mib", flags->view_cache_mib,
+                    "Disk kept for rendered tiles and regions, in <data>/cache/views (0: none)")
       ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }

@@ -6,7 +6,7 @@
 
 namespace vitrine::client {
 
-Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir) {
+Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir, service::ServiceOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::InvalidArgument("cannot create data folder " + dir.string() + ": " + ec.message());
@@ -15,7 +15,7 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
   auto store = std::make_unique<OpenedStore>();
   VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string()));
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
-  store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock);
+  store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, std::move(options));
   return store;
 }
 

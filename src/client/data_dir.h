@@ -22,6 +22,7 @@ struct OpenedStore {
 };
 
 // Creates the folder if needed. Safe while a server runs on the same folder.
-Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir);
+Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir,
+                                                 service::ServiceOptions options = {});
 
 }  // namespace vitrine::client

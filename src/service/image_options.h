@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 
 namespace vitrine::service {
 
@@ -12,6 +13,9 @@ struct ImageOptions {
   // them takes seconds and libvips hundreds of MB, so only their header is checked then, and
   // their thumbnail is made on first request. Pyramids are cheap to thumbnail at any size.
   std::int64_t max_ingest_decode_pixels = 100'000'000;
+  // Where rendered views (tiles, regions) are kept for next time; empty: not kept.
+  std::filesystem::path view_cache_dir;
+  std::int64_t view_cache_bytes = std::int64_t{1} << 30;  // 1 GiB: some 50,000 256-px JPEG tiles
 };
 
 }  // namespace vitrine::service

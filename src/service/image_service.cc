@@ -160,6 +160,18 @@ Result<std::unique_ptr<ImageUpload>> ImageService::BeginUpload(const Caller& cal
       new IngestUpload(*this, caller, std::move(request), std::move(sticky), std::move(writer)));
 }
 
+ImageService::ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, ProjectService& projects,
+                           const core::Clock& clock, ImageOptions options)
+    : catalog_(catalog), blobs_(blobs), projects_(projects), clock_(clock), options_(std::move(options)) {
+  if (options_.view_cache_dir.empty()) return;
+  auto cache = ViewCache::Open(options_.view_cache_dir, options_.view_cache_bytes);
+  if (cache.ok()) {
+    view_cache_ = std::move(*cache);
+  } else {
+    spdlog::warn("views are not cached: {}", cache.status().ToString());
+  }
+}
+
 Result<IngestOutcome> ImageService::Upload(const Caller& caller, UploadRequest request, core::ByteSource& source) {
   VITRINE_ASSIGN_OR_RETURN(auto upload, BeginUpload(caller, std::move(request)));
   std::vector<char> chunk(256 * 1024);
@@ -307,20 +319,39 @@ Result<std::string> ImageService::PyramidStatus(const Caller& caller, ImageId id
   return std::string(pyramid ? "ready" : "none");
 }
 
-Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan) {
+namespace {
+
+// Names every input of the rendered bytes: the content, the source read, and the view.
+std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool from_pyramid) {
+  const auto& r = view.region;
+  const char* qualities[] = {"c", "g", "b"};
+  return "\"" + image.sha256.substr(0, 32) + "-v" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
+         std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
+         std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
+         qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
+         std::string(imaging::ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + "\"";
+}
+
+}  // namespace
+
+Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan,
+                                        const std::function<bool(std::string_view etag)>& already_have) {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
   VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
   VITRINE_ASSIGN_OR_RETURN(ViewSourceFile source, ViewSource(image));
   EncodedImage out;
-  VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::RenderView(source.path, view));
   out.mime_type = std::string(imaging::MimeTypeOf(view.format));
-  const auto& r = view.region;
-  const char* qualities[] = {"c", "g", "b"};
-  out.etag = "\"" + image.sha256.substr(0, 32) + "-v" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
-             std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
-             std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
-             qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
-             std::string(imaging::ExtensionOf(view.format)) + (source.pyramid ? "-p" : "") + "\"";
+  out.etag = ViewETag(image, view, source.pyramid);
+  if (already_have && already_have(out.etag)) {
+    out.not_modified = true;
+    return out;
+  }
+  auto render = [&] { return imaging::RenderView(source.path, view); };
+  if (view_cache_) {
+    VITRINE_ASSIGN_OR_RETURN(out.bytes, view_cache_->GetOrRender(id, out.etag, render));
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(out.bytes, render());
+  }
   return out;
 }
 
@@ -337,7 +368,9 @@ Status ImageService::Delete(const Caller& caller, ImageId id) {
   if (!own) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, image.project_id, ProjectRole::kManager));
   // The blob stays until garbage collection finds nothing referring to it: another project may
   // hold the same content, or an upload of it may be committing right now.
-  return catalog_.DeleteImage(id);
+  VITRINE_RETURN_IF_ERROR(catalog_.DeleteImage(id));
+  if (view_cache_) view_cache_->EraseImage(id);
+  return Status::Ok();
 }
 
 Result<Page<Image>> ImageService::List(const Caller& caller, ProjectId project, const ImageFilter& filter,

@@ -26,6 +26,7 @@
 #include "service/caller.h"
 #include "service/image_options.h"
 #include "service/project_service.h"
+#include "service/view_cache.h"
 
 namespace vitrine::service {
 
@@ -61,15 +62,16 @@ struct EncodedImage {
   std::string bytes;
   std::string mime_type;
   std::string etag;  // strong: changes only if the bytes do
+  bool not_modified = false;  // the caller already has these bytes: `bytes` is empty
 };
 
 inline constexpr std::size_t kMaxHashLookup = 1000;
 
 class ImageService {
  public:
+  // Without the view cache (logged) when its directory cannot be opened.
   ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, ProjectService& projects, const core::Clock& clock,
-               ImageOptions options = {})
-      : catalog_(catalog), blobs_(blobs), projects_(projects), clock_(clock), options_(options) {}
+               ImageOptions options = {});
 
   // Checks rights and the name before any byte is accepted.
   Result<std::unique_ptr<ImageUpload>> BeginUpload(const Caller& caller, UploadRequest request);
@@ -84,9 +86,13 @@ class ImageService {
   // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile. `plan` makes
   // the view from the image's metadata (its size, for a IIIF region or a tile); its error is the
   // answer. A large image without levels of its own gets a pyramid built in the background at
-  // its first view, and is read from it once it is there.
+  // its first view, and is read from it once it is there. Views are kept in the view cache;
+  // when `already_have` says yes to the view's ETag, nothing is read or rendered.
   using ViewPlan = std::function<Result<imaging::ViewRequest>(const Image&)>;
-  Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan);
+  Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
+                            const std::function<bool(std::string_view etag)>& already_have = nullptr);
+  // Null when views are not cached.
+  const ViewCache* view_cache() const { return view_cache_.get(); }
   // "native" (levels of its own), "not_needed" (small), "building", "ready" or "none" (not yet
   // asked for).
   Result<std::string> PyramidStatus(const Caller& caller, ImageId id) const;
@@ -134,6 +140,7 @@ class ImageService {
   const ImageOptions options_;
   mutable std::mutex pyramids_mu_;
   std::set<ImageId> pyramids_building_;
+  std::unique_ptr<ViewCache> view_cache_;
   CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away
   CacheWriter pyramid_builder_{64};  // one at a time, apart from thumbnails
 };

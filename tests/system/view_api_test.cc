@@ -5,6 +5,7 @@
 #include <vips/vips.h>
 
 #include <memory>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/sample_images.h"
@@ -257,6 +258,48 @@ TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
   }
   EXPECT_EQ(Get("/iiif/3/abc/info.json").status, 404);
   EXPECT_EQ(Get("/iiif/3/999/full/max/0/default.jpg").status, 404);
+}
+
+TEST_F(ViewApiTest, ViewsAreRenderedOnceAndSharedByEveryRoute) {
+  const service::ViewCache* cache = server_.service().images().view_cache();
+  ASSERT_NE(cache, nullptr);
+  const std::int64_t before = cache->stats().computations;
+  const std::string tile = "/api/v1/images/" + Image() + "_files/8/0_0.jpg";
+  constexpr int kClients = 8;
+  std::vector<HttpResult> answers(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) clients.emplace_back([&, i] { answers[i] = Get(tile); });
+  for (auto& c : clients) c.join();
+  for (const HttpResult& a : answers) {
+    ASSERT_EQ(a.status, 200) << a.body;
+    EXPECT_EQ(a.body, answers[0].body);
+  }
+  EXPECT_EQ(cache->stats().computations, before + 1);
+
+  // The same pixels asked for through IIIF and as a region are the same entry (level 8 of Deep
+  // Zoom is the whole 320 x 240 image at half size, in one tile: that entry too).
+  HttpResult iiif = Get("/iiif/3/" + Image() + "/full/160,120/0/default.jpg");
+  EXPECT_EQ(iiif.header("etag"), answers[0].header("etag"));
+  EXPECT_EQ(cache->stats().computations, before + 1);
+  iiif = Get("/iiif/3/" + Image() + "/full/100,75/0/default.jpg");
+  HttpResult region = Get("/api/v1/images/" + Image() + "/region?width=100&height=75");
+  ASSERT_EQ(iiif.status, 200);
+  EXPECT_EQ(region.header("etag"), iiif.header("etag"));
+  EXPECT_EQ(region.body, iiif.body);
+  EXPECT_EQ(cache->stats().computations, before + 2);
+  // A client holding it is answered before anything is read or rendered.
+  EXPECT_EQ(Get("GET", "/iiif/3/" + Image() + "/full/80,60/0/default.jpg", "", {"If-None-Match: " + iiif.header("etag")})
+                .status,
+            200);
+  EXPECT_EQ(cache->stats().computations, before + 3);
+  const std::int64_t hits = cache->stats().hits;
+  EXPECT_EQ(Get("GET", tile, "", {"If-None-Match: " + answers[0].header("etag")}).status, 304);
+  EXPECT_EQ(cache->stats().hits, hits);
+
+  const auto folder = server_.data_dir() / "cache" / "views" / Image();
+  EXPECT_TRUE(std::filesystem::exists(folder));
+  ASSERT_EQ(Get("DELETE", "/api/v1/images/" + Image()).status, 204);
+  EXPECT_FALSE(std::filesystem::exists(folder));
 }
 
 TEST_F(ViewApiTest, BrowsersSignInByCookieOrShortLivedUrlToken) {

@@ -166,6 +166,7 @@ inline HttpResponse NotModified(const std::string& etag) {
 // A thumbnail, region or tile: 304 when the client holds it already, else the bytes with a
 // strong ETag. Private: whoever may read it was checked, a shared cache cannot know that.
 inline HttpResponse PictureResponse(const HttpRequest& request, service::EncodedImage picture) {
+  if (picture.not_modified) return NotModified(picture.etag);
   if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, picture.etag)) {
     return NotModified(picture.etag);
   }

@@ -128,6 +128,16 @@ Handler IiifHandler(service::Service& service, Fn fn) {
   });
 }
 
+// The view as an answer; a client that already holds it (If-None-Match) gets 304 before any
+// pixel is read.
+Result<HttpResponse> ViewResponse(service::ImageService& images, const Caller& caller, ImageId id,
+                                  const HttpRequest& request, const service::ImageService::ViewPlan& plan) {
+  const std::string if_none_match(request.header("if-none-match"));
+  auto client_has = [&](std::string_view etag) { return !if_none_match.empty() && ETagMatches(if_none_match, etag); };
+  VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, plan, client_has));
+  return PictureResponse(request, std::move(picture));
+}
+
 }  // namespace
 
 void AddViewRoutes(Router& router, service::Service& service) {
@@ -138,11 +148,8 @@ void AddViewRoutes(Router& router, service::Service& service) {
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture,
-                                        images.View(caller, id, [&](const Image& image) {
-                                          return ParseRegionRequest(query, image);
-                                        }));
-               return PictureResponse(request, std::move(picture));
+               return ViewResponse(images, caller, id, request,
+                                   [&](const Image& image) { return ParseRegionRequest(query, image); });
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}/pyramid",
@@ -179,12 +186,10 @@ void AddViewRoutes(Router& router, service::Service& service) {
                }
                const std::string& format = params.at("format");
                if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-               VITRINE_ASSIGN_OR_RETURN(
-                   service::EncodedImage picture, images.View(caller, id, [&](const Image& image) {
-                     return deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
-                                            numbers[2], *imaging::EncodedFormatFromName(format));
-                   }));
-               return PictureResponse(request, std::move(picture));
+               return ViewResponse(images, caller, id, request, [&](const Image& image) {
+                 return deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
+                                        *imaging::EncodedFormatFromName(format));
+               });
              }));
 
   router.Add("GET", "/iiif/3/{identifier}",
@@ -215,12 +220,10 @@ void AddViewRoutes(Router& router, service::Service& service) {
              IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
                                             const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_ASSIGN_OR_RETURN(
-                   service::EncodedImage picture, images.View(caller, id, [&](const Image& image) {
-                     return iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
-                                                    params.at("quality_format"), image.width, image.height);
-                   }));
-               return PictureResponse(request, std::move(picture));
+               return ViewResponse(images, caller, id, request, [&](const Image& image) {
+                 return iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
+                                                params.at("quality_format"), image.width, image.height);
+               });
              }));
 }
 

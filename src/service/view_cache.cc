@@ -1,0 +1,197 @@
+#include "service/view_cache.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <system_error>
+#include <vector>
+
+#include "core/digest.h"
+
+namespace vitrine::service {
+
+struct ViewCache::Render {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  Result<std::string> result = Status::Internal("render not finished");
+};
+
+namespace {
+
+constexpr std::size_t kNameLength = 40;
+
+std::optional<ImageId> ImageIdOfFolder(const std::string& folder) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(folder.data(), folder.data() + folder.size(), id);
+  if (ec != std::errc() || end != folder.data() + folder.size() || id <= 0) return std::nullopt;
+  return ImageId(id);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ViewCache>> ViewCache::Open(const std::filesystem::path& directory, std::int64_t max_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return Status::Unavailable("cannot create the view cache " + directory.string() + ": " + ec.message());
+  std::unique_ptr<ViewCache> cache(new ViewCache(directory, max_bytes));
+
+  struct Found {
+    std::filesystem::file_time_type modified;
+    ImageId image;
+    std::string name;
+    std::int64_t bytes;
+  };
+  std::vector<Found> found;
+  for (const auto& folder : std::filesystem::directory_iterator(directory, ec)) {
+    auto image = ImageIdOfFolder(folder.path().filename().string());
+    if (!image || !folder.is_directory()) continue;
+    for (const auto& file : std::filesystem::directory_iterator(folder.path(), ec)) {
+      const std::string name = file.path().filename().string();
+      const auto size = file.is_regular_file() ? static_cast<std::int64_t>(file.file_size(ec)) : 0;
+      if (name.size() != kNameLength || size <= 0) {  // a write cut short, or not ours
+        std::filesystem::remove(file.path(), ec);
+        continue;
+      }
+      found.push_back({file.last_write_time(ec), *image, name, size});
+    }
+  }
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.modified < b.modified; });
+  std::lock_guard lock(cache->mu_);
+  for (const Found& f : found) cache->Index(f.image, f.name, f.bytes);  // newest ends up first
+  cache->EvictOverCap();
+  return cache;
+}
+
+std::filesystem::path ViewCache::PathOf(ImageId image, const std::string& name) const {
+  return directory_ / std::to_string(image.value()) / name;
+}
+
+Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key,
+                                           const std::function<Result<std::string>()>& render) {
+  const std::string name = core::Sha256Hex(std::to_string(image.value()) + "\n" + key).substr(0, kNameLength);
+  std::shared_ptr<Render> pending;
+  bool mine = false;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = by_name_.find(name); it != by_name_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      ++stats_.hits;
+    } else if (auto flight = in_flight_.find(name); flight != in_flight_.end()) {
+      pending = flight->second;
+      ++stats_.waits;
+    } else {
+      pending = in_flight_.emplace(name, std::make_shared<Render>()).first->second;
+      mine = true;
+      ++stats_.computations;
+    }
+  }
+  if (!pending) {
+    if (auto bytes = ReadEntry(image, name)) return std::move(*bytes);
+    return GetOrRender(image, key, render);  // it went between the index and the disk
+  }
+  if (!mine) {
+    std::unique_lock lock(pending->mu);
+    pending->done_cv.wait(lock, [&] { return pending->done; });
+    return pending->result;
+  }
+
+  Result<std::string> result = render();
+  if (result.ok()) Store(image, name, *result);
+  {
+    std::lock_guard lock(pending->mu);
+    pending->result = result;
+    pending->done = true;
+  }
+  pending->done_cv.notify_all();
+  std::lock_guard lock(mu_);
+  in_flight_.erase(name);
+  return result;
+}
+
+std::optional<std::string> ViewCache::ReadEntry(ImageId image, const std::string& name) {
+  std::ifstream in(PathOf(image, name), std::ios::binary);
+  std::string bytes;
+  if (in) bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!bytes.empty()) return bytes;
+  std::lock_guard lock(mu_);
+  if (auto it = by_name_.find(name); it != by_name_.end()) {
+    stats_.bytes -= it->second->bytes;
+    lru_.erase(it->second);
+    by_name_.erase(it);
+  }
+  return std::nullopt;
+}
+
+void ViewCache::Store(ImageId image, const std::string& name, const std::string& bytes) {
+  if (bytes.empty() || static_cast<std::int64_t>(bytes.size()) > max_bytes_) return;
+  const std::filesystem::path path = PathOf(image, name);
+  const std::filesystem::path temporary = path.parent_path() / ("." + core::RandomUrlToken(9) + ".tmp");
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      spdlog::warn("view cache: cannot write {}; serving without caching", temporary.string());
+      std::filesystem::remove(temporary, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::filesystem::remove(temporary, ec);
+    return;
+  }
+  std::lock_guard lock(mu_);
+  Index(image, name, static_cast<std::int64_t>(bytes.size()));
+  EvictOverCap();
+}
+
+void ViewCache::Index(ImageId image, const std::string& name, std::int64_t bytes) {
+  if (auto it = by_name_.find(name); it != by_name_.end()) {
+    stats_.bytes -= it->second->bytes;
+    lru_.erase(it->second);
+  }
+  lru_.push_front({image, name, bytes});
+  by_name_[name] = lru_.begin();
+  stats_.bytes += bytes;
+}
+
+void ViewCache::EvictOverCap() {
+  std::error_code ec;
+  while (stats_.bytes > max_bytes_ && !lru_.empty()) {
+    const Entry& victim = lru_.back();
+    std::filesystem::remove(PathOf(victim.image, victim.name), ec);
+    stats_.bytes -= victim.bytes;
+    ++stats_.evictions;
+    by_name_.erase(victim.name);
+    lru_.pop_back();
+  }
+}
+
+void ViewCache::EraseImage(ImageId image) {
+  std::lock_guard lock(mu_);
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    if (it->image == image) {
+      stats_.bytes -= it->bytes;
+      by_name_.erase(it->name);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(directory_ / std::to_string(image.value()), ec);
+}
+
+ViewCacheStats ViewCache::stats() const {
+  std::lock_guard lock(mu_);
+  ViewCacheStats out = stats_;
+  out.entries = static_cast<std::int64_t>(lru_.size());
+  return out;
+}
+
+}  // namespace vitrine::service

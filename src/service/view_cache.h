@@ -1,0 +1,74 @@
+// The on-disk cache of rendered views (tiles, regions, IIIF answers), shared by every route that
+// renders: bounded in bytes, least recently used out first, and each distinct view computed once
+// however many requests ask for it at the same moment (the others wait for that one answer).
+//
+// Layout: <directory>/<image id>/<40 hex digits of the SHA-256 of the key>. Only a cache lives
+// here, so files are written to a temporary name and renamed without fsync: after a crash an
+// entry may be missing or empty, and an empty one is treated as absent. The index of what is
+// there is rebuilt from the directory at start (oldest modification first out).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "vitrine/status.h"
+#include "vitrine/ids.h"
+
+namespace vitrine::service {
+
+struct ViewCacheStats {
+  std::int64_t entries = 0;
+  std::int64_t bytes = 0;
+  std::int64_t hits = 0;
+  std::int64_t computations = 0;  // misses that rendered
+  std::int64_t waits = 0;         // misses that waited for an identical render in flight
+  std::int64_t evictions = 0;
+};
+
+class ViewCache {
+ public:
+  // Creates the directory if needed and indexes what it holds, evicting down to `max_bytes`.
+  static Result<std::unique_ptr<ViewCache>> Open(const std::filesystem::path& directory, std::int64_t max_bytes);
+
+  // The bytes stored under (image, key), or what `render` makes of them, stored for next time.
+  // A render's error is returned to every caller waiting for it and is not cached.
+  Result<std::string> GetOrRender(ImageId image, const std::string& key,
+                                  const std::function<Result<std::string>()>& render);
+  // Drops everything cached for the image (it was deleted).
+  void EraseImage(ImageId image);
+
+  ViewCacheStats stats() const;
+
+ private:
+  struct Entry {
+    ImageId image;
+    std::string name;
+    std::int64_t bytes;
+  };
+  struct Render;  // one computation in flight
+
+  ViewCache(std::filesystem::path directory, std::int64_t max_bytes)
+      : directory_(std::move(directory)), max_bytes_(max_bytes) {}
+  std::filesystem::path PathOf(ImageId image, const std::string& name) const;
+  std::optional<std::string> ReadEntry(ImageId image, const std::string& name);
+  void Store(ImageId image, const std::string& name, const std::string& bytes);
+  void Index(ImageId image, const std::string& name, std::int64_t bytes);  // mu_ held
+  void EvictOverCap();                                                     // mu_ held
+
+  const std::filesystem::path directory_;
+  const std::int64_t max_bytes_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_name_;
+  std::unordered_map<std::string, std::shared_ptr<Render>> in_flight_;
+  ViewCacheStats stats_;
+};
+
+}  // namespace vitrine::service
