@@ -44,6 +44,10 @@ Result<std::string> Encode(VipsImagePtr image, EncodedFormat format, int quality
     case EncodedFormat::kWebp:
       rc = vips_webpsave_buffer(image.get(), &buffer, &length, "Q", quality, "strip", TRUE, nullptr);
       break;
+    case EncodedFormat::kTiff:
+      rc = vips_tiffsave_buffer(image.get(), &buffer, &length, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
+                                "strip", TRUE, nullptr);
+      break;
   }
   if (rc != 0) return VipsError("the image cannot be decoded");
   std::unique_ptr<void, GFree> owner(buffer);

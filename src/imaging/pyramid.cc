@@ -5,8 +5,24 @@
 #include "imaging/vips_handles.h"
 
 namespace vitrine::imaging {
+namespace {
 
-Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination) {
+struct ProgressWatch {
+  const PyramidProgress* progress;
+  int last_percent = -1;
+};
+
+void OnEval(VipsImage*, VipsProgress* state, void* user) {
+  auto* watch = static_cast<ProgressWatch*>(user);
+  if (state->percent == watch->last_percent) return;
+  watch->last_percent = state->percent;
+  (*watch->progress)(state->percent);
+}
+
+}  // namespace
+
+Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination,
+                    const PyramidProgress& progress) {
   VipsImage* raw = vips_image_new_from_file(source.c_str(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                             VIPS_FAIL_ON_TRUNCATED, nullptr);
   if (!raw) return VipsError("the image cannot be decoded");
@@ -15,6 +31,11 @@ Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::
   vips_error_clear();
   const bool jpeg_source = loader && std::string(loader).find("Jpeg") != std::string::npos;
   const bool jpeg = jpeg_source && vips_image_get_format(image.get()) == VIPS_FORMAT_UCHAR;
+  ProgressWatch watch{&progress};
+  if (progress) {
+    vips_image_set_progress(image.get(), TRUE);
+    g_signal_connect(image.get(), "eval", G_CALLBACK(OnEval), &watch);
+  }
   int rc = vips_tiffsave(image.get(), destination.c_str(), "tile", TRUE, "tile_width", 256, "tile_height", 256,
                          "pyramid", TRUE, "bigtiff", TRUE, "compression",
                          jpeg ? VIPS_FOREIGN_TIFF_COMPRESSION_JPEG : VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "Q", 90,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 
 #include "vitrine/status.h"
 
@@ -14,7 +15,11 @@ inline constexpr std::int64_t kPyramidThreshold = 4096;
 
 // Writes `destination`: 256-px tiles, each level half the one before. Lossless (deflate) unless
 // the original is itself a JPEG (then JPEG at quality 90, as lossy as the source already was).
-// Streams the source: memory stays bounded for any size.
-Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination);
+// Streams the source: memory stays bounded for any size. `progress` hears the percentage done
+// as it changes. A build cannot be stopped part way: libvips 8.14 crashes in TIFFClose when a
+// tiffsave is killed.
+using PyramidProgress = std::function<void(int percent)>;
+Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::path& destination,
+                    const PyramidProgress& progress = nullptr);
 
 }  // namespace vitrine::imaging

@@ -16,6 +16,7 @@ std::string_view MimeTypeOf(EncodedFormat format) {
     case EncodedFormat::kJpeg: return "image/jpeg";
     case EncodedFormat::kPng: return "image/png";
     case EncodedFormat::kWebp: return "image/webp";
+    case EncodedFormat::kTiff: return "image/tiff";
   }
   return "application/octet-stream";
 }
@@ -25,6 +26,7 @@ std::string_view ExtensionOf(EncodedFormat format) {
     case EncodedFormat::kJpeg: return "jpg";
     case EncodedFormat::kPng: return "png";
     case EncodedFormat::kWebp: return "webp";
+    case EncodedFormat::kTiff: return "tif";
   }
   return "bin";
 }

@@ -11,9 +11,10 @@
 
 namespace vitrine::imaging {
 
-enum class EncodedFormat { kJpeg, kPng, kWebp };
+// kTiff is for views only: the pixel values themselves (any bit depth, every band), deflated.
+enum class EncodedFormat { kJpeg, kPng, kWebp, kTiff };
 
-// "jpg"/"jpeg", "png", "webp"; kInvalidArgument otherwise.
+// "jpg"/"jpeg", "png", "webp" (never kTiff); kInvalidArgument otherwise.
 Result<EncodedFormat> EncodedFormatFromName(std::string_view name);
 std::string_view MimeTypeOf(EncodedFormat format);
 std::string_view ExtensionOf(EncodedFormat format);

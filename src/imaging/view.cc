@@ -80,19 +80,48 @@ Status CheckRequest(const ViewRequest& v, std::int64_t image_width, std::int64_t
   if (v.compression_quality < 1 || v.compression_quality > 100) {
     return Status::InvalidArgument("quality must be between 1 and 100");
   }
+  if (v.window && !(std::isfinite(v.window->low) && std::isfinite(v.window->high) && v.window->low < v.window->high)) {
+    return Status::InvalidArgument("a contrast window needs finite low < high");
+  }
   return Status::Ok();
+}
+
+Status CheckChannel(const ViewRequest& v, VipsImage* image) {
+  if (v.channel >= vips_image_get_bands(image)) {
+    return Status::InvalidArgument("channel " + std::to_string(v.channel) + " asked for; the image has " +
+                                   std::to_string(vips_image_get_bands(image)) + " (numbered from 0)");
+  }
+  return Status::Ok();
+}
+
+// Marks what the pixels now are, so savers do not rescale them again from their old meaning.
+Result<VipsImagePtr> Reinterpret(VipsImagePtr image) {
+  const bool colour = vips_image_get_bands(image.get()) >= 3;
+  const bool wide = vips_image_get_format(image.get()) == VIPS_FORMAT_USHORT;
+  VipsInterpretation meaning = colour ? (wide ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB)
+                                      : (wide ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W);
+  if (vips_image_get_format(image.get()) != VIPS_FORMAT_UCHAR && !wide) meaning = VIPS_INTERPRETATION_MULTIBAND;
+  VipsImage* out = nullptr;
+  if (vips_copy(image.get(), &out, "interpretation", meaning, nullptr)) {
+    return VipsError("cannot relabel the view", ErrorCode::kInternal);
+  }
+  return VipsImagePtr(out);
 }
 
 }  // namespace
 
 Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, Open(file));
+  if (view.plane < 0) return Status::InvalidArgument("plane must be 0 or more");
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, view.plane > 0 ? Open(file, "page", view.plane) : Open(file));
   const int full_width = vips_image_get_width(full.get());
   const int full_height = vips_image_get_height(full.get());
   VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
+  VITRINE_RETURN_IF_ERROR(CheckChannel(view, full.get()));
   const PixelRect& r = view.region;
   const double shrink = std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, OpenForShrink(file, shrink, std::move(full)));
+  // The pages after the first of a stack are planes, not levels.
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image,
+                           view.plane > 0 ? std::move(full) : OpenForShrink(file, shrink, std::move(full)));
 
   // The region in the level's pixels, widened outwards to whole pixels.
   VipsImage* out = nullptr;
@@ -107,6 +136,12 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
       return VipsError("cannot cut the region", ErrorCode::kInternal);
     }
     image.reset(out);
+  }
+  if (view.channel >= 0) {
+    if (vips_extract_band(image.get(), &out, view.channel, nullptr)) {
+      return VipsError("cannot pick the channel", ErrorCode::kInternal);
+    }
+    VITRINE_ASSIGN_OR_RETURN(image, Reinterpret(VipsImagePtr(out)));
   }
   const double hscale = static_cast<double>(view.width) / vips_image_get_width(image.get());
   const double vscale = static_cast<double>(view.height) / vips_image_get_height(image.get());
@@ -124,7 +159,17 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
     }
     image.reset(out);
   }
-  VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
+  if (view.window) {
+    const double gain = 255.0 / (view.window->high - view.window->low);
+    if (vips_linear1(image.get(), &out, gain, -view.window->low * gain, "uchar", TRUE, nullptr)) {
+      return VipsError("cannot apply the contrast window", ErrorCode::kInternal);
+    }
+    VITRINE_ASSIGN_OR_RETURN(image, Reinterpret(VipsImagePtr(out)));
+  }
+  const bool raw_values = view.format == EncodedFormat::kTiff && !view.window && view.quality == ViewQuality::kColor;
+  if (!raw_values) {
+    VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
+  }
   if (view.mirror) {
     if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr)) return VipsError("cannot mirror", ErrorCode::kInternal);
     image.reset(out);

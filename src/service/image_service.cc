@@ -172,6 +172,8 @@ ImageService::ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, Pr
   }
 }
 
+ImageService::~ImageService() { stopping_ = true; }
+
 Result<IngestOutcome> ImageService::Upload(const Caller& caller, UploadRequest request, core::ByteSource& source) {
   VITRINE_ASSIGN_OR_RETURN(auto upload, BeginUpload(caller, std::move(request)));
   std::vector<char> chunk(256 * 1024);
@@ -253,12 +255,13 @@ bool NeedsPyramid(const Image& image) {
 
 }  // namespace
 
+Result<ImageService::ViewSourceFile> ImageService::OriginalSource(const Image& image) const {
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
+  return ViewSourceFile{std::move(path), false};
+}
+
 Result<ImageService::ViewSourceFile> ImageService::ViewSource(const Image& image) {
-  auto original = [&]() -> Result<ViewSourceFile> {
-    VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
-    return ViewSourceFile{std::move(path), false};
-  };
-  if (!NeedsPyramid(image)) return original();
+  if (!NeedsPyramid(image)) return OriginalSource(image);
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(image.id, kPyramidKind));
   if (pyramid) {
     auto path = blobs_.LocalPath(*pyramid);
@@ -269,10 +272,10 @@ Result<ImageService::ViewSourceFile> ImageService::ViewSource(const Image& image
     std::lock_guard lock(pyramids_mu_);
     if (!pyramids_building_.contains(image.id) &&
         pyramid_builder_.Submit([this, image] { BuildPyramid(image); })) {
-      pyramids_building_.insert(image.id);
+      pyramids_building_.emplace(image.id, -1);
     }
   }
-  return original();
+  return OriginalSource(image);
 }
 
 void ImageService::BuildPyramid(const Image& image) {
@@ -291,7 +294,13 @@ void ImageService::BuildPyramid(const Image& image) {
         std::filesystem::remove(path, ignored);
       }
     } remove_after{file};
-    VITRINE_RETURN_IF_ERROR(imaging::BuildPyramid(original, file));
+    auto progress = [this, id = image.id](int percent) {
+      std::lock_guard lock(pyramids_mu_);
+      pyramids_building_[id] = percent;
+    };
+    if (stopping_) return Status::Unavailable("shutting down");  // queued builds wait for the next start
+    progress(0);
+    VITRINE_RETURN_IF_ERROR(imaging::BuildPyramid(original, file, progress));
     VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, blobs_.Put(*source, std::numeric_limits<std::int64_t>::max()));
     return catalog_.PutDerivedBlob(image.id, kPyramidKind, ref.sha256, clock_.Now());
@@ -300,6 +309,8 @@ void ImageService::BuildPyramid(const Image& image) {
   if (s.ok()) {
     spdlog::info("image {}: pyramid built in {:.1f} s", image.id.value(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  } else if (stopping_) {
+    spdlog::info("image {}: pyramid not built before shutdown; the next view asks again", image.id.value());
   } else if (s.code() != ErrorCode::kNotFound) {  // kNotFound: the image was deleted meanwhile
     spdlog::warn("image {}: no pyramid: {}", image.id.value(), s.ToString());
   }
@@ -307,19 +318,35 @@ void ImageService::BuildPyramid(const Image& image) {
   pyramids_building_.erase(image.id);
 }
 
-Result<std::string> ImageService::PyramidStatus(const Caller& caller, ImageId id) const {
+Result<ImageService::PyramidState> ImageService::PyramidStatus(const Caller& caller, ImageId id) const {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
-  if (image.levels > 1) return std::string("native");
-  if (!NeedsPyramid(image)) return std::string("not_needed");
+  return PyramidStatusOf(image);
+}
+
+Result<ImageService::PyramidState> ImageService::PyramidStatusOf(const Image& image) const {
+  const ImageId id = image.id;
+  if (image.levels > 1) return PyramidState{"native", std::nullopt};
+  if (!NeedsPyramid(image)) return PyramidState{"not_needed", std::nullopt};
   {
     std::lock_guard lock(pyramids_mu_);
-    if (pyramids_building_.contains(id)) return std::string("building");
+    if (auto it = pyramids_building_.find(id); it != pyramids_building_.end()) {
+      if (it->second < 0) return PyramidState{"queued", std::nullopt};
+      return PyramidState{"building", it->second};
+    }
   }
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(id, kPyramidKind));
-  return std::string(pyramid ? "ready" : "none");
+  return PyramidState{pyramid ? "ready" : "none", std::nullopt};
 }
 
 namespace {
+
+std::string PixelOptionsTag(const imaging::ViewRequest& view) {
+  std::string tag;
+  if (view.plane != 0) tag += "-z" + std::to_string(view.plane);
+  if (view.channel >= 0) tag += "-c" + std::to_string(view.channel);
+  if (view.window) tag += fmt::format("-w{},{}", view.window->low, view.window->high);
+  return tag;
+}
 
 // Names every input of the rendered bytes: the content, the source read, and the view.
 std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool from_pyramid) {
@@ -329,7 +356,7 @@ std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool 
          std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
          std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
          qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
-         std::string(imaging::ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + "\"";
+         std::string(imaging::ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + PixelOptionsTag(view) + "\"";
 }
 
 }  // namespace
@@ -338,7 +365,8 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
                                         const std::function<bool(std::string_view etag)>& already_have) {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
   VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
-  VITRINE_ASSIGN_OR_RETURN(ViewSourceFile source, ViewSource(image));
+  // A pyramid is made of the first plane only.
+  VITRINE_ASSIGN_OR_RETURN(ViewSourceFile source, view.plane == 0 ? ViewSource(image) : OriginalSource(image));
   EncodedImage out;
   out.mime_type = std::string(imaging::MimeTypeOf(view.format));
   out.etag = ViewETag(image, view, source.pyramid);

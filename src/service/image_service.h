@@ -9,11 +9,12 @@
 // contributor who uploaded the image. An image of a project the caller cannot see is kNotFound.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,8 @@ class ImageService {
   // Without the view cache (logged) when its directory cannot be opened.
   ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, ProjectService& projects, const core::Clock& clock,
                ImageOptions options = {});
+  // Drops queued pyramid builds (the next view asks again) and waits for the one in progress.
+  ~ImageService();
 
   // Checks rights and the name before any byte is accepted.
   Result<std::unique_ptr<ImageUpload>> BeginUpload(const Caller& caller, UploadRequest request);
@@ -93,9 +96,15 @@ class ImageService {
                             const std::function<bool(std::string_view etag)>& already_have = nullptr);
   // Null when views are not cached.
   const ViewCache* view_cache() const { return view_cache_.get(); }
-  // "native" (levels of its own), "not_needed" (small), "building", "ready" or "none" (not yet
-  // asked for).
-  Result<std::string> PyramidStatus(const Caller& caller, ImageId id) const;
+  // "native" (levels of its own), "not_needed" (small), "queued", "building" (with the percentage
+  // done), "ready" or "none" (not yet asked for).
+  struct PyramidState {
+    std::string status;
+    std::optional<int> progress;
+  };
+  Result<PyramidState> PyramidStatus(const Caller& caller, ImageId id) const;
+  // The same for an image the caller has already been allowed to see.
+  Result<PyramidState> PyramidStatusOf(const Image& image) const;
   Result<Image> Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes);
   Status Delete(const Caller& caller, ImageId id);
 
@@ -131,6 +140,7 @@ class ImageService {
     bool pyramid = false;
   };
   Result<ViewSourceFile> ViewSource(const Image& image);
+  Result<ViewSourceFile> OriginalSource(const Image& image) const;
   void BuildPyramid(const Image& image);
 
   catalog::Catalog& catalog_;
@@ -139,7 +149,8 @@ class ImageService {
   const core::Clock& clock_;
   const ImageOptions options_;
   mutable std::mutex pyramids_mu_;
-  std::set<ImageId> pyramids_building_;
+  std::map<ImageId, int> pyramids_building_;  // percent done; -1 while queued
+  std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
   CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away
   CacheWriter pyramid_builder_{64};  // one at a time, apart from thumbnails

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -223,6 +224,7 @@ TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {
   HttpResult overview_before = Get(overview);
   server_.service().images().FlushCaches();
   EXPECT_EQ(status(), "ready");
+  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + id).body)["pyramid"], (Json{{"status", "ready"}}));
 
   // Read from the pyramid now: lossless for a PNG, and marked so in the ETag.
   HttpResult after = Get(detail);
@@ -258,6 +260,116 @@ TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
   }
   EXPECT_EQ(Get("/iiif/3/abc/info.json").status, 404);
   EXPECT_EQ(Get("/iiif/3/999/full/max/0/default.jpg").status, 404);
+}
+
+Img Linear(const Img& in, double a, double b, bool uchar) {
+  VipsImage* out = nullptr;
+  EXPECT_EQ(vips_linear1(in.get(), &out, a, b, "uchar", uchar, nullptr), 0);
+  return Img(out);
+}
+Img Cast(const Img& in, VipsBandFormat format) {
+  VipsImage* out = nullptr;
+  EXPECT_EQ(vips_cast(in.get(), &out, format, nullptr), 0);
+  return Img(out);
+}
+
+// A grey 8-bit picture and three different pictures made of it: its negative and its half.
+struct Stack {
+  Img grey, negative, half;
+};
+Stack MakeStack(const std::filesystem::path& dir) {
+  WriteSampleImage(dir / "grey.png", {.width = 300, .height = 200, .bands = 1});
+  Img grey(vips_image_new_from_file((dir / "grey.png").c_str(), "access", VIPS_ACCESS_RANDOM, nullptr));
+  Img negative = Linear(grey, -1, 255, true);
+  Img half = Linear(grey, 0.5, 0, true);
+  return {std::move(grey), std::move(negative), std::move(half)};
+}
+
+TEST_F(ViewApiTest, SixteenBitImagesAreShownThroughAContrastWindow) {
+  Stack stack = MakeStack(files_.path());
+  // 12-bit data in a 16-bit file, as microscope cameras write it: 0..4080.
+  Img twelve_bit = Cast(Linear(stack.grey, 16, 0, false), VIPS_FORMAT_USHORT);
+  VipsImage* labelled = nullptr;
+  ASSERT_EQ(vips_copy(twelve_bit.get(), &labelled, "interpretation", VIPS_INTERPRETATION_GREY16, nullptr), 0);
+  twelve_bit.reset(labelled);
+  const auto file = files_.path() / "camera.tif";
+  ASSERT_EQ(vips_tiffsave(twelve_bit.get(), file.c_str(), nullptr), 0);
+  const std::string id = std::to_string(Upload(file, "camera.tif"));
+  const std::string region = "/api/v1/images/" + id + "/region?x=10&y=20&w=100&h=50&format=png";
+
+  // The window 0..4080 gives back the 8-bit picture exactly.
+  HttpResult windowed = Get(region + "&window=0,4080");
+  ASSERT_EQ(windowed.status, 200) << windowed.body;
+  EXPECT_EQ(Decode(windowed.body), PixelsOf(Crop(stack.grey, 10, 20, 100, 50).get()));
+  // Without one, the full 16-bit range is scaled to 8 bits: the picture is nearly black.
+  HttpResult plain = Get(region);
+  Pixels dark = Decode(plain.body);
+  ASSERT_EQ(dark.bands, 1);
+  EXPECT_LE(*std::max_element(dark.bytes.begin(), dark.bytes.end()), 16);
+  EXPECT_NE(plain.header("etag"), windowed.header("etag"));
+  // A TIFF region keeps the values themselves.
+  HttpResult raw = Get("/api/v1/images/" + id + "/region?x=10&y=20&w=100&h=50&format=tif");
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  EXPECT_EQ(raw.header("content-type"), "image/tiff");
+  Img raw_image(vips_image_new_from_buffer(raw.body.data(), raw.body.size(), "", nullptr));
+  ASSERT_TRUE(raw_image);
+  EXPECT_EQ(vips_image_get_format(raw_image.get()), VIPS_FORMAT_USHORT);
+  EXPECT_EQ(PixelsOf(raw_image.get()), PixelsOf(Crop(twelve_bit, 10, 20, 100, 50).get()));
+  // Deep Zoom tiles take the window from the query OpenSeadragon repeats.
+  HttpResult tile = Get("/api/v1/images/" + id + "_files/9/0_0.png?window=0,4080");
+  ASSERT_EQ(tile.status, 200) << tile.body;
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.grey, 0, 0, 255, 200).get()));  // 254 + 1 overlap
+
+  for (const char* bad : {"window=5,5", "window=9,1", "window=abc", "window=1", "window=1,", "window=nan,3",
+                          "channel=1", "channel=-1", "plane=1", "format=bmp"}) {
+    HttpResult refused = Get(region + "&" + bad);
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+  }
+}
+
+TEST_F(ViewApiTest, PlanesAndChannelsOfStacksAreViewedOneAtATime) {
+  Stack stack = MakeStack(files_.path());
+  // Three channels that differ, in one PNG.
+  VipsImage* bands[] = {stack.grey.get(), stack.negative.get(), stack.half.get()};
+  VipsImage* joined = nullptr;
+  ASSERT_EQ(vips_bandjoin(bands, &joined, 3, nullptr), 0);
+  Img colour(joined);
+  ASSERT_EQ(vips_copy(colour.get(), &joined, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr), 0);
+  colour.reset(joined);
+  const auto png = files_.path() / "channels.png";
+  ASSERT_EQ(vips_pngsave(colour.get(), png.c_str(), nullptr), 0);
+  const std::string channels = std::to_string(Upload(png, "channels.png"));
+  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + channels).body)["channels"], 3);
+  HttpResult green = Get("/api/v1/images/" + channels + "/region?x=50&y=60&w=80&h=40&channel=1&format=png");
+  ASSERT_EQ(green.status, 200) << green.body;
+  EXPECT_EQ(Decode(green.body), PixelsOf(Crop(stack.negative, 50, 60, 80, 40).get()));
+  EXPECT_EQ(Get("/api/v1/images/" + channels + "/region?channel=3").status, 400);
+
+  // Three planes, one page each, in one TIFF.
+  VipsImage* pages[] = {stack.grey.get(), stack.negative.get(), stack.half.get()};
+  VipsImage* tall = nullptr;
+  ASSERT_EQ(vips_arrayjoin(pages, &tall, 3, "across", 1, nullptr), 0);
+  Img planes(tall);
+  VipsImage* copy = nullptr;
+  ASSERT_EQ(vips_copy(planes.get(), &copy, nullptr), 0);
+  planes.reset(copy);
+  vips_image_set_int(planes.get(), "page-height", 200);
+  const auto tif = files_.path() / "planes.tif";
+  ASSERT_EQ(vips_tiffsave(planes.get(), tif.c_str(), nullptr), 0);
+  const std::string stack_id = std::to_string(Upload(tif, "planes.tif"));
+  HttpResult meta = Get("/api/v1/images/" + stack_id);
+  EXPECT_EQ(Json::parse(meta.body)["planes"], 3) << meta.body;
+  for (int plane = 0; plane < 3; ++plane) {
+    const Img& expected = plane == 0 ? stack.grey : plane == 1 ? stack.negative : stack.half;
+    HttpResult r = Get("/api/v1/images/" + stack_id + "/region?x=100&y=10&w=150&h=100&width=75&height=50&format=png" +
+                       "&plane=" + std::to_string(plane));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Decode(r.body), PixelsOf(Resize(Crop(expected, 100, 10, 150, 100), 75, 50).get())) << plane;
+  }
+  HttpResult tile = Get("/api/v1/images/" + stack_id + "_files/9/0_0.png?plane=2");
+  ASSERT_EQ(tile.status, 200) << tile.body;
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.half, 0, 0, 255, 200).get()));
+  EXPECT_EQ(Get("/api/v1/images/" + stack_id + "/region?plane=3").status, 400);
 }
 
 TEST_F(ViewApiTest, ViewsAreRenderedOnceAndSharedByEveryRoute) {

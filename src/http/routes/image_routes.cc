@@ -229,7 +229,11 @@ void AddImageRoutes(Router& router, service::Service& service) {
              Authed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               return JsonOr(200, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(auto pyramid, images.PyramidStatusOf(image));
+               wire::Json body = wire::ToJson(image);
+               body["pyramid"] = PyramidJson(pyramid);
+               return JsonResponse(200, body);
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}/file",

@@ -165,6 +165,12 @@ inline HttpResponse NotModified(const std::string& etag) {
 
 // A thumbnail, region or tile: 304 when the client holds it already, else the bytes with a
 // strong ETag. Private: whoever may read it was checked, a shared cache cannot know that.
+inline wire::Json PyramidJson(const service::ImageService::PyramidState& state) {
+  wire::Json out{{"status", state.status}};
+  if (state.progress) out["progress"] = *state.progress;
+  return out;
+}
+
 inline HttpResponse PictureResponse(const HttpRequest& request, service::EncodedImage picture) {
   if (picture.not_modified) return NotModified(picture.etag);
   if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, picture.etag)) {

@@ -68,12 +68,52 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
   return std::pair{out_w, out_h};
 }
 
+// plane=, channel= and window=low,high: which pixels of a stack, and how bright.
+Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(auto plane, query.GetInt("plane"));
+  if (plane && (*plane < 0 || *plane >= image.planes)) {
+    return Status::InvalidArgument("plane must be 0 to " + std::to_string(image.planes - 1) + " (the image has " +
+                                   std::to_string(image.planes) + ")");
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto channel, query.GetInt("channel"));
+  if (channel && (*channel < 0 || (image.channels > 0 && *channel >= image.channels))) {
+    return Status::InvalidArgument("channel must be 0 to " + std::to_string(image.channels - 1) + " (the image has " +
+                                   std::to_string(image.channels) + ")");
+  }
+  view.plane = static_cast<int>(plane.value_or(0));
+  view.channel = static_cast<int>(channel.value_or(-1));
+  if (auto text = query.Get("window")) {
+    const std::string window(*text);
+    const std::size_t comma = window.find(',');
+    double bounds[2] = {};
+    const std::string parts[2] = {window.substr(0, comma), comma == std::string::npos ? "" : window.substr(comma + 1)};
+    for (int i = 0; i < 2; ++i) {
+      char* end = nullptr;
+      bounds[i] = std::strtod(parts[i].c_str(), &end);
+      if (parts[i].empty() || end != parts[i].c_str() + parts[i].size() || !std::isfinite(bounds[i])) {
+        return Status::InvalidArgument("window must be low,high in the image's values, e.g. window=100,4000");
+      }
+    }
+    if (bounds[0] >= bounds[1]) return Status::InvalidArgument("window: low must be below high");
+    view.window = imaging::ContrastWindow{bounds[0], bounds[1]};
+  }
+  return Status::Ok();
+}
+
+Result<imaging::EncodedFormat> RegionFormat(std::string_view name) {
+  if (name == "tif" || name == "tiff") return imaging::EncodedFormat::kTiff;
+  auto format = imaging::EncodedFormatFromName(name);
+  if (!format.ok()) return Status::InvalidArgument("format must be jpg, png, webp or tif, not '" + std::string(name) + "'");
+  return format;
+}
+
 Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const Image& image) {
   imaging::ViewRequest view;
+  VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
   VITRINE_ASSIGN_OR_RETURN(view.region, RegionOf(query, image));
   VITRINE_ASSIGN_OR_RETURN(auto size, OutputSize(query, view.region));
   std::tie(view.width, view.height) = size;
-  VITRINE_ASSIGN_OR_RETURN(view.format, imaging::EncodedFormatFromName(query.Get("format").value_or("jpg")));
+  VITRINE_ASSIGN_OR_RETURN(view.format, RegionFormat(query.Get("format").value_or("jpg")));
   VITRINE_ASSIGN_OR_RETURN(auto quality, query.GetInt("quality"));
   if (quality) view.compression_quality = static_cast<int>(std::clamp<std::int64_t>(*quality, -1, 101));
   VITRINE_ASSIGN_OR_RETURN(auto rotation, query.GetInt("rotation"));
@@ -156,8 +196,8 @@ void AddViewRoutes(Router& router, service::Service& service) {
              Authed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(std::string status, images.PyramidStatus(caller, id));
-               return JsonResponse(200, wire::Json{{"status", status}});
+               VITRINE_ASSIGN_OR_RETURN(auto state, images.PyramidStatus(caller, id));
+               return JsonResponse(200, PyramidJson(state));
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}.dzi",
@@ -171,10 +211,13 @@ void AddViewRoutes(Router& router, service::Service& service) {
                return r;
              }));
 
+  // OpenSeadragon repeats the .dzi URL's query on every tile: plane, channel and window there
+  // apply to the whole view.
   router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
              ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                std::int64_t numbers[3] = {};
                const char* names[] = {"level", "col", "row"};
                for (int i = 0; i < 3; ++i) {
@@ -186,9 +229,12 @@ void AddViewRoutes(Router& router, service::Service& service) {
                }
                const std::string& format = params.at("format");
                if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-               return ViewResponse(images, caller, id, request, [&](const Image& image) {
-                 return deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
-                                        *imaging::EncodedFormatFromName(format));
+               return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
+                 VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view,
+                                          deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]),
+                                                          numbers[1], numbers[2], *imaging::EncodedFormatFromName(format)));
+                 VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
+                 return view;
                });
              }));
 
