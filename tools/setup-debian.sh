@@ -17,6 +17,7 @@ packages=(
   libcurl4-openssl-dev      # HTTP client used by tests (and later the remote client)
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator
+  nginx-light               # bench/tile_bench.sh: static files as the ceiling for tiles
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
 )
 
