@@ -134,11 +134,11 @@ http {
 CONF
 "$NGINX" -c "$WORK/nginx.conf" -g "daemon off;" 2>"$WORK/nginx.start" &
 nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; cleanup' EXIT
+trap 'kill "$nginx_pid" 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port$(head -n1 "$WORK/slide_cached")" && break; sleep 0.1; done
 nginx_result=$(run_wrk "$WORK/slide_cached" "$DURATION" "" "http://127.0.0.1:$nginx_port")
 check_run nginx "$nginx_result" cycle
-kill "$nginx_pid"
+kill "$nginx_pid" && wait "$nginx_pid" 2>/dev/null || true
 
 echo
 echo "Tile benchmark ($(nproc) cores shared by server and wrk; $CONNECTIONS connections; random 254+1 px JPEG Deep Zoom tiles)"

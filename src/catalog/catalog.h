@@ -111,6 +111,12 @@ class Catalog {
   virtual Result<BearerToken> CreateToken(UserId owner, const std::string& token_hash, Timestamp created_at,
                                           Timestamp expires_at) = 0;
   virtual Result<BearerToken> FindTokenByHash(std::string_view token_hash) const = 0;
+  // The token and its owner in one read: every authenticated request makes it.
+  struct TokenWithUser {
+    BearerToken token;
+    UserRecord owner;
+  };
+  virtual Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const = 0;
   virtual Status RevokeToken(TokenId id, Timestamp revoked_at) = 0;
 
   // Projects. CreateProject makes the creator its manager in the same transaction.
@@ -133,6 +139,13 @@ class Catalog {
   // `image.id` is ignored on insert.
   virtual Result<Image> InsertImage(const Image& image) = 0;
   virtual Result<Image> GetImage(ImageId id) const = 0;
+  // The image without its properties, and the role `user` holds on its project (nullopt: not a
+  // member), in one read: what every tile request needs.
+  struct ImageAccess {
+    Image image;
+    std::optional<ProjectRole> role;
+  };
+  virtual Result<ImageAccess> GetImageAccess(ImageId id, UserId user) const = 0;
   // The images of `project` among `sha256s`, by hash.
   virtual Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
                                                                   const std::vector<std::string>& sha256s) const = 0;

@@ -3,25 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "imaging/encode.h"
 
 namespace vitrine::imaging {
 namespace {
 
-Result<VipsImagePtr> Open(const std::filesystem::path& file, const char* option = nullptr, int value = 0) {
-  VipsImage* raw = option ? vips_image_new_from_file(file.c_str(), option, value, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                                     nullptr)
-                          : vips_image_new_from_file(file.c_str(), "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
-  if (!raw) return VipsError("the image cannot be decoded");
-  return VipsImagePtr(raw);
-}
-
-std::string LoaderOf(const std::filesystem::path& file) {
-  const char* loader = vips_foreign_find_load(file.c_str());
-  vips_error_clear();
-  return loader ? loader : "";
-}
+// What reading a file takes, found once per file: its loader and its levels. Stored files are
+// named by their content and never change, so what was found stays true. Asking libvips for the
+// loader by name skips its probe of every format (OpenSlide's opens the TIFF) on each open.
+struct Layout {
+  std::string loader;             // libvips nickname: "tiffload", "openslideload", "jpegload", ...
+  int width = 0;
+  std::vector<int> level_widths;  // the full width, then each coarser TIFF page or OpenSlide level
+};
 
 int MetadataInt(VipsImage* image, const char* name, int fallback) {
   int v = fallback;
@@ -29,39 +27,83 @@ int MetadataInt(VipsImage* image, const char* name, int fallback) {
   return v;
 }
 
-// The source at its coarsest resolution that is at most `shrink` times smaller than the full
-// image, so every output pixel still comes from at least one source pixel; `full` itself when
-// no coarser one will do.
-Result<VipsImagePtr> OpenForShrink(const std::filesystem::path& file, double shrink, VipsImagePtr full) {
-  const std::string loader = LoaderOf(file);
-  const int full_width = vips_image_get_width(full.get());
-  if (loader.find("Jpeg") != std::string::npos) {
-    int factor = 1;
-    while (factor < 8 && factor * 2 <= shrink) factor *= 2;
-    if (factor > 1) return Open(file, "shrink", factor);
-  } else if (loader.find("Openslide") != std::string::npos) {
+// `option` and `value`: one loader option (page, level or shrink), or none.
+Result<VipsImagePtr> OpenWith(const std::string& loader, const std::filesystem::path& file, const char* option = nullptr,
+                              int value = 0) {
+  VipsImage* raw = nullptr;
+  const int rc = option ? vips_call(loader.c_str(), file.c_str(), &raw, option, value, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                    nullptr)
+                        : vips_call(loader.c_str(), file.c_str(), &raw, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (rc != 0 || !raw) return VipsError("the image cannot be decoded");
+  return VipsImagePtr(raw);
+}
+
+Result<Layout> FindLayout(const std::filesystem::path& file) {
+  const char* class_name = vips_foreign_find_load(file.c_str());
+  if (!class_name) return VipsError("the image cannot be decoded");
+  const char* nickname = vips_nickname_find(g_type_from_name(class_name));
+  if (!nickname) return Status::Internal(std::string("libvips has no name for ") + class_name);
+  Layout layout{nickname, 0, {}};
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, OpenWith(layout.loader, file));
+  layout.width = vips_image_get_width(full.get());
+  layout.level_widths.push_back(layout.width);
+  if (layout.loader == "openslideload") {
     const int levels = MetadataInt(full.get(), "openslide.level-count", 1);
-    for (int level = levels - 1; level > 0; --level) {
-      VITRINE_ASSIGN_OR_RETURN(VipsImagePtr candidate, Open(file, "level", level));
-      if (static_cast<double>(full_width) / vips_image_get_width(candidate.get()) <= shrink) return candidate;
+    for (int level = 1; level < levels; ++level) {
+      const std::string key = "openslide.level[" + std::to_string(level) + "].width";
+      int width = 0;
+      const char* text = nullptr;
+      if (vips_image_get_typeof(full.get(), key.c_str()) != 0 && vips_image_get_string(full.get(), key.c_str(), &text) == 0) {
+        width = std::atoi(text);
+      }
+      if (width <= 0) break;
+      layout.level_widths.push_back(width);
     }
-  } else if (loader.find("Tiff") != std::string::npos) {
-    // A pyramid is pages each about half the size of the one before.
+  } else if (layout.loader == "tiffload") {
+    // A pyramid is pages each about half the size of the one before; a stack of planes is not.
     const int pages = MetadataInt(full.get(), "n-pages", 1);
-    VipsImagePtr best;
-    int previous_width = full_width;
     for (int page = 1; page < pages; ++page) {
-      auto candidate = Open(file, "page", page);
+      auto candidate = OpenWith(layout.loader, file, "page", page);
       if (!candidate.ok()) break;
       const int width = vips_image_get_width(candidate->get());
-      if (width > (previous_width + 1) / 2 + 1 || width < previous_width / 2 - 1) break;  // not a pyramid level
-      if (static_cast<double>(full_width) / width > shrink) break;
-      previous_width = width;
-      best = std::move(*candidate);
+      const int previous = layout.level_widths.back();
+      if (width > (previous + 1) / 2 + 1 || width < previous / 2 - 1) break;
+      layout.level_widths.push_back(width);
     }
-    if (best) return best;
   }
-  return full;
+  return layout;
+}
+
+Result<Layout> LayoutOf(const std::filesystem::path& file) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, Layout> known;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = known.find(file.string()); it != known.end()) return it->second;
+  }
+  VITRINE_ASSIGN_OR_RETURN(Layout layout, FindLayout(file));
+  std::lock_guard lock(mu);
+  if (known.size() >= 4096) known.clear();  // a bound, not an LRU: refilling costs one probe a file
+  known.emplace(file.string(), layout);
+  return layout;
+}
+
+// The source at its coarsest resolution that is at most `shrink` times smaller than the full
+// image, so every output pixel still comes from at least one source pixel.
+Result<VipsImagePtr> OpenForShrink(const Layout& layout, const std::filesystem::path& file, double shrink) {
+  if (layout.loader == "jpegload") {
+    int factor = 1;
+    while (factor < 8 && factor * 2 <= shrink) factor *= 2;
+    if (factor > 1) return OpenWith(layout.loader, file, "shrink", factor);
+  } else if (layout.level_widths.size() > 1) {
+    int best = 0;
+    for (int level = 1; level < static_cast<int>(layout.level_widths.size()); ++level) {
+      if (static_cast<double>(layout.width) / layout.level_widths[level] > shrink) break;
+      best = level;
+    }
+    if (best > 0) return OpenWith(layout.loader, file, layout.loader == "openslideload" ? "level" : "page", best);
+  }
+  return OpenWith(layout.loader, file);
 }
 
 Status CheckRequest(const ViewRequest& v, std::int64_t image_width, std::int64_t image_height) {
@@ -112,7 +154,10 @@ Result<VipsImagePtr> Reinterpret(VipsImagePtr image) {
 
 Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
   if (view.plane < 0) return Status::InvalidArgument("plane must be 0 or more");
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, view.plane > 0 ? Open(file, "page", view.plane) : Open(file));
+  VITRINE_ASSIGN_OR_RETURN(Layout layout, LayoutOf(file));
+  // The full-resolution header: cached by libvips' operation cache after the first open.
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, view.plane > 0 ? OpenWith(layout.loader, file, "page", view.plane)
+                                                             : OpenWith(layout.loader, file));
   const int full_width = vips_image_get_width(full.get());
   const int full_height = vips_image_get_height(full.get());
   VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
@@ -120,8 +165,12 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   const PixelRect& r = view.region;
   const double shrink = std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
   // The pages after the first of a stack are planes, not levels.
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image,
-                           view.plane > 0 ? std::move(full) : OpenForShrink(file, shrink, std::move(full)));
+  VipsImagePtr image;
+  if (view.plane > 0 || shrink < 2) {
+    image = std::move(full);
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(image, OpenForShrink(layout, file, shrink));
+  }
 
   // The region in the level's pixels, widened outwards to whole pixels.
   VipsImage* out = nullptr;

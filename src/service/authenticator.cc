@@ -27,17 +27,19 @@ Result<Caller> Authenticator::EnabledUser(UserId id) const {
 
 Result<Caller> Authenticator::WithBearerToken(std::string_view token,
                                               std::optional<std::chrono::seconds> max_lifetime) const {
-  auto found = catalog_.FindTokenByHash(HashBearerToken(token));
+  auto found = catalog_.FindTokenWithUser(HashBearerToken(token));
   if (found.status().code() == ErrorCode::kNotFound) return BadCredentials();
   VITRINE_RETURN_IF_ERROR(found.status());
-  if (found->revoked_at) return Status::Unauthenticated("token revoked");
-  if (found->expires_at <= clock_.Now()) return Status::Unauthenticated("token expired");
-  if (max_lifetime && found->expires_at - found->created_at > *max_lifetime) {
+  const BearerToken& t = found->token;
+  if (t.revoked_at) return Status::Unauthenticated("token revoked");
+  if (t.expires_at <= clock_.Now()) return Status::Unauthenticated("token expired");
+  if (max_lifetime && t.expires_at - t.created_at > *max_lifetime) {
     return Status::Unauthenticated("a token in a URL must live at most " + std::to_string(max_lifetime->count()) +
                                    " s: mint one with POST /api/v1/users/me/tokens {\"expires_in\": " +
                                    std::to_string(max_lifetime->count()) + "}");
   }
-  return EnabledUser(found->user_id);
+  if (!found->owner.user.enabled) return Status::Unauthenticated("account disabled");
+  return Caller::ForUser(std::move(found->owner.user));
 }
 
 Result<Caller> Authenticator::WithPassword(std::string_view username, std::string_view password) const {

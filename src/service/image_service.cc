@@ -195,6 +195,13 @@ Result<Image> ImageService::VisibleImage(const Caller& caller, ImageId id, Proje
   return image;
 }
 
+Result<Image> ImageService::ViewableImage(const Caller& caller, ImageId id) const {
+  VITRINE_ASSIGN_OR_RETURN(catalog::Catalog::ImageAccess access, catalog_.GetImageAccess(id, caller.user_id()));
+  // Every member may view; to anyone else the image does not exist.
+  if (!caller.is_admin() && !access.role) return ImageNotFound(id);
+  return std::move(access.image);
+}
+
 Result<Image> ImageService::Get(const Caller& caller, ImageId id) const {
   return VisibleImage(caller, id, ProjectRole::kViewer);
 }
@@ -255,17 +262,21 @@ bool NeedsPyramid(const Image& image) {
 
 }  // namespace
 
-Result<ImageService::ViewSourceFile> ImageService::OriginalSource(const Image& image) const {
-  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
-  return ViewSourceFile{std::move(path), false};
-}
-
-Result<ImageService::ViewSourceFile> ImageService::ViewSource(const Image& image) {
-  if (!NeedsPyramid(image)) return OriginalSource(image);
+Result<ImageService::ViewSourceBlob> ImageService::ViewSource(const Image& image) {
+  const ViewSourceBlob original{image.sha256, false};
+  if (!NeedsPyramid(image)) return original;
+  {
+    std::lock_guard lock(pyramids_mu_);
+    if (auto it = pyramids_ready_.find(image.id); it != pyramids_ready_.end()) return ViewSourceBlob{it->second, true};
+  }
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(image.id, kPyramidKind));
   if (pyramid) {
     auto path = blobs_.LocalPath(*pyramid);
-    if (path.ok()) return ViewSourceFile{std::move(*path), true};
+    if (path.ok()) {
+      std::lock_guard lock(pyramids_mu_);
+      pyramids_ready_[image.id] = *pyramid;
+      return ViewSourceBlob{*pyramid, true};
+    }
     spdlog::warn("image {}: its pyramid is gone ({}); building it again", image.id.value(), path.status().ToString());
   }
   {
@@ -275,7 +286,7 @@ Result<ImageService::ViewSourceFile> ImageService::ViewSource(const Image& image
       pyramids_building_.emplace(image.id, -1);
     }
   }
-  return OriginalSource(image);
+  return original;
 }
 
 void ImageService::BuildPyramid(const Image& image) {
@@ -363,10 +374,11 @@ std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool 
 
 Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan,
                                         const std::function<bool(std::string_view etag)>& already_have) {
-  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ViewableImage(caller, id));
   VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
   // A pyramid is made of the first plane only.
-  VITRINE_ASSIGN_OR_RETURN(ViewSourceFile source, view.plane == 0 ? ViewSource(image) : OriginalSource(image));
+  VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source,
+                           view.plane == 0 ? ViewSource(image) : Result<ViewSourceBlob>(ViewSourceBlob{image.sha256}));
   EncodedImage out;
   out.mime_type = std::string(imaging::MimeTypeOf(view.format));
   out.etag = ViewETag(image, view, source.pyramid);
@@ -374,7 +386,15 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     out.not_modified = true;
     return out;
   }
-  auto render = [&] { return imaging::RenderView(source.path, view); };
+  auto render = [&]() -> Result<std::string> {
+    auto path = blobs_.LocalPath(source.sha256);
+    if (!path.ok() && source.pyramid) {  // gone since it was found: looked up (and rebuilt) next time
+      std::lock_guard lock(pyramids_mu_);
+      pyramids_ready_.erase(id);
+    }
+    VITRINE_RETURN_IF_ERROR(path.status());
+    return imaging::RenderView(*path, view);
+  };
   if (view_cache_) {
     VITRINE_ASSIGN_OR_RETURN(out.bytes, view_cache_->GetOrRender(id, out.etag, render));
   } else {
@@ -398,6 +418,10 @@ Status ImageService::Delete(const Caller& caller, ImageId id) {
   // hold the same content, or an upload of it may be committing right now.
   VITRINE_RETURN_IF_ERROR(catalog_.DeleteImage(id));
   if (view_cache_) view_cache_->EraseImage(id);
+  {
+    std::lock_guard lock(pyramids_mu_);
+    pyramids_ready_.erase(id);
+  }
   return Status::Ok();
 }
 

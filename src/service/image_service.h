@@ -130,17 +130,19 @@ class ImageService {
   // The image if the caller holds `needed` on its project; kNotFound (not kPermissionDenied)
   // when the caller cannot see the project at all.
   Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
+  // VisibleImage for the viewer role, in one catalog read, without the image's properties.
+  Result<Image> ViewableImage(const Caller& caller, ImageId id) const;
 
  private:
   friend class IngestUpload;
 
-  // The file views read: the pyramid if it is built, else the original (and the build queued).
-  struct ViewSourceFile {
-    std::filesystem::path path;
+  // The blob views read: the pyramid if it is built, else the original (and the build queued).
+  // The original's file is not looked at: a cached view needs none.
+  struct ViewSourceBlob {
+    std::string sha256;
     bool pyramid = false;
   };
-  Result<ViewSourceFile> ViewSource(const Image& image);
-  Result<ViewSourceFile> OriginalSource(const Image& image) const;
+  Result<ViewSourceBlob> ViewSource(const Image& image);
   void BuildPyramid(const Image& image);
 
   catalog::Catalog& catalog_;
@@ -150,6 +152,7 @@ class ImageService {
   const ImageOptions options_;
   mutable std::mutex pyramids_mu_;
   std::map<ImageId, int> pyramids_building_;  // percent done; -1 while queued
+  std::map<ImageId, std::string> pyramids_ready_;  // blob of each pyramid found, so tiles skip the lookup
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
   CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away

@@ -1,6 +1,9 @@
 #include "service/view_cache.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -32,11 +35,12 @@ std::optional<ImageId> ImageIdOfFolder(const std::string& folder) {
 
 }  // namespace
 
-Result<std::unique_ptr<ViewCache>> ViewCache::Open(const std::filesystem::path& directory, std::int64_t max_bytes) {
+Result<std::unique_ptr<ViewCache>> ViewCache::Open(const std::filesystem::path& directory, std::int64_t max_bytes,
+                                                   std::int64_t max_memory_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec) return Status::Unavailable("cannot create the view cache " + directory.string() + ": " + ec.message());
-  std::unique_ptr<ViewCache> cache(new ViewCache(directory, max_bytes));
+  std::unique_ptr<ViewCache> cache(new ViewCache(directory, max_bytes, max_memory_bytes));
 
   struct Found {
     std::filesystem::file_time_type modified;
@@ -60,7 +64,7 @@ Result<std::unique_ptr<ViewCache>> ViewCache::Open(const std::filesystem::path& 
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.modified < b.modified; });
   std::lock_guard lock(cache->mu_);
-  for (const Found& f : found) cache->Index(f.image, f.name, f.bytes);  // newest ends up first
+  for (const Found& f : found) cache->Index(f.image, f.name, f.bytes, nullptr);  // newest ends up first
   cache->EvictOverCap();
   return cache;
 }
@@ -79,6 +83,11 @@ Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key
     if (auto it = by_name_.find(name); it != by_name_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
       ++stats_.hits;
+      Entry& entry = *it->second;
+      if (entry.in_memory) {
+        memory_lru_.splice(memory_lru_.begin(), memory_lru_, in_memory_.at(name));
+        return std::string(*entry.in_memory);
+      }
     } else if (auto flight = in_flight_.find(name); flight != in_flight_.end()) {
       pending = flight->second;
       ++stats_.waits;
@@ -89,7 +98,12 @@ Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key
     }
   }
   if (!pending) {
-    if (auto bytes = ReadEntry(image, name)) return std::move(*bytes);
+    if (auto bytes = ReadFile(image, name)) {
+      auto held = std::make_shared<const std::string>(std::move(*bytes));
+      std::lock_guard lock(mu_);
+      if (auto it = by_name_.find(name); it != by_name_.end() && !it->second->in_memory) Hold(*it->second, held);
+      return std::string(*held);
+    }
     return GetOrRender(image, key, render);  // it went between the index and the disk
   }
   if (!mine) {
@@ -99,7 +113,7 @@ Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key
   }
 
   Result<std::string> result = render();
-  if (result.ok()) Store(image, name, *result);
+  if (result.ok()) Store(image, name, std::make_shared<const std::string>(*result));
   {
     std::lock_guard lock(pending->mu);
     pending->result = result;
@@ -111,29 +125,36 @@ Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key
   return result;
 }
 
-std::optional<std::string> ViewCache::ReadEntry(ImageId image, const std::string& name) {
-  std::ifstream in(PathOf(image, name), std::ios::binary);
+std::optional<std::string> ViewCache::ReadFile(ImageId image, const std::string& name) {
   std::string bytes;
-  if (in) bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const int fd = ::open(PathOf(image, name).c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat info {};
+  if (fd >= 0 && ::fstat(fd, &info) == 0 && info.st_size > 0) {
+    bytes.resize(static_cast<std::size_t>(info.st_size));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    bytes.resize(done);
+  }
+  if (fd >= 0) ::close(fd);
   if (!bytes.empty()) return bytes;
   std::lock_guard lock(mu_);
-  if (auto it = by_name_.find(name); it != by_name_.end()) {
-    stats_.bytes -= it->second->bytes;
-    lru_.erase(it->second);
-    by_name_.erase(it);
-  }
+  if (auto it = by_name_.find(name); it != by_name_.end()) Forget(it->second);
   return std::nullopt;
 }
 
-void ViewCache::Store(ImageId image, const std::string& name, const std::string& bytes) {
-  if (bytes.empty() || static_cast<std::int64_t>(bytes.size()) > max_bytes_) return;
+void ViewCache::Store(ImageId image, const std::string& name, std::shared_ptr<const std::string> bytes) {
+  if (bytes->empty() || static_cast<std::int64_t>(bytes->size()) > max_bytes_) return;
   const std::filesystem::path path = PathOf(image, name);
   const std::filesystem::path temporary = path.parent_path() / ("." + core::RandomUrlToken(9) + ".tmp");
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
     if (!out.flush()) {
       spdlog::warn("view cache: cannot write {}; serving without caching", temporary.string());
       std::filesystem::remove(temporary, ec);
@@ -146,42 +167,61 @@ void ViewCache::Store(ImageId image, const std::string& name, const std::string&
     return;
   }
   std::lock_guard lock(mu_);
-  Index(image, name, static_cast<std::int64_t>(bytes.size()));
+  const auto size = static_cast<std::int64_t>(bytes->size());
+  Index(image, name, size, std::move(bytes));
   EvictOverCap();
 }
 
-void ViewCache::Index(ImageId image, const std::string& name, std::int64_t bytes) {
-  if (auto it = by_name_.find(name); it != by_name_.end()) {
-    stats_.bytes -= it->second->bytes;
-    lru_.erase(it->second);
-  }
-  lru_.push_front({image, name, bytes});
+void ViewCache::Index(ImageId image, const std::string& name, std::int64_t bytes,
+                      std::shared_ptr<const std::string> bytes_held) {
+  if (auto it = by_name_.find(name); it != by_name_.end()) Forget(it->second);
+  lru_.push_front({image, name, bytes, nullptr});
   by_name_[name] = lru_.begin();
   stats_.bytes += bytes;
+  if (bytes_held) Hold(lru_.front(), std::move(bytes_held));
+}
+
+void ViewCache::Hold(Entry& entry, std::shared_ptr<const std::string> bytes) {
+  if (entry.bytes > max_memory_bytes_) return;
+  entry.in_memory = std::move(bytes);
+  memory_lru_.push_front(entry.name);
+  in_memory_[entry.name] = memory_lru_.begin();
+  stats_.memory_bytes += entry.bytes;
+  while (stats_.memory_bytes > max_memory_bytes_) Unhold(*by_name_.at(memory_lru_.back()));
+}
+
+void ViewCache::Unhold(Entry& entry) {
+  if (!entry.in_memory) return;
+  entry.in_memory.reset();
+  stats_.memory_bytes -= entry.bytes;
+  auto it = in_memory_.find(entry.name);
+  memory_lru_.erase(it->second);
+  in_memory_.erase(it);
+}
+
+void ViewCache::Forget(std::list<Entry>::iterator entry) {
+  Unhold(*entry);
+  stats_.bytes -= entry->bytes;
+  by_name_.erase(entry->name);
+  lru_.erase(entry);
 }
 
 void ViewCache::EvictOverCap() {
   std::error_code ec;
   while (stats_.bytes > max_bytes_ && !lru_.empty()) {
-    const Entry& victim = lru_.back();
-    std::filesystem::remove(PathOf(victim.image, victim.name), ec);
-    stats_.bytes -= victim.bytes;
+    auto victim = std::prev(lru_.end());
+    std::filesystem::remove(PathOf(victim->image, victim->name), ec);
     ++stats_.evictions;
-    by_name_.erase(victim.name);
-    lru_.pop_back();
+    Forget(victim);
   }
 }
 
 void ViewCache::EraseImage(ImageId image) {
   std::lock_guard lock(mu_);
   for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->image == image) {
-      stats_.bytes -= it->bytes;
-      by_name_.erase(it->name);
-      it = lru_.erase(it);
-    } else {
-      ++it;
-    }
+    auto next = std::next(it);
+    if (it->image == image) Forget(it);
+    it = next;
   }
   std::error_code ec;
   std::filesystem::remove_all(directory_ / std::to_string(image.value()), ec);

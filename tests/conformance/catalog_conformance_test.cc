@@ -103,6 +103,16 @@ TEST_P(CatalogConformance, TokensAreFoundByHashAndRevocable) {
   EXPECT_TRUE(catalog().RevokeToken(token->id, At(15)).ok());
   EXPECT_EQ(catalog().FindTokenByHash("h1")->revoked_at, At(15));
   EXPECT_EQ(catalog().FindTokenByHash("h2").status().code(), ErrorCode::kNotFound);
+
+  auto with_owner = catalog().FindTokenWithUser("h1");
+  ASSERT_TRUE(with_owner.ok()) << with_owner.status().ToString();
+  EXPECT_EQ(with_owner->token.id, token->id);
+  EXPECT_EQ(with_owner->token.revoked_at, At(15));
+  EXPECT_EQ(with_owner->token.expires_at, At(20));
+  EXPECT_EQ(with_owner->owner.user.id, a.id);
+  EXPECT_EQ(with_owner->owner.user.username, "a");
+  EXPECT_EQ(with_owner->owner.password_hash, "hash");
+  EXPECT_EQ(catalog().FindTokenWithUser("h2").status().code(), ErrorCode::kNotFound);
 }
 
 TEST_P(CatalogConformance, ProjectCreatorIsItsManager) {
@@ -136,6 +146,35 @@ TEST_P(CatalogConformance, MembershipUpsertsAndRemoves) {
   EXPECT_TRUE(catalog().RemoveMember(p->id, b.id).ok());
   EXPECT_EQ(catalog().RemoveMember(p->id, b.id).code(), ErrorCode::kNotFound);
   EXPECT_EQ(catalog().PutMember(ProjectId(999), b.id, ProjectRole::kViewer).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogConformance, ImageAccessGivesTheImageAndTheCallersRoleInOneRead) {
+  User a = AddUser("a"), b = AddUser("b"), c = AddUser("c");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  ASSERT_TRUE(catalog().PutMember(p->id, b.id, ProjectRole::kViewer).ok());
+  Image image;
+  image.project_id = p->id;
+  image.filename = "x.png";
+  image.sha256 = std::string(64, 'a');
+  image.width = 30;
+  image.height = 20;
+  image.created_by = a.id;
+  image.created_at = At(2);
+  image.properties = {{"stain", "HE"}};
+  auto stored = catalog().InsertImage(image);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+
+  auto manager = catalog().GetImageAccess(stored->id, a.id);
+  ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+  EXPECT_EQ(manager->role, ProjectRole::kManager);
+  EXPECT_EQ(manager->image.sha256, image.sha256);
+  EXPECT_EQ(manager->image.width, 30);
+  EXPECT_EQ(manager->image.project_id, p->id);
+  EXPECT_TRUE(manager->image.properties.empty());  // not read: a view does not need them
+  EXPECT_EQ(catalog().GetImageAccess(stored->id, b.id)->role, ProjectRole::kViewer);
+  EXPECT_FALSE(catalog().GetImageAccess(stored->id, c.id)->role.has_value());
+  EXPECT_FALSE(catalog().GetImageAccess(stored->id, UserId())->role.has_value());
+  EXPECT_EQ(catalog().GetImageAccess(ImageId(stored->id.value() + 1), a.id).status().code(), ErrorCode::kNotFound);
 }
 
 TEST_P(CatalogConformance, UpdateAndDeleteProject) {

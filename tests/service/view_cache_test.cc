@@ -37,7 +37,7 @@ std::int64_t BytesOnDisk(const std::filesystem::path& dir) {
   return total;
 }
 
-TEST(ViewCacheTest, SecondRequestIsReadFromDiskNotRendered) {
+TEST(ViewCacheTest, SecondRequestIsServedFromTheCacheNotRendered) {
   TempDir dir;
   auto cache = ViewCache::Open(dir.path(), 1 << 20);
   ASSERT_TRUE(cache.ok()) << cache.status().ToString();
@@ -77,6 +77,27 @@ TEST(ViewCacheTest, EvictsLeastRecentlyUsedToStayUnderItsCap) {
   for (int i = 1; i < 6; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte, &renders)).ok());
   EXPECT_EQ(renders, 5);
   EXPECT_LE(cache->stats().bytes, kCap);
+}
+
+TEST(ViewCacheTest, TheMostRecentEntriesAreAlsoHeldInMemoryWithinItsBudget) {
+  TempDir dir;
+  auto cache = std::move(ViewCache::Open(dir.path(), 1 << 20, /*max_memory_bytes=*/2500)).value();
+  const std::string kilobyte(1000, 'm');
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
+  EXPECT_EQ(cache->stats().memory_bytes, 2000);
+  EXPECT_EQ(cache->stats().bytes, 5000);
+  // Without their files, the two newest are still served (from memory); an older one is not,
+  // and is rendered again.
+  std::filesystem::remove_all(dir.path() / "1");
+  EXPECT_EQ(*cache->GetOrRender(ImageId(1), "t4", MustNotRender()), kilobyte);
+  EXPECT_EQ(*cache->GetOrRender(ImageId(1), "t3", MustNotRender()), kilobyte);
+  std::atomic<int> renders = 0;
+  EXPECT_EQ(*cache->GetOrRender(ImageId(1), "t0", Renders(kilobyte, &renders)), kilobyte);
+  EXPECT_EQ(renders, 1);
+  EXPECT_LE(cache->stats().memory_bytes, 2500);
+  // Read back from disk, an entry is held in memory again.
+  ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t5", Renders("fresh")).ok());
+  EXPECT_EQ(*cache->GetOrRender(ImageId(1), "t5", MustNotRender()), "fresh");
 }
 
 TEST(ViewCacheTest, AnEntryLargerThanTheCapIsServedButNotKept) {

@@ -105,6 +105,19 @@ Result<Image> Get(ConnectionPool& pool, ImageId id) {
   return GetOn(*conn, id);
 }
 
+Result<Catalog::ImageAccess> GetAccess(ConnectionPool& pool, ImageId id, UserId user) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT " VITRINE_IMAGE_COLUMNS ", m.role FROM images i"
+                                                      " LEFT JOIN project_members m"
+                                                      " ON m.project_id = i.project_id AND m.user_id = ?"
+                                                      " WHERE i.id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(user.value(), id.value()).Step());
+  if (!row) return Status::NotFound("image " + std::to_string(id.value()) + " not found");
+  Catalog::ImageAccess access{ReadImage(q), std::nullopt};
+  if (auto role = q.OptionalInt(21)) access.role = static_cast<ProjectRole>(*role);
+  return access;
+}
+
 Result<std::map<std::string, ImageId>> FindByHash(ConnectionPool& pool, ProjectId project,
                                                   const std::vector<std::string>& sha256s) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());

@@ -14,6 +14,7 @@ namespace vitrine::catalog::sqlite::images {
 
 Result<Image> Insert(ConnectionPool& pool, const Image& image);
 Result<Image> Get(ConnectionPool& pool, ImageId id);
+Result<Catalog::ImageAccess> GetAccess(ConnectionPool& pool, ImageId id, UserId user);
 Result<std::map<std::string, ImageId>> FindByHash(ConnectionPool& pool, ProjectId project,
                                                   const std::vector<std::string>& sha256s);
 Result<Image> Update(ConnectionPool& pool, ImageId id, const ImageChanges& changes);

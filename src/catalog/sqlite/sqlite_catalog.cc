@@ -27,16 +27,17 @@ std::optional<Timestamp> FromOptionalMicros(std::optional<std::int64_t> us) {
 }
 
 
-UserRecord ReadUser(const Statement& q) {
+// `first`: the column the user's columns start at.
+UserRecord ReadUser(const Statement& q, int first = 0) {
   UserRecord r;
-  r.user.id = UserId(q.Int(0));
-  r.user.username = q.Text(1);
-  r.user.name = q.Text(2);
-  r.user.email = q.Text(3);
-  r.user.admin = q.Int(4) != 0;
-  r.user.enabled = q.Int(5) != 0;
-  r.user.created_at = FromMicros(q.Int(6));
-  r.password_hash = q.Text(7);
+  r.user.id = UserId(q.Int(first));
+  r.user.username = q.Text(first + 1);
+  r.user.name = q.Text(first + 2);
+  r.user.email = q.Text(first + 3);
+  r.user.admin = q.Int(first + 4) != 0;
+  r.user.enabled = q.Int(first + 5) != 0;
+  r.user.created_at = FromMicros(q.Int(first + 6));
+  r.password_hash = q.Text(first + 7);
   return r;
 }
 
@@ -216,6 +217,17 @@ class SqliteCatalog final : public Catalog {
     return ReadToken(q);
   }
 
+  Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, u.id, u.username,"
+                                   " u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash"
+                                   " FROM bearer_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(token_hash).Step());
+    if (!row) return Status::NotFound("token not found");
+    return TokenWithUser{ReadToken(q), ReadUser(q, 5)};
+  }
+
   Status RevokeToken(TokenId id, Timestamp revoked_at) override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(
@@ -364,6 +376,9 @@ class SqliteCatalog final : public Catalog {
 
   Result<Image> InsertImage(const Image& image) override { return sqlite::images::Insert(pool_, image); }
   Result<Image> GetImage(ImageId id) const override { return sqlite::images::Get(pool_, id); }
+  Result<ImageAccess> GetImageAccess(ImageId id, UserId user) const override {
+    return sqlite::images::GetAccess(pool_, id, user);
+  }
   Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
                                                           const std::vector<std::string>& sha256s) const override {
     return sqlite::images::FindByHash(pool_, project, sha256s);
