@@ -13,6 +13,7 @@
 #include "http/api_v1.h"
 #include "imaging/init.h"
 #include "http/server.h"
+#include "http/static_files.h"
 
 namespace vitrine::cli {
 namespace {
@@ -26,6 +27,7 @@ struct ServeFlags {
   std::uint64_t max_body_mib = 16;
   unsigned gc_interval_minutes = 60;
   std::uint64_t view_cache_mib = 1024;
+  std::string web_dir;
 };
 
 // Collects unreferenced blobs (deleted images, their thumbnails) every `interval`, keeping
@@ -106,7 +108,15 @@ Status Serve(const ServeFlags& flags) {
               << "`)\n\n"
               << std::flush;
   }
-  http::RouterApplication app(http::MakeApiV1Router(*store->service));
+  http::Router router = http::MakeApiV1Router(*store->service);
+  if (!flags.web_dir.empty()) {
+    if (!std::filesystem::is_directory(flags.web_dir)) {
+      return Status::InvalidArgument("--web " + flags.web_dir + " is not a folder");
+    }
+    http::AddStaticFiles(router, "/web", flags.web_dir);
+    spdlog::info("serving the files of {} at /web/", flags.web_dir);
+  }
+  http::RouterApplication app(std::move(router));
   VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, app));
   spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
                flags.data_dir);
@@ -135,6 +145,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--view-cache-mib", flags->view_cache_mib,
                     "Disk kept for rendered tiles and regions, in <data>/cache/views (0: none)")
       ->capture_default_str();
+  serve->add_option("--web", flags->web_dir,
+                    "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }
 
