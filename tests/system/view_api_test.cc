@@ -429,8 +429,10 @@ TEST_F(ViewApiTest, BrowsersSignInByCookieOrShortLivedUrlToken) {
   EXPECT_EQ(HttpCall("GET", server_.url(region), {cookie}).status, 200);
   EXPECT_EQ(HttpCall("GET", server_.url("/iiif/3/" + Image() + "/full/max/0/default.jpg"), {cookie}).status, 200);
   EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image() + "/thumbnail"), {cookie}).status, 200);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image() + "/pyramid"), {cookie}).status, 200);
   // Only pictures, only reads: the cookie opens nothing else.
   EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/users/me"), {cookie}).status, 401);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image()), {cookie}).status, 401);
   EXPECT_EQ(HttpCall("DELETE", server_.url("/api/v1/images/" + Image()), {cookie}).status, 401);
   EXPECT_EQ(HttpCall("GET", server_.url(region), {"Cookie: vitrine_token=vt_forged"}).status, 401);
   // Without "cookie": true no cookie is set.

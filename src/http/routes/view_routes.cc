@@ -192,8 +192,9 @@ void AddViewRoutes(Router& router, service::Service& service) {
                                    [&](const Image& image) { return ParseRegionRequest(query, image); });
              }));
 
+  // Viewers poll it while a pyramid is built, so it takes their cookie too.
   router.Add("GET", "/api/v1/images/{image_id}/pyramid",
-             Authed(service, [&images](const Caller& caller, const HttpRequest&,
+             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(auto state, images.PyramidStatus(caller, id));
