@@ -10,10 +10,7 @@ source "$(dirname "$0")/lib.sh"
 REPEAT=${REPEAT:-50}
 
 echo "generating an 8000x8000 JPEG and a 20000x20000 pyramidal TIFF..." >&2
-vips perlin "$WORK/tile.v" 2000 2000 --cell-size 128
-vips linear "$WORK/tile.v" "$WORK/tile8.v" 110 128 --uchar
-vips bandjoin "$WORK/tile8.v $WORK/tile8.v $WORK/tile8.v" "$WORK/rgb.v"
-vips copy "$WORK/rgb.v" "$WORK/srgb.v" --interpretation srgb
+texture "$WORK/srgb.v" 128
 vips replicate "$WORK/srgb.v" "$WORK/big8k.v" 4 4
 vips jpegsave "$WORK/big8k.v" "$WORK/big.jpg" --Q 90
 vips replicate "$WORK/srgb.v" "$WORK/big20k.v" 10 10

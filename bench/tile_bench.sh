@@ -18,10 +18,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 chmod 755 "$WORK"  # nginx's workers read the static copy
 
 echo "generating a 40000x40000 pyramidal TIFF and a 10000x10000 JPEG..." >&2
-vips perlin "$WORK/cell.v" 2000 2000 --cell-size 96
-vips linear "$WORK/cell.v" "$WORK/cell8.v" 110 128 --uchar
-vips bandjoin "$WORK/cell8.v $WORK/cell8.v $WORK/cell8.v" "$WORK/rgb.v"
-vips copy "$WORK/rgb.v" "$WORK/srgb.v" --interpretation srgb
+texture "$WORK/srgb.v" 96
 vips replicate "$WORK/srgb.v" "$WORK/big.v" 5 5
 vips jpegsave "$WORK/big.v" "$WORK/plain.jpg" --Q 90
 vips replicate "$WORK/srgb.v" "$WORK/slide.v" 20 20

@@ -267,14 +267,16 @@ Result<ImageService::ViewSourceBlob> ImageService::ViewSource(const Image& image
   if (!NeedsPyramid(image)) return original;
   {
     std::lock_guard lock(pyramids_mu_);
-    if (auto it = pyramids_ready_.find(image.id); it != pyramids_ready_.end()) return ViewSourceBlob{it->second, true};
+    if (auto it = pyramids_ready_.find(image.id); it != pyramids_ready_.end() && it->second.first == image.sha256) {
+      return ViewSourceBlob{it->second.second, true};
+    }
   }
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(image.id, kPyramidKind));
   if (pyramid) {
     auto path = blobs_.LocalPath(*pyramid);
     if (path.ok()) {
       std::lock_guard lock(pyramids_mu_);
-      pyramids_ready_[image.id] = *pyramid;
+      pyramids_ready_[image.id] = {image.sha256, *pyramid};
       return ViewSourceBlob{*pyramid, true};
     }
     spdlog::warn("image {}: its pyramid is gone ({}); building it again", image.id.value(), path.status().ToString());

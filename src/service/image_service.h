@@ -152,7 +152,9 @@ class ImageService {
   const ImageOptions options_;
   mutable std::mutex pyramids_mu_;
   std::map<ImageId, int> pyramids_building_;  // percent done; -1 while queued
-  std::map<ImageId, std::string> pyramids_ready_;  // blob of each pyramid found, so tiles skip the lookup
+  // Each pyramid found, so tiles skip the lookup: the image's content hash (an id could be
+  // reused by another image), then the pyramid's blob.
+  std::map<ImageId, std::pair<std::string, std::string>> pyramids_ready_;
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
   CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away
