@@ -1,10 +1,12 @@
 -- wrk script: requests the paths listed one per line in the file named by PATHS, each thread
--- taking every THREADS-th line from its own offset, so no path is asked twice in a run unless
--- the list is exhausted (then it starts over: CYCLE=1 makes that the point). Prints the exact
--- p50/p99 (ms), the request count and the non-2xx count at the end.
+-- taking every THREADS-th line from its own offset, so no path is asked twice in a run. When a
+-- thread's share is used up it stops (ONCE=1: a cold run ends before it could ask again) or
+-- starts over (the cached runs). Prints the exact p50/p99 (ms), the request count and the
+-- non-2xx count at the end.
 local paths = {}
 for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
 local threads = tonumber(os.getenv("THREADS") or "2")
+local once = os.getenv("ONCE") == "1"
 local counter = 0
 local all_threads = {}
 
@@ -26,6 +28,7 @@ function request()
   local path = paths[position]
   position = position + threads
   if position > #paths then
+    if once then wrk.thread:stop() end
     position = offset + 1
     wrapped = wrapped + 1
   end

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -21,10 +22,16 @@ struct Layout {
   std::vector<int> level_widths;  // the full width, then each coarser TIFF page or OpenSlide level
 };
 
+// An integer field, whether libvips holds it as a number ("n-pages") or as text (OpenSlide's
+// properties, such as "openslide.level-count").
 int MetadataInt(VipsImage* image, const char* name, int fallback) {
-  int v = fallback;
-  if (vips_image_get_typeof(image, name) == 0 || vips_image_get_int(image, name, &v) != 0) return fallback;
-  return v;
+  if (vips_image_get_typeof(image, name) == 0) return fallback;
+  char* text = nullptr;
+  if (vips_image_get_as_string(image, name, &text) != 0) return fallback;
+  std::unique_ptr<char, GFree> owner(text);
+  int v = 0;
+  auto [end, ec] = std::from_chars(text, text + std::strlen(text), v);
+  return ec == std::errc() && end == text + std::strlen(text) ? v : fallback;
 }
 
 // `option` and `value`: one loader option (page, level or shrink), or none.
@@ -51,11 +58,7 @@ Result<Layout> FindLayout(const std::filesystem::path& file) {
     const int levels = MetadataInt(full.get(), "openslide.level-count", 1);
     for (int level = 1; level < levels; ++level) {
       const std::string key = "openslide.level[" + std::to_string(level) + "].width";
-      int width = 0;
-      const char* text = nullptr;
-      if (vips_image_get_typeof(full.get(), key.c_str()) != 0 && vips_image_get_string(full.get(), key.c_str(), &text) == 0) {
-        width = std::atoi(text);
-      }
+      const int width = MetadataInt(full.get(), key.c_str(), 0);
       if (width <= 0) break;
       layout.level_widths.push_back(width);
     }

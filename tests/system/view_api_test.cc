@@ -207,6 +207,41 @@ TEST_F(ViewApiTest, PyramidalTiffIsReadAtItsLevel) {
   EXPECT_EQ(Decode(part.body), PixelsOf(Crop(page1, 100, 50, 200, 100).get()));
 }
 
+TEST_F(ViewApiTest, ThreeLevelOpenSlideFileIsReadAtItsLevels) {
+  // An Aperio SVS as OpenSlide knows it: a tiled pyramidal TIFF whose description says Aperio.
+  Img source = Source();
+  VipsImage* copy = nullptr;
+  ASSERT_EQ(vips_resize(source.get(), &copy, 3.2, nullptr), 0);  // 1024 x 768
+  Img slide(copy);
+  ASSERT_EQ(vips_copy(slide.get(), &copy, nullptr), 0);
+  slide.reset(copy);
+  vips_image_set_string(slide.get(), "image-description",
+                        "Aperio Image Library v10.0.51\r\n1024x768 [0,0 1024x768] (256x256) JPEG/RGB Q=90|AppMag = 20|MPP = 0.5");
+  const auto svs = files_.path() / "slide.svs";
+  ASSERT_EQ(vips_tiffsave(slide.get(), svs.c_str(), "tile", TRUE, "pyramid", TRUE, "compression",
+                          VIPS_FOREIGN_TIFF_COMPRESSION_JPEG, "tile_width", 256, "tile_height", 256, nullptr),
+            0);
+  const std::string id = std::to_string(Upload(svs, "slide.svs"));
+  Json meta = Json::parse(Get("/api/v1/images/" + id).body);
+  EXPECT_EQ(meta["format"], "openslide") << meta.dump();
+  EXPECT_EQ(meta["levels"], 3);
+  EXPECT_EQ(meta["pixel_size_x_um"], 0.5);
+  EXPECT_EQ(meta["pyramid"]["status"], "native");
+
+  auto level = [&](int n) { return Img(vips_image_new_from_file(svs.c_str(), "level", n, nullptr)); };
+  // A quarter-size view is level 2 as OpenSlide gives it; a region of level 1 is cut from it.
+  HttpResult quarter = Get("/api/v1/images/" + id + "/region?width=256&height=192&format=png");
+  ASSERT_EQ(quarter.status, 200) << quarter.body;
+  EXPECT_EQ(Decode(quarter.body), PixelsOf(level(2).get()));
+  HttpResult part = Get("/api/v1/images/" + id + "/region?x=200&y=100&w=400&h=200&width=200&height=100&format=png");
+  ASSERT_EQ(part.status, 200) << part.body;
+  EXPECT_EQ(Decode(part.body), PixelsOf(Crop(level(1), 100, 50, 200, 100).get()));
+  // Deep Zoom level 9 of 1024 px is half size: level 1, its first tile of 254 + 1 px.
+  HttpResult tile = Get("/api/v1/images/" + id + "_files/9/0_0.png");
+  ASSERT_EQ(tile.status, 200) << tile.body;
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(level(1), 0, 0, 255, 255).get()));
+}
+
 TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {
   auto big = files_.path() / "wide.png";
   WriteSampleImage(big, {.width = 5000, .height = 400});
