@@ -1,5 +1,7 @@
 #include "imaging/pyramid.h"
 
+#include <algorithm>
+#include <mutex>
 #include <string>
 
 #include "imaging/vips_handles.h"
@@ -7,17 +9,26 @@
 namespace vitrine::imaging {
 namespace {
 
+// libvips signals progress now and then (not at every percent, maybe from several threads) and
+// the end once: the callback hears each new, higher percentage, and 100 at the end.
 struct ProgressWatch {
   const PyramidProgress* progress;
+  std::mutex mu;
   int last_percent = -1;
+
+  void Report(int percent) {
+    std::lock_guard lock(mu);
+    if (percent <= last_percent) return;
+    last_percent = percent;
+    (*progress)(percent);
+  }
 };
 
 void OnEval(VipsImage*, VipsProgress* state, void* user) {
-  auto* watch = static_cast<ProgressWatch*>(user);
-  if (state->percent == watch->last_percent) return;
-  watch->last_percent = state->percent;
-  (*watch->progress)(state->percent);
+  static_cast<ProgressWatch*>(user)->Report(std::min(state->percent, 99));
 }
+
+void OnPostEval(VipsImage*, VipsProgress*, void* user) { static_cast<ProgressWatch*>(user)->Report(100); }
 
 }  // namespace
 
@@ -35,6 +46,7 @@ Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::
   if (progress) {
     vips_image_set_progress(image.get(), TRUE);
     g_signal_connect(image.get(), "eval", G_CALLBACK(OnEval), &watch);
+    g_signal_connect(image.get(), "posteval", G_CALLBACK(OnPostEval), &watch);
   }
   int rc = vips_tiffsave(image.get(), destination.c_str(), "tile", TRUE, "tile_width", 256, "tile_height", 256,
                          "pyramid", TRUE, "bigtiff", TRUE, "compression",
