@@ -22,6 +22,7 @@ struct ServeFlags {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";
   unsigned threads = 0;
+  unsigned worker_threads = 0;
   std::string log_level = "info";
   bool no_access_log = false;
   std::uint64_t max_body_mib = 16;
@@ -91,6 +92,7 @@ Status Serve(const ServeFlags& flags) {
   http::ServerOptions options;
   VITRINE_RETURN_IF_ERROR(ParseListen(flags.listen, options));
   options.threads = flags.threads;
+  options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
   options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
 
@@ -136,6 +138,9 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   AddDataOption(*serve, flags->data_dir);
   serve->add_option("--listen", flags->listen, "Address to listen on, HOST:PORT")->capture_default_str();
   serve->add_option("--threads", flags->threads, "Server threads (0: one per core)")->capture_default_str();
+  serve->add_option("--worker-threads", flags->worker_threads,
+                    "Threads for slow work off the network threads: rendering views (0: one per core, at least 2)")
+      ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "error, warning, info or debug")->capture_default_str();
   serve->add_flag("--no-access-log", flags->no_access_log, "Do not log a line per request");
   serve->add_option("--max-body-mib", flags->max_body_mib, "Largest JSON request body, in MiB")->capture_default_str();

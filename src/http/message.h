@@ -27,6 +27,8 @@ struct HttpRequest {
   std::vector<Header> headers;
   std::string body;
   std::string peer;  // "127.0.0.1:53412"
+  // True when the handler runs on a worker thread, where it may take long (see HttpResponse).
+  bool on_worker = false;
 
   // First value of a header by lowercase name; empty if absent.
   std::string_view header(std::string_view lowercase_name) const;
@@ -39,6 +41,9 @@ struct HttpResponse {
   // When set, the body is streamed from here instead (downloads); `stream_length` bytes exactly.
   std::unique_ptr<core::ByteSource> stream;
   std::int64_t stream_length = 0;
+  // No answer yet: the handler would have to block (render an image), and asks to be run again
+  // with `on_worker` set, on a worker thread, so network threads never wait for it.
+  bool run_on_worker = false;
 
   HttpResponse& With(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

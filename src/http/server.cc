@@ -3,8 +3,10 @@
 #include <signal.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -66,6 +68,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   bool stopped = false;
+  asio::thread_pool workers;
 
   std::mutex sessions_mu;
   std::condition_variable sessions_gone;
@@ -74,7 +77,8 @@ struct Server::Impl {
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
   // thread, and handlers then run one at a time whatever the number of threads.
   Impl(ServerOptions o, HttpApplication& a)
-      : options(std::move(o)), app(a), ioc(static_cast<int>(ThreadCount(options))) {}
+      : options(std::move(o)), app(a), ioc(static_cast<int>(ThreadCount(options))),
+        workers(options.worker_threads ? options.worker_threads : std::max(2u, std::thread::hardware_concurrency())) {}
   static unsigned ThreadCount(const ServerOptions& o) {
     return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   }
@@ -247,7 +251,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void HandleBuffered() {
     request_.body = std::move(body_parser_->get().body());
     HttpResponse response = RunSafely([&] { return server_.app.Handle(request_); });
-    Send(std::move(response), keep_alive_ && !server_.stopping);
+    if (!response.run_on_worker) return Send(std::move(response), keep_alive_ && !server_.stopping);
+    // Nothing else touches this session until the answer is posted back: no read is pending.
+    request_.on_worker = true;
+    asio::post(server_.workers, [self = shared_from_this()] {
+      HttpResponse answer = RunSafely([&] { return self->server_.app.Handle(self->request_); });
+      if (answer.run_on_worker) answer = ErrorResponse(Status::Internal("a handler asked for a worker twice"));
+      asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+        self->Send(std::move(answer), self->keep_alive_ && !self->server_.stopping);
+      });
+    });
   }
 
   template <class Fn>
@@ -473,6 +486,9 @@ void Server::Stop() {
   }
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
+  // After the network threads: what a worker finishes now is answered to no one, but no
+  // handler runs once Stop returns.
+  impl_->workers.join();
 }
 
 void WaitForTerminationSignal() {

@@ -23,6 +23,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
   unsigned threads = 0;       // 0: one per core
+  // For requests whose handler asks to block (HttpResponse::run_on_worker): 0, one per core
+  // (at least 2). A slow one never holds a network thread.
+  unsigned worker_threads = 0;
   std::uint64_t max_body_bytes = 16 * 1024 * 1024;
   std::chrono::seconds idle_timeout{60};    // keep-alive connection with no request started
   std::chrono::seconds header_timeout{30};  // from a request's first byte to its last header

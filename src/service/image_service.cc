@@ -375,7 +375,8 @@ std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool 
 }  // namespace
 
 Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan,
-                                        const std::function<bool(std::string_view etag)>& already_have) {
+                                        const std::function<bool(std::string_view etag)>& already_have,
+                                        bool may_render) {
   VITRINE_ASSIGN_OR_RETURN(Image image, ViewableImage(caller, id));
   VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
   // A pyramid is made of the first plane only.
@@ -397,7 +398,14 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     VITRINE_RETURN_IF_ERROR(path.status());
     return imaging::RenderView(*path, view);
   };
-  if (view_cache_) {
+  if (!may_render) {
+    auto stored = view_cache_ ? view_cache_->Find(id, out.etag) : std::nullopt;
+    if (stored) {
+      out.bytes = std::move(*stored);
+    } else {
+      out.needs_render = true;
+    }
+  } else if (view_cache_) {
     VITRINE_ASSIGN_OR_RETURN(out.bytes, view_cache_->GetOrRender(id, out.etag, render));
   } else {
     VITRINE_ASSIGN_OR_RETURN(out.bytes, render());

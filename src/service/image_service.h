@@ -64,6 +64,7 @@ struct EncodedImage {
   std::string mime_type;
   std::string etag;  // strong: changes only if the bytes do
   bool not_modified = false;  // the caller already has these bytes: `bytes` is empty
+  bool needs_render = false;  // not cached, and rendering was not allowed here: `bytes` is empty
 };
 
 inline constexpr std::size_t kMaxHashLookup = 1000;
@@ -90,10 +91,13 @@ class ImageService {
   // the view from the image's metadata (its size, for a IIIF region or a tile); its error is the
   // answer. A large image without levels of its own gets a pyramid built in the background at
   // its first view, and is read from it once it is there. Views are kept in the view cache;
-  // when `already_have` says yes to the view's ETag, nothing is read or rendered.
+  // when `already_have` says yes to the view's ETag, nothing is read or rendered. Without
+  // `may_render`, a view that is not cached comes back as `needs_render` (for a network thread,
+  // which must not spend milliseconds to seconds decoding).
   using ViewPlan = std::function<Result<imaging::ViewRequest>(const Image&)>;
   Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
-                            const std::function<bool(std::string_view etag)>& already_have = nullptr);
+                            const std::function<bool(std::string_view etag)>& already_have = nullptr,
+                            bool may_render = true);
   // Null when views are not cached.
   const ViewCache* view_cache() const { return view_cache_.get(); }
   // "native" (levels of its own), "not_needed" (small), "queued", "building" (with the percentage

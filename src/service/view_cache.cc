@@ -73,21 +73,41 @@ std::filesystem::path ViewCache::PathOf(ImageId image, const std::string& name) 
   return directory_ / std::to_string(image.value()) / name;
 }
 
+std::string ViewCache::NameOf(ImageId image, const std::string& key) {
+  return core::Sha256Hex(std::to_string(image.value()) + "\n" + key).substr(0, kNameLength);
+}
+
+std::optional<std::string> ViewCache::Find(ImageId image, const std::string& key) {
+  const std::string name = NameOf(image, key);
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    ++stats_.hits;
+    if (it->second->in_memory) {
+      memory_lru_.splice(memory_lru_.begin(), memory_lru_, in_memory_.at(name));
+      return std::string(*it->second->in_memory);
+    }
+  }
+  auto bytes = ReadFile(image, name);
+  if (!bytes) return std::nullopt;
+  auto held = std::make_shared<const std::string>(std::move(*bytes));
+  std::lock_guard lock(mu_);
+  if (auto it = by_name_.find(name); it != by_name_.end() && !it->second->in_memory) Hold(*it->second, held);
+  return std::string(*held);
+}
+
 Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key,
                                            const std::function<Result<std::string>()>& render) {
-  const std::string name = core::Sha256Hex(std::to_string(image.value()) + "\n" + key).substr(0, kNameLength);
+  if (auto stored = Find(image, key)) return std::move(*stored);
+  const std::string name = NameOf(image, key);
   std::shared_ptr<Render> pending;
   bool mine = false;
   {
     std::lock_guard lock(mu_);
-    if (auto it = by_name_.find(name); it != by_name_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second);
-      ++stats_.hits;
-      Entry& entry = *it->second;
-      if (entry.in_memory) {
-        memory_lru_.splice(memory_lru_.begin(), memory_lru_, in_memory_.at(name));
-        return std::string(*entry.in_memory);
-      }
+    if (by_name_.contains(name)) {
+      // Stored between Find and here: read it like any hit.
     } else if (auto flight = in_flight_.find(name); flight != in_flight_.end()) {
       pending = flight->second;
       ++stats_.waits;
@@ -97,15 +117,7 @@ Result<std::string> ViewCache::GetOrRender(ImageId image, const std::string& key
       ++stats_.computations;
     }
   }
-  if (!pending) {
-    if (auto bytes = ReadFile(image, name)) {
-      auto held = std::make_shared<const std::string>(std::move(*bytes));
-      std::lock_guard lock(mu_);
-      if (auto it = by_name_.find(name); it != by_name_.end() && !it->second->in_memory) Hold(*it->second, held);
-      return std::string(*held);
-    }
-    return GetOrRender(image, key, render);  // it went between the index and the disk
-  }
+  if (!pending) return GetOrRender(image, key, render);
   if (!mine) {
     std::unique_lock lock(pending->mu);
     pending->done_cv.wait(lock, [&] { return pending->done; });

@@ -17,6 +17,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -45,6 +46,8 @@ class ViewCache {
   // A render's error is returned to every caller waiting for it and is not cached.
   Result<std::string> GetOrRender(ImageId image, const std::string& key,
                                   const std::function<Result<std::string>()>& render);
+  // The stored bytes, if (image, key) is stored; never renders nor waits for a render.
+  std::optional<std::string> Find(ImageId image, const std::string& key);
   // Drops everything cached for the image (it was deleted).
   void EraseImage(ImageId image);
 
@@ -59,6 +62,7 @@ class ViewCache {
   };
   struct Render;  // one computation in flight
 
+  static std::string NameOf(ImageId image, const std::string& key);
   ViewCache(std::filesystem::path directory, std::int64_t max_bytes, std::int64_t max_memory_bytes)
       : directory_(std::move(directory)), max_bytes_(max_bytes), max_memory_bytes_(max_memory_bytes) {}
   std::filesystem::path PathOf(ImageId image, const std::string& name) const;

@@ -169,12 +169,19 @@ Handler IiifHandler(service::Service& service, Fn fn) {
 }
 
 // The view as an answer; a client that already holds it (If-None-Match) gets 304 before any
-// pixel is read.
+// pixel is read. A view to be rendered is handed to a worker thread: the network threads only
+// answer from the cache.
 Result<HttpResponse> ViewResponse(service::ImageService& images, const Caller& caller, ImageId id,
                                   const HttpRequest& request, const service::ImageService::ViewPlan& plan) {
   const std::string if_none_match(request.header("if-none-match"));
   auto client_has = [&](std::string_view etag) { return !if_none_match.empty() && ETagMatches(if_none_match, etag); };
-  VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture, images.View(caller, id, plan, client_has));
+  VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture,
+                           images.View(caller, id, plan, client_has, /*may_render=*/request.on_worker));
+  if (picture.needs_render) {
+    HttpResponse later;
+    later.run_on_worker = true;
+    return later;
+  }
   return PictureResponse(request, std::move(picture));
 }
 
