@@ -217,7 +217,8 @@ Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob:
   return ImageFile{std::move(image), std::move(body), range.offset, length};
 }
 
-Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format) {
+Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format,
+                                             bool may_render) {
   VITRINE_ASSIGN_OR_RETURN(imaging::EncodedFormat encoded, imaging::EncodedFormatFromName(format));
   if (max_size < 1 || max_size > imaging::kMaxThumbnailSize) {
     return Status::InvalidArgument("max_size must be between 1 and " + std::to_string(imaging::kMaxThumbnailSize));
@@ -236,6 +237,11 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
     } else {
       spdlog::warn("image {}: cached {} is gone ({}); making it again", id.value(), kind, source.status().ToString());
     }
+  }
+  if (!may_render) {
+    out.bytes.clear();
+    out.needs_render = true;
+    return out;
   }
   VITRINE_ASSIGN_OR_RETURN(std::filesystem::path file, blobs_.LocalPath(image.sha256));
   VITRINE_ASSIGN_OR_RETURN(out.bytes, imaging::MakeThumbnail(file, max_size, encoded));

@@ -86,7 +86,9 @@ class ImageService {
   // `range.length < 0`: to the end. kInvalidArgument for a range starting past the end.
   Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
   // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
-  Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format);
+  // Without `may_render`, one not cached yet comes back as `needs_render` (see View).
+  Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format,
+                                 bool may_render = true);
   // A view of the image: a region at some size, a IIIF request, a Deep Zoom tile. `plan` makes
   // the view from the image's metadata (its size, for a IIIF region or a tile); its error is the
   // answer. A large image without levels of its own gets a pyramid built in the background at

@@ -251,7 +251,8 @@ void AddImageRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetInt("max_size"));
                std::string format(query.Get("format").value_or("jpg"));
                VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
-                                        images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format));
+                                        images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
+                                                         /*may_render=*/request.on_worker));
                return PictureResponse(request, std::move(thumb));
              }));
 

@@ -171,7 +171,13 @@ inline wire::Json PyramidJson(const service::ImageService::PyramidState& state) 
   return out;
 }
 
+// A picture that is still to be rendered is handed to a worker thread (see HttpResponse).
 inline HttpResponse PictureResponse(const HttpRequest& request, service::EncodedImage picture) {
+  if (picture.needs_render) {
+    HttpResponse later;
+    later.run_on_worker = true;
+    return later;
+  }
   if (picture.not_modified) return NotModified(picture.etag);
   if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, picture.etag)) {
     return NotModified(picture.etag);

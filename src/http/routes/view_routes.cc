@@ -177,11 +177,6 @@ Result<HttpResponse> ViewResponse(service::ImageService& images, const Caller& c
   auto client_has = [&](std::string_view etag) { return !if_none_match.empty() && ETagMatches(if_none_match, etag); };
   VITRINE_ASSIGN_OR_RETURN(service::EncodedImage picture,
                            images.View(caller, id, plan, client_has, /*may_render=*/request.on_worker));
-  if (picture.needs_render) {
-    HttpResponse later;
-    later.run_on_worker = true;
-    return later;
-  }
   return PictureResponse(request, std::move(picture));
 }
 
