@@ -80,7 +80,8 @@ TEST(IiifTest, RotationQualityAndFormat) {
   EXPECT_EQ(*iiif::ParseQualityFormat("color.png"), (std::pair{ViewQuality::kColor, EncodedFormat::kPng}));
   EXPECT_EQ(*iiif::ParseQualityFormat("gray.webp"), (std::pair{ViewQuality::kGray, EncodedFormat::kWebp}));
   EXPECT_EQ(*iiif::ParseQualityFormat("bitonal.jpg"), (std::pair{ViewQuality::kBitonal, EncodedFormat::kJpeg}));
-  for (const char* unsupported : {"default.tif", "default.gif", "default.jp2", "default.pdf"}) {
+  EXPECT_EQ(*iiif::ParseQualityFormat("default.tif"), (std::pair{ViewQuality::kColor, EncodedFormat::kTiff}));
+  for (const char* unsupported : {"default.gif", "default.jp2", "default.pdf"}) {
     EXPECT_EQ(iiif::ParseQualityFormat(unsupported).status().code(), ErrorCode::kUnsupported) << unsupported;
   }
   for (const char* bad : {"default", "grey.jpg", "default.bmp", "default.jpeg", ".jpg", "default."}) {

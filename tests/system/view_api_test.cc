@@ -155,7 +155,11 @@ TEST_F(ViewApiTest, IiifRequestsMatchLibvips) {
   EXPECT_EQ(Get(base + "/full/640,/0/default.jpg").status, 400);
   EXPECT_EQ(Get(base + "/0,0,0,10/max/0/default.jpg").status, 400);
   EXPECT_EQ(Get(base + "/full/max/45/default.jpg").status, 501);
-  EXPECT_EQ(Get(base + "/full/max/0/default.tif").status, 501);
+  EXPECT_EQ(Get(base + "/full/max/0/default.gif").status, 501);
+  HttpResult tif = Get(base + "/10,20,30,40/max/0/default.tif");
+  ASSERT_EQ(tif.status, 200) << tif.body;
+  EXPECT_EQ(tif.header("content-type"), "image/tiff");
+  EXPECT_EQ(Decode(tif.body), PixelsOf(Crop(Source(), 10, 20, 30, 40).get()));
   EXPECT_EQ(Get(base + "/full/max/0/sepia.jpg").status, 400);
 
   HttpResult info = Get(base + "/info.json");

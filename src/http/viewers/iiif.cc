@@ -166,11 +166,13 @@ Result<std::pair<imaging::ViewQuality, imaging::EncodedFormat>> ParseQualityForm
   else if (quality == "gray") q = imaging::ViewQuality::kGray;
   else if (quality == "bitonal") q = imaging::ViewQuality::kBitonal;
   else return Bad("quality", quality, "use default, color, gray or bitonal");
-  if (format == "tif" || format == "gif" || format == "jp2" || format == "pdf") {
-    return Status::Unsupported("IIIF format '" + std::string(format) + "': this server writes jpg, png and webp");
+  if (format == "gif" || format == "jp2" || format == "pdf") {
+    return Status::Unsupported("IIIF format '" + std::string(format) + "': this server writes jpg, png, webp and tif");
   }
+  // tif: the image's own values (any bit depth), as a region with format=tif gives them.
+  if (format == "tif") return std::pair{q, imaging::EncodedFormat::kTiff};
   auto f = imaging::EncodedFormatFromName(format);
-  if (!f.ok() || format == "jpeg") return Bad("format", format, "use jpg, png or webp");
+  if (!f.ok() || format == "jpeg") return Bad("format", format, "use jpg, png, webp or tif");
   return std::pair{q, *f};
 }
 
@@ -210,7 +212,7 @@ wire::Json InfoJson(const std::string& id, std::int64_t width, std::int64_t heig
       {"sizes", std::move(sizes)},
       {"tiles", wire::Json::array({{{"width", kTileSize}, {"height", kTileSize}, {"scaleFactors", scale_factors}}})},
       {"preferredFormats", wire::Json::array({"jpg"})},
-      {"extraFormats", wire::Json::array({"webp"})},
+      {"extraFormats", wire::Json::array({"webp", "tif"})},
       {"extraQualities", wire::Json::array({"color", "gray", "bitonal"})},
       {"extraFeatures", wire::Json::array({"baseUriRedirect", "cors", "jsonldMediaType", "mirroring", "regionByPct",
                                            "regionByPx", "regionSquare", "rotationBy90s", "sizeByConfinedWh", "sizeByH",
