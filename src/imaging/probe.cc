@@ -1,10 +1,10 @@
 #include "imaging/probe.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 #include "imaging/exif.h"
+#include "imaging/levels.h"
 #include "imaging/vips_handles.h"
 
 namespace vitrine::imaging {
@@ -68,23 +68,6 @@ std::optional<double> NumberField(VipsImage* image, const char* name) {
   return v;
 }
 
-// A multi-page TIFF whose pages each halve the previous one is a pyramid, not a stack of planes.
-int TiffPyramidLevels(const std::filesystem::path& file, VipsImage* first, int pages) {
-  std::int64_t previous = vips_image_get_width(first);
-  for (int page = 1; page < pages; ++page) {
-    VipsImage* raw = vips_image_new_from_file(file.c_str(), "page", page, nullptr);
-    VipsImagePtr level(raw);
-    if (!level) {
-      vips_error_clear();
-      return 1;
-    }
-    std::int64_t width = vips_image_get_width(level.get());
-    if (std::llabs(width * 2 - previous) > 2) return 1;
-    previous = width;
-  }
-  return pages;
-}
-
 void ReadPhysicalSize(VipsImage* image, const char* loader, ImageInfo& info) {
   if (std::strncmp(loader, "openslideload", 13) == 0) {
     info.pixel_size_x_um = NumberField(image, "openslide.mpp-x");
@@ -121,14 +104,9 @@ void ReadExif(VipsImage* image, ImageInfo& info) {
 }  // namespace
 
 Result<ImageInfo> Probe(const std::filesystem::path& file) {
-  const char* type_name = vips_foreign_find_load(file.c_str());
-  if (!type_name) {
-    vips_error_clear();
-    return Status::Unsupported("not an image format Vitrine can read");
-  }
-  // libvips answers with a GType name ("VipsForeignLoadJpegFile"); its nickname is "jpegload".
-  const char* loader = vips_nickname_find(g_type_from_name(type_name));
-  if (!loader) loader = type_name;
+  const std::optional<std::string> nickname = LoaderNickname(file);
+  if (!nickname) return Status::Unsupported("not an image format Vitrine can read");
+  const char* loader = nickname->c_str();
   const FormatName* format = FormatOf(loader);
   VipsImagePtr image(vips_image_new_from_file(file.c_str(), "access", VIPS_ACCESS_SEQUENTIAL, nullptr));
   if (!image) return VipsError("the image header cannot be read");
@@ -140,11 +118,9 @@ Result<ImageInfo> Probe(const std::filesystem::path& file) {
   info.channels = vips_image_get_bands(image.get());
   info.bit_depth = BitDepth(vips_image_get_format(image.get()));
   int pages = std::max(1, vips_image_get_n_pages(image.get()));
-  if (std::strncmp(loader, "openslideload", 13) == 0) {
-    info.levels = static_cast<int>(NumberField(image.get(), "openslide.level-count").value_or(1));
-  } else if (std::strncmp(loader, "tiffload", 8) == 0 && pages > 1) {
-    info.levels = TiffPyramidLevels(file, image.get(), pages);
-  }
+  const int levels = static_cast<int>(LevelWidths(file, *nickname, image.get()).size());
+  // A TIFF is a pyramid only if every page is a level; otherwise its pages are planes.
+  if (*nickname == "openslideload" || levels == pages) info.levels = levels;
   info.planes = info.levels > 1 ? 1 : pages;
   if (info.width <= 0 || info.height <= 0) return Status::Unsupported("the image has no pixels");
   ReadPhysicalSize(image.get(), loader, info);

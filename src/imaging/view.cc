@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "imaging/encode.h"
+#include "imaging/levels.h"
 
 namespace vitrine::imaging {
 namespace {
@@ -22,18 +22,6 @@ struct Layout {
   std::vector<int> level_widths;  // the full width, then each coarser TIFF page or OpenSlide level
 };
 
-// An integer field, whether libvips holds it as a number ("n-pages") or as text (OpenSlide's
-// properties, such as "openslide.level-count").
-int MetadataInt(VipsImage* image, const char* name, int fallback) {
-  if (vips_image_get_typeof(image, name) == 0) return fallback;
-  char* text = nullptr;
-  if (vips_image_get_as_string(image, name, &text) != 0) return fallback;
-  std::unique_ptr<char, GFree> owner(text);
-  int v = 0;
-  auto [end, ec] = std::from_chars(text, text + std::strlen(text), v);
-  return ec == std::errc() && end == text + std::strlen(text) ? v : fallback;
-}
-
 // `option` and `value`: one loader option (page, level or shrink), or none.
 Result<VipsImagePtr> OpenWith(const std::string& loader, const std::filesystem::path& file, const char* option = nullptr,
                               int value = 0) {
@@ -46,34 +34,12 @@ Result<VipsImagePtr> OpenWith(const std::string& loader, const std::filesystem::
 }
 
 Result<Layout> FindLayout(const std::filesystem::path& file) {
-  const char* class_name = vips_foreign_find_load(file.c_str());
-  if (!class_name) return VipsError("the image cannot be decoded");
-  const char* nickname = vips_nickname_find(g_type_from_name(class_name));
-  if (!nickname) return Status::Internal(std::string("libvips has no name for ") + class_name);
-  Layout layout{nickname, 0, {}};
+  std::optional<std::string> loader = LoaderNickname(file);
+  if (!loader) return Status::Unsupported("the image cannot be decoded");
+  Layout layout{std::move(*loader), 0, {}};
   VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, OpenWith(layout.loader, file));
   layout.width = vips_image_get_width(full.get());
-  layout.level_widths.push_back(layout.width);
-  if (layout.loader == "openslideload") {
-    const int levels = MetadataInt(full.get(), "openslide.level-count", 1);
-    for (int level = 1; level < levels; ++level) {
-      const std::string key = "openslide.level[" + std::to_string(level) + "].width";
-      const int width = MetadataInt(full.get(), key.c_str(), 0);
-      if (width <= 0) break;
-      layout.level_widths.push_back(width);
-    }
-  } else if (layout.loader == "tiffload") {
-    // A pyramid is pages each about half the size of the one before; a stack of planes is not.
-    const int pages = MetadataInt(full.get(), "n-pages", 1);
-    for (int page = 1; page < pages; ++page) {
-      auto candidate = OpenWith(layout.loader, file, "page", page);
-      if (!candidate.ok()) break;
-      const int width = vips_image_get_width(candidate->get());
-      const int previous = layout.level_widths.back();
-      if (width > (previous + 1) / 2 + 1 || width < previous / 2 - 1) break;
-      layout.level_widths.push_back(width);
-    }
-  }
+  layout.level_widths = LevelWidths(file, layout.loader, full.get());
   return layout;
 }
 
