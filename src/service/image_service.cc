@@ -352,6 +352,9 @@ Result<ImageService::PyramidState> ImageService::PyramidStatusOf(const Image& im
       if (it->second < 0) return PyramidState{"queued", std::nullopt};
       return PyramidState{"building", it->second};
     }
+    if (auto it = pyramids_ready_.find(id); it != pyramids_ready_.end() && it->second.first == image.sha256) {
+      return PyramidState{"ready", std::nullopt};
+    }
   }
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> pyramid, catalog_.GetDerivedBlob(id, kPyramidKind));
   return PyramidState{pyramid ? "ready" : "none", std::nullopt};

@@ -15,15 +15,6 @@ namespace {
 using service::Caller;
 using service::NewAnnotation;
 
-Result<double> ParseNumber(std::string_view text, std::string_view what) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
-    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not a number");
-  }
-  return v;
-}
-
 wire::Json IdArray(const std::vector<AnnotationId>& ids) {
   wire::Json list = wire::Json::array();
   for (AnnotationId id : ids) list.push_back(id.value());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <string>
 
 #include "core/time_format.h"
@@ -165,6 +166,16 @@ inline HttpResponse NotModified(const std::string& etag) {
 
 // A thumbnail, region or tile: 304 when the client holds it already, else the bytes with a
 // strong ETag. Private: whoever may read it was checked, a shared cache cannot know that.
+// A finite decimal number, the whole of `text`; kInvalidArgument naming `what` otherwise.
+inline Result<double> ParseNumber(std::string_view text, std::string_view what) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not a number");
+  }
+  return v;
+}
+
 inline wire::Json PyramidJson(const service::ImageService::PyramidState& state) {
   wire::Json out{{"status", state.status}};
   if (state.progress) out["progress"] = *state.progress;

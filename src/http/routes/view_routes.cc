@@ -47,13 +47,9 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
     const double s = std::min(1.0, static_cast<double>(*max_size) / std::max(rw, rh));
     w = rw * s, h = rh * s;
   } else if (scale_text) {
-    char* end = nullptr;
-    std::string text(*scale_text);
-    const double s = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || !(s > 0 && s <= 1)) {
-      return Status::InvalidArgument("scale must be a number above 0 and at most 1");
-    }
-    w = rw * s, h = rh * s;
+    auto s = ParseNumber(*scale_text, "scale");
+    if (!s.ok() || !(*s > 0 && *s <= 1)) return Status::InvalidArgument("scale must be a number above 0 and at most 1");
+    w = rw * *s, h = rh * *s;
   } else if (width || height) {
     if ((width && *width < 1) || (height && *height < 1)) return Status::InvalidArgument("width and height must be at least 1");
     w = width ? static_cast<double>(*width) : rw * static_cast<double>(*height) / rh;
@@ -82,20 +78,15 @@ Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::
   }
   view.plane = static_cast<int>(plane.value_or(0));
   view.channel = static_cast<int>(channel.value_or(-1));
-  if (auto text = query.Get("window")) {
-    const std::string window(*text);
-    const std::size_t comma = window.find(',');
-    double bounds[2] = {};
-    const std::string parts[2] = {window.substr(0, comma), comma == std::string::npos ? "" : window.substr(comma + 1)};
-    for (int i = 0; i < 2; ++i) {
-      char* end = nullptr;
-      bounds[i] = std::strtod(parts[i].c_str(), &end);
-      if (parts[i].empty() || end != parts[i].c_str() + parts[i].size() || !std::isfinite(bounds[i])) {
-        return Status::InvalidArgument("window must be low,high in the image's values, e.g. window=100,4000");
-      }
+  if (auto window = query.Get("window")) {
+    const std::size_t comma = window->find(',');
+    auto low = ParseNumber(window->substr(0, comma), "window");
+    auto high = comma == std::string_view::npos ? low : ParseNumber(window->substr(comma + 1), "window");
+    if (comma == std::string_view::npos || !low.ok() || !high.ok()) {
+      return Status::InvalidArgument("window must be low,high in the image's values, e.g. window=100,4000");
     }
-    if (bounds[0] >= bounds[1]) return Status::InvalidArgument("window: low must be below high");
-    view.window = imaging::ContrastWindow{bounds[0], bounds[1]};
+    if (*low >= *high) return Status::InvalidArgument("window: low must be below high");
+    view.window = imaging::ContrastWindow{*low, *high};
   }
   return Status::Ok();
 }
@@ -207,7 +198,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
              ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
                HttpResponse r;
                r.body = deep_zoom::Descriptor(image.width, image.height, imaging::EncodedFormat::kJpeg);
                r.With("content-type", "application/xml");
@@ -245,7 +236,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
              IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
                                             const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_RETURN_IF_ERROR(images.Get(caller, id).status());
+               VITRINE_RETURN_IF_ERROR(images.ViewableImage(caller, id).status());
                HttpResponse r;
                r.status = 303;
                r.With("location", IiifBase(request, id) + "/info.json");
@@ -256,7 +247,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
              IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
                                             const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+               VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
                HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
                // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
                if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
