@@ -18,6 +18,8 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <exception>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -86,24 +88,41 @@ class Pager {
 namespace internal {
 
 // Runs work(i) for every i in [0, n) on at most `threads` threads, reporting each completion.
+// The first exception thrown by `work` (or `progress`) stops the handing out of further items
+// and is rethrown here once every thread has ended, as a plain loop would throw it.
 template <class Work>
 void RunBounded(std::size_t n, unsigned threads, Work work,
                 const std::function<void(std::size_t, std::size_t)>& progress) {
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex progress_mu;
+  std::exception_ptr failure;
   auto worker = [&] {
-    for (std::size_t i; (i = next++) < n;) {
-      work(i);
+    try {
+      for (std::size_t i; (i = next++) < n;) {
+        work(i);
+        std::lock_guard lock(progress_mu);
+        ++done;
+        if (progress) progress(done, n);
+      }
+    } catch (...) {
       std::lock_guard lock(progress_mu);
-      ++done;
-      if (progress) progress(done, n);
+      if (!failure) failure = std::current_exception();
+      next = n;
     }
   };
   std::vector<std::thread> pool;
   unsigned count = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(threads, n)));
-  for (unsigned t = 0; t < count; ++t) pool.emplace_back(worker);
+  for (unsigned t = 0; t < count; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: those started (or this one, below) do the work
+    }
+  }
+  if (pool.empty()) worker();
   for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace internal

@@ -24,6 +24,8 @@ enum class ErrorCode {
   kUnsupported,
   kUnavailable,
   kInternal,
+  kTooManyRequests,      // slow down: the caller may retry after retry_after_seconds()
+  kInsufficientStorage,  // the server's storage is full; reads still work
 };
 
 // The stable snake_case name used on the wire ("not_found", ...).
@@ -46,6 +48,17 @@ class [[nodiscard]] Status {
   static Status Unsupported(std::string m) { return {ErrorCode::kUnsupported, std::move(m)}; }
   static Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+  static Status TooManyRequests(std::string m, int retry_after_seconds) {
+    return Status(ErrorCode::kTooManyRequests, std::move(m)).WithRetryAfter(retry_after_seconds);
+  }
+  static Status InsufficientStorage(std::string m) { return {ErrorCode::kInsufficientStorage, std::move(m)}; }
+
+  // When the same request may succeed later: after how many seconds (0: no hint).
+  Status WithRetryAfter(int seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
+  int retry_after_seconds() const { return retry_after_seconds_; }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
@@ -58,6 +71,7 @@ class [[nodiscard]] Status {
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  int retry_after_seconds_ = 0;
 };
 
 // Either a T or a non-OK Status.

@@ -56,6 +56,9 @@ class BlobStore {
   virtual ~BlobStore() = default;
 
   virtual Result<std::unique_ptr<BlobWriter>> StartPut(std::int64_t max_bytes) = 0;
+  // kInsufficientStorage unless `bytes` more fit with room to spare (a store that cannot tell
+  // says OK): checked before a large upload is accepted, rather than failing at its end.
+  virtual Status CheckRoomFor(std::int64_t bytes) const = 0;
   // Streams `source` into a new blob.
   Result<BlobRef> Put(core::ByteSource& source, std::int64_t max_bytes);
 

@@ -22,6 +22,10 @@
 
 namespace vitrine::catalog {
 
+// Projects, images and runs hold at most this many properties; an update that would make more
+// fails with kInvalidArgument and changes nothing.
+inline constexpr std::size_t kMaxPropertiesPerThing = 1000;
+
 struct UserRecord {
   User user;
   std::string password_hash;  // argon2id PHC string; empty: password sign-in disabled
@@ -42,6 +46,10 @@ struct UserChanges {
   std::optional<bool> admin;
   std::optional<bool> enabled;
   std::optional<std::string> password_hash;
+  // With a new password: every other session ends. Revokes the user's live bearer tokens at
+  // this time, except the one whose hash is `keep_token_hash` (the request's own).
+  std::optional<Timestamp> revoke_tokens_at;
+  std::string keep_token_hash;
 };
 
 struct ApiKeyRecord {
@@ -95,6 +103,7 @@ class Catalog {
   virtual Result<UserRecord> GetUser(UserId id) const = 0;
   virtual Result<UserRecord> FindUserByUsername(std::string_view username) const = 0;
   virtual Result<Page<User>> ListUsers(const PageRequest& page) const = 0;
+  // Atomic. kConflict when the change would leave no enabled administrator.
   virtual Result<User> UpdateUser(UserId id, const UserChanges& changes) = 0;
   virtual Result<std::int64_t> CountUsers() const = 0;
 

@@ -1,10 +1,18 @@
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/target.h"
@@ -29,7 +37,41 @@ struct ServeFlags {
   unsigned gc_interval_minutes = 60;
   std::uint64_t view_cache_mib = 1024;
   std::string web_dir;
+  std::vector<std::string> trusted_proxies;
+  std::size_t max_connections = 4096;
+  std::int64_t max_pixels = service::ImageOptions().max_pixels;
+  std::int64_t max_flat_pixels = service::ImageOptions().max_flat_pixels;
 };
+
+// Writes `text` to a file only its owner may read (replacing one left from an older store).
+Status WritePrivateFile(const std::filesystem::path& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot create " + path.string() + ": " + std::strerror(errno));
+  bool written = ::fchmod(fd, 0600) == 0 &&
+                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) return Status::Internal("cannot write " + path.string() + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// Each connection is a file descriptor, and the usual soft limit (1,024) is below the default
+// --max-connections: raise it as far as the hard limit allows, and say so when that is short.
+void RaiseFileLimit(std::size_t max_connections) {
+  constexpr rlim_t kSpare = 256;  // the catalog, blobs being written, libvips' files
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kSpare;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < wanted) {
+    spdlog::warn("only {} file descriptors may be open: fewer than --max-connections {} can be served; raise the "
+                 "hard limit (ulimit -Hn)", static_cast<std::uint64_t>(limit.rlim_cur), max_connections);
+  }
+}
+
+bool IsLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1" || host == "localhost"; }
 
 // Collects unreferenced blobs (deleted images, their thumbnails) every `interval`, keeping
 // anything younger than an hour so uploads being committed are never touched.
@@ -94,9 +136,19 @@ Status Serve(const ServeFlags& flags) {
   options.threads = flags.threads;
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
+  options.trusted_proxies = flags.trusted_proxies;
+  options.max_connections = flags.max_connections;
+  RaiseFileLimit(flags.max_connections);
+  if (!IsLoopback(options.host) && options.trusted_proxies.empty()) {
+    spdlog::warn("listening on {} beyond loopback without TLS: passwords and tokens cross the network in clear. "
+                 "Put an HTTPS reverse proxy in front and name it with --trusted-proxy (docs/deployment.md)",
+                 options.host);
+  }
   options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
 
   service::ServiceOptions service_options;
+  service_options.images.max_pixels = flags.max_pixels;
+  service_options.images.max_flat_pixels = flags.max_flat_pixels;
   if (flags.view_cache_mib > 0) {
     service_options.images.view_cache_dir = std::filesystem::path(flags.data_dir) / "cache" / "views";
     service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
@@ -104,10 +156,14 @@ Status Serve(const ServeFlags& flags) {
   VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags.data_dir, service_options));
   VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
   if (bootstrap) {
+    // Not on stdout, which often ends up in journald or a container's log: in a file only the
+    // data folder's owner can read.
+    auto secret = std::filesystem::path(flags.data_dir) / "admin-password";
+    VITRINE_RETURN_IF_ERROR(WritePrivateFile(secret, bootstrap->password + "\n"));
     std::cout << "\nA new Vitrine store was created in " << flags.data_dir << ".\n"
-              << "Sign in as '" << bootstrap->user.username << "' with password: " << bootstrap->password << "\n"
-              << "(shown only this once; change it with `vitrine user passwd admin --data " << flags.data_dir
-              << "`)\n\n"
+              << "Sign in as '" << bootstrap->user.username << "' with the password in " << secret.string()
+              << "\n(readable only by you; change it with `vitrine user passwd admin --data " << flags.data_dir
+              << "`, then delete the file)\n\n"
               << std::flush;
   }
   http::Router router = http::MakeApiV1Router(*store->service);
@@ -152,6 +208,18 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   serve->add_option("--web", flags->web_dir,
                     "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");
+  serve->add_option("--trusted-proxy", flags->trusted_proxies,
+                    "Address of a reverse proxy whose X-Forwarded-For/-Proto/-Host headers are believed "
+                    "(repeatable; see docs/deployment.md)");
+  serve->add_option("--max-connections", flags->max_connections,
+                    "Open connections beyond this are answered 503 and closed")
+      ->capture_default_str();
+  serve->add_option("--max-pixels", flags->max_pixels,
+                    "Largest image taken in, in pixels (width x height x planes), for images with pyramid levels")
+      ->capture_default_str();
+  serve->add_option("--max-flat-pixels", flags->max_flat_pixels,
+                    "Largest image taken in without pyramid levels (decoded whole to build its pyramid)")
+      ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }
 

@@ -1,5 +1,8 @@
 #include "client/data_dir.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <system_error>
 
 #include "imaging/init.h"
@@ -7,13 +10,21 @@
 namespace vitrine::client {
 
 Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir, service::ServiceOptions options) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  // The folder holds password hashes, API private keys and every image: its owner's alone.
+  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) return Status::InvalidArgument("cannot create data folder " + dir.string() + ": " + ec.message());
+  if (auto perms = fs::status(dir, ec).permissions(); !ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+    spdlog::warn("data folder {} is readable by other users: chmod 700 it (it holds password hashes and keys)",
+                 dir.string());
+  }
   // Image operations need libvips; starting it is idempotent and process-wide.
   VITRINE_RETURN_IF_ERROR(imaging::InitializeImaging("vitrine"));
   auto store = std::make_unique<OpenedStore>();
   VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string()));
+  // SQLite creates its files with the process umask; its -wal and -shm files copy this mode.
+  fs::permissions(dir / "catalog.db", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
   store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, std::move(options));
   return store;

@@ -148,6 +148,25 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Credentials credent
   return std::unique_ptr<HttpTransport>(new HttpTransport(std::move(credentials), options));
 }
 
+std::string RedactSecrets(std::string_view json_text) {
+  static constexpr std::string_view kSecretKeys[] = {"password", "current_password", "token", "private_key",
+                                                     "privateKey", "access_token"};
+  std::string out(json_text);
+  for (std::string_view key : kSecretKeys) {
+    const std::string quoted = "\"" + std::string(key) + "\"";
+    for (std::size_t at = out.find(quoted); at != std::string::npos; at = out.find(quoted, at + 1)) {
+      std::size_t value = out.find_first_not_of(" \t\r\n", at + quoted.size());
+      if (value == std::string::npos || out[value] != ':') continue;
+      value = out.find_first_not_of(" \t\r\n", value + 1);
+      if (value == std::string::npos || out[value] != '"') continue;
+      std::size_t end = value + 1;
+      while (end < out.size() && out[end] != '"') end += out[end] == '\\' ? 2 : 1;
+      out.replace(value + 1, std::min(end, out.size()) - value - 1, "REDACTED");
+    }
+  }
+  return out;
+}
+
 void HttpTransport::Log(LogLevel level, std::string_view line) const {
   if (!Logs(level)) return;
   if (options_.logging.sink) return options_.logging.sink(level, line);
@@ -169,7 +188,7 @@ Result<HttpReply> HttpTransport::WithRetries(std::string_view what, bool retry, 
       Log(LogLevel::kInfo, std::string(what) + " -> " +
                                (reply.ok() ? std::to_string(reply->status) : reply.status().message()) + " in " + timing);
     }
-    if (reply.ok() && Logs(LogLevel::kDebug)) Log(LogLevel::kDebug, "response body: " + reply->body.substr(0, 1024));
+    if (reply.ok() && Logs(LogLevel::kDebug)) Log(LogLevel::kDebug, "response body: " + RedactSecrets(reply->body.substr(0, 1024)));
     bool transient = reply.ok() ? Transient(reply->status) : reply.status().code() == ErrorCode::kUnavailable;
     if (!transient) return reply;
     if (!retry || i >= options_.max_attempts) {
@@ -244,7 +263,7 @@ CURLcode PerformInto(CURL* curl, HttpReply& reply) {
 Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_view path_and_query,
                                          std::string_view json_body, bool retry) {
   if (!json_body.empty() && Logs(LogLevel::kDebug)) {
-    Log(LogLevel::kDebug, "request body: " + std::string(json_body.substr(0, 1024)));
+    Log(LogLevel::kDebug, "request body: " + RedactSecrets(json_body.substr(0, 1024)));
   }
   std::string what = std::string(method) + " " + std::string(path_and_query);
   return WithRetries(what, retry, [&]() -> Result<HttpReply> {

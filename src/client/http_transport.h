@@ -39,6 +39,10 @@ bool ParseHeaderLine(std::string_view line, std::string& name, std::string& valu
 // kOk for 2xx; otherwise the server's {"error": ...} as a Status (or a status-derived one).
 Status StatusOf(const HttpReply& reply);
 
+// `json_text` with the string values of credential fields (password, token, private_key, ...)
+// replaced by "REDACTED": what the debug log may show of a body.
+std::string RedactSecrets(std::string_view json_text);
+
 class HttpTransport {
  public:
   // kInvalidArgument without a URL or any credentials.

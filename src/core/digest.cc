@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -79,6 +80,14 @@ bool Base64Decode(std::string_view text, std::string& out) {
     }
   }
   return padding <= 2;
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(bytes.data()),
+       bytes.size(), mac, &length);
+  return ToHex(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
 std::string RandomUrlToken(std::size_t bytes) {

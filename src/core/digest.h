@@ -29,6 +29,8 @@ class Digest {
 
 std::string Sha256Hex(std::string_view bytes);
 std::string ToHex(std::string_view bytes);
+// HMAC-SHA-256 of `bytes` under `key`, lowercase hex.
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes);
 
 // Standard base64 with padding (RFC 4648 §4).
 std::string Base64Encode(std::string_view bytes);

@@ -6,7 +6,7 @@
 namespace vitrine {
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames = {{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kNames = {{
     {ErrorCode::kOk, "ok"},
     {ErrorCode::kNotFound, "not_found"},
     {ErrorCode::kInvalidArgument, "invalid_argument"},
@@ -17,6 +17,8 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames = {{
     {ErrorCode::kUnsupported, "unsupported"},
     {ErrorCode::kUnavailable, "unavailable"},
     {ErrorCode::kInternal, "internal"},
+    {ErrorCode::kTooManyRequests, "too_many_requests"},
+    {ErrorCode::kInsufficientStorage, "insufficient_storage"},
 }};
 
 }  // namespace

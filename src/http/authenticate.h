@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 #include "http/message.h"
@@ -22,5 +23,16 @@ inline constexpr std::chrono::seconds kMaxUrlTokenLifetime{3600};
 Result<service::Caller> AuthenticateViewer(const service::Authenticator& auth, const HttpRequest& request);
 
 inline constexpr std::string_view kTokenCookie = "vitrine_token";
+
+// The token of an `Authorization: Bearer` header (the scheme in any case); empty if none.
+std::string_view BearerTokenOf(const HttpRequest& request);
+// The token of the sign-in cookie; empty if none.
+std::string_view CookieToken(const HttpRequest& request);
+// The Set-Cookie value that carries `token` (Max-Age 0 clears it); Secure over HTTPS.
+std::string TokenCookie(const HttpRequest& request, std::string_view token, std::chrono::seconds max_age);
+
+// True when authenticating would hash a password (Basic, not recently verified): tens of
+// milliseconds that must not be spent on a network thread.
+bool AuthenticationWouldBlock(const service::Authenticator& auth, const HttpRequest& request);
 
 }  // namespace vitrine::http

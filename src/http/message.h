@@ -27,6 +27,13 @@ struct HttpRequest {
   std::vector<Header> headers;
   std::string body;
   std::string peer;  // "127.0.0.1:53412"
+  // Who the request is from and how it reached us: the peer's address and the connection's own
+  // scheme and Host, unless the peer is a configured trusted proxy, whose X-Forwarded-For
+  // (its last hop), X-Forwarded-Proto and X-Forwarded-Host are taken instead. Never the
+  // forwarded headers of anyone else: a client could claim any address or scheme.
+  std::string client;      // "127.0.0.1", "::1"
+  bool secure = false;     // came over HTTPS (to us or to the trusted proxy)
+  std::string host;        // "images.example.org:8443"; empty when none usable was sent
   // True when the handler runs on a worker thread, where it may take long (see HttpResponse).
   bool on_worker = false;
 
@@ -38,7 +45,9 @@ struct HttpResponse {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
-  // When set, the body is streamed from here instead (downloads); `stream_length` bytes exactly.
+  // When set, the body is streamed from here instead (downloads); `stream_length` bytes exactly,
+  // or, when negative, as many as the source gives (sent chunked). A source that fails midway
+  // ends the connection: the client sees a broken response, never a short one.
   std::unique_ptr<core::ByteSource> stream;
   std::int64_t stream_length = 0;
   // No answer yet: the handler would have to block (render an image), and asks to be run again

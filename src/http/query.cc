@@ -40,6 +40,16 @@ Result<std::optional<std::int64_t>> QueryParams::GetInt(std::string_view name) c
   return std::optional<std::int64_t>(value);
 }
 
+Result<std::optional<std::int64_t>> QueryParams::GetIntIn(std::string_view name, std::int64_t low,
+                                                          std::int64_t high) const {
+  VITRINE_ASSIGN_OR_RETURN(auto value, GetInt(name));
+  if (value && (*value < low || *value > high)) {
+    return Status::InvalidArgument("query parameter '" + std::string(name) + "' must be " + std::to_string(low) +
+                                   " to " + std::to_string(high) + ", got " + std::to_string(*value));
+  }
+  return value;
+}
+
 Result<PageRequest> QueryParams::Page() const {
   PageRequest page;
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> limit, GetInt("limit"));

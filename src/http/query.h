@@ -22,6 +22,9 @@ class QueryParams {
   // The last value given for `name`, if any.
   std::optional<std::string_view> Get(std::string_view name) const;
   Result<std::optional<std::int64_t>> GetInt(std::string_view name) const;
+  // As GetInt, and kInvalidArgument unless low <= value <= high: a value any arithmetic may
+  // then use without overflow.
+  Result<std::optional<std::int64_t>> GetIntIn(std::string_view name, std::int64_t low, std::int64_t high) const;
   // `limit` (1..PageRequest::kMaxLimit, default kDefaultLimit) and `offset` (>= 0, default 0).
   Result<PageRequest> Page() const;
 

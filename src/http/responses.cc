@@ -14,6 +14,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnsupported: return 415;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
+    case ErrorCode::kTooManyRequests: return 429;
+    case ErrorCode::kInsufficientStorage: return 507;
   }
   return 500;
 }
@@ -29,7 +31,11 @@ HttpResponse JsonResponse(int status, const wire::Json& body) {
 HttpResponse ErrorResponse(const Status& status) {
   HttpResponse r = JsonResponse(HttpStatusFor(status.code()), wire::ErrorBody(status));
   if (status.code() == ErrorCode::kUnauthenticated) r.With("www-authenticate", "Bearer realm=\"vitrine\"");
-  if (status.code() == ErrorCode::kUnavailable) r.With("retry-after", "1");
+  if (status.retry_after_seconds() > 0) {
+    r.With("retry-after", std::to_string(status.retry_after_seconds()));
+  } else if (status.code() == ErrorCode::kUnavailable) {
+    r.With("retry-after", "1");
+  }
   return r;
 }
 

@@ -2,11 +2,14 @@
 
 #include <signal.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -63,16 +66,24 @@ class Session;
 struct Server::Impl {
   ServerOptions options;
   HttpApplication& app;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
-  bool stopped = false;
-  asio::thread_pool workers;
-
+  // Declared before the io_context and the worker pool: sessions still held by their queued
+  // handlers unregister while those are destroyed, and must find the mutex alive.
   std::mutex sessions_mu;
   std::condition_variable sessions_gone;
   std::unordered_set<Session*> sessions;
+
+  asio::io_context ioc;
+  // The network loop must outlive the acceptor: during Stop, a session whose request is on a
+  // worker has nothing pending on the loop, and the worker's answer is posted back to it.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer accept_pause{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+  std::vector<asio::ip::address> trusted_proxies;
+  std::atomic<std::size_t> worker_load{0};  // requests queued for or running on a worker
+  asio::thread_pool workers;
 
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
   // thread, and handlers then run one at a time whatever the number of threads.
@@ -83,8 +94,15 @@ struct Server::Impl {
     return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   }
   void Accept();
+  void RefuseConnection(tcp::socket socket);
   void Register(Session* s);
   void Unregister(Session* s);
+  std::size_t SessionCount();
+  bool IsTrustedProxy(const asio::ip::address& peer) const {
+    return std::find(trusted_proxies.begin(), trusted_proxies.end(), peer) != trusted_proxies.end();
+  }
+  // Runs the network loop until Stop(); a handler that throws is logged and the loop goes on.
+  void RunNetworkThread();
 };
 
 namespace {
@@ -94,7 +112,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
-    if (!ec) peer_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    if (!ec) {
+      peer_address_ = endpoint.address();
+      peer_ = peer_address_.to_string() + ":" + std::to_string(endpoint.port());
+    }
     server_.Register(this);
   }
   ~Session() { server_.Unregister(this); }
@@ -169,6 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers.push_back({Lowercase(field.name_string()), std::string(field.value())});
     }
     request_.peer = peer_;
+    IdentifyClient();
     version_ = head.version();
     keep_alive_ = head.keep_alive();
 
@@ -196,6 +218,35 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     StartBody();
+  }
+
+  // See HttpRequest::client: forwarded headers count only from a trusted proxy.
+  void IdentifyClient() {
+    request_.client = peer_address_.to_string();
+    request_.secure = false;
+    request_.host = SaneHost(request_.header("host"));
+    if (!server_.IsTrustedProxy(peer_address_)) return;
+    std::string_view forwarded_for = request_.header("x-forwarded-for");
+    if (auto comma = forwarded_for.rfind(','); comma != std::string_view::npos) forwarded_for.remove_prefix(comma + 1);
+    while (!forwarded_for.empty() && forwarded_for.front() == ' ') forwarded_for.remove_prefix(1);
+    while (!forwarded_for.empty() && forwarded_for.back() == ' ') forwarded_for.remove_suffix(1);
+    beast::error_code ec;
+    auto client = asio::ip::make_address(forwarded_for, ec);
+    if (!ec) request_.client = client.to_string();
+    request_.secure = beast::iequals(request_.header("x-forwarded-proto"), "https");
+    if (auto host = SaneHost(request_.header("x-forwarded-host")); !host.empty()) request_.host = host;
+  }
+
+  // A Host header is echoed into URLs (IIIF ids): only letters, digits and the punctuation of
+  // names, IPv6 literals and ports pass.
+  static std::string SaneHost(std::string_view host) {
+    if (host.empty() || host.size() > 255) return {};
+    for (char c : host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') {
+        return {};
+      }
+    }
+    return std::string(host);
   }
 
   void StartBody() {
@@ -242,21 +293,40 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Finishing an upload (probe, thumbnail, fsync, commit) can take seconds: on a worker.
   void FinishStream() {
-    HttpResponse response = RunSafely([&] { return sink_->Finish(); });
-    sink_.reset();
-    Send(std::move(response), keep_alive_ && !server_.stopping);
+    RunOnWorker([](Session& self) {
+      HttpResponse response = RunSafely([&] { return self.sink_->Finish(); });
+      self.sink_.reset();
+      return response;
+    });
   }
 
   void HandleBuffered() {
     request_.body = std::move(body_parser_->get().body());
     HttpResponse response = RunSafely([&] { return server_.app.Handle(request_); });
     if (!response.run_on_worker) return Send(std::move(response), keep_alive_ && !server_.stopping);
-    // Nothing else touches this session until the answer is posted back: no read is pending.
     request_.on_worker = true;
-    asio::post(server_.workers, [self = shared_from_this()] {
-      HttpResponse answer = RunSafely([&] { return self->server_.app.Handle(self->request_); });
+    RunOnWorker([](Session& self) {
+      HttpResponse answer = RunSafely([&] { return self.server_.app.Handle(self.request_); });
       if (answer.run_on_worker) answer = ErrorResponse(Status::Internal("a handler asked for a worker twice"));
+      return answer;
+    });
+  }
+
+  // Runs `work(*this) -> HttpResponse` on the worker pool and sends its answer from the
+  // session's strand. Nothing else touches this session meanwhile: no read is pending.
+  template <class Work>
+  void RunOnWorker(Work work) {
+    if (server_.worker_load.fetch_add(1) >= server_.options.max_worker_queue) {
+      server_.worker_load.fetch_sub(1);
+      sink_.reset();
+      HttpResponse busy = ErrorResponse(Status::Unavailable("the server is busy; try again shortly"));
+      return Send(std::move(busy), keep_alive_ && !server_.stopping);
+    }
+    asio::post(server_.workers, [self = shared_from_this(), work = std::move(work)]() mutable {
+      HttpResponse answer = work(*self);
+      self->server_.worker_load.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
         self->Send(std::move(answer), self->keep_alive_ && !self->server_.stopping);
       });
@@ -288,13 +358,18 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(options().body_timeout);
     bool head_only = request_.method == "HEAD";
     if (response.stream || head_only) {
-      std::uint64_t length = response.stream ? static_cast<std::uint64_t>(response.stream_length)
+      out_chunked_ = response.stream && response.stream_length < 0;
+      std::uint64_t length = response.stream ? static_cast<std::uint64_t>(std::max<std::int64_t>(response.stream_length, 0))
                                              : static_cast<std::uint64_t>(response.body.size());
       out_stream_res_ = {};
       SetCommonHeaders(out_stream_res_, response, keep_alive);
-      out_stream_res_.content_length(length);
+      if (out_chunked_) {
+        out_stream_res_.chunked(true);
+      } else {
+        out_stream_res_.content_length(length);
+      }
       out_source_ = head_only ? nullptr : std::move(response.stream);
-      out_remaining_ = out_source_ ? length : 0;
+      out_remaining_ = out_source_ ? (out_chunked_ ? std::numeric_limits<std::uint64_t>::max() : length) : 0;
       out_stream_res_.body().data = nullptr;
       out_stream_res_.body().more = out_remaining_ > 0;
       out_serializer_.emplace(out_stream_res_);
@@ -314,17 +389,23 @@ class Session : public std::enable_shared_from_this<Session> {
     if (out_source_ && body.more && !body.data) {
       std::span<char> chunk = Chunk().first(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, out_remaining_)));
       auto n = out_source_->Read(chunk);
-      if (!n.ok() || *n == 0) {
+      if (out_chunked_ && n.ok() && *n == 0) {  // the end of a body of unknown length
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+        out_remaining_ = 0;
+      } else if (!n.ok() || *n == 0) {
         // The headers promised more bytes than the source gave: the client must see a broken
         // response, not a short one, so the connection is dropped.
         spdlog::error("download stream failed: {}", n.ok() ? "ended early" : n.status().ToString());
         return Close();
+      } else {
+        body.data = chunk.data();
+        body.size = *n;
+        sent_ += *n;
+        if (!out_chunked_) out_remaining_ -= *n;
+        body.more = out_remaining_ > 0;
       }
-      body.data = chunk.data();
-      body.size = *n;
-      sent_ += *n;
-      out_remaining_ -= *n;
-      body.more = out_remaining_ > 0;
     }
     stream_.expires_after(options().body_timeout);
     bhttp::async_write_some(stream_, *out_serializer_,
@@ -402,6 +483,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::response_serializer<bhttp::buffer_body>> out_serializer_;
   std::unique_ptr<core::ByteSource> out_source_;
   std::uint64_t out_remaining_ = 0;
+  bool out_chunked_ = false;
   std::size_t sent_ = 0;
   int status_ = 0;
   // Allocated only while a body is streamed in or out.
@@ -412,6 +494,7 @@ class Session : public std::enable_shared_from_this<Session> {
     return {chunk_.get(), kChunkSize};
   }
   std::string peer_ = "-";
+  asio::ip::address peer_address_;
   std::chrono::steady_clock::time_point started_;
   bool idle_ = false;  // touched only on the session's strand
 };
@@ -429,14 +512,49 @@ void Server::Impl::Unregister(Session* s) {
   if (sessions.empty()) sessions_gone.notify_all();
 }
 
+std::size_t Server::Impl::SessionCount() {
+  std::lock_guard lock(sessions_mu);
+  return sessions.size();
+}
+
+void Server::Impl::RefuseConnection(tcp::socket socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+      "connection: close\r\ncontent-length: 88\r\n\r\n"
+      "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections; try again shortly\"}}";
+  auto held = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*held, asio::buffer(kBusy.data(), kBusy.size()), [held](beast::error_code, std::size_t) {
+    beast::error_code ignored;
+    held->shutdown(tcp::socket::shutdown_both, ignored);
+    held->close(ignored);
+  });
+}
+
+void Server::Impl::RunNetworkThread() {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("network thread: a handler threw, carrying on: {}", e.what());
+    }
+  }
+}
+
 void Server::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    if (!ec && SessionCount() >= options.max_connections) {
+      RefuseConnection(std::move(socket));
+    } else if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(socket), *this)->Start();
     } else {
-      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors, say: accepting again at once would spin. Pause, then retry.
+      spdlog::warn("accept failed: {}; pausing 100 ms", ec.message());
+      accept_pause.expires_after(std::chrono::milliseconds(100));
+      accept_pause.async_wait([this](beast::error_code) { Accept(); });
+      return;
     }
     Accept();
   });
@@ -448,6 +566,10 @@ Server::~Server() { Stop(); }
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, HttpApplication& app) {
   auto impl = std::make_unique<Impl>(options, app);
   beast::error_code ec;
+  for (const std::string& proxy : options.trusted_proxies) {
+    impl->trusted_proxies.push_back(asio::ip::make_address(proxy, ec));
+    if (ec) return Status::InvalidArgument("trusted proxy '" + proxy + "' is not an IP address");
+  }
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) return Status::InvalidArgument("'" + options.host + "' is not an IP address");
   tcp::endpoint endpoint(address, options.port);
@@ -461,7 +583,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Http
   }
   impl->Accept();
   for (unsigned i = 0; i < Impl::ThreadCount(options); ++i) {
-    impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
+    impl->threads.emplace_back([raw = impl.get()] { raw->RunNetworkThread(); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -478,12 +600,14 @@ void Server::Stop() {
   asio::post(impl_->ioc, [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->accept_pause.cancel();
   });
   {
     std::unique_lock lock(impl_->sessions_mu);
     for (Session* s : impl_->sessions) s->CloseIfIdle();
     impl_->sessions_gone.wait_for(lock, impl_->options.shutdown_grace, [&] { return impl_->sessions.empty(); });
   }
+  impl_->keep_running.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   // After the network threads: what a worker finishes now is answered to no one, but no

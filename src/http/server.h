@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/message.h"
 #include "vitrine/status.h"
@@ -32,6 +33,14 @@ struct ServerOptions {
   std::chrono::seconds body_timeout{120};   // to read a request body, and to write a response
   std::chrono::seconds shutdown_grace{10};  // Stop() waits this long for requests in flight
   bool access_log = true;
+  // Connections beyond this are answered 503 and closed at once: each costs a socket and
+  // buffers, and the limit keeps memory bounded whatever a client opens.
+  std::size_t max_connections = 4096;
+  // Requests waiting for or running on a worker beyond this are answered 503 with a short
+  // Retry-After, instead of queueing work nobody will wait for.
+  std::size_t max_worker_queue = 512;
+  // Addresses of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed.
+  std::vector<std::string> trusted_proxies;
 };
 
 

@@ -1,5 +1,6 @@
 #include "http/static_files.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -36,6 +37,11 @@ HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, 
   }
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) file /= "index.html";
+  // A symbolic link may lead anywhere: serve a file only if it really lies inside the folder.
+  file = std::filesystem::canonical(file, ec);
+  if (ec) return NotFound();
+  auto [inside, _] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+  if (inside != root.end()) return NotFound();
   if (!std::filesystem::is_regular_file(file, ec)) return NotFound();
   const auto size = std::filesystem::file_size(file, ec);
   if (ec || size > kMaxStaticBytes) return NotFound();
@@ -52,6 +58,8 @@ HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, 
 }  // namespace
 
 void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::path root) {
+  std::error_code ec;
+  if (auto real = std::filesystem::canonical(root, ec); !ec) root = real;
   std::string pattern = prefix;
   router.Add("GET", pattern, [root](const HttpRequest&, const PathParams& p) { return Serve(root, p, 0); });
   for (int depth = 1; depth <= kMaxStaticDepth; ++depth) {

@@ -215,6 +215,14 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
       image.reset(out);
     }
   }
+  // The encoder holds the whole output: bound it before any pixel is computed.
+  const double output_bytes = static_cast<double>(view.width) * view.height * vips_image_get_bands(image.get()) *
+                              static_cast<double>(vips_format_sizeof(vips_image_get_format(image.get())));
+  if (output_bytes > static_cast<double>(kMaxViewBytes)) {
+    return Status::InvalidArgument("this view would be " + std::to_string(static_cast<std::int64_t>(output_bytes) >> 20) +
+                                   " MiB of pixels; at most " + std::to_string(kMaxViewBytes >> 20) +
+                                   " MiB in one view: ask for a smaller size, fewer channels or an 8-bit format");
+  }
   return Encode(std::move(image), view.format, view.compression_quality);
 }
 

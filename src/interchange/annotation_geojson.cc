@@ -1,5 +1,6 @@
 #include "interchange/annotation_geojson.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -21,26 +22,86 @@ Result<std::map<TermId, std::string>> TermNames(service::Service& service, const
   return names;
 }
 
+class GeoJsonExport final : public core::ByteSource {
+ public:
+  GeoJsonExport(service::Service& service, service::Caller caller, AnnotationFilter filter)
+      : service_(service), caller_(std::move(caller)), filter_(std::move(filter)) {}
+
+  // Reads the first page, so that its errors are the caller's answer.
+  Status Start() {
+    text_ = R"({"type":"FeatureCollection","features":[)";
+    return NextPage();
+  }
+
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    while (position_ == text_.size() && !finished_) {
+      text_.clear();
+      position_ = 0;
+      VITRINE_RETURN_IF_ERROR(NextPage());
+    }
+    const std::size_t n = std::min(buffer.size(), text_.size() - position_);
+    std::copy_n(text_.data() + position_, n, buffer.data());
+    position_ += n;
+    return n;
+  }
+
+ private:
+  static constexpr std::int64_t kPage = 2'000;
+
+  Status NextPage() {
+    const AnnotationView view{.wkt = false, .geojson = true, .properties = true};
+    VITRINE_ASSIGN_OR_RETURN(Page<Annotation> page,
+                             service_.annotations().List(caller_, filter_, PageRequest{kPage, offset_}, view));
+    offset_ += static_cast<std::int64_t>(page.items.size());
+    std::set<ProjectId> unseen;
+    for (const auto& a : page.items) {
+      if (!term_names_.contains(a.project_id)) unseen.insert(a.project_id);
+    }
+    for (ProjectId project : unseen) {
+      VITRINE_ASSIGN_OR_RETURN(term_names_[project], TermNames(service_, caller_, {project}));
+    }
+    for (const auto& a : page.items) {
+      if (!first_) text_ += ',';
+      first_ = false;
+      text_ += wire::ToFeature(a, term_names_[a.project_id]).dump(-1, ' ', false, wire::Json::error_handler_t::replace);
+    }
+    if (page.items.empty() || offset_ >= page.total) {
+      text_ += "]}";
+      finished_ = true;
+    }
+    return Status::Ok();
+  }
+
+  service::Service& service_;
+  const service::Caller caller_;
+  const AnnotationFilter filter_;
+  std::map<ProjectId, std::map<TermId, std::string>> term_names_;
+  std::int64_t offset_ = 0;
+  bool first_ = true;
+  bool finished_ = false;
+  std::string text_;
+  std::size_t position_ = 0;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<core::ByteSource>> ExportGeoJsonStream(service::Service& service, const service::Caller& caller,
+                                                              const AnnotationFilter& filter) {
+  auto stream = std::make_unique<GeoJsonExport>(service, caller, filter);
+  VITRINE_RETURN_IF_ERROR(stream->Start());
+  return std::unique_ptr<core::ByteSource>(std::move(stream));
+}
 
 Result<std::string> ExportGeoJson(service::Service& service, const service::Caller& caller,
                                   const AnnotationFilter& filter) {
-  constexpr std::int64_t kChunk = 10'000;
-  AnnotationView view{.wkt = false, .geojson = true, .properties = true};
-  std::vector<Annotation> all;
-  std::set<ProjectId> projects;
-  for (std::int64_t offset = 0;;) {
-    VITRINE_ASSIGN_OR_RETURN(Page<Annotation> page,
-                             service.annotations().List(caller, filter, PageRequest{kChunk, offset}, view));
-    offset += static_cast<std::int64_t>(page.items.size());
-    for (auto& a : page.items) {
-      projects.insert(a.project_id);
-      all.push_back(std::move(a));
-    }
-    if (page.items.empty() || offset >= page.total) break;
+  VITRINE_ASSIGN_OR_RETURN(auto stream, ExportGeoJsonStream(service, caller, filter));
+  std::string out;
+  std::vector<char> buffer(64 * 1024);
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(std::size_t n, stream->Read(buffer));
+    if (n == 0) return out;
+    out.append(buffer.data(), n);
   }
-  VITRINE_ASSIGN_OR_RETURN(auto names, TermNames(service, caller, projects));
-  return wire::ToFeatureCollection(all, names).dump();
 }
 
 Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller,

@@ -8,6 +8,9 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <exception>
+#include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "service/properties.h"
@@ -28,8 +31,9 @@ Status ValidateAlgorithm(const NewAnnotation& a) {
   return Status::Ok();
 }
 
-// Runs parse(i) for every item, on several threads when there are many: GEOS validation is
-// the costly part of a bulk create.
+// Runs fn(i) for every item, on several threads when there are many: GEOS validation is the
+// costly part of a bulk create. An exception from fn (out of memory) is carried back to the
+// caller's thread, as from a plain loop: a worker thread never ends the process.
 template <class Fn>
 void ForEachParallel(std::size_t n, Fn fn) {
   constexpr std::size_t kPerThread = 512;
@@ -39,13 +43,26 @@ void ForEachParallel(std::size_t n, Fn fn) {
     for (std::size_t i = 0; i < n; ++i) fn(i);
     return;
   }
+  std::mutex failure_mu;
+  std::exception_ptr failure;
+  auto stride = [&](unsigned t) {
+    try {
+      for (std::size_t i = t; i < n; i += threads) fn(i);
+    } catch (...) {
+      std::lock_guard lock(failure_mu);
+      if (!failure) failure = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t i = t; i < n; i += threads) fn(i);
-    });
+    try {
+      pool.emplace_back(stride, t);
+    } catch (const std::system_error&) {
+      stride(t);  // no thread to be had: do this share here
+    }
   }
   for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace
@@ -217,21 +234,25 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
 
   Page<catalog::AnnotationRow> rows;
   if (filter.bbox && filter.exact) {
-    // The exact test needs every geometry in the box; paging happens after it.
+    // The exact test needs every candidate's geometry, and the total counts them all: they are
+    // read a chunk at a time, and only the asked-for page of hits is kept.
+    constexpr std::int64_t kChunk = 5'000;
     columns.geometry = true;
-    VITRINE_ASSIGN_OR_RETURN(auto candidates,
-                             catalog_.ListAnnotations(expanded, {std::numeric_limits<std::int64_t>::max(), 0}, columns));
     geometry::BoxTest box(*filter.bbox);
-    std::vector<catalog::AnnotationRow> hits;
-    for (auto& row : candidates.items) {
-      VITRINE_ASSIGN_OR_RETURN(bool hit, box.Intersects(row.wkb));
-      if (hit) hits.push_back(std::move(row));
+    std::int64_t hits = 0;
+    for (std::int64_t at = 0;; at += kChunk) {
+      VITRINE_ASSIGN_OR_RETURN(auto candidates, catalog_.ListAnnotations(expanded, {kChunk, at}, columns));
+      for (auto& row : candidates.items) {
+        VITRINE_ASSIGN_OR_RETURN(bool hit, box.Intersects(row.wkb));
+        if (!hit) continue;
+        if (hits >= page.offset && static_cast<std::int64_t>(rows.items.size()) < page.limit) {
+          rows.items.push_back(std::move(row));
+        }
+        ++hits;
+      }
+      if (static_cast<std::int64_t>(candidates.items.size()) < kChunk) break;
     }
-    rows.total = static_cast<std::int64_t>(hits.size());
-    auto begin = std::min<std::size_t>(hits.size(), static_cast<std::size_t>(page.offset));
-    auto end = std::min<std::size_t>(hits.size(), begin + static_cast<std::size_t>(page.limit));
-    std::move(hits.begin() + static_cast<std::ptrdiff_t>(begin), hits.begin() + static_cast<std::ptrdiff_t>(end),
-              std::back_inserter(rows.items));
+    rows.total = hits;
   } else {
     VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(expanded, page, columns));
   }

@@ -10,12 +10,20 @@ namespace {
 
 constexpr std::size_t kMaxRememberedPasswords = 4096;
 constexpr std::chrono::minutes kRememberPasswordFor{5};
+constexpr std::size_t kMaxRememberedSignatures = 100'000;
 
 Status BadCredentials() { return Status::Unauthenticated("invalid credentials"); }
 
 }  // namespace
 
 std::string HashBearerToken(std::string_view token) { return core::Sha256Hex(token); }
+
+Authenticator::Authenticator(const catalog::Catalog& catalog, const core::Clock& clock, const ServiceOptions& options)
+    : catalog_(catalog),
+      clock_(clock),
+      options_(options),
+      limiter_(clock, options.sign_in_limits),
+      verified_key_secret_(core::RandomUrlToken(32)) {}
 
 Result<Caller> Authenticator::EnabledUser(UserId id) const {
   auto record = catalog_.GetUser(id);
@@ -42,24 +50,40 @@ Result<Caller> Authenticator::WithBearerToken(std::string_view token,
   return Caller::ForUser(std::move(found->owner.user));
 }
 
-Result<Caller> Authenticator::WithPassword(std::string_view username, std::string_view password) const {
+Result<Caller> Authenticator::WithPassword(std::string_view username, std::string_view password,
+                                           std::string_view client) const {
+  VITRINE_RETURN_IF_ERROR(limiter_.Admit(username, client));
   auto record = catalog_.FindUserByUsername(username);
   if (record.status().code() == ErrorCode::kNotFound) {
     // Spend the same time as for a real user, so timing does not reveal which usernames exist.
     static const std::string kDummy = auth::HashPassword("timing-equaliser", options_.password_hashing).value();
     (void)auth::VerifyPassword(password, kDummy);
+    limiter_.RecordFailure(username, client);
     return BadCredentials();
   }
   VITRINE_RETURN_IF_ERROR(record.status());
-  std::string key = core::Sha256Hex(std::string(username) + '\0' + std::string(password));
+  std::string key = VerifiedKey(username, password);
   if (!RecentlyVerified(key, record->password_hash)) {
     if (record->password_hash.empty() || !auth::VerifyPassword(password, record->password_hash)) {
+      limiter_.RecordFailure(username, client);
       return BadCredentials();
     }
     RememberVerified(key, record->password_hash);
   }
+  limiter_.RecordSuccess(username);
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
   return Caller::ForUser(std::move(record->user));
+}
+
+bool Authenticator::WouldHashPassword(std::string_view username, std::string_view password) const {
+  std::string key = VerifiedKey(username, password);
+  std::lock_guard lock(verified_mu_);
+  auto it = verified_.find(key);
+  return it == verified_.end() || it->second.second <= clock_.Now();
+}
+
+std::string Authenticator::VerifiedKey(std::string_view username, std::string_view password) const {
+  return core::HmacSha256Hex(verified_key_secret_, std::string(username) + '\0' + std::string(password));
 }
 
 Result<Caller> Authenticator::WithSignature(const SignedRequest& request) const {
@@ -80,7 +104,26 @@ Result<Caller> Authenticator::WithSignature(const SignedRequest& request) const 
   if (key->key.revoked_at) return Status::Unauthenticated("API key revoked");
   auth::SignedRequestParts parts{request.method, request.content_type, request.date, request.resource};
   if (!auth::VerifyCytomineSignature(key->private_key, parts, parsed->signature)) return BadCredentials();
+  VITRINE_RETURN_IF_ERROR(ClaimSignature(request, parsed->public_key));
   return EnabledUser(key->key.user_id);
+}
+
+Status Authenticator::ClaimSignature(const SignedRequest& request, std::string_view public_key) const {
+  std::string id = std::string(public_key) + '\n' + std::string(request.authorization) + '\n' + std::string(request.date);
+  const Timestamp now = clock_.Now();
+  std::lock_guard lock(signatures_mu_);
+  if (used_signatures_.size() >= kMaxRememberedSignatures) {
+    std::erase_if(used_signatures_, [&](const auto& entry) { return entry.second.second <= now; });
+    if (used_signatures_.size() >= kMaxRememberedSignatures) {
+      return Status::Unavailable("too many signed requests in flight; try again");
+    }
+  }
+  auto [it, fresh] = used_signatures_.try_emplace(std::move(id), std::string(request.client),
+                                                   now + 2 * options_.max_signature_skew);
+  if (!fresh && it->second.first != request.client) {
+    return Status::Unauthenticated("this signature was already used from another address: sign each request anew");
+  }
+  return Status::Ok();
 }
 
 bool Authenticator::RecentlyVerified(const std::string& key, const std::string& password_hash) const {

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "service/caller.h"
 #include "service/options.h"
+#include "service/sign_in_limiter.h"
 
 namespace vitrine::service {
 
@@ -25,34 +26,56 @@ struct SignedRequest {
   std::string_view method;
   std::string_view content_type;
   std::string_view resource;  // raw request-target
+  std::string_view client;    // the client's address; see WithSignature
 };
 
 class Authenticator {
  public:
-  Authenticator(const catalog::Catalog& catalog, const core::Clock& clock, const ServiceOptions& options)
-      : catalog_(catalog), clock_(clock), options_(options) {}
+  Authenticator(const catalog::Catalog& catalog, const core::Clock& clock, const ServiceOptions& options);
 
   // `max_lifetime`: refuse a token minted to live longer (tokens carried in URLs, which end up
   // in browser histories and proxy logs, must be short-lived).
   Result<Caller> WithBearerToken(std::string_view token,
                                  std::optional<std::chrono::seconds> max_lifetime = std::nullopt) const;
-  Result<Caller> WithPassword(std::string_view username, std::string_view password) const;
+  // `client`: the address the attempt came from, for the SignInLimiter (empty in-process).
+  // kTooManyRequests while that account or address must wait after repeated failures.
+  Result<Caller> WithPassword(std::string_view username, std::string_view password,
+                              std::string_view client = {}) const;
+  // True when WithPassword would run argon2id (tens of milliseconds): the answer is not
+  // remembered from a recent success. Network threads hand such requests to a worker.
+  bool WouldHashPassword(std::string_view username, std::string_view password) const;
+
+  // A signature is valid for max_signature_skew around its date and, in the path-less form real
+  // Cytomine 4.x clients send, for any request with the same method. So a captured signature
+  // is bound to the client address that first used it: another address replaying it within
+  // the window is refused. The same address may send it again, as a 4.x client's parallel
+  // requests within one second do (they carry identical signatures).
   Result<Caller> WithSignature(const SignedRequest& request) const;
 
  private:
   Result<Caller> EnabledUser(UserId id) const;
+  std::string VerifiedKey(std::string_view username, std::string_view password) const;
   bool RecentlyVerified(const std::string& key, const std::string& password_hash) const;
   void RememberVerified(const std::string& key, const std::string& password_hash) const;
+  Status ClaimSignature(const SignedRequest& request, std::string_view public_key) const;
 
   const catalog::Catalog& catalog_;
   const core::Clock& clock_;
   const ServiceOptions& options_;
 
+  mutable SignInLimiter limiter_;
+
   // argon2id costs tens of milliseconds by design; HTTP Basic would pay it on every request.
-  // Remember recent successes, keyed by a hash of username and password, and tied to the stored
-  // hash so a password change invalidates them at once.
+  // Remember recent successes, keyed by an HMAC of username and password under a key made at
+  // start (so the table is no offline-guessable password list), and tied to the stored hash so
+  // a password change invalidates them at once.
+  const std::string verified_key_secret_;
   mutable std::mutex verified_mu_;
   mutable std::unordered_map<std::string, std::pair<std::string, Timestamp>> verified_;
+
+  // (public key, signature, date) → the client address that used it first, until it expires.
+  mutable std::mutex signatures_mu_;
+  mutable std::unordered_map<std::string, std::pair<std::string, Timestamp>> used_signatures_;
 };
 
 // The form tokens are stored in: SHA-256 hex of the token.

@@ -1,5 +1,9 @@
 #include "service/cache_writer.h"
 
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
 namespace vitrine::service {
 
 CacheWriter::CacheWriter(std::size_t max_pending) : max_pending_(max_pending), thread_([this] { Loop(); }) {}
@@ -37,7 +41,14 @@ void CacheWriter::Loop() {
     queue_.pop_front();
     running_task_ = true;
     lock.unlock();
-    task();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      // A cache write is an optimisation: losing one must not take the process down.
+      spdlog::error("cache writer: a task failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("cache writer: a task failed");
+    }
     lock.lock();
     running_task_ = false;
     if (queue_.empty()) idle_.notify_all();

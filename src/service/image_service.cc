@@ -63,6 +63,7 @@ class IngestUpload final : public ImageUpload {
     // Inspect before publishing: a file that is not a readable image never becomes a blob.
     VITRINE_ASSIGN_OR_RETURN(imaging::ImageInfo info, imaging::Probe(writer_->local_path()));
     double probe_ms = ms_since(t0);
+    VITRINE_RETURN_IF_ERROR(CheckPixelCount(info, service_.options_));
     std::string thumbnail;
     bool huge_and_flat =
         info.levels == 1 && info.width * info.height > service_.options_.max_ingest_decode_pixels;
@@ -146,6 +147,18 @@ class IngestUpload final : public ImageUpload {
   std::int64_t written_ = 0;
 };
 
+Status CheckPixelCount(const imaging::ImageInfo& info, const ImageOptions& options) {
+  // In doubles: width x height x planes of a hostile header can pass 2^63.
+  const double pixels = static_cast<double>(info.width) * static_cast<double>(info.height) * std::max(1, info.planes);
+  const bool flat = info.levels == 1;
+  const std::int64_t limit = flat ? options.max_flat_pixels : options.max_pixels;
+  if (pixels <= static_cast<double>(limit)) return Status::Ok();
+  return Status::TooLarge(std::to_string(info.width) + " x " + std::to_string(info.height) + " x " +
+                          std::to_string(info.planes) + " pixels is more than this server takes in " +
+                          (flat ? "an image without pyramid levels (" : "one image (") + std::to_string(limit) +
+                          "; `vitrine serve --max-pixels` and --max-flat-pixels set it)");
+}
+
 Result<std::unique_ptr<ImageUpload>> ImageService::BeginUpload(const Caller& caller, UploadRequest request) {
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, request.project, ProjectRole::kContributor));
   VITRINE_RETURN_IF_ERROR(ValidateFilename(request.filename));
@@ -155,6 +168,7 @@ Result<std::unique_ptr<ImageUpload>> ImageService::BeginUpload(const Caller& cal
     if (!parsed->ok()) return parsed->status();
     sticky = std::move(**parsed);
   }
+  VITRINE_RETURN_IF_ERROR(blobs_.CheckRoomFor(std::max<std::int64_t>(request.expected_bytes, 0)));
   VITRINE_ASSIGN_OR_RETURN(auto writer, blobs_.StartPut(options_.max_upload_bytes));
   return std::unique_ptr<ImageUpload>(
       new IngestUpload(*this, caller, std::move(request), std::move(sticky), std::move(writer)));

@@ -21,6 +21,7 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "imaging/probe.h"
 #include "imaging/view.h"
 #include "core/clock.h"
 #include "service/cache_writer.h"
@@ -35,7 +36,12 @@ struct UploadRequest {
   ProjectId project;
   std::string filename;
   Properties properties;
+  std::int64_t expected_bytes = -1;  // the declared size, if known: refused at once without room
 };
+
+// kTooLarge when the image has more pixels than `options` allow (a decompression bomb is a
+// small file with a huge header).
+Status CheckPixelCount(const imaging::ImageInfo& info, const ImageOptions& options);
 
 // What an upload became. `created` is false when the project already held the same content:
 // `image` is then the image that was there (HTTP 409 with its id).

@@ -96,6 +96,10 @@ Result<std::optional<OntologyId>> OntologyService::ProjectOntology(const Caller&
 Status OntologyService::SetProjectOntology(const Caller& caller, ProjectId project,
                                            std::optional<OntologyId> ontology) {
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, project, ProjectRole::kManager));
+  // Attaching makes the project's managers editors of the ontology (RequireEditor), so it takes
+  // rights on the ontology itself: without this, any user could attach someone else's ontology
+  // to a project of their own and then rewrite its terms.
+  if (ontology) VITRINE_RETURN_IF_ERROR(RequireEditor(caller, *ontology));
   return catalog_.SetProjectOntology(project, ontology);
 }
 

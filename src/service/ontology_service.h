@@ -2,7 +2,9 @@
 //
 // Any signed-in user may read ontologies and create one. Its terms may be changed by its
 // creator, an administrator, or a manager of a project that uses it; the ontology itself is
-// deleted by its creator or an administrator. A project's manager chooses its ontology.
+// deleted by its creator or an administrator. A project's manager chooses its ontology among
+// those they may edit: attaching an ontology to a project is the owner's choice to share it with
+// that project's managers.
 #pragma once
 
 #include <optional>

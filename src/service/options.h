@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "service/image_options.h"
+#include "service/sign_in_limiter.h"
 
 namespace vitrine::service {
 
@@ -15,6 +16,7 @@ struct ServiceOptions {
   // which bounds how long a captured request can be replayed.
   std::chrono::seconds max_signature_skew{std::chrono::minutes(15)};
   auth::PasswordHashParams password_hashing;
+  SignInLimits sign_in_limits;
   ImageOptions images;
 };
 

@@ -1,11 +1,13 @@
 #include "service/properties.h"
 
+#include "catalog/catalog.h"
+
 namespace vitrine::service {
 namespace {
 
 constexpr std::size_t kMaxPropertyKey = 256;
 constexpr std::size_t kMaxPropertyValue = 64 * 1024;
-constexpr std::size_t kMaxProperties = 1000;
+constexpr std::size_t kMaxProperties = catalog::kMaxPropertiesPerThing;
 
 }  // namespace
 

@@ -25,7 +25,7 @@ class Service {
         blobs_(blobs),
         clock_(clock),
         auth_(catalog, clock, options_),
-        users_(catalog, clock, options_),
+        users_(catalog, auth_, clock, options_),
         projects_(catalog, clock),
         images_(catalog, blobs, projects_, clock, options_.images),
         ontologies_(catalog, projects_, clock),

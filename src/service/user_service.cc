@@ -74,7 +74,8 @@ Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& pa
   return catalog_.ListUsers(page);
 }
 
-Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request) {
+Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request,
+                                 std::string_view current_token) {
   VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
   if ((request.admin || request.enabled) && !caller.is_admin()) {
     return Status::PermissionDenied("only an administrator may change 'admin' or 'enabled'");
@@ -96,6 +97,8 @@ Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUs
       }
     }
     VITRINE_ASSIGN_OR_RETURN(changes.password_hash, auth::HashPassword(*request.password, options_.password_hashing));
+    changes.revoke_tokens_at = clock_.Now();
+    if (!current_token.empty()) changes.keep_token_hash = HashBearerToken(current_token);
   }
   return catalog_.UpdateUser(id, changes);
 }
@@ -122,9 +125,8 @@ Result<NewBearerToken> UserService::MintToken(UserId user, std::optional<std::ch
 }
 
 Result<NewBearerToken> UserService::SignIn(std::string_view username, std::string_view password,
-                                           std::optional<std::chrono::seconds> lifetime) {
-  Authenticator authenticator(catalog_, clock_, options_);
-  VITRINE_ASSIGN_OR_RETURN(Caller caller, authenticator.WithPassword(username, password));
+                                           std::optional<std::chrono::seconds> lifetime, std::string_view client) {
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, auth_.WithPassword(username, password, client));
   return MintToken(caller.user_id(), lifetime);
 }
 

@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "service/authenticator.h"
 #include "service/caller.h"
 #include "service/options.h"
 #include "vitrine/requests.h"
@@ -27,21 +28,26 @@ struct BootstrapAdmin {
 
 class UserService {
  public:
-  UserService(catalog::Catalog& catalog, const core::Clock& clock, const ServiceOptions& options)
-      : catalog_(catalog), clock_(clock), options_(options) {}
+  UserService(catalog::Catalog& catalog, const Authenticator& auth, const core::Clock& clock,
+              const ServiceOptions& options)
+      : catalog_(catalog), auth_(auth), clock_(clock), options_(options) {}
 
   Result<User> Create(const Caller& caller, const CreateUserRequest& request);
   Result<User> Get(const Caller& caller, UserId id) const;
   Result<User> FindByUsername(const Caller& caller, std::string_view username) const;
   Result<Page<User>> List(const Caller& caller, const PageRequest& page) const;
-  Result<User> Update(const Caller& caller, UserId id, const UpdateUserRequest& request);
+  // A new password revokes the user's bearer tokens, all but `current_token` (the one the
+  // request came with, if any). kConflict when it would leave no enabled administrator.
+  Result<User> Update(const Caller& caller, UserId id, const UpdateUserRequest& request,
+                      std::string_view current_token = {});
 
   // On an empty catalog, creates the account "admin" with a random password; nullopt otherwise.
   Result<std::optional<BootstrapAdmin>> EnsureAdmin();
 
   // Bearer tokens. `lifetime` defaults to options.default_token_lifetime.
+  // `client`: the address the attempt came from, for the sign-in limits (see SignInLimiter).
   Result<NewBearerToken> SignIn(std::string_view username, std::string_view password,
-                                std::optional<std::chrono::seconds> lifetime);
+                                std::optional<std::chrono::seconds> lifetime, std::string_view client = {});
   Result<NewBearerToken> IssueToken(const Caller& caller, UserId for_user,
                                     std::optional<std::chrono::seconds> lifetime);
   // Revokes the given token if it belongs to the caller (or the caller is an admin).
@@ -57,6 +63,7 @@ class UserService {
   Result<NewBearerToken> MintToken(UserId user, std::optional<std::chrono::seconds> lifetime);
 
   catalog::Catalog& catalog_;
+  const Authenticator& auth_;
   const core::Clock& clock_;
   const ServiceOptions& options_;
 };

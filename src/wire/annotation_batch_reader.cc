@@ -84,7 +84,16 @@ bool ReadAnnotation(dom::object object, bool repair_all, NewAnnotation& a) {
 }  // namespace
 
 std::optional<std::vector<NewAnnotation>> ReadPlainAnnotationBatch(std::string_view body, bool repair_all) {
-  thread_local dom::parser parser;  // keeps its buffers between requests
+  // Kept between requests on each thread, so its buffers are allocated once; but one huge body
+  // must not pin its size on the thread for good: past kKeepBytes they are given back.
+  constexpr std::size_t kKeepBytes = 8 << 20;
+  thread_local dom::parser parser;
+  struct ShrinkAfter {
+    dom::parser& parser;
+    ~ShrinkAfter() {
+      if (parser.capacity() > kKeepBytes) parser = dom::parser();
+    }
+  } shrink_after{parser};
   dom::element doc;
   if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(doc)) return std::nullopt;
   dom::array items;

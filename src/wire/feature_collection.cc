@@ -10,25 +10,27 @@ std::string Lowercase(std::string text) {
   return text;
 }
 
+Json ToFeature(const Annotation& a, const std::map<TermId, std::string>& term_names) {
+  Json terms = Json::array();
+  for (TermId t : a.terms) {
+    auto name = term_names.find(t);
+    if (name != term_names.end()) terms.push_back(name->second);
+  }
+  Json geometry = Json::parse(a.geojson, nullptr, false);
+  return {{"type", "Feature"},
+          {"id", a.id.value()},
+          {"geometry", geometry.is_discarded() ? Json(nullptr) : std::move(geometry)},
+          {"properties",
+           {{"image_id", a.image_id.value()},
+            {"terms", std::move(terms)},
+            {"algorithm", a.algorithm ? Json(*a.algorithm) : Json(nullptr)},
+            {"algorithm_version", a.algorithm_version ? Json(*a.algorithm_version) : Json(nullptr)},
+            {"properties", a.properties}}}};
+}
+
 Json ToFeatureCollection(const std::vector<Annotation>& annotations, const std::map<TermId, std::string>& term_names) {
   Json features = Json::array();
-  for (const auto& a : annotations) {
-    Json terms = Json::array();
-    for (TermId t : a.terms) {
-      auto name = term_names.find(t);
-      if (name != term_names.end()) terms.push_back(name->second);
-    }
-    Json geometry = Json::parse(a.geojson, nullptr, false);
-    features.push_back({{"type", "Feature"},
-                        {"id", a.id.value()},
-                        {"geometry", geometry.is_discarded() ? Json(nullptr) : std::move(geometry)},
-                        {"properties",
-                         {{"image_id", a.image_id.value()},
-                          {"terms", std::move(terms)},
-                          {"algorithm", a.algorithm ? Json(*a.algorithm) : Json(nullptr)},
-                          {"algorithm_version", a.algorithm_version ? Json(*a.algorithm_version) : Json(nullptr)},
-                          {"properties", a.properties}}}});
-  }
+  for (const auto& a : annotations) features.push_back(ToFeature(a, term_names));
   return Json{{"type", "FeatureCollection"}, {"features", std::move(features)}};
 }
 

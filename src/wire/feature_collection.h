@@ -18,6 +18,9 @@
 
 namespace vitrine::wire {
 
+// One feature; `annotation` must carry its GeoJSON geometry.
+Json ToFeature(const Annotation& annotation, const std::map<TermId, std::string>& term_names);
+
 // `annotations` must carry their GeoJSON geometry.
 Json ToFeatureCollection(const std::vector<Annotation>& annotations, const std::map<TermId, std::string>& term_names);
 

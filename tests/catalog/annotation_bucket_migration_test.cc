@@ -86,6 +86,7 @@ TEST(AnnotationBucketMigration, OldAnnotationsAreFoundAndDeletedAfterUpgrade) {
   auto added = (*catalog)->InsertAnnotations({row});
   ASSERT_TRUE(added.ok()) << added.status().ToString();
   EXPECT_EQ(IdsMeeting(**catalog, {18, 18, 30, 30}), (std::vector<std::int64_t>{1, added->front().value()}));
+  EXPECT_EQ(added->front().value(), 4) << "the deleted annotation 3's id is not handed out again";
 
   auto buckets = sqlite::Connection::Open(file);
   ASSERT_TRUE(buckets.ok());

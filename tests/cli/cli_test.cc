@@ -94,8 +94,14 @@ TEST(CliTest, ServeBootstrapsAdminOnceAndUserAddWorksBesideIt) {
     ASSERT_GT(serve.port(), 0) << serve.log();
     std::smatch m;
     std::string log = serve.log();
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("with password: (\\S+)"))) << log;
-    admin_password = m[1];
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("with the password in (\\S+)"))) << log;
+    std::filesystem::path secret = m[1].str();
+    std::ifstream in(secret);
+    ASSERT_TRUE(std::getline(in, admin_password)) << secret;
+    EXPECT_EQ(log.find(admin_password), std::string::npos) << "the password itself is never logged";
+    EXPECT_EQ(std::filesystem::status(secret).permissions(), std::filesystem::perms::owner_read |
+                                                                std::filesystem::perms::owner_write);
+    EXPECT_EQ(std::filesystem::status(data).permissions(), std::filesystem::perms::owner_all);
 
     // A second process adds a user to the folder the server is using.
     CommandResult added = RunVitrine("user add alice --password password-alice --data " + data.string());
@@ -111,7 +117,7 @@ TEST(CliTest, ServeBootstrapsAdminOnceAndUserAddWorksBesideIt) {
   }
   ServeProcess again(data, dir.path() / "serve2.log");
   ASSERT_GT(again.port(), 0);
-  EXPECT_EQ(again.log().find("password"), std::string::npos) << "the admin password is printed only once";
+  EXPECT_EQ(again.log().find("password"), std::string::npos) << "the admin password is told only once";
 }
 
 }  // namespace

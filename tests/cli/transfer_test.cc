@@ -32,9 +32,9 @@ class TransferTest : public ::testing::Test {
     CommandResult token = RunVitrine("token create --user alice --expires-in 3600" + d);
     ASSERT_EQ(token.exit_code, 0);
     token_ = token.output.substr(0, token.output.find('\n'));
-    port_ = FreePort();
-    server_ = std::make_unique<ServeProcess>(data_, dir_.path() / "serve.log", port_);
-    ASSERT_EQ(server_->port(), port_) << server_->log();
+    server_ = std::make_unique<ServeProcess>(data_, dir_.path() / "serve.log");
+    port_ = server_->port();
+    ASSERT_GT(port_, 0) << server_->log();
     env_ = {{"VITRINE_URL", server_->url()},
             {"VITRINE_TOKEN", token_},
             {"XDG_CACHE_HOME", (dir_.path() / "cache").string()},
@@ -132,10 +132,14 @@ TEST_F(TransferTest, UploadWaitsOutAServerRestart) {
   Photo("r.jpg", 170);
   server_->Stop();
   // The upload starts while the server is down; it retries with backoff until it is back.
+  auto held = std::make_unique<PortHolder>(port_);
+  ASSERT_TRUE(held->bound());
   auto upload = std::async(std::launch::async,
                            [&] { return Vitrine("upload -p " + project_ + " " + (dir_.path() / "photos").string()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(held->WaitForAttempt(std::chrono::seconds(30))) << "the upload never tried the server";
+  held.reset();
   server_ = std::make_unique<ServeProcess>(data_, dir_.path() / "serve2.log", port_);
+  ASSERT_EQ(server_->port(), port_) << server_->log();
   CommandResult r = upload.get();
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("uploaded 1"), std::string::npos) << r.output;

@@ -704,17 +704,21 @@ TEST(RemoteClientTest, RetriesReadsWhileTheServerRestarts) {
   std::string d = " --data " + data.string();
   ASSERT_EQ(RunVitrine("user add alice --password password-alice" + d).exit_code, 0);
   ASSERT_EQ(RunVitrine("project create Kept --owner alice" + d).exit_code, 0);
-  int port = FreePort();
-  auto server = std::make_unique<ServeProcess>(data, dir.path() / "s1.log", port);
-  ASSERT_EQ(server->port(), port) << server->log();
+  auto server = std::make_unique<ServeProcess>(data, dir.path() / "s1.log");
+  const int port = server->port();
+  ASSERT_GT(port, 0) << server->log();
   auto client = Connect(server->url(), Credentials{.username = "alice", .password = "password-alice"});
   ASSERT_TRUE(client.ok()) << client.status().ToString();
   ASSERT_EQ((*client)->GetProject(ProjectId(1))->name, "Kept");
   server->Stop();
   // The read starts while the server is down and succeeds once it is back (backoff retries).
+  auto held = std::make_unique<PortHolder>(port);
+  ASSERT_TRUE(held->bound());
   auto pending = std::async(std::launch::async, [&] { return (*client)->GetProject(ProjectId(1)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(held->WaitForAttempt(std::chrono::seconds(30))) << "the client never tried the server";
+  held.reset();
   server = std::make_unique<ServeProcess>(data, dir.path() / "s2.log", port);
+  ASSERT_EQ(server->port(), port) << server->log();
   auto project = pending.get();
   ASSERT_TRUE(project.ok()) << project.status().ToString();
   EXPECT_EQ(project->name, "Kept");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 namespace vitrine {
@@ -80,6 +81,19 @@ TEST(BulkMapTest, ResultsComeBackInInputOrderWithProgress) {
   }
   EXPECT_EQ(calls, 40u);
   EXPECT_TRUE(BulkMap(std::vector<int>{}, 4, [](int x) { return x; }).empty());
+}
+
+TEST(BulkMapTest, AnExceptionInOneItemReachesTheCallerInsteadOfEndingTheProcess) {
+  std::vector<int> inputs(200);
+  for (int i = 0; i < 200; ++i) inputs[i] = i;
+  auto map = [&] {
+    return BulkMap(inputs, 4, [](int i) {
+      if (i == 57) throw std::runtime_error("item 57");
+      return i * 2;
+    });
+  };
+  EXPECT_THROW(map(), std::runtime_error);
+  EXPECT_EQ(BulkMap(inputs, 4, [](int i) { return i * 2; })[199], 398);
 }
 
 }  // namespace

@@ -109,5 +109,17 @@ TEST(StatusOfTest, MapsServerErrorsAndForeignBodies) {
   EXPECT_EQ(StatusOf({502, "<html>bad gateway</html>", {}}).code(), ErrorCode::kInternal);
 }
 
+TEST(RedactSecretsTest, AttackReadCredentialsFromTheDebugLog) {
+  EXPECT_EQ(RedactSecrets(R"({"username":"alice","password":"hunter22","cookie":true})"),
+            R"({"username":"alice","password":"REDACTED","cookie":true})");
+  EXPECT_EQ(RedactSecrets(R"({"token" : "vt_abc\"def","expires_at":"2026"})"),
+            R"({"token" : "REDACTED","expires_at":"2026"})");
+  EXPECT_EQ(RedactSecrets(R"([{"public_key":"pub","private_key":"priv"}])"),
+            R"([{"public_key":"pub","private_key":"REDACTED"}])");
+  // A body cut at 1 KiB in the middle of a secret still shows none of it.
+  EXPECT_EQ(RedactSecrets(R"({"current_password":"half-of-it)"), R"({"current_password":"REDACTED)");
+  EXPECT_EQ(RedactSecrets(R"({"name":"password","n":1})"), R"({"name":"password","n":1})");
+}
+
 }  // namespace
 }  // namespace vitrine::client

@@ -177,6 +177,38 @@ TEST_P(CatalogConformance, ImageAccessGivesTheImageAndTheCallersRoleInOneRead) {
   EXPECT_EQ(catalog().GetImageAccess(ImageId(stored->id.value() + 1), a.id).status().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(CatalogConformance, IdsAreNeverHandedOutAgain) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  auto newest_project = catalog().CreateProject({"Q", "", a.id, At(1)});
+  ASSERT_TRUE(catalog().DeleteProject(newest_project->id).ok());
+  EXPECT_GT(catalog().CreateProject({"R", "", a.id, At(1)})->id, newest_project->id);
+
+  Image image;
+  image.project_id = p->id;
+  image.filename = "x.png";
+  image.sha256 = std::string(64, 'a');
+  image.created_at = At(2);
+  auto kept = catalog().InsertImage(image);
+  image.sha256 = std::string(64, 'b');
+  auto newest_image = catalog().InsertImage(image);
+  ASSERT_TRUE(kept.ok() && newest_image.ok());
+  ASSERT_TRUE(catalog().DeleteImage(newest_image->id).ok());
+  image.sha256 = std::string(64, 'c');
+  EXPECT_GT(catalog().InsertImage(image)->id, newest_image->id) << "a cached view of the old id must not show this";
+
+  AnnotationRow row;
+  row.annotation.project_id = p->id;
+  row.annotation.image_id = kept->id;
+  row.annotation.geometry_type = "Point";
+  row.annotation.bbox = {5, 5, 5, 5};
+  row.wkb = std::string(1, '\0');
+  auto ids = catalog().InsertAnnotations({row, row});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_TRUE(catalog().DeleteAnnotation(ids->back()).ok());
+  EXPECT_GT(catalog().InsertAnnotations({row})->front(), ids->back());
+}
+
 TEST_P(CatalogConformance, UpdateAndDeleteProject) {
   User a = AddUser("a");
   auto p = catalog().CreateProject({"P", "D", a.id, At(1)});

@@ -75,5 +75,41 @@ TEST_F(ImageServiceTest, DamagedCachedThumbnailsAreRemade) {
   EXPECT_NE(testing::DecodedSize(thumb->bytes).first, 0) << "a real thumbnail, not the damaged bytes";
 }
 
+TEST_F(ImageServiceTest, AttackUploadADecompressionBomb) {
+  ServiceOptions options = testing::FastServiceOptions();
+  options.images.max_flat_pixels = 320 * 240 - 1;  // the sample is one pixel too many
+  Service service(*catalog_, *blobs_, clock_, options);
+  Caller owner = Caller::ForUser(*service.users().Create(Caller::LocalOperator(), {"big", "password-big"}));
+  auto project = service.projects().Create(owner, {"P"});
+  std::string bytes = Sample();
+  core::StringSource source(bytes);
+  auto uploaded = service.images().Upload(owner, {project->id, "bomb.png", {}}, source);
+  EXPECT_EQ(uploaded.status().code(), ErrorCode::kTooLarge) << uploaded.status().ToString();
+  EXPECT_NE(uploaded.status().message().find("--max-flat-pixels"), std::string::npos);
+  auto listed = catalog_->ListImages({project->id, std::nullopt}, {}, {});
+  EXPECT_EQ(listed.ok() ? listed->total : -1, 0) << "nothing stored";
+
+  // A header claiming more pixels than 64 bits hold is refused, not wrapped into a small count.
+  imaging::ImageInfo huge;
+  huge.width = huge.height = std::int64_t{1} << 31;
+  huge.planes = 1 << 30;
+  huge.levels = 8;
+  EXPECT_EQ(CheckPixelCount(huge, ImageOptions()).code(), ErrorCode::kTooLarge);
+  huge.width = huge.height = 100'000;
+  huge.planes = 1;
+  EXPECT_TRUE(CheckPixelCount(huge, ImageOptions()).ok()) << "a 100k x 100k slide with levels is fine";
+  huge.levels = 1;
+  EXPECT_EQ(CheckPixelCount(huge, ImageOptions()).code(), ErrorCode::kTooLarge) << "but not flat";
+}
+
+TEST_F(ImageServiceTest, AnUploadThatCannotFitIsRefusedBeforeItsBytes) {
+  Caller owner = AddUser("owner");
+  auto project = service_->projects().Create(owner, {"P"});
+  UploadRequest request{project->id, "huge.tif", {}};
+  request.expected_bytes = std::int64_t{1} << 60;
+  auto upload = service_->images().BeginUpload(owner, request);
+  EXPECT_EQ(upload.status().code(), ErrorCode::kInsufficientStorage) << upload.status().ToString();
+}
+
 }  // namespace
 }  // namespace vitrine::service

@@ -1,6 +1,7 @@
 #include "cli_runner.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -38,16 +39,32 @@ std::string ReadTextFile(const std::filesystem::path& p) {
   return s.str();
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+PortHolder::PortHolder(int port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int yes = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+PortHolder::~PortHolder() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool PortHolder::WaitForAttempt(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return false;
+  pollfd waiting{fd_, POLLIN, 0};
+  if (::poll(&waiting, 1, static_cast<int>(timeout.count())) != 1) return false;
+  int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0) return false;
+  ::close(client);
+  return true;
 }
 
 ServeProcess::ServeProcess(const std::filesystem::path& data, const std::filesystem::path& log, int port) : log_(log) {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -21,8 +22,22 @@ CommandResult RunVitrine(const std::string& args, const std::string& stdin_text 
 
 std::string ReadTextFile(const std::filesystem::path& p);
 
-// A free loopback TCP port (bound, then released).
-int FreePort();
+// Holds a loopback port while its server is down, so nothing else takes it before the server
+// comes back: a client that tries the port meanwhile is accepted and dropped at once, failing
+// as it would against no server, and WaitForAttempt tells the test that such an attempt came.
+class PortHolder {
+ public:
+  explicit PortHolder(int port);  // binds 127.0.0.1:port and listens
+  ~PortHolder();                  // releases the port
+  PortHolder(const PortHolder&) = delete;
+  PortHolder& operator=(const PortHolder&) = delete;
+  bool bound() const { return fd_ >= 0; }
+  // True once a client has connected (and been dropped); false when `timeout` passes first.
+  bool WaitForAttempt(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+};
 
 class ServeProcess {
  public:

@@ -41,6 +41,11 @@ std::string HttpResult::header(const std::string& name) const {
 
 HttpResult HttpCall(const std::string& method, const std::string& url, const std::vector<std::string>& headers,
                     const std::string& body) {
+  return HttpCallFrom("", method, url, headers, body);
+}
+
+HttpResult HttpCallFrom(const std::string& local_address, const std::string& method, const std::string& url,
+                        const std::vector<std::string>& headers, const std::string& body) {
   HttpResult result;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   curl_slist* list = nullptr;
@@ -52,6 +57,7 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  if (!local_address.empty()) curl_easy_setopt(c, CURLOPT_INTERFACE, ("host!" + local_address).c_str());
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));

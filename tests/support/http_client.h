@@ -19,6 +19,10 @@ struct HttpResult {
 HttpResult HttpCall(const std::string& method, const std::string& url,
                     const std::vector<std::string>& headers = {}, const std::string& body = "");
 
+// The same, from another loopback address (127.0.0.2, ...): a second client as the server sees it.
+HttpResult HttpCallFrom(const std::string& local_address, const std::string& method, const std::string& url,
+                        const std::vector<std::string>& headers = {}, const std::string& body = "");
+
 // Sends `raw` bytes on a new TCP connection to 127.0.0.1:port and returns everything the server
 // sends back before closing (or until `timeout_ms` passes).
 std::string RawExchange(int port, const std::string& raw, int timeout_ms = 3000);

@@ -268,6 +268,19 @@ TEST_F(AnnotationApiTest, BoxEdgesTouchingInsideAndContaining) {
   List("bbox=0,0,1,1", 400);
 }
 
+TEST_F(AnnotationApiTest, AttackAskForMoreIdsThanTheStoreCanQuery) {
+  std::string many = std::to_string(image_);
+  for (int id = 1000; id < 1600; ++id) many += "," + std::to_string(id);
+  HttpResult refused = Call("GET", "/api/v1/annotations?bbox=0,0,10,10&images=" + many, alice_token_);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("at most 500"), std::string::npos) << refused.body;
+  // Repeats count once: 600 mentions of two images are two ids.
+  std::string repeated = std::to_string(image_);
+  for (int i = 0; i < 600; ++i) repeated += "," + std::to_string(i % 2 ? image_ : other_image_);
+  EXPECT_EQ(Call("GET", "/api/v1/annotations?bbox=0,0,10,10&images=" + repeated, alice_token_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/annotations?users=" + many, alice_token_).status, 400);
+}
+
 TEST_F(AnnotationApiTest, PermissionsOnEveryRoute) {
   std::int64_t mine = Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}})["id"];
   std::string p = std::to_string(project_);

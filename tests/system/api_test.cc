@@ -154,6 +154,156 @@ TEST_F(SignatureTest, WrongKeyTamperedPathOldDateAndRevokedKeyAreRefused) {
   ExpectError(SignedCall("GET", "/api/v1/users/me", "/api/v1/users/me", private_key_), 401, "unauthenticated");
 }
 
+TEST_F(SignatureTest, AttackReplayACapturedPathlessSignatureFromAnotherAddress) {
+  // A Cytomine 4.x client signs no path: its signed GET is valid for every GET while its date
+  // is fresh, and its parallel requests within one second carry the same signature.
+  std::string date = core::FormatHttpDate(server_.clock().Now());
+  auth::SignedRequestParts parts{"GET", "", date, ""};
+  std::vector<std::string> captured = {
+      "Authorization: CYTOMINE " + public_key_ + ":" +
+          auth::CytomineSignature(private_key_, auth::StringToSignWithoutResource(parts)),
+      "Date: " + date};
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/projects"), captured).status, 200);
+  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/users/me"), captured).status, 200) << "the client's own repeat";
+  HttpResult replayed = HttpCallFrom("127.0.0.2", "GET", server_.url("/api/v1/users/me/keys"), captured);
+  ExpectError(replayed, 401, "unauthenticated");
+  EXPECT_NE(BodyOf(replayed)["error"]["message"].get<std::string>().find("another address"), std::string::npos);
+  // A signature the other address made itself is fine.
+  std::string later = core::FormatHttpDate(server_.clock().Now() + std::chrono::seconds(1));
+  parts.date = later;
+  EXPECT_EQ(HttpCallFrom("127.0.0.2", "GET", server_.url("/api/v1/users/me"),
+                         {"Authorization: CYTOMINE " + public_key_ + ":" +
+                              auth::CytomineSignature(private_key_, auth::StringToSignWithoutResource(parts)),
+                          "Date: " + later})
+                .status,
+            200);
+}
+
+TEST_F(ApiTest, AttackGuessPasswordsOfOneAccount) {
+  server_.CreateUserWithToken("alice");
+  auto sign_in = [&](const std::string& password) {
+    return HttpCall("POST", server_.url("/api/v1/auth/token"), {},
+                    Json{{"username", "alice"}, {"password", password}}.dump());
+  };
+  // Five wrong guesses are free, the sixth starts a wait that doubles with each further one.
+  for (int i = 0; i < 6; ++i) ExpectError(sign_in("guess-" + std::to_string(i)), 401, "unauthenticated");
+  HttpResult slowed = sign_in("guess-6");
+  ExpectError(slowed, 429, "too_many_requests");
+  EXPECT_EQ(slowed.header("retry-after"), "1");
+  std::string basic = "Authorization: Basic " + core::Base64Encode("alice:guess-7");
+  ExpectError(HttpCall("GET", server_.url("/api/v1/users/me"), {basic}), 429, "too_many_requests");
+  // No password is checked while waiting, not even the right one.
+  ExpectError(sign_in("password-alice"), 429, "too_many_requests");
+
+  server_.clock().Advance(std::chrono::seconds(1));
+  ExpectError(sign_in("guess-8"), 401, "unauthenticated");
+  HttpResult longer = sign_in("password-alice");
+  ExpectError(longer, 429, "too_many_requests");
+  EXPECT_EQ(longer.header("retry-after"), "2") << "the wait doubled";
+  server_.clock().Advance(std::chrono::seconds(2));
+  EXPECT_EQ(sign_in("password-alice").status, 200) << "the right password, once the wait is over";
+  ExpectError(sign_in("guess-9"), 401, "unauthenticated");  // a success starts the count anew
+}
+
+TEST_F(ApiTest, AttackGuessPasswordsOfManyAccountsFromOneAddress) {
+  auto sign_in_from = [&](const std::string& address, int user) {
+    return HttpCallFrom(address, "POST", server_.url("/api/v1/auth/token"), {},
+                        Json{{"username", "user" + std::to_string(user)}, {"password", "guess-guess"}}.dump());
+  };
+  for (int user = 0; user < 21; ++user) ExpectError(sign_in_from("127.0.0.3", user), 401, "unauthenticated");
+  ExpectError(sign_in_from("127.0.0.3", 100), 429, "too_many_requests");
+  ExpectError(sign_in_from("127.0.0.4", 101), 401, "unauthenticated");  // other addresses are not slowed
+}
+
+TEST_F(ApiTest, PasswordChangeEndsTheUsersOtherSessions) {
+  std::string current = server_.CreateUserWithToken("alice");
+  HttpResult other = HttpCall("POST", server_.url("/api/v1/auth/token"), {},
+                              R"({"username":"alice","password":"password-alice"})");
+  ASSERT_EQ(other.status, 200) << other.body;
+  std::string stolen = BodyOf(other)["token"];
+  ASSERT_EQ(Get("/api/v1/users/me", stolen).status, 200);
+  HttpResult changed = HttpCall("PATCH", server_.url("/api/v1/users/me"), {Bearer(current)},
+                                R"({"password":"brand-new-secret","current_password":"password-alice"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Get("/api/v1/users/me", current).status, 200) << "the session that changed it goes on";
+  ExpectError(Get("/api/v1/users/me", stolen), 401, "unauthenticated");
+}
+
+TEST_F(ApiTest, TheLastAdministratorCannotStepDown) {
+  std::string first = server_.CreateUserWithToken("root", /*admin=*/true);
+  auto step_down = [&](const std::string& token) {
+    return HttpCall("PATCH", server_.url("/api/v1/users/me"), {Bearer(token)}, R"({"admin":false})");
+  };
+  ExpectError(step_down(first), 409, "conflict");
+  std::string second = server_.CreateUserWithToken("root2", /*admin=*/true);
+  EXPECT_EQ(step_down(first).status, 200);
+  ExpectError(step_down(second), 409, "conflict");
+  EXPECT_EQ(Get("/api/v1/users", second).status, 200) << "still an administrator";
+}
+
+TEST_F(ApiTest, CookieSessionsSignOutAndBearerIsAnyCase) {
+  server_.CreateUserWithToken("alice");
+  HttpResult in = HttpCall("POST", server_.url("/api/v1/auth/token"), {},
+                           R"({"username":"alice","password":"password-alice","cookie":true})");
+  ASSERT_EQ(in.status, 200) << in.body;
+  std::string token = BodyOf(in)["token"];
+  EXPECT_EQ(in.header("set-cookie").find("Secure"), std::string::npos) << "plain HTTP from no proxy";
+  HttpResult out = HttpCall("DELETE", server_.url("/api/v1/auth/token"), {"Cookie: vitrine_token=" + token});
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos) << out.header("set-cookie");
+  ExpectError(Get("/api/v1/users/me", token), 401, "unauthenticated");
+
+  std::string other = server_.CreateUserWithToken("bob");
+  EXPECT_EQ(HttpCall("DELETE", server_.url("/api/v1/auth/token"), {"Authorization: bearer " + other}).status, 204);
+  ExpectError(Get("/api/v1/users/me", other), 401, "unauthenticated");
+}
+
+TEST(TrustedProxyTest, AttackForgeForwardedHeadersWithoutAProxy) {
+  http::ServerOptions behind_proxy;
+  behind_proxy.trusted_proxies = {"127.0.0.1"};
+  TestServer proxied(behind_proxy);
+  TestServer direct;
+  for (TestServer* server : {&proxied, &direct}) server->CreateUserWithToken("alice");
+  auto sign_in = [](TestServer& server, const std::string& forwarded_for, const std::string& password) {
+    return HttpCall("POST", server.url("/api/v1/auth/token"),
+                    {"X-Forwarded-For: " + forwarded_for, "X-Forwarded-Proto: https"},
+                    Json{{"username", "alice"}, {"password", password}, {"cookie", true}}.dump());
+  };
+  EXPECT_NE(sign_in(proxied, "203.0.113.1", "password-alice").header("set-cookie").find("; Secure"),
+            std::string::npos);
+  EXPECT_EQ(sign_in(direct, "203.0.113.1", "password-alice").header("set-cookie").find("Secure"), std::string::npos)
+      << "a client cannot claim HTTPS";
+  // Behind the proxy, each forwarded client is limited on its own; without it, forged
+  // X-Forwarded-For values are one address, the real one.
+  for (int i = 0; i < 21; ++i) {
+    std::string from = "203.0.113." + std::to_string(10 + i);
+    Json other_user{{"username", "u" + std::to_string(i)}, {"password", "guess-guess"}};
+    for (TestServer* server : {&proxied, &direct}) {
+      HttpCall("POST", server->url("/api/v1/auth/token"), {"X-Forwarded-For: " + from}, other_user.dump());
+    }
+  }
+  EXPECT_EQ(sign_in(proxied, "203.0.113.99", "password-alice").status, 200);
+  EXPECT_EQ(sign_in(direct, "203.0.113.99", "password-alice").status, 429);
+}
+
+TEST_F(ApiTest, AttackGrowPropertiesPastTheCapOnePatchAtATime) {
+  std::string alice = server_.CreateUserWithToken("alice");
+  std::string path = "/api/v1/projects/" +
+                     BodyOf(HttpCall("POST", server_.url("/api/v1/projects"), {Bearer(alice)}, R"({"name":"P"})"))["id"]
+                         .dump();
+  auto patch = [&](int first, int count) {
+    Json properties = Json::object();
+    for (int i = first; i < first + count; ++i) properties["k" + std::to_string(i)] = "v";
+    return HttpCall("PATCH", server_.url(path), {Bearer(alice)}, Json{{"properties", properties}}.dump());
+  };
+  ASSERT_EQ(patch(0, 600).status, 200);
+  ExpectError(patch(600, 600), 400, "invalid_argument");
+  EXPECT_EQ(BodyOf(Get(path, alice))["properties"].size(), 600u) << "a refused change changes nothing";
+  EXPECT_EQ(patch(600, 400).status, 200) << "exactly the cap";
+  ExpectError(patch(1000, 1), 400, "invalid_argument");
+  EXPECT_EQ(patch(0, 1).status, 200) << "replacing a key adds none";
+}
+
 TEST_F(ApiTest, MalformedRequestsGetJsonErrorsAndTheServerStaysUp) {
   std::string token = server_.CreateUserWithToken("alice");
   auto post = [&](const std::string& body) {
@@ -321,6 +471,31 @@ TEST_F(ApiTest, UsersManageTheirOwnProfileOnly) {
   EXPECT_EQ(Get("/api/v1/users/me", BodyOf(token)["token"]).status, 200);
 }
 
+// ---- Attacks, each named after what it tries. ----
+
+TEST_F(ApiTest, AttackTakeOverAnOntologyByAttachingItToOwnProject) {
+  std::string alice = server_.CreateUserWithToken("alice");
+  std::string mallory = server_.CreateUserWithToken("mallory");
+  auto post = [&](const std::string& path, const std::string& token, const std::string& body) {
+    return HttpCall("POST", server_.url(path), {Bearer(token)}, body);
+  };
+  Json ontology = BodyOf(post("/api/v1/ontologies", alice, R"({"name":"Alice's"})"));
+  std::string o = ontology["id"].dump();
+  Json term = BodyOf(post("/api/v1/ontologies/" + o + "/terms", alice, R"({"name":"tumour","color":"#ff0000"})"));
+  std::string t = term["id"].dump();
+  std::string p = BodyOf(post("/api/v1/projects", mallory, R"({"name":"bait"})"))["id"].dump();
+
+  ExpectError(HttpCall("PUT", server_.url("/api/v1/projects/" + p + "/ontology"), {Bearer(mallory)},
+                       R"({"ontology_id":)" + o + "}"),
+              403, "permission_denied");
+  ExpectError(HttpCall("PATCH", server_.url("/api/v1/terms/" + t), {Bearer(mallory)}, R"({"name":"benign"})"), 403,
+              "permission_denied");
+  ExpectError(HttpCall("DELETE", server_.url("/api/v1/terms/" + t + "?detach=true"), {Bearer(mallory)}), 403,
+              "permission_denied");
+  EXPECT_EQ(BodyOf(Get("/api/v1/ontologies/" + o, alice))["terms"][0]["name"], "tumour");
+  EXPECT_EQ(BodyOf(Get("/api/v1/projects/" + p + "/ontology", mallory))["ontology_id"], nullptr);
+}
+
 // ---- The permission matrix: every project route × every kind of caller. ----
 
 enum Persona { kNoAuth, kNonMember, kViewer, kContributor, kManager, kAdmin, kPersonaCount };
@@ -328,7 +503,9 @@ const char* kPersonaNames[] = {"no-auth", "non-member", "viewer", "contributor",
 
 struct RouteCase {
   const char* method;
-  const char* path;  // {p}: a fresh project; {u}: a viewer member of it
+  // {p}: a fresh project; {u}: a viewer member of it; {o}: the owner's ontology, used by {p};
+  // {t}: a term of {o}; {x}: another ontology of the owner's, used by no project.
+  const char* path;
   const char* body;
   long expected[kPersonaCount];
 };
@@ -349,6 +526,17 @@ const RouteCase kRoutes[] = {
     {"PATCH", "/api/v1/users/{u}", R"({"name":"x"})", {401, 403, 403, 403, 403, 200}},
     {"POST", "/api/v1/users/me/keys", "", {401, 201, 201, 201, 201, 201}},
     {"GET", "/api/v1/users/me/keys", "", {401, 200, 200, 200, 200, 200}},
+    {"GET", "/api/v1/ontologies/{o}", "", {401, 200, 200, 200, 200, 200}},
+    {"POST", "/api/v1/ontologies", R"({"name":"mine"})", {401, 201, 201, 201, 201, 201}},
+    {"DELETE", "/api/v1/ontologies/{x}", "", {401, 403, 403, 403, 403, 204}},
+    {"POST", "/api/v1/ontologies/{o}/terms", R"({"name":"added"})", {401, 403, 403, 403, 201, 201}},
+    {"POST", "/api/v1/ontologies/{x}/terms", R"({"name":"added"})", {401, 403, 403, 403, 403, 201}},
+    {"PATCH", "/api/v1/terms/{t}", R"({"color":"#00ff00"})", {401, 403, 403, 403, 200, 200}},
+    {"DELETE", "/api/v1/terms/{t}?detach=true", "", {401, 403, 403, 403, 204, 204}},
+    {"GET", "/api/v1/projects/{p}/ontology", "", {401, 404, 200, 200, 200, 200}},
+    {"PUT", "/api/v1/projects/{p}/ontology", R"({"ontology_id":null})", {401, 404, 403, 403, 200, 200}},
+    // Attaching an ontology takes rights on it, not only on the project (the takeover attack).
+    {"PUT", "/api/v1/projects/{p}/ontology", R"({"ontology_id":{x}})", {401, 404, 403, 403, 403, 200}},
 };
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
@@ -379,9 +567,22 @@ TEST_F(ApiTest, PermissionMatrix) {
       for (int r = kViewer; r <= kManager; ++r) {
         ASSERT_TRUE(projects.PutMember(op, project->id, ids[r], roles[r - kViewer]).ok());
       }
-      std::string path = Replace(Replace(route.path, "{p}", std::to_string(project->id.value())), "{u}",
-                                 std::to_string(target_id.value()));
-      std::string body = Replace(route.body, "{n}", std::to_string(cell));
+      User owner_user;
+      owner_user.id = owner_id;
+      auto owners = service::Caller::ForUser(owner_user);
+      auto& ontologies = server_.service().ontologies();
+      auto used = ontologies.Create(owners, "used" + std::to_string(cell));
+      auto unused = ontologies.Create(owners, "unused" + std::to_string(cell));
+      ASSERT_TRUE(used.ok() && unused.ok());
+      auto term = ontologies.CreateTerm(owners, used->id, {"cell", "#ff0000", std::nullopt});
+      ASSERT_TRUE(term.ok()) << term.status().ToString();
+      ASSERT_TRUE(ontologies.SetProjectOntology(op, project->id, used->id).ok());
+      const std::pair<std::string, std::string> fills[] = {
+          {"{p}", std::to_string(project->id.value())}, {"{u}", std::to_string(target_id.value())},
+          {"{o}", std::to_string(used->id.value())},    {"{t}", std::to_string(term->id.value())},
+          {"{x}", std::to_string(unused->id.value())},  {"{n}", std::to_string(cell)}};
+      std::string path = route.path, body = route.body;
+      for (const auto& [from, to] : fills) path = Replace(path, from, to), body = Replace(body, from, to);
       std::vector<std::string> headers;
       if (p != kNoAuth) headers.push_back("Authorization: Bearer " + tokens[p]);
       HttpResult result = HttpCall(route.method, server_.url(path), headers, body);

@@ -38,9 +38,8 @@ TEST(CrashTest, AcknowledgedUploadsSurviveKillNineAndNothingPartialIsListed) {
     images[i] = ReadFileBytes(path);
   }
 
-  int port = FreePort();
-  auto server = std::make_unique<ServeProcess>(data, dir.path() / "serve1.log", port);
-  ASSERT_EQ(server->port(), port) << server->log();
+  auto server = std::make_unique<ServeProcess>(data, dir.path() / "serve1.log");
+  ASSERT_GT(server->port(), 0) << server->log();
 
   struct Ack {
     int id;
@@ -86,8 +85,8 @@ TEST(CrashTest, AcknowledgedUploadsSurviveKillNineAndNothingPartialIsListed) {
   ASSERT_GE(acknowledged.size(), 6u);
   ASSERT_LT(acknowledged.size(), static_cast<std::size_t>(kImages)) << "the kill came too late to test anything";
 
-  server = std::make_unique<ServeProcess>(data, dir.path() / "serve2.log", port);
-  ASSERT_EQ(server->port(), port) << server->log();
+  server = std::make_unique<ServeProcess>(data, dir.path() / "serve2.log");
+  ASSERT_GT(server->port(), 0) << server->log();
   for (const Ack& ack : acknowledged) {
     HttpResult file = HttpCall("GET", server->url() + "/api/v1/images/" + std::to_string(ack.id) + "/file", {auth});
     ASSERT_EQ(file.status, 200) << "acknowledged image " << ack.id << " is missing";

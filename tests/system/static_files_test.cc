@@ -74,5 +74,17 @@ TEST_F(StaticFilesTest, NothingOutsideTheFolderOrHiddenInItIsServed) {
   EXPECT_EQ(HttpCall("POST", "http://127.0.0.1:" + std::to_string(server_->port()) + "/web/index.html").status, 405);
 }
 
+TEST_F(StaticFilesTest, AttackFollowASymlinkOutOfTheWebFolder) {
+  std::filesystem::create_symlink(dir_.path() / "outside.txt", root_ / "leak.txt");
+  std::filesystem::create_directory_symlink(dir_.path(), root_ / "up");
+  std::filesystem::create_symlink(root_ / "index.html", root_ / "home.html");
+  for (const char* path : {"/web/leak.txt", "/web/up/outside.txt"}) {
+    HttpResult r = Get(path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.body.find("private"), std::string::npos) << path;
+  }
+  EXPECT_EQ(Get("/web/home.html").status, 200) << "a link that stays inside the folder is fine";
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -119,6 +119,21 @@ TEST_F(ViewApiTest, RegionsArePixelExactCropsThenResizes) {
   }
 }
 
+TEST_F(ViewApiTest, AttackOverflowTheRegionArithmetic) {
+  for (const char* bad : {"x=9223372036854775807&w=1", "y=9223372036854775807&h=1", "x=-9223372036854775808",
+                          "y=-9223372036854775808", "w=9223372036854775807", "x=10&w=9223372036854775807",
+                          "width=4294967396", "height=4294967396", "max_size=4294967396", "plane=4294967296",
+                          "channel=-4294967296", "x=99999999999999999999"}) {
+    HttpResult refused = Get("/api/v1/images/" + Image() + "/region?" + bad);
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+    EXPECT_TRUE(Json::accept(refused.body)) << refused.body;
+  }
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "/thumbnail?max_size=4294967552").status, 400)
+      << "not wrapped to 256";
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "/region?format=tif&width=10000&height=10000").status, 400)
+      << "a view is bounded in memory, not only in side";
+}
+
 TEST_F(ViewApiTest, IiifRequestsMatchLibvips) {
   const std::string base = "/iiif/3/" + Image();
   HttpResult full = Get(base + "/full/max/0/default.png");

@@ -60,5 +60,64 @@ TEST(WorkerOffloadTest, ABlockingHandlerDoesNotHoldTheNetworkThread) {
   server->Stop();
 }
 
+TEST(WorkerOffloadTest, AFullWorkerQueueAnswers503InsteadOfQueueingMore) {
+  std::atomic<bool> release = false;
+  std::atomic<int> started = 0;
+  http::Router router;
+  router.Add("GET", "/slow", [&](const http::HttpRequest& request, const http::PathParams&) {
+    http::HttpResponse r;
+    if (!request.on_worker) {
+      r.run_on_worker = true;
+      return r;
+    }
+    ++started;
+    for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return r;
+  });
+  http::RouterApplication app(std::move(router));
+  http::ServerOptions options;
+  options.port = 0;
+  options.worker_threads = 1;
+  options.max_worker_queue = 1;  // the one running fills it
+  options.access_log = false;
+  auto server = std::move(http::Server::Start(options, app)).value();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/slow";
+  auto running = std::async(std::launch::async, [&] { return HttpCall("GET", url); });
+  for (int i = 0; i < 5000 && started == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(started, 1);
+  HttpResult refused = HttpCall("GET", url);
+  release = true;
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(running.get().status, 200);
+  EXPECT_EQ(HttpCall("GET", url).status, 200) << "room again once the worker is free";
+  server->Stop();
+}
+
+TEST(WorkerOffloadTest, ConnectionsPastTheLimitAreAnswered503) {
+  http::Router router;
+  router.Add("GET", "/ok", [](const http::HttpRequest&, const http::PathParams&) { return http::HttpResponse{}; });
+  http::RouterApplication app(std::move(router));
+  http::ServerOptions options;
+  options.port = 0;
+  options.max_connections = 2;
+  options.access_log = false;
+  auto server = std::move(http::Server::Start(options, app)).value();
+  // Two idle keep-alive connections fill the server; a third is turned away.
+  std::string first = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 300);
+  EXPECT_NE(first.find("200"), std::string::npos) << first;
+  auto hold = [&] { return RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 3000); };
+  auto a = std::async(std::launch::async, hold), b = std::async(std::launch::async, hold);
+  std::string third;
+  for (int i = 0; i < 200 && third.find("503") == std::string::npos; ++i) {
+    third = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 100);
+  }
+  EXPECT_NE(third.find("503"), std::string::npos) << third;
+  EXPECT_NE(third.find("too many connections"), std::string::npos) << third;
+  a.get();
+  b.get();
+  server->Stop();
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <system_error>
 
+#include "blob/fs/file_ops.h"
 #include "core/digest.h"
 
 namespace vitrine::blob {
@@ -17,28 +20,30 @@ namespace {
 Status ErrnoStatus(std::string_view what, const fs::path& path, int err) {
   std::string message = std::string(what) + " " + path.string() + ": " + std::strerror(err);
   if (err == ENOENT) return Status::NotFound(message);
-  if (err == ENOSPC || err == EDQUOT) return Status::Unavailable(message);
+  if (err == ENOSPC || err == EDQUOT) return Status::InsufficientStorage(message);
   return Status::Internal(message);
 }
 
-// Owns a POSIX file descriptor.
+// Owns a file descriptor, closed through the FileOps that opened it.
 class Fd {
  public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd() = default;
+  Fd(FileOps& ops, int fd) : ops_(&ops), fd_(fd) {}
+  Fd(Fd&& o) noexcept : ops_(o.ops_), fd_(std::exchange(o.fd_, -1)) {}
   ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) ops_->Close(fd_);
   }
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
 
  private:
-  int fd_;
+  FileOps* ops_ = nullptr;
+  int fd_ = -1;
 };
 
-Status WriteFully(int fd, std::string_view bytes, const fs::path& path) {
+Status WriteFully(FileOps& ops, int fd, std::string_view bytes, const fs::path& path) {
   while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    ssize_t n = ops.Write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("cannot write", path, errno);
@@ -48,11 +53,22 @@ Status WriteFully(int fd, std::string_view bytes, const fs::path& path) {
   return Status::Ok();
 }
 
-Status FsyncDirectory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+Status FsyncDirectory(FileOps& ops, const fs::path& dir) {
+  Fd fd(ops, ops.Open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
   if (!fd.valid()) return ErrnoStatus("cannot open directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync directory", dir, errno);
+  if (ops.Fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync directory", dir, errno);
   return Status::Ok();
+}
+
+// Creates `dir` and any missing parents up to (not including) `root`, fsyncing the parent of
+// each new folder: a new entry is durable only once its directory is synced.
+Status CreateDurableDirectories(FileOps& ops, const fs::path& root, const fs::path& dir) {
+  if (dir == root || !dir.has_parent_path()) return Status::Ok();
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) return Status::Ok();
+  VITRINE_RETURN_IF_ERROR(CreateDurableDirectories(ops, root, dir.parent_path()));
+  if (ops.Mkdir(dir, 0700) != 0 && errno != EEXIST) return ErrnoStatus("cannot create", dir, errno);
+  return FsyncDirectory(ops, dir.parent_path());
 }
 
 class FileRangeSource final : public core::ByteSource {
@@ -88,10 +104,7 @@ class FsBlobWriter final : public BlobWriter {
   FsBlobWriter(const FsBlobStore& store, fs::path temp, Fd fd, std::int64_t max_bytes)
       : store_(store), temp_(std::move(temp)), fd_(std::move(fd)), max_bytes_(max_bytes) {}
   ~FsBlobWriter() override {
-    if (!committed_) {
-      std::error_code ignored;
-      fs::remove(temp_, ignored);
-    }
+    if (!committed_) store_ops().Unlink(temp_);
   }
 
   Status Write(std::string_view bytes) override {
@@ -101,13 +114,15 @@ class FsBlobWriter final : public BlobWriter {
     sha256_.Update(bytes);
     md5_.Update(bytes);
     size_ += static_cast<std::int64_t>(bytes.size());
-    return WriteFully(fd_.get(), bytes, temp_);
+    return WriteFully(store_ops(), fd_.get(), bytes, temp_);
   }
 
   Result<BlobRef> Commit() override;
   const fs::path& local_path() const override { return temp_; }
 
  private:
+  FileOps& store_ops() const;
+
   const FsBlobStore& store_;
   fs::path temp_;
   Fd fd_;
@@ -120,7 +135,8 @@ class FsBlobWriter final : public BlobWriter {
 
 class FsBlobStore final : public BlobStore {
  public:
-  explicit FsBlobStore(fs::path root) : root_(std::move(root)), objects_(root_ / "objects"), tmp_(root_ / "tmp") {}
+  FsBlobStore(fs::path root, FileOps& ops)
+      : root_(std::move(root)), objects_(root_ / "objects"), tmp_(root_ / "tmp"), ops_(ops) {}
 
   Status Init() {
     std::error_code ec;
@@ -136,15 +152,28 @@ class FsBlobStore final : public BlobStore {
 
   Result<std::unique_ptr<BlobWriter>> StartPut(std::int64_t max_bytes) override {
     fs::path temp = tmp_ / (core::RandomUrlToken(12) + ".part");
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    Fd fd(ops_, ops_.Open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd.valid()) return ErrnoStatus("cannot create", temp, errno);
     return std::unique_ptr<BlobWriter>(new FsBlobWriter(*this, std::move(temp), std::move(fd), max_bytes));
+  }
+
+  Status CheckRoomFor(std::int64_t bytes) const override {
+    // Kept free beyond any upload, so the catalog's journal and thumbnails can still be written.
+    constexpr std::int64_t kReserve = std::int64_t{64} << 20;
+    struct statvfs fs_stats;
+    if (::statvfs(tmp_.c_str(), &fs_stats) != 0) return Status::Ok();
+    const auto free_bytes = static_cast<std::int64_t>(fs_stats.f_bavail) * static_cast<std::int64_t>(fs_stats.f_frsize);
+    if (bytes <= free_bytes - kReserve) return Status::Ok();
+    return Status::InsufficientStorage("not enough free space for " + std::to_string(bytes) + " bytes: " +
+                                       std::to_string(std::max<std::int64_t>(free_bytes, 0) >> 20) +
+                                       " MiB free on the data folder's disk, " + std::to_string(kReserve >> 20) +
+                                       " MiB kept in reserve");
   }
 
   Result<std::unique_ptr<core::ByteSource>> Open(std::string_view sha, ByteRange range) const override {
     if (!IsSha256Hex(sha)) return Status::InvalidArgument("not a SHA-256: '" + std::string(sha) + "'");
     fs::path path = PathOf(sha);
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd(PosixFileOps(), ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT) return Status::NotFound("blob " + std::string(sha) + " not found");
       return ErrnoStatus("cannot open", path, errno);
@@ -178,7 +207,7 @@ class FsBlobStore final : public BlobStore {
   Status Delete(std::string_view sha) override {
     if (!IsSha256Hex(sha)) return Status::InvalidArgument("not a SHA-256: '" + std::string(sha) + "'");
     fs::path path = PathOf(sha);
-    if (::unlink(path.c_str()) != 0) {
+    if (ops_.Unlink(path) != 0) {
       if (errno == ENOENT) return Status::NotFound("blob " + std::string(sha) + " not found");
       return ErrnoStatus("cannot delete", path, errno);
     }
@@ -189,6 +218,7 @@ class FsBlobStore final : public BlobStore {
                                        std::chrono::seconds grace) override {
     GarbageReport report;
     auto cutoff = fs::file_time_type::clock::now() - grace;
+    const std::time_t blob_cutoff = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - grace);
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(objects_, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
@@ -196,13 +226,15 @@ class FsBlobStore final : public BlobStore {
       std::string name = it->path().filename().string();
       if (!IsSha256Hex(name)) continue;
       ++report.blobs_examined;
-      if (it->last_write_time(ec) > cutoff) continue;
+      struct stat examined;
+      if (::stat(it->path().c_str(), &examined) != 0) continue;
+      if (examined.st_mtime > blob_cutoff) continue;
       VITRINE_ASSIGN_OR_RETURN(bool referenced, is_referenced(name));
       if (referenced) continue;
-      auto size = static_cast<std::int64_t>(it->file_size(ec));
-      if (fs::remove(it->path(), ec)) {
+      VITRINE_ASSIGN_OR_RETURN(bool removed, RemoveIfUnchanged(it->path(), examined));
+      if (removed) {
         ++report.blobs_removed;
-        report.bytes_removed += size;
+        report.bytes_removed += examined.st_size;
       }
     }
     if (ec) return Status::Internal("blob garbage collection stopped: " + ec.message());
@@ -212,32 +244,54 @@ class FsBlobStore final : public BlobStore {
     return report;
   }
 
+  // Removes the blob at `path` only if it is still the file examined. An identical upload that
+  // lands between the examination and now publishes a new file at the same path (its catalog
+  // row not yet committed, so the catalog called the blob unreferenced): it must survive. So
+  // the file is first moved out of the way atomically, compared, and put back if it is new.
+  Result<bool> RemoveIfUnchanged(const fs::path& path, const struct stat& examined) {
+    fs::path doomed = tmp_ / (core::RandomUrlToken(12) + ".gc");
+    if (ops_.Rename(path, doomed) != 0) {
+      if (errno == ENOENT) return false;
+      return ErrnoStatus("cannot move aside", path, errno);
+    }
+    struct stat now;
+    bool same = ::stat(doomed.c_str(), &now) == 0 && now.st_ino == examined.st_ino && now.st_dev == examined.st_dev;
+    if (!same) {
+      // Identical bytes either way, so replacing whatever is at `path` by now is harmless.
+      if (ops_.Rename(doomed, path) != 0) return ErrnoStatus("cannot put back", path, errno);
+      return false;
+    }
+    if (ops_.Unlink(doomed) != 0) return ErrnoStatus("cannot delete", doomed, errno);
+    return true;
+  }
+
  private:
   friend class FsBlobWriter;
   fs::path root_;
   fs::path objects_;
   fs::path tmp_;
+  FileOps& ops_;
 };
+
+FileOps& FsBlobWriter::store_ops() const { return store_.ops_; }
 
 Result<BlobRef> FsBlobWriter::Commit() {
   if (committed_) return Status::Internal("blob committed twice");
-  if (::fsync(fd_.get()) != 0) return ErrnoStatus("cannot fsync", temp_, errno);
+  if (store_.ops_.Fsync(fd_.get()) != 0) return ErrnoStatus("cannot fsync", temp_, errno);
   BlobRef ref{sha256_.FinishHex(), md5_.FinishHex(), size_};
   fs::path final_path = store_.PathOf(ref.sha256);
-  std::error_code ec;
-  fs::create_directories(final_path.parent_path(), ec);
-  if (ec) return Status::Internal("cannot create " + final_path.parent_path().string() + ": " + ec.message());
+  VITRINE_RETURN_IF_ERROR(CreateDurableDirectories(store_.ops_, store_.objects_, final_path.parent_path()));
   // Identical content may already be stored; rename replaces it with identical bytes, atomically.
-  if (::rename(temp_.c_str(), final_path.c_str()) != 0) return ErrnoStatus("cannot publish", final_path, errno);
+  if (store_.ops_.Rename(temp_, final_path) != 0) return ErrnoStatus("cannot publish", final_path, errno);
   committed_ = true;
-  VITRINE_RETURN_IF_ERROR(FsyncDirectory(final_path.parent_path()));
+  VITRINE_RETURN_IF_ERROR(FsyncDirectory(store_.ops_, final_path.parent_path()));
   return ref;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const fs::path& root) {
-  auto store = std::make_unique<FsBlobStore>(root);
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const fs::path& root, FileOps& ops) {
+  auto store = std::make_unique<FsBlobStore>(root, ops);
   VITRINE_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<BlobStore>(std::move(store));
 }

@@ -141,7 +141,7 @@ Result<Image> Update(ConnectionPool& pool, ImageId id, const ImageChanges& chang
     VITRINE_RETURN_IF_ERROR(q.Bind(changes.filename, id.value()).Run());
     if (conn->changes() == 0) return Status::NotFound("image " + std::to_string(id.value()) + " not found");
   }
-  for (const auto& [key, value] : changes.properties) VITRINE_RETURN_IF_ERROR(properties::Set(*conn, properties::kImages, id.value(), key, value));
+  VITRINE_RETURN_IF_ERROR(properties::Change(*conn, properties::kImages, id.value(), changes.properties));
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return GetOn(*conn, id);
 }

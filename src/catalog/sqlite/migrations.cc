@@ -232,6 +232,95 @@ DROP INDEX annotations_by_algorithm;
 CREATE INDEX annotations_by_algorithm ON annotations(algorithm, algorithm_version, image_id)
   WHERE algorithm IS NOT NULL;
 )sql"},
+      {8, "ids of projects, images and annotations are never handed out again", R"sql(
+-- Without AUTOINCREMENT, SQLite gives a new row the largest id + 1, so deleting the newest row
+-- freed its id for the next one: browsers' cached views and outside references would silently
+-- point at another image. SQLite cannot add AUTOINCREMENT to a table: each is rebuilt (its
+-- rows copied in id order; sqlite_sequence starts at the largest id kept).
+CREATE TABLE projects_new (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+INSERT INTO projects_new SELECT id, name, description, created_by, created_at, updated_at FROM projects ORDER BY id;
+DROP TABLE projects;
+ALTER TABLE projects_new RENAME TO projects;
+
+CREATE TABLE images_new (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id      INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  blob_sha256     TEXT NOT NULL,
+  md5             TEXT NOT NULL,
+  size_bytes      INTEGER NOT NULL,
+  filename        TEXT NOT NULL,
+  format          TEXT NOT NULL,
+  mime_type       TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  channels        INTEGER NOT NULL,
+  bit_depth       INTEGER NOT NULL,
+  planes          INTEGER NOT NULL,
+  levels          INTEGER NOT NULL,
+  pixel_size_x_um REAL,
+  pixel_size_y_um REAL,
+  magnification   REAL,
+  device          TEXT,
+  captured_at     INTEGER,
+  created_by      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (project_id, blob_sha256)
+);
+INSERT INTO images_new SELECT id, project_id, blob_sha256, md5, size_bytes, filename, format, mime_type, width, height,
+  channels, bit_depth, planes, levels, pixel_size_x_um, pixel_size_y_um, magnification, device, captured_at, created_by,
+  created_at FROM images ORDER BY id;
+DROP TABLE images;
+ALTER TABLE images_new RENAME TO images;
+CREATE INDEX images_by_project_capture ON images(project_id, captured_at, id);
+CREATE INDEX images_by_device_capture ON images(device, captured_at, id);
+CREATE INDEX images_by_blob ON images(blob_sha256);
+
+CREATE TABLE annotations_new (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id        INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  image_id          INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  geometry          BLOB NOT NULL,
+  geometry_type     TEXT NOT NULL,
+  x0                REAL NOT NULL,
+  y0                REAL NOT NULL,
+  x1                REAL NOT NULL,
+  y1                REAL NOT NULL,
+  area              REAL NOT NULL,
+  perimeter         REAL NOT NULL,
+  centroid_x        REAL NOT NULL,
+  centroid_y        REAL NOT NULL,
+  vertex_count      INTEGER NOT NULL,
+  created_by        INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  algorithm         TEXT,
+  algorithm_version TEXT,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  bucket_id         INTEGER,
+  run_id            INTEGER REFERENCES annotation_runs(id) ON DELETE CASCADE
+);
+INSERT INTO annotations_new SELECT id, project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area, perimeter,
+  centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version, created_at, updated_at, bucket_id,
+  run_id FROM annotations ORDER BY id;
+DROP TABLE annotations;
+ALTER TABLE annotations_new RENAME TO annotations;
+CREATE INDEX annotations_by_image ON annotations(image_id, id);
+CREATE INDEX annotations_by_project ON annotations(project_id, id);
+CREATE INDEX annotations_by_run ON annotations(run_id) WHERE run_id IS NOT NULL;
+CREATE INDEX annotations_by_algorithm ON annotations(algorithm, algorithm_version, image_id)
+  WHERE algorithm IS NOT NULL;
+CREATE TRIGGER annotation_extents_follow_deletes AFTER DELETE ON annotations BEGIN
+  DELETE FROM annotation_extents WHERE bucket_id = old.bucket_id AND id = old.id;
+  DELETE FROM annotation_buckets WHERE id = old.bucket_id
+    AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = old.bucket_id);
+END;
+)sql", /*rebuilds_tables=*/true},
   };
   return kMigrations;
 }
@@ -241,6 +330,33 @@ Result<int> CurrentVersion(Connection& conn) {
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? static_cast<int>(q.Int(0)) : 0;
 }
+
+namespace {
+
+Status Record(Connection& conn, const Migration& m, std::int64_t now_us) {
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement ins, conn.Prepare("INSERT INTO schema_migrations(version, description, applied_at) VALUES (?, ?, ?)"));
+  return ins.Bind(m.version, m.description, now_us).Run();
+}
+
+// Runs a table-rebuilding migration in its own transaction (foreign keys already off), and
+// commits only if every reference still finds its row.
+Status ApplyRebuild(Connection& conn, const Migration& m, std::int64_t now_us) {
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
+  VITRINE_ASSIGN_OR_RETURN(int current, CurrentVersion(conn));
+  if (m.version <= current) return Status::Ok();
+  VITRINE_RETURN_IF_ERROR(conn.Exec(m.sql));
+  VITRINE_ASSIGN_OR_RETURN(Statement check, conn.Prepare("PRAGMA foreign_key_check"));
+  VITRINE_ASSIGN_OR_RETURN(bool broken, check.Step());
+  if (broken) {
+    return Status::Internal("migration " + std::to_string(m.version) + " would leave a reference from " +
+                            check.Text(0) + " dangling; nothing was changed");
+  }
+  VITRINE_RETURN_IF_ERROR(Record(conn, m, now_us));
+  return tx.Commit();
+}
+
+}  // namespace
 
 Status Migrate(Connection& conn, std::int64_t now_us) {
   VITRINE_RETURN_IF_ERROR(conn.Exec(
@@ -258,13 +374,18 @@ Status Migrate(Connection& conn, std::int64_t now_us) {
                                  "); upgrade vitrine");
     }
     if (m.version <= current) continue;
-    VITRINE_RETURN_IF_ERROR(conn.Exec(m.sql));
-    {
-      VITRINE_ASSIGN_OR_RETURN(
-          Statement ins,
-          conn.Prepare("INSERT INTO schema_migrations(version, description, applied_at) VALUES (?, ?, ?)"));
-      VITRINE_RETURN_IF_ERROR(ins.Bind(m.version, m.description, now_us).Run());
+    if (m.rebuilds_tables) {
+      // The pragma is ignored inside a transaction: end it, switch, and begin again (the
+      // version is read once more, in case another process migrated meanwhile).
+      VITRINE_RETURN_IF_ERROR(tx.Commit());
+      VITRINE_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys=OFF"));
+      Status rebuilt = ApplyRebuild(conn, m, now_us);
+      VITRINE_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys=ON"));
+      VITRINE_RETURN_IF_ERROR(rebuilt);
+      continue;
     }
+    VITRINE_RETURN_IF_ERROR(conn.Exec(m.sql));
+    VITRINE_RETURN_IF_ERROR(Record(conn, m, now_us));
     VITRINE_RETURN_IF_ERROR(tx.Commit());
   }
   return Status::Ok();

@@ -10,6 +10,9 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;
+  // Rebuilds tables others refer to: runs with foreign keys off (they would cascade the drop of
+  // the old table), and the references are checked before it commits.
+  bool rebuilds_tables = false;
 };
 
 // The migrations this binary knows, in ascending version order.

@@ -11,7 +11,8 @@ namespace vitrine::catalog::sqlite::properties {
         "_id, key) DO UPDATE SET value = excluded.value",                                                        \
         " AND EXISTS (SELECT 1 FROM " owner "_properties pr WHERE pr." owner "_id = " alias ".id AND pr.key = ?)", \
         " AND EXISTS (SELECT 1 FROM " owner "_properties pr WHERE pr." owner "_id = " alias                        \
-        ".id AND pr.key = ? AND pr.value = ?)"                                                                   \
+        ".id AND pr.key = ? AND pr.value = ?)",                                                                  \
+        "SELECT COUNT(*) FROM " owner "_properties WHERE " owner "_id = ?"                                       \
   }
 
 const Table kImages = VITRINE_PROPERTY_TABLE("image", "i");
@@ -39,6 +40,23 @@ Status Set(Connection& conn, const Table& table, std::int64_t owner, const std::
   }
   VITRINE_ASSIGN_OR_RETURN(Statement put, conn.Prepare(table.put));
   return put.Bind(owner, key, *value).Run();
+}
+
+Status Change(Connection& conn, const Table& table, std::int64_t owner,
+              const std::map<std::string, std::optional<std::string>>& changes) {
+  bool grows = false;
+  for (const auto& [key, value] : changes) {
+    VITRINE_RETURN_IF_ERROR(Set(conn, table, owner, key, value));
+    grows |= value.has_value();
+  }
+  if (!grows) return Status::Ok();
+  VITRINE_ASSIGN_OR_RETURN(Statement count, conn.Prepare(table.count));
+  VITRINE_ASSIGN_OR_RETURN(bool row, count.Bind(owner).Step());
+  if (row && count.Int(0) > static_cast<std::int64_t>(kMaxPropertiesPerThing)) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxPropertiesPerThing) +
+                                   " properties on one thing; this change would make " + std::to_string(count.Int(0)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace vitrine::catalog::sqlite::properties

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "catalog/sqlite/connection.h"
 #include "vitrine/types.h"
 
@@ -19,6 +20,7 @@ struct Table {
   const char* put;          // insert or replace one key
   const char* condition;    // " AND EXISTS (...)" on a key, its owner given by the caller's alias
   const char* value_condition;  // the same, on a key and its value
+  const char* count;            // how many keys one owner has
 };
 
 extern const Table kImages;    // owner alias `i`
@@ -49,6 +51,12 @@ Status LoadEach(Connection& conn, const Table& table, std::vector<Row>& rows,
 // Sets `key` to `value`, or removes it when `value` is empty (nullopt).
 Status Set(Connection& conn, const Table& table, std::int64_t owner, const std::string& key,
            const std::optional<std::string>& value);
+
+// Applies a change (nullopt removes a key), then kInvalidArgument if the owner would hold more
+// than kMaxPropertiesPerThing: checked on what is stored, inside the caller's transaction, so
+// no sequence of changes can grow past it.
+Status Change(Connection& conn, const Table& table, std::int64_t owner,
+              const std::map<std::string, std::optional<std::string>>& changes);
 
 // The WHERE fragment for a property filter; bind the key, then the value if the match has one.
 inline const char* Condition(const Table& table, const PropertyMatch& match) {

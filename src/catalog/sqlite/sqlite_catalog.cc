@@ -144,6 +144,17 @@ class SqliteCatalog final : public Catalog {
   Result<User> UpdateUser(UserId id, const UserChanges& c) override {
     {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+      if (c.admin == false || c.enabled == false) {
+        VITRINE_ASSIGN_OR_RETURN(
+            Statement others, conn->Prepare("SELECT (SELECT admin AND enabled FROM users WHERE id = ?),"
+                                            " (SELECT COUNT(*) FROM users WHERE admin AND enabled AND id != ?)"));
+        VITRINE_ASSIGN_OR_RETURN(bool row, others.Bind(id.value(), id.value()).Step());
+        if (row && others.Int(0) == 1 && others.Int(1) == 0) {
+          return Status::Conflict("user " + std::to_string(id.value()) +
+                                  " is the last enabled administrator: make another one first");
+        }
+      }
       // COALESCE keeps a column whose new value is NULL (not given) as it was.
       VITRINE_ASSIGN_OR_RETURN(
           Statement q,
@@ -152,6 +163,13 @@ class SqliteCatalog final : public Catalog {
                         " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
       VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.email, c.admin, c.enabled, c.password_hash, id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "user " + std::to_string(id.value())));
+      if (c.revoke_tokens_at) {
+        VITRINE_ASSIGN_OR_RETURN(Statement revoke,
+                                 conn->Prepare("UPDATE bearer_tokens SET revoked_at = ? WHERE user_id = ?"
+                                               " AND revoked_at IS NULL AND token_hash != ?"));
+        VITRINE_RETURN_IF_ERROR(revoke.Bind(Micros(*c.revoke_tokens_at), id.value(), c.keep_token_hash).Run());
+      }
+      VITRINE_RETURN_IF_ERROR(tx.Commit());
     }
     VITRINE_ASSIGN_OR_RETURN(UserRecord r, GetUser(id));
     return r.user;
@@ -283,9 +301,7 @@ class SqliteCatalog final : public Catalog {
                                      " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
       VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, Micros(c.updated_at), id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value())));
-      for (const auto& [key, value] : c.properties) {
-        VITRINE_RETURN_IF_ERROR(sqlite::properties::Set(*conn, sqlite::properties::kProjects, id.value(), key, value));
-      }
+      VITRINE_RETURN_IF_ERROR(sqlite::properties::Change(*conn, sqlite::properties::kProjects, id.value(), c.properties));
       VITRINE_RETURN_IF_ERROR(tx.Commit());
     }
     return GetProject(id);

@@ -81,7 +81,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
   auto& annotations = service.annotations();
 
   router.Add("POST", "/api/v1/annotations",
-             Authed(service, [&annotations](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&annotations](const Caller& caller, const HttpRequest& request,
                                             const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
@@ -118,7 +118,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/annotations",
-             Authed(service, [&annotations](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&annotations](const Caller& caller, const HttpRequest& request,
                                             const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
@@ -141,7 +141,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("DELETE", "/api/v1/annotations",
-             Authed(service, [&annotations](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&annotations](const Caller& caller, const HttpRequest& request,
                                             const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
@@ -151,19 +151,18 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/annotations.geojson",
-             Authed(service, [&service](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&service](const Caller& caller, const HttpRequest& request,
                                         const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(std::string collection, interchange::ExportGeoJson(service, caller, filter));
                HttpResponse response;
-               response.status = 200;
-               response.body = std::move(collection);
+               VITRINE_ASSIGN_OR_RETURN(response.stream, interchange::ExportGeoJsonStream(service, caller, filter));
+               response.stream_length = -1;  // chunked: the length is known only at the end
                response.With("Content-Type", "application/geo+json");
                return response;
              }));
   router.Add("POST", "/api/v1/images/{image_id}/annotations.geojson",
-             Authed(service, [&service](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&service](const Caller& caller, const HttpRequest& request,
                                         const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId image, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));

@@ -27,7 +27,7 @@ void AddAnnotationRunRoutes(Router& router, service::Service& service) {
   auto& runs = service.annotation_runs();
 
   router.Add("POST", "/api/v1/annotation-runs",
-             Authed(service, [&runs](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&runs](const Caller& caller, const HttpRequest& request,
                                      const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
@@ -58,7 +58,7 @@ void AddAnnotationRunRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("DELETE", "/api/v1/annotation-runs/{run_id}",
-             Authed(service, [&runs](const Caller& caller, const HttpRequest&,
+             AuthedWork(service, [&runs](const Caller& caller, const HttpRequest&,
                                      const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
                return NoContentOr(runs.Delete(caller, id));

@@ -16,22 +16,22 @@ void AddAuthRoutes(Router& router, service::Service& service) {
     return JsonResponse(200, {{"status", "ok"}});
   });
 
-  // Sign in with username and password; answers a bearer token.
+  // Sign in with username and password; answers a bearer token. Hashing the password takes
+  // tens of milliseconds: always on a worker.
   router.Add("POST", "/api/v1/auth/token", [&service](const HttpRequest& request, const PathParams&) {
+    if (!request.on_worker) return RunOnWorker();
     auto run = [&]() -> Result<HttpResponse> {
       VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
       VITRINE_ASSIGN_OR_RETURN(std::string username, wire::RequiredString(body, "username"));
       VITRINE_ASSIGN_OR_RETURN(std::string password, wire::RequiredString(body, "password"));
       VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
       VITRINE_ASSIGN_OR_RETURN(auto cookie, wire::OptionalBool(body, "cookie"));
-      VITRINE_ASSIGN_OR_RETURN(NewBearerToken token, service.users().SignIn(username, password, lifetime));
+      VITRINE_ASSIGN_OR_RETURN(NewBearerToken token,
+                               service.users().SignIn(username, password, lifetime, request.client));
       HttpResponse r = JsonResponse(200, wire::ToJson(token));
       if (cookie.value_or(false)) {
-        // For browser viewers: pictures only (AuthenticateViewer), never script-readable, never
-        // sent by another site's pages.
         auto max_age = std::chrono::duration_cast<std::chrono::seconds>(token.info.expires_at - token.info.created_at);
-        r.With("set-cookie", std::string(kTokenCookie) + "=" + token.token +
-                                 "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age.count()));
+        r.With("set-cookie", TokenCookie(request, token.token, max_age));
       }
       return r;
     };
@@ -39,16 +39,24 @@ void AddAuthRoutes(Router& router, service::Service& service) {
     return response.ok() ? std::move(response).value() : ErrorResponse(response.status());
   });
 
-  // Sign out: revokes the bearer token that authenticated this request.
-  router.Add("DELETE", "/api/v1/auth/token",
-             Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
-                                        const PathParams&) -> Result<HttpResponse> {
-               std::string_view header = request.header("authorization");
-               if (!header.starts_with("Bearer ")) {
-                 return Status::InvalidArgument("sign-out revokes the bearer token sent with it; none was sent");
-               }
-               return NoContentOr(service.users().RevokeToken(caller, header.substr(7)));
-             }));
+  // Sign out: revokes the token that authenticated this request, from the Authorization header
+  // or else the sign-in cookie, and clears the cookie.
+  router.Add("DELETE", "/api/v1/auth/token", [&service](const HttpRequest& request, const PathParams&) {
+    auto run = [&]() -> Result<HttpResponse> {
+      std::string_view token = BearerTokenOf(request);
+      if (token.empty() && request.header("authorization").empty()) token = CookieToken(request);
+      if (token.empty()) {
+        return Status::InvalidArgument("sign-out revokes the bearer token (or sign-in cookie) sent with it; none was sent");
+      }
+      VITRINE_ASSIGN_OR_RETURN(service::Caller caller, service.auth().WithBearerToken(token));
+      VITRINE_RETURN_IF_ERROR(service.users().RevokeToken(caller, token));
+      HttpResponse r = NoContent();
+      if (!CookieToken(request).empty()) r.With("set-cookie", TokenCookie(request, "", std::chrono::seconds(0)));
+      return r;
+    };
+    auto response = run();
+    return response.ok() ? std::move(response).value() : ErrorResponse(response.status());
+  });
 
   // A further token for the signed-in user (scripts, long-running jobs).
   for (const std::string path : {"/api/v1/users/me/tokens", "/api/v1/users/{user_id}/tokens"}) {

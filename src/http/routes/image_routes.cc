@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "core/time_format.h"
 #include "http/byte_range.h"
 #include "http/multipart.h"
@@ -174,6 +176,9 @@ void AddImageRoutes(Router& router, service::Service& service) {
         VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
         VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
         service::UploadRequest request{project, std::string(query.Get("filename").value_or("")), {}};
+        if (auto length = head.header("content-length"); !length.empty()) {
+          std::from_chars(length.data(), length.data() + length.size(), request.expected_bytes);
+        }
         std::string_view type = head.header("content-type");
         if (type.starts_with("multipart/")) {
           VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(type));
@@ -248,7 +253,7 @@ void AddImageRoutes(Router& router, service::Service& service) {
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetInt("max_size"));
+               VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetIntIn("max_size", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
                std::string format(query.Get("format").value_or("jpg"));
                VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
                                         images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
@@ -270,7 +275,7 @@ void AddImageRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("DELETE", "/api/v1/images/{image_id}",
-             Authed(service, [&images](const Caller& caller, const HttpRequest&,
+             AuthedWork(service, [&images](const Caller& caller, const HttpRequest&,
                                        const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                return NoContentOr(images.Delete(caller, id));

@@ -60,7 +60,7 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                return JsonOr(200, projects.Update(caller, id, update));
              }));
   router.Add("DELETE", "/api/v1/projects/{project_id}",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest&,
+             AuthedWork(service, [&projects](const Caller& caller, const HttpRequest&,
                                          const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                return NoContentOr(projects.Delete(caller, id));

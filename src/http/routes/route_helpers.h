@@ -2,6 +2,7 @@
 // Result into a response.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -29,7 +30,23 @@ Result<IdT> PathId(const PathParams& params, const char* name) {
   return Status::InvalidArgument(std::string(name) + " must be a positive integer");
 }
 
-// "1,2,3" → ids.
+// The most ids one list parameter may name (docs/api.md): past it, 400, never a query the
+// store cannot run.
+inline constexpr std::size_t kMaxIdsPerList = 500;
+
+// Sorts and removes repeats; kInvalidArgument past kMaxIdsPerList.
+template <class IdT>
+Result<std::vector<IdT>> DistinctIds(std::vector<IdT> ids, std::string_view what) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.size() > kMaxIdsPerList) {
+    return Status::InvalidArgument(std::string(what) + " names " + std::to_string(ids.size()) + " ids; at most " +
+                                   std::to_string(kMaxIdsPerList) + " in one request");
+  }
+  return ids;
+}
+
+// "1,2,3" → ids, distinct and sorted.
 template <class IdT>
 Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
   std::vector<IdT> ids;
@@ -43,8 +60,12 @@ Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
       return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
     }
     ids.emplace_back(v);
+    if (ids.size() > 4 * kMaxIdsPerList) {  // even with repeats, too many to read on
+      return Status::InvalidArgument(std::string(what) + ": at most " + std::to_string(kMaxIdsPerList) +
+                                     " ids in one request");
+    }
   }
-  return ids;
+  return DistinctIds(std::move(ids), what);
 }
 
 // A positive id in the query (`project=3`); nothing when absent.
@@ -66,7 +87,7 @@ Result<std::vector<IdT>> IdListParam(const QueryParams& query, const char* singu
       all.insert(all.end(), ids.begin(), ids.end());
     }
   }
-  return all;
+  return DistinctIds(std::move(all), plural);
 }
 
 // The user a "/users/me/..." or "/users/{user_id}/..." route is about.
@@ -75,12 +96,24 @@ inline Result<UserId> SubjectUser(const service::Caller& caller, const PathParam
   return PathId<UserId>(params, "user_id");
 }
 
+// The answer that asks the server to run the handler again on a worker (see HttpResponse).
+inline HttpResponse RunOnWorker() {
+  HttpResponse later;
+  later.run_on_worker = true;
+  return later;
+}
+
 // Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
 // only for a caller `authenticate` accepts, and any error becomes its JSON error response.
 template <class Fn>
 Handler WithCaller(service::Service& service,
-                   Result<service::Caller> (*authenticate)(const service::Authenticator&, const HttpRequest&), Fn fn) {
-  return [&service, authenticate, fn = std::move(fn)](const HttpRequest& request, const PathParams& params) -> HttpResponse {
+                   Result<service::Caller> (*authenticate)(const service::Authenticator&, const HttpRequest&), Fn fn,
+                   bool always_on_worker = false) {
+  return [&service, authenticate, fn = std::move(fn), always_on_worker](const HttpRequest& request,
+                                                                        const PathParams& params) -> HttpResponse {
+    if (!request.on_worker && (always_on_worker || AuthenticationWouldBlock(service.auth(), request))) {
+      return RunOnWorker();
+    }
     auto caller = authenticate(service.auth(), request);
     if (!caller.ok()) return ErrorResponse(caller.status());
     Result<HttpResponse> response = fn(*caller, request, params);
@@ -93,6 +126,13 @@ Handler WithCaller(service::Service& service,
 template <class Fn>
 Handler Authed(service::Service& service, Fn fn) {
   return WithCaller(service, &AuthenticateRequest, std::move(fn));
+}
+
+// Signed in, and always run on a worker: for handlers whose work grows with the request (bulk
+// writes, imports, exports, box queries), which must never hold a network thread.
+template <class Fn>
+Handler AuthedWork(service::Service& service, Fn fn) {
+  return WithCaller(service, &AuthenticateRequest, std::move(fn), /*always_on_worker=*/true);
 }
 
 // For pictures that browsers fetch: also signed in by cookie or a short-lived access_token in
@@ -184,11 +224,7 @@ inline wire::Json PyramidJson(const service::ImageService::PyramidState& state) 
 
 // A picture that is still to be rendered is handed to a worker thread (see HttpResponse).
 inline HttpResponse PictureResponse(const HttpRequest& request, service::EncodedImage picture) {
-  if (picture.needs_render) {
-    HttpResponse later;
-    later.run_on_worker = true;
-    return later;
-  }
+  if (picture.needs_render) return RunOnWorker();
   if (picture.not_modified) return NotModified(picture.etag);
   if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, picture.etag)) {
     return NotModified(picture.etag);

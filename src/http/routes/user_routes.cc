@@ -63,8 +63,9 @@ void AddUserRoutes(Router& router, service::Service& service) {
   router.Add("PATCH", "/api/v1/users/me",
              Authed(service, [&users](const Caller& caller, const HttpRequest& request,
                                       const PathParams&) -> Result<HttpResponse> {
+               if (!request.on_worker) return RunOnWorker();  // a new password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, caller.user_id(), update));
+               return JsonOr(200, users.Update(caller, caller.user_id(), update, BearerTokenOf(request)));
              }));
 
   // One's own keys under /users/me, anyone's (for an administrator) under /users/{user_id}.
@@ -105,6 +106,7 @@ void AddUserRoutes(Router& router, service::Service& service) {
   router.Add("POST", "/api/v1/users",
              Authed(service, [&users](const Caller& caller, const HttpRequest& request,
                                       const PathParams&) -> Result<HttpResponse> {
+               if (!request.on_worker) return RunOnWorker();  // the password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto create, ParseUserCreate(request.body));
                return JsonOr(201, users.Create(caller, create));
              }));
@@ -118,8 +120,9 @@ void AddUserRoutes(Router& router, service::Service& service) {
              Authed(service, [&users](const Caller& caller, const HttpRequest& request,
                                       const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
+               if (!request.on_worker) return RunOnWorker();  // a new password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, id, update));
+               return JsonOr(200, users.Update(caller, id, update, BearerTokenOf(request)));
              }));
 }
 

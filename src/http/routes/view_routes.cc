@@ -13,20 +13,14 @@ namespace {
 using service::Caller;
 
 Result<imaging::PixelRect> RegionOf(const QueryParams& query, const Image& image) {
-  imaging::PixelRect r{0, 0, image.width, image.height};
-  VITRINE_ASSIGN_OR_RETURN(auto x, query.GetInt("x"));
-  VITRINE_ASSIGN_OR_RETURN(auto y, query.GetInt("y"));
-  VITRINE_ASSIGN_OR_RETURN(auto w, query.GetInt("w"));
-  VITRINE_ASSIGN_OR_RETURN(auto h, query.GetInt("h"));
-  r.x = x.value_or(0);
-  r.y = y.value_or(0);
+  // Each bound is checked before any sum, so no request can overflow one.
+  VITRINE_ASSIGN_OR_RETURN(auto x, query.GetIntIn("x", 0, image.width - 1));
+  VITRINE_ASSIGN_OR_RETURN(auto y, query.GetIntIn("y", 0, image.height - 1));
+  imaging::PixelRect r{x.value_or(0), y.value_or(0), 0, 0};
+  VITRINE_ASSIGN_OR_RETURN(auto w, query.GetIntIn("w", 1, image.width - r.x));
+  VITRINE_ASSIGN_OR_RETURN(auto h, query.GetIntIn("h", 1, image.height - r.y));
   r.width = w.value_or(image.width - r.x);
   r.height = h.value_or(image.height - r.y);
-  if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > image.width ||
-      r.y + r.height > image.height) {
-    return Status::InvalidArgument("x, y, w, h must give a region inside the " + std::to_string(image.width) + " x " +
-                                   std::to_string(image.height) + " image");
-  }
   return r;
 }
 
@@ -34,16 +28,15 @@ Result<imaging::PixelRect> RegionOf(const QueryParams& query, const Image& image
 // only one is given); by default the region's own size.
 Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::PixelRect& r) {
   const double rw = static_cast<double>(r.width), rh = static_cast<double>(r.height);
-  VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetInt("max_size"));
-  VITRINE_ASSIGN_OR_RETURN(auto width, query.GetInt("width"));
-  VITRINE_ASSIGN_OR_RETURN(auto height, query.GetInt("height"));
+  VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetIntIn("max_size", 1, imaging::kMaxViewSide));
+  VITRINE_ASSIGN_OR_RETURN(auto width, query.GetIntIn("width", 1, imaging::kMaxViewSide));
+  VITRINE_ASSIGN_OR_RETURN(auto height, query.GetIntIn("height", 1, imaging::kMaxViewSide));
   auto scale_text = query.Get("scale");
   if ((max_size.has_value() + scale_text.has_value() + (width || height)) > 1) {
     return Status::InvalidArgument("give one of max_size, scale, or width/height");
   }
   double w = rw, h = rh;
   if (max_size) {
-    if (*max_size < 1) return Status::InvalidArgument("max_size must be at least 1");
     const double s = std::min(1.0, static_cast<double>(*max_size) / std::max(rw, rh));
     w = rw * s, h = rh * s;
   } else if (scale_text) {
@@ -51,27 +44,28 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
     if (!s.ok() || !(*s > 0 && *s <= 1)) return Status::InvalidArgument("scale must be a number above 0 and at most 1");
     w = rw * *s, h = rh * *s;
   } else if (width || height) {
-    if ((width && *width < 1) || (height && *height < 1)) return Status::InvalidArgument("width and height must be at least 1");
     w = width ? static_cast<double>(*width) : rw * static_cast<double>(*height) / rh;
     h = height ? static_cast<double>(*height) : rh * static_cast<double>(*width) / rw;
   }
-  const int out_w = std::max(1, static_cast<int>(std::lround(w))), out_h = std::max(1, static_cast<int>(std::lround(h)));
-  if (out_w > imaging::kMaxViewSide || out_h > imaging::kMaxViewSide) {
-    return Status::InvalidArgument("the output would be " + std::to_string(out_w) + " x " + std::to_string(out_h) +
-                                   "; at most " + std::to_string(imaging::kMaxViewSide) +
+  // Compared as doubles before any conversion: an int would wrap.
+  if (w > imaging::kMaxViewSide + 0.5 || h > imaging::kMaxViewSide + 0.5) {
+    return Status::InvalidArgument("the output would be " + std::to_string(std::llround(w)) + " x " +
+                                   std::to_string(std::llround(h)) + "; at most " +
+                                   std::to_string(imaging::kMaxViewSide) +
                                    " a side: ask for a smaller region or a max_size");
   }
+  const int out_w = std::max(1, static_cast<int>(std::lround(w))), out_h = std::max(1, static_cast<int>(std::lround(h)));
   return std::pair{out_w, out_h};
 }
 
 // plane=, channel= and window=low,high: which pixels of a stack, and how bright.
 Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::ViewRequest& view) {
-  VITRINE_ASSIGN_OR_RETURN(auto plane, query.GetInt("plane"));
+  VITRINE_ASSIGN_OR_RETURN(auto plane, query.GetIntIn("plane", 0, std::max(0, image.planes - 1)));
   if (plane && (*plane < 0 || *plane >= image.planes)) {
     return Status::InvalidArgument("plane must be 0 to " + std::to_string(image.planes - 1) + " (the image has " +
                                    std::to_string(image.planes) + ")");
   }
-  VITRINE_ASSIGN_OR_RETURN(auto channel, query.GetInt("channel"));
+  VITRINE_ASSIGN_OR_RETURN(auto channel, query.GetIntIn("channel", 0, image.channels > 0 ? image.channels - 1 : 1023));
   if (channel && (*channel < 0 || (image.channels > 0 && *channel >= image.channels))) {
     return Status::InvalidArgument("channel must be 0 to " + std::to_string(image.channels - 1) + " (the image has " +
                                    std::to_string(image.channels) + ")");
