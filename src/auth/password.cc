@@ -1,21 +1,12 @@
 #include "auth/password.h"
 
 #include <argon2.h>
-#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <array>
 #include <string>
 
 namespace vitrine::auth {
-namespace {
-
-// argon2id's working memory (19 MiB by default) comes from malloc, and glibc keeps a freed
-// block of that size in the thread's arena: an idle server grew by 20-40 MB after a few
-// sign-ins. Each hash costs tens of milliseconds anyway; giving the memory back costs little.
-void ReleaseWorkingMemory() { malloc_trim(0); }
-
-}  // namespace
 
 Result<std::string> HashPassword(std::string_view password, const PasswordHashParams& params) {
   VITRINE_RETURN_IF_ERROR(CheckPasswordStrength(password));
@@ -27,7 +18,6 @@ Result<std::string> HashPassword(std::string_view password, const PasswordHashPa
   std::string encoded(encoded_len, '\0');
   int rc = argon2id_hash_encoded(params.passes, params.memory_kib, params.lanes, password.data(), password.size(),
                                  salt.data(), salt.size(), kHashLength, encoded.data(), encoded.size());
-  ReleaseWorkingMemory();
   if (rc != ARGON2_OK) return Status::Internal(std::string("argon2 failed: ") + argon2_error_message(rc));
   encoded.resize(encoded.find('\0'));
   return encoded;
@@ -36,7 +26,6 @@ Result<std::string> HashPassword(std::string_view password, const PasswordHashPa
 bool VerifyPassword(std::string_view password, const std::string& encoded) {
   if (password.size() > kMaxPasswordLength || encoded.rfind("$argon2id$", 0) != 0) return false;
   bool matched = argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
-  ReleaseWorkingMemory();
   return matched;
 }
 
