@@ -84,6 +84,7 @@ struct AnnotationView {
   bool properties = true;
   bool terms = true;
   std::optional<double> simplify{};  // simplify each geometry (topology kept) to this many pixels
+  bool count_total = true;  // false: Page::total is left -1, sparing a count of every match (long scans)
 };
 
 }  // namespace vitrine

@@ -225,6 +225,9 @@ struct AnnotationFilter {
   std::optional<std::array<double, 4>> bbox{};  // x0, y0, x1, y1: bounding boxes that meet it (edges count)
   bool exact = false;  // with bbox: the geometry itself must meet the box, not just its bounding box
   std::optional<PropertyMatch> property{};
+  // Only annotations with a larger id: reads a long listing page by page (each page starting
+  // after the last id seen) at a constant cost per page, where offsets grow with the depth.
+  std::optional<AnnotationId> after{};
 };
 
 // One page of a listing plus the total number of matching rows.

@@ -92,6 +92,7 @@ struct AnnotationColumns {
   bool geometry = true;
   bool properties = true;
   bool terms = true;
+  bool total = true;  // count every match; false leaves Page::total at -1
 };
 
 class Catalog {

@@ -39,6 +39,10 @@ Result<std::unique_ptr<BodySink>> RouterApplication::OpenStream(const HttpReques
   }
 }
 
+bool RouterApplication::IsStreamed(const HttpRequest& head) const {
+  return router_.Find(RoutedMethod(head), head.path).stream_handler != nullptr;
+}
+
 HttpResponse RouterApplication::Handle(const HttpRequest& request) { return Dispatch(router_, request); }
 
 HttpResponse Dispatch(const Router& router, const HttpRequest& request) {

@@ -15,6 +15,7 @@ class RouterApplication final : public HttpApplication {
  public:
   explicit RouterApplication(Router router) : router_(std::move(router)) {}
   Result<std::unique_ptr<BodySink>> OpenStream(const HttpRequest& head) override;
+  bool IsStreamed(const HttpRequest& head) const override;
   HttpResponse Handle(const HttpRequest& request) override;
 
  private:

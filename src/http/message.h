@@ -81,6 +81,9 @@ class HttpApplication {
   // the body is read whole (up to the server's limit) and given to Handle. An error: answered
   // at once, and the body is never read (nor, with `Expect: 100-continue`, sent).
   virtual Result<std::unique_ptr<BodySink>> OpenStream(const HttpRequest& head) = 0;
+  // True when OpenStream would open a sink for this request: the server then calls it on a
+  // worker thread, since opening one authenticates (perhaps hashing a password) and checks rights.
+  virtual bool IsStreamed(const HttpRequest& head) const = 0;
   virtual HttpResponse Handle(const HttpRequest& request) = 0;
 };
 

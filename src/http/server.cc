@@ -53,6 +53,14 @@ const std::string& CurrentHttpDate() {
   return text;
 }
 
+// An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d: it is a.b.c.d.
+asio::ip::address Unmapped(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
 std::string Lowercase(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -76,13 +84,16 @@ struct Server::Impl {
   // The network loop must outlive the acceptor: during Stop, a session whose request is on a
   // worker has nothing pending on the loop, and the worker's answer is posted back to it.
   asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
-  tcp::acceptor acceptor{ioc};
-  asio::steady_timer accept_pause{ioc};
+  // The acceptor and its pause timer are touched by their handlers and by Stop: one strand.
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  asio::steady_timer accept_pause{accept_strand};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   bool stopped = false;
   std::vector<asio::ip::address> trusted_proxies;
   std::atomic<std::size_t> worker_load{0};  // requests queued for or running on a worker
+  std::atomic<std::uint64_t> buffered_body_bytes{0};  // reserved by bodies read whole
   asio::thread_pool workers;
 
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
@@ -113,12 +124,15 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) {
-      peer_address_ = endpoint.address();
+      peer_address_ = Unmapped(endpoint.address());
       peer_ = peer_address_.to_string() + ":" + std::to_string(endpoint.port());
     }
     server_.Register(this);
   }
-  ~Session() { server_.Unregister(this); }
+  ~Session() {
+    ReleaseBody();
+    server_.Unregister(this);
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
@@ -129,7 +143,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto self_or_null = weak_from_this().lock();
     if (!self_or_null) return;  // already being destroyed
     asio::post(stream_.get_executor(), [self = std::move(self_or_null)] {
-      if (self->idle_) {
+      // Between two requests of a kept-alive connection. A connection that has sent nothing
+      // yet is not closed under its client's request: that is read and answered 503.
+      if (self->idle_ && self->served_) {
         beast::error_code ec;
         self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
         self->stream_.close();
@@ -141,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options() const { return server_.options; }
 
   void WaitForRequest() {
-    if (server_.stopping) return Close();
+    if (server_.stopping && served_) return Close();
     header_parser_.emplace();
     header_parser_->header_limit(kHeaderLimit);
     // The body limit is decided per route once the head is known (see OnHeader).
@@ -193,8 +209,38 @@ class Session : public std::enable_shared_from_this<Session> {
     IdentifyClient();
     version_ = head.version();
     keep_alive_ = head.keep_alive();
+    if (server_.stopping) {
+      // Taken in as the server stops: answered, not dropped (the body is never read).
+      return Send(ErrorResponse(Status::Unavailable("the server is stopping; try again shortly")), false);
+    }
 
-    auto sink = server_.app.OpenStream(request_);
+    if (server_.app.IsStreamed(request_)) return OpenStreamOnWorker();
+    AfterOpen(std::unique_ptr<BodySink>());
+  }
+
+  // Opening an upload authenticates and checks rights: on a worker, and bounded like any work
+  // there. The session waits, with nothing pending, until the answer is posted back.
+  void OpenStreamOnWorker() {
+    if (server_.worker_load.fetch_add(1) >= server_.options.max_worker_queue) {
+      server_.worker_load.fetch_sub(1);
+      // The body is never read: the connection cannot be reused.
+      return Send(ErrorResponse(Status::Unavailable("the server is busy; try again shortly")), /*keep_alive=*/false);
+    }
+    asio::post(server_.workers, [self = shared_from_this()] {
+      Result<std::unique_ptr<BodySink>> sink = Status::Internal("the upload could not be opened");
+      try {
+        sink = self->server_.app.OpenStream(self->request_);
+      } catch (const std::exception& e) {
+        spdlog::error("opening an upload threw: {}", e.what());
+      }
+      self->server_.worker_load.fetch_sub(1);
+      asio::post(self->stream_.get_executor(), [self, sink = std::move(sink)]() mutable {
+        self->AfterOpen(std::move(sink));
+      });
+    });
+  }
+
+  void AfterOpen(Result<std::unique_ptr<BodySink>> sink) {
     if (!sink.ok()) {
       // The body, if any, is never read: the connection cannot be reused.
       HttpResponse response = ErrorResponse(sink.status());
@@ -208,8 +254,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                                        std::to_string(options().max_body_bytes)));
       }
     }
-    if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
-      continue_ = {bhttp::status::continue_, head.version()};
+    if (beast::iequals(header_parser_->get()[bhttp::field::expect], "100-continue")) {
+      continue_ = {bhttp::status::continue_, version_};
       stream_.expires_after(options().body_timeout);
       bhttp::async_write(stream_, continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) return self->Close();
@@ -226,13 +272,18 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.secure = false;
     request_.host = SaneHost(request_.header("host"));
     if (!server_.IsTrustedProxy(peer_address_)) return;
-    std::string_view forwarded_for = request_.header("x-forwarded-for");
+    // The proxy appends the address it saw to whatever the client sent, as a last element or
+    // a header line of its own: only the very last entry of the last line is the proxy's.
+    std::string_view forwarded_for;
+    for (const Header& h : request_.headers) {
+      if (h.name == "x-forwarded-for") forwarded_for = h.value;
+    }
     if (auto comma = forwarded_for.rfind(','); comma != std::string_view::npos) forwarded_for.remove_prefix(comma + 1);
     while (!forwarded_for.empty() && forwarded_for.front() == ' ') forwarded_for.remove_prefix(1);
     while (!forwarded_for.empty() && forwarded_for.back() == ' ') forwarded_for.remove_suffix(1);
     beast::error_code ec;
     auto client = asio::ip::make_address(forwarded_for, ec);
-    if (!ec) request_.client = client.to_string();
+    if (!ec) request_.client = Unmapped(client).to_string();
     request_.secure = beast::iequals(request_.header("x-forwarded-proto"), "https");
     if (auto host = SaneHost(request_.header("x-forwarded-host")); !host.empty()) request_.host = host;
   }
@@ -254,6 +305,13 @@ class Session : public std::enable_shared_from_this<Session> {
       stream_parser_.emplace(std::move(*header_parser_));
       stream_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
       return ReadStreamChunk();
+    }
+    // Bodies read whole are held until their handler is done, before it can say who sent
+    // them: all of them together stay within a budget, or the request is turned away.
+    const std::uint64_t expected = header_parser_->chunked() ? options().max_body_bytes
+                                                             : header_parser_->content_length().value_or(0);
+    if (!ReserveBody(expected)) {
+      return SendErrorAndClose(503, Status::Unavailable("the server holds too many request bodies; try again shortly"));
     }
     body_parser_.emplace(std::move(*header_parser_));
     body_parser_->body_limit(options().max_body_bytes);
@@ -293,9 +351,10 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Finishing an upload (probe, thumbnail, fsync, commit) can take seconds: on a worker.
+  // Finishing an upload (probe, thumbnail, fsync, commit) can take seconds: on a worker. Not
+  // subject to the queue bound: the client has sent every byte, refusing now would waste them.
   void FinishStream() {
-    RunOnWorker([](Session& self) {
+    RunOnWorker(/*bounded=*/false, [](Session& self) {
       HttpResponse response = RunSafely([&] { return self.sink_->Finish(); });
       self.sink_.reset();
       return response;
@@ -307,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpResponse response = RunSafely([&] { return server_.app.Handle(request_); });
     if (!response.run_on_worker) return Send(std::move(response), keep_alive_ && !server_.stopping);
     request_.on_worker = true;
-    RunOnWorker([](Session& self) {
+    RunOnWorker(/*bounded=*/true, [](Session& self) {
       HttpResponse answer = RunSafely([&] { return self.server_.app.Handle(self.request_); });
       if (answer.run_on_worker) answer = ErrorResponse(Status::Internal("a handler asked for a worker twice"));
       return answer;
@@ -317,8 +376,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Runs `work(*this) -> HttpResponse` on the worker pool and sends its answer from the
   // session's strand. Nothing else touches this session meanwhile: no read is pending.
   template <class Work>
-  void RunOnWorker(Work work) {
-    if (server_.worker_load.fetch_add(1) >= server_.options.max_worker_queue) {
+  void RunOnWorker(bool bounded, Work work) {
+    if (server_.worker_load.fetch_add(1) >= server_.options.max_worker_queue && bounded) {
       server_.worker_load.fetch_sub(1);
       sink_.reset();
       HttpResponse busy = ErrorResponse(Status::Unavailable("the server is busy; try again shortly"));
@@ -353,23 +412,48 @@ class Session : public std::enable_shared_from_this<Session> {
     m.keep_alive(keep_alive);
   }
 
+  bool ReserveBody(std::uint64_t bytes) {
+    if (bytes == 0) return true;
+    // At least one body of the largest size always fits.
+    const std::uint64_t budget = std::max(options().max_buffered_body_bytes, options().max_body_bytes);
+    if (server_.buffered_body_bytes.fetch_add(bytes) + bytes > budget) {
+      server_.buffered_body_bytes.fetch_sub(bytes);
+      return false;
+    }
+    reserved_body_ = bytes;
+    return true;
+  }
+
+  void ReleaseBody() {
+    if (reserved_body_ == 0) return;
+    server_.buffered_body_bytes.fetch_sub(reserved_body_);
+    reserved_body_ = 0;
+    std::string().swap(request_.body);
+  }
+
   void Send(HttpResponse response, bool keep_alive) {
+    ReleaseBody();
     status_ = response.status;
     stream_.expires_after(options().body_timeout);
     bool head_only = request_.method == "HEAD";
     if (response.stream || head_only) {
-      out_chunked_ = response.stream && response.stream_length < 0;
+      // Chunked only where HTTP/1.1 allows it and a body follows; an HTTP/1.0 body of unknown
+      // length ends with the connection.
+      const bool unknown_length = response.stream && response.stream_length < 0;
+      out_chunked_ = unknown_length && !head_only && version_ >= 11;
+      out_unknown_length_ = unknown_length && !head_only;
+      if (unknown_length && !out_chunked_ && !head_only) keep_alive = false;
       std::uint64_t length = response.stream ? static_cast<std::uint64_t>(std::max<std::int64_t>(response.stream_length, 0))
                                              : static_cast<std::uint64_t>(response.body.size());
       out_stream_res_ = {};
       SetCommonHeaders(out_stream_res_, response, keep_alive);
       if (out_chunked_) {
         out_stream_res_.chunked(true);
-      } else {
+      } else if (!unknown_length) {
         out_stream_res_.content_length(length);
       }
       out_source_ = head_only ? nullptr : std::move(response.stream);
-      out_remaining_ = out_source_ ? (out_chunked_ ? std::numeric_limits<std::uint64_t>::max() : length) : 0;
+      out_remaining_ = out_source_ ? (unknown_length ? std::numeric_limits<std::uint64_t>::max() : length) : 0;
       out_stream_res_.body().data = nullptr;
       out_stream_res_.body().more = out_remaining_ > 0;
       out_serializer_.emplace(out_stream_res_);
@@ -388,25 +472,56 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& body = out_stream_res_.body();
     if (out_source_ && body.more && !body.data) {
       std::span<char> chunk = Chunk().first(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, out_remaining_)));
-      auto n = out_source_->Read(chunk);
-      if (out_chunked_ && n.ok() && *n == 0) {  // the end of a body of unknown length
-        body.data = nullptr;
-        body.size = 0;
-        body.more = false;
-        out_remaining_ = 0;
-      } else if (!n.ok() || *n == 0) {
-        // The headers promised more bytes than the source gave: the client must see a broken
-        // response, not a short one, so the connection is dropped.
-        spdlog::error("download stream failed: {}", n.ok() ? "ended early" : n.status().ToString());
-        return Close();
-      } else {
-        body.data = chunk.data();
-        body.size = *n;
-        sent_ += *n;
-        if (!out_chunked_) out_remaining_ -= *n;
-        body.more = out_remaining_ > 0;
+      if (out_unknown_length_) {
+        // A body made as it is sent (an export) costs real work per chunk: on a worker, as its
+        // first part was; the session waits, with nothing else pending, for the answer.
+        asio::post(server_.workers, [self = shared_from_this(), chunk, keep_alive] {
+          Result<std::size_t> n = ReadSafely(*self->out_source_, chunk);
+          asio::post(self->stream_.get_executor(), [self, chunk, keep_alive, n = std::move(n)]() mutable {
+            if (self->TakeStreamChunk(chunk, std::move(n))) self->WriteBody(keep_alive);
+          });
+        });
+        return;
       }
+      if (!TakeStreamChunk(chunk, out_source_->Read(chunk))) return;
     }
+    WriteBody(keep_alive);
+  }
+
+  static Result<std::size_t> ReadSafely(core::ByteSource& source, std::span<char> chunk) {
+    try {
+      return source.Read(chunk);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("stream failed: ") + e.what());
+    }
+  }
+
+  // Puts what the source gave into the response body; false (the connection dropped) when
+  // the source failed or ended before the promised length.
+  bool TakeStreamChunk(std::span<char> chunk, Result<std::size_t> n) {
+    auto& body = out_stream_res_.body();
+    if (out_unknown_length_ && n.ok() && *n == 0) {  // the end of a body of unknown length
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+      out_remaining_ = 0;
+      return true;
+    }
+    if (!n.ok() || *n == 0) {
+      // The client must see a broken response, not a short one, so the connection is dropped.
+      spdlog::error("download stream failed: {}", n.ok() ? "ended early" : n.status().ToString());
+      Close();
+      return false;
+    }
+    body.data = chunk.data();
+    body.size = *n;
+    sent_ += *n;
+    if (!out_unknown_length_) out_remaining_ -= *n;
+    body.more = out_remaining_ > 0;
+    return true;
+  }
+
+  void WriteBody(bool keep_alive) {
     stream_.expires_after(options().body_timeout);
     bhttp::async_write_some(stream_, *out_serializer_,
                             [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -421,6 +536,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void AfterWrite(beast::error_code ec, std::size_t bytes, bool keep_alive) {
+    served_ = true;
     Log(bytes);
     out_source_.reset();
     out_serializer_.reset();
@@ -484,6 +600,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<core::ByteSource> out_source_;
   std::uint64_t out_remaining_ = 0;
   bool out_chunked_ = false;
+  bool out_unknown_length_ = false;
   std::size_t sent_ = 0;
   int status_ = 0;
   // Allocated only while a body is streamed in or out.
@@ -495,8 +612,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   std::string peer_ = "-";
   asio::ip::address peer_address_;
+  std::uint64_t reserved_body_ = 0;  // of the server's budget for bodies read whole
   std::chrono::steady_clock::time_point started_;
-  bool idle_ = false;  // touched only on the session's strand
+  bool idle_ = false;    // touched only on the session's strand
+  bool served_ = false;  // a response was sent on this connection
 };
 
 }  // namespace
@@ -518,15 +637,26 @@ std::size_t Server::Impl::SessionCount() {
 }
 
 void Server::Impl::RefuseConnection(tcp::socket socket) {
-  static constexpr std::string_view kBusy =
-      "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
-      "connection: close\r\ncontent-length: 88\r\n\r\n"
-      "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections; try again shortly\"}}";
-  auto held = std::make_shared<tcp::socket>(std::move(socket));
-  asio::async_write(*held, asio::buffer(kBusy.data(), kBusy.size()), [held](beast::error_code, std::size_t) {
-    beast::error_code ignored;
-    held->shutdown(tcp::socket::shutdown_both, ignored);
-    held->close(ignored);
+  static constexpr std::string_view kBody =
+      R"({"error":{"code":"unavailable","message":"too many connections; try again shortly"}})";
+  static const std::string kBusy = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+                                   "retry-after: 1\r\nconnection: close\r\ncontent-length: " +
+                                   std::to_string(kBody.size()) + "\r\n\r\n" + std::string(kBody);
+  // Answer, stop sending, and read what the client sent before closing: closing with its
+  // request unread would reset the connection, and the client would never see the 503. All
+  // within a few seconds, so refused connections hold nothing for long.
+  struct Refusal {
+    beast::tcp_stream stream;
+    std::array<char, 4096> sink;
+  };
+  auto refusal = std::make_shared<Refusal>(Refusal{beast::tcp_stream(std::move(socket)), {}});
+  refusal->stream.expires_after(std::chrono::seconds(5));
+  asio::async_write(refusal->stream, asio::buffer(kBusy), [refusal](beast::error_code ec, std::size_t) {
+    if (ec) return;
+    refusal->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    refusal->stream.async_read_some(asio::buffer(refusal->sink), [refusal](beast::error_code, std::size_t) {
+      refusal->stream.close();
+    });
   });
 }
 
@@ -567,7 +697,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Http
   auto impl = std::make_unique<Impl>(options, app);
   beast::error_code ec;
   for (const std::string& proxy : options.trusted_proxies) {
-    impl->trusted_proxies.push_back(asio::ip::make_address(proxy, ec));
+    impl->trusted_proxies.push_back(Unmapped(asio::ip::make_address(proxy, ec)));
     if (ec) return Status::InvalidArgument("trusted proxy '" + proxy + "' is not an IP address");
   }
   auto address = asio::ip::make_address(options.host, ec);
@@ -597,7 +727,7 @@ void Server::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->stopping = true;
-  asio::post(impl_->ioc, [impl = impl_.get()] {
+  asio::post(impl_->accept_strand, [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
     impl->accept_pause.cancel();

@@ -34,11 +34,14 @@ struct ServerOptions {
   std::chrono::seconds shutdown_grace{10};  // Stop() waits this long for requests in flight
   bool access_log = true;
   // Connections beyond this are answered 503 and closed at once: each costs a socket and
-  // buffers, and the limit keeps memory bounded whatever a client opens.
+  // buffers (bodies read whole are bounded apart, by max_buffered_body_bytes).
   std::size_t max_connections = 4096;
   // Requests waiting for or running on a worker beyond this are answered 503 with a short
   // Retry-After, instead of queueing work nobody will wait for.
   std::size_t max_worker_queue = 512;
+  // Bodies read whole (JSON, not uploads) are held before their handler authenticates them:
+  // together they stay within this many bytes, past which requests get 503.
+  std::uint64_t max_buffered_body_bytes = std::uint64_t{512} << 20;
   // Addresses of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed.
   std::vector<std::string> trusted_proxies;
 };

@@ -47,8 +47,9 @@ struct ViewRequest {
 
 inline constexpr int kMaxViewSide = 10'000;
 // The most memory one view's pixels may take (width x height x bands x bytes per value): a
-// 16-bit four-band TIFF at the largest side would be 800 MB.
-inline constexpr std::int64_t kMaxViewBytes = std::int64_t{256} << 20;
+// 16-bit four-band TIFF at the largest side would be 763 MiB. Every 8-bit view up to the
+// largest side (RGBA: 381 MiB) stays allowed, as IIIF's info.json promises.
+inline constexpr std::int64_t kMaxViewBytes = std::int64_t{512} << 20;
 
 // The encoded view. Every format but kTiff is 8-bit for display (a window, else the full range of
 // the source type, scaled); kTiff keeps the source's values unless a window or a quality asks

@@ -48,11 +48,14 @@ class GeoJsonExport final : public core::ByteSource {
  private:
   static constexpr std::int64_t kPage = 2'000;
 
+  // Each page starts after the last id of the one before, and nothing is counted: a page
+  // costs the same at the end of a million annotations as at the start.
   Status NextPage() {
-    const AnnotationView view{.wkt = false, .geojson = true, .properties = true};
+    const AnnotationView view{
+        .wkt = false, .geojson = true, .properties = true, .terms = true, .simplify = {}, .count_total = false};
     VITRINE_ASSIGN_OR_RETURN(Page<Annotation> page,
-                             service_.annotations().List(caller_, filter_, PageRequest{kPage, offset_}, view));
-    offset_ += static_cast<std::int64_t>(page.items.size());
+                             service_.annotations().List(caller_, filter_, PageRequest{kPage, 0}, view));
+    if (!page.items.empty()) filter_.after = page.items.back().id;
     std::set<ProjectId> unseen;
     for (const auto& a : page.items) {
       if (!term_names_.contains(a.project_id)) unseen.insert(a.project_id);
@@ -65,7 +68,7 @@ class GeoJsonExport final : public core::ByteSource {
       first_ = false;
       text_ += wire::ToFeature(a, term_names_[a.project_id]).dump(-1, ' ', false, wire::Json::error_handler_t::replace);
     }
-    if (page.items.empty() || offset_ >= page.total) {
+    if (static_cast<std::int64_t>(page.items.size()) < kPage) {
       text_ += "]}";
       finished_ = true;
     }
@@ -74,9 +77,8 @@ class GeoJsonExport final : public core::ByteSource {
 
   service::Service& service_;
   const service::Caller caller_;
-  const AnnotationFilter filter_;
+  AnnotationFilter filter_;
   std::map<ProjectId, std::map<TermId, std::string>> term_names_;
-  std::int64_t offset_ = 0;
   bool first_ = true;
   bool finished_ = false;
   std::string text_;

@@ -228,20 +228,33 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
   AnnotationFilter expanded = filter;
   if (filter.term_descendants && !filter.terms.empty()) {
     VITRINE_ASSIGN_OR_RETURN(expanded.terms, catalog_.WithDescendants(filter.terms));
+    // The terms become one IN list: past a few thousand, the store would refuse the query.
+    constexpr std::size_t kMaxExpandedTerms = 5'000;
+    if (expanded.terms.size() > kMaxExpandedTerms) {
+      return Status::InvalidArgument("these terms have " + std::to_string(expanded.terms.size()) +
+                                     " descendants; at most " + std::to_string(kMaxExpandedTerms) +
+                                     " terms in one filter: name fewer, or deeper terms");
+    }
   }
-  catalog::AnnotationColumns columns{
-      .geometry = output.wkt || output.geojson, .properties = output.properties, .terms = output.terms};
+  catalog::AnnotationColumns columns{.geometry = output.wkt || output.geojson,
+                                     .properties = output.properties,
+                                     .terms = output.terms,
+                                     .total = output.count_total};
 
   Page<catalog::AnnotationRow> rows;
   if (filter.bbox && filter.exact) {
     // The exact test needs every candidate's geometry, and the total counts them all: they are
-    // read a chunk at a time, and only the asked-for page of hits is kept.
+    // read a chunk at a time after the last id seen (no offsets, no counts), and only the page
+    // of hits is kept.
     constexpr std::int64_t kChunk = 5'000;
-    columns.geometry = true;
+    catalog::AnnotationColumns chunk_columns = columns;
+    chunk_columns.geometry = true;
+    chunk_columns.total = false;
     geometry::BoxTest box(*filter.bbox);
     std::int64_t hits = 0;
-    for (std::int64_t at = 0;; at += kChunk) {
-      VITRINE_ASSIGN_OR_RETURN(auto candidates, catalog_.ListAnnotations(expanded, {kChunk, at}, columns));
+    AnnotationFilter chunk_filter = expanded;
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(auto candidates, catalog_.ListAnnotations(chunk_filter, {kChunk, 0}, chunk_columns));
       for (auto& row : candidates.items) {
         VITRINE_ASSIGN_OR_RETURN(bool hit, box.Intersects(row.wkb));
         if (!hit) continue;
@@ -251,8 +264,11 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
         ++hits;
       }
       if (static_cast<std::int64_t>(candidates.items.size()) < kChunk) break;
+      // Without a total to give, a full page is the end of the work.
+      if (!output.count_total && static_cast<std::int64_t>(rows.items.size()) >= page.limit) break;
+      chunk_filter.after = candidates.items.back().annotation.id;
     }
-    rows.total = hits;
+    rows.total = output.count_total ? hits : -1;
   } else {
     VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(expanded, page, columns));
   }

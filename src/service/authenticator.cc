@@ -10,7 +10,8 @@ namespace {
 
 constexpr std::size_t kMaxRememberedPasswords = 4096;
 constexpr std::chrono::minutes kRememberPasswordFor{5};
-constexpr std::size_t kMaxRememberedSignatures = 100'000;
+constexpr std::size_t kMaxRememberedSignatures = 200'000;
+constexpr std::size_t kMaxSignaturesPerKey = 20'000;
 
 Status BadCredentials() { return Status::Unauthenticated("invalid credentials"); }
 
@@ -70,7 +71,7 @@ Result<Caller> Authenticator::WithPassword(std::string_view username, std::strin
     }
     RememberVerified(key, record->password_hash);
   }
-  limiter_.RecordSuccess(username);
+  limiter_.RecordSuccess(username, client);
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
   return Caller::ForUser(std::move(record->user));
 }
@@ -109,18 +110,26 @@ Result<Caller> Authenticator::WithSignature(const SignedRequest& request) const 
 }
 
 Status Authenticator::ClaimSignature(const SignedRequest& request, std::string_view public_key) const {
-  std::string id = std::string(public_key) + '\n' + std::string(request.authorization) + '\n' + std::string(request.date);
+  std::string id = std::string(request.authorization) + '\n' + std::string(request.date);
   const Timestamp now = clock_.Now();
   std::lock_guard lock(signatures_mu_);
-  if (used_signatures_.size() >= kMaxRememberedSignatures) {
-    std::erase_if(used_signatures_, [&](const auto& entry) { return entry.second.second <= now; });
-    if (used_signatures_.size() >= kMaxRememberedSignatures) {
-      return Status::Unavailable("too many signed requests in flight; try again");
+  auto& of_key = used_signatures_[std::string(public_key)];
+  if (of_key.size() >= kMaxSignaturesPerKey || signatures_remembered_ >= kMaxRememberedSignatures) {
+    for (auto& [key, entries] : used_signatures_) {
+      signatures_remembered_ -= std::erase_if(entries, [&](const auto& entry) { return entry.second.second <= now; });
     }
+    std::erase_if(used_signatures_, [&](const auto& entry) { return entry.second.empty() && &entry.second != &of_key; });
   }
-  auto [it, fresh] = used_signatures_.try_emplace(std::move(id), std::string(request.client),
-                                                   now + 2 * options_.max_signature_skew);
-  if (!fresh && it->second.first != request.client) {
+  // One key's flood fills only its own share: others' signed requests go on.
+  if (of_key.size() >= kMaxSignaturesPerKey || signatures_remembered_ >= kMaxRememberedSignatures) {
+    return Status::TooManyRequests("too many distinct signed requests with this key in the last " +
+                                       std::to_string(2 * options_.max_signature_skew.count() / 60) + " minutes",
+                                   60);
+  }
+  auto [it, fresh] = of_key.try_emplace(std::move(id), std::string(request.client), now + 2 * options_.max_signature_skew);
+  if (fresh) {
+    ++signatures_remembered_;
+  } else if (it->second.first != request.client) {
     return Status::Unauthenticated("this signature was already used from another address: sign each request anew");
   }
   return Status::Ok();

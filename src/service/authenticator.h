@@ -73,9 +73,12 @@ class Authenticator {
   mutable std::mutex verified_mu_;
   mutable std::unordered_map<std::string, std::pair<std::string, Timestamp>> verified_;
 
-  // (public key, signature, date) → the client address that used it first, until it expires.
+  // public key → (signature, date) → the client address that used it first, until it expires.
+  // Each key has its share of the memory, so one key's flood cannot refuse another's requests.
   mutable std::mutex signatures_mu_;
-  mutable std::unordered_map<std::string, std::pair<std::string, Timestamp>> used_signatures_;
+  mutable std::unordered_map<std::string, std::unordered_map<std::string, std::pair<std::string, Timestamp>>>
+      used_signatures_;
+  mutable std::size_t signatures_remembered_ = 0;
 };
 
 // The form tokens are stored in: SHA-256 hex of the token.

@@ -4,10 +4,11 @@
 // kTooManyRequests and a retry-after hint before any password is hashed, so a flood of wrong
 // passwords costs the server almost nothing. Safe for concurrent use.
 //
-// The per-account count lets an attacker lock a known username out for at most `max_wait` at a
-// time; that is the usual price of stopping a distributed guesser, and a correct password does
-// not bypass it. A success clears the account's count, not the address's (one valid account
-// must not reset an address that guesses at others). Counts are forgotten `forget_after` past
+// The per-account count would let an attacker keep a known username locked, one failure per
+// `max_wait`: so an address from which the account has signed in before (its last
+// kKnownAddressesPerAccount) is not held by the account's count, only by its own. Anywhere
+// else, a correct password does not bypass the wait. A success clears the account's count, not
+// the address's (one valid account must not reset an address that guesses at others). Counts are forgotten `forget_after` past
 // their last failure; memory is bounded by `max_tracked` entries per kind.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 #include "vitrine/status.h"
@@ -41,7 +43,7 @@ class SignInLimiter {
   // is limited by account only.
   Status Admit(std::string_view account, std::string_view address) const;
   void RecordFailure(std::string_view account, std::string_view address);
-  void RecordSuccess(std::string_view account);
+  void RecordSuccess(std::string_view account, std::string_view address);
 
  private:
   struct Failures {
@@ -51,13 +53,17 @@ class SignInLimiter {
   using Table = std::unordered_map<std::string, Failures>;
 
   std::chrono::seconds WaitLeft(const Table& table, std::string_view key, int free_failures) const;
-  void Count(Table& table, std::string_view key);
+  void Count(Table& table, std::string_view key, int free_failures);
+  bool KnownAddress(const std::string& account_key, std::string_view address) const;
+
+  static constexpr std::size_t kKnownAddressesPerAccount = 8;
 
   const core::Clock& clock_;
   const SignInLimits limits_;
   mutable std::mutex mu_;
   Table accounts_;
   Table addresses_;
+  std::unordered_map<std::string, std::vector<std::string>> known_;  // account → addresses that succeeded
 };
 
 }  // namespace vitrine::service

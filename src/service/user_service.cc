@@ -75,7 +75,7 @@ Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& pa
 }
 
 Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request,
-                                 std::string_view current_token) {
+                                 std::string_view current_token, std::string_view client) {
   VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
   if ((request.admin || request.enabled) && !caller.is_admin()) {
     return Status::PermissionDenied("only an administrator may change 'admin' or 'enabled'");
@@ -92,9 +92,10 @@ Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUs
       if (!request.current_password) {
         return Status::InvalidArgument("changing your password needs 'current_password'");
       }
-      if (!auth::VerifyPassword(*request.current_password, current.password_hash)) {
-        return Status::PermissionDenied("current_password is wrong");
-      }
+      // Through the sign-in limits: a stolen token must not be a way to guess the password.
+      auto confirmed = auth_.WithPassword(current.user.username, *request.current_password, client);
+      if (confirmed.status().code() == ErrorCode::kTooManyRequests) return confirmed.status();
+      if (!confirmed.ok()) return Status::PermissionDenied("current_password is wrong");
     }
     VITRINE_ASSIGN_OR_RETURN(changes.password_hash, auth::HashPassword(*request.password, options_.password_hashing));
     changes.revoke_tokens_at = clock_.Now();

@@ -38,8 +38,9 @@ class UserService {
   Result<Page<User>> List(const Caller& caller, const PageRequest& page) const;
   // A new password revokes the user's bearer tokens, all but `current_token` (the one the
   // request came with, if any). kConflict when it would leave no enabled administrator.
+  // `current_password` is checked under the sign-in limits of `client` (kTooManyRequests).
   Result<User> Update(const Caller& caller, UserId id, const UpdateUserRequest& request,
-                      std::string_view current_token = {});
+                      std::string_view current_token = {}, std::string_view client = {});
 
   // On an empty catalog, creates the account "admin" with a random password; nullopt otherwise.
   Result<std::optional<BootstrapAdmin>> EnsureAdmin();

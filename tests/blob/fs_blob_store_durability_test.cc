@@ -99,5 +99,23 @@ TEST(FsBlobStoreDurabilityTest, GarbageCollectionSparesAnIdenticalUploadLandingM
   EXPECT_EQ(collected->blobs_removed, 1) << "with no upload racing it, the unreferenced blob goes";
 }
 
+TEST(FsBlobStoreDurabilityTest, ABlobSetAsideByAnInterruptedCollectionIsPutBack) {
+  TempDir dir;
+  auto store = blob::OpenFsBlobStore(dir.path() / "blobs");
+  ASSERT_TRUE(store.ok());
+  const std::string content = "moved aside when the collector died";
+  core::StringSource source(content);
+  auto ref = (*store)->Put(source, 1 << 20);
+  ASSERT_TRUE(ref.ok());
+  // What a crash between "move aside" and "put back" leaves: the blob in tmp/ under its name.
+  auto home = (*store)->LocalPath(ref->sha256);
+  ASSERT_TRUE(home.ok());
+  std::filesystem::rename(*home, dir.path() / "blobs" / "tmp" / (ref->sha256 + ".abc.gc"));
+  ASSERT_NE(ReadAll(**store, ref->sha256), content);
+  auto report = (*store)->CollectGarbage([](std::string_view) -> Result<bool> { return true; }, std::chrono::hours(1));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(ReadAll(**store, ref->sha256), content) << "put back, not swept with the temp files";
+}
+
 }  // namespace
 }  // namespace vitrine::testing

@@ -393,6 +393,42 @@ TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
   EXPECT_EQ(count("term=" + std::to_string(tumour) + "&descendants=true"), 10) << "no longer below";
 }
 
+TEST_F(AnnotationApiTest, LargeExportsStreamInPagesAndFrameEveryHttpVersion) {
+  // More than one page of the export (2,000), in several bulk requests.
+  for (int batch = 0; batch < 3; ++batch) {
+    Json shapes = Json::array();
+    for (int i = 0; i < 1000; ++i) {
+      shapes.push_back({{"image_id", image_}, {"wkt", "POINT (" + std::to_string(i) + " " + std::to_string(batch) + ")"}});
+    }
+    Create(shapes);
+  }
+  HttpResult exported = Call("GET", "/api/v1/annotations.geojson?" + Image(image_), alice_token_);
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_EQ(exported.header("transfer-encoding"), "chunked");
+  Json collection = BodyOf(exported);
+  ASSERT_EQ(collection["features"].size(), 3000u);
+  std::set<std::int64_t> ids;
+  for (const auto& f : collection["features"]) ids.insert(f["id"].get<std::int64_t>());
+  EXPECT_EQ(ids.size(), 3000u) << "no feature twice across pages";
+
+  const std::string target = "/api/v1/annotations.geojson?" + Image(image_);
+  const std::string auth = "Authorization: Bearer " + alice_token_ + "\r\n";
+  // HEAD has no body at all, so the next request on the connection is read right.
+  std::string two = RawExchange(server_.port(), "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n" +
+                                                    "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  EXPECT_EQ(two.find("HTTP/1.1 200"), 0u) << two.substr(0, 300);
+  EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos) << two.substr(0, 600);
+  EXPECT_EQ(two.find("0\r\n\r\n"), std::string::npos) << "no chunk terminator after a HEAD answer";
+  // HTTP/1.0 knows no chunks: the body ends with the connection.
+  std::string old = RawExchange(server_.port(), "GET " + target + " HTTP/1.0\r\nHost: x\r\n" + auth + "\r\n", 10000);
+  auto body_at = old.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos);
+  EXPECT_EQ(old.find("chunked"), std::string::npos) << old.substr(0, body_at);
+  Json whole = Json::parse(old.substr(body_at + 4), nullptr, false);
+  ASSERT_FALSE(whole.is_discarded()) << old.substr(0, 300);
+  EXPECT_EQ(whole["features"].size(), 3000u);
+}
+
 TEST_F(AnnotationApiTest, GeoJsonExportImportsIntoAnotherImage) {
   Json ontology = BodyOf(Call("POST", "/api/v1/ontologies", alice_token_, Json{{"name", "Insects"}}.dump()));
   std::int64_t moth = BodyOf(Call("POST", "/api/v1/ontologies/" + ontology["id"].dump() + "/terms", alice_token_,

@@ -205,6 +205,29 @@ TEST_F(ApiTest, AttackGuessPasswordsOfOneAccount) {
   ExpectError(sign_in("guess-9"), 401, "unauthenticated");  // a success starts the count anew
 }
 
+TEST_F(ApiTest, AttackGuessAgainUnderAnotherSpellingOfTheUsername) {
+  server_.CreateUserWithToken("alice");
+  const char* spellings[] = {"alice", "Alice", "ALICE", "aLiCe", "alicE", "ALice"};
+  for (const char* name : spellings) {
+    HttpCall("POST", server_.url("/api/v1/auth/token"), {}, Json{{"username", name}, {"password", "guess-1"}}.dump());
+  }
+  ExpectError(HttpCall("POST", server_.url("/api/v1/auth/token"), {},
+                       Json{{"username", "aliCE"}, {"password", "guess-2"}}.dump()),
+              429, "too_many_requests");
+}
+
+TEST_F(ApiTest, AttackKeepAnAccountLockedFromElsewhere) {
+  server_.CreateUserWithToken("alice");
+  auto sign_in = [&](const std::string& from, const std::string& password) {
+    return HttpCallFrom(from, "POST", server_.url("/api/v1/auth/token"), {},
+                        Json{{"username", "alice"}, {"password", password}}.dump());
+  };
+  ASSERT_EQ(sign_in("127.0.0.5", "password-alice").status, 200);  // alice's usual address
+  for (int i = 0; i < 7; ++i) sign_in("127.0.0.6", "guess-" + std::to_string(i));
+  ExpectError(sign_in("127.0.0.7", "password-alice"), 429, "too_many_requests");
+  EXPECT_EQ(sign_in("127.0.0.5", "password-alice").status, 200) << "where alice signed in before, she still can";
+}
+
 TEST_F(ApiTest, AttackGuessPasswordsOfManyAccountsFromOneAddress) {
   auto sign_in_from = [&](const std::string& address, int user) {
     return HttpCallFrom(address, "POST", server_.url("/api/v1/auth/token"), {},
@@ -284,6 +307,17 @@ TEST(TrustedProxyTest, AttackForgeForwardedHeadersWithoutAProxy) {
   }
   EXPECT_EQ(sign_in(proxied, "203.0.113.99", "password-alice").status, 200);
   EXPECT_EQ(sign_in(direct, "203.0.113.99", "password-alice").status, 429);
+
+  // A client's own X-Forwarded-For line before the proxy's counts for nothing.
+  for (int i = 0; i < 21; ++i) {
+    HttpCall("POST", proxied.url("/api/v1/auth/token"),
+             {"X-Forwarded-For: 198.51.100." + std::to_string(i), "X-Forwarded-For: 203.0.113.77"},
+             Json{{"username", "v" + std::to_string(i)}, {"password", "guess-guess"}}.dump());
+  }
+  EXPECT_EQ(HttpCall("POST", proxied.url("/api/v1/auth/token"), {"X-Forwarded-For: 203.0.113.77"},
+                     Json{{"username", "bob"}, {"password", "guess-guess"}}.dump())
+                .status,
+            429);
 }
 
 TEST_F(ApiTest, AttackGrowPropertiesPastTheCapOnePatchAtATime) {

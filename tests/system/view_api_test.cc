@@ -130,8 +130,22 @@ TEST_F(ViewApiTest, AttackOverflowTheRegionArithmetic) {
   }
   EXPECT_EQ(Get("/api/v1/images/" + Image() + "/thumbnail?max_size=4294967552").status, 400)
       << "not wrapped to 256";
-  EXPECT_EQ(Get("/api/v1/images/" + Image() + "/region?format=tif&width=10000&height=10000").status, 400)
-      << "a view is bounded in memory, not only in side";
+  WriteSampleImage(files_.path() / "deep.tif", {.width = 64, .height = 48, .sixteen_bit = true});
+  const std::string deep = std::to_string(Upload(files_.path() / "deep.tif", "deep.tif"));
+  EXPECT_EQ(Get("/api/v1/images/" + deep + "/region?format=tif&width=10000&height=10000").status, 400)
+      << "a view is bounded in memory, not only in side: 16-bit RGB at 10,000² is 572 MiB";
+}
+
+TEST_F(ViewApiTest, AttackPoisonIiifIdsWithForgedHostAndScheme) {
+  const std::string base = "/iiif/3/" + Image();
+  auto id_of = [&](std::vector<std::string> headers) {
+    return Json::parse(Get("GET", base + "/info.json", "", std::move(headers)).body)["id"].get<std::string>();
+  };
+  EXPECT_EQ(id_of({}), "http://127.0.0.1:" + std::to_string(server_.port()) + base);
+  EXPECT_EQ(id_of({"X-Forwarded-Proto: https", "X-Forwarded-Host: evil.example"}),
+            "http://127.0.0.1:" + std::to_string(server_.port()) + base)
+      << "forwarded headers count only from a trusted proxy";
+  EXPECT_EQ(id_of({"Host: evil.example/<script>"}), "http://localhost" + base) << "no markup echoed";
 }
 
 TEST_F(ViewApiTest, IiifRequestsMatchLibvips) {

@@ -7,6 +7,8 @@
 #include <future>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "http/api_v1.h"
 #include "http/server.h"
 #include "support/http_client.h"
@@ -113,7 +115,12 @@ TEST(WorkerOffloadTest, ConnectionsPastTheLimitAreAnswered503) {
     third = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 100);
   }
   EXPECT_NE(third.find("503"), std::string::npos) << third;
-  EXPECT_NE(third.find("too many connections"), std::string::npos) << third;
+  auto body_at = third.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos) << third;
+  const std::string body = third.substr(body_at + 4);
+  EXPECT_NE(third.find("content-length: " + std::to_string(body.size()) + "\r\n"), std::string::npos) << third;
+  EXPECT_TRUE(nlohmann::json::accept(body)) << body;
+  EXPECT_NE(body.find("too many connections"), std::string::npos) << third;
   a.get();
   b.get();
   server->Stop();

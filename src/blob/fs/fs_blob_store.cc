@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <set>
 #include <system_error>
 
 #include "blob/fs/file_ops.h"
@@ -60,17 +62,6 @@ Status FsyncDirectory(FileOps& ops, const fs::path& dir) {
   return Status::Ok();
 }
 
-// Creates `dir` and any missing parents up to (not including) `root`, fsyncing the parent of
-// each new folder: a new entry is durable only once its directory is synced.
-Status CreateDurableDirectories(FileOps& ops, const fs::path& root, const fs::path& dir) {
-  if (dir == root || !dir.has_parent_path()) return Status::Ok();
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) return Status::Ok();
-  VITRINE_RETURN_IF_ERROR(CreateDurableDirectories(ops, root, dir.parent_path()));
-  if (ops.Mkdir(dir, 0700) != 0 && errno != EEXIST) return ErrnoStatus("cannot create", dir, errno);
-  return FsyncDirectory(ops, dir.parent_path());
-}
-
 class FileRangeSource final : public core::ByteSource {
  public:
   FileRangeSource(Fd fd, std::int64_t offset, std::int64_t length)
@@ -101,7 +92,7 @@ class FsBlobStore;
 
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(const FsBlobStore& store, fs::path temp, Fd fd, std::int64_t max_bytes)
+  FsBlobWriter(FsBlobStore& store, fs::path temp, Fd fd, std::int64_t max_bytes)
       : store_(store), temp_(std::move(temp)), fd_(std::move(fd)), max_bytes_(max_bytes) {}
   ~FsBlobWriter() override {
     if (!committed_) store_ops().Unlink(temp_);
@@ -123,7 +114,7 @@ class FsBlobWriter final : public BlobWriter {
  private:
   FileOps& store_ops() const;
 
-  const FsBlobStore& store_;
+  FsBlobStore& store_;
   fs::path temp_;
   Fd fd_;
   std::int64_t max_bytes_;
@@ -143,6 +134,23 @@ class FsBlobStore final : public BlobStore {
     fs::create_directories(objects_, ec);
     if (!ec) fs::create_directories(tmp_, ec);
     if (ec) return Status::Internal("cannot create blob store at " + root_.string() + ": " + ec.message());
+    return FsyncDirectory(ops_, root_);  // objects/ and tmp/ themselves
+  }
+
+  // Creates `dir` (a fan-out folder under objects/) and its missing parents, and makes each
+  // entry durable by syncing its parent. Also when another writer made the folder: it may not
+  // have synced it yet, and a blob acknowledged inside must not vanish with it.
+  Status MakeDurableDirectory(const fs::path& dir) {
+    if (dir == objects_) return Status::Ok();
+    {
+      std::lock_guard lock(durable_dirs_mu_);
+      if (durable_dirs_.contains(dir)) return Status::Ok();
+    }
+    VITRINE_RETURN_IF_ERROR(MakeDurableDirectory(dir.parent_path()));
+    if (ops_.Mkdir(dir, 0700) != 0 && errno != EEXIST) return ErrnoStatus("cannot create", dir, errno);
+    VITRINE_RETURN_IF_ERROR(FsyncDirectory(ops_, dir.parent_path()));
+    std::lock_guard lock(durable_dirs_mu_);
+    durable_dirs_.insert(dir);
     return Status::Ok();
   }
 
@@ -239,9 +247,30 @@ class FsBlobStore final : public BlobStore {
     }
     if (ec) return Status::Internal("blob garbage collection stopped: " + ec.message());
     for (auto it = fs::directory_iterator(tmp_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (it->path().extension() == ".gc") {
+        VITRINE_RETURN_IF_ERROR(SettleSetAside(it->path()));
+        continue;
+      }
       if (it->last_write_time(ec) <= cutoff && fs::remove(it->path(), ec)) ++report.temp_files_removed;
     }
     return report;
+  }
+
+  // A blob set aside by a collection that a crash interrupted: it may be an upload that landed
+  // meanwhile and was about to be put back. Back into place if nothing is there, else it is a
+  // copy of what is (same name, same bytes) and goes.
+  Status SettleSetAside(const fs::path& doomed) {
+    const std::string name = doomed.filename().string();
+    if (name.size() < 64 || !IsSha256Hex(std::string_view(name).substr(0, 64))) return Status::Ok();
+    const fs::path home = PathOf(std::string_view(name).substr(0, 64));
+    struct stat st;
+    if (::stat(home.c_str(), &st) == 0) {
+      if (ops_.Unlink(doomed) != 0 && errno != ENOENT) return ErrnoStatus("cannot delete", doomed, errno);
+      return Status::Ok();
+    }
+    VITRINE_RETURN_IF_ERROR(MakeDurableDirectory(home.parent_path()));
+    if (ops_.Rename(doomed, home) != 0 && errno != ENOENT) return ErrnoStatus("cannot put back", home, errno);
+    return FsyncDirectory(ops_, home.parent_path());
   }
 
   // Removes the blob at `path` only if it is still the file examined. An identical upload that
@@ -249,7 +278,8 @@ class FsBlobStore final : public BlobStore {
   // row not yet committed, so the catalog called the blob unreferenced): it must survive. So
   // the file is first moved out of the way atomically, compared, and put back if it is new.
   Result<bool> RemoveIfUnchanged(const fs::path& path, const struct stat& examined) {
-    fs::path doomed = tmp_ / (core::RandomUrlToken(12) + ".gc");
+    // Named after the blob, so a collection cut short by a crash can be undone (see below).
+    fs::path doomed = tmp_ / (path.filename().string() + "." + core::RandomUrlToken(12) + ".gc");
     if (ops_.Rename(path, doomed) != 0) {
       if (errno == ENOENT) return false;
       return ErrnoStatus("cannot move aside", path, errno);
@@ -258,10 +288,14 @@ class FsBlobStore final : public BlobStore {
     bool same = ::stat(doomed.c_str(), &now) == 0 && now.st_ino == examined.st_ino && now.st_dev == examined.st_dev;
     if (!same) {
       // Identical bytes either way, so replacing whatever is at `path` by now is harmless.
-      if (ops_.Rename(doomed, path) != 0) return ErrnoStatus("cannot put back", path, errno);
+      // ENOENT: another collector (`vitrine gc` beside the server) settled it already.
+      if (ops_.Rename(doomed, path) != 0 && errno != ENOENT) return ErrnoStatus("cannot put back", path, errno);
       return false;
     }
-    if (ops_.Unlink(doomed) != 0) return ErrnoStatus("cannot delete", doomed, errno);
+    if (ops_.Unlink(doomed) != 0) {
+      if (errno == ENOENT) return false;
+      return ErrnoStatus("cannot delete", doomed, errno);
+    }
     return true;
   }
 
@@ -271,6 +305,8 @@ class FsBlobStore final : public BlobStore {
   fs::path objects_;
   fs::path tmp_;
   FileOps& ops_;
+  std::mutex durable_dirs_mu_;
+  std::set<fs::path> durable_dirs_;  // fan-out folders whose entries are known synced
 };
 
 FileOps& FsBlobWriter::store_ops() const { return store_.ops_; }
@@ -280,7 +316,7 @@ Result<BlobRef> FsBlobWriter::Commit() {
   if (store_.ops_.Fsync(fd_.get()) != 0) return ErrnoStatus("cannot fsync", temp_, errno);
   BlobRef ref{sha256_.FinishHex(), md5_.FinishHex(), size_};
   fs::path final_path = store_.PathOf(ref.sha256);
-  VITRINE_RETURN_IF_ERROR(CreateDurableDirectories(store_.ops_, store_.objects_, final_path.parent_path()));
+  VITRINE_RETURN_IF_ERROR(store_.MakeDurableDirectory(final_path.parent_path()));
   // Identical content may already be stored; rename replaces it with identical bytes, atomically.
   if (store_.ops_.Rename(temp_, final_path) != 0) return ErrnoStatus("cannot publish", final_path, errno);
   committed_ = true;

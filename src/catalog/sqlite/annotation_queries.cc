@@ -229,6 +229,10 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.created_at < ?";
     s.binds.emplace_back(Micros(*f.created_to));
   }
+  if (f.after) {
+    s.where += " AND a.id > ?";
+    s.binds.emplace_back(f.after->value());
+  }
   if (f.property) {
     s.where += " AND EXISTS (SELECT 1 FROM annotation_properties p WHERE p.annotation_id = a.id AND p.key = ?";
     s.binds.emplace_back(f.property->first);
@@ -369,6 +373,10 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
     }
     if (columns.properties) VITRINE_RETURN_IF_ERROR(LoadProperties(*conn, out.items));
     if (columns.terms) VITRINE_RETURN_IF_ERROR(LoadTerms(*conn, out.items));
+  }
+  if (!columns.total) {
+    out.total = -1;
+    return out;
   }
   // A first page that is not full holds every match: no need to count them again.
   if (page.limit > 0 && page.offset == 0 && static_cast<std::int64_t>(out.items.size()) < page.limit) {

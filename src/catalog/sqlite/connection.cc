@@ -10,7 +10,7 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return Status::Unavailable(message);
     case SQLITE_CONSTRAINT: return Status::Conflict(message);
-    case SQLITE_FULL: return Status::Unavailable(message);
+    case SQLITE_FULL: return Status::InsufficientStorage(message);
     default: return Status::Internal(message);
   }
 }

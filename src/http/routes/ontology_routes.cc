@@ -46,7 +46,7 @@ void AddOntologyRoutes(Router& router, service::Service& service) {
                return JsonResponse(200, wire::ToJson(found));
              }));
   router.Add("DELETE", "/api/v1/ontologies/{ontology_id}",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest&,
+             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest&,
                                            const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
                return NoContentOr(ontologies.Delete(caller, id));
@@ -79,7 +79,7 @@ void AddOntologyRoutes(Router& router, service::Service& service) {
                return JsonResponse(200, wire::ToJson(updated));
              }));
   router.Add("DELETE", "/api/v1/terms/{term_id}",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest& request,
                                            const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
@@ -96,7 +96,7 @@ void AddOntologyRoutes(Router& router, service::Service& service) {
                                                                             : wire::Json(nullptr)}});
              }));
   router.Add("PUT", "/api/v1/projects/{project_id}/ontology",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
+             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest& request,
                                            const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));

@@ -65,7 +65,7 @@ void AddUserRoutes(Router& router, service::Service& service) {
                                       const PathParams&) -> Result<HttpResponse> {
                if (!request.on_worker) return RunOnWorker();  // a new password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, caller.user_id(), update, BearerTokenOf(request)));
+               return JsonOr(200, users.Update(caller, caller.user_id(), update, BearerTokenOf(request), request.client));
              }));
 
   // One's own keys under /users/me, anyone's (for an administrator) under /users/{user_id}.
@@ -122,7 +122,7 @@ void AddUserRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
                if (!request.on_worker) return RunOnWorker();  // a new password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, id, update, BearerTokenOf(request)));
+               return JsonOr(200, users.Update(caller, id, update, BearerTokenOf(request), request.client));
              }));
 }
 

@@ -122,12 +122,11 @@ Result<ImageId> IiifImage(const PathParams& params) {
   return Status::NotFound("no image '" + (it == params.end() ? std::string() : it->second) + "'");
 }
 
+// From the server's reading of the request (HttpRequest::host, secure): forwarded headers
+// count only from a trusted proxy, and a Host that is no plain host name is not echoed.
 std::string IiifBase(const HttpRequest& request, ImageId id) {
-  std::string host(request.header("host"));
-  if (host.empty()) host = "localhost";
-  std::string scheme(request.header("x-forwarded-proto"));
-  if (scheme != "https") scheme = "http";
-  return scheme + "://" + host + "/iiif/3/" + std::to_string(id.value());
+  const std::string host = request.host.empty() ? "localhost" : request.host;
+  return std::string(request.secure ? "https" : "http") + "://" + host + "/iiif/3/" + std::to_string(id.value());
 }
 
 // IIIF answers carry CORS: viewers on other origins fetch them with their bearer token.
