@@ -177,6 +177,30 @@ GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
   return Own(c, made);
 }
 
+// Deeper than any geometry needs (a MultiPolygon's positions are 5 deep). GEOS reads WKT and
+// GeoJSON recursively, so a text nested a hundred thousand deep would overflow the stack.
+constexpr int kMaxNesting = 64;
+
+bool NestedTooDeeply(std::string_view text, TextFormat format) {
+  const bool json = format == TextFormat::kGeoJson;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (json && c == '"') {
+      in_string = true;
+    } else if (c == '(' || c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if (c == ')' || c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // GEOS 3.11's GeoJSON reader takes a position's x and y without checking it has any: an empty
 // position ([]) below a Point's own is a null read that kills the process. Such text is found
 // here first. `depth` is how many arrays down from `arrays` the positions are.
@@ -226,6 +250,10 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
   if (!g) {
     simple.reset();
     const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+    if (NestedTooDeeply(text, format)) {
+      return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
+                                     std::to_string(kMaxNesting) + " deep");
+    }
     if (format == TextFormat::kGeoJson &&
         HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
       return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");

@@ -60,6 +60,7 @@ Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection,
     const Json& f = features[i];
     if (!HasType(f, "Feature")) return fail("not a GeoJSON Feature");
     if (!f.contains("geometry") || !f["geometry"].is_object()) return fail("no geometry");
+    if (NestedDeeperThan(f["geometry"], kMaxGeoJsonNesting)) return fail("the geometry is nested too deeply");
     NewAnnotation a;
     a.image_id = image;
     a.geojson = f["geometry"].dump();

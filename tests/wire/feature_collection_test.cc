@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "wire/annotation_json.h"
+
 namespace vitrine::wire {
 namespace {
 
@@ -27,6 +29,19 @@ TEST(FeatureCollectionTest, TypeOfTheWrongKindIsAnError) {
     auto batch = Read(text);
     EXPECT_EQ(batch.status().code(), ErrorCode::kInvalidArgument) << text;
   }
+}
+
+// dump() of a geometry nested 100,000 deep overflowed the stack (the import route, and the
+// object form of an annotation's geojson).
+TEST(FeatureCollectionTest, DeeplyNestedGeometryIsAnError) {
+  const std::string deep = R"({"type": "Point", "c": )" + std::string(1000, '[') + std::string(1000, ']') + "}";
+  EXPECT_TRUE(NestedDeeperThan(Json::parse(deep), kMaxGeoJsonNesting));
+  EXPECT_FALSE(NestedDeeperThan(Json::parse(R"({"type": "Point", "coordinates": [[[1]]]})"), 4));
+  EXPECT_TRUE(NestedDeeperThan(Json::parse(R"({"type": "Point", "coordinates": [[[1]]]})"), 3));
+  auto batch = Read(R"({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": )" + deep + "}]}");
+  EXPECT_EQ(batch.status().code(), ErrorCode::kInvalidArgument);
+  auto annotation = NewAnnotationFromJson(Json::parse(R"({"image_id": 1, "geojson": )" + deep + "}"), false);
+  EXPECT_EQ(annotation.status().code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
