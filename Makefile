@@ -1,7 +1,7 @@
 # The two entry points (see README.md):
 #   make serve   install what is missing, build, run the server on ./vitrine-data (127.0.0.1:8080)
 #   make test    install what is missing, build, run every test (plain and ASan+UBSan builds,
-#                then the fuzz targets for 18 s each: see docs/fuzzing.md)
+#                then the fuzz targets for 17 s each: see docs/fuzzing.md)
 # Extras: make build, make bench (HTTP), make bench-all, make test-fast (plain build only), make clean.
 
 JOBS    ?= $(shell nproc)
@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 ASAN    := build/asan
 # clang + libFuzzer: only the fuzz targets and the libraries they call (docs/fuzzing.md).
 FUZZ    := build/fuzz
-FUZZ_SECONDS ?= 18
+FUZZ_SECONDS ?= 17
 
 .PHONY: serve test test-fast test-asan test-fuzz build deps bench bench-all clean
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of tests/fuzz for a bounded time (docs/fuzzing.md).
 #
-#   tools/fuzz.sh             18 s per target: what `make test` runs (under 3 minutes in all)
+#   tools/fuzz.sh             17 s per target: what `make test` runs (under 3 minutes in all)
 #   tools/fuzz.sh 600         10 minutes per target, for a longer search
 #   tools/fuzz.sh 60 wkt probe    only the named targets
 #
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-18}
+seconds=${1:-17}
 shift || true
 build=${FUZZ_BUILD:-build/fuzz}
 targets=("$@")
