@@ -19,6 +19,8 @@ packages=(
   wrk                       # HTTP benchmark load generator
   nginx-light               # bench/tile_bench.sh: static files as the ceiling for tiles
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
+  clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
+  llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
 )
 
 missing=()

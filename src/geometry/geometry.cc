@@ -1,6 +1,7 @@
 #include "geometry/geometry.h"
 
 #include <geos_c.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <memory>
@@ -176,6 +177,67 @@ GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
   return Own(c, made);
 }
 
+// Deeper than any geometry needs (a MultiPolygon's positions are 5 deep). GEOS reads WKT and
+// GeoJSON recursively, so a text nested a hundred thousand deep would overflow the stack.
+constexpr int kMaxNesting = 64;
+
+bool NestedTooDeeply(std::string_view text, TextFormat format) {
+  const bool json = format == TextFormat::kGeoJson;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (json && c == '"') {
+      in_string = true;
+    } else if (c == '(' || c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if (c == ')' || c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// GEOS 3.11's GeoJSON reader takes a position's x and y without checking it has any: an empty
+// position ([]) below a Point's own is a null read that kills the process. Such text is found
+// here first. `depth` is how many arrays down from `arrays` the positions are.
+bool HasEmptyPosition(const nlohmann::json& arrays, int depth) {
+  if (!arrays.is_array()) return false;
+  for (const auto& item : arrays) {
+    if (depth == 1 ? item.is_array() && item.empty() : HasEmptyPosition(item, depth - 1)) return true;
+  }
+  return false;
+}
+
+// The same for a geometry, Feature or FeatureCollection, as GEOS reads them.
+bool HasEmptyPosition(const nlohmann::json& object) {
+  if (!object.is_object()) return false;
+  auto type = object.find("type");
+  if (type == object.end() || !type->is_string()) return false;
+  const std::string& name = type->get_ref<const std::string&>();
+  if (name == "Feature") {
+    auto geometry = object.find("geometry");
+    return geometry != object.end() && HasEmptyPosition(*geometry);
+  }
+  if (name == "FeatureCollection" || name == "GeometryCollection") {
+    auto parts = object.find(name == "FeatureCollection" ? "features" : "geometries");
+    if (parts == object.end() || !parts->is_array()) return false;
+    for (const auto& part : *parts) {
+      if (HasEmptyPosition(part)) return true;
+    }
+    return false;
+  }
+  auto coordinates = object.find("coordinates");
+  if (coordinates == object.end()) return false;
+  if (name == "MultiPoint" || name == "LineString") return HasEmptyPosition(*coordinates, 1);
+  if (name == "Polygon" || name == "MultiLineString") return HasEmptyPosition(*coordinates, 2);
+  if (name == "MultiPolygon") return HasEmptyPosition(*coordinates, 3);
+  return false;
+}
+
 }  // namespace
 
 Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
@@ -188,6 +250,14 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
   if (!g) {
     simple.reset();
     const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+    if (NestedTooDeeply(text, format)) {
+      return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
+                                     std::to_string(kMaxNesting) + " deep");
+    }
+    if (format == TextFormat::kGeoJson &&
+        HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
+      return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
+    }
     std::string terminated(text);  // the readers want a C string
     GEOSGeometry* raw = format == TextFormat::kWkt ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
                                                    : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(),

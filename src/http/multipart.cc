@@ -83,15 +83,26 @@ Status MultipartParser::Feed(std::string_view bytes) {
   pending_.append(bytes);
   while (true) {
     switch (state_) {
-      case State::kPreamble: {
-        // The first boundary may open the body, without the CRLF the delimiter starts with.
+      case State::kStart: {
+        // The first boundary may open the body without the CRLF the delimiter starts with, but
+        // only there: "--boundary" inside the preamble is not one, however the bytes arrive.
         std::string_view first(delimiter_.data() + 2, delimiter_.size() - 2);
-        auto at = pending_.starts_with(first) ? 0 : pending_.find(delimiter_);
+        if (pending_.size() < first.size() && first.starts_with(pending_)) return Status::Ok();
+        if (pending_.starts_with(first)) {
+          pending_.erase(0, first.size());
+          state_ = State::kAfterDelimiter;
+        } else {
+          state_ = State::kPreamble;
+        }
+        break;
+      }
+      case State::kPreamble: {
+        auto at = pending_.find(delimiter_);
         if (at == std::string::npos) {
           if (pending_.size() > delimiter_.size()) pending_.erase(0, pending_.size() - delimiter_.size());
           return Status::Ok();
         }
-        pending_.erase(0, at + (at == 0 && pending_.starts_with(first) ? first.size() : delimiter_.size()));
+        pending_.erase(0, at + delimiter_.size());
         state_ = State::kAfterDelimiter;
         break;
       }

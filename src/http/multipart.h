@@ -37,12 +37,14 @@ class MultipartParser {
   Status Finish() const;
 
  private:
-  enum class State { kPreamble, kHeaders, kBody, kAfterDelimiter, kDone };
+  // kStart: nothing but a prefix of the first boundary seen yet; kPreamble: before the first
+  // boundary, which from there on needs the CRLF in front.
+  enum class State { kStart, kPreamble, kHeaders, kBody, kAfterDelimiter, kDone };
   Status ParseHeaders(std::string_view block);
 
   const std::string delimiter_;  // CRLF "--" boundary
   MultipartHandler& handler_;
-  State state_ = State::kPreamble;
+  State state_ = State::kStart;
   std::string pending_;
 };
 

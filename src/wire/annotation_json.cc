@@ -269,7 +269,8 @@ Result<NewAnnotation> NewAnnotationFromJson(const Json& item, bool repair_all, b
   } else {
     const Json& geojson = item["geojson"];
     if (geojson.is_string()) a.geojson = geojson.get<std::string>();
-    else if (geojson.is_object()) a.geojson = geojson.dump();
+    else if (geojson.is_object() && !NestedDeeperThan(geojson, kMaxGeoJsonNesting)) a.geojson = geojson.dump();
+    else if (geojson.is_object()) return Status::InvalidArgument("malformed GeoJSON: nested too deeply");
     else return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
     if (a.geojson.empty()) return Status::InvalidArgument("malformed GeoJSON: it is empty");
   }

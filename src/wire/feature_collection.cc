@@ -5,6 +5,18 @@
 
 namespace vitrine::wire {
 
+namespace {
+
+// Whether `object` is a JSON object whose "type" is the string `type`. (nlohmann's
+// value("type", "") throws when "type" is there but not a string.)
+bool HasType(const Json& object, std::string_view type) {
+  if (!object.is_object()) return false;
+  auto found = object.find("type");
+  return found != object.end() && found->is_string() && found->get_ref<const std::string&>() == type;
+}
+
+}  // namespace
+
 std::string Lowercase(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
@@ -37,7 +49,7 @@ Json ToFeatureCollection(const std::vector<Annotation>& annotations, const std::
 Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection, ImageId image,
                                                          const std::map<std::string, TermId>& terms_by_name,
                                                          bool repair) {
-  if (!collection.is_object() || collection.value("type", "") != "FeatureCollection" ||
+  if (!HasType(collection, "FeatureCollection") ||
       !collection.contains("features") || !collection["features"].is_array()) {
     return Status::InvalidArgument("expected a GeoJSON FeatureCollection with a features array");
   }
@@ -48,8 +60,9 @@ Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection,
       return Status::InvalidArgument("feature " + std::to_string(i) + ": " + why);
     };
     const Json& f = features[i];
-    if (!f.is_object() || f.value("type", "") != "Feature") return fail("not a GeoJSON Feature");
+    if (!HasType(f, "Feature")) return fail("not a GeoJSON Feature");
     if (!f.contains("geometry") || !f["geometry"].is_object()) return fail("no geometry");
+    if (NestedDeeperThan(f["geometry"], kMaxGeoJsonNesting)) return fail("the geometry is nested too deeply");
     NewAnnotation a;
     a.image_id = image;
     a.geojson = f["geometry"].dump();

@@ -1,5 +1,8 @@
 #include "wire/json.h"
 
+#include <utility>
+#include <vector>
+
 #include "core/time_format.h"
 
 namespace vitrine::wire {
@@ -243,6 +246,18 @@ Status StatusFromErrorBody(std::string_view body, std::string_view fallback) {
   if (!code.has_value() || code.value() == ErrorCode::kOk) return Status::Internal(std::string(fallback));
   std::string message = message_it != e.end() && message_it->is_string() ? message_it->get<std::string>() : "";
   return Status(code.value(), std::move(message));
+}
+
+bool NestedDeeperThan(const Json& json, int max_depth) {
+  std::vector<std::pair<const Json*, int>> pending{{&json, 0}};
+  while (!pending.empty()) {
+    auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (!value->is_structured()) continue;
+    if (++depth > max_depth) return true;
+    for (const auto& child : *value) pending.emplace_back(&child, depth);
+  }
+  return false;
 }
 
 Result<Json> ParseObject(std::string_view body) {

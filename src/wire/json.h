@@ -46,6 +46,13 @@ Json ErrorBody(const Status& status);
 // Reads an error body back into a Status; a body of another shape gives kInternal with `fallback`.
 Status StatusFromErrorBody(std::string_view body, std::string_view fallback);
 
+// Deeper than any geometry needs; geometry::Parse refuses GeoJSON text nested deeper too.
+inline constexpr int kMaxGeoJsonNesting = 64;
+
+// Whether `json` has arrays or objects nested more than `max_depth` deep (a scalar is 0 deep).
+// Checked without recursion: a value that fails is one that dump() would overflow the stack on.
+bool NestedDeeperThan(const Json& json, int max_depth);
+
 // Parses a request body that must be a JSON object.
 Result<Json> ParseObject(std::string_view body);
 

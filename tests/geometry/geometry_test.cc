@@ -98,6 +98,38 @@ TEST(GeometryTest, HostileAndMalformedInputGetsAClearRefusal) {
   EXPECT_TRUE(Parse(many, TextFormat::kWkt, {.max_vertices = 2001}).ok());
 }
 
+// Found by tests/fuzz/geojson_fuzz: GEOS 3.11's GeoJSON reader dereferences an empty position
+// (a segfault of the whole server). Empty geometries and empty parts stay readable.
+TEST(GeometryTest, EmptyGeoJsonPositionsAreRefusedBeforeGeos) {
+  for (const char* text : {R"({"type": "MultiLineString", "coordinates": [[[0, 0], [], [3, 35]]]})",
+                           R"({"type": "LineString", "coordinates": [[]]})",
+                           R"({"type": "MultiPoint", "coordinates": [[1, 2], []]})",
+                           R"({"type": "Polygon", "coordinates": [[[0, 0], [4, 0], [], [0, 0]]]})",
+                           R"({"type": "MultiPolygon", "coordinates": [[[[]]]]})",
+                           R"({"type": "GeometryCollection", "geometries": [{"type": "LineString", "coordinates": [[]]}]})",
+                           R"({"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": [[]]}})"}) {
+    ExpectRefused(text, "a position has no coordinates", TextFormat::kGeoJson);
+  }
+  ExpectRefused(R"({"type": "LineString", "coordinates": []})", "empty", TextFormat::kGeoJson);
+  Shape line = ParseOk(R"({"type": "MultiLineString", "coordinates": [[], [[1, 2], [3, 4]]]})", TextFormat::kGeoJson);
+  EXPECT_EQ(line.vertex_count, 2);
+}
+
+// GEOS reads WKT and GeoJSON recursively: a text nested 100,000 deep overflowed the stack.
+TEST(GeometryTest, DeeplyNestedTextIsRefused) {
+  std::string wkt;
+  for (int i = 0; i < 100'000; ++i) wkt += "GEOMETRYCOLLECTION (";
+  wkt += "POINT (1 2)" + std::string(100'000, ')');
+  ExpectRefused(wkt, "malformed WKT: nested more than 64 deep");
+  ParseOk("GEOMETRYCOLLECTION (MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0))), POINT (1 2))");
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += R"({"type": "GeometryCollection", "geometries": [)";
+  for (int i = 0; i < 100'000; ++i) deep += "]}";
+  ExpectRefused(deep, "nested more than 64 deep", TextFormat::kGeoJson);
+  ParseOk(R"({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]]], "x": "[[[[[["})",
+          TextFormat::kGeoJson);
+}
+
 TEST(GeometryTest, BoxTestIsExactWhereBoundingBoxesOverlap) {
   // An L-shape whose bounding box covers (8, 8) though the shape does not.
   Shape l = ParseOk("POLYGON ((0 0, 10 0, 10 2, 2 2, 2 10, 0 10, 0 0))");

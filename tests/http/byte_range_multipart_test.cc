@@ -85,6 +85,28 @@ TEST(MultipartTest, ParsesPartsWhateverTheChunking) {
   }
 }
 
+// Found by tests/fuzz/multipart_fuzz: with the preamble's "--XyZ" at the start of a chunk,
+// the parser took it for the opening boundary and refused the body.
+TEST(MultipartTest, OnlyTheBodysStartOpensWithoutCrlf) {
+  const std::string body =
+      "see --XyZ;\r\n--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--XyZ--";
+  for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
+    Collector c;
+    MultipartParser parser("XyZ", c);
+    for (std::size_t i = 0; i < body.size(); i += chunk) ASSERT_TRUE(parser.Feed(body.substr(i, chunk)).ok()) << chunk;
+    ASSERT_TRUE(parser.Finish().ok()) << chunk;
+    ASSERT_EQ(c.parts.size(), 1u) << chunk;
+    EXPECT_EQ(c.parts[0].name, "x");
+    EXPECT_EQ(c.parts[0].data, "v");
+  }
+  Collector c;
+  MultipartParser parser("XyZ", c);
+  ASSERT_TRUE(parser.Feed("-").ok());
+  ASSERT_TRUE(parser.Feed("-XyZ\r\nContent-Disposition: form-data; name=\"y\"\r\n\r\nv\r\n--XyZ--").ok());
+  EXPECT_TRUE(parser.Finish().ok());
+  EXPECT_EQ(c.parts.size(), 1u);
+}
+
 TEST(MultipartTest, TruncatedBodyAndBadBoundariesAreErrors) {
   std::string body = Body("data");
   Collector c;
