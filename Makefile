@@ -10,6 +10,9 @@ LISTEN  ?= 127.0.0.1:8080
 RELEASE := build/release
 # ccache keys on paths relative to the checkout, so a fresh clone reuses earlier compilations.
 export CCACHE_BASEDIR := $(CURDIR)
+# Debug builds (ASan, fuzz) embed the build folder in their line tables, and ccache would then
+# miss for every other checkout: share them (only debuggers' relative paths are affected).
+export CCACHE_NOHASHDIR := 1
 ASAN    := build/asan
 # clang + libFuzzer: only the fuzz targets and the libraries they call (docs/fuzzing.md).
 FUZZ    := build/fuzz
