@@ -131,9 +131,10 @@ int main(int argc, char** argv) {
   }
   double seconds = std::chrono::duration<double>(inserting).count();
   Summary batches = Summarize(batch_ms);
-  std::printf("bulk insert: %ld annotations (10-vertex polygons) in batches of %d: %.0f annotations/s "
-              "(batch p50 %.0f ms, p99 %.0f ms); target >= 50,000/s\n",
-              total, kBatch, total / seconds, batches.p50, batches.p99);
+  std::printf(
+      "bulk insert: %ld annotations (10-vertex polygons) in batches of %d: %.0f annotations/s "
+      "(batch p50 %.0f ms, p99 %.0f ms); target >= 50,000/s\n",
+      total, kBatch, total / seconds, batches.p50, batches.p99);
 
   // 2. Boxes sized for ~2,000 hits at this density.
   const double side = std::sqrt(2000.0 * kImageSide * kImageSide / static_cast<double>(total));

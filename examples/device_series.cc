@@ -6,8 +6,8 @@
 #include <chrono>
 #include <ctime>
 #include <iomanip>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   filter.device_like = argv[3];
   filter.captured_from = ParseUtc(argv[4]);
   filter.captured_to = ParseUtc(argv[5]);
-  if (!filter.captured_from || !filter.captured_to) return std::cerr << "times must look like 2020-06-20T00:00:00Z\n", 2;
+  if (!filter.captured_from || !filter.captured_to)
+    return std::cerr << "times must look like 2020-06-20T00:00:00Z\n", 2;
   vitrine::Pager<vitrine::Image> series(
       [&](const vitrine::PageRequest& page) { return (*client)->ListImagesAcrossProjects(filter, page); }, 2);
   int count = 0;

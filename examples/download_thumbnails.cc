@@ -14,9 +14,9 @@ int main(int argc, char** argv) {
   if (!client.ok()) return std::cerr << client.status().ToString() << "\n", 1;
   vitrine::ProjectId project(std::stoll(argv[3]));
   std::filesystem::create_directories(argv[4]);
-  auto images = vitrine::Pager<vitrine::Image>(
-                    [&](const vitrine::PageRequest& page) { return (*client)->ListImages(project, {}, page); })
-                    .All();
+  auto images = vitrine::Pager<vitrine::Image>([&](const vitrine::PageRequest& page) {
+                  return (*client)->ListImages(project, {}, page);
+                }).All();
   if (!images.ok()) return std::cerr << images.status().ToString() << "\n", 1;
   for (const auto& image : *images) {
     auto png = (*client)->Thumbnail(image.id, 128, "png");

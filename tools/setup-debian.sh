@@ -20,6 +20,7 @@ packages=(
   nginx-light               # bench/tile_bench.sh: static files as the ceiling for tiles
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
+  clang-format              # the layout check in make test (tools/check_format.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
 )
 

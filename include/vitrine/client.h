@@ -41,7 +41,6 @@ struct UploadResult {
   bool created = true;
 };
 
-
 enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 
 // What a client tells about its work. kError (the default) keeps it quiet but for failures
@@ -151,7 +150,6 @@ Result<std::unique_ptr<Client>> ConnectRemote(Credentials credentials, ClientOpt
 
 // "file://..." (or a plain path) → OpenLocal, acting as `credentials.username` if given;
 // "http://..." or "https://..." → ConnectRemote with that URL.
-Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials = {},
-                                        ClientOptions options = {});
+Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials credentials = {}, ClientOptions options = {});
 
 }  // namespace vitrine

@@ -14,11 +14,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <iterator>
 #include <mutex>
 #include <optional>
-#include <exception>
 #include <system_error>
 #include <thread>
 #include <type_traits>
@@ -135,10 +135,12 @@ auto BulkMap(const std::vector<In>& inputs, unsigned threads, Fn fn,
              std::function<void(std::size_t, std::size_t)> progress = {}) {
   using Out = std::invoke_result_t<Fn&, const In&>;
   if constexpr (std::is_void_v<Out>) {
-    internal::RunBounded(inputs.size(), threads, [&](std::size_t i) { fn(inputs[i]); }, progress);
+    internal::RunBounded(
+        inputs.size(), threads, [&](std::size_t i) { fn(inputs[i]); }, progress);
   } else {
     std::vector<std::optional<Out>> slots(inputs.size());
-    internal::RunBounded(inputs.size(), threads, [&](std::size_t i) { slots[i].emplace(fn(inputs[i])); }, progress);
+    internal::RunBounded(
+        inputs.size(), threads, [&](std::size_t i) { slots[i].emplace(fn(inputs[i])); }, progress);
     std::vector<Out> out;
     out.reserve(inputs.size());
     for (auto& slot : slots) out.push_back(std::move(*slot));

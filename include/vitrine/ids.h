@@ -34,7 +34,5 @@ using AnnotationRunId = Id<struct AnnotationRunTag>;
 
 template <class Tag>
 struct std::hash<vitrine::Id<Tag>> {
-  std::size_t operator()(const vitrine::Id<Tag>& id) const noexcept {
-    return std::hash<std::int64_t>()(id.value());
-  }
+  std::size_t operator()(const vitrine::Id<Tag>& id) const noexcept { return std::hash<std::int64_t>()(id.value()); }
 };

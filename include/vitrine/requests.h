@@ -45,7 +45,7 @@ struct NewAnnotation {
   ImageId image_id{};
   std::string wkt{};
   std::string geojson{};
-  bool repair = false;  // make an invalid shape valid (GEOS MakeValid) instead of refusing it
+  bool repair = false;          // make an invalid shape valid (GEOS MakeValid) instead of refusing it
   std::vector<TermId> terms{};  // from the ontology of the image's project
   std::map<std::string, std::string> properties{};
   std::optional<std::string> algorithm{};  // machine annotations: which algorithm, which version
@@ -84,7 +84,7 @@ struct AnnotationView {
   bool properties = true;
   bool terms = true;
   std::optional<double> simplify{};  // simplify each geometry (topology kept) to this many pixels
-  bool count_total = true;  // false: Page::total is left -1, sparing a count of every match (long scans)
+  bool count_total = true;           // false: Page::total is left -1, sparing a count of every match (long scans)
 };
 
 }  // namespace vitrine

@@ -184,9 +184,7 @@ struct UserTraits {
     SetIfChanged(u.enabled, before.enabled, after.enabled);
     return u;
   }
-  static bool Empty(const UserUpdate& u) {
-    return !u.name && !u.email && !u.password && !u.admin && !u.enabled;
-  }
+  static bool Empty(const UserUpdate& u) { return !u.name && !u.email && !u.password && !u.admin && !u.enabled; }
 };
 
 }  // namespace resource_traits

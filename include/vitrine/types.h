@@ -152,9 +152,9 @@ struct Annotation {
   AnnotationId id;
   ProjectId project_id;
   ImageId image_id;
-  std::string wkt;      // the geometry, when asked for (listings may leave it out)
-  std::string geojson;  // the geometry as a GeoJSON geometry object, when asked for
-  std::string geometry_type;  // "Point", "LineString", "Polygon", "MultiPolygon", ...
+  std::string wkt;               // the geometry, when asked for (listings may leave it out)
+  std::string geojson;           // the geometry as a GeoJSON geometry object, when asked for
+  std::string geometry_type;     // "Point", "LineString", "Polygon", "MultiPolygon", ...
   std::array<double, 4> bbox{};  // x0, y0, x1, y1
   double area = 0;
   double perimeter = 0;  // boundary length for areas, length for lines
@@ -200,10 +200,10 @@ struct AnnotationRunFilter {
   std::vector<ImageId> images{};
   std::optional<std::string> algorithm{};
   std::optional<std::string> algorithm_version{};
-  std::optional<std::string> device_like{};   // SQL LIKE, "5c17%"
-  std::optional<Timestamp> captured_from{};   // the image's capture time, inclusive
-  std::optional<Timestamp> captured_to{};     // exclusive
-  std::optional<PropertyMatch> metadata{};    // a metadata key, and its value if given
+  std::optional<std::string> device_like{};  // SQL LIKE, "5c17%"
+  std::optional<Timestamp> captured_from{};  // the image's capture time, inclusive
+  std::optional<Timestamp> captured_to{};    // exclusive
+  std::optional<PropertyMatch> metadata{};   // a metadata key, and its value if given
 };
 
 // Filters for annotation listings; every given filter must match. A listing names a project or
@@ -214,14 +214,14 @@ struct AnnotationFilter {
   std::vector<UserId> users{};
   std::optional<std::string> algorithm{};
   std::optional<std::string> algorithm_version{};
-  std::optional<AnnotationRunId> run{};          // produced by this run
-  std::optional<std::string> device_like{};     // on images of these devices (SQL LIKE, "5c17%")
-  std::optional<Timestamp> captured_from{};    // on images captured in [from, to)
+  std::optional<AnnotationRunId> run{};      // produced by this run
+  std::optional<std::string> device_like{};  // on images of these devices (SQL LIKE, "5c17%")
+  std::optional<Timestamp> captured_from{};  // on images captured in [from, to)
   std::optional<Timestamp> captured_to{};
-  std::vector<TermId> terms{};  // annotations carrying any of these terms
-  bool term_descendants = false;  // ... or any term below them
-  std::optional<Timestamp> created_from{};  // inclusive
-  std::optional<Timestamp> created_to{};    // exclusive
+  std::vector<TermId> terms{};                  // annotations carrying any of these terms
+  bool term_descendants = false;                // ... or any term below them
+  std::optional<Timestamp> created_from{};      // inclusive
+  std::optional<Timestamp> created_to{};        // exclusive
   std::optional<std::array<double, 4>> bbox{};  // x0, y0, x1, y1: bounding boxes that meet it (edges count)
   bool exact = false;  // with bbox: the geometry itself must meet the box, not just its bounding box
   std::optional<PropertyMatch> property{};

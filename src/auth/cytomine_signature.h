@@ -37,8 +37,7 @@ std::string StringToSignWithoutResource(const SignedRequestParts& parts);
 std::vector<std::string> CandidateStringsToSign(const SignedRequestParts& parts);
 
 // True iff `signature` matches one of the candidates under `private_key` (constant-time compare).
-bool VerifyCytomineSignature(std::string_view private_key, const SignedRequestParts& parts,
-                             std::string_view signature);
+bool VerifyCytomineSignature(std::string_view private_key, const SignedRequestParts& parts, std::string_view signature);
 
 // Parses "CYTOMINE pub:sig"; nullopt if the header is not of that form.
 std::optional<CytomineAuthorization> ParseCytomineAuthorization(std::string_view header);

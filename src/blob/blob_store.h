@@ -74,8 +74,8 @@ class BlobStore {
   // Removes every blob for which `is_referenced` says false, and abandoned temporary files.
   // Anything younger than `grace` is kept: a blob whose catalog row is still being committed
   // must survive a collection that runs at the same moment.
-  virtual Result<GarbageReport> CollectGarbage(const std::function<Result<bool>(std::string_view sha256)>& is_referenced,
-                                               std::chrono::seconds grace) = 0;
+  virtual Result<GarbageReport> CollectGarbage(
+      const std::function<Result<bool>(std::string_view sha256)>& is_referenced, std::chrono::seconds grace) = 0;
 };
 
 // "file:///abs/dir" or a plain directory path (created if missing).

@@ -186,7 +186,8 @@ class Catalog {
   virtual Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, RunReplacement replace,
                                                            std::vector<AnnotationRow> rows) = 0;
   virtual Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) const = 0;
-  virtual Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, std::optional<UserId> member,
+  virtual Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter,
+                                                         std::optional<UserId> member,
                                                          const PageRequest& page) const = 0;
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
 

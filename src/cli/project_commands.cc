@@ -34,8 +34,7 @@ Result<PropertyMatch> ParseProperty(const std::string& text, bool value_required
   return PropertyMatch{text.substr(0, eq), text.substr(eq + 1)};
 }
 
-CLI::App* AddProjectCommand(CLI::App& parent, const char* name, const char* help, ProjectFlags& flags,
-                            bool takes_id) {
+CLI::App* AddProjectCommand(CLI::App& parent, const char* name, const char* help, ProjectFlags& flags, bool takes_id) {
   CLI::App* cmd = parent.add_subcommand(name, help);
   if (takes_id) cmd->add_option("project_id", flags.project_id, "Project id")->required();
   cmd->add_flag("--json", flags.json, "Print JSON");
@@ -76,8 +75,8 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
   }));
 
   auto update = std::make_shared<ProjectFlags>();
-  CLI::App* update_cmd = AddProjectCommand(*project, "update", "Rename a project, or change its description or properties",
-                                           *update, true);
+  CLI::App* update_cmd =
+      AddProjectCommand(*project, "update", "Rename a project, or change its description or properties", *update, true);
   update_cmd->add_option("--name", update->new_name, "New name");
   update_cmd->add_option("--description", update->new_description, "New description");
   update_cmd->add_option("--set", update->set, "Set a property: KEY=VALUE (repeatable)")->allow_extra_args(false);
@@ -103,26 +102,26 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
       AddProjectCommand(*project, "list", "List projects (all of them for an administrator)", *list, false);
   list_cmd->add_option("--property", list->property, "Only projects with this property: KEY or KEY=VALUE");
   list_cmd->callback(Run(context, [list]() -> Status {
-        VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(list->target));
-        ProjectFilter filter;
-        if (!list->property.empty()) {
-          VITRINE_ASSIGN_OR_RETURN(filter.property, ParseProperty(list->property, false));
-        }
-        Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page, filter); },
-                                PageRequest::kMaxLimit);
-        VITRINE_ASSIGN_OR_RETURN(std::vector<Project> all, projects.All());
-        if (list->json) {
-          wire::Json items = wire::Json::array();
-          for (const auto& p : all) items.push_back(wire::ToJson(p));
-          return PrintJson(items), Status::Ok();
-        }
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& p : all) {
-          rows.push_back({std::to_string(p.id.value()), p.name, core::FormatIso8601(p.created_at)});
-        }
-        PrintTable({"ID", "NAME", "CREATED"}, rows);
-        return Status::Ok();
-      }));
+    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(list->target));
+    ProjectFilter filter;
+    if (!list->property.empty()) {
+      VITRINE_ASSIGN_OR_RETURN(filter.property, ParseProperty(list->property, false));
+    }
+    Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page, filter); },
+                            PageRequest::kMaxLimit);
+    VITRINE_ASSIGN_OR_RETURN(std::vector<Project> all, projects.All());
+    if (list->json) {
+      wire::Json items = wire::Json::array();
+      for (const auto& p : all) items.push_back(wire::ToJson(p));
+      return PrintJson(items), Status::Ok();
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : all) {
+      rows.push_back({std::to_string(p.id.value()), p.name, core::FormatIso8601(p.created_at)});
+    }
+    PrintTable({"ID", "NAME", "CREATED"}, rows);
+    return Status::Ok();
+  }));
 
   auto show = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "show", "Show a project", *show, true)->callback(Run(context, [show]() -> Status {
@@ -159,8 +158,8 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
       }));
 
   auto member = std::make_shared<ProjectFlags>();
-  CLI::App* member_cmd = AddProjectCommand(*project, "member", "Add a member, change their role, or remove them",
-                                           *member, true);
+  CLI::App* member_cmd =
+      AddProjectCommand(*project, "member", "Add a member, change their role, or remove them", *member, true);
   member_cmd->add_option("user", member->member, "Login name or #id")->required();
   member_cmd->add_option("role", member->role, "viewer, contributor, manager, or none to remove")->required();
   member_cmd->callback(Run(context, [member]() -> Status {

@@ -1,18 +1,18 @@
 #include <fcntl.h>
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <charconv>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <iostream>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.h"
@@ -20,9 +20,9 @@
 #include "client/data_dir.h"
 #include "core/log.h"
 #include "http/api_v1.h"
-#include "imaging/init.h"
 #include "http/server.h"
 #include "http/static_files.h"
+#include "imaging/init.h"
 
 namespace vitrine::cli {
 namespace {
@@ -67,8 +67,10 @@ void RaiseFileLimit(std::size_t max_connections) {
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
   if (limit.rlim_cur < wanted) {
-    spdlog::warn("only {} file descriptors may be open: fewer than --max-connections {} can be served; raise the "
-                 "hard limit (ulimit -Hn)", static_cast<std::uint64_t>(limit.rlim_cur), max_connections);
+    spdlog::warn(
+        "only {} file descriptors may be open: fewer than --max-connections {} can be served; raise the "
+        "hard limit (ulimit -Hn)",
+        static_cast<std::uint64_t>(limit.rlim_cur), max_connections);
   }
 }
 
@@ -85,7 +87,8 @@ class PeriodicGarbageCollector {
       while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
         lock.unlock();
         auto report = images.CollectGarbage(service::Caller::LocalOperator(), std::chrono::hours(1));
-        if (!report.ok()) spdlog::warn("garbage collection: {}", report.status().ToString());
+        if (!report.ok())
+          spdlog::warn("garbage collection: {}", report.status().ToString());
         else if (report->blobs_removed || report->temp_files_removed) {
           spdlog::info("garbage collection removed {} blobs ({} bytes) and {} temp files", report->blobs_removed,
                        report->bytes_removed, report->temp_files_removed);
@@ -146,9 +149,10 @@ Status Serve(const ServeFlags& flags) {
   options.max_connections = flags.max_connections;
   RaiseFileLimit(flags.max_connections);
   if (!IsLoopback(options.host) && options.trusted_proxies.empty()) {
-    spdlog::warn("listening on {} beyond loopback without TLS: passwords and tokens cross the network in clear. "
-                 "Put an HTTPS reverse proxy in front and name it with --trusted-proxy (docs/deployment.md)",
-                 options.host);
+    spdlog::warn(
+        "listening on {} beyond loopback without TLS: passwords and tokens cross the network in clear. "
+        "Put an HTTPS reverse proxy in front and name it with --trusted-proxy (docs/deployment.md)",
+        options.host);
   }
   options.max_body_bytes = flags.max_body_mib * 1024 * 1024;
 
@@ -200,31 +204,37 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   AddDataOption(*serve, flags->data_dir);
   serve->add_option("--listen", flags->listen, "Address to listen on, HOST:PORT")->capture_default_str();
   serve->add_option("--threads", flags->threads, "Server threads (0: one per core)")->capture_default_str();
-  serve->add_option("--worker-threads", flags->worker_threads,
-                    "Threads for slow work off the network threads: rendering views (0: one per core, at least 2)")
+  serve
+      ->add_option("--worker-threads", flags->worker_threads,
+                   "Threads for slow work off the network threads: rendering views (0: one per core, at least 2)")
       ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "error, warning, info or debug")->capture_default_str();
   serve->add_flag("--no-access-log", flags->no_access_log, "Do not log a line per request");
   serve->add_option("--max-body-mib", flags->max_body_mib, "Largest JSON request body, in MiB")->capture_default_str();
-  serve->add_option("--gc-interval-minutes", flags->gc_interval_minutes,
-                    "How often to remove stored files nothing refers to (0: never; see `vitrine gc`)")
+  serve
+      ->add_option("--gc-interval-minutes", flags->gc_interval_minutes,
+                   "How often to remove stored files nothing refers to (0: never; see `vitrine gc`)")
       ->capture_default_str();
-  serve->add_option("--view-cache-mib", flags->view_cache_mib,
-                    "Disk kept for rendered tiles and regions, in <data>/cache/views (0: none)")
+  serve
+      ->add_option("--view-cache-mib", flags->view_cache_mib,
+                   "Disk kept for rendered tiles and regions, in <data>/cache/views (0: none)")
       ->capture_default_str();
   serve->add_option("--web", flags->web_dir,
                     "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");
   serve->add_option("--trusted-proxy", flags->trusted_proxies,
                     "Address of a reverse proxy whose X-Forwarded-For/-Proto/-Host headers are believed "
                     "(repeatable; see docs/deployment.md)");
-  serve->add_option("--max-connections", flags->max_connections,
-                    "Open connections beyond this are answered 503 and closed")
+  serve
+      ->add_option("--max-connections", flags->max_connections,
+                   "Open connections beyond this are answered 503 and closed")
       ->capture_default_str();
-  serve->add_option("--max-pixels", flags->max_pixels,
-                    "Largest image taken in, in pixels (width x height x planes), for images with pyramid levels")
+  serve
+      ->add_option("--max-pixels", flags->max_pixels,
+                   "Largest image taken in, in pixels (width x height x planes), for images with pyramid levels")
       ->capture_default_str();
-  serve->add_option("--max-flat-pixels", flags->max_flat_pixels,
-                    "Largest image taken in without pyramid levels (decoded whole to build its pyramid)")
+  serve
+      ->add_option("--max-flat-pixels", flags->max_flat_pixels,
+                   "Largest image taken in without pyramid levels (decoded whole to build its pyramid)")
       ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }

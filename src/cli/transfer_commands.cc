@@ -20,9 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string> kImageExtensions = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".jp2",
-                                                 ".j2k", ".heic", ".heif", ".avif", ".svs", ".ndpi", ".scn",
-                                                 ".mrxs", ".vms", ".bif", ".gif", ".btf", ".ome"};
+const std::set<std::string> kImageExtensions = {".jpg",  ".jpeg", ".png",  ".tif",  ".tiff", ".webp", ".jp2",
+                                                ".j2k",  ".heic", ".heif", ".avif", ".svs",  ".ndpi", ".scn",
+                                                ".mrxs", ".vms",  ".bif",  ".gif",  ".btf",  ".ome"};
 
 // Lookups of existing content go in batches this large (the server's limit per request).
 constexpr std::size_t kLookupBatch = 1000;

@@ -73,8 +73,10 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
     VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(add->target));
     VITRINE_ASSIGN_OR_RETURN(User created,
                              client->CreateUser({add->subject, password, add->name, add->email, add->admin}));
-    if (add->json) PrintJson(wire::ToJson(created));
-    else std::cout << "created user '" << created.username << "' (id " << created.id.value() << ")\n";
+    if (add->json)
+      PrintJson(wire::ToJson(created));
+    else
+      std::cout << "created user '" << created.username << "' (id " << created.id.value() << ")\n";
     return Status::Ok();
   }));
 

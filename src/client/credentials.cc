@@ -37,8 +37,8 @@ Result<Credentials> ReadCredentialsFile(const std::filesystem::path& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Status::NotFound("no credentials file at " + path.string());
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    return Status::PermissionDenied("credentials file " + path.string() +
-                                    " is readable by others; run: chmod 600 " + path.string());
+    return Status::PermissionDenied("credentials file " + path.string() + " is readable by others; run: chmod 600 " +
+                                    path.string());
   }
   std::ifstream in(path);
   std::stringstream text;
@@ -46,8 +46,12 @@ Result<Credentials> ReadCredentialsFile(const std::filesystem::path& path) {
   auto doc = wire::ParseObject(text.str());
   if (!doc.ok()) return Status::InvalidArgument("credentials file " + path.string() + ": " + doc.status().message());
   Credentials c;
-  for (auto [field, key] : {std::pair{&c.url, "url"}, {&c.token, "token"}, {&c.username, "username"},
-                            {&c.password, "password"}, {&c.public_key, "public_key"}, {&c.private_key, "private_key"}}) {
+  for (auto [field, key] : {std::pair{&c.url, "url"},
+                            {&c.token, "token"},
+                            {&c.username, "username"},
+                            {&c.password, "password"},
+                            {&c.public_key, "public_key"},
+                            {&c.private_key, "private_key"}}) {
     VITRINE_ASSIGN_OR_RETURN(auto value, wire::OptionalString(*doc, key));
     if (value) *field = *value;
   }

@@ -15,7 +15,8 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
   // The folder holds password hashes, API private keys and every image: its owner's alone.
   if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) return Status::InvalidArgument("cannot create data folder " + dir.string() + ": " + ec.message());
-  if (auto perms = fs::status(dir, ec).permissions(); !ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+  if (auto perms = fs::status(dir, ec).permissions();
+      !ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
     spdlog::warn("data folder {} is readable by other users: chmod 700 it (it holds password hashes and keys)",
                  dir.string());
   }

@@ -115,14 +115,22 @@ Status StatusOf(const HttpReply& reply) {
   Status parsed = wire::StatusFromErrorBody(reply.body, fallback);
   if (parsed.code() != ErrorCode::kInternal || reply.status >= 500) return parsed;
   switch (reply.status) {  // a body that is not ours (a proxy's page): go by the status
-    case 400: return Status::InvalidArgument(fallback);
-    case 401: return Status::Unauthenticated(fallback);
-    case 403: return Status::PermissionDenied(fallback);
-    case 404: return Status::NotFound(fallback);
-    case 409: return Status::Conflict(fallback);
-    case 413: return Status::TooLarge(fallback);
-    case 415: return Status::Unsupported(fallback);
-    default: return parsed;
+    case 400:
+      return Status::InvalidArgument(fallback);
+    case 401:
+      return Status::Unauthenticated(fallback);
+    case 403:
+      return Status::PermissionDenied(fallback);
+    case 404:
+      return Status::NotFound(fallback);
+    case 409:
+      return Status::Conflict(fallback);
+    case 413:
+      return Status::TooLarge(fallback);
+    case 415:
+      return Status::Unsupported(fallback);
+    default:
+      return parsed;
   }
 }
 
@@ -139,8 +147,10 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Credentials credent
   }
   while (credentials.url.ends_with('/')) credentials.url.pop_back();
   if (credentials.empty()) {
-    return Status::InvalidArgument("no credentials: set VITRINE_TOKEN (or VITRINE_USERNAME and VITRINE_PASSWORD), or "
-                                   "write them to " + DefaultCredentialsPath().string());
+    return Status::InvalidArgument(
+        "no credentials: set VITRINE_TOKEN (or VITRINE_USERNAME and VITRINE_PASSWORD), or "
+        "write them to " +
+        DefaultCredentialsPath().string());
   }
   if (!credentials.public_key.empty() && credentials.private_key.empty()) {
     return Status::InvalidArgument("an API public key needs its private key");
@@ -149,8 +159,8 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Credentials credent
 }
 
 std::string RedactSecrets(std::string_view json_text) {
-  static constexpr std::string_view kSecretKeys[] = {"password", "current_password", "token", "private_key",
-                                                     "privateKey", "access_token"};
+  static constexpr std::string_view kSecretKeys[] = {"password",    "current_password", "token",
+                                                     "private_key", "privateKey",       "access_token"};
   std::string out(json_text);
   for (std::string_view key : kSecretKeys) {
     const std::string quoted = "\"" + std::string(key) + "\"";
@@ -186,9 +196,11 @@ Result<HttpReply> HttpTransport::WithRetries(std::string_view what, bool retry, 
       char timing[32];
       std::snprintf(timing, sizeof timing, "%.1f ms", ms);
       Log(LogLevel::kInfo, std::string(what) + " -> " +
-                               (reply.ok() ? std::to_string(reply->status) : reply.status().message()) + " in " + timing);
+                               (reply.ok() ? std::to_string(reply->status) : reply.status().message()) + " in " +
+                               timing);
     }
-    if (reply.ok() && Logs(LogLevel::kDebug)) Log(LogLevel::kDebug, "response body: " + RedactSecrets(reply->body.substr(0, 1024)));
+    if (reply.ok() && Logs(LogLevel::kDebug))
+      Log(LogLevel::kDebug, "response body: " + RedactSecrets(reply->body.substr(0, 1024)));
     bool transient = reply.ok() ? Transient(reply->status) : reply.status().code() == ErrorCode::kUnavailable;
     if (!transient) return reply;
     if (!retry || i >= options_.max_attempts) {
@@ -218,12 +230,13 @@ HeaderList Prepare(CURL* curl, const Credentials& c, const TransportOptions& o, 
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "vitrine-client/0.1");
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for small bodies
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
+  if (!content_type.empty())
+    headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
   if (!c.token.empty()) {
     headers = curl_slist_append(headers, ("Authorization: Bearer " + c.token).c_str());
   } else if (!c.public_key.empty()) {
-    std::string date = core::FormatHttpDate(std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now()));
+    std::string date =
+        core::FormatHttpDate(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
     // The path part of the URL as sent, after any prefix the server is mounted under.
     auto scheme_end = c.url.find("://");
     auto path_start = c.url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
@@ -269,8 +282,8 @@ Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_vi
   return WithRetries(what, retry, [&]() -> Result<HttpReply> {
     CurlHandle curl = handles_->Take();
     HttpReply reply;
-    HeaderList headers =
-        Prepare(curl.get(), credentials_, options_, method, path_and_query, json_body.empty() ? "" : "application/json");
+    HeaderList headers = Prepare(curl.get(), credentials_, options_, method, path_and_query,
+                                 json_body.empty() ? "" : "application/json");
     if (!json_body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json_body.data());
       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
@@ -288,25 +301,25 @@ Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, con
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   if (ec) return Status::NotFound("cannot read " + file.string() + ": " + ec.message());
-  return WithRetries("POST " + std::string(path_and_query) + " (" + file.string() + ")", true,
-                     [&]() -> Result<HttpReply> {
-    std::unique_ptr<std::FILE, FileClose> in(std::fopen(file.c_str(), "rb"));
-    if (!in) return Status::NotFound("cannot open " + file.string());
-    CurlHandle curl = handles_->Take();
-    HttpReply reply;
-    HeaderList headers =
-        Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "application/octet-stream");
-    UploadState state{in.get(), 0, &progress};
-    curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
-    curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &ReadUpload);
-    curl_easy_setopt(curl.get(), CURLOPT_READDATA, &state);
-    curl_easy_setopt(curl.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-    CURLcode rc = PerformInto(curl.get(), reply);
-    handles_->Give(std::move(curl));
-    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
-    return reply;
-  });
+  return WithRetries(
+      "POST " + std::string(path_and_query) + " (" + file.string() + ")", true, [&]() -> Result<HttpReply> {
+        std::unique_ptr<std::FILE, FileClose> in(std::fopen(file.c_str(), "rb"));
+        if (!in) return Status::NotFound("cannot open " + file.string());
+        CurlHandle curl = handles_->Take();
+        HttpReply reply;
+        HeaderList headers =
+            Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "application/octet-stream");
+        UploadState state{in.get(), 0, &progress};
+        curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+        curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &ReadUpload);
+        curl_easy_setopt(curl.get(), CURLOPT_READDATA, &state);
+        curl_easy_setopt(curl.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+        CURLcode rc = PerformInto(curl.get(), reply);
+        handles_->Give(std::move(curl));
+        if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+        return reply;
+      });
 }
 
 static int ReportUploadProgress(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t uploaded) {
@@ -319,32 +332,32 @@ Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query
                                                  const std::function<void(std::int64_t)>& progress) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) return Status::NotFound("cannot read " + file.string());
-  return WithRetries("POST " + std::string(path_and_query) + " (" + file.string() + ")", true,
-                     [&]() -> Result<HttpReply> {
-    CurlHandle curl = handles_->Take();
-    HttpReply reply;
-    HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");
-    std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(curl.get()), &curl_mime_free);
-    curl_mimepart* meta = curl_mime_addpart(mime.get());
-    curl_mime_name(meta, "metadata");
-    curl_mime_data(meta, metadata_json.data(), metadata_json.size());
-    curl_mime_type(meta, "application/json");
-    curl_mimepart* part = curl_mime_addpart(mime.get());
-    curl_mime_name(part, "file");
-    curl_mime_filedata(part, file.c_str());  // read from disk as it is sent
-    curl_mime_filename(part, filename.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
-    if (progress) {
-      curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, &ReportUploadProgress);
-      curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
-      curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
-    }
-    CURLcode rc = PerformInto(curl.get(), reply);
-    handles_->Give(std::move(curl));
-    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
-    return reply;
-  });
+  return WithRetries(
+      "POST " + std::string(path_and_query) + " (" + file.string() + ")", true, [&]() -> Result<HttpReply> {
+        CurlHandle curl = handles_->Take();
+        HttpReply reply;
+        HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");
+        std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(curl.get()), &curl_mime_free);
+        curl_mimepart* meta = curl_mime_addpart(mime.get());
+        curl_mime_name(meta, "metadata");
+        curl_mime_data(meta, metadata_json.data(), metadata_json.size());
+        curl_mime_type(meta, "application/json");
+        curl_mimepart* part = curl_mime_addpart(mime.get());
+        curl_mime_name(part, "file");
+        curl_mime_filedata(part, file.c_str());  // read from disk as it is sent
+        curl_mime_filename(part, filename.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
+        curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+        if (progress) {
+          curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, &ReportUploadProgress);
+          curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
+          curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
+        }
+        CURLcode rc = PerformInto(curl.get(), reply);
+        handles_->Give(std::move(curl));
+        if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+        return reply;
+      });
 }
 
 Result<HttpReply> HttpTransport::Download(std::string_view path_and_query,

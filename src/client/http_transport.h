@@ -19,9 +19,9 @@
 namespace vitrine::client {
 
 struct TransportOptions {
-  std::chrono::seconds timeout{600};         // whole request
+  std::chrono::seconds timeout{600};  // whole request
   std::chrono::seconds connect_timeout{10};
-  int max_attempts = 4;                      // for transient failures
+  int max_attempts = 4;                          // for transient failures
   std::chrono::milliseconds first_backoff{250};  // doubled after each failed attempt
   ClientOptions logging;
 };

@@ -40,7 +40,9 @@ class LocalClient final : public Client {
     if (!caller.user()) return Status::NotFound("this client acts as the data folder's owner, not as a user");
     return *caller.user();
   }
-  Result<User> GetUser(UserId id) override { return With([&](const Caller& c) { return users().Get(c, id); }); }
+  Result<User> GetUser(UserId id) override {
+    return With([&](const Caller& c) { return users().Get(c, id); });
+  }
   Result<User> FindUser(std::string_view username) override {
     return With([&](const Caller& c) { return users().FindByUsername(c, username); });
   }
@@ -48,14 +50,10 @@ class LocalClient final : public Client {
     return With([&](const Caller& c) { return users().List(c, page); });
   }
   Result<User> CreateUser(const NewUser& u) override {
-    return With([&](const Caller& c) {
-      return users().Create(c, u);
-    });
+    return With([&](const Caller& c) { return users().Create(c, u); });
   }
   Result<User> UpdateUser(UserId id, const UserUpdate& u) override {
-    return With([&](const Caller& c) {
-      return users().Update(c, id, u);
-    });
+    return With([&](const Caller& c) { return users().Update(c, id, u); });
   }
   Result<NewApiKey> CreateApiKey(std::optional<UserId> user) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
@@ -117,7 +115,9 @@ class LocalClient final : public Client {
                              images().Upload(c, {project, name, options.properties}, source));
     return UploadResult{std::move(outcome.image), outcome.created};
   }
-  Result<Image> GetImage(ImageId id) override { return With([&](const Caller& c) { return images().Get(c, id); }); }
+  Result<Image> GetImage(ImageId id) override {
+    return With([&](const Caller& c) { return images().Get(c, id); });
+  }
   Result<Page<Image>> ListImages(ProjectId project, const ImageFilter& filter, const PageRequest& page) override {
     return With([&](const Caller& c) { return images().List(c, project, filter, page); });
   }
@@ -225,7 +225,8 @@ class LocalClient final : public Client {
   }
   Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
                                                       bool repair) override {
-    return With([&](const Caller& c) { return interchange::ImportGeoJson(*store_->service, c, image, collection, repair); });
+    return With(
+        [&](const Caller& c) { return interchange::ImportGeoJson(*store_->service, c, image, collection, repair); });
   }
 
   Result<CreatedAnnotationRun> CreateAnnotationRun(const NewAnnotationRun& run) override {
@@ -264,7 +265,8 @@ class LocalClient final : public Client {
   static Result<UserId> Subject(const Caller& c, std::optional<UserId> user) {
     if (user) return *user;
     if (!c.user()) {
-      return Status::InvalidArgument("name a user: this client acts as the data folder's owner, who has no credentials");
+      return Status::InvalidArgument(
+          "name a user: this client acts as the data folder's owner, who has no credentials");
     }
     return c.user_id();
   }

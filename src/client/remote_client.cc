@@ -43,8 +43,9 @@ std::string FilterQuery(const ImageFilter& f) {
 }
 
 std::string ViewQuery(const AnnotationView& view) {
-  std::string fields = "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
-                       "algorithm_version,created_at,updated_at,run_id";
+  std::string fields =
+      "id,project_id,image_id,type,bbox,area,perimeter,centroid,vertex_count,created_by,algorithm,"
+      "algorithm_version,created_at,updated_at,run_id";
   if (view.wkt) fields += ",wkt";
   if (view.geojson) fields += ",geojson";
   if (view.properties) fields += ",properties";
@@ -150,8 +151,8 @@ class RemoteClient final : public Client {
     return ParsePage<User>(doc, wire::UserFromJson);
   }
   Result<User> CreateUser(const NewUser& u) override {
-    Json body = {{"username", u.username}, {"password", u.password}, {"name", u.name}, {"email", u.email},
-                 {"admin", u.admin}};
+    Json body = {
+        {"username", u.username}, {"password", u.password}, {"name", u.name}, {"email", u.email}, {"admin", u.admin}};
     return Call("POST", "/api/v1/users", body, wire::UserFromJson);
   }
   Result<User> UpdateUser(UserId id, const UserUpdate& u) override {
@@ -226,8 +227,7 @@ class RemoteClient final : public Client {
     std::string name = options.filename.empty() ? file.filename().string() : options.filename;
     Json metadata = {{"filename", name}, {"properties", Json(options.properties)}};
     VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->UploadMultipart("/api/v1/projects/" + Id(project) + "/images",
-                                                                     metadata.dump(), file, name,
-                                                                     options.progress));
+                                                                     metadata.dump(), file, name, options.progress));
     Json doc = Json::parse(reply.body, nullptr, false);
     if (reply.status == 409 && doc.is_object() && doc["error"].contains("existing_id")) {
       VITRINE_ASSIGN_OR_RETURN(Image existing, GetImage(ImageId(doc["error"]["existing_id"].get<std::int64_t>())));
@@ -241,8 +241,8 @@ class RemoteClient final : public Client {
     return Call("GET", "/api/v1/images/" + Id(id), {}, wire::ImageFromJson);
   }
   Result<Page<Image>> ListImages(ProjectId project, const ImageFilter& filter, const PageRequest& page) override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/projects/" + Id(project) + "/images?" + PageQuery(page) +
-                                                        FilterQuery(filter)));
+    VITRINE_ASSIGN_OR_RETURN(
+        Json doc, Fetch("GET", "/api/v1/projects/" + Id(project) + "/images?" + PageQuery(page) + FilterQuery(filter)));
     return ParsePage<Image>(doc, wire::ImageFromJson);
   }
   Result<Page<Image>> ListImagesAcrossProjects(const ImageFilter& filter, const PageRequest& page) override {
@@ -290,8 +290,8 @@ class RemoteClient final : public Client {
   }
   Result<std::map<std::string, ImageId>> FindImagesByHash(ProjectId project,
                                                           const std::vector<std::string>& sha256s) override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("POST", "/api/v1/projects/" + Id(project) + "/images/lookup",
-                                             Json{{"sha256", sha256s}}));
+    VITRINE_ASSIGN_OR_RETURN(
+        Json doc, Fetch("POST", "/api/v1/projects/" + Id(project) + "/images/lookup", Json{{"sha256", sha256s}}));
     std::map<std::string, ImageId> out;
     for (const auto& [sha, id] : doc["existing"].items()) out.emplace(sha, ImageId(id.get<std::int64_t>()));
     return out;
@@ -317,7 +317,8 @@ class RemoteClient final : public Client {
     Json body = Json::object();
     if (update.name) body["name"] = *update.name;
     if (update.color) body["color"] = *update.color;
-    if (update.parent_id) body["parent_id"] = update.parent_id->valid() ? Json(update.parent_id->value()) : Json(nullptr);
+    if (update.parent_id)
+      body["parent_id"] = update.parent_id->valid() ? Json(update.parent_id->value()) : Json(nullptr);
     return Call("PATCH", "/api/v1/terms/" + Id(id), body, wire::TermFromJson);
   }
   Status DeleteTerm(TermId id, bool detach) override {
@@ -351,10 +352,13 @@ class RemoteClient final : public Client {
                                                         AnnotationFilterQuery(filter)));
     return ParsePage<Annotation>(doc, wire::AnnotationFromJson);
   }
-  Status DeleteAnnotation(AnnotationId id) override { return Fetch("DELETE", "/api/v1/annotations/" + Id(id)).status(); }
+  Status DeleteAnnotation(AnnotationId id) override {
+    return Fetch("DELETE", "/api/v1/annotations/" + Id(id)).status();
+  }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter, bool dry_run) override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("DELETE", std::string("/api/v1/annotations?dry_run=") +
-                                                           (dry_run ? "true" : "false") + AnnotationFilterQuery(filter)));
+    VITRINE_ASSIGN_OR_RETURN(
+        Json doc, Fetch("DELETE", std::string("/api/v1/annotations?dry_run=") + (dry_run ? "true" : "false") +
+                                      AnnotationFilterQuery(filter)));
     const char* field = dry_run ? "would_delete" : "deleted";
     if (!doc[field].is_number_integer()) return Status::Internal("the server sent no count");
     return doc[field].get<std::int64_t>();
@@ -369,9 +373,10 @@ class RemoteClient final : public Client {
   }
   Result<std::vector<AnnotationId>> ImportAnnotations(ImageId image, const std::string& collection,
                                                       bool repair) override {
-    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
-                             http_->Request("POST", "/api/v1/images/" + Id(image) + "/annotations.geojson" +
-                                                        (repair ? "?repair=true" : ""), collection, false));
+    VITRINE_ASSIGN_OR_RETURN(
+        HttpReply reply,
+        http_->Request("POST", "/api/v1/images/" + Id(image) + "/annotations.geojson" + (repair ? "?repair=true" : ""),
+                       collection, false));
     VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
     Json doc = Json::parse(reply.body, nullptr, false);
     if (!doc.is_object() || !doc["ids"].is_array()) return Status::Internal("the server sent no ids");
@@ -387,7 +392,8 @@ class RemoteClient final : public Client {
     return Call("GET", "/api/v1/annotation-runs/" + Id(id), {}, wire::AnnotationRunFromJson);
   }
   Result<Page<AnnotationRun>> ListAnnotationRuns(const AnnotationRunFilter& filter, const PageRequest& page) override {
-    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/annotation-runs?" + PageQuery(page) + RunFilterQuery(filter)));
+    VITRINE_ASSIGN_OR_RETURN(Json doc,
+                             Fetch("GET", "/api/v1/annotation-runs?" + PageQuery(page) + RunFilterQuery(filter)));
     return ParsePage<AnnotationRun>(doc, wire::AnnotationRunFromJson);
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override {
@@ -441,9 +447,11 @@ Result<std::unique_ptr<Client>> Connect(std::string_view url, Credentials creden
     credentials.url = std::string(url);
     return ConnectRemote(std::move(credentials), std::move(options));
   }
-  if (url.starts_with("file://")) url.remove_prefix(7);
+  if (url.starts_with("file://"))
+    url.remove_prefix(7);
   else if (url.find("://") != std::string_view::npos) {
-    return Status::InvalidArgument("unknown URL scheme in '" + std::string(url) + "': use file://, http:// or https://");
+    return Status::InvalidArgument("unknown URL scheme in '" + std::string(url) +
+                                   "': use file://, http:// or https://");
   }
   return OpenLocal(std::string(url), credentials.username);
 }

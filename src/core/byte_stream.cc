@@ -1,9 +1,9 @@
 #include "core/byte_stream.h"
 
-#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <array>
 #include <cerrno>
@@ -42,7 +42,8 @@ Result<std::string> ReadAll(ByteSource& source, std::size_t max_bytes) {
   while (true) {
     VITRINE_ASSIGN_OR_RETURN(std::size_t n, source.Read(chunk));
     if (n == 0) return out;
-    if (out.size() + n > max_bytes) return Status::TooLarge("stream is larger than " + std::to_string(max_bytes) + " bytes");
+    if (out.size() + n > max_bytes)
+      return Status::TooLarge("stream is larger than " + std::to_string(max_bytes) + " bytes");
     out.append(chunk.data(), n);
   }
 }

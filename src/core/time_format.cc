@@ -42,7 +42,9 @@ class Scanner {
     while (!done() && pred(s_[pos_])) ++pos_;
     return s_.substr(start, pos_ - start);
   }
-  void SkipSpaces() { ReadWhile([](char c) { return c == ' '; }); }
+  void SkipSpaces() {
+    ReadWhile([](char c) { return c == ' '; });
+  }
 
  private:
   std::string_view s_;
@@ -52,8 +54,8 @@ class Scanner {
 Result<Timestamp> FromCivil(int y, int mo, int d, int h, int mi, int s, std::int64_t frac_us) {
   std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(mo), std::chrono::day(d)};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return Status::InvalidArgument("date or time out of range");
-  auto t = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-           std::chrono::seconds(s) + microseconds(frac_us);
+  auto t = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s) +
+           microseconds(frac_us);
   return Timestamp(std::chrono::duration_cast<microseconds>(t.time_since_epoch()));
 }
 
@@ -138,8 +140,7 @@ Result<Timestamp> ParseHttpDate(std::string_view text) {
   in.SkipSpaces();
   if (!in.ReadDigits(4, y)) return bad();
   in.SkipSpaces();
-  if (!in.ReadDigits(2, h) || !in.Consume(':') || !in.ReadDigits(2, mi) || !in.Consume(':') ||
-      !in.ReadDigits(2, s)) {
+  if (!in.ReadDigits(2, h) || !in.Consume(':') || !in.ReadDigits(2, mi) || !in.Consume(':') || !in.ReadDigits(2, s)) {
     return bad();
   }
   in.SkipSpaces();

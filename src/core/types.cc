@@ -4,9 +4,12 @@ namespace vitrine {
 
 std::string_view ProjectRoleName(ProjectRole role) {
   switch (role) {
-    case ProjectRole::kViewer: return "viewer";
-    case ProjectRole::kContributor: return "contributor";
-    case ProjectRole::kManager: return "manager";
+    case ProjectRole::kViewer:
+      return "viewer";
+    case ProjectRole::kContributor:
+      return "contributor";
+    case ProjectRole::kManager:
+      return "manager";
   }
   return "viewer";
 }

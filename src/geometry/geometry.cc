@@ -121,8 +121,8 @@ bool AllFinite(Context& c, const GEOSGeometry* g) {
 }
 
 Result<GeometryPtr> FromWkb(Context& c, std::string_view wkb) {
-  GEOSGeometry* g = GEOSWKBReader_read_r(c.handle(), c.wkb_reader(), reinterpret_cast<const unsigned char*>(wkb.data()),
-                                         wkb.size());
+  GEOSGeometry* g =
+      GEOSWKBReader_read_r(c.handle(), c.wkb_reader(), reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
   if (!g) return Status::Internal("stored geometry is unreadable: " + c.TakeError());
   return Own(c, g);
 }
@@ -162,8 +162,10 @@ GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
       for (const auto& xy : simple.sequences) {
         GEOSCoordSequence* s = sequence(xy);
         GEOSGeometry* ring = s ? GEOSGeom_createLinearRing_r(h, s) : nullptr;
-        if (!ring) ok = false;
-        else rings.push_back(ring);
+        if (!ring)
+          ok = false;
+        else
+          rings.push_back(ring);
       }
       if (!ok) {
         for (GEOSGeometry* ring : rings) GEOSGeom_destroy_r(h, ring);
@@ -188,8 +190,10 @@ bool NestedTooDeeply(std::string_view text, TextFormat format) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (json && c == '"') {
       in_string = true;
     } else if (c == '(' || c == '[' || c == '{') {
@@ -259,9 +263,9 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
       return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
     }
     std::string terminated(text);  // the readers want a C string
-    GEOSGeometry* raw = format == TextFormat::kWkt ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
-                                                   : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(),
-                                                                                      terminated.c_str());
+    GEOSGeometry* raw = format == TextFormat::kWkt
+                            ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
+                            : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(), terminated.c_str());
     if (!raw) {
       std::string why = c.TakeError();
       return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
@@ -286,7 +290,8 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
   if (valid == 2) return Status::InvalidArgument("cannot check the geometry: " + c.TakeError());
   if (valid == 0) {
     if (!options.repair) {
-      return Status::InvalidArgument("invalid geometry: " + why + " (send repair=true to have it fixed with MakeValid)");
+      return Status::InvalidArgument("invalid geometry: " + why +
+                                     " (send repair=true to have it fixed with MakeValid)");
     }
     GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
     if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());

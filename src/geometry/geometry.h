@@ -25,11 +25,11 @@ struct ParseOptions {
 
 // A validated geometry and what is stored beside it for fast queries.
 struct Shape {
-  std::string wkb;                // well-known binary, little-endian
-  std::string type;               // "Point", "Polygon", "MultiPolygon", ...
-  std::array<double, 4> bbox{};   // x0, y0, x1, y1
+  std::string wkb;               // well-known binary, little-endian
+  std::string type;              // "Point", "Polygon", "MultiPolygon", ...
+  std::array<double, 4> bbox{};  // x0, y0, x1, y1
   double area = 0;
-  double perimeter = 0;           // boundary length for areas, length for lines
+  double perimeter = 0;  // boundary length for areas, length for lines
   std::array<double, 2> centroid{};
   std::int64_t vertex_count = 0;
   bool repaired = false;

@@ -77,7 +77,9 @@ bool ClosedRing(const std::vector<double>& ring) {
   return n >= 8 && ring[0] == ring[n - 2] && ring[1] == ring[n - 1];
 }
 
-void Append(std::string& out, const void* bytes, std::size_t size) { out.append(static_cast<const char*>(bytes), size); }
+void Append(std::string& out, const void* bytes, std::size_t size) {
+  out.append(static_cast<const char*>(bytes), size);
+}
 void AppendCount(std::string& out, std::size_t n) {
   const auto count = static_cast<std::uint32_t>(n);
   Append(out, &count, sizeof count);
@@ -156,7 +158,8 @@ bool AppendPoints(WkbReader& in, std::uint32_t n, std::string& out) {
   if (n == 0 || in.left() / 16 < n) return false;
   for (std::uint32_t i = 0; i < n; ++i) {
     double x = 0, y = 0;
-    if (!in.Double(x) || !in.Double(y) || !(std::abs(x) < kLargestFixed) || !(std::abs(y) < kLargestFixed)) return false;
+    if (!in.Double(x) || !in.Double(y) || !(std::abs(x) < kLargestFixed) || !(std::abs(y) < kLargestFixed))
+      return false;
     if (i) out += ", ";
     AppendNumber(out, x);
     out += ' ';

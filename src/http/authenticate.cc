@@ -33,8 +33,9 @@ bool AuthenticationWouldBlock(const service::Authenticator& auth, const HttpRequ
 Result<service::Caller> AuthenticateRequest(const service::Authenticator& auth, const HttpRequest& request) {
   std::string_view header = request.header("authorization");
   if (header.empty()) {
-    return Status::Unauthenticated("authentication required: send 'Authorization: Bearer <token>', Basic, or a "
-                                   "CYTOMINE signature");
+    return Status::Unauthenticated(
+        "authentication required: send 'Authorization: Bearer <token>', Basic, or a "
+        "CYTOMINE signature");
   }
   if (HasScheme(header, "Bearer")) return auth.WithBearerToken(BearerTokenOf(request));
   if (HasScheme(header, "Basic")) {
@@ -73,8 +74,9 @@ std::string_view CookieToken(const HttpRequest& request) {
 std::string TokenCookie(const HttpRequest& request, std::string_view token, std::chrono::seconds max_age) {
   // For browser viewers: pictures only (AuthenticateViewer), never script-readable, never sent
   // by another site's pages, and over HTTPS only when the page came over HTTPS.
-  return std::string(kTokenCookie) + "=" + std::string(token) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-         std::to_string(max_age.count()) + (request.secure ? "; Secure" : "");
+  return std::string(kTokenCookie) + "=" + std::string(token) +
+         "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age.count()) +
+         (request.secure ? "; Secure" : "");
 }
 
 Result<service::Caller> AuthenticateViewer(const service::Authenticator& auth, const HttpRequest& request) {

@@ -31,9 +31,9 @@ struct HttpRequest {
   // scheme and Host, unless the peer is a configured trusted proxy, whose X-Forwarded-For
   // (its last hop), X-Forwarded-Proto and X-Forwarded-Host are taken instead. Never the
   // forwarded headers of anyone else: a client could claim any address or scheme.
-  std::string client;      // "127.0.0.1", "::1"
-  bool secure = false;     // came over HTTPS (to us or to the trusted proxy)
-  std::string host;        // "images.example.org:8443"; empty when none usable was sent
+  std::string client;   // "127.0.0.1", "::1"
+  bool secure = false;  // came over HTTPS (to us or to the trusted proxy)
+  std::string host;     // "images.example.org:8443"; empty when none usable was sent
   // True when the handler runs on a worker thread, where it may take long (see HttpResponse).
   bool on_worker = false;
 

@@ -4,18 +4,30 @@ namespace vitrine::http {
 
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return 200;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kInvalidArgument: return 400;
-    case ErrorCode::kPermissionDenied: return 403;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kTooLarge: return 413;
-    case ErrorCode::kUnsupported: return 415;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
-    case ErrorCode::kTooManyRequests: return 429;
-    case ErrorCode::kInsufficientStorage: return 507;
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kTooLarge:
+      return 413;
+    case ErrorCode::kUnsupported:
+      return 415;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
+    case ErrorCode::kTooManyRequests:
+      return 429;
+    case ErrorCode::kInsufficientStorage:
+      return 507;
   }
   return 500;
 }

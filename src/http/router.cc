@@ -92,8 +92,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       continue;
     }
     if (result.handler || result.stream_handler) continue;  // an earlier route of the same rank
-    if (route.stream_handler) result.stream_handler = &route.stream_handler;
-    else result.handler = &route.handler;
+    if (route.stream_handler)
+      result.stream_handler = &route.stream_handler;
+    else
+      result.handler = &route.handler;
     result.params = std::move(params);
     result.allowed_methods.clear();
   }

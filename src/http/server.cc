@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,16 +13,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
-#include <span>
-#include <limits>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -92,14 +92,16 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   bool stopped = false;
   std::vector<asio::ip::address> trusted_proxies;
-  std::atomic<std::size_t> worker_load{0};  // requests queued for or running on a worker
+  std::atomic<std::size_t> worker_load{0};            // requests queued for or running on a worker
   std::atomic<std::uint64_t> buffered_body_bytes{0};  // reserved by bodies read whole
   asio::thread_pool workers;
 
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
   // thread, and handlers then run one at a time whatever the number of threads.
   Impl(ServerOptions o, HttpApplication& a)
-      : options(std::move(o)), app(a), ioc(static_cast<int>(ThreadCount(options))),
+      : options(std::move(o)),
+        app(a),
+        ioc(static_cast<int>(ThreadCount(options))),
         workers(options.worker_threads ? options.worker_threads : std::max(2u, std::thread::hardware_concurrency())) {}
   static unsigned ThreadCount(const ServerOptions& o) {
     return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -234,9 +236,8 @@ class Session : public std::enable_shared_from_this<Session> {
         spdlog::error("opening an upload threw: {}", e.what());
       }
       self->server_.worker_load.fetch_sub(1);
-      asio::post(self->stream_.get_executor(), [self, sink = std::move(sink)]() mutable {
-        self->AfterOpen(std::move(sink));
-      });
+      asio::post(self->stream_.get_executor(),
+                 [self, sink = std::move(sink)]() mutable { self->AfterOpen(std::move(sink)); });
     });
   }
 
@@ -249,9 +250,9 @@ class Session : public std::enable_shared_from_this<Session> {
     sink_ = std::move(*sink);
     if (!sink_) {
       if (auto length = header_parser_->content_length(); length && *length > options().max_body_bytes) {
-        return SendErrorAndClose(413, Status::TooLarge("request body of " + std::to_string(*length) +
-                                                       " bytes is larger than the limit of " +
-                                                       std::to_string(options().max_body_bytes)));
+        return SendErrorAndClose(
+            413, Status::TooLarge("request body of " + std::to_string(*length) + " bytes is larger than the limit of " +
+                                  std::to_string(options().max_body_bytes)));
       }
     }
     if (beast::iequals(header_parser_->get()[bhttp::field::expect], "100-continue")) {
@@ -308,8 +309,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // Bodies read whole are held until their handler is done, before it can say who sent
     // them: all of them together stay within a budget, or the request is turned away.
-    const std::uint64_t expected = header_parser_->chunked() ? options().max_body_bytes
-                                                             : header_parser_->content_length().value_or(0);
+    const std::uint64_t expected =
+        header_parser_->chunked() ? options().max_body_bytes : header_parser_->content_length().value_or(0);
     if (!ReserveBody(expected)) {
       return SendErrorAndClose(503, Status::Unavailable("the server holds too many request bodies; try again shortly"));
     }
@@ -319,9 +320,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(options().body_timeout);
     bhttp::async_read(stream_, buffer_, *body_parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec == bhttp::error::body_limit) {
-        return self->SendErrorAndClose(
-            413, Status::TooLarge("request body is larger than the limit of " +
-                                  std::to_string(self->options().max_body_bytes) + " bytes"));
+        return self->SendErrorAndClose(413,
+                                       Status::TooLarge("request body is larger than the limit of " +
+                                                        std::to_string(self->options().max_body_bytes) + " bytes"));
       }
       if (IsDisconnect(ec)) return self->Close();
       if (ec) return self->SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP body: " + ec.message()));
@@ -337,18 +338,18 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_parser_->get().body().size = chunk.size();
     // The timeout bounds a stall, not the whole upload: it is renewed for every chunk.
     stream_.expires_after(options().body_timeout);
-    bhttp::async_read_some(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec,
-                                                                                          std::size_t) {
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (IsDisconnect(ec)) return self->Close();  // the sink, destroyed with us, discards the upload
-      if (ec) return self->SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP body: " + ec.message()));
-      std::size_t n = kChunkSize - self->stream_parser_->get().body().size;
-      if (n > 0) {
-        Status written = self->sink_->Write(std::string_view(self->chunk_.get(), n));
-        if (!written.ok()) return self->SendErrorAndClose(HttpStatusFor(written.code()), written);
-      }
-      self->ReadStreamChunk();
-    });
+    bhttp::async_read_some(
+        stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec == bhttp::error::need_buffer) ec = {};
+          if (IsDisconnect(ec)) return self->Close();  // the sink, destroyed with us, discards the upload
+          if (ec) return self->SendErrorAndClose(400, Status::InvalidArgument("malformed HTTP body: " + ec.message()));
+          std::size_t n = kChunkSize - self->stream_parser_->get().body().size;
+          if (n > 0) {
+            Status written = self->sink_->Write(std::string_view(self->chunk_.get(), n));
+            if (!written.ok()) return self->SendErrorAndClose(HttpStatusFor(written.code()), written);
+          }
+          self->ReadStreamChunk();
+        });
   }
 
   // Finishing an upload (probe, thumbnail, fsync, commit) can take seconds: on a worker. Not
@@ -443,8 +444,9 @@ class Session : public std::enable_shared_from_this<Session> {
       out_chunked_ = unknown_length && !head_only && version_ >= 11;
       out_unknown_length_ = unknown_length && !head_only;
       if (unknown_length && !out_chunked_ && !head_only) keep_alive = false;
-      std::uint64_t length = response.stream ? static_cast<std::uint64_t>(std::max<std::int64_t>(response.stream_length, 0))
-                                             : static_cast<std::uint64_t>(response.body.size());
+      std::uint64_t length = response.stream
+                                 ? static_cast<std::uint64_t>(std::max<std::int64_t>(response.stream_length, 0))
+                                 : static_cast<std::uint64_t>(response.body.size());
       out_stream_res_ = {};
       SetCommonHeaders(out_stream_res_, response, keep_alive);
       if (out_chunked_) {
@@ -471,7 +473,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteStreamChunk(bool keep_alive) {
     auto& body = out_stream_res_.body();
     if (out_source_ && body.more && !body.data) {
-      std::span<char> chunk = Chunk().first(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, out_remaining_)));
+      std::span<char> chunk =
+          Chunk().first(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, out_remaining_)));
       if (out_unknown_length_) {
         // A body made as it is sent (an export) costs real work per chunk: on a worker, as its
         // first part was; the session waits, with nothing else pending, for the answer.
@@ -639,9 +642,10 @@ std::size_t Server::Impl::SessionCount() {
 void Server::Impl::RefuseConnection(tcp::socket socket) {
   static constexpr std::string_view kBody =
       R"({"error":{"code":"unavailable","message":"too many connections; try again shortly"}})";
-  static const std::string kBusy = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-                                   "retry-after: 1\r\nconnection: close\r\ncontent-length: " +
-                                   std::to_string(kBody.size()) + "\r\n\r\n" + std::string(kBody);
+  static const std::string kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+      "retry-after: 1\r\nconnection: close\r\ncontent-length: " +
+      std::to_string(kBody.size()) + "\r\n\r\n" + std::string(kBody);
   // Answer, stop sending, and read what the client sent before closing: closing with its
   // request unread would reset the connection, and the client would never see the 503. All
   // within a few seconds, so refused connections hold nothing for long.
@@ -654,9 +658,8 @@ void Server::Impl::RefuseConnection(tcp::socket socket) {
   asio::async_write(refusal->stream, asio::buffer(kBusy), [refusal](beast::error_code ec, std::size_t) {
     if (ec) return;
     refusal->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    refusal->stream.async_read_some(asio::buffer(refusal->sink), [refusal](beast::error_code, std::size_t) {
-      refusal->stream.close();
-    });
+    refusal->stream.async_read_some(asio::buffer(refusal->sink),
+                                    [refusal](beast::error_code, std::size_t) { refusal->stream.close(); });
   });
 }
 

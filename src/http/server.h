@@ -46,7 +46,6 @@ struct ServerOptions {
   std::vector<std::string> trusted_proxies;
 };
 
-
 class Server {
  public:
   // Binds and starts serving at once. kUnavailable if the address cannot be bound.

@@ -14,11 +14,18 @@ constexpr std::uintmax_t kMaxStaticBytes = 32 * 1024 * 1024;
 
 std::string_view ContentTypeOf(const std::filesystem::path& file) {
   static const std::map<std::string, std::string_view, std::less<>> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"}, {".map", "application/json"}, {".png", "image/png"},
-      {".jpg", "image/jpeg"}, {".svg", "image/svg+xml"}, {".ico", "image/x-icon"},
-      {".txt", "text/plain; charset=utf-8"}, {".md", "text/plain; charset=utf-8"}};
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".md", "text/plain; charset=utf-8"}};
   auto it = kTypes.find(file.extension().string());
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
@@ -30,7 +37,8 @@ HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, 
   for (int i = 0; i < depth; ++i) {
     const std::string& segment = params.at("p" + std::to_string(i));
     // Decoded captures could hold "/" or "..": only plain names walk the folder.
-    if (segment.empty() || segment.front() == '.' || segment.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos) {
+    if (segment.empty() || segment.front() == '.' ||
+        segment.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos) {
       return NotFound();
     }
     file /= segment;
@@ -64,7 +72,8 @@ void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::
   router.Add("GET", pattern, [root](const HttpRequest&, const PathParams& p) { return Serve(root, p, 0); });
   for (int depth = 1; depth <= kMaxStaticDepth; ++depth) {
     pattern += "/{p" + std::to_string(depth - 1) + "}";
-    router.Add("GET", pattern, [root, depth](const HttpRequest&, const PathParams& p) { return Serve(root, p, depth); });
+    router.Add("GET", pattern,
+               [root, depth](const HttpRequest&, const PathParams& p) { return Serve(root, p, depth); });
   }
 }
 

@@ -8,7 +8,8 @@ Result<VipsImagePtr> ToDisplayable(VipsImagePtr in) {
   if (vips_image_get_format(in.get()) != VIPS_FORMAT_UCHAR) {
     VipsInterpretation target =
         vips_image_get_bands(in.get()) >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
-    if (vips_colourspace(in.get(), &out, target, nullptr) != 0) return VipsError("cannot convert the image for display");
+    if (vips_colourspace(in.get(), &out, target, nullptr) != 0)
+      return VipsError("cannot convert the image for display");
     in.reset(out);
     if (vips_image_get_format(in.get()) != VIPS_FORMAT_UCHAR) {
       if (vips_cast_uchar(in.get(), &out, nullptr) != 0) return VipsError("cannot convert the image to 8 bits");

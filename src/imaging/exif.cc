@@ -45,7 +45,7 @@ std::optional<Timestamp> ParseExifDateTime(std::string_view v) {
 
 std::map<std::string, std::string> ParseStickyPiUserComment(std::string_view comment) {
   static const std::map<std::string, std::string> kNames = {
-      {"v", "device_version"}, {"T", "temp"}, {"H", "hum"},   {"B", "bat"}, {"L", "lum"},
+      {"v", "device_version"}, {"T", "temp"},  {"H", "hum"}, {"B", "bat"}, {"L", "lum"},
       {"lat", "lat"},          {"lng", "lng"}, {"a", "alt"}, {"b", "but"}};
   std::map<std::string, std::string> out;
   auto start = comment.find("v,T,H,B,L,lat,lng,a,l,b");

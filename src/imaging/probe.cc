@@ -17,12 +17,17 @@ struct FormatName {
 };
 
 constexpr FormatName kFormats[] = {
-    {"jpegload", "jpeg", "image/jpeg"},   {"pngload", "png", "image/png"},
-    {"tiffload", "tiff", "image/tiff"},   {"webpload", "webp", "image/webp"},
-    {"jp2kload", "jp2k", "image/jp2"},    {"heifload", "heif", "image/heif"},
+    {"jpegload", "jpeg", "image/jpeg"},
+    {"pngload", "png", "image/png"},
+    {"tiffload", "tiff", "image/tiff"},
+    {"webpload", "webp", "image/webp"},
+    {"jp2kload", "jp2k", "image/jp2"},
+    {"heifload", "heif", "image/heif"},
     {"openslideload", "openslide", "application/octet-stream"},
-    {"gifload", "gif", "image/gif"},      {"jxlload", "jxl", "image/jxl"},
-    {"fitsload", "fits", "image/fits"},   {"vipsload", "vips", "application/octet-stream"},
+    {"gifload", "gif", "image/gif"},
+    {"jxlload", "jxl", "image/jxl"},
+    {"fitsload", "fits", "image/fits"},
+    {"vipsload", "vips", "application/octet-stream"},
     {"ppmload", "ppm", "image/x-portable-anymap"},
 };
 
@@ -36,16 +41,22 @@ const FormatName* FormatOf(const char* loader) {
 int BitDepth(VipsBandFormat format) {
   switch (format) {
     case VIPS_FORMAT_UCHAR:
-    case VIPS_FORMAT_CHAR: return 8;
+    case VIPS_FORMAT_CHAR:
+      return 8;
     case VIPS_FORMAT_USHORT:
-    case VIPS_FORMAT_SHORT: return 16;
+    case VIPS_FORMAT_SHORT:
+      return 16;
     case VIPS_FORMAT_UINT:
     case VIPS_FORMAT_INT:
-    case VIPS_FORMAT_FLOAT: return 32;
+    case VIPS_FORMAT_FLOAT:
+      return 32;
     case VIPS_FORMAT_DOUBLE:
-    case VIPS_FORMAT_COMPLEX: return 64;
-    case VIPS_FORMAT_DPCOMPLEX: return 128;
-    default: return 0;
+    case VIPS_FORMAT_COMPLEX:
+      return 64;
+    case VIPS_FORMAT_DPCOMPLEX:
+      return 128;
+    default:
+      return 0;
   }
 }
 

@@ -13,20 +13,28 @@ Result<EncodedFormat> EncodedFormatFromName(std::string_view name) {
 
 std::string_view MimeTypeOf(EncodedFormat format) {
   switch (format) {
-    case EncodedFormat::kJpeg: return "image/jpeg";
-    case EncodedFormat::kPng: return "image/png";
-    case EncodedFormat::kWebp: return "image/webp";
-    case EncodedFormat::kTiff: return "image/tiff";
+    case EncodedFormat::kJpeg:
+      return "image/jpeg";
+    case EncodedFormat::kPng:
+      return "image/png";
+    case EncodedFormat::kWebp:
+      return "image/webp";
+    case EncodedFormat::kTiff:
+      return "image/tiff";
   }
   return "application/octet-stream";
 }
 
 std::string_view ExtensionOf(EncodedFormat format) {
   switch (format) {
-    case EncodedFormat::kJpeg: return "jpg";
-    case EncodedFormat::kPng: return "png";
-    case EncodedFormat::kWebp: return "webp";
-    case EncodedFormat::kTiff: return "tif";
+    case EncodedFormat::kJpeg:
+      return "jpg";
+    case EncodedFormat::kPng:
+      return "png";
+    case EncodedFormat::kWebp:
+      return "webp";
+    case EncodedFormat::kTiff:
+      return "tif";
   }
   return "bin";
 }

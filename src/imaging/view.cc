@@ -17,18 +17,18 @@ namespace {
 // named by their content and never change, so what was found stays true. Asking libvips for the
 // loader by name skips its probe of every format (OpenSlide's opens the TIFF) on each open.
 struct Layout {
-  std::string loader;             // libvips nickname: "tiffload", "openslideload", "jpegload", ...
+  std::string loader;  // libvips nickname: "tiffload", "openslideload", "jpegload", ...
   int width = 0;
   std::vector<int> level_widths;  // the full width, then each coarser TIFF page or OpenSlide level
 };
 
 // `option` and `value`: one loader option (page, level or shrink), or none.
-Result<VipsImagePtr> OpenWith(const std::string& loader, const std::filesystem::path& file, const char* option = nullptr,
-                              int value = 0) {
+Result<VipsImagePtr> OpenWith(const std::string& loader, const std::filesystem::path& file,
+                              const char* option = nullptr, int value = 0) {
   VipsImage* raw = nullptr;
-  const int rc = option ? vips_call(loader.c_str(), file.c_str(), &raw, option, value, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                    nullptr)
-                        : vips_call(loader.c_str(), file.c_str(), &raw, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+  const int rc =
+      option ? vips_call(loader.c_str(), file.c_str(), &raw, option, value, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr)
+             : vips_call(loader.c_str(), file.c_str(), &raw, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
   if (rc != 0 || !raw) return VipsError("the image cannot be decoded");
   return VipsImagePtr(raw);
 }
@@ -132,7 +132,8 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
   VITRINE_RETURN_IF_ERROR(CheckChannel(view, full.get()));
   const PixelRect& r = view.region;
-  const double shrink = std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
+  const double shrink =
+      std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
   // The pages after the first of a stack are planes, not levels.
   VipsImagePtr image;
   if (view.plane > 0 || shrink < 2) {
@@ -150,7 +151,8 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
     const int top = static_cast<int>(std::floor(r.y * fy));
     const int right = std::min(vips_image_get_width(image.get()), static_cast<int>(std::ceil((r.x + r.width) * fx)));
     const int bottom = std::min(vips_image_get_height(image.get()), static_cast<int>(std::ceil((r.y + r.height) * fy)));
-    if (vips_extract_area(image.get(), &out, left, top, std::max(1, right - left), std::max(1, bottom - top), nullptr)) {
+    if (vips_extract_area(image.get(), &out, left, top, std::max(1, right - left), std::max(1, bottom - top),
+                          nullptr)) {
       return VipsError("cannot cut the region", ErrorCode::kInternal);
     }
     image.reset(out);
@@ -189,7 +191,8 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
     VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
   }
   if (view.mirror) {
-    if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr)) return VipsError("cannot mirror", ErrorCode::kInternal);
+    if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr))
+      return VipsError("cannot mirror", ErrorCode::kInternal);
     image.reset(out);
   }
   if (view.rotation != 0) {
@@ -206,7 +209,8 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
     }
     if (view.quality == ViewQuality::kBitonal) {
       if (vips_image_hasalpha(image.get())) {
-        if (vips_extract_band(image.get(), &out, 0, nullptr)) return VipsError("cannot drop alpha", ErrorCode::kInternal);
+        if (vips_extract_band(image.get(), &out, 0, nullptr))
+          return VipsError("cannot drop alpha", ErrorCode::kInternal);
         image.reset(out);
       }
       if (vips_relational_const1(image.get(), &out, VIPS_OPERATION_RELATIONAL_MOREEQ, 128, nullptr)) {
@@ -219,7 +223,8 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   const double output_bytes = static_cast<double>(view.width) * view.height * vips_image_get_bands(image.get()) *
                               static_cast<double>(vips_format_sizeof(vips_image_get_format(image.get())));
   if (output_bytes > static_cast<double>(kMaxViewBytes)) {
-    return Status::InvalidArgument("this view would be " + std::to_string(static_cast<std::int64_t>(output_bytes) >> 20) +
+    return Status::InvalidArgument("this view would be " +
+                                   std::to_string(static_cast<std::int64_t>(output_bytes) >> 20) +
                                    " MiB of pixels; at most " + std::to_string(kMaxViewBytes >> 20) +
                                    " MiB in one view: ask for a smaller size, fewer channels or an 8-bit format");
   }

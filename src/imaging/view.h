@@ -32,11 +32,11 @@ struct ContrastWindow {
 };
 
 struct ViewRequest {
-  PixelRect region;        // in full-resolution pixels; must lie inside the image
-  int width = 0;           // of the output, before rotation
+  PixelRect region;  // in full-resolution pixels; must lie inside the image
+  int width = 0;     // of the output, before rotation
   int height = 0;
-  int rotation = 0;        // clockwise degrees: 0, 90, 180 or 270
-  bool mirror = false;     // flipped left to right, before rotating
+  int rotation = 0;     // clockwise degrees: 0, 90, 180 or 270
+  bool mirror = false;  // flipped left to right, before rotating
   ViewQuality quality = ViewQuality::kColor;
   EncodedFormat format = EncodedFormat::kJpeg;
   int compression_quality = 85;  // JPEG and WebP

@@ -106,16 +106,15 @@ Result<std::string> ExportGeoJson(service::Service& service, const service::Call
   }
 }
 
-Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller,
-                                                ImageId image, std::string_view collection, bool repair) {
+Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller, ImageId image,
+                                                std::string_view collection, bool repair) {
   VITRINE_ASSIGN_OR_RETURN(Image target, service.images().Get(caller, image));
   wire::Json json = wire::Json::parse(collection, nullptr, false);
   if (json.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
   VITRINE_ASSIGN_OR_RETURN(auto names, TermNames(service, caller, {target.project_id}));
   std::map<std::string, TermId> by_name;
   for (const auto& [id, name] : names) by_name[wire::Lowercase(name)] = id;
-  VITRINE_ASSIGN_OR_RETURN(std::vector<NewAnnotation> batch,
-                           wire::FromFeatureCollection(json, image, by_name, repair));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<NewAnnotation> batch, wire::FromFeatureCollection(json, image, by_name, repair));
   return service.annotations().Create(caller, batch);
 }
 

@@ -24,7 +24,7 @@ Result<std::string> ExportGeoJson(service::Service& service, const service::Call
 
 // Every feature of `collection` becomes an annotation on `image`, in one transaction; term
 // names are resolved in the ontology of the image's project.
-Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller,
-                                                ImageId image, std::string_view collection, bool repair);
+Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const service::Caller& caller, ImageId image,
+                                                std::string_view collection, bool repair);
 
 }  // namespace vitrine::interchange

@@ -53,8 +53,8 @@ Result<CreatedAnnotationRun> AnnotationRunService::Create(const Caller& caller, 
   using Replacement = catalog::Catalog::RunReplacement;
   Replacement replace = Replacement::kNever;
   if (in.replace) {
-    replace = projects_.Require(caller, image.project_id, ProjectRole::kManager).ok() ? Replacement::kAny
-                                                                                      : Replacement::kOwn;
+    replace =
+        projects_.Require(caller, image.project_id, ProjectRole::kManager).ok() ? Replacement::kAny : Replacement::kOwn;
   }
   return catalog_.InsertAnnotationRun(run, replace, std::move(rows));
 }

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <iterator>
 #include <limits>
 #include <map>
-#include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -21,12 +21,14 @@ namespace {
 std::string Item(std::size_t index) { return "annotation " + std::to_string(index) + ": "; }
 
 Status ValidateAlgorithm(const NewAnnotation& a) {
-  if (a.algorithm_version && !a.algorithm) return Status::InvalidArgument("an algorithm version needs an algorithm name");
+  if (a.algorithm_version && !a.algorithm)
+    return Status::InvalidArgument("an algorithm version needs an algorithm name");
   if (a.algorithm && (a.algorithm->empty() || a.algorithm->size() > kMaxAlgorithmName)) {
     return Status::InvalidArgument("algorithm names must be 1-" + std::to_string(kMaxAlgorithmName) + " bytes");
   }
   if (a.algorithm_version && a.algorithm_version->size() > kMaxAlgorithmName) {
-    return Status::InvalidArgument("algorithm versions must be at most " + std::to_string(kMaxAlgorithmName) + " bytes");
+    return Status::InvalidArgument("algorithm versions must be at most " + std::to_string(kMaxAlgorithmName) +
+                                   " bytes");
   }
   return Status::Ok();
 }

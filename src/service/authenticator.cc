@@ -118,7 +118,8 @@ Status Authenticator::ClaimSignature(const SignedRequest& request, std::string_v
     for (auto& [key, entries] : used_signatures_) {
       signatures_remembered_ -= std::erase_if(entries, [&](const auto& entry) { return entry.second.second <= now; });
     }
-    std::erase_if(used_signatures_, [&](const auto& entry) { return entry.second.empty() && &entry.second != &of_key; });
+    std::erase_if(used_signatures_,
+                  [&](const auto& entry) { return entry.second.empty() && &entry.second != &of_key; });
   }
   // One key's flood fills only its own share: others' signed requests go on.
   if (of_key.size() >= kMaxSignaturesPerKey || signatures_remembered_ >= kMaxRememberedSignatures) {
@@ -126,7 +127,8 @@ Status Authenticator::ClaimSignature(const SignedRequest& request, std::string_v
                                        std::to_string(2 * options_.max_signature_skew.count() / 60) + " minutes",
                                    60);
   }
-  auto [it, fresh] = of_key.try_emplace(std::move(id), std::string(request.client), now + 2 * options_.max_signature_skew);
+  auto [it, fresh] =
+      of_key.try_emplace(std::move(id), std::string(request.client), now + 2 * options_.max_signature_skew);
   if (fresh) {
     ++signatures_remembered_;
   } else if (it->second.first != request.client) {

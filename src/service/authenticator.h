@@ -39,8 +39,7 @@ class Authenticator {
                                  std::optional<std::chrono::seconds> max_lifetime = std::nullopt) const;
   // `client`: the address the attempt came from, for the SignInLimiter (empty in-process).
   // kTooManyRequests while that account or address must wait after repeated failures.
-  Result<Caller> WithPassword(std::string_view username, std::string_view password,
-                              std::string_view client = {}) const;
+  Result<Caller> WithPassword(std::string_view username, std::string_view password, std::string_view client = {}) const;
   // True when WithPassword would run argon2id (tens of milliseconds): the answer is not
   // remembered from a recent success. Network threads hand such requests to a worker.
   bool WouldHashPassword(std::string_view username, std::string_view password) const;

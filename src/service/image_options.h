@@ -11,9 +11,9 @@ struct ImageOptions {
   // Uploads with more pixels (width x height x planes) are refused (413). Images with pyramid
   // levels (whole slides, tiled pyramidal TIFFs) are read a level and a tile at a time; flat
   // ones must be decoded whole to build their pyramid, so they have the lower limit.
-  std::int64_t max_pixels = 40'000'000'000;     // e.g. 200,000 x 200,000
+  std::int64_t max_pixels = 40'000'000'000;      // e.g. 200,000 x 200,000
   std::int64_t max_flat_pixels = 1'000'000'000;  // e.g. 31,600 x 31,600
-  int ingest_thumbnail_size = 256;                        // made at ingest, so the first view is cached
+  int ingest_thumbnail_size = 256;               // made at ingest, so the first view is cached
   // Flat (non-pyramidal) images larger than this are not decoded during the upload: decoding
   // them takes seconds and libvips hundreds of MB, so only their header is checked then, and
   // their thumbnail is made on first request. Pyramids are cheap to thumbnail at any size.

@@ -9,9 +9,9 @@
 #include "imaging/probe.h"
 #include "imaging/pyramid.h"
 #include "imaging/thumbnail.h"
-#include "service/sticky_pi_name.h"
 #include "service/pagination.h"
 #include "service/properties.h"
+#include "service/sticky_pi_name.h"
 
 namespace vitrine::service {
 namespace {
@@ -65,8 +65,7 @@ class IngestUpload final : public ImageUpload {
     double probe_ms = ms_since(t0);
     VITRINE_RETURN_IF_ERROR(CheckPixelCount(info, service_.options_));
     std::string thumbnail;
-    bool huge_and_flat =
-        info.levels == 1 && info.width * info.height > service_.options_.max_ingest_decode_pixels;
+    bool huge_and_flat = info.levels == 1 && info.width * info.height > service_.options_.max_ingest_decode_pixels;
     if (!huge_and_flat) {
       VITRINE_ASSIGN_OR_RETURN(thumbnail,
                                imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
@@ -75,8 +74,8 @@ class IngestUpload final : public ImageUpload {
     double thumb_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
     double commit_ms = ms_since(t0);
-    spdlog::debug("ingest {}: probe {:.1f} ms, thumbnail {:.1f} ms, blob commit {:.1f} ms", request_.filename,
-                  probe_ms, thumb_ms - probe_ms, commit_ms - thumb_ms);
+    spdlog::debug("ingest {}: probe {:.1f} ms, thumbnail {:.1f} ms, blob commit {:.1f} ms", request_.filename, probe_ms,
+                  thumb_ms - probe_ms, commit_ms - thumb_ms);
     auto& catalog = service_.catalog_;
     VITRINE_ASSIGN_OR_RETURN(auto existing, catalog.FindImagesByHash(request_.project, {ref.sha256}));
     if (!existing.empty()) return Duplicate(existing.begin()->second);
@@ -222,11 +221,12 @@ Result<Image> ImageService::Get(const Caller& caller, ImageId id) const {
 
 Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const {
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
-  if (range.offset < 0 || range.offset > image.size_bytes || (range.offset == image.size_bytes && image.size_bytes > 0)) {
+  if (range.offset < 0 || range.offset > image.size_bytes ||
+      (range.offset == image.size_bytes && image.size_bytes > 0)) {
     return Status::InvalidArgument("range starts past the end of the file");
   }
-  std::int64_t length = range.length < 0 ? image.size_bytes - range.offset
-                                         : std::min(range.length, image.size_bytes - range.offset);
+  std::int64_t length =
+      range.length < 0 ? image.size_bytes - range.offset : std::min(range.length, image.size_bytes - range.offset);
   VITRINE_ASSIGN_OR_RETURN(auto body, blobs_.Open(image.sha256, {range.offset, length}));
   return ImageFile{std::move(image), std::move(body), range.offset, length};
 }
@@ -239,7 +239,8 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
   }
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
   std::string kind = ThumbnailKind(max_size, encoded);
-  EncodedImage out{"", std::string(imaging::MimeTypeOf(encoded)), "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
+  EncodedImage out{"", std::string(imaging::MimeTypeOf(encoded)),
+                   "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> cached, catalog_.GetDerivedBlob(id, kind));
   if (cached) {
     auto source = blobs_.Open(*cached, {});
@@ -303,8 +304,7 @@ Result<ImageService::ViewSourceBlob> ImageService::ViewSource(const Image& image
   }
   {
     std::lock_guard lock(pyramids_mu_);
-    if (!pyramids_building_.contains(image.id) &&
-        pyramid_builder_.Submit([this, image] { BuildPyramid(image); })) {
+    if (!pyramids_building_.contains(image.id) && pyramid_builder_.Submit([this, image] { BuildPyramid(image); })) {
       pyramids_building_.emplace(image.id, -1);
     }
   }

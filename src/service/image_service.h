@@ -13,17 +13,17 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "core/clock.h"
 #include "imaging/probe.h"
 #include "imaging/view.h"
-#include "core/clock.h"
 #include "service/cache_writer.h"
 #include "service/caller.h"
 #include "service/image_options.h"
@@ -68,7 +68,7 @@ struct ImageFile {
 struct EncodedImage {
   std::string bytes;
   std::string mime_type;
-  std::string etag;  // strong: changes only if the bytes do
+  std::string etag;           // strong: changes only if the bytes do
   bool not_modified = false;  // the caller already has these bytes: `bytes` is empty
   bool needs_render = false;  // not cached, and rendering was not allowed here: `bytes` is empty
 };
@@ -169,7 +169,7 @@ class ImageService {
   std::map<ImageId, std::pair<std::string, std::string>> pyramids_ready_;
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
-  CacheWriter cache_writer_;  // last two: their threads stop before the members they use go away
+  CacheWriter cache_writer_;         // last two: their threads stop before the members they use go away
   CacheWriter pyramid_builder_{64};  // one at a time, apart from thumbnails
 };
 

@@ -21,13 +21,14 @@ Status ValidateName(std::string_view name) {
 
 Status ValidateDescription(std::string_view description) {
   if (description.size() > kMaxDescription) {
-    return Status::InvalidArgument("project description must be at most " + std::to_string(kMaxDescription) +
-                                   " bytes");
+    return Status::InvalidArgument("project description must be at most " + std::to_string(kMaxDescription) + " bytes");
   }
   return Status::Ok();
 }
 
-Status ProjectNotFound(ProjectId id) { return Status::NotFound("project " + std::to_string(id.value()) + " not found"); }
+Status ProjectNotFound(ProjectId id) {
+  return Status::NotFound("project " + std::to_string(id.value()) + " not found");
+}
 
 }  // namespace
 
@@ -49,7 +50,8 @@ Result<Project> ProjectService::Create(const Caller& caller, const CreateProject
   VITRINE_RETURN_IF_ERROR(ValidateProperties(request.properties));
   UserId manager = caller.user_id();
   if (owner && *owner != manager) {
-    if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may create a project for someone else");
+    if (!caller.is_admin())
+      return Status::PermissionDenied("only an administrator may create a project for someone else");
     manager = *owner;
   }
   if (!manager.valid()) return Status::InvalidArgument("a project needs an owner: name a user");

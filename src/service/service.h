@@ -5,9 +5,9 @@
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
+#include "core/clock.h"
 #include "service/annotation_run_service.h"
 #include "service/annotation_service.h"
-#include "core/clock.h"
 #include "service/authenticator.h"
 #include "service/image_service.h"
 #include "service/ontology_service.h"

@@ -8,8 +8,8 @@
 // `max_wait`: so an address from which the account has signed in before (its last
 // kKnownAddressesPerAccount) is not held by the account's count, only by its own. Anywhere
 // else, a correct password does not bypass the wait. A success clears the account's count, not
-// the address's (one valid account must not reset an address that guesses at others). Counts are forgotten `forget_after` past
-// their last failure; memory is bounded by `max_tracked` entries per kind.
+// the address's (one valid account must not reset an address that guesses at others). Counts are forgotten
+// `forget_after` past their last failure; memory is bounded by `max_tracked` entries per kind.
 #pragma once
 
 #include <chrono>

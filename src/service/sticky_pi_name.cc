@@ -42,8 +42,8 @@ std::optional<Result<StickyPiName>> ParseStickyPiName(std::string_view filename)
   if (!claims) return std::nullopt;
   std::string name(filename);
   if (device.size() != 8 || !IsHex(device)) {
-    return Result<StickyPiName>(Status::InvalidArgument(
-        "'" + name + "' looks like a Sticky Pi name but '" + std::string(device) + "' is not an 8-hex-digit device id"));
+    return Result<StickyPiName>(Status::InvalidArgument("'" + name + "' looks like a Sticky Pi name but '" +
+                                                        std::string(device) + "' is not an 8-hex-digit device id"));
   }
   if (!DateShaped(when)) {
     return Result<StickyPiName>(Status::InvalidArgument("'" + name + "' looks like a Sticky Pi name but '" +
@@ -55,8 +55,8 @@ std::optional<Result<StickyPiName>> ParseStickyPiName(std::string_view filename)
   iso[16] = ':';
   auto t = core::ParseIso8601(iso + "Z");
   if (!t.ok()) {
-    return Result<StickyPiName>(Status::InvalidArgument("'" + name + "' has an impossible capture time '" +
-                                                        std::string(when) + "'"));
+    return Result<StickyPiName>(
+        Status::InvalidArgument("'" + name + "' has an impossible capture time '" + std::string(when) + "'"));
   }
   std::string lower(device);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -26,7 +26,9 @@ Status ValidateProfileField(std::string_view field, const std::optional<std::str
 }  // namespace
 
 Status ValidateUsername(std::string_view username) {
-  auto valid_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; };
+  auto valid_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  };
   bool ok = !username.empty() && username.size() <= 64 && std::isalnum(static_cast<unsigned char>(username[0]));
   for (char c : username) ok = ok && valid_char(c);
   if (!ok) {
@@ -59,8 +61,8 @@ Result<User> UserService::Get(const Caller& caller, UserId id) const {
 
 Result<User> UserService::FindByUsername(const Caller& caller, std::string_view username) const {
   // Checked before the lookup, so that "not found" versus "forbidden" reveals no usernames.
-  if (!caller.is_admin() && !(caller.user() && strcasecmp(caller.user()->username.c_str(),
-                                                           std::string(username).c_str()) == 0)) {
+  if (!caller.is_admin() &&
+      !(caller.user() && strcasecmp(caller.user()->username.c_str(), std::string(username).c_str()) == 0)) {
     return Status::PermissionDenied("only an administrator may look up other users");
   }
   VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.FindUserByUsername(username));
@@ -108,8 +110,8 @@ Result<std::optional<BootstrapAdmin>> UserService::EnsureAdmin() {
   VITRINE_ASSIGN_OR_RETURN(std::int64_t users, catalog_.CountUsers());
   if (users > 0) return std::optional<BootstrapAdmin>();
   std::string password = core::RandomUrlToken(15);
-  VITRINE_ASSIGN_OR_RETURN(
-      User user, Create(Caller::LocalOperator(), {"admin", password, "Administrator", "", /*admin=*/true}));
+  VITRINE_ASSIGN_OR_RETURN(User user,
+                           Create(Caller::LocalOperator(), {"admin", password, "Administrator", "", /*admin=*/true}));
   return std::optional<BootstrapAdmin>(BootstrapAdmin{std::move(user), std::move(password)});
 }
 

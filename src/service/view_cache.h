@@ -21,8 +21,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "vitrine/status.h"
 #include "vitrine/ids.h"
+#include "vitrine/status.h"
 
 namespace vitrine::service {
 
@@ -79,7 +79,7 @@ class ViewCache {
   const std::int64_t max_bytes_;
   const std::int64_t max_memory_bytes_;
   mutable std::mutex mu_;
-  std::list<Entry> lru_;  // most recently used first
+  std::list<Entry> lru_;               // most recently used first
   std::list<std::string> memory_lru_;  // names of the entries held in memory, most recent first
   std::unordered_map<std::string, std::list<std::string>::iterator> in_memory_;
   std::unordered_map<std::string, std::list<Entry>::iterator> by_name_;

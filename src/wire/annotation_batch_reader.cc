@@ -43,8 +43,16 @@ bool ReadProperties(dom::element value, vitrine::Properties& out) {
 
 // One annotation object; false for anything NewAnnotationFromJson might answer differently.
 bool ReadAnnotation(dom::object object, bool repair_all, NewAnnotation& a) {
-  enum Seen : unsigned { kImage = 1, kWkt = 2, kGeoJson = 4, kRepair = 8, kProperties = 16, kAlgorithm = 32,
-                         kVersion = 64, kTerms = 128 };
+  enum Seen : unsigned {
+    kImage = 1,
+    kWkt = 2,
+    kGeoJson = 4,
+    kRepair = 8,
+    kProperties = 16,
+    kAlgorithm = 32,
+    kVersion = 64,
+    kTerms = 128
+  };
   unsigned seen = 0;
   auto first_time = [&](Seen s) { return !(seen & s) && (seen |= s); };
   std::optional<bool> repair;

@@ -82,12 +82,16 @@ void AppendJson(std::string& out, const Annotation& a, const AnnotationFields& f
     return true;
   };
   auto id_or_null = [&](std::int64_t id) {
-    if (id > 0) AppendJsonNumber(out, id);
-    else out += "null";
+    if (id > 0)
+      AppendJsonNumber(out, id);
+    else
+      out += "null";
   };
   auto text_or_null = [&](const std::optional<std::string>& v) {
-    if (v) AppendJsonString(out, *v);
-    else out += "null";
+    if (v)
+      AppendJsonString(out, *v);
+    else
+      out += "null";
   };
   auto numbers = [&](std::initializer_list<double> values) {
     out += '[';
@@ -110,8 +114,10 @@ void AppendJson(std::string& out, const Annotation& a, const AnnotationFields& f
   if (field(F::kWkt)) AppendJsonString(out, a.wkt);
   if (field(F::kGeoJson)) {
     // GEOS wrote it; checked all the same, since it is spliced in as it is.
-    if (Json::accept(a.geojson)) out += a.geojson;
-    else out += "null";
+    if (Json::accept(a.geojson))
+      out += a.geojson;
+    else
+      out += "null";
   }
   if (field(F::kType)) AppendJsonString(out, a.geometry_type);
   if (field(F::kBbox)) numbers({a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]});
@@ -203,7 +209,9 @@ Result<Annotation> AnnotationFromJson(const Json& j) {
   if (!j.is_object()) return Status::Internal("an annotation must be a JSON object");
   Annotation a;
   try {
-    auto id = [&](const char* field) { return j.contains(field) && !j[field].is_null() ? j[field].get<std::int64_t>() : 0; };
+    auto id = [&](const char* field) {
+      return j.contains(field) && !j[field].is_null() ? j[field].get<std::int64_t>() : 0;
+    };
     a.id = AnnotationId(id("id"));
     a.project_id = ProjectId(id("project_id"));
     a.image_id = ImageId(id("image_id"));
@@ -268,10 +276,14 @@ Result<NewAnnotation> NewAnnotationFromJson(const Json& item, bool repair_all, b
     if (a.wkt.empty()) return Status::InvalidArgument("malformed WKT: it is empty");
   } else {
     const Json& geojson = item["geojson"];
-    if (geojson.is_string()) a.geojson = geojson.get<std::string>();
-    else if (geojson.is_object() && !NestedDeeperThan(geojson, kMaxGeoJsonNesting)) a.geojson = geojson.dump();
-    else if (geojson.is_object()) return Status::InvalidArgument("malformed GeoJSON: nested too deeply");
-    else return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
+    if (geojson.is_string())
+      a.geojson = geojson.get<std::string>();
+    else if (geojson.is_object() && !NestedDeeperThan(geojson, kMaxGeoJsonNesting))
+      a.geojson = geojson.dump();
+    else if (geojson.is_object())
+      return Status::InvalidArgument("malformed GeoJSON: nested too deeply");
+    else
+      return Status::InvalidArgument("geojson must be a GeoJSON geometry object");
     if (a.geojson.empty()) return Status::InvalidArgument("malformed GeoJSON: it is empty");
   }
   VITRINE_ASSIGN_OR_RETURN(auto repair, OptionalBool(item, "repair"));

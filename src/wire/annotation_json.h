@@ -13,8 +13,26 @@
 namespace vitrine::wire {
 
 enum class AnnotationField {
-  kId, kProjectId, kImageId, kWkt, kGeoJson, kType, kBbox, kArea, kPerimeter, kCentroid, kVertexCount,
-  kProperties, kTerms, kCreatedBy, kAlgorithm, kAlgorithmVersion, kCreatedAt, kUpdatedAt, kRunId, kCount
+  kId,
+  kProjectId,
+  kImageId,
+  kWkt,
+  kGeoJson,
+  kType,
+  kBbox,
+  kArea,
+  kPerimeter,
+  kCentroid,
+  kVertexCount,
+  kProperties,
+  kTerms,
+  kCreatedBy,
+  kAlgorithm,
+  kAlgorithmVersion,
+  kCreatedAt,
+  kUpdatedAt,
+  kRunId,
+  kCount
 };
 using AnnotationFields = std::bitset<static_cast<std::size_t>(AnnotationField::kCount)>;
 

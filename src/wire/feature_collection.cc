@@ -49,8 +49,8 @@ Json ToFeatureCollection(const std::vector<Annotation>& annotations, const std::
 Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection, ImageId image,
                                                          const std::map<std::string, TermId>& terms_by_name,
                                                          bool repair) {
-  if (!HasType(collection, "FeatureCollection") ||
-      !collection.contains("features") || !collection["features"].is_array()) {
+  if (!HasType(collection, "FeatureCollection") || !collection.contains("features") ||
+      !collection["features"].is_array()) {
     return Status::InvalidArgument("expected a GeoJSON FeatureCollection with a features array");
   }
   std::vector<NewAnnotation> out;

@@ -35,8 +35,12 @@ Result<std::int64_t> RequiredInt(const Json& j, const char* field) {
 }  // namespace
 
 Json ToJson(const User& u) {
-  return Json{{"id", u.id.value()},       {"username", u.username}, {"name", u.name},
-              {"email", u.email},         {"admin", u.admin},       {"enabled", u.enabled},
+  return Json{{"id", u.id.value()},
+              {"username", u.username},
+              {"name", u.name},
+              {"email", u.email},
+              {"admin", u.admin},
+              {"enabled", u.enabled},
               {"created_at", core::FormatIso8601(u.created_at)}};
 }
 
@@ -119,9 +123,12 @@ Result<std::map<std::string, std::optional<std::string>>> PropertyChangesFromJso
   if (!j.is_object()) return Status::InvalidArgument("properties must be an object");
   std::map<std::string, std::optional<std::string>> out;
   for (const auto& [key, value] : j.items()) {
-    if (value.is_null()) out[key] = std::nullopt;
-    else if (value.is_string()) out[key] = value.get<std::string>();
-    else return Status::InvalidArgument("property '" + key + "' must be a string or null");
+    if (value.is_null())
+      out[key] = std::nullopt;
+    else if (value.is_string())
+      out[key] = value.get<std::string>();
+    else
+      return Status::InvalidArgument("property '" + key + "' must be a string or null");
   }
   return out;
 }
@@ -237,7 +244,8 @@ Json ErrorBody(const Status& status) {
 
 Status StatusFromErrorBody(std::string_view body, std::string_view fallback) {
   Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return Status::Internal(std::string(fallback));
+  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object())
+    return Status::Internal(std::string(fallback));
   const Json& e = doc["error"];
   auto code_it = e.find("code");
   auto message_it = e.find("message");

@@ -15,8 +15,9 @@ TEST(CytomineSignatureTest, ReferenceVectors) {
             "yr9tCs9a96eXQFzE4C9t4m+/3es=");
   EXPECT_EQ(CytomineSignature("PRIVATE-KEY", std::string("GET\n\n\n") + kDate + "\n/api/project.json?max=0&offset=0"),
             "ITRUkiTosJWsV5E6j7ZoV7GbVko=");
-  EXPECT_EQ(CytomineSignature("PRIVATE-KEY", std::string("POST\n\napplication/json\n") + kDate + "\n/api/annotation.json"),
-            "hSJse2hTpqb9sN70I1rhs1v2YvQ=");
+  EXPECT_EQ(
+      CytomineSignature("PRIVATE-KEY", std::string("POST\n\napplication/json\n") + kDate + "\n/api/annotation.json"),
+      "hSJse2hTpqb9sN70I1rhs1v2YvQ=");
   EXPECT_EQ(CytomineSignature("PRIVATE-KEY", std::string("GET\n\napplication/json\n") + kDate +
                                                  "\n/api/imageinstance/5/thumb.jpg?maxSize=256&bits=8"),
             "5xgSDXvLUNTJwSW2uZNcZMQqabc=");

@@ -34,7 +34,7 @@ class FaultInjectionFileOps final : public blob::FileOps {
   };
 
   std::mutex mu_;
-  std::map<int, std::filesystem::path> open_;                   // fd → what it opened
+  std::map<int, std::filesystem::path> open_;                    // fd → what it opened
   std::map<std::filesystem::path, std::uintmax_t> synced_size_;  // written files → bytes synced
   std::vector<PendingEntry> pending_;
 };

@@ -1,7 +1,7 @@
 // The file-system blob store against a file system that loses what was never synced, and
 // against garbage collection racing an identical upload.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -93,8 +93,8 @@ TEST(FsBlobStoreDurabilityTest, GarbageCollectionSparesAnIdenticalUploadLandingM
   EXPECT_EQ(report->blobs_removed, 0);
   EXPECT_EQ(ReadAll(**store, ref->sha256), content) << "the new upload's blob was collected";
 
-  auto collected = (*store)->CollectGarbage([](std::string_view) -> Result<bool> { return false; },
-                                            std::chrono::seconds(-3600));
+  auto collected =
+      (*store)->CollectGarbage([](std::string_view) -> Result<bool> { return false; }, std::chrono::seconds(-3600));
   ASSERT_TRUE(collected.ok());
   EXPECT_EQ(collected->blobs_removed, 1) << "with no upload racing it, the unreferenced blob goes";
 }

@@ -21,31 +21,40 @@ std::int64_t PlaneY(double y) { return static_cast<std::int64_t>(y) - 2147483648
 void WriteSchemaFourCatalog(const std::filesystem::path& file) {
   auto conn = sqlite::Connection::Open(file);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-  ASSERT_TRUE((*conn)->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-                            " applied_at INTEGER NOT NULL)").ok());
+  ASSERT_TRUE((*conn)
+                  ->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+                         " applied_at INTEGER NOT NULL)")
+                  .ok());
   for (const auto& m : sqlite::AllMigrations()) {
     if (m.version > kVersionBeforeBuckets) break;
     ASSERT_TRUE((*conn)->Exec(m.sql).ok()) << m.description;
-    ASSERT_TRUE((*conn)->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0)").ok());
+    ASSERT_TRUE(
+        (*conn)->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0)").ok());
   }
-  ASSERT_TRUE((*conn)->Exec(
-      "INSERT INTO users(id, username, created_at) VALUES (1, 'old', 0);"
-      "INSERT INTO projects(id, name, created_by, created_at, updated_at) VALUES (1, 'p', 1, 0, 0);"
-      "INSERT INTO images(id, project_id, blob_sha256, md5, size_bytes, filename, format, mime_type, width, height,"
-      " channels, bit_depth, planes, levels, created_at) VALUES (1, 1, 'aa', 'bb', 1, 'a.png', 'png', 'image/png',"
-      " 1000, 1000, 1, 8, 1, 1, 0);").ok());
+  ASSERT_TRUE((*conn)
+                  ->Exec("INSERT INTO users(id, username, created_at) VALUES (1, 'old', 0);"
+                         "INSERT INTO projects(id, name, created_by, created_at, updated_at) VALUES (1, 'p', 1, 0, 0);"
+                         "INSERT INTO images(id, project_id, blob_sha256, md5, size_bytes, filename, format, "
+                         "mime_type, width, height,"
+                         " channels, bit_depth, planes, levels, created_at) VALUES (1, 1, 'aa', 'bb', 1, 'a.png', "
+                         "'png', 'image/png',"
+                         " 1000, 1000, 1, 8, 1, 1, 0);")
+                  .ok());
   const double boxes[3][4] = {{10, 10, 20, 20}, {500, 500, 600, 600}, {15, 15, 700, 700}};
   for (int i = 0; i < 3; ++i) {
     const auto& b = boxes[i];
     const std::string id = std::to_string(i + 1);
-    ASSERT_TRUE((*conn)->Exec(
-        "INSERT INTO annotations(id, project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area, perimeter,"
-        " centroid_x, centroid_y, vertex_count, created_by, created_at, updated_at) VALUES (" + id +
-        ", 1, 1, X'00', 'Polygon', " + std::to_string(b[0]) + ", " + std::to_string(b[1]) + ", " +
-        std::to_string(b[2]) + ", " + std::to_string(b[3]) + ", 1, 4, 0, 0, 5, 1, 0, 0);"
-        "INSERT INTO annotation_boxes VALUES (" + id + ", " + std::to_string(PlaneX(b[0])) + ", " +
-        std::to_string(PlaneX(b[2])) + ", " + std::to_string(PlaneY(b[1])) + ", " + std::to_string(PlaneY(b[3])) +
-        ", 1);").ok());
+    ASSERT_TRUE((*conn)
+                    ->Exec("INSERT INTO annotations(id, project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, "
+                           "area, perimeter,"
+                           " centroid_x, centroid_y, vertex_count, created_by, created_at, updated_at) VALUES (" +
+                           id + ", 1, 1, X'00', 'Polygon', " + std::to_string(b[0]) + ", " + std::to_string(b[1]) +
+                           ", " + std::to_string(b[2]) + ", " + std::to_string(b[3]) +
+                           ", 1, 4, 0, 0, 5, 1, 0, 0);"
+                           "INSERT INTO annotation_boxes VALUES (" +
+                           id + ", " + std::to_string(PlaneX(b[0])) + ", " + std::to_string(PlaneX(b[2])) + ", " +
+                           std::to_string(PlaneY(b[1])) + ", " + std::to_string(PlaneY(b[3])) + ", 1);")
+                    .ok());
   }
 }
 

@@ -20,12 +20,14 @@ namespace fs = std::filesystem;
 
 // Values that differ between two correct runs: when something was made, and fresh secrets.
 void MaskVolatile(wire::Json& json) {
-  static const std::set<std::string> kVolatile = {"created_at", "updated_at", "expires_at", "revoked_at",
+  static const std::set<std::string> kVolatile = {"created_at", "updated_at",  "expires_at", "revoked_at",
                                                   "token",      "private_key", "public_key"};
   if (json.is_object()) {
     for (auto& [key, value] : json.items()) {
-      if (kVolatile.contains(key) && !value.is_null()) value = "<volatile>";
-      else MaskVolatile(value);
+      if (kVolatile.contains(key) && !value.is_null())
+        value = "<volatile>";
+      else
+        MaskVolatile(value);
     }
   } else if (json.is_array()) {
     for (auto& item : json) MaskVolatile(item);

@@ -99,16 +99,16 @@ TEST(CliTest, ServeBootstrapsAdminOnceAndUserAddWorksBesideIt) {
     std::ifstream in(secret);
     ASSERT_TRUE(std::getline(in, admin_password)) << secret;
     EXPECT_EQ(log.find(admin_password), std::string::npos) << "the password itself is never logged";
-    EXPECT_EQ(std::filesystem::status(secret).permissions(), std::filesystem::perms::owner_read |
-                                                                std::filesystem::perms::owner_write);
+    EXPECT_EQ(std::filesystem::status(secret).permissions(),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     EXPECT_EQ(std::filesystem::status(data).permissions(), std::filesystem::perms::owner_all);
 
     // A second process adds a user to the folder the server is using.
     CommandResult added = RunVitrine("user add alice --password password-alice --data " + data.string());
     ASSERT_EQ(added.exit_code, 0) << added.output;
     std::string base = "http://127.0.0.1:" + std::to_string(serve.port());
-    HttpResult signin = HttpCall("POST", base + "/api/v1/auth/token", {},
-                                 R"({"username":"alice","password":"password-alice"})");
+    HttpResult signin =
+        HttpCall("POST", base + "/api/v1/auth/token", {}, R"({"username":"alice","password":"password-alice"})");
     EXPECT_EQ(signin.status, 200) << signin.body;
     HttpResult admin = HttpCall("POST", base + "/api/v1/auth/token", {},
                                 wire::Json({{"username", "admin"}, {"password", admin_password}}).dump());

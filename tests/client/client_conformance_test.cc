@@ -58,8 +58,10 @@ ClientUnderTest MakeLocal() {
   }
   for (auto [name, client] : {std::pair{"alice", &c.alice}, std::pair{"root", &c.root}}) {
     auto opened = Connect("file://" + (dir->path() / "data").string(), Credentials{.username = name});
-    if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-    else *client = std::move(*opened);
+    if (!opened.ok())
+      ADD_FAILURE() << opened.status().ToString();
+    else
+      *client = std::move(*opened);
   }
   c.owner = dir;
   return c;
@@ -74,8 +76,10 @@ ClientUnderTest MakeRemote() {
     auto user = server->service().users().FindByUsername(op, name);
     auto token = server->service().users().IssueToken(op, user->id, std::nullopt);
     auto opened = Connect(server->url(""), Credentials{.token = token->token});
-    if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-    else *client = std::move(*opened);
+    if (!opened.ok())
+      ADD_FAILURE() << opened.status().ToString();
+    else
+      *client = std::move(*opened);
   }
   c.owner = server;
   return c;
@@ -358,7 +362,8 @@ TEST_P(ClientConformance, ProjectPropertiesAreSavedFilteredAndValidated) {
   ProjectUpdate bad;
   bad.properties = {{"", "x"}};
   EXPECT_EQ(alice().UpdateProject(south->id, bad).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(alice().GetProject(south->id)->properties, (Properties{{"site", "south"}})) << "a refused change leaves all";
+  EXPECT_EQ(alice().GetProject(south->id)->properties, (Properties{{"site", "south"}}))
+      << "a refused change leaves all";
 }
 
 TEST_P(ClientConformance, UserResources) {
@@ -456,8 +461,10 @@ class Transcript {
                                                     "token",      "token_id",   "private_key", "public_key"};
     if (json.is_object()) {
       for (auto& [key, value] : json.items()) {
-        if (kVolatile.contains(key) && !value.is_null()) value = "<volatile>";
-        else Mask(value);
+        if (kVolatile.contains(key) && !value.is_null())
+          value = "<volatile>";
+        else
+          Mask(value);
       }
     } else if (json.is_array()) {
       for (auto& item : json) Mask(item);
@@ -561,18 +568,24 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DownloadImage", alice.DownloadImage(ImageId(1), files / "copy.jpg"));
   t.Add("copy matches", Result<std::string>(ReadFileBytes(files / "copy.jpg") == ReadFileBytes(photo) ? "yes" : "no"));
   t.Add("alice.DownloadImage(999)", alice.DownloadImage(ImageId(999), files / "none.jpg"));
-  NewAnnotation square{.image_id = ImageId(1), .wkt = "POLYGON ((10 10, 20 10, 20 20, 10 20, 10 10))",
-                       .terms = {TermId(1)}, .properties = {{"cell", "tumour"}}};
+  NewAnnotation square{.image_id = ImageId(1),
+                       .wkt = "POLYGON ((10 10, 20 10, 20 20, 10 20, 10 10))",
+                       .terms = {TermId(1)},
+                       .properties = {{"cell", "tumour"}}};
   NewAnnotation point{.image_id = ImageId(1), .geojson = R"({"type": "Point", "coordinates": [50, 60]})"};
-  NewAnnotation detection{.image_id = ImageId(1), .wkt = "LINESTRING (0 0, 30 40)", .terms = {TermId(2)},
-                          .algorithm = "yolo", .algorithm_version = "8"};
+  NewAnnotation detection{.image_id = ImageId(1),
+                          .wkt = "LINESTRING (0 0, 30 40)",
+                          .terms = {TermId(2)},
+                          .algorithm = "yolo",
+                          .algorithm_version = "8"};
   NewAnnotation bowtie{.image_id = ImageId(1), .wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"};
   t.Add("alice.CreateAnnotations", alice.CreateAnnotations({square, point, detection}));
   t.Add("alice.CreateAnnotations(bowtie)", alice.CreateAnnotations({square, bowtie}));
   bowtie.repair = true;
   t.Add("alice.CreateAnnotations(repaired)", alice.CreateAnnotations({bowtie}));
   t.Add("alice.CreateAnnotations(none)", alice.CreateAnnotations({}));
-  t.Add("alice.CreateAnnotations(image 999)", alice.CreateAnnotations({{.image_id = ImageId(999), .wkt = "POINT (1 1)"}}));
+  t.Add("alice.CreateAnnotations(image 999)",
+        alice.CreateAnnotations({{.image_id = ImageId(999), .wkt = "POINT (1 1)"}}));
   t.Add("alice.GetAnnotation(1)", alice.GetAnnotation(AnnotationId(1)));
   t.Add("alice.GetAnnotation(2 geojson)", alice.GetAnnotation(AnnotationId(2), {.wkt = false, .geojson = true}));
   t.Add("alice.GetAnnotation(999)", alice.GetAnnotation(AnnotationId(999)));
@@ -583,7 +596,8 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   AnnotationFilter exact{.images = {ImageId(1)}, .bbox = std::array<double, 4>{25, 0, 26, 10}, .exact = true};
   t.Add("alice.ListAnnotations(exact)", alice.ListAnnotations(exact));
   t.Add("alice.ListAnnotations(project count)", alice.ListAnnotations({.project = ProjectId(1)}, {0, 0}));
-  AnnotationFilter series{.project = ProjectId(1), .device_like = "5c17%",
+  AnnotationFilter series{.project = ProjectId(1),
+                          .device_like = "5c17%",
                           .captured_from = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 20)),
                           .captured_to = Timestamp(std::chrono::sys_days(std::chrono::year{2020} / 6 / 21))};
   t.Add("alice.ListAnnotations(device series)", alice.ListAnnotations(series, {0, 0}));
@@ -616,7 +630,9 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DeleteAnnotation(2 again)", alice.DeleteAnnotation(AnnotationId(2)));
   t.Add("alice.DeleteAnnotations(box)", alice.DeleteAnnotations(in_box));
   t.Add("alice.ListAnnotations(after)", alice.ListAnnotations({.images = {ImageId(1)}}));
-  NewAnnotationRun run{.image_id = ImageId(1), .algorithm = "insect-detector", .algorithm_version = "1598113346-ad2c",
+  NewAnnotationRun run{.image_id = ImageId(1),
+                       .algorithm = "insect-detector",
+                       .algorithm_version = "1598113346-ad2c",
                        .metadata = {{"model", "universal"}},
                        .annotations = {{.wkt = "POINT (5 5)"}, {.wkt = "POLYGON ((1 1, 9 1, 9 9, 1 1))"}}};
   t.Add("alice.CreateAnnotationRun", alice.CreateAnnotationRun(run));
@@ -638,12 +654,14 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.GetAnnotationRun(1 replaced)", alice.GetAnnotationRun(AnnotationRunId(1)));
   t.Add("alice.ListAnnotationRuns(device)", alice.ListAnnotationRuns({.device_like = "5c17%"}));
   t.Add("alice.ListAnnotationRuns(metadata)",
-        alice.ListAnnotationRuns({.project = ProjectId(1), .metadata = std::pair{"model", std::optional<std::string>("other")}}));
+        alice.ListAnnotationRuns(
+            {.project = ProjectId(1), .metadata = std::pair{"model", std::optional<std::string>("other")}}));
   t.Add("alice.ListAnnotations(run 2)", alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
   t.Add("alice.ListAnnotationRuns(limit 20000)", alice.ListAnnotationRuns({}, {20'000, 0}));
   t.Add("alice.DeleteAnnotationRun(2)", alice.DeleteAnnotationRun(AnnotationRunId(2)));
   t.Add("alice.DeleteAnnotationRun(2 again)", alice.DeleteAnnotationRun(AnnotationRunId(2)));
-  t.Add("alice.ListAnnotations(run 2 after)", alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
+  t.Add("alice.ListAnnotations(run 2 after)",
+        alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
   t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
   t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
   t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
@@ -668,18 +686,28 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
   std::string all;
   for (const auto& line : on_remote) all += line + "\n";
   if (std::getenv("VITRINE_DUMP_TRANSCRIPT")) std::cerr << all;  // to read what both clients answered
-  for (const char* expected : {"alice.UploadImage -> {\"created\":true", "error permission_denied",
-                               "error not_found", "error conflict", "error invalid_argument", "error unsupported",
-                               "copy matches -> bytes", "alice.DeleteImage -> ok",
-                               "alice.CreateAnnotations -> 1 2 3 \n", "alice.DeleteAnnotations(dry run) -> 6\n",
-                               "alice.DeleteAnnotations(box) -> 5\n", "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
-                               "alice.DeleteTerm(2 detach) -> ok\n", "alice.ImportAnnotations -> 5 6 7 8 \n",
+  for (const char* expected : {"alice.UploadImage -> {\"created\":true",
+                               "error permission_denied",
+                               "error not_found",
+                               "error conflict",
+                               "error invalid_argument",
+                               "error unsupported",
+                               "copy matches -> bytes",
+                               "alice.DeleteImage -> ok",
+                               "alice.CreateAnnotations -> 1 2 3 \n",
+                               "alice.DeleteAnnotations(dry run) -> 6\n",
+                               "alice.DeleteAnnotations(box) -> 5\n",
+                               "alice.ListAnnotations(term 1 and below) -> {\"items\":[{",
+                               "alice.DeleteTerm(2 detach) -> ok\n",
+                               "alice.ImportAnnotations -> 5 6 7 8 \n",
                                "alice.ListAnnotations(device series) -> {\"items\":[],\"total\":4}",
-                               "alice.ListAnnotations(device series later) -> {\"items\":[],\"total\":0}", "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}",
+                               "alice.ListAnnotations(device series later) -> {\"items\":[],\"total\":0}",
+                               "alice.ListAnnotations(exact) -> {\"items\":[],\"total\":0}",
                                "alice.CreateAnnotationRun -> {\"algorithm\":\"insect-detector\"",
                                "alice.CreateAnnotationRun(again) -> error conflict",
                                "alice.GetAnnotationRun(1 replaced) -> error not_found",
-                               "alice.DeleteAnnotationRun(2) -> ok\n", "alice.DeleteAnnotationRun(2 again) -> error not_found",
+                               "alice.DeleteAnnotationRun(2) -> ok\n",
+                               "alice.DeleteAnnotationRun(2 again) -> error not_found",
                                "alice.ListAnnotations(run 2 after) -> {\"items\":[],\"total\":0}"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }

@@ -76,8 +76,10 @@ TEST(BulkMapTest, ResultsComeBackInInputOrderWithProgress) {
       });
   ASSERT_EQ(out.size(), 40u);
   for (int i = 0; i < 40; ++i) {
-    if (i == 7) EXPECT_FALSE(out[i].ok());
-    else EXPECT_EQ(*out[i], i * i);
+    if (i == 7)
+      EXPECT_FALSE(out[i].ok());
+    else
+      EXPECT_EQ(*out[i], i * i);
   }
   EXPECT_EQ(calls, 40u);
   EXPECT_TRUE(BulkMap(std::vector<int>{}, 4, [](int x) { return x; }).empty());

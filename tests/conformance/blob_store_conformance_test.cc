@@ -24,8 +24,10 @@ using StoreMaker = std::function<StoreUnderTest()>;
 StoreUnderTest MakeTempFsStore() {
   StoreUnderTest s{std::make_unique<TempDir>(), nullptr};
   auto opened = OpenBlobStore("file://" + (s.dir->path() / "blobs").string());
-  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-  else s.store = std::move(*opened);
+  if (!opened.ok())
+    ADD_FAILURE() << opened.status().ToString();
+  else
+    s.store = std::move(*opened);
   return s;
 }
 
@@ -141,7 +143,8 @@ TEST(FsBlobStoreTest, CrashLeftoversInTmpAreCollectedNotPublished) {
   // A temp file as a crash mid-upload would leave it.
   std::filesystem::path leftover = dir.path() / "b" / "tmp" / "crash.part";
   { std::ofstream(leftover) << "partial"; }
-  auto report = (*store)->CollectGarbage([](std::string_view) -> Result<bool> { return true; }, std::chrono::seconds(-1));
+  auto report =
+      (*store)->CollectGarbage([](std::string_view) -> Result<bool> { return true; }, std::chrono::seconds(-1));
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->temp_files_removed, 1);
   EXPECT_FALSE(std::filesystem::exists(leftover));

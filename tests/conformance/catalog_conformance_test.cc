@@ -22,8 +22,10 @@ using CatalogMaker = std::function<CatalogUnderTest()>;
 CatalogUnderTest MakeTempSqliteCatalog() {
   CatalogUnderTest c{std::make_unique<TempDir>(), nullptr};
   auto opened = OpenCatalog("sqlite://" + (c.dir->path() / "catalog.db").string());
-  if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-  else c.catalog = std::move(*opened);
+  if (!opened.ok())
+    ADD_FAILURE() << opened.status().ToString();
+  else
+    c.catalog = std::move(*opened);
   return c;
 }
 

@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string_view header = NextLine(input);
   const std::string_view date = NextLine(input);
-  auth::SignedRequestParts parts{.method = NextLine(input), .content_type = NextLine(input), .date = date,
-                                 .resource = NextLine(input)};
+  auth::SignedRequestParts parts{
+      .method = NextLine(input), .content_type = NextLine(input), .date = date, .resource = NextLine(input)};
 
   if (auto basic = auth::ParseBasicAuthorization(header)) Check(!basic->username.empty());
   (void)vitrine::core::ParseHttpDate(date);

@@ -101,13 +101,13 @@ TEST(GeometryTest, HostileAndMalformedInputGetsAClearRefusal) {
 // Found by tests/fuzz/geojson_fuzz: GEOS 3.11's GeoJSON reader dereferences an empty position
 // (a segfault of the whole server). Empty geometries and empty parts stay readable.
 TEST(GeometryTest, EmptyGeoJsonPositionsAreRefusedBeforeGeos) {
-  for (const char* text : {R"({"type": "MultiLineString", "coordinates": [[[0, 0], [], [3, 35]]]})",
-                           R"({"type": "LineString", "coordinates": [[]]})",
-                           R"({"type": "MultiPoint", "coordinates": [[1, 2], []]})",
-                           R"({"type": "Polygon", "coordinates": [[[0, 0], [4, 0], [], [0, 0]]]})",
-                           R"({"type": "MultiPolygon", "coordinates": [[[[]]]]})",
-                           R"({"type": "GeometryCollection", "geometries": [{"type": "LineString", "coordinates": [[]]}]})",
-                           R"({"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": [[]]}})"}) {
+  for (const char* text :
+       {R"({"type": "MultiLineString", "coordinates": [[[0, 0], [], [3, 35]]]})",
+        R"({"type": "LineString", "coordinates": [[]]})", R"({"type": "MultiPoint", "coordinates": [[1, 2], []]})",
+        R"({"type": "Polygon", "coordinates": [[[0, 0], [4, 0], [], [0, 0]]]})",
+        R"({"type": "MultiPolygon", "coordinates": [[[[]]]]})",
+        R"({"type": "GeometryCollection", "geometries": [{"type": "LineString", "coordinates": [[]]}]})",
+        R"({"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": [[]]}})"}) {
     ExpectRefused(text, "a position has no coordinates", TextFormat::kGeoJson);
   }
   ExpectRefused(R"({"type": "LineString", "coordinates": []})", "empty", TextFormat::kGeoJson);

@@ -1,7 +1,7 @@
 // The fast WKT reader against GEOS's own: whatever it accepts must be the geometry GEOS reads
 // (byte-identical WKB), and whatever is unusual or malformed must be left to GEOS.
-#include <gtest/gtest.h>
 #include <geos_c.h>
+#include <gtest/gtest.h>
 
 #include <random>
 
@@ -41,12 +41,12 @@ void ExpectSameAsGeos(const std::string& wkt) {
 }
 
 TEST(SimpleWktTest, AcceptedTextIsReadExactlyAsGeosReadsIt) {
-  for (const char* wkt : {"POINT (3 4)", "point(3 4)", "  Point ( -0 1e3 )\n", "POINT (0.1 .5)", "POINT (5. 1E-3)",
-                          "LINESTRING (0 0, 10 0, 10 5)", "LINESTRING(0 0,1 1)", "linestring (1.25 -2.5,\t3 4)",
-                          "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
-                          "POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2))",
-                          "POLYGON ((0 0, 1 0, 1 1, 0 0), (0.1 0.1, 0.2 0.1, 0.2 0.2, 0.1 0.1), (0.5 0.5, 0.6 0.5, 0.6 0.6, 0.5 0.5))",
-                          "POLYGON ((1e308 0, -1e308 0, 0 1e-308, 1e308 0))"}) {
+  for (const char* wkt :
+       {"POINT (3 4)", "point(3 4)", "  Point ( -0 1e3 )\n", "POINT (0.1 .5)", "POINT (5. 1E-3)",
+        "LINESTRING (0 0, 10 0, 10 5)", "LINESTRING(0 0,1 1)", "linestring (1.25 -2.5,\t3 4)",
+        "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", "POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2))",
+        "POLYGON ((0 0, 1 0, 1 1, 0 0), (0.1 0.1, 0.2 0.1, 0.2 0.2, 0.1 0.1), (0.5 0.5, 0.6 0.5, 0.6 0.6, 0.5 0.5))",
+        "POLYGON ((1e308 0, -1e308 0, 0 1e-308, 1e308 0))"}) {
     ExpectSameAsGeos(wkt);
   }
 }
@@ -77,13 +77,35 @@ TEST(SimpleWktTest, RandomPolygonsInEveryNumberSpellingMatchGeos) {
 }
 
 TEST(SimpleWktTest, AnythingUnusualIsLeftToGeos) {
-  for (const char* wkt : {"", "POINT EMPTY", "POINT Z (1 2 3)", "POINT (1 2 3)", "POINT (1)", "POINT (1,2)",
-                          "POINT (1.5.5)", "POINT (1 2) x", "POINT (1 2", "POINTX (1 2)", "POINT (+1 2)",
-                          "POINT (nan 2)", "POINT (inf 2)", "POINT (1e999 2)", "POINT (0x10 2)", "POINT (1 2)(3 4)",
-                          "LINESTRING (0 0)", "LINESTRING (0 0, 1 1-2 2)", "LINESTRING (0 0,, 1 1)", "LINESTRING ()",
-                          "POLYGON ((0 0, 1 0, 0 0))", "POLYGON ((0 0, 1 0, 1 1, 0 1))", "POLYGON ((0 0, 1 0, 1 1, 0 0)",
-                          "POLYGON ((0 0, 1 0, 1 1, 0 0)) (", "POLYGON (0 0, 1 0, 1 1, 0 0)", "MULTIPOINT (1 1, 2 2)",
-                          "GEOMETRYCOLLECTION (POINT (1 2))", "\xef\xbb\xbfPOINT (1 2)", "POINT\f(1 2)"}) {
+  for (const char* wkt : {"",
+                          "POINT EMPTY",
+                          "POINT Z (1 2 3)",
+                          "POINT (1 2 3)",
+                          "POINT (1)",
+                          "POINT (1,2)",
+                          "POINT (1.5.5)",
+                          "POINT (1 2) x",
+                          "POINT (1 2",
+                          "POINTX (1 2)",
+                          "POINT (+1 2)",
+                          "POINT (nan 2)",
+                          "POINT (inf 2)",
+                          "POINT (1e999 2)",
+                          "POINT (0x10 2)",
+                          "POINT (1 2)(3 4)",
+                          "LINESTRING (0 0)",
+                          "LINESTRING (0 0, 1 1-2 2)",
+                          "LINESTRING (0 0,, 1 1)",
+                          "LINESTRING ()",
+                          "POLYGON ((0 0, 1 0, 0 0))",
+                          "POLYGON ((0 0, 1 0, 1 1, 0 1))",
+                          "POLYGON ((0 0, 1 0, 1 1, 0 0)",
+                          "POLYGON ((0 0, 1 0, 1 1, 0 0)) (",
+                          "POLYGON (0 0, 1 0, 1 1, 0 0)",
+                          "MULTIPOINT (1 1, 2 2)",
+                          "GEOMETRYCOLLECTION (POINT (1 2))",
+                          "\xef\xbb\xbfPOINT (1 2)",
+                          "POINT\f(1 2)"}) {
     EXPECT_FALSE(ReadSimpleWkt(wkt)) << wkt;
   }
 }
@@ -125,7 +147,8 @@ std::string GeosWkt(const std::string& wkb) {
   GEOSWKTWriter_setTrim_r(h, writer, 1);
   GEOSWKTWriter_setOutputDimension_r(h, writer, 2);
   std::string out;
-  if (GEOSGeometry* g = GEOSWKBReader_read_r(h, reader, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size())) {
+  if (GEOSGeometry* g =
+          GEOSWKBReader_read_r(h, reader, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size())) {
     char* text = GEOSWKTWriter_write_r(h, writer, g);
     out = text;
     GEOSFree_r(h, text);
@@ -140,10 +163,32 @@ std::string GeosWkt(const std::string& wkb) {
 TEST(SimpleWktTest, WrittenTextIsWhatGeosWrites) {
   std::mt19937_64 random(11);
   // Ties at the 16th decimal (rounded half to even, on the shortest digits), carries, -0.
-  std::vector<double> values = {0,        -0.0,    1,        -1,       0.1,      0.30000000000000004, 1e-7,
-                                1.5e-17,  1e-16,   2.5e-16,  3.5e-16,  1.5e-16,  2.51e-16, 9.5e-16,
-                                -9.5e-16, 5e-17,   -1e-300,  123456.0, 0.5e-3,   1.0 / 3,  2.0 / 3 * 1e5,
-                                40006.28, 9.99999999999995e14, 123.00000000000001, -0.99999999999999995, 1e14};
+  std::vector<double> values = {0,
+                                -0.0,
+                                1,
+                                -1,
+                                0.1,
+                                0.30000000000000004,
+                                1e-7,
+                                1.5e-17,
+                                1e-16,
+                                2.5e-16,
+                                3.5e-16,
+                                1.5e-16,
+                                2.51e-16,
+                                9.5e-16,
+                                -9.5e-16,
+                                5e-17,
+                                -1e-300,
+                                123456.0,
+                                0.5e-3,
+                                1.0 / 3,
+                                2.0 / 3 * 1e5,
+                                40006.28,
+                                9.99999999999995e14,
+                                123.00000000000001,
+                                -0.99999999999999995,
+                                1e14};
   std::uniform_real_distribution<double> unit(0, 1);
   std::uniform_int_distribution<int> exponent(-20, 14);
   for (int i = 0; i < 4000; ++i) values.push_back((unit(random) - 0.5) * std::pow(10.0, exponent(random)));
@@ -154,7 +199,8 @@ TEST(SimpleWktTest, WrittenTextIsWhatGeosWrites) {
     ASSERT_TRUE(mine);
     EXPECT_EQ(*mine, GeosWkt(wkb)) << values[i] << " " << values[i + 1];
   }
-  for (const char* wkt : {"LINESTRING (0 0, 10.5 0, 10 5)", "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 4 2, 2 2))"}) {
+  for (const char* wkt :
+       {"LINESTRING (0 0, 10.5 0, 10 5)", "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 4, 4 4, 4 2, 2 2))"}) {
     auto simple = ReadSimpleWkt(wkt);
     ASSERT_TRUE(simple);
     EXPECT_EQ(SimpleWkbToWkt(simple->ToWkb()), std::optional<std::string>(wkt));
@@ -173,7 +219,7 @@ TEST(SimpleWktTest, OtherOrDamagedWkbIsLeftToGeos) {
     EXPECT_EQ(*ToWkt(wkb), GeosWkt(wkb));
   }
   EXPECT_FALSE(SimpleWkbToWkt(point.substr(0, point.size() - 1)));  // cut short
-  EXPECT_FALSE(SimpleWkbToWkt(point + "x"));                          // trailing bytes
+  EXPECT_FALSE(SimpleWkbToWkt(point + "x"));                        // trailing bytes
   std::string big_endian = point;
   big_endian[0] = '\x00';
   EXPECT_FALSE(SimpleWkbToWkt(big_endian));

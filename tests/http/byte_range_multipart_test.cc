@@ -28,8 +28,8 @@ TEST(ByteRangeTest, AbsentOrMultipleMeansWholeBody) {
 }
 
 TEST(ByteRangeTest, UnsatisfiableAndMalformedAreErrors) {
-  for (const char* bad : {"bytes=100-", "bytes=100-200", "bytes=5-2", "bytes=-0", "bytes=abc", "items=0-1",
-                          "bytes=0", "bytes=-", "bytes=1-x"}) {
+  for (const char* bad : {"bytes=100-", "bytes=100-200", "bytes=5-2", "bytes=-0", "bytes=abc", "items=0-1", "bytes=0",
+                          "bytes=-", "bytes=1-x"}) {
     EXPECT_FALSE(ResolveRange(bad, 100).ok()) << bad;
   }
   EXPECT_FALSE(ResolveRange("bytes=0-0", 0).ok());
@@ -88,8 +88,7 @@ TEST(MultipartTest, ParsesPartsWhateverTheChunking) {
 // Found by tests/fuzz/multipart_fuzz: with the preamble's "--XyZ" at the start of a chunk,
 // the parser took it for the opening boundary and refused the body.
 TEST(MultipartTest, OnlyTheBodysStartOpensWithoutCrlf) {
-  const std::string body =
-      "see --XyZ;\r\n--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--XyZ--";
+  const std::string body = "see --XyZ;\r\n--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--XyZ--";
   for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
     Collector c;
     MultipartParser parser("XyZ", c);

@@ -33,8 +33,8 @@ TEST(QueryTest, PageBoundsAreChecked) {
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->limit, 5);
   EXPECT_EQ(page->offset, 10);
-  for (const char* bad : {"limit=0", "limit=1001", "limit=-1", "offset=-5", "limit=abc", "limit=5x",
-                          "offset=99999999999999999999"}) {
+  for (const char* bad :
+       {"limit=0", "limit=1001", "limit=-1", "offset=-5", "limit=abc", "limit=5x", "offset=99999999999999999999"}) {
     EXPECT_EQ(QueryParams::Parse(bad)->Page().status().code(), ErrorCode::kInvalidArgument) << bad;
   }
 }
@@ -108,9 +108,8 @@ TEST(RouterTest, ReportsAllowedMethodsAndBadEscapes) {
 
 TEST(DispatchTest, UnknownRouteIs404WrongMethod405AndThrowingHandler500) {
   Router router;
-  router.Add("GET", "/x", [](const HttpRequest&, const PathParams&) -> HttpResponse {
-    throw std::runtime_error("boom");
-  });
+  router.Add("GET", "/x",
+             [](const HttpRequest&, const PathParams&) -> HttpResponse { throw std::runtime_error("boom"); });
   HttpRequest req;
   req.method = "GET";
   req.path = "/nope";

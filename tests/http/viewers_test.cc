@@ -54,8 +54,8 @@ TEST(IiifTest, EverySizeForm) {
   EXPECT_EQ(Size("^pct:200"), (std::pair{800, 600}));
   EXPECT_EQ(Size("^500,500"), (std::pair{500, 500}));
   EXPECT_EQ(Size("max", 20000, 100), (std::pair{10000, 50}));  // the server's limit
-  for (const char* bad : {"", "full", "401,", ",301", "401,10", "pct:101", "pct:0", "pct:-5", "0,", ",0", ",",
-                          "!100,", "!,100", "a,b", "10.5,", "^", "^pct:0", "^20001,", "max,", "1,1,1"}) {
+  for (const char* bad : {"",  "full",  "401,",  ",301", "401,10", "pct:101", "pct:0",  "pct:-5",  "0,",   ",0",
+                          ",", "!100,", "!,100", "a,b",  "10.5,",  "^",       "^pct:0", "^20001,", "max,", "1,1,1"}) {
     auto s = iiif::ParseSize(bad, 400, 300);
     EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument) << bad;
   }
@@ -148,7 +148,8 @@ TEST(DeepZoomTest, LevelsAndEdgeTiles) {
   EXPECT_EQ(top->region, (PixelRect{0, 0, 1200, 700}));
   EXPECT_EQ(top->width, 1);
   EXPECT_EQ(top->height, 1);
-  EXPECT_NE(deep_zoom::Descriptor(1200, 700, EncodedFormat::kJpeg).find(R"(TileSize="254" Overlap="1" Format="jpg"><Size Width="1200" Height="700"/>)"),
+  EXPECT_NE(deep_zoom::Descriptor(1200, 700, EncodedFormat::kJpeg)
+                .find(R"(TileSize="254" Overlap="1" Format="jpg"><Size Width="1200" Height="700"/>)"),
             std::string::npos);
 }
 

@@ -22,9 +22,9 @@ TEST(StickyPiNameTest, OrdinaryNamesDoNotClaimTheConvention) {
 }
 
 TEST(StickyPiNameTest, BrokenClaimsAreErrors) {
-  for (const char* name : {"5c173ff.2020-06-20_21-33-24.jpg", "5c173fgz.2020-06-20_21-33-24.jpg",
-                           "5c173ff2.2020-13-20_21-33-24.jpg", "5c173ff2.2020-02-30_21-33-24.jpg",
-                           "5c173ff2.2020-06-20_25-33-24.jpg", "5c173ff2.yesterday.jpg"}) {
+  for (const char* name :
+       {"5c173ff.2020-06-20_21-33-24.jpg", "5c173fgz.2020-06-20_21-33-24.jpg", "5c173ff2.2020-13-20_21-33-24.jpg",
+        "5c173ff2.2020-02-30_21-33-24.jpg", "5c173ff2.2020-06-20_25-33-24.jpg", "5c173ff2.yesterday.jpg"}) {
     auto parsed = ParseStickyPiName(name);
     ASSERT_TRUE(parsed) << name;
     EXPECT_EQ(parsed->status().code(), ErrorCode::kInvalidArgument) << name;

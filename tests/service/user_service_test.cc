@@ -23,7 +23,8 @@ TEST_F(Fixture, OnlyAdminsCreateAndListUsers) {
 TEST_F(Fixture, UsernamesAreValidated) {
   auto& users = service_->users();
   for (const char* bad : {"", " alice", "al ice", "-lead", "a/b", "x'--"}) {
-    EXPECT_EQ(users.Create(Caller::LocalOperator(), {bad, "password-long"}).status().code(), ErrorCode::kInvalidArgument)
+    EXPECT_EQ(users.Create(Caller::LocalOperator(), {bad, "password-long"}).status().code(),
+              ErrorCode::kInvalidArgument)
         << bad;
   }
   EXPECT_TRUE(users.Create(Caller::LocalOperator(), {"a.b_c-9", "password-long"}).ok());

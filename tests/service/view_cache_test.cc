@@ -60,11 +60,13 @@ TEST(ViewCacheTest, EvictsLeastRecentlyUsedToStayUnderItsCap) {
   constexpr std::int64_t kCap = 10'000;
   auto cache = std::move(ViewCache::Open(dir.path(), kCap)).value();
   const std::string kilobyte(1000, 'x');
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
   EXPECT_EQ(cache->stats().bytes, kCap);
   // t0 is the oldest, but using it again makes t1 the first to go.
   ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t0", MustNotRender()).ok());
-  for (int i = 10; i < 15; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
+  for (int i = 10; i < 15; ++i)
+    ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
 
   ViewCacheStats stats = cache->stats();
   EXPECT_LE(stats.bytes, kCap);
@@ -72,9 +74,11 @@ TEST(ViewCacheTest, EvictsLeastRecentlyUsedToStayUnderItsCap) {
   EXPECT_EQ(stats.evictions, 5);
   EXPECT_EQ(BytesOnDisk(dir.path()), stats.bytes);  // evicted files are gone from disk too
   EXPECT_TRUE(cache->GetOrRender(ImageId(1), "t0", MustNotRender()).ok());
-  for (int i = 6; i < 15; ++i) EXPECT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), MustNotRender()).ok()) << i;
+  for (int i = 6; i < 15; ++i)
+    EXPECT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), MustNotRender()).ok()) << i;
   std::atomic<int> renders = 0;
-  for (int i = 1; i < 6; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte, &renders)).ok());
+  for (int i = 1; i < 6; ++i)
+    ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte, &renders)).ok());
   EXPECT_EQ(renders, 5);
   EXPECT_LE(cache->stats().bytes, kCap);
 }
@@ -83,7 +87,8 @@ TEST(ViewCacheTest, TheMostRecentEntriesAreAlsoHeldInMemoryWithinItsBudget) {
   TempDir dir;
   auto cache = std::move(ViewCache::Open(dir.path(), 1 << 20, /*max_memory_bytes=*/2500)).value();
   const std::string kilobyte(1000, 'm');
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(cache->GetOrRender(ImageId(1), "t" + std::to_string(i), Renders(kilobyte)).ok());
   EXPECT_EQ(cache->stats().memory_bytes, 2000);
   EXPECT_EQ(cache->stats().bytes, 5000);
   // Without their files, the two newest are still served (from memory); an older one is not,

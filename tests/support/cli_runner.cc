@@ -81,8 +81,10 @@ ServeProcess::ServeProcess(const std::filesystem::path& data, const std::filesys
   for (int i = 0; i < 200 && port_ == 0; ++i) {  // up to 10 s
     std::smatch m;
     std::string text = ReadTextFile(log_);
-    if (std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (std::regex_search(text, m, listening))
+      port_ = std::stoi(m[1]);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 

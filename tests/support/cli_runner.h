@@ -44,7 +44,7 @@ class ServeProcess {
   // port 0: any free port, found from the server's log line.
   ServeProcess(const std::filesystem::path& data, const std::filesystem::path& log, int port = 0);
   ~ServeProcess();
-  int Stop();  // SIGTERM; returns the exit code
+  int Stop();   // SIGTERM; returns the exit code
   void Kill();  // SIGKILL, as a crash would
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }

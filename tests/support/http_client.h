@@ -16,8 +16,8 @@ struct HttpResult {
   std::string header(const std::string& lowercase_name) const;
 };
 
-HttpResult HttpCall(const std::string& method, const std::string& url,
-                    const std::vector<std::string>& headers = {}, const std::string& body = "");
+HttpResult HttpCall(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
+                    const std::string& body = "");
 
 // The same, from another loopback address (127.0.0.2, ...): a second client as the server sees it.
 HttpResult HttpCallFrom(const std::string& local_address, const std::string& method, const std::string& url,

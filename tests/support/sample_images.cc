@@ -32,8 +32,8 @@ void WriteSampleImage(const std::filesystem::path& path, const SampleOptions& o)
   int rc = vips_perlin(&out, o.width, o.height, "cell_size", 32, nullptr);
 
   Img noise = Check(rc, out, "perlin");
-  rc = vips_linear1(noise.get(), &out, o.sixteen_bit ? 20000.0 : 100.0,
-                                  o.sixteen_bit ? 32768.0 : 128.0, "uchar", !o.sixteen_bit, nullptr);
+  rc = vips_linear1(noise.get(), &out, o.sixteen_bit ? 20000.0 : 100.0, o.sixteen_bit ? 32768.0 : 128.0, "uchar",
+                    !o.sixteen_bit, nullptr);
 
   Img scaled = Check(rc, out, "linear");
   if (o.sixteen_bit) scaled = Check(vips_cast_ushort(scaled.get(), &out, nullptr), out, "cast");

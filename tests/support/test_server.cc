@@ -21,8 +21,7 @@ T Must(Result<T> r, const char* what) {
 
 }  // namespace
 
-TestServer::TestServer(http::ServerOptions options)
-    : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
+TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
   Must(imaging::InitializeImaging("vitrine-tests"), "start libvips");
   catalog_ = Must(catalog::OpenCatalog((dir_.path() / "catalog.db").string()), "open catalog");
   blobs_ = Must(blob::OpenBlobStore((dir_.path() / "blobs").string()), "open blobs");

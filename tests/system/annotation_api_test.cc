@@ -45,9 +45,9 @@ class AnnotationApiTest : public ::testing::Test {
   std::int64_t UploadImage(int seed) {
     auto path = files_.path() / ("slide" + std::to_string(seed) + ".png");
     WriteSampleImage(path, {.width = 64 + seed, .height = 48});
-    HttpResult r = HttpCall("POST",
-                            server_.url("/api/v1/projects/" + std::to_string(project_) + "/images?filename=s.png"),
-                            {"Authorization: Bearer " + alice_token_}, ReadFileBytes(path));
+    HttpResult r =
+        HttpCall("POST", server_.url("/api/v1/projects/" + std::to_string(project_) + "/images?filename=s.png"),
+                 {"Authorization: Bearer " + alice_token_}, ReadFileBytes(path));
     EXPECT_EQ(r.status, 201) << r.body;
     return BodyOf(r)["id"].get<std::int64_t>();
   }
@@ -98,15 +98,16 @@ TEST_F(AnnotationApiTest, OneAnnotationComesBackWithItsMeasures) {
 
   Json from_geojson = Create({{"image_id", image_}, {"geojson", as_geojson["geojson"]}});
   EXPECT_EQ(from_geojson["wkt"], a["wkt"]);
-  Json machine = Create({{"image_id", image_}, {"wkt", "POINT (5 5)"}, {"algorithm", "yolo-insects"},
-                         {"algorithm_version", "2.1"}});
+  Json machine = Create(
+      {{"image_id", image_}, {"wkt", "POINT (5 5)"}, {"algorithm", "yolo-insects"}, {"algorithm_version", "2.1"}});
   EXPECT_EQ(machine["algorithm"], "yolo-insects");
   EXPECT_EQ(machine["algorithm_version"], "2.1");
 }
 
 TEST_F(AnnotationApiTest, BulkCreateReturnsIdsInInputOrder) {
   Json batch = Json::array();
-  for (int i = 0; i < 500; ++i) batch.push_back({{"image_id", i % 2 ? other_image_ : image_}, {"wkt", Rectangle(i, i, i + 1, i + 2)}});
+  for (int i = 0; i < 500; ++i)
+    batch.push_back({{"image_id", i % 2 ? other_image_ : image_}, {"wkt", Rectangle(i, i, i + 1, i + 2)}});
   Json answer = Create(batch);
   ASSERT_EQ(answer["ids"].size(), 500u);
   for (int i : {0, 1, 250, 499}) {
@@ -120,10 +121,10 @@ TEST_F(AnnotationApiTest, BulkCreateReturnsIdsInInputOrder) {
 
 TEST_F(AnnotationApiTest, ABulkRequestThatFailsHalfWayLeavesNothingBehind) {
   Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}});
-  for (const Json& bad : {Json{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}},
-                          Json{{"image_id", 9999}, {"wkt", "POINT (1 1)"}},
-                          Json{{"image_id", image_}, {"wkt", "POINT (nan 1)"}}, Json{{"image_id", image_}},
-                          Json("not an object")}) {
+  for (const Json& bad :
+       {Json{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}},
+        Json{{"image_id", 9999}, {"wkt", "POINT (1 1)"}}, Json{{"image_id", image_}, {"wkt", "POINT (nan 1)"}},
+        Json{{"image_id", image_}}, Json("not an object")}) {
     Json batch = Json::array();
     for (int i = 0; i < 100; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(0, 0, i + 1, 1)}});
     batch.push_back(bad);
@@ -149,14 +150,15 @@ TEST_F(AnnotationApiTest, HostileGeometryIsRefusedAndTheStoreStaysIntact) {
     Json body;
     const char* why;
   };
-  for (const Case& c : {Case{{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}}, "Self-intersection"},
-                        Case{{{"image_id", image_}, {"wkt", "POINT (inf 1)"}}, "finite"},
-                        Case{{{"image_id", image_}, {"wkt", "POLYGON EMPTY"}}, "empty"},
-                        Case{{{"image_id", image_}, {"wkt", "POLYGON ((1 2"}}, "malformed WKT"},
-                        Case{{{"image_id", image_}, {"geojson", {{"type", "Polygon"}}}}, "malformed GeoJSON"},
-                        Case{{{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"geojson", "{}"}}, "exactly one"},
-                        Case{{{"image_id", image_}, {"wkt", 42}}, "wkt"},
-                        Case{{{"image_id", -1}, {"wkt", "POINT (1 1)"}}, "image_id"}}) {
+  for (const Case& c :
+       {Case{{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}}, "Self-intersection"},
+        Case{{{"image_id", image_}, {"wkt", "POINT (inf 1)"}}, "finite"},
+        Case{{{"image_id", image_}, {"wkt", "POLYGON EMPTY"}}, "empty"},
+        Case{{{"image_id", image_}, {"wkt", "POLYGON ((1 2"}}, "malformed WKT"},
+        Case{{{"image_id", image_}, {"geojson", {{"type", "Polygon"}}}}, "malformed GeoJSON"},
+        Case{{{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"geojson", "{}"}}, "exactly one"},
+        Case{{{"image_id", image_}, {"wkt", 42}}, "wkt"},
+        Case{{{"image_id", -1}, {"wkt", "POINT (1 1)"}}, "image_id"}}) {
     Json answer = Create(c.body, 400);
     EXPECT_NE(answer["error"]["message"].get<std::string>().find(c.why), std::string::npos) << answer.dump();
   }
@@ -186,8 +188,8 @@ TEST_F(AnnotationApiTest, BoxQueriesMatchABruteForceComputation) {
     std::array<double, 4> box{x, y, x + size(random), y + size(random)};
     std::int64_t image = i % 3 ? image_ : other_image_;
     std::string kind = i % 5 ? "cell" : "vessel";
-    batch.push_back({{"image_id", image}, {"wkt", Rectangle(box[0], box[1], box[2], box[3])},
-                     {"properties", {{"kind", kind}}}});
+    batch.push_back(
+        {{"image_id", image}, {"wkt", Rectangle(box[0], box[1], box[2], box[3])}, {"properties", {{"kind", kind}}}});
     sent.push_back({0, image, box, kind});
   }
   Json ids = Create(batch)["ids"];
@@ -220,8 +222,8 @@ TEST_F(AnnotationApiTest, BoxQueriesMatchABruteForceComputation) {
   for (int trial = 0; trial < 25; ++trial) {
     double x = position(random) - 100, y = position(random) - 100;
     std::array<double, 4> q{x, y, x + extent(random), y + extent(random)};
-    std::string bbox = "&bbox=" + Json(q[0]).dump() + "," + Json(q[1]).dump() + "," + Json(q[2]).dump() + "," +
-                       Json(q[3]).dump();
+    std::string bbox =
+        "&bbox=" + Json(q[0]).dump() + "," + Json(q[1]).dump() + "," + Json(q[2]).dump() + "," + Json(q[3]).dump();
     std::int64_t image = trial % 2 ? image_ : other_image_;
     EXPECT_EQ(actual(Image(image) + bbox), expected(image, q, "")) << bbox;
     EXPECT_EQ(actual(Image(image) + bbox + "&property=kind=vessel"), expected(image, q, "vessel")) << bbox;
@@ -241,7 +243,8 @@ TEST_F(AnnotationApiTest, BoxQueriesMatchABruteForceComputation) {
 TEST_F(AnnotationApiTest, BoxEdgesTouchingInsideAndContaining) {
   std::int64_t square = Create({{"image_id", image_}, {"wkt", Rectangle(100, 100, 200, 200)}})["id"];
   // An L whose bounding box reaches (180, 180) though the shape does not.
-  std::int64_t l = Create({{"image_id", image_}, {"wkt", "POLYGON ((300 300, 400 300, 400 310, 310 310, 310 400, 300 400, 300 300))"}})["id"];
+  std::int64_t l = Create({{"image_id", image_},
+                           {"wkt", "POLYGON ((300 300, 400 300, 400 310, 310 310, 310 400, 300 400, 300 300))"}})["id"];
   auto ids = [&](const std::string& bbox, const std::string& extra = "") {
     std::set<std::int64_t> out;
     Json listed = List(Image(image_) + "&bbox=" + bbox + extra + "&fields=id,bbox");
@@ -316,7 +319,8 @@ TEST_F(AnnotationApiTest, BulkDeleteByFilterWithADryRunAndCascadeFromImages) {
   for (int i = 0; i < 30; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(i * 10, 0, i * 10 + 5, 5)}});
   for (int i = 0; i < 5; ++i) batch.push_back({{"image_id", other_image_}, {"wkt", "POINT (1 1)"}});
   Create(batch);
-  HttpResult dry = Call("DELETE", "/api/v1/annotations?" + Image(image_) + "&bbox=0,0,99,10&dry_run=true", alice_token_);
+  HttpResult dry =
+      Call("DELETE", "/api/v1/annotations?" + Image(image_) + "&bbox=0,0,99,10&dry_run=true", alice_token_);
   EXPECT_EQ(BodyOf(dry)["would_delete"], 10) << dry.body;
   EXPECT_EQ(Count(image_), 30);
   HttpResult done = Call("DELETE", "/api/v1/annotations?" + Image(image_) + "&bbox=0,0,99,10", alice_token_);
@@ -347,8 +351,10 @@ TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
   term({{"name", "Bad colour"}, {"color", "red"}}, 400);
   term({{"name", ""}}, 400);
   term({{"name", "Orphan"}, {"parent_id", 9999}}, 400);
-  EXPECT_EQ(Call("PATCH", "/api/v1/terms/" + std::to_string(cell), alice_token_,
-                 Json{{"parent_id", mitosis}}.dump()).status, 400) << "no cycles";
+  EXPECT_EQ(
+      Call("PATCH", "/api/v1/terms/" + std::to_string(cell), alice_token_, Json{{"parent_id", mitosis}}.dump()).status,
+      400)
+      << "no cycles";
   Json listed = BodyOf(Call("GET", "/api/v1/ontologies/" + o, bob_token_));
   EXPECT_EQ(listed["terms"].size(), 4u);
   EXPECT_EQ(listed["terms"][1]["parent_id"], cell);
@@ -356,8 +362,13 @@ TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
 
   // Terms must come from the project's ontology.
   Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}, {"terms", {cell}}}, 400);
-  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", eve_token_, Json{{"ontology_id", ontology["id"]}}.dump()).status, 404);
-  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", ontology["id"]}}.dump()).status, 200);
+  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", eve_token_, Json{{"ontology_id", ontology["id"]}}.dump())
+                .status,
+            404);
+  EXPECT_EQ(
+      Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", ontology["id"]}}.dump())
+          .status,
+      200);
   EXPECT_EQ(BodyOf(Call("GET", "/api/v1/projects/" + p + "/ontology", alice_token_))["ontology_id"], ontology["id"]);
   Json other = BodyOf(Call("POST", "/api/v1/ontologies", alice_token_, Json{{"name", "Other"}}.dump()));
   std::int64_t foreign = BodyOf(Call("POST", "/api/v1/ontologies/" + other["id"].dump() + "/terms", alice_token_,
@@ -386,10 +397,14 @@ TEST_F(AnnotationApiTest, OntologiesTermsAndTheirUseOnAnnotations) {
   EXPECT_EQ(count(""), 50) << "the annotations stay";
   EXPECT_EQ(BodyOf(Call("GET", "/api/v1/annotations/" + ids[3].dump(), alice_token_))["terms"], Json::array());
   EXPECT_EQ(Call("DELETE", "/api/v1/ontologies/" + o, alice_token_).status, 409) << "used by a project";
-  EXPECT_EQ(Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", nullptr}}.dump()).status,
-            409) << "annotations carry its terms";
+  EXPECT_EQ(
+      Call("PUT", "/api/v1/projects/" + p + "/ontology", alice_token_, Json{{"ontology_id", nullptr}}.dump()).status,
+      409)
+      << "annotations carry its terms";
   EXPECT_EQ(Call("PATCH", "/api/v1/terms/" + std::to_string(mitosis), alice_token_,
-                 Json{{"name", "Mitotic figure"}, {"parent_id", nullptr}}.dump()).status, 200);
+                 Json{{"name", "Mitotic figure"}, {"parent_id", nullptr}}.dump())
+                .status,
+            200);
   EXPECT_EQ(count("term=" + std::to_string(tumour) + "&descendants=true"), 10) << "no longer below";
 }
 
@@ -398,7 +413,8 @@ TEST_F(AnnotationApiTest, LargeExportsStreamInPagesAndFrameEveryHttpVersion) {
   for (int batch = 0; batch < 3; ++batch) {
     Json shapes = Json::array();
     for (int i = 0; i < 1000; ++i) {
-      shapes.push_back({{"image_id", image_}, {"wkt", "POINT (" + std::to_string(i) + " " + std::to_string(batch) + ")"}});
+      shapes.push_back(
+          {{"image_id", image_}, {"wkt", "POINT (" + std::to_string(i) + " " + std::to_string(batch) + ")"}});
     }
     Create(shapes);
   }
@@ -414,8 +430,10 @@ TEST_F(AnnotationApiTest, LargeExportsStreamInPagesAndFrameEveryHttpVersion) {
   const std::string target = "/api/v1/annotations.geojson?" + Image(image_);
   const std::string auth = "Authorization: Bearer " + alice_token_ + "\r\n";
   // HEAD has no body at all, so the next request on the connection is read right.
-  std::string two = RawExchange(server_.port(), "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n" +
-                                                    "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  std::string two = RawExchange(
+      server_.port(),
+      "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n" + "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+      3000);
   EXPECT_EQ(two.find("HTTP/1.1 200"), 0u) << two.substr(0, 300);
   EXPECT_NE(two.find("{\"status\":\"ok\"}"), std::string::npos) << two.substr(0, 600);
   EXPECT_EQ(two.find("0\r\n\r\n"), std::string::npos) << "no chunk terminator after a HEAD answer";
@@ -435,7 +453,9 @@ TEST_F(AnnotationApiTest, GeoJsonExportImportsIntoAnotherImage) {
                                   Json{{"name", "Moth"}, {"color", "#aa5500"}}.dump()))["id"];
   Call("PUT", "/api/v1/projects/" + std::to_string(project_) + "/ontology", alice_token_,
        Json{{"ontology_id", ontology["id"]}}.dump());
-  Create(Json::array({{{"image_id", image_}, {"wkt", "POLYGON ((0 0, 4 0, 4 3, 0 0))"}, {"terms", {moth}},
+  Create(Json::array({{{"image_id", image_},
+                       {"wkt", "POLYGON ((0 0, 4 0, 4 3, 0 0))"},
+                       {"terms", {moth}},
                        {"properties", {{"wing", "2.5"}}}},
                       {{"image_id", image_}, {"wkt", "MULTIPOINT (1 1, 2 2)"}, {"algorithm", "counter"}}}));
   HttpResult exported = Call("GET", "/api/v1/annotations.geojson?" + Image(image_), alice_token_);
@@ -457,10 +477,14 @@ TEST_F(AnnotationApiTest, GeoJsonExportImportsIntoAnotherImage) {
   EXPECT_EQ(copies["items"][1]["wkt"], "MULTIPOINT (1 1, 2 2)");
   EXPECT_EQ(copies["items"][1]["algorithm"], "counter");
 
-  EXPECT_EQ(Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", eve_token_,
-                 exported.body).status, 404);
-  EXPECT_EQ(Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", alice_token_,
-                 "[1, 2]").status, 400);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", eve_token_, exported.body)
+          .status,
+      404);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/images/" + std::to_string(other_image_) + "/annotations.geojson", alice_token_, "[1, 2]")
+          .status,
+      400);
   EXPECT_EQ(Count(other_image_), 2);
 }
 

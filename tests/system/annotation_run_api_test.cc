@@ -37,8 +37,9 @@ class AnnotationRunApiTest : public ::testing::Test {
   std::int64_t Upload(const std::string& name, int seed) {
     auto path = files_.path() / name;
     WriteSampleImage(path, {.width = 80 + seed, .height = 60});
-    HttpResult r = HttpCall("POST", server_.url("/api/v1/projects/" + std::to_string(project_) + "/images?filename=" + name),
-                            {"Authorization: Bearer " + alice_token_}, ReadFileBytes(path));
+    HttpResult r =
+        HttpCall("POST", server_.url("/api/v1/projects/" + std::to_string(project_) + "/images?filename=" + name),
+                 {"Authorization: Bearer " + alice_token_}, ReadFileBytes(path));
     EXPECT_EQ(r.status, 201) << r.body;
     return BodyOf(r)["id"].get<std::int64_t>();
   }
@@ -46,7 +47,8 @@ class AnnotationRunApiTest : public ::testing::Test {
   static Json Run(std::int64_t image, const std::string& version, int boxes) {
     Json annotations = Json::array();
     for (int i = 0; i < boxes; ++i) {
-      annotations.push_back({{"wkt", "POINT (" + std::to_string(10 + i) + " 20)"}, {"properties", {{"class", "moth"}}}});
+      annotations.push_back(
+          {{"wkt", "POINT (" + std::to_string(10 + i) + " 20)"}, {"properties", {{"class", "moth"}}}});
     }
     return {{"image_id", image},
             {"algorithm", "insect-detector"},
@@ -193,15 +195,19 @@ TEST_F(AnnotationRunApiTest, DeletingARunOrItsImageTakesItsAnnotations) {
   Post(Run(late_, "v1", 2), 201);
   // Deleting one annotation of the run lowers its live count.
   EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(run["annotation_ids"][0].get<std::int64_t>()),
-                 alice_token_).status, 204);
-  EXPECT_EQ(Get("/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()))["annotation_count"], 2);
-  EXPECT_EQ(Call("DELETE", "/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()), alice_token_).status,
+                 alice_token_)
+                .status,
             204);
+  EXPECT_EQ(Get("/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()))["annotation_count"], 2);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()), alice_token_).status,
+      204);
   EXPECT_EQ(AnnotationsOn(early_), 0);
   // The box index forgot them too: a box query over the whole image finds nothing.
   EXPECT_EQ(Get("/api/v1/annotations?image=" + std::to_string(early_) + "&bbox=0,0,1000,1000&limit=0")["total"], 0);
-  EXPECT_EQ(Call("DELETE", "/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()), alice_token_).status,
-            404);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/annotation-runs/" + std::to_string(run["id"].get<std::int64_t>()), alice_token_).status,
+      404);
   EXPECT_EQ(Call("DELETE", "/api/v1/images/" + std::to_string(late_), alice_token_).status, 204);
   EXPECT_EQ(Get("/api/v1/annotation-runs")["total"], 0);
 }

@@ -50,8 +50,8 @@ TEST_F(ApiTest, EverythingElseNeedsAuthentication) {
 
 TEST_F(ApiTest, SignInReturnsAWorkingTokenAndSignOutRevokesIt) {
   server_.CreateUserWithToken("alice");
-  HttpResult r = HttpCall("POST", server_.url("/api/v1/auth/token"), {},
-                          R"({"username":"alice","password":"password-alice"})");
+  HttpResult r =
+      HttpCall("POST", server_.url("/api/v1/auth/token"), {}, R"({"username":"alice","password":"password-alice"})");
   ASSERT_EQ(r.status, 200) << r.body;
   Json body = BodyOf(r);
   std::string token = body["token"];
@@ -121,9 +121,9 @@ class SignatureTest : public ApiTest {
 
 TEST_F(SignatureTest, BothClientGenerationsAreAccepted) {
   EXPECT_EQ(SignedCall("GET", "/api/v1/users/me", "/api/v1/users/me", private_key_).status, 200);
-  EXPECT_EQ(SignedCall("GET", "/api/v1/projects?limit=5&offset=0", "/api/v1/projects?limit=5&offset=0", private_key_)
-                .status,
-            200);
+  EXPECT_EQ(
+      SignedCall("GET", "/api/v1/projects?limit=5&offset=0", "/api/v1/projects?limit=5&offset=0", private_key_).status,
+      200);
   EXPECT_EQ(SignedCall("GET", "/api/v1/users/me", "", private_key_, "", /*with_resource=*/false).status, 200);
   // Cytomine clients format the date with "+0000" rather than "GMT".
   std::string plus_zero = core::FormatHttpDate(server_.clock().Now());
@@ -240,8 +240,8 @@ TEST_F(ApiTest, AttackGuessPasswordsOfManyAccountsFromOneAddress) {
 
 TEST_F(ApiTest, PasswordChangeEndsTheUsersOtherSessions) {
   std::string current = server_.CreateUserWithToken("alice");
-  HttpResult other = HttpCall("POST", server_.url("/api/v1/auth/token"), {},
-                              R"({"username":"alice","password":"password-alice"})");
+  HttpResult other =
+      HttpCall("POST", server_.url("/api/v1/auth/token"), {}, R"({"username":"alice","password":"password-alice"})");
   ASSERT_EQ(other.status, 200) << other.body;
   std::string stolen = BodyOf(other)["token"];
   ASSERT_EQ(Get("/api/v1/users/me", stolen).status, 200);
@@ -292,8 +292,7 @@ TEST(TrustedProxyTest, AttackForgeForwardedHeadersWithoutAProxy) {
                     {"X-Forwarded-For: " + forwarded_for, "X-Forwarded-Proto: https"},
                     Json{{"username", "alice"}, {"password", password}, {"cookie", true}}.dump());
   };
-  EXPECT_NE(sign_in(proxied, "203.0.113.1", "password-alice").header("set-cookie").find("; Secure"),
-            std::string::npos);
+  EXPECT_NE(sign_in(proxied, "203.0.113.1", "password-alice").header("set-cookie").find("; Secure"), std::string::npos);
   EXPECT_EQ(sign_in(direct, "203.0.113.1", "password-alice").header("set-cookie").find("Secure"), std::string::npos)
       << "a client cannot claim HTTPS";
   // Behind the proxy, each forwarded client is limited on its own; without it, forged
@@ -322,9 +321,9 @@ TEST(TrustedProxyTest, AttackForgeForwardedHeadersWithoutAProxy) {
 
 TEST_F(ApiTest, AttackGrowPropertiesPastTheCapOnePatchAtATime) {
   std::string alice = server_.CreateUserWithToken("alice");
-  std::string path = "/api/v1/projects/" +
-                     BodyOf(HttpCall("POST", server_.url("/api/v1/projects"), {Bearer(alice)}, R"({"name":"P"})"))["id"]
-                         .dump();
+  std::string path =
+      "/api/v1/projects/" +
+      BodyOf(HttpCall("POST", server_.url("/api/v1/projects"), {Bearer(alice)}, R"({"name":"P"})"))["id"].dump();
   auto patch = [&](int first, int count) {
     Json properties = Json::object();
     for (int i = first; i < first + count; ++i) properties["k" + std::to_string(i)] = "v";
@@ -374,7 +373,8 @@ TEST_F(ApiTest, GarbageOnTheWireIsA400) {
 
 TEST_F(ApiTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   std::string one = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
-  std::string reply = RawExchange(server_.port(), one + one + "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string reply =
+      RawExchange(server_.port(), one + one + "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::size_t count = 0;
   for (std::size_t pos = 0; (pos = reply.find("HTTP/1.1 200", pos)) != std::string::npos; ++pos) ++count;
   EXPECT_EQ(count, 3u) << reply;
@@ -388,9 +388,9 @@ TEST(ApiLimitsTest, OversizedBodiesAre413WithOrWithoutExpectContinue) {
   std::string big = "{\"name\": \"" + std::string(100 * 1024, 'x') + "\"}";
   ExpectError(HttpCall("POST", server.url("/api/v1/projects"), {"Authorization: Bearer " + token, "Expect:"}, big), 413,
               "too_large");
-  ExpectError(HttpCall("POST", server.url("/api/v1/projects"),
-                       {"Authorization: Bearer " + token, "Expect: 100-continue"}, big),
-              413, "too_large");
+  ExpectError(
+      HttpCall("POST", server.url("/api/v1/projects"), {"Authorization: Bearer " + token, "Expect: 100-continue"}, big),
+      413, "too_large");
   // A body just under the limit still goes through, with 100-continue answered.
   std::string fits = "{\"name\": \"fits\", \"description\": \"" + std::string(60 * 1024, 'y') + "\"}";
   HttpResult ok = HttpCall("POST", server.url("/api/v1/projects"),
@@ -463,8 +463,8 @@ TEST_F(ApiTest, ProjectLifecycleThroughTheApi) {
   EXPECT_EQ(BodyOf(patched)["description"], "cohort A");
   EXPECT_EQ(BodyOf(Get(path + "/members", bob))["total"], 2);
 
-  HttpResult tagged = HttpCall("PATCH", server_.url(path), {Bearer(alice)},
-                               R"({"properties":{"cohort":"A","site":"Bern"}})");
+  HttpResult tagged =
+      HttpCall("PATCH", server_.url(path), {Bearer(alice)}, R"({"properties":{"cohort":"A","site":"Bern"}})");
   ASSERT_EQ(tagged.status, 200) << tagged.body;
   for (const char* bad : {R"({"properties":5})", R"({"properties":{"site":7}})", R"({"properties":{"":"x"}})"}) {
     ExpectError(HttpCall("PATCH", server_.url(path), {Bearer(alice)}, bad), 400, "invalid_argument");
@@ -574,7 +574,8 @@ const RouteCase kRoutes[] = {
 };
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
-  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
+  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
   return s;
 }
 

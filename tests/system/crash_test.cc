@@ -53,9 +53,9 @@ TEST(CrashTest, AcknowledgedUploadsSurviveKillNineAndNothingPartialIsListed) {
   for (int t = 0; t < 4; ++t) {
     uploaders.emplace_back([&] {
       for (int i; !server_gone && (i = next++) < kImages;) {
-        HttpResult r = HttpCall("POST", server->url() + "/api/v1/projects/1/images?filename=img" + std::to_string(i) +
-                                            ".jpg",
-                                {auth}, images[i]);
+        HttpResult r =
+            HttpCall("POST", server->url() + "/api/v1/projects/1/images?filename=img" + std::to_string(i) + ".jpg",
+                     {auth}, images[i]);
         if (!r.error.empty()) {  // the connection died with the server
           server_gone = true;
           return;

@@ -51,8 +51,8 @@ class ImageApiTest : public ::testing::Test {
 
   HttpResult Upload(const std::string& bytes, const std::string& filename, const std::string& project = "",
                     const std::string& token = "") {
-    std::string url = server_.url("/api/v1/projects/" + (project.empty() ? project_ : project) +
-                                  "/images?filename=" + filename);
+    std::string url =
+        server_.url("/api/v1/projects/" + (project.empty() ? project_ : project) + "/images?filename=" + filename);
     return HttpCall("POST", url, {"Authorization: Bearer " + (token.empty() ? token_ : token)}, bytes);
   }
 
@@ -118,8 +118,9 @@ TEST_F(ImageApiTest, TiffResolutionBecomesPhysicalPixelSize) {
 
 TEST_F(ImageApiTest, ExifCaptureTimeAndStickyPiSensorFields) {
   SampleOptions exif{.exif_datetime_original = "2021:07:14 08:15:30",
-                     .exif_user_comment = "v,T,H,B,L,lat,lng,a,l,b\n3.1.0,21.9,76.8,72,1.20,49.26142,-123.25088,97.3,"
-                                          "2022-05-17_18-40-00,1"};
+                     .exif_user_comment =
+                         "v,T,H,B,L,lat,lng,a,l,b\n3.1.0,21.9,76.8,72,1.20,49.26142,-123.25088,97.3,"
+                         "2022-05-17_18-40-00,1"};
   HttpResult r = Upload(ReadFileBytes(Sample("exif.jpg", exif)), "exif.jpg");
   ASSERT_EQ(r.status, 201) << r.body;
   Json image = BodyOf(r);
@@ -250,11 +251,12 @@ TEST_F(ImageApiTest, ThumbnailsKeepAspectAndAreCached) {
 
 TEST_F(ImageApiTest, MultipartUploadsCarryMetadata) {
   std::string bytes = ReadFileBytes(Sample("m.png"));
-  std::string body = "--B0UND\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n"
-                     "{\"properties\": {\"stage\": \"larva\", \"trap\": \"7\"}}\r\n"
-                     "--B0UND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"from-part.png\"\r\n"
-                     "Content-Type: image/png\r\n\r\n" +
-                     bytes + "\r\n--B0UND--\r\n";
+  std::string body =
+      "--B0UND\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n"
+      "{\"properties\": {\"stage\": \"larva\", \"trap\": \"7\"}}\r\n"
+      "--B0UND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"from-part.png\"\r\n"
+      "Content-Type: image/png\r\n\r\n" +
+      bytes + "\r\n--B0UND--\r\n";
   HttpResult r = HttpCall("POST", server_.url("/api/v1/projects/" + project_ + "/images"),
                           {Auth(), "Content-Type: multipart/form-data; boundary=B0UND"}, body);
   ASSERT_EQ(r.status, 201) << r.body;
@@ -293,9 +295,9 @@ TEST_F(ImageApiTest, GarbageCollectionKeepsBlobsOtherProjectsStillUse) {
   HttpResult a = Upload(bytes, "shared.jpg");
   std::string other = CreateProject("Other");
   ASSERT_EQ(Upload(bytes, "shared.jpg", other).status, 201);
-  ASSERT_EQ(HttpCall("DELETE", server_.url("/api/v1/images/" + std::to_string(BodyOf(a)["id"].get<int>())), {Auth()})
-                .status,
-            204);
+  ASSERT_EQ(
+      HttpCall("DELETE", server_.url("/api/v1/images/" + std::to_string(BodyOf(a)["id"].get<int>())), {Auth()}).status,
+      204);
   auto report = server_.service().images().CollectGarbage(service::Caller::LocalOperator(), std::chrono::seconds(-1));
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->blobs_removed, 0);
@@ -311,8 +313,7 @@ class SeriesTest : public ImageApiTest {
     std::string bytes = ReadFileBytes(Sample("base.jpg", {.width = 64, .height = 48}));
     // Distinct content per file: the name alone would make them duplicates.
     const char* names[] = {"5c173ff2.2020-06-20_00-00-00.jpg", "5c173ff2.2020-06-20_12-00-00.jpg",
-                           "5c173ff2.2020-06-21_00-00-00.jpg", "0a0b0c0d.2020-06-20_06-00-00.jpg",
-                           "plain-photo.jpg"};
+                           "5c173ff2.2020-06-21_00-00-00.jpg", "0a0b0c0d.2020-06-20_06-00-00.jpg", "plain-photo.jpg"};
     int i = 0;
     for (const char* name : names) {
       ASSERT_EQ(Upload(ReadFileBytes(Sample("s" + std::to_string(i++) + ".jpg", {.width = 60 + i})), name).status, 201);
@@ -357,8 +358,8 @@ TEST_F(SeriesTest, PaginationCoversEveryImageOnce) {
 TEST_F(SeriesTest, CrossProjectSeriesShowsOnlyReadableProjects) {
   UserId bob_id;
   std::string bob = server_.CreateUserWithToken("bob", false, &bob_id);
-  HttpResult bobs_project = HttpCall("POST", server_.url("/api/v1/projects"), {"Authorization: Bearer " + bob},
-                                     R"({"name":"bob's traps"})");
+  HttpResult bobs_project =
+      HttpCall("POST", server_.url("/api/v1/projects"), {"Authorization: Bearer " + bob}, R"({"name":"bob's traps"})");
   std::string bp = std::to_string(BodyOf(bobs_project)["id"].get<int>());
   ASSERT_EQ(Upload(ReadFileBytes(Sample("bob.jpg", {.width = 90})), "5c173ff2.2020-06-20_03-00-00.jpg", bp, bob).status,
             201);
@@ -366,8 +367,11 @@ TEST_F(SeriesTest, CrossProjectSeriesShowsOnlyReadableProjects) {
   EXPECT_EQ(mine.size(), 3u) << "alice sees her three, not bob's";
   HttpResult as_bob = HttpCall("GET", server_.url("/api/v1/images?device=5c173ff2"), {"Authorization: Bearer " + bob});
   EXPECT_EQ(BodyOf(as_bob)["total"], 1);
-  ASSERT_TRUE(server_.service().projects().PutMember(service::Caller::LocalOperator(), ProjectId(std::stoi(project_)),
-                                                     bob_id, ProjectRole::kViewer).ok());
+  ASSERT_TRUE(
+      server_.service()
+          .projects()
+          .PutMember(service::Caller::LocalOperator(), ProjectId(std::stoi(project_)), bob_id, ProjectRole::kViewer)
+          .ok());
   as_bob = HttpCall("GET", server_.url("/api/v1/images?device=5c173ff2&captured_from=2020-06-20T00:00:00Z"),
                     {"Authorization: Bearer " + bob});
   EXPECT_EQ(BodyOf(as_bob)["total"], 4);
@@ -447,8 +451,8 @@ TEST_F(ImageApiTest, PermissionMatrix) {
       std::vector<std::string> headers;
       if (p != kNoAuth) headers.push_back("Authorization: Bearer " + tokens[p]);
       HttpResult r = HttpCall(route.method, server_.url(path), headers, body);
-      EXPECT_EQ(r.status, route.expected[p]) << route.method << " " << route.path << " as " << names[p] << ": "
-                                             << r.body;
+      EXPECT_EQ(r.status, route.expected[p])
+          << route.method << " " << route.path << " as " << names[p] << ": " << r.body;
     }
   }
 }
@@ -456,8 +460,11 @@ TEST_F(ImageApiTest, PermissionMatrix) {
 TEST_F(ImageApiTest, ContributorsMayDeleteTheirOwnImagesOnly) {
   UserId carol_id;
   std::string carol = server_.CreateUserWithToken("carol", false, &carol_id);
-  ASSERT_TRUE(server_.service().projects().PutMember(service::Caller::LocalOperator(), ProjectId(std::stoi(project_)),
-                                                     carol_id, ProjectRole::kContributor).ok());
+  ASSERT_TRUE(server_.service()
+                  .projects()
+                  .PutMember(service::Caller::LocalOperator(), ProjectId(std::stoi(project_)), carol_id,
+                             ProjectRole::kContributor)
+                  .ok());
   HttpResult hers = Upload(ReadFileBytes(Sample("c1.jpg")), "c1.jpg", "", carol);
   HttpResult alices = Upload(ReadFileBytes(Sample("c2.jpg", {.width = 99})), "c2.jpg");
   auto del = [&](const HttpResult& image) {

@@ -40,7 +40,9 @@ TEST(ShutdownTest, StopsCleanlyWithRequestsInFlight) {
       for (int i = 0; i < 2000 && !gone; ++i) {
         HttpResult r;
         switch ((t + i) % 3) {
-          case 0: r = HttpCall("GET", base + "/api/v1/health"); break;
+          case 0:
+            r = HttpCall("GET", base + "/api/v1/health");
+            break;
           case 1:  // rendered on a worker, a different size each time so the cache never answers
             r = HttpCall("GET", base + "/api/v1/images/" + image + "/region?max_size=" + std::to_string(50 + i % 400),
                          {auth});

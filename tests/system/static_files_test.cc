@@ -63,9 +63,9 @@ TEST_F(StaticFilesTest, ServesFilesWithTheirTypesAndFoldersByTheirIndex) {
 }
 
 TEST_F(StaticFilesTest, NothingOutsideTheFolderOrHiddenInItIsServed) {
-  for (const char* path : {"/web/../outside.txt", "/web/%2e%2e/outside.txt", "/web/..%2foutside.txt",
-                           "/web/%2E%2E%2Foutside.txt", "/web/.env", "/web/missing.html",
-                           "/web/node_modules/..%5c..%5coutside.txt", "/web/a/b/c/d/e/f/g/h.html"}) {
+  for (const char* path :
+       {"/web/../outside.txt", "/web/%2e%2e/outside.txt", "/web/..%2foutside.txt", "/web/%2E%2E%2Foutside.txt",
+        "/web/.env", "/web/missing.html", "/web/node_modules/..%5c..%5coutside.txt", "/web/a/b/c/d/e/f/g/h.html"}) {
     HttpResult r = Get(path);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << path << " answered " << r.status;
     EXPECT_EQ(r.body.find("private"), std::string::npos) << path;

@@ -79,8 +79,8 @@ class ViewApiTest : public ::testing::Test {
   HttpResult Get(const std::string& path) { return Get("GET", path); }
 
   std::int64_t Upload(const std::filesystem::path& file, const std::string& name) {
-    HttpResult r = Get("POST", "/api/v1/projects/" + std::to_string(project_) + "/images?filename=" + name,
-                       ReadFileBytes(file));
+    HttpResult r =
+        Get("POST", "/api/v1/projects/" + std::to_string(project_) + "/images?filename=" + name, ReadFileBytes(file));
     EXPECT_EQ(r.status, 201) << r.body;
     return Json::parse(r.body)["id"].get<std::int64_t>();
   }
@@ -110,9 +110,9 @@ TEST_F(ViewApiTest, RegionsArePixelExactCropsThenResizes) {
   EXPECT_EQ(DecodedSize(Get("/api/v1/images/" + Image() + "/region?max_size=4000&format=png").body),
             (std::pair{320, 240}));
 
-  for (const char* bad : {"x=-1", "x=300&w=100", "w=0", "h=241", "max_size=0", "scale=2", "scale=abc",
-                          "max_size=10&scale=0.5", "format=bmp", "quality=0", "rotation=45", "mode=sepia",
-                          "width=20000"}) {
+  for (const char* bad :
+       {"x=-1", "x=300&w=100", "w=0", "h=241", "max_size=0", "scale=2", "scale=abc", "max_size=10&scale=0.5",
+        "format=bmp", "quality=0", "rotation=45", "mode=sepia", "width=20000"}) {
     HttpResult refused = Get("/api/v1/images/" + Image() + "/region?" + bad);
     EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
     EXPECT_TRUE(Json::accept(refused.body)) << refused.body;
@@ -120,16 +120,15 @@ TEST_F(ViewApiTest, RegionsArePixelExactCropsThenResizes) {
 }
 
 TEST_F(ViewApiTest, AttackOverflowTheRegionArithmetic) {
-  for (const char* bad : {"x=9223372036854775807&w=1", "y=9223372036854775807&h=1", "x=-9223372036854775808",
-                          "y=-9223372036854775808", "w=9223372036854775807", "x=10&w=9223372036854775807",
-                          "width=4294967396", "height=4294967396", "max_size=4294967396", "plane=4294967296",
-                          "channel=-4294967296", "x=99999999999999999999"}) {
+  for (const char* bad :
+       {"x=9223372036854775807&w=1", "y=9223372036854775807&h=1", "x=-9223372036854775808", "y=-9223372036854775808",
+        "w=9223372036854775807", "x=10&w=9223372036854775807", "width=4294967396", "height=4294967396",
+        "max_size=4294967396", "plane=4294967296", "channel=-4294967296", "x=99999999999999999999"}) {
     HttpResult refused = Get("/api/v1/images/" + Image() + "/region?" + bad);
     EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
     EXPECT_TRUE(Json::accept(refused.body)) << refused.body;
   }
-  EXPECT_EQ(Get("/api/v1/images/" + Image() + "/thumbnail?max_size=4294967552").status, 400)
-      << "not wrapped to 256";
+  EXPECT_EQ(Get("/api/v1/images/" + Image() + "/thumbnail?max_size=4294967552").status, 400) << "not wrapped to 256";
   WriteSampleImage(files_.path() / "deep.tif", {.width = 64, .height = 48, .sixteen_bit = true});
   const std::string deep = std::to_string(Upload(files_.path() / "deep.tif", "deep.tif"));
   EXPECT_EQ(Get("/api/v1/images/" + deep + "/region?format=tif&width=10000&height=10000").status, 400)
@@ -225,7 +224,8 @@ TEST_F(ViewApiTest, DeepZoomTilesAreTheRegionsTheyCover) {
 
 TEST_F(ViewApiTest, PyramidalTiffIsReadAtItsLevel) {
   auto tiff = files_.path() / "pyramid.tif";
-  WriteSampleImage(tiff, {.width = 1024, .height = 768, .tiff_options = "[tile,pyramid,tile-width=128,tile-height=128]"});
+  WriteSampleImage(tiff,
+                   {.width = 1024, .height = 768, .tiff_options = "[tile,pyramid,tile-width=128,tile-height=128]"});
   const std::string id = std::to_string(Upload(tiff, "pyramid.tif"));
   // A quarter-size view is page 2 of the pyramid as it is, not the full image resized.
   HttpResult quarter = Get("/api/v1/images/" + id + "/region?width=256&height=192&format=png");
@@ -248,8 +248,9 @@ TEST_F(ViewApiTest, ThreeLevelOpenSlideFileIsReadAtItsLevels) {
   Img slide(copy);
   ASSERT_EQ(vips_copy(slide.get(), &copy, nullptr), 0);
   slide.reset(copy);
-  vips_image_set_string(slide.get(), "image-description",
-                        "Aperio Image Library v10.0.51\r\n1024x768 [0,0 1024x768] (256x256) JPEG/RGB Q=90|AppMag = 20|MPP = 0.5");
+  vips_image_set_string(
+      slide.get(), "image-description",
+      "Aperio Image Library v10.0.51\r\n1024x768 [0,0 1024x768] (256x256) JPEG/RGB Q=90|AppMag = 20|MPP = 0.5");
   const auto svs = files_.path() / "slide.svs";
   ASSERT_EQ(vips_tiffsave(slide.get(), svs.c_str(), "tile", TRUE, "pyramid", TRUE, "compression",
                           VIPS_FOREIGN_TIFF_COMPRESSION_JPEG, "tile_width", 256, "tile_height", 256, nullptr),
@@ -305,8 +306,9 @@ TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {
   // A pyramidal TIFF has levels of its own.
   auto tiff = files_.path() / "native.tif";
   WriteSampleImage(tiff, {.width = 600, .height = 400, .tiff_options = "[tile,pyramid]"});
-  EXPECT_EQ(Json::parse(Get("/api/v1/images/" + std::to_string(Upload(tiff, "native.tif")) + "/pyramid").body)["status"],
-            "native");
+  EXPECT_EQ(
+      Json::parse(Get("/api/v1/images/" + std::to_string(Upload(tiff, "native.tif")) + "/pyramid").body)["status"],
+      "native");
 }
 
 TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
@@ -319,10 +321,9 @@ TEST_F(ViewApiTest, ConditionalRequestsAndPermissions) {
   EXPECT_EQ(Get("GET", path, "", {"If-None-Match: " + etag}).status, 304);
   EXPECT_NE(Get(path + "&mode=gray").header("etag"), etag);
 
-  for (const std::string& route : {path, "/api/v1/images/" + Image() + ".dzi",
-                                   "/api/v1/images/" + Image() + "_files/9/0_0.jpg",
-                                   "/iiif/3/" + Image() + "/info.json", "/iiif/3/" + Image(),
-                                   "/iiif/3/" + Image() + "/full/max/0/default.jpg"}) {
+  for (const std::string& route :
+       {path, "/api/v1/images/" + Image() + ".dzi", "/api/v1/images/" + Image() + "_files/9/0_0.jpg",
+        "/iiif/3/" + Image() + "/info.json", "/iiif/3/" + Image(), "/iiif/3/" + Image() + "/full/max/0/default.jpg"}) {
     EXPECT_EQ(HttpCall("GET", server_.url(route), {"Authorization: Bearer " + eve_}).status, 404) << route;
     EXPECT_EQ(HttpCall("GET", server_.url(route)).status, 401) << route;
   }
@@ -468,9 +469,10 @@ TEST_F(ViewApiTest, ViewsAreRenderedOnceAndSharedByEveryRoute) {
   EXPECT_EQ(region.body, iiif.body);
   EXPECT_EQ(cache->stats().computations, before + 2);
   // A client holding it is answered before anything is read or rendered.
-  EXPECT_EQ(Get("GET", "/iiif/3/" + Image() + "/full/80,60/0/default.jpg", "", {"If-None-Match: " + iiif.header("etag")})
-                .status,
-            200);
+  EXPECT_EQ(
+      Get("GET", "/iiif/3/" + Image() + "/full/80,60/0/default.jpg", "", {"If-None-Match: " + iiif.header("etag")})
+          .status,
+      200);
   EXPECT_EQ(cache->stats().computations, before + 3);
   const std::int64_t hits = cache->stats().hits;
   EXPECT_EQ(Get("GET", tile, "", {"If-None-Match: " + answers[0].header("etag")}).status, 304);
@@ -513,9 +515,9 @@ TEST_F(ViewApiTest, BrowsersSignInByCookieOrShortLivedUrlToken) {
   ASSERT_EQ(minted.status, 201) << minted.body;
   const std::string short_lived = Json::parse(minted.body)["token"];
   EXPECT_EQ(HttpCall("GET", server_.url(region + "&access_token=" + short_lived)).status, 200);
-  EXPECT_EQ(HttpCall("GET", server_.url("/api/v1/images/" + Image() + "_files/9/0_0.jpg?access_token=" + short_lived))
-                .status,
-            200);
+  EXPECT_EQ(
+      HttpCall("GET", server_.url("/api/v1/images/" + Image() + "_files/9/0_0.jpg?access_token=" + short_lived)).status,
+      200);
   HttpResult long_lived = HttpCall("GET", server_.url(region + "&access_token=" + token));
   EXPECT_EQ(long_lived.status, 401);
   EXPECT_NE(long_lived.body.find("at most 3600 s"), std::string::npos) << long_lived.body;
@@ -523,7 +525,8 @@ TEST_F(ViewApiTest, BrowsersSignInByCookieOrShortLivedUrlToken) {
   // Someone else's cookie sees nothing of this project.
   HttpResult eve = HttpCall("POST", server_.url("/api/v1/auth/token"), {"Content-Type: application/json"},
                             Json{{"username", "eve"}, {"password", "password-eve"}, {"cookie", true}}.dump());
-  EXPECT_EQ(HttpCall("GET", server_.url(region), {"Cookie: vitrine_token=" + Json::parse(eve.body)["token"].get<std::string>()})
+  EXPECT_EQ(HttpCall("GET", server_.url(region),
+                     {"Cookie: vitrine_token=" + Json::parse(eve.body)["token"].get<std::string>()})
                 .status,
             404);
 }

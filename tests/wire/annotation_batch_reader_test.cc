@@ -46,24 +46,29 @@ TEST(AnnotationBatchReaderTest, ReadsPlainBatchesAsNlohmannDoes) {
 }
 
 TEST(AnnotationBatchReaderTest, LeavesEverythingElseToNlohmann) {
-  for (const char* body : {
-           R"j({"image_id": 1, "wkt": "POINT (1 2)"})j",                          // one object
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)"}] x)j",                      // trailing bytes
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)"},])j",                       // malformed
-           R"j([{"image_id": 1, "geojson": {"type": "Point", "coordinates": [1, 2]}}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "wkt": "POINT (3 4)"}])j",  // repeated key
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "colour": "red"}])j",       // unknown key
-           R"j([{"image_id": 0, "wkt": "POINT (1 2)"}])j", R"j([{"image_id": 1.0, "wkt": "POINT (1 2)"}])j",
-           R"j([{"image_id": "1", "wkt": "POINT (1 2)"}])j", R"j([{"wkt": "POINT (1 2)"}])j",
-           R"j([{"image_id": 1, "wkt": ""}])j", R"j([{"image_id": 1}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "geojson": "{}"}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "algorithm": null}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "repair": 1}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "terms": [0]}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "terms": 3}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "properties": {"a": 1}}])j",
-           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "properties": {"a": "x", "a": "y"}}])j",
-           R"j([{"image_id": 99999999999999999999, "wkt": "POINT (1 2)"}])j", "[1]", "[\"\xff\"]", ""}) {
+  for (const char* body : {R"j({"image_id": 1, "wkt": "POINT (1 2)"})j",      // one object
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)"}] x)j",  // trailing bytes
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)"},])j",   // malformed
+                           R"j([{"image_id": 1, "geojson": {"type": "Point", "coordinates": [1, 2]}}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "wkt": "POINT (3 4)"}])j",  // repeated key
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "colour": "red"}])j",       // unknown key
+                           R"j([{"image_id": 0, "wkt": "POINT (1 2)"}])j",
+                           R"j([{"image_id": 1.0, "wkt": "POINT (1 2)"}])j",
+                           R"j([{"image_id": "1", "wkt": "POINT (1 2)"}])j",
+                           R"j([{"wkt": "POINT (1 2)"}])j",
+                           R"j([{"image_id": 1, "wkt": ""}])j",
+                           R"j([{"image_id": 1}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "geojson": "{}"}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "algorithm": null}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "repair": 1}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "terms": [0]}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "terms": 3}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "properties": {"a": 1}}])j",
+                           R"j([{"image_id": 1, "wkt": "POINT (1 2)", "properties": {"a": "x", "a": "y"}}])j",
+                           R"j([{"image_id": 99999999999999999999, "wkt": "POINT (1 2)"}])j",
+                           "[1]",
+                           "[\"\xff\"]",
+                           ""}) {
     EXPECT_FALSE(ReadPlainAnnotationBatch(body, false)) << body;
   }
 }

@@ -23,9 +23,9 @@ TEST(FeatureCollectionTest, ReadsFeaturesWithTermsByName) {
 // Found by tests/fuzz/geojson_fuzz: a "type" that is not a string made nlohmann throw (a 500
 // from the route, an exception out of the client library) instead of giving kInvalidArgument.
 TEST(FeatureCollectionTest, TypeOfTheWrongKindIsAnError) {
-  for (const char* text : {R"({"type": 1, "features": []})",
-                           R"({"type": "FeatureCollection", "features": [{"type": {"type": "Point"}}]})",
-                           R"({"type": "FeatureCollection", "features": [{"type": null, "geometry": {}}]})"}) {
+  for (const char* text :
+       {R"({"type": 1, "features": []})", R"({"type": "FeatureCollection", "features": [{"type": {"type": "Point"}}]})",
+        R"({"type": "FeatureCollection", "features": [{"type": null, "geometry": {}}]})"}) {
     auto batch = Read(text);
     EXPECT_EQ(batch.status().code(), ErrorCode::kInvalidArgument) << text;
   }

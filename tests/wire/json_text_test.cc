@@ -20,9 +20,9 @@ std::string StringJson(std::string_view text) {
 }
 
 TEST(JsonTextTest, StringsAreEscapedAndInvalidUtf8Replaced) {
-  for (std::string text : {std::string("plain"), std::string("quote \" back \\ slash"),
-                           std::string("tab\tnew\nline\rform\fbell\b"), std::string("\x01\x1f nul", 6),
-                           std::string("ünïcødé ✓ 🦋"), std::string("")}) {
+  for (std::string text :
+       {std::string("plain"), std::string("quote \" back \\ slash"), std::string("tab\tnew\nline\rform\fbell\b"),
+        std::string("\x01\x1f nul", 6), std::string("ünïcødé ✓ 🦋"), std::string("")}) {
     Json back = Json::parse(StringJson(text), nullptr, false);
     ASSERT_TRUE(back.is_string()) << StringJson(text);
     EXPECT_EQ(back.get<std::string>(), text);

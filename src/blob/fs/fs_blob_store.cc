@@ -172,8 +172,8 @@ class FsBlobStore final : public BlobStore {
     if (::statvfs(tmp_.c_str(), &fs_stats) != 0) return Status::Ok();
     const auto free_bytes = static_cast<std::int64_t>(fs_stats.f_bavail) * static_cast<std::int64_t>(fs_stats.f_frsize);
     if (bytes <= free_bytes - kReserve) return Status::Ok();
-    return Status::InsufficientStorage("not enough free space for " + std::to_string(bytes) + " bytes: " +
-                                       std::to_string(std::max<std::int64_t>(free_bytes, 0) >> 20) +
+    return Status::InsufficientStorage("not enough free space for " + std::to_string(bytes) +
+                                       " bytes: " + std::to_string(std::max<std::int64_t>(free_bytes, 0) >> 20) +
                                        " MiB free on the data folder's disk, " + std::to_string(kReserve >> 20) +
                                        " MiB kept in reserve");
   }

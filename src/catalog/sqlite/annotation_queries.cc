@@ -10,12 +10,11 @@
 namespace vitrine::catalog::sqlite::annotations {
 namespace {
 
-#define VITRINE_ANNOTATION_COLUMNS                                                                     \
-  "a.id, a.project_id, a.image_id, a.geometry_type, a.x0, a.y0, a.x1, a.y1, a.area, a.perimeter, "     \
-  "a.centroid_x, a.centroid_y, a.vertex_count, a.created_by, a.algorithm, a.algorithm_version, "       \
+#define VITRINE_ANNOTATION_COLUMNS                                                                 \
+  "a.id, a.project_id, a.image_id, a.geometry_type, a.x0, a.y0, a.x1, a.y1, a.area, a.perimeter, " \
+  "a.centroid_x, a.centroid_y, a.vertex_count, a.created_by, a.algorithm, a.algorithm_version, "   \
   "a.created_at, a.updated_at, a.run_id"
 constexpr int kGeometryColumn = 19;
-
 
 // R*Tree boxes are 32-bit integers. Each image gets its own slot of that plane: 2^18 pixels
 // square (slides are at most ~200,000 pixels wide), 16,384 slots a side. Coordinates are moved
@@ -82,10 +81,10 @@ constexpr std::size_t kChunk = 500;
 
 // `head` + "(?,?,...)" with kChunk placeholders + `tail`, made once and kept for the process,
 // so that each connection prepares it once.
-#define VITRINE_CHUNK_SQL(head, tail)                                           \
-  [] {                                                                          \
+#define VITRINE_CHUNK_SQL(head, tail)                                               \
+  [] {                                                                              \
     static const std::string sql = std::string(head) + Placeholders(kChunk) + tail; \
-    return sql.c_str();                                                         \
+    return sql.c_str();                                                             \
   }()
 
 // Runs `sql` (from VITRINE_CHUNK_SQL) over the ids of `rows`, kChunk at a time (a short last
@@ -100,8 +99,10 @@ Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare(sql));
     for (std::size_t i = 0; i < kChunk; ++i) {
       const int index = static_cast<int>(i + 1);
-      if (start + i < rows.size()) q.BindAt(index, rows[start + i].annotation.id.value());
-      else q.BindAt(index, std::optional<std::int64_t>());
+      if (start + i < rows.size())
+        q.BindAt(index, rows[start + i].annotation.id.value());
+      else
+        q.BindAt(index, std::optional<std::int64_t>());
     }
     while (true) {
       VITRINE_ASSIGN_OR_RETURN(bool more, q.Step());
@@ -113,10 +114,11 @@ Status ForEachChunkRow(Connection& conn, std::vector<AnnotationRow>& rows, const
 }
 
 Status LoadTerms(Connection& conn, std::vector<AnnotationRow>& rows) {
-  return ForEachChunkRow(conn, rows,
-                         VITRINE_CHUNK_SQL("SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (",
-                                           ") ORDER BY annotation_id, term_id"),
-                         [](Annotation& a, const Statement& q) { a.terms.emplace_back(q.Int(1)); });
+  return ForEachChunkRow(
+      conn, rows,
+      VITRINE_CHUNK_SQL("SELECT annotation_id, term_id FROM annotation_terms WHERE annotation_id IN (",
+                        ") ORDER BY annotation_id, term_id"),
+      [](Annotation& a, const Statement& q) { a.terms.emplace_back(q.Int(1)); });
 }
 
 Status LoadProperties(Connection& conn, std::vector<AnnotationRow>& rows) {
@@ -175,8 +177,8 @@ Selection Select(const AnnotationFilter& f) {
   if (!f.images.empty()) {
     // With a box, the R*Tree candidates drive the query by rowid, in id order: the unary plus
     // keeps the planner from probing annotations_by_image for each and sorting afterwards.
-    s.where += std::string(f.bbox ? " AND +a.image_id IN (" : " AND a.image_id IN (") +
-               Placeholders(f.images.size()) + ")";
+    s.where +=
+        std::string(f.bbox ? " AND +a.image_id IN (" : " AND a.image_id IN (") + Placeholders(f.images.size()) + ")";
     for (ImageId id : f.images) s.binds.emplace_back(id.value());
   }
   if (!f.users.empty()) {
@@ -259,17 +261,21 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
   VITRINE_ASSIGN_OR_RETURN(
       Statement insert,
       conn.Prepare("INSERT INTO annotations(project_id, image_id, geometry, geometry_type, x0, y0, x1, y1, area,"
-                    " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
-                    " created_at, updated_at, bucket_id, run_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert,
-                           conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(Statement extent_insert,
-                           conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(Statement property,
-                           conn.Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(Statement term_link,
-                           conn.Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
+                   " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
+                   " created_at, updated_at, bucket_id, run_id)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement bucket_insert,
+      conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement extent_insert,
+      conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement property,
+      conn.Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement term_link,
+      conn.Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
 
   // Buckets: the batch in Z-order within each image, cut into runs of kBucketSize; each run's
   // box goes into the R*Tree once.
@@ -307,12 +313,12 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
     if (a.created_by.valid()) creator = a.created_by.value();
     if (a.run_id) run = a.run_id->value();
     insert.Reset();
-    Status s = insert
-                   .Bind(a.project_id.value(), a.image_id.value(), Blob{rows[i].wkb}, a.geometry_type, a.bbox[0],
-                         a.bbox[1], a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1],
-                         a.vertex_count, creator, a.algorithm, a.algorithm_version, Micros(a.created_at),
-                         Micros(a.updated_at), bucket_of[i], run)
-                   .Run();
+    Status s =
+        insert
+            .Bind(a.project_id.value(), a.image_id.value(), Blob{rows[i].wkb}, a.geometry_type, a.bbox[0], a.bbox[1],
+                  a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count, creator,
+                  a.algorithm, a.algorithm_version, Micros(a.created_at), Micros(a.updated_at), bucket_of[i], run)
+            .Run();
     if (s.code() == ErrorCode::kConflict) {
       return Status::NotFound("image " + std::to_string(a.image_id.value()) + " not found");
     }
@@ -402,8 +408,9 @@ Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   Selection s = Select(filter);
-  VITRINE_ASSIGN_OR_RETURN(Statement q,
-                           conn->PrepareDynamic(std::string("DELETE FROM annotations WHERE id IN (SELECT a.id") + kFrom + s.where + ")"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement q,
+      conn->PrepareDynamic(std::string("DELETE FROM annotations WHERE id IN (SELECT a.id") + kFrom + s.where + ")"));
   s.Bind(q);
   VITRINE_RETURN_IF_ERROR(q.Run());
   std::int64_t removed = conn->changes();

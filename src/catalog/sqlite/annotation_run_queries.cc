@@ -40,8 +40,9 @@ struct StoredRun {
 };
 
 Result<std::optional<StoredRun>> Existing(Connection& conn, const AnnotationRun& run) {
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT id, created_by FROM annotation_runs"
-                                                     " WHERE image_id = ? AND algorithm = ? AND algorithm_version = ?"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn.Prepare("SELECT id, created_by FROM annotation_runs"
+                                        " WHERE image_id = ? AND algorithm = ? AND algorithm_version = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(run.image_id.value(), run.algorithm, run.algorithm_version).Step());
   if (!found) return std::optional<StoredRun>();
   return std::optional(StoredRun{AnnotationRunId(q.Int(0)), UserId(q.OptionalInt(1).value_or(0))});

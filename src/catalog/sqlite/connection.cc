@@ -8,10 +8,14 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Unavailable(message);
-    case SQLITE_CONSTRAINT: return Status::Conflict(message);
-    case SQLITE_FULL: return Status::InsufficientStorage(message);
-    default: return Status::Internal(message);
+    case SQLITE_LOCKED:
+      return Status::Unavailable(message);
+    case SQLITE_CONSTRAINT:
+      return Status::Conflict(message);
+    case SQLITE_FULL:
+      return Status::InsufficientStorage(message);
+    default:
+      return Status::Internal(message);
   }
 }
 
@@ -41,8 +45,8 @@ std::string Statement::Text(int col) const {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& file) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   DbHandle db(raw);
   if (rc != SQLITE_OK) return SqliteError(raw, rc, "cannot open catalog " + file.string());
   sqlite3_extended_result_codes(raw, 1);
@@ -57,10 +61,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   // rewritten by successive commits (index pages, mostly) be copied into the database once,
   // not once per commit: bulk annotation inserts went from 55,000/s to 75,000/s with 64 MiB.
   // journal_size_limit trims a log that a long reader made grow.
-  VITRINE_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
-      "PRAGMA wal_autocheckpoint=65536; PRAGMA journal_size_limit=67108864;"));
+  VITRINE_RETURN_IF_ERROR(
+      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                 "PRAGMA wal_autocheckpoint=65536; PRAGMA journal_size_limit=67108864;"));
   return conn;
 }
 

@@ -114,11 +114,15 @@ class Statement {
   void BindOne(int index, const std::string& v) { BindOne(index, std::string_view(v)); }
   void BindOne(int index, const char* v) { BindOne(index, std::string_view(v)); }
   void BindOne(int index, std::nullptr_t) { sqlite3_bind_null(stmt_, index); }
-  void BindOne(int index, Blob v) { sqlite3_bind_blob64(stmt_, index, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT); }
+  void BindOne(int index, Blob v) {
+    sqlite3_bind_blob64(stmt_, index, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT);
+  }
   template <class T>
   void BindOne(int index, const std::optional<T>& v) {
-    if (v) BindOne(index, *v);
-    else sqlite3_bind_null(stmt_, index);
+    if (v)
+      BindOne(index, *v);
+    else
+      sqlite3_bind_null(stmt_, index);
   }
 
   sqlite3* db_;

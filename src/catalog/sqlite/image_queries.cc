@@ -9,11 +9,10 @@ namespace {
 
 // String literal concatenation keeps every statement a literal, so each is prepared once per
 // connection and cached.
-#define VITRINE_IMAGE_COLUMNS                                                                              \
+#define VITRINE_IMAGE_COLUMNS                                                                            \
   "i.id, i.project_id, i.filename, i.size_bytes, i.blob_sha256, i.md5, i.format, i.mime_type, i.width, " \
-  "i.height, i.channels, i.bit_depth, i.planes, i.levels, i.pixel_size_x_um, i.pixel_size_y_um, "         \
+  "i.height, i.channels, i.bit_depth, i.planes, i.levels, i.pixel_size_x_um, i.pixel_size_y_um, "        \
   "i.magnification, i.device, i.captured_at, i.created_by, i.created_at"
-
 
 std::optional<double> OptionalReal(const Statement& q, int col) {
   return q.IsNull(col) ? std::nullopt : std::optional<double>(q.Real(col));
@@ -55,13 +54,16 @@ Result<Image> GetOn(Connection& conn, ImageId id) {
   return image;
 }
 
-
 const char* SortColumn(ImageSort sort) {
   switch (sort) {
-    case ImageSort::kCapturedAt: return "i.captured_at";
-    case ImageSort::kCreatedAt: return "i.created_at";
-    case ImageSort::kFilename: return "i.filename";
-    case ImageSort::kId: return "i.id";
+    case ImageSort::kCapturedAt:
+      return "i.captured_at";
+    case ImageSort::kCreatedAt:
+      return "i.created_at";
+    case ImageSort::kFilename:
+      return "i.filename";
+    case ImageSort::kId:
+      return "i.id";
   }
   return "i.id";
 }
@@ -95,7 +97,8 @@ Result<Image> Insert(ConnectionPool& pool, const Image& im) {
     VITRINE_RETURN_IF_ERROR(s);
     stored.id = ImageId(conn->last_insert_id());
   }
-  for (const auto& [key, value] : im.properties) VITRINE_RETURN_IF_ERROR(properties::Set(*conn, properties::kImages, stored.id.value(), key, value));
+  for (const auto& [key, value] : im.properties)
+    VITRINE_RETURN_IF_ERROR(properties::Set(*conn, properties::kImages, stored.id.value(), key, value));
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -228,12 +231,13 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
 Status PutDerived(ConnectionPool& pool, ImageId image, std::string_view kind, const std::string& sha256,
                   Timestamp created_at) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement q, conn->Prepare("INSERT INTO image_derivatives(image_id, kind, blob_sha256, created_at)"
-                                 " VALUES (?, ?, ?, ?) ON CONFLICT(image_id, kind) DO UPDATE"
-                                 " SET blob_sha256 = excluded.blob_sha256, created_at = excluded.created_at"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn->Prepare("INSERT INTO image_derivatives(image_id, kind, blob_sha256, created_at)"
+                                         " VALUES (?, ?, ?, ?) ON CONFLICT(image_id, kind) DO UPDATE"
+                                         " SET blob_sha256 = excluded.blob_sha256, created_at = excluded.created_at"));
   Status s = q.Bind(image.value(), kind, sha256, Micros(created_at)).Run();
-  if (s.code() == ErrorCode::kConflict) return Status::NotFound("image " + std::to_string(image.value()) + " not found");
+  if (s.code() == ErrorCode::kConflict)
+    return Status::NotFound("image " + std::to_string(image.value()) + " not found");
   return s;
 }
 

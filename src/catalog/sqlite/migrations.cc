@@ -320,7 +320,8 @@ CREATE TRIGGER annotation_extents_follow_deletes AFTER DELETE ON annotations BEG
   DELETE FROM annotation_buckets WHERE id = old.bucket_id
     AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = old.bucket_id);
 END;
-)sql", /*rebuilds_tables=*/true},
+)sql",
+       /*rebuilds_tables=*/true},
   };
   return kMigrations;
 }
@@ -359,9 +360,9 @@ Status ApplyRebuild(Connection& conn, const Migration& m, std::int64_t now_us) {
 }  // namespace
 
 Status Migrate(Connection& conn, std::int64_t now_us) {
-  VITRINE_RETURN_IF_ERROR(conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  VITRINE_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
   const auto& all = AllMigrations();
   for (const Migration& m : all) {
     // The version is read again inside each write transaction: two processes opening the same
@@ -369,9 +370,8 @@ Status Migrate(Connection& conn, std::int64_t now_us) {
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
     VITRINE_ASSIGN_OR_RETURN(int current, CurrentVersion(conn));
     if (current > all.back().version) {
-      return Status::Unsupported("catalog schema version " + std::to_string(current) +
-                                 " is newer than this vitrine (" + std::to_string(all.back().version) +
-                                 "); upgrade vitrine");
+      return Status::Unsupported("catalog schema version " + std::to_string(current) + " is newer than this vitrine (" +
+                                 std::to_string(all.back().version) + "); upgrade vitrine");
     }
     if (m.version <= current) continue;
     if (m.rebuilds_tables) {

@@ -3,7 +3,6 @@
 namespace vitrine::catalog::sqlite::ontologies {
 namespace {
 
-
 Term ReadTerm(const Statement& q) {
   Term t;
   t.id = TermId(q.Int(0));
@@ -24,7 +23,8 @@ Result<Term> GetTermOn(Connection& conn, TermId id) {
 
 Status LoadTerms(Connection& conn, Ontology& ontology) {
   VITRINE_ASSIGN_OR_RETURN(
-      Statement q, conn.Prepare("SELECT id, ontology_id, name, color, parent_id FROM terms WHERE ontology_id = ? ORDER BY id"));
+      Statement q,
+      conn.Prepare("SELECT id, ontology_id, name, color, parent_id FROM terms WHERE ontology_id = ? ORDER BY id"));
   q.Bind(ontology.id.value());
   while (true) {
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -45,7 +45,8 @@ Result<Ontology> GetOn(Connection& conn, OntologyId id) {
 }
 
 Result<std::optional<OntologyId>> ProjectOntologyOn(Connection& conn, ProjectId project) {
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT ontology_id FROM project_ontologies WHERE project_id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn.Prepare("SELECT ontology_id FROM project_ontologies WHERE project_id = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(project.value()).Step());
   return row ? std::optional<OntologyId>(OntologyId(q.Int(0))) : std::nullopt;
 }
@@ -121,21 +122,22 @@ Status Delete(ConnectionPool& pool, OntologyId id) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   VITRINE_RETURN_IF_ERROR(GetOn(*conn, id).status());
-  VITRINE_ASSIGN_OR_RETURN(std::int64_t projects,
-                           CountOne(*conn, "SELECT COUNT(*) FROM project_ontologies WHERE ontology_id = ?", id.value()));
+  VITRINE_ASSIGN_OR_RETURN(
+      std::int64_t projects,
+      CountOne(*conn, "SELECT COUNT(*) FROM project_ontologies WHERE ontology_id = ?", id.value()));
   if (projects > 0) {
     return Status::Conflict("ontology " + std::to_string(id.value()) + " is used by " + std::to_string(projects) +
                             " project(s)");
   }
-  VITRINE_ASSIGN_OR_RETURN(std::int64_t uses,
-                           CountOne(*conn,
-                                    "SELECT COUNT(*) FROM annotation_terms WHERE term_id IN "
-                                    "(SELECT id FROM terms WHERE ontology_id = ?)",
-                                    id.value()));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t uses, CountOne(*conn,
+                                                       "SELECT COUNT(*) FROM annotation_terms WHERE term_id IN "
+                                                       "(SELECT id FROM terms WHERE ontology_id = ?)",
+                                                       id.value()));
   if (uses > 0) return Status::Conflict("annotations carry terms of ontology " + std::to_string(id.value()));
   {
     // Children before parents: the self-reference has no cascade.
-    VITRINE_ASSIGN_OR_RETURN(Statement unlink, conn->Prepare("UPDATE terms SET parent_id = NULL WHERE ontology_id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement unlink,
+                             conn->Prepare("UPDATE terms SET parent_id = NULL WHERE ontology_id = ?"));
     VITRINE_RETURN_IF_ERROR(unlink.Bind(id.value()).Run());
   }
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("DELETE FROM ontologies WHERE id = ?"));
@@ -148,8 +150,8 @@ Result<Term> CreateTerm(ConnectionPool& pool, OntologyId ontology, const NewTerm
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   VITRINE_RETURN_IF_ERROR(GetOn(*conn, ontology).status());
   VITRINE_RETURN_IF_ERROR(CheckParent(*conn, ontology, term.parent_id, std::nullopt));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement q, conn->Prepare("INSERT INTO terms(ontology_id, name, color, parent_id) VALUES (?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn->Prepare("INSERT INTO terms(ontology_id, name, color, parent_id) VALUES (?, ?, ?, ?)"));
   std::optional<std::int64_t> parent;
   if (term.parent_id) parent = term.parent_id->value();
   VITRINE_RETURN_IF_ERROR(NameClash(q.Bind(ontology.value(), term.name, term.color, parent).Run(), term.name));
@@ -209,8 +211,9 @@ Status DeleteTerm(ConnectionPool& pool, TermId id, bool detach) {
 
 Result<std::vector<TermId>> WithDescendants(ConnectionPool& pool, const std::vector<TermId>& terms) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  std::string sql = "WITH RECURSIVE below(id) AS (SELECT id FROM terms WHERE id IN (" + Placeholders(terms.size()) +
-                    ") UNION SELECT t.id FROM terms t JOIN below b ON t.parent_id = b.id) SELECT id FROM below ORDER BY id";
+  std::string sql =
+      "WITH RECURSIVE below(id) AS (SELECT id FROM terms WHERE id IN (" + Placeholders(terms.size()) +
+      ") UNION SELECT t.id FROM terms t JOIN below b ON t.parent_id = b.id) SELECT id FROM below ORDER BY id";
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
   for (std::size_t i = 0; i < terms.size(); ++i) q.BindAt(static_cast<int>(i + 1), terms[i].value());
   std::vector<TermId> out;
@@ -227,21 +230,24 @@ Status SetProjectOntology(ConnectionPool& pool, ProjectId project, std::optional
   if (ontology) {
     VITRINE_RETURN_IF_ERROR(GetOn(*conn, *ontology).status());
   }
-  VITRINE_ASSIGN_OR_RETURN(std::int64_t tagged,
-                           CountOne(*conn,
-                                    "SELECT COUNT(*) FROM annotation_terms t JOIN annotations a ON a.id = t.annotation_id"
-                                    " WHERE a.project_id = ?",
-                                    project.value()));
+  VITRINE_ASSIGN_OR_RETURN(
+      std::int64_t tagged,
+      CountOne(*conn,
+               "SELECT COUNT(*) FROM annotation_terms t JOIN annotations a ON a.id = t.annotation_id"
+               " WHERE a.project_id = ?",
+               project.value()));
   VITRINE_ASSIGN_OR_RETURN(auto current, ProjectOntologyOn(*conn, project));
   if (tagged > 0 && current != ontology) {
     return Status::Conflict("annotations of project " + std::to_string(project.value()) +
                             " carry terms of its ontology: take the terms off them first");
   }
   if (ontology) {
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("INSERT INTO project_ontologies(project_id, ontology_id) VALUES (?, ?)"
-                                                        " ON CONFLICT(project_id) DO UPDATE SET ontology_id = excluded.ontology_id"));
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("INSERT INTO project_ontologies(project_id, ontology_id) VALUES (?, ?)"
+                                   " ON CONFLICT(project_id) DO UPDATE SET ontology_id = excluded.ontology_id"));
     Status s = q.Bind(project.value(), ontology->value()).Run();
-    if (s.code() == ErrorCode::kConflict) return Status::NotFound("project " + std::to_string(project.value()) + " not found");
+    if (s.code() == ErrorCode::kConflict)
+      return Status::NotFound("project " + std::to_string(project.value()) + " not found");
     VITRINE_RETURN_IF_ERROR(s);
   } else {
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("DELETE FROM project_ontologies WHERE project_id = ?"));

@@ -2,17 +2,17 @@
 
 namespace vitrine::catalog::sqlite::properties {
 
-#define VITRINE_PROPERTY_TABLE(owner, alias)                                                                   \
-  Table {                                                                                                        \
-    "SELECT key, value FROM " owner "_properties WHERE " owner "_id = ? ORDER BY key",                          \
-        "SELECT " owner "_id, key, value FROM " owner "_properties WHERE " owner "_id IN (",                     \
-        "DELETE FROM " owner "_properties WHERE " owner "_id = ? AND key = ?",                                   \
-        "INSERT INTO " owner "_properties(" owner "_id, key, value) VALUES (?, ?, ?) ON CONFLICT(" owner          \
-        "_id, key) DO UPDATE SET value = excluded.value",                                                        \
+#define VITRINE_PROPERTY_TABLE(owner, alias)                                                                       \
+  Table {                                                                                                          \
+    "SELECT key, value FROM " owner "_properties WHERE " owner "_id = ? ORDER BY key",                             \
+        "SELECT " owner "_id, key, value FROM " owner "_properties WHERE " owner "_id IN (",                       \
+        "DELETE FROM " owner "_properties WHERE " owner "_id = ? AND key = ?",                                     \
+        "INSERT INTO " owner "_properties(" owner "_id, key, value) VALUES (?, ?, ?) ON CONFLICT(" owner           \
+        "_id, key) DO UPDATE SET value = excluded.value",                                                          \
         " AND EXISTS (SELECT 1 FROM " owner "_properties pr WHERE pr." owner "_id = " alias ".id AND pr.key = ?)", \
         " AND EXISTS (SELECT 1 FROM " owner "_properties pr WHERE pr." owner "_id = " alias                        \
-        ".id AND pr.key = ? AND pr.value = ?)",                                                                  \
-        "SELECT COUNT(*) FROM " owner "_properties WHERE " owner "_id = ?"                                       \
+        ".id AND pr.key = ? AND pr.value = ?)",                                                                    \
+        "SELECT COUNT(*) FROM " owner "_properties WHERE " owner "_id = ?"                                         \
   }
 
 const Table kImages = VITRINE_PROPERTY_TABLE("image", "i");

@@ -14,17 +14,17 @@ namespace vitrine::catalog::sqlite::properties {
 
 // The statements for one owner kind; literals, so each is prepared once per connection.
 struct Table {
-  const char* select_one;   // key, value of one owner
-  const char* select_many;  // owner, key, value of owners "IN (" ... ")"
-  const char* remove;       // one key of one owner
-  const char* put;          // insert or replace one key
-  const char* condition;    // " AND EXISTS (...)" on a key, its owner given by the caller's alias
+  const char* select_one;       // key, value of one owner
+  const char* select_many;      // owner, key, value of owners "IN (" ... ")"
+  const char* remove;           // one key of one owner
+  const char* put;              // insert or replace one key
+  const char* condition;        // " AND EXISTS (...)" on a key, its owner given by the caller's alias
   const char* value_condition;  // the same, on a key and its value
   const char* count;            // how many keys one owner has
 };
 
-extern const Table kImages;    // owner alias `i`
-extern const Table kProjects;  // owner alias `p`
+extern const Table kImages;          // owner alias `i`
+extern const Table kProjects;        // owner alias `p`
 extern const Table kAnnotationRuns;  // owner alias `r`
 
 Result<Properties> Load(Connection& conn, const Table& table, std::int64_t owner);

@@ -26,7 +26,6 @@ std::optional<Timestamp> FromOptionalMicros(std::optional<std::int64_t> us) {
   return us ? std::optional<Timestamp>(FromMicros(*us)) : std::nullopt;
 }
 
-
 // `first`: the column the user's columns start at.
 UserRecord ReadUser(const Statement& q, int first = 0) {
   UserRecord r;
@@ -94,8 +93,8 @@ class SqliteCatalog final : public Catalog {
   Status Init(const std::filesystem::path& file) {
     {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-      auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch());
+      auto now =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
       VITRINE_RETURN_IF_ERROR(sqlite::Migrate(*conn, now.count()));
     }
     VITRINE_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(file, std::chrono::milliseconds(100)));
@@ -104,9 +103,9 @@ class SqliteCatalog final : public Catalog {
 
   Result<User> CreateUser(const NewUser& u) override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("INSERT INTO users(username, name, email, admin, password_hash, created_at)"
-                                   " VALUES (?, ?, ?, ?, ?, ?)"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("INSERT INTO users(username, name, email, admin, password_hash, created_at)"
+                                           " VALUES (?, ?, ?, ?, ?, ?)"));
     Status s = q.Bind(u.username, u.name, u.email, u.admin, u.password_hash, Micros(u.created_at)).Run();
     if (s.code() == ErrorCode::kConflict) return Status::Conflict("username '" + u.username + "' is taken");
     VITRINE_RETURN_IF_ERROR(s);
@@ -115,17 +114,17 @@ class SqliteCatalog final : public Catalog {
 
   Result<UserRecord> GetUser(UserId id) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
-                                   " FROM users WHERE id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                           " FROM users WHERE id = ?"));
     return OneUser(q.Bind(id.value()), "user " + std::to_string(id.value()));
   }
 
   Result<UserRecord> FindUserByUsername(std::string_view username) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
-                                   " FROM users WHERE username = ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                           " FROM users WHERE username = ?"));
     return OneUser(q.Bind(username), "user '" + std::string(username) + "'");
   }
 
@@ -133,9 +132,9 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     Page<User> out;
     VITRINE_ASSIGN_OR_RETURN(out.total, Count(*conn, "SELECT COUNT(*) FROM users"));
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
-                                   " FROM users ORDER BY id LIMIT ? OFFSET ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                                           " FROM users ORDER BY id LIMIT ? OFFSET ?"));
     q.Bind(page.limit, page.offset);
     VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<User>(q, [](const Statement& s) { return ReadUser(s).user; }));
     return out;
@@ -146,9 +145,9 @@ class SqliteCatalog final : public Catalog {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
       VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
       if (c.admin == false || c.enabled == false) {
-        VITRINE_ASSIGN_OR_RETURN(
-            Statement others, conn->Prepare("SELECT (SELECT admin AND enabled FROM users WHERE id = ?),"
-                                            " (SELECT COUNT(*) FROM users WHERE admin AND enabled AND id != ?)"));
+        VITRINE_ASSIGN_OR_RETURN(Statement others,
+                                 conn->Prepare("SELECT (SELECT admin AND enabled FROM users WHERE id = ?),"
+                                               " (SELECT COUNT(*) FROM users WHERE admin AND enabled AND id != ?)"));
         VITRINE_ASSIGN_OR_RETURN(bool row, others.Bind(id.value(), id.value()).Step());
         if (row && others.Int(0) == 1 && others.Int(1) == 0) {
           return Status::Conflict("user " + std::to_string(id.value()) +
@@ -156,11 +155,10 @@ class SqliteCatalog final : public Catalog {
         }
       }
       // COALESCE keeps a column whose new value is NULL (not given) as it was.
-      VITRINE_ASSIGN_OR_RETURN(
-          Statement q,
-          conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
-                        " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled),"
-                        " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
+      VITRINE_ASSIGN_OR_RETURN(Statement q,
+                               conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
+                                             " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled),"
+                                             " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
       VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.email, c.admin, c.enabled, c.password_hash, id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "user " + std::to_string(id.value())));
       if (c.revoke_tokens_at) {
@@ -192,9 +190,9 @@ class SqliteCatalog final : public Catalog {
 
   Result<ApiKeyRecord> FindApiKey(std::string_view public_key) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT id, user_id, public_key, created_at, revoked_at, private_key"
-                                   " FROM api_keys WHERE public_key = ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("SELECT id, user_id, public_key, created_at, revoked_at, private_key"
+                                           " FROM api_keys WHERE public_key = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(public_key).Step());
     if (!row) return Status::NotFound("API key not found");
     return ApiKeyRecord{ReadApiKey(q), q.Text(5)};
@@ -273,7 +271,8 @@ class SqliteCatalog final : public Catalog {
           q.Bind(created.id.value(), p.created_by.value(), static_cast<int>(ProjectRole::kManager)).Run());
     }
     for (const auto& [key, value] : p.properties) {
-      VITRINE_RETURN_IF_ERROR(sqlite::properties::Set(*conn, sqlite::properties::kProjects, created.id.value(), key, value));
+      VITRINE_RETURN_IF_ERROR(
+          sqlite::properties::Set(*conn, sqlite::properties::kProjects, created.id.value(), key, value));
     }
     created.properties = p.properties;
     VITRINE_RETURN_IF_ERROR(tx.Commit());
@@ -288,7 +287,8 @@ class SqliteCatalog final : public Catalog {
     if (!row) return Status::NotFound("project " + std::to_string(id.value()) + " not found");
     Project project = ReadProject(q);
     q.Reset();
-    VITRINE_ASSIGN_OR_RETURN(project.properties, sqlite::properties::Load(*conn, sqlite::properties::kProjects, id.value()));
+    VITRINE_ASSIGN_OR_RETURN(project.properties,
+                             sqlite::properties::Load(*conn, sqlite::properties::kProjects, id.value()));
     return project;
   }
 
@@ -296,12 +296,13 @@ class SqliteCatalog final : public Catalog {
     {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
       VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
-      VITRINE_ASSIGN_OR_RETURN(
-          Statement q, conn->Prepare("UPDATE projects SET name = COALESCE(?, name),"
-                                     " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
+      VITRINE_ASSIGN_OR_RETURN(Statement q,
+                               conn->Prepare("UPDATE projects SET name = COALESCE(?, name),"
+                                             " description = COALESCE(?, description), updated_at = ? WHERE id = ?"));
       VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.description, Micros(c.updated_at), id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "project " + std::to_string(id.value())));
-      VITRINE_RETURN_IF_ERROR(sqlite::properties::Change(*conn, sqlite::properties::kProjects, id.value(), c.properties));
+      VITRINE_RETURN_IF_ERROR(
+          sqlite::properties::Change(*conn, sqlite::properties::kProjects, id.value(), c.properties));
       VITRINE_RETURN_IF_ERROR(tx.Commit());
     }
     return GetProject(id);
@@ -341,8 +342,8 @@ class SqliteCatalog final : public Catalog {
       out.total = row ? q.Int(0) : 0;
     }
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic("SELECT id, name, description, created_by, created_at,"
-                                                               " updated_at FROM projects p" + where +
-                                                               " ORDER BY id LIMIT ? OFFSET ?"));
+                                                               " updated_at FROM projects p" +
+                                                               where + " ORDER BY id LIMIT ? OFFSET ?"));
     int next = bind_all(q);
     q.BindAt(next, page.limit);
     q.BindAt(next + 1, page.offset);
@@ -353,9 +354,9 @@ class SqliteCatalog final : public Catalog {
 
   Status PutMember(ProjectId project, UserId user, ProjectRole role) override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("INSERT INTO project_members(project_id, user_id, role) VALUES (?, ?, ?)"
-                                   " ON CONFLICT(project_id, user_id) DO UPDATE SET role = excluded.role"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q,
+                             conn->Prepare("INSERT INTO project_members(project_id, user_id, role) VALUES (?, ?, ?)"
+                                           " ON CONFLICT(project_id, user_id) DO UPDATE SET role = excluded.role"));
     Status s = q.Bind(project.value(), user.value(), static_cast<int>(role)).Run();
     // The only constraint left to fail is a foreign key: the project or the user is gone.
     if (s.code() == ErrorCode::kConflict) return Status::NotFound("project or user not found");

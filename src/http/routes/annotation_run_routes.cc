@@ -26,20 +26,22 @@ Result<AnnotationRunFilter> ParseRunFilter(const QueryParams& query) {
 void AddAnnotationRunRoutes(Router& router, service::Service& service) {
   auto& runs = service.annotation_runs();
 
-  router.Add("POST", "/api/v1/annotation-runs",
-             AuthedWork(service, [&runs](const Caller& caller, const HttpRequest& request,
-                                     const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               VITRINE_ASSIGN_OR_RETURN(NewAnnotationRun run, wire::NewAnnotationRunFromJson(body, repair));
-               VITRINE_ASSIGN_OR_RETURN(CreatedAnnotationRun created, runs.Create(caller, run));
-               return JsonResponse(201, wire::ToJson(created));
-             }));
+  router.Add(
+      "POST", "/api/v1/annotation-runs",
+      AuthedWork(service,
+                 [&runs](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                   VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+                   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                   VITRINE_ASSIGN_OR_RETURN(NewAnnotationRun run, wire::NewAnnotationRunFromJson(body, repair));
+                   VITRINE_ASSIGN_OR_RETURN(CreatedAnnotationRun created, runs.Create(caller, run));
+                   return JsonResponse(201, wire::ToJson(created));
+                 }));
 
-  router.Add("GET", "/api/v1/annotation-runs",
-             Authed(service, [&runs](const Caller& caller, const HttpRequest& request,
-                                     const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/annotation-runs",
+      Authed(service,
+             [&runs](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationRunFilter filter, ParseRunFilter(query));
                VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
@@ -49,20 +51,22 @@ void AddAnnotationRunRoutes(Router& router, service::Service& service) {
                return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
              }));
 
-  router.Add("GET", "/api/v1/annotation-runs/{run_id}",
-             Authed(service, [&runs](const Caller& caller, const HttpRequest&,
-                                     const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/annotation-runs/{run_id}",
+      Authed(service,
+             [&runs](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
                VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, runs.Get(caller, id));
                return JsonResponse(200, wire::ToJson(run));
              }));
 
-  router.Add("DELETE", "/api/v1/annotation-runs/{run_id}",
-             AuthedWork(service, [&runs](const Caller& caller, const HttpRequest&,
-                                     const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
-               return NoContentOr(runs.Delete(caller, id));
-             }));
+  router.Add(
+      "DELETE", "/api/v1/annotation-runs/{run_id}",
+      AuthedWork(service,
+                 [&runs](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
+                   return NoContentOr(runs.Delete(caller, id));
+                 }));
 }
 
 }  // namespace vitrine::http::routes

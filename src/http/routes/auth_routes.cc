@@ -46,7 +46,8 @@ void AddAuthRoutes(Router& router, service::Service& service) {
       std::string_view token = BearerTokenOf(request);
       if (token.empty() && request.header("authorization").empty()) token = CookieToken(request);
       if (token.empty()) {
-        return Status::InvalidArgument("sign-out revokes the bearer token (or sign-in cookie) sent with it; none was sent");
+        return Status::InvalidArgument(
+            "sign-out revokes the bearer token (or sign-in cookie) sent with it; none was sent");
       }
       VITRINE_ASSIGN_OR_RETURN(service::Caller caller, service.auth().WithBearerToken(token));
       VITRINE_RETURN_IF_ERROR(service.users().RevokeToken(caller, token));
@@ -61,16 +62,17 @@ void AddAuthRoutes(Router& router, service::Service& service) {
   // A further token for the signed-in user (scripts, long-running jobs).
   for (const std::string path : {"/api/v1/users/me/tokens", "/api/v1/users/{user_id}/tokens"}) {
     router.Add("POST", path,
-               Authed(service, [&service](const service::Caller& caller, const HttpRequest& request,
-                                          const PathParams& params) -> Result<HttpResponse> {
-                 VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
-                 wire::Json body = wire::Json::object();
-                 if (!request.body.empty()) {
-                   VITRINE_ASSIGN_OR_RETURN(body, wire::ParseObject(request.body));
-                 }
-                 VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
-                 return JsonOr(201, service.users().IssueToken(caller, subject, lifetime));
-               }));
+               Authed(service,
+                      [&service](const service::Caller& caller, const HttpRequest& request,
+                                 const PathParams& params) -> Result<HttpResponse> {
+                        VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
+                        wire::Json body = wire::Json::object();
+                        if (!request.body.empty()) {
+                          VITRINE_ASSIGN_OR_RETURN(body, wire::ParseObject(request.body));
+                        }
+                        VITRINE_ASSIGN_OR_RETURN(auto lifetime, Lifetime(body));
+                        return JsonOr(201, service.users().IssueToken(caller, subject, lifetime));
+                      }));
   }
 }
 

@@ -16,9 +16,9 @@ constexpr std::size_t kMaxMetadataPart = 64 * 1024;
 HttpResponse IngestResponse(Result<service::IngestOutcome> outcome) {
   if (!outcome.ok()) return ErrorResponse(outcome.status());
   if (!outcome->created) {
-    Status conflict = Status::Conflict("project " + std::to_string(outcome->image.project_id.value()) +
-                                       " already holds this file as image " +
-                                       std::to_string(outcome->image.id.value()));
+    Status conflict =
+        Status::Conflict("project " + std::to_string(outcome->image.project_id.value()) +
+                         " already holds this file as image " + std::to_string(outcome->image.id.value()));
     wire::Json body = wire::ErrorBody(conflict);
     body["error"]["existing_id"] = outcome->image.id.value();
     return JsonResponse(409, body);
@@ -118,11 +118,16 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
   }
   VITRINE_ASSIGN_OR_RETURN(filter.property, ParsePropertyFilter(query));
   if (auto v = query.Get("sort")) {
-    if (*v == "captured_at") filter.sort = ImageSort::kCapturedAt;
-    else if (*v == "created_at") filter.sort = ImageSort::kCreatedAt;
-    else if (*v == "filename") filter.sort = ImageSort::kFilename;
-    else if (*v == "id") filter.sort = ImageSort::kId;
-    else return Status::InvalidArgument("sort must be captured_at, created_at, filename or id");
+    if (*v == "captured_at")
+      filter.sort = ImageSort::kCapturedAt;
+    else if (*v == "created_at")
+      filter.sort = ImageSort::kCreatedAt;
+    else if (*v == "filename")
+      filter.sort = ImageSort::kFilename;
+    else if (*v == "id")
+      filter.sort = ImageSort::kId;
+    else
+      return Status::InvalidArgument("sort must be captured_at, created_at, filename or id");
   }
   if (auto v = query.Get("order")) {
     if (*v != "asc" && *v != "desc") return Status::InvalidArgument("order must be asc or desc");
@@ -156,8 +161,8 @@ Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const
   r.With("content-type", image.mime_type).With("etag", etag).With("accept-ranges", "bytes");
   r.With("content-disposition", ContentDisposition(image.filename));
   if (*range) {
-    r.With("content-range", "bytes " + std::to_string(file.offset) + "-" + std::to_string(file.offset + file.length - 1) +
-                                "/" + std::to_string(image.size_bytes));
+    r.With("content-range", "bytes " + std::to_string(file.offset) + "-" +
+                                std::to_string(file.offset + file.length - 1) + "/" + std::to_string(image.size_bytes));
   }
   r.stream = std::move(file.body);
   r.stream_length = file.length;
@@ -192,47 +197,51 @@ void AddImageRoutes(Router& router, service::Service& service) {
       });
 
   router.Add("POST", "/api/v1/projects/{project_id}/images/lookup",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               auto it = body.find("sha256");
-               if (it == body.end() || !it->is_array()) {
-                 return Status::InvalidArgument("field 'sha256' must be an array of hashes");
-               }
-               std::vector<std::string> hashes;
-               for (const auto& h : *it) {
-                 if (!h.is_string()) return Status::InvalidArgument("field 'sha256' must hold strings");
-                 hashes.push_back(h.get<std::string>());
-               }
-               VITRINE_ASSIGN_OR_RETURN(auto found, images.FindByHash(caller, project, hashes));
-               wire::Json existing = wire::Json::object();
-               for (const auto& [sha, id] : found) existing[sha] = id.value();
-               return JsonResponse(200, {{"existing", std::move(existing)}});
-             }));
+             Authed(service,
+                    [&images](const Caller& caller, const HttpRequest& request,
+                              const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      auto it = body.find("sha256");
+                      if (it == body.end() || !it->is_array()) {
+                        return Status::InvalidArgument("field 'sha256' must be an array of hashes");
+                      }
+                      std::vector<std::string> hashes;
+                      for (const auto& h : *it) {
+                        if (!h.is_string()) return Status::InvalidArgument("field 'sha256' must hold strings");
+                        hashes.push_back(h.get<std::string>());
+                      }
+                      VITRINE_ASSIGN_OR_RETURN(auto found, images.FindByHash(caller, project, hashes));
+                      wire::Json existing = wire::Json::object();
+                      for (const auto& [sha, id] : found) existing[sha] = id.value();
+                      return JsonResponse(200, {{"existing", std::move(existing)}});
+                    }));
 
   router.Add("GET", "/api/v1/projects/{project_id}/images",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
-               return JsonOr(200, images.List(caller, project, filter, page));
-             }));
+             Authed(service,
+                    [&images](const Caller& caller, const HttpRequest& request,
+                              const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
+                      VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                      VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
+                      VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+                      return JsonOr(200, images.List(caller, project, filter, page));
+                    }));
 
-  router.Add("GET", "/api/v1/images",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/images",
+      Authed(service,
+             [&images](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
                VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
                return JsonOr(200, images.ListAcrossProjects(caller, filter, page));
              }));
 
-  router.Add("GET", "/api/v1/images/{image_id}",
-             Authed(service, [&images](const Caller& caller, const HttpRequest&,
-                                       const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/images/{image_id}",
+      Authed(service,
+             [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
                VITRINE_ASSIGN_OR_RETURN(auto pyramid, images.PyramidStatusOf(image));
@@ -242,44 +251,51 @@ void AddImageRoutes(Router& router, service::Service& service) {
              }));
 
   router.Add("GET", "/api/v1/images/{image_id}/file",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               return ServeFile(images, caller, request, id);
-             }));
+             Authed(service,
+                    [&images](const Caller& caller, const HttpRequest& request,
+                              const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                      return ServeFile(images, caller, request, id);
+                    }));
 
   router.Add("GET", "/api/v1/images/{image_id}/thumbnail",
-             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetIntIn("max_size", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
-               std::string format(query.Get("format").value_or("jpg"));
-               VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
-                                        images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
-                                                         /*may_render=*/request.on_worker));
-               return PictureResponse(request, std::move(thumb));
-             }));
+             ViewerAuthed(service,
+                          [&images](const Caller& caller, const HttpRequest& request,
+                                    const PathParams& params) -> Result<HttpResponse> {
+                            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                            VITRINE_ASSIGN_OR_RETURN(auto max_size,
+                                                     query.GetIntIn("max_size", std::numeric_limits<int>::min(),
+                                                                    std::numeric_limits<int>::max()));
+                            std::string format(query.Get("format").value_or("jpg"));
+                            VITRINE_ASSIGN_OR_RETURN(
+                                service::EncodedImage thumb,
+                                images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
+                                                 /*may_render=*/request.on_worker));
+                            return PictureResponse(request, std::move(thumb));
+                          }));
 
   router.Add("PATCH", "/api/v1/images/{image_id}",
-             Authed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               catalog::ImageChanges changes;
-               VITRINE_ASSIGN_OR_RETURN(changes.filename, wire::OptionalString(body, "filename"));
-               if (auto it = body.find("properties"); it != body.end()) {
-                 VITRINE_ASSIGN_OR_RETURN(changes.properties, wire::PropertyChangesFromJson(*it));
-               }
-               return JsonOr(200, images.Update(caller, id, changes));
-             }));
+             Authed(service,
+                    [&images](const Caller& caller, const HttpRequest& request,
+                              const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      catalog::ImageChanges changes;
+                      VITRINE_ASSIGN_OR_RETURN(changes.filename, wire::OptionalString(body, "filename"));
+                      if (auto it = body.find("properties"); it != body.end()) {
+                        VITRINE_ASSIGN_OR_RETURN(changes.properties, wire::PropertyChangesFromJson(*it));
+                      }
+                      return JsonOr(200, images.Update(caller, id, changes));
+                    }));
 
-  router.Add("DELETE", "/api/v1/images/{image_id}",
-             AuthedWork(service, [&images](const Caller& caller, const HttpRequest&,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               return NoContentOr(images.Delete(caller, id));
-             }));
+  router.Add(
+      "DELETE", "/api/v1/images/{image_id}",
+      AuthedWork(service,
+                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                   return NoContentOr(images.Delete(caller, id));
+                 }));
 }
 
 }  // namespace vitrine::http::routes

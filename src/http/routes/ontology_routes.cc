@@ -21,96 +21,107 @@ void AddOntologyRoutes(Router& router, service::Service& service) {
   auto& ontologies = service.ontologies();
 
   router.Add("POST", "/api/v1/ontologies",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               VITRINE_ASSIGN_OR_RETURN(std::string name, wire::RequiredString(body, "name"));
-               VITRINE_ASSIGN_OR_RETURN(Ontology created, ontologies.Create(caller, name));
-               return JsonResponse(201, wire::ToJson(created));
-             }));
+             Authed(service,
+                    [&ontologies](const Caller& caller, const HttpRequest& request,
+                                  const PathParams&) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      VITRINE_ASSIGN_OR_RETURN(std::string name, wire::RequiredString(body, "name"));
+                      VITRINE_ASSIGN_OR_RETURN(Ontology created, ontologies.Create(caller, name));
+                      return JsonResponse(201, wire::ToJson(created));
+                    }));
   router.Add("GET", "/api/v1/ontologies",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
-               VITRINE_ASSIGN_OR_RETURN(Page<Ontology> found, ontologies.List(caller, page));
-               wire::Json items = wire::Json::array();
-               for (const auto& o : found.items) items.push_back(wire::ToJson(o));
-               return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
-             }));
-  router.Add("GET", "/api/v1/ontologies/{ontology_id}",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest&,
-                                           const PathParams& params) -> Result<HttpResponse> {
+             Authed(service,
+                    [&ontologies](const Caller& caller, const HttpRequest& request,
+                                  const PathParams&) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                      VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+                      VITRINE_ASSIGN_OR_RETURN(Page<Ontology> found, ontologies.List(caller, page));
+                      wire::Json items = wire::Json::array();
+                      for (const auto& o : found.items) items.push_back(wire::ToJson(o));
+                      return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
+                    }));
+  router.Add(
+      "GET", "/api/v1/ontologies/{ontology_id}",
+      Authed(service,
+             [&ontologies](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
                VITRINE_ASSIGN_OR_RETURN(Ontology found, ontologies.Get(caller, id));
                return JsonResponse(200, wire::ToJson(found));
              }));
   router.Add("DELETE", "/api/v1/ontologies/{ontology_id}",
-             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest&,
-                                           const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
-               return NoContentOr(ontologies.Delete(caller, id));
-             }));
+             AuthedWork(service,
+                        [&ontologies](const Caller& caller, const HttpRequest&,
+                                      const PathParams& params) -> Result<HttpResponse> {
+                          VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
+                          return NoContentOr(ontologies.Delete(caller, id));
+                        }));
 
   router.Add("POST", "/api/v1/ontologies/{ontology_id}/terms",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               NewTerm term;
-               VITRINE_ASSIGN_OR_RETURN(term.name, wire::RequiredString(body, "name"));
-               VITRINE_ASSIGN_OR_RETURN(auto color, wire::OptionalString(body, "color"));
-               if (color) term.color = *color;
-               VITRINE_ASSIGN_OR_RETURN(auto parent, ParentField(body));
-               if (parent && parent->valid()) term.parent_id = *parent;
-               VITRINE_ASSIGN_OR_RETURN(Term created, ontologies.CreateTerm(caller, id, term));
-               return JsonResponse(201, wire::ToJson(created));
-             }));
+             Authed(service,
+                    [&ontologies](const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(OntologyId id, PathId<OntologyId>(params, "ontology_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      NewTerm term;
+                      VITRINE_ASSIGN_OR_RETURN(term.name, wire::RequiredString(body, "name"));
+                      VITRINE_ASSIGN_OR_RETURN(auto color, wire::OptionalString(body, "color"));
+                      if (color) term.color = *color;
+                      VITRINE_ASSIGN_OR_RETURN(auto parent, ParentField(body));
+                      if (parent && parent->valid()) term.parent_id = *parent;
+                      VITRINE_ASSIGN_OR_RETURN(Term created, ontologies.CreateTerm(caller, id, term));
+                      return JsonResponse(201, wire::ToJson(created));
+                    }));
   router.Add("PATCH", "/api/v1/terms/{term_id}",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               TermUpdate update;
-               VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
-               VITRINE_ASSIGN_OR_RETURN(update.color, wire::OptionalString(body, "color"));
-               VITRINE_ASSIGN_OR_RETURN(update.parent_id, ParentField(body));
-               VITRINE_ASSIGN_OR_RETURN(Term updated, ontologies.UpdateTerm(caller, id, update));
-               return JsonResponse(200, wire::ToJson(updated));
-             }));
+             Authed(service,
+                    [&ontologies](const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      TermUpdate update;
+                      VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
+                      VITRINE_ASSIGN_OR_RETURN(update.color, wire::OptionalString(body, "color"));
+                      VITRINE_ASSIGN_OR_RETURN(update.parent_id, ParentField(body));
+                      VITRINE_ASSIGN_OR_RETURN(Term updated, ontologies.UpdateTerm(caller, id, update));
+                      return JsonResponse(200, wire::ToJson(updated));
+                    }));
   router.Add("DELETE", "/api/v1/terms/{term_id}",
-             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(bool detach, BoolParam(query, "detach"));
-               return NoContentOr(ontologies.DeleteTerm(caller, id, detach));
-             }));
+             AuthedWork(service,
+                        [&ontologies](const Caller& caller, const HttpRequest& request,
+                                      const PathParams& params) -> Result<HttpResponse> {
+                          VITRINE_ASSIGN_OR_RETURN(TermId id, PathId<TermId>(params, "term_id"));
+                          VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                          VITRINE_ASSIGN_OR_RETURN(bool detach, BoolParam(query, "detach"));
+                          return NoContentOr(ontologies.DeleteTerm(caller, id, detach));
+                        }));
 
-  router.Add("GET", "/api/v1/projects/{project_id}/ontology",
-             Authed(service, [&ontologies](const Caller& caller, const HttpRequest&,
-                                           const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/projects/{project_id}/ontology",
+      Authed(service,
+             [&ontologies](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                VITRINE_ASSIGN_OR_RETURN(auto ontology, ontologies.ProjectOntology(caller, id));
-               return JsonResponse(200, wire::Json{{"ontology_id", ontology ? wire::Json(ontology->value())
-                                                                            : wire::Json(nullptr)}});
+               return JsonResponse(
+                   200, wire::Json{{"ontology_id", ontology ? wire::Json(ontology->value()) : wire::Json(nullptr)}});
              }));
   router.Add("PUT", "/api/v1/projects/{project_id}/ontology",
-             AuthedWork(service, [&ontologies](const Caller& caller, const HttpRequest& request,
-                                           const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               if (!body.contains("ontology_id")) return Status::InvalidArgument("ontology_id is required (or null)");
-               std::optional<OntologyId> ontology;
-               if (!body["ontology_id"].is_null()) {
-                 VITRINE_ASSIGN_OR_RETURN(auto value, wire::OptionalInt(body, "ontology_id"));
-                 if (!value || *value <= 0) return Status::InvalidArgument("ontology_id must be an id or null");
-                 ontology = OntologyId(*value);
-               }
-               VITRINE_RETURN_IF_ERROR(ontologies.SetProjectOntology(caller, id, ontology));
-               return JsonResponse(200, wire::Json{{"ontology_id", ontology ? wire::Json(ontology->value())
-                                                                            : wire::Json(nullptr)}});
-             }));
+             AuthedWork(service,
+                        [&ontologies](const Caller& caller, const HttpRequest& request,
+                                      const PathParams& params) -> Result<HttpResponse> {
+                          VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
+                          VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                          if (!body.contains("ontology_id"))
+                            return Status::InvalidArgument("ontology_id is required (or null)");
+                          std::optional<OntologyId> ontology;
+                          if (!body["ontology_id"].is_null()) {
+                            VITRINE_ASSIGN_OR_RETURN(auto value, wire::OptionalInt(body, "ontology_id"));
+                            if (!value || *value <= 0)
+                              return Status::InvalidArgument("ontology_id must be an id or null");
+                            ontology = OntologyId(*value);
+                          }
+                          VITRINE_RETURN_IF_ERROR(ontologies.SetProjectOntology(caller, id, ontology));
+                          return JsonResponse(200, wire::Json{{"ontology_id", ontology ? wire::Json(ontology->value())
+                                                                                       : wire::Json(nullptr)}});
+                        }));
 }
 
 }  // namespace vitrine::http::routes

@@ -15,9 +15,10 @@ void AddProjectRoutes(Router& router, service::Service& service) {
   using service::Caller;
   auto& projects = service.projects();
 
-  router.Add("POST", "/api/v1/projects",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest& request,
-                                         const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "POST", "/api/v1/projects",
+      Authed(service,
+             [&projects](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
                service::CreateProjectRequest create;
                VITRINE_ASSIGN_OR_RETURN(create.name, wire::RequiredString(body, "name"));
@@ -31,62 +32,69 @@ void AddProjectRoutes(Router& router, service::Service& service) {
                if (owner_id) owner = UserId(*owner_id);
                return JsonOr(201, projects.Create(caller, create, owner));
              }));
-  router.Add("GET", "/api/v1/projects",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest& request,
-                                         const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/projects",
+      Authed(service,
+             [&projects](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
                ProjectFilter filter;
                VITRINE_ASSIGN_OR_RETURN(filter.property, ParsePropertyFilter(query));
                return JsonOr(200, projects.List(caller, filter, page));
              }));
-  router.Add("GET", "/api/v1/projects/{project_id}",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest&,
-                                         const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/projects/{project_id}",
+      Authed(service,
+             [&projects](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                return JsonOr(200, projects.Get(caller, id));
              }));
   router.Add("PATCH", "/api/v1/projects/{project_id}",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest& request,
-                                         const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               service::UpdateProjectRequest update;
-               VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
-               VITRINE_ASSIGN_OR_RETURN(update.description, wire::OptionalString(body, "description"));
-               if (auto it = body.find("properties"); it != body.end()) {
-                 VITRINE_ASSIGN_OR_RETURN(update.properties, wire::PropertyChangesFromJson(*it));
-               }
-               return JsonOr(200, projects.Update(caller, id, update));
-             }));
+             Authed(service,
+                    [&projects](const Caller& caller, const HttpRequest& request,
+                                const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      service::UpdateProjectRequest update;
+                      VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
+                      VITRINE_ASSIGN_OR_RETURN(update.description, wire::OptionalString(body, "description"));
+                      if (auto it = body.find("properties"); it != body.end()) {
+                        VITRINE_ASSIGN_OR_RETURN(update.properties, wire::PropertyChangesFromJson(*it));
+                      }
+                      return JsonOr(200, projects.Update(caller, id, update));
+                    }));
   router.Add("DELETE", "/api/v1/projects/{project_id}",
-             AuthedWork(service, [&projects](const Caller& caller, const HttpRequest&,
-                                         const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
-               return NoContentOr(projects.Delete(caller, id));
-             }));
+             AuthedWork(service,
+                        [&projects](const Caller& caller, const HttpRequest&,
+                                    const PathParams& params) -> Result<HttpResponse> {
+                          VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
+                          return NoContentOr(projects.Delete(caller, id));
+                        }));
 
-  router.Add("GET", "/api/v1/projects/{project_id}/members",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest&,
-                                         const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/projects/{project_id}/members",
+      Authed(service,
+             [&projects](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                VITRINE_ASSIGN_OR_RETURN(auto members, projects.ListMembers(caller, id));
                return JsonResponse(200, MemberList(members));
              }));
   router.Add("PUT", "/api/v1/projects/{project_id}/members/{user_id}",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest& request,
-                                         const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
-               VITRINE_ASSIGN_OR_RETURN(UserId user, PathId<UserId>(params, "user_id"));
-               VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-               VITRINE_ASSIGN_OR_RETURN(std::string role_name, wire::RequiredString(body, "role"));
-               auto role = ProjectRoleFromName(role_name);
-               if (!role) return Status::InvalidArgument("role must be viewer, contributor or manager");
-               return JsonOr(200, projects.PutMember(caller, id, user, *role));
-             }));
-  router.Add("DELETE", "/api/v1/projects/{project_id}/members/{user_id}",
-             Authed(service, [&projects](const Caller& caller, const HttpRequest&,
-                                         const PathParams& params) -> Result<HttpResponse> {
+             Authed(service,
+                    [&projects](const Caller& caller, const HttpRequest& request,
+                                const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
+                      VITRINE_ASSIGN_OR_RETURN(UserId user, PathId<UserId>(params, "user_id"));
+                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+                      VITRINE_ASSIGN_OR_RETURN(std::string role_name, wire::RequiredString(body, "role"));
+                      auto role = ProjectRoleFromName(role_name);
+                      if (!role) return Status::InvalidArgument("role must be viewer, contributor or manager");
+                      return JsonOr(200, projects.PutMember(caller, id, user, *role));
+                    }));
+  router.Add(
+      "DELETE", "/api/v1/projects/{project_id}/members/{user_id}",
+      Authed(service,
+             [&projects](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(ProjectId id, PathId<ProjectId>(params, "project_id"));
                VITRINE_ASSIGN_OR_RETURN(UserId user, PathId<UserId>(params, "user_id"));
                return NoContentOr(projects.RemoveMember(caller, id, user));

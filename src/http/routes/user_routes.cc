@@ -17,8 +17,8 @@ Status OnlyKnownFields(const wire::Json& body, const std::set<std::string, std::
 
 Result<service::UpdateUserRequest> ParseUserUpdate(std::string_view text) {
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(text));
-  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(body, {"name", "email", "password", "current_password", "admin", "enabled",
-                                                 "id", "username", "created_at"}));
+  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(
+      body, {"name", "email", "password", "current_password", "admin", "enabled", "id", "username", "created_at"}));
   service::UpdateUserRequest update;
   VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
   VITRINE_ASSIGN_OR_RETURN(update.email, wire::OptionalString(body, "email"));
@@ -60,41 +60,47 @@ void AddUserRoutes(Router& router, service::Service& service) {
              Authed(service, [](const Caller& caller, const HttpRequest&, const PathParams&) -> Result<HttpResponse> {
                return JsonResponse(200, wire::ToJson(*caller.user()));
              }));
-  router.Add("PATCH", "/api/v1/users/me",
-             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
-                                      const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "PATCH", "/api/v1/users/me",
+      Authed(service,
+             [&users](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                if (!request.on_worker) return RunOnWorker();  // a new password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, caller.user_id(), update, BearerTokenOf(request), request.client));
+               return JsonOr(200,
+                             users.Update(caller, caller.user_id(), update, BearerTokenOf(request), request.client));
              }));
 
   // One's own keys under /users/me, anyone's (for an administrator) under /users/{user_id}.
   for (const std::string base : {"/api/v1/users/me", "/api/v1/users/{user_id}"}) {
-    router.Add("GET", base + "/keys",
-               Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                        const PathParams& params) -> Result<HttpResponse> {
+    router.Add(
+        "GET", base + "/keys",
+        Authed(service,
+               [&users](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                  VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
                  VITRINE_ASSIGN_OR_RETURN(auto keys, users.ListApiKeys(caller, subject));
                  return JsonResponse(200, KeyList(keys));
                }));
-    router.Add("POST", base + "/keys",
-               Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                        const PathParams& params) -> Result<HttpResponse> {
+    router.Add(
+        "POST", base + "/keys",
+        Authed(service,
+               [&users](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                  VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
                  return JsonOr(201, users.CreateApiKey(caller, subject));
                }));
-    router.Add("DELETE", base + "/keys/{key_id}",
-               Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                        const PathParams& params) -> Result<HttpResponse> {
+    router.Add(
+        "DELETE", base + "/keys/{key_id}",
+        Authed(service,
+               [&users](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                  VITRINE_ASSIGN_OR_RETURN(UserId subject, SubjectUser(caller, params));
                  VITRINE_ASSIGN_OR_RETURN(ApiKeyId key, PathId<ApiKeyId>(params, "key_id"));
                  return NoContentOr(users.RevokeApiKey(caller, subject, key));
                }));
   }
 
-  router.Add("GET", "/api/v1/users",
-             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
-                                      const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/users",
+      Authed(service,
+             [&users](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                if (auto username = query.Get("username")) {
                  VITRINE_ASSIGN_OR_RETURN(User user, users.FindByUsername(caller, *username));
@@ -103,27 +109,30 @@ void AddUserRoutes(Router& router, service::Service& service) {
                VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
                return JsonOr(200, users.List(caller, page));
              }));
-  router.Add("POST", "/api/v1/users",
-             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
-                                      const PathParams&) -> Result<HttpResponse> {
+  router.Add(
+      "POST", "/api/v1/users",
+      Authed(service,
+             [&users](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                if (!request.on_worker) return RunOnWorker();  // the password is hashed
                VITRINE_ASSIGN_OR_RETURN(auto create, ParseUserCreate(request.body));
                return JsonOr(201, users.Create(caller, create));
              }));
-  router.Add("GET", "/api/v1/users/{user_id}",
-             Authed(service, [&users](const Caller& caller, const HttpRequest&,
-                                      const PathParams& params) -> Result<HttpResponse> {
+  router.Add(
+      "GET", "/api/v1/users/{user_id}",
+      Authed(service,
+             [&users](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
                return JsonOr(200, users.Get(caller, id));
              }));
   router.Add("PATCH", "/api/v1/users/{user_id}",
-             Authed(service, [&users](const Caller& caller, const HttpRequest& request,
-                                      const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
-               if (!request.on_worker) return RunOnWorker();  // a new password is hashed
-               VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
-               return JsonOr(200, users.Update(caller, id, update, BearerTokenOf(request), request.client));
-             }));
+             Authed(service,
+                    [&users](const Caller& caller, const HttpRequest& request,
+                             const PathParams& params) -> Result<HttpResponse> {
+                      VITRINE_ASSIGN_OR_RETURN(UserId id, PathId<UserId>(params, "user_id"));
+                      if (!request.on_worker) return RunOnWorker();  // a new password is hashed
+                      VITRINE_ASSIGN_OR_RETURN(auto update, ParseUserUpdate(request.body));
+                      return JsonOr(200, users.Update(caller, id, update, BearerTokenOf(request), request.client));
+                    }));
 }
 
 }  // namespace vitrine::http::routes

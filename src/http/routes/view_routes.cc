@@ -49,12 +49,12 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
   }
   // Compared as doubles before any conversion: an int would wrap.
   if (w > imaging::kMaxViewSide + 0.5 || h > imaging::kMaxViewSide + 0.5) {
-    return Status::InvalidArgument("the output would be " + std::to_string(std::llround(w)) + " x " +
-                                   std::to_string(std::llround(h)) + "; at most " +
-                                   std::to_string(imaging::kMaxViewSide) +
-                                   " a side: ask for a smaller region or a max_size");
+    return Status::InvalidArgument(
+        "the output would be " + std::to_string(std::llround(w)) + " x " + std::to_string(std::llround(h)) +
+        "; at most " + std::to_string(imaging::kMaxViewSide) + " a side: ask for a smaller region or a max_size");
   }
-  const int out_w = std::max(1, static_cast<int>(std::lround(w))), out_h = std::max(1, static_cast<int>(std::lround(h)));
+  const int out_w = std::max(1, static_cast<int>(std::lround(w))),
+            out_h = std::max(1, static_cast<int>(std::lround(h)));
   return std::pair{out_w, out_h};
 }
 
@@ -88,7 +88,8 @@ Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::
 Result<imaging::EncodedFormat> RegionFormat(std::string_view name) {
   if (name == "tif" || name == "tiff") return imaging::EncodedFormat::kTiff;
   auto format = imaging::EncodedFormatFromName(name);
-  if (!format.ok()) return Status::InvalidArgument("format must be jpg, png, webp or tif, not '" + std::string(name) + "'");
+  if (!format.ok())
+    return Status::InvalidArgument("format must be jpg, png, webp or tif, not '" + std::string(name) + "'");
   return format;
 }
 
@@ -105,9 +106,12 @@ Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const 
   if (rotation) view.rotation = static_cast<int>(std::clamp<std::int64_t>(*rotation, -1, 361));
   VITRINE_ASSIGN_OR_RETURN(view.mirror, BoolParam(query, "mirror"));
   std::string_view mode = query.Get("mode").value_or("color");
-  if (mode == "gray") view.quality = imaging::ViewQuality::kGray;
-  else if (mode == "bitonal") view.quality = imaging::ViewQuality::kBitonal;
-  else if (mode != "color") return Status::InvalidArgument("mode must be color, gray or bitonal");
+  if (mode == "gray")
+    view.quality = imaging::ViewQuality::kGray;
+  else if (mode == "bitonal")
+    view.quality = imaging::ViewQuality::kBitonal;
+  else if (mode != "color")
+    return Status::InvalidArgument("mode must be color, gray or bitonal");
   return view;
 }
 
@@ -139,17 +143,18 @@ HttpResponse WithCors(HttpResponse r) {
 // specification asks.
 template <class Fn>
 Handler IiifHandler(service::Service& service, Fn fn) {
-  return ViewerAuthed(service, [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
-                                              const PathParams& params) -> Result<HttpResponse> {
-    Result<HttpResponse> r = fn(caller, request, params);
-    if (!r.ok() && r.status().code() == ErrorCode::kUnsupported) {
-      HttpResponse out = ErrorResponse(r.status());
-      out.status = 501;
-      return WithCors(std::move(out));
-    }
-    if (!r.ok()) return r.status();
-    return WithCors(std::move(*r));
-  });
+  return ViewerAuthed(service,
+                      [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
+                                           const PathParams& params) -> Result<HttpResponse> {
+                        Result<HttpResponse> r = fn(caller, request, params);
+                        if (!r.ok() && r.status().code() == ErrorCode::kUnsupported) {
+                          HttpResponse out = ErrorResponse(r.status());
+                          out.status = 501;
+                          return WithCors(std::move(out));
+                        }
+                        if (!r.ok()) return r.status();
+                        return WithCors(std::move(*r));
+                      });
 }
 
 // The view as an answer; a client that already holds it (If-None-Match) gets 304 before any
@@ -170,94 +175,106 @@ void AddViewRoutes(Router& router, service::Service& service) {
   auto& images = service.images();
 
   router.Add("GET", "/api/v1/images/{image_id}/region",
-             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               return ViewResponse(images, caller, id, request,
-                                   [&](const Image& image) { return ParseRegionRequest(query, image); });
-             }));
+             ViewerAuthed(service,
+                          [&images](const Caller& caller, const HttpRequest& request,
+                                    const PathParams& params) -> Result<HttpResponse> {
+                            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                            return ViewResponse(images, caller, id, request,
+                                                [&](const Image& image) { return ParseRegionRequest(query, image); });
+                          }));
 
   // Viewers poll it while a pyramid is built, so it takes their cookie too.
   router.Add("GET", "/api/v1/images/{image_id}/pyramid",
-             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(auto state, images.PyramidStatus(caller, id));
-               return JsonResponse(200, PyramidJson(state));
-             }));
+             ViewerAuthed(
+                 service,
+                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                   VITRINE_ASSIGN_OR_RETURN(auto state, images.PyramidStatus(caller, id));
+                   return JsonResponse(200, PyramidJson(state));
+                 }));
 
   router.Add("GET", "/api/v1/images/{image_id}.dzi",
-             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest&,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
-               HttpResponse r;
-               r.body = deep_zoom::Descriptor(image.width, image.height, imaging::EncodedFormat::kJpeg);
-               r.With("content-type", "application/xml");
-               return r;
-             }));
+             ViewerAuthed(
+                 service,
+                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
+                   HttpResponse r;
+                   r.body = deep_zoom::Descriptor(image.width, image.height, imaging::EncodedFormat::kJpeg);
+                   r.With("content-type", "application/xml");
+                   return r;
+                 }));
 
   // OpenSeadragon repeats the .dzi URL's query on every tile: plane, channel and window there
   // apply to the whole view.
-  router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
-             ViewerAuthed(service, [&images](const Caller& caller, const HttpRequest& request,
-                                       const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               std::int64_t numbers[3] = {};
-               const char* names[] = {"level", "col", "row"};
-               for (int i = 0; i < 3; ++i) {
-                 const std::string& text = params.at(names[i]);
-                 auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), numbers[i]);
-                 if (ec != std::errc() || end != text.data() + text.size() || numbers[i] < 0 || numbers[i] > 1'000'000) {
-                   return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
-                 }
-               }
-               const std::string& format = params.at("format");
-               if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-               return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
-                 VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view,
-                                          deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]),
-                                                          numbers[1], numbers[2], *imaging::EncodedFormatFromName(format)));
-                 VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
-                 return view;
-               });
-             }));
+  router.Add(
+      "GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
+      ViewerAuthed(
+          service,
+          [&images](const Caller& caller, const HttpRequest& request,
+                    const PathParams& params) -> Result<HttpResponse> {
+            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+            std::int64_t numbers[3] = {};
+            const char* names[] = {"level", "col", "row"};
+            for (int i = 0; i < 3; ++i) {
+              const std::string& text = params.at(names[i]);
+              auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), numbers[i]);
+              if (ec != std::errc() || end != text.data() + text.size() || numbers[i] < 0 || numbers[i] > 1'000'000) {
+                return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
+              }
+            }
+            const std::string& format = params.at("format");
+            if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
+            return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
+              VITRINE_ASSIGN_OR_RETURN(
+                  imaging::ViewRequest view,
+                  deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
+                                  *imaging::EncodedFormatFromName(format)));
+              VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
+              return view;
+            });
+          }));
 
   router.Add("GET", "/iiif/3/{identifier}",
-             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
-                                            const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_RETURN_IF_ERROR(images.ViewableImage(caller, id).status());
-               HttpResponse r;
-               r.status = 303;
-               r.With("location", IiifBase(request, id) + "/info.json");
-               return r;
-             }));
+             IiifHandler(service,
+                         [&images](const Caller& caller, const HttpRequest& request,
+                                   const PathParams& params) -> Result<HttpResponse> {
+                           VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+                           VITRINE_RETURN_IF_ERROR(images.ViewableImage(caller, id).status());
+                           HttpResponse r;
+                           r.status = 303;
+                           r.With("location", IiifBase(request, id) + "/info.json");
+                           return r;
+                         }));
 
   router.Add("GET", "/iiif/3/{identifier}/info.json",
-             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
-                                            const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
-               HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
-               // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
-               if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
-                 r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
-               }
-               return r;
-             }));
+             IiifHandler(
+                 service,
+                 [&images](const Caller& caller, const HttpRequest& request,
+                           const PathParams& params) -> Result<HttpResponse> {
+                   VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
+                   HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
+                   // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
+                   if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
+                     r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
+                   }
+                   return r;
+                 }));
 
   router.Add("GET", "/iiif/3/{identifier}/{region}/{size}/{rotation}/{quality_format}",
-             IiifHandler(service, [&images](const Caller& caller, const HttpRequest& request,
-                                            const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-               return ViewResponse(images, caller, id, request, [&](const Image& image) {
-                 return iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
-                                                params.at("quality_format"), image.width, image.height);
-               });
-             }));
+             IiifHandler(service,
+                         [&images](const Caller& caller, const HttpRequest& request,
+                                   const PathParams& params) -> Result<HttpResponse> {
+                           VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+                           return ViewResponse(images, caller, id, request, [&](const Image& image) {
+                             return iiif::ParseImageRequest(params.at("region"), params.at("size"),
+                                                            params.at("rotation"), params.at("quality_format"),
+                                                            image.width, image.height);
+                           });
+                         }));
 }
 
 }  // namespace vitrine::http::routes

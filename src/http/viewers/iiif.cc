@@ -11,7 +11,8 @@ namespace {
 using imaging::PixelRect;
 
 Status Bad(std::string_view parameter, std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("IIIF " + std::string(parameter) + " '" + std::string(text) + "': " + std::string(why));
+  return Status::InvalidArgument("IIIF " + std::string(parameter) + " '" + std::string(text) +
+                                 "': " + std::string(why));
 }
 
 // IIIF numbers: digits, with an optional '.' and more digits. No signs, no exponents.
@@ -83,8 +84,8 @@ Result<PixelRect> ParseRegion(std::string_view region, std::int64_t width, std::
   const auto bottom = std::min<std::int64_t>(height, std::llround(y + h));
   if (w <= 0 || h <= 0) return Bad("region", region, "the width and height must be above zero");
   if (left >= width || top >= height || right <= left || bottom <= top) {
-    return Bad("region", region, "it lies outside the " + std::to_string(width) + " x " + std::to_string(height) +
-                                     " image");
+    return Bad("region", region,
+               "it lies outside the " + std::to_string(width) + " x " + std::to_string(height) + " image");
   }
   return PixelRect{left, top, right - left, bottom - top};
 }
@@ -135,8 +136,9 @@ Result<std::pair<int, int>> ParseSize(std::string_view size, std::int64_t rw, st
       w = region_w * h / region_h;
     }
     if (!upscale && (Round(w) > rw || Round(h) > rh)) {
-      return Bad("size", original, "larger than the " + std::to_string(rw) + " x " + std::to_string(rh) +
-                                       " region; ask with ^ to upscale");
+      return Bad(
+          "size", original,
+          "larger than the " + std::to_string(rw) + " x " + std::to_string(rh) + " region; ask with ^ to upscale");
     }
   }
   if (w > kMaxWidth + 0.5 || h > kMaxHeight + 0.5) {
@@ -162,10 +164,14 @@ Result<std::pair<imaging::ViewQuality, imaging::EncodedFormat>> ParseQualityForm
   if (dot == std::string_view::npos) return Bad("quality.format", text, "use quality.format, as default.jpg");
   std::string_view quality = text.substr(0, dot), format = text.substr(dot + 1);
   imaging::ViewQuality q;
-  if (quality == "default" || quality == "color") q = imaging::ViewQuality::kColor;
-  else if (quality == "gray") q = imaging::ViewQuality::kGray;
-  else if (quality == "bitonal") q = imaging::ViewQuality::kBitonal;
-  else return Bad("quality", quality, "use default, color, gray or bitonal");
+  if (quality == "default" || quality == "color")
+    q = imaging::ViewQuality::kColor;
+  else if (quality == "gray")
+    q = imaging::ViewQuality::kGray;
+  else if (quality == "bitonal")
+    q = imaging::ViewQuality::kBitonal;
+  else
+    return Bad("quality", quality, "use default, color, gray or bitonal");
   if (format == "gif" || format == "jp2" || format == "pdf") {
     return Status::Unsupported("IIIF format '" + std::string(format) + "': this server writes jpg, png, webp and tif");
   }
