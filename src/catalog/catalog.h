@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/executor.h"
 #include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
@@ -222,7 +223,10 @@ class Catalog {
 };
 
 // Opens (creating if needed, and migrating to the current schema) the catalog at `url`:
-// "sqlite:///abs/path/catalog.db" or a plain file path.
-Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url);
+// "sqlite:///abs/path/catalog.db" or a plain file path. With an `executor` (a server's, a
+// client's store), housekeeping runs on its maintenance lane: SQLite's WAL checkpoints, so that
+// no commit waits for one. Without (one-off tools), a commit checkpoints past 256 MiB of log.
+// The executor must outlive the catalog.
+Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url, core::Executor* executor = nullptr);
 
 }  // namespace vitrine::catalog

@@ -1,11 +1,18 @@
 // The `vitrine` command.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "app/process.h"
 #include "cli/commands.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
   vitrine::core::ConfigureLogging("warning");
+  if (auto started = vitrine::app::StartProcessLibraries(argv[0]); !started.ok()) {
+    std::cerr << "vitrine: " << started.ToString() << "\n";
+    return 1;
+  }
   CLI::App app("Vitrine: a platform for scientific image data", "vitrine");
   app.require_subcommand(1);
   app.set_version_flag("--version", "vitrine 0.1.0");

@@ -1,8 +1,8 @@
 #include <iostream>
 
+#include "app/data_dir.h"
 #include "cli/commands.h"
 #include "cli/target.h"
-#include "client/data_dir.h"
 
 namespace vitrine::cli {
 
@@ -19,7 +19,7 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   gc->callback(Run(context, [flags]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags->data_dir));
+    VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenDataDir(flags->data_dir));
     VITRINE_ASSIGN_OR_RETURN(blob::GarbageReport report,
                              store->service->images().CollectGarbage(service::Caller::LocalOperator(),
                                                                      std::chrono::seconds(flags->grace_seconds)));

@@ -8,21 +8,18 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
 #include <cstring>
 #include <iostream>
-#include <mutex>
-#include <thread>
+#include <optional>
 #include <vector>
 
+#include "app/data_dir.h"
 #include "cli/commands.h"
 #include "cli/target.h"
-#include "client/data_dir.h"
 #include "core/log.h"
 #include "http/api_v1.h"
 #include "http/server.h"
 #include "http/static_files.h"
-#include "imaging/init.h"
 
 namespace vitrine::cli {
 namespace {
@@ -76,42 +73,17 @@ void RaiseFileLimit(std::size_t max_connections) {
 
 bool IsLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1" || host == "localhost"; }
 
-// Collects unreferenced blobs (deleted images, their thumbnails) every `interval`, keeping
-// anything younger than an hour so uploads being committed are never touched.
-class PeriodicGarbageCollector {
- public:
-  PeriodicGarbageCollector(service::ImageService& images, std::chrono::minutes interval) {
-    if (interval.count() == 0) return;
-    thread_ = std::thread([this, &images, interval] {
-      std::unique_lock lock(mu_);
-      while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-        lock.unlock();
-        auto report = images.CollectGarbage(service::Caller::LocalOperator(), std::chrono::hours(1));
-        if (!report.ok())
-          spdlog::warn("garbage collection: {}", report.status().ToString());
-        else if (report->blobs_removed || report->temp_files_removed) {
-          spdlog::info("garbage collection removed {} blobs ({} bytes) and {} temp files", report->blobs_removed,
-                       report->bytes_removed, report->temp_files_removed);
-        }
-        lock.lock();
-      }
-    });
+// Removes unreferenced blobs (deleted images, their thumbnails), keeping anything younger than
+// an hour so uploads being committed are never touched.
+void CollectGarbage(service::ImageService& images) {
+  auto report = images.CollectGarbage(service::Caller::LocalOperator(), std::chrono::hours(1));
+  if (!report.ok()) {
+    spdlog::warn("garbage collection: {}", report.status().ToString());
+  } else if (report->blobs_removed || report->temp_files_removed) {
+    spdlog::info("garbage collection removed {} blobs ({} bytes) and {} temp files", report->blobs_removed,
+                 report->bytes_removed, report->temp_files_removed);
   }
-  ~PeriodicGarbageCollector() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
+}
 
 // "HOST:PORT", "[v6]:PORT" or ":PORT" (all interfaces is never implied: ":PORT" means 127.0.0.1).
 Status ParseListen(const std::string& text, http::ServerOptions& options) {
@@ -138,12 +110,9 @@ Status Serve(const ServeFlags& flags) {
   // each thread's arena, where malloc_trim does not reach: argon2id's 19 MiB per worker
   // thread stayed for good (an idle server grew from 40 to 80 MB after three sign-ins).
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  // libvips is process-wide state, started only by the commands that decode images.
-  VITRINE_RETURN_IF_ERROR(imaging::InitializeImaging("vitrine"));
   http::ServerOptions options;
   VITRINE_RETURN_IF_ERROR(ParseListen(flags.listen, options));
   options.threads = flags.threads;
-  options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
   options.trusted_proxies = flags.trusted_proxies;
   options.max_connections = flags.max_connections;
@@ -163,7 +132,11 @@ Status Serve(const ServeFlags& flags) {
     service_options.images.view_cache_dir = std::filesystem::path(flags.data_dir) / "cache" / "views";
     service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
   }
-  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(flags.data_dir, service_options));
+  core::ExecutorOptions lanes;
+  if (flags.worker_threads > 0)
+    lanes.lanes[static_cast<std::size_t>(core::Lane::kRequests)].threads = flags.worker_threads;
+  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenDataDir(flags.data_dir, service_options, lanes));
+  options.executor = store->executor.get();
   VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
   if (bootstrap) {
     // Not on stdout, which often ends up in journald or a container's log: in a file only the
@@ -188,7 +161,11 @@ Status Serve(const ServeFlags& flags) {
   VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, app));
   spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
                flags.data_dir);
-  PeriodicGarbageCollector collector(store->service->images(), std::chrono::minutes(flags.gc_interval_minutes));
+  std::optional<core::PeriodicTask> collector;
+  if (flags.gc_interval_minutes > 0) {
+    collector.emplace(*store->executor, core::Lane::kMaintenance, std::chrono::minutes(flags.gc_interval_minutes),
+                      [&images = store->service->images()] { CollectGarbage(images); });
+  }
   http::WaitForTerminationSignal();
   spdlog::info("shutting down: finishing requests in flight");
   server->Stop();

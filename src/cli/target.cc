@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "app/data_dir.h"
 #include "client/credentials.h"
-#include "client/data_dir.h"
 
 namespace vitrine::cli {
 namespace {
@@ -41,12 +41,12 @@ Result<std::unique_ptr<Client>> OpenTarget(const TargetFlags& flags) {
   if (std::string data = Env("VITRINE_DATA"); !data.empty()) return OpenLocal(data, flags.username);
   VITRINE_ASSIGN_OR_RETURN(Credentials resolved, client::ResolveCredentials(given));
   if (!resolved.url.empty()) return ConnectRemote(std::move(resolved));
-  return OpenLocal(client::kDefaultDataDir, flags.username);
+  return OpenLocal(app::kDefaultDataDir, flags.username);
 }
 
 void AddDataOption(CLI::App& command, std::string& data_dir) {
   std::string env = Env("VITRINE_DATA");
-  data_dir = env.empty() ? client::kDefaultDataDir : env;
+  data_dir = env.empty() ? app::kDefaultDataDir : env;
   command.add_option("--data", data_dir, "Data folder ($VITRINE_DATA)")->capture_default_str();
 }
 

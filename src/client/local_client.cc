@@ -2,7 +2,8 @@
 // with the same permission checks and error codes a server would apply.
 #include <fstream>
 
-#include "client/data_dir.h"
+#include "app/data_dir.h"
+#include "app/process.h"
 #include "core/digest.h"
 #include "interchange/annotation_geojson.h"
 #include "vitrine/client.h"
@@ -32,7 +33,7 @@ class ProgressSource final : public core::ByteSource {
 
 class LocalClient final : public Client {
  public:
-  LocalClient(std::unique_ptr<client::OpenedStore> store, std::optional<UserId> as_user)
+  LocalClient(std::unique_ptr<app::OpenedStore> store, std::optional<UserId> as_user)
       : store_(std::move(store)), as_user_(as_user) {}
 
   Result<User> CurrentUser() override {
@@ -277,14 +278,16 @@ class LocalClient final : public Client {
     return fn(c);
   }
 
-  std::unique_ptr<client::OpenedStore> store_;
+  std::unique_ptr<app::OpenedStore> store_;
   std::optional<UserId> as_user_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir, const std::string& as_user) {
-  VITRINE_ASSIGN_OR_RETURN(auto store, client::OpenDataDir(data_dir));
+  // A program embedding a store has no Vitrine main to start libvips: this is its entry point.
+  VITRINE_RETURN_IF_ERROR(app::StartProcessLibraries("vitrine-client"));
+  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenDataDir(data_dir));
   std::optional<UserId> user;
   if (!as_user.empty()) {
     auto found = store->catalog->FindUserByUsername(as_user);

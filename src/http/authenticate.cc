@@ -2,7 +2,6 @@
 
 #include <strings.h>
 
-#include "auth/basic_auth.h"
 #include "http/query.h"
 
 namespace vitrine::http {
@@ -26,8 +25,7 @@ std::string_view BearerTokenOf(const HttpRequest& request) {
 bool AuthenticationWouldBlock(const service::Authenticator& auth, const HttpRequest& request) {
   std::string_view header = request.header("authorization");
   if (!HasScheme(header, "Basic")) return false;
-  auto credentials = auth::ParseBasicAuthorization(header);
-  return credentials && auth.WouldHashPassword(credentials->username, credentials->password);
+  return auth.WouldHashBasicAuthorization(header);
 }
 
 Result<service::Caller> AuthenticateRequest(const service::Authenticator& auth, const HttpRequest& request) {
@@ -38,11 +36,7 @@ Result<service::Caller> AuthenticateRequest(const service::Authenticator& auth, 
         "CYTOMINE signature");
   }
   if (HasScheme(header, "Bearer")) return auth.WithBearerToken(BearerTokenOf(request));
-  if (HasScheme(header, "Basic")) {
-    auto credentials = auth::ParseBasicAuthorization(header);
-    if (!credentials) return Status::Unauthenticated("malformed Basic authorization header");
-    return auth.WithPassword(credentials->username, credentials->password, request.client);
-  }
+  if (HasScheme(header, "Basic")) return auth.WithBasicAuthorization(header, request.client);
   if (header.starts_with("CYTOMINE ")) {
     return auth.WithSignature({header, request.header("date"), request.method, request.header("content-type"),
                                request.target, request.client});

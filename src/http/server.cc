@@ -9,7 +9,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -94,7 +93,9 @@ struct Server::Impl {
   std::vector<asio::ip::address> trusted_proxies;
   std::atomic<std::size_t> worker_load{0};            // requests queued for or running on a worker
   std::atomic<std::uint64_t> buffered_body_bytes{0};  // reserved by bodies read whole
-  asio::thread_pool workers;
+  std::unique_ptr<core::Executor> own_executor;       // when the options name none
+  core::Executor& executor;
+  core::TaskGroup worker_tasks;  // this server's, on the executor's request lane
 
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
   // thread, and handlers then run one at a time whatever the number of threads.
@@ -102,7 +103,16 @@ struct Server::Impl {
       : options(std::move(o)),
         app(a),
         ioc(static_cast<int>(ThreadCount(options))),
-        workers(options.worker_threads ? options.worker_threads : std::max(2u, std::thread::hardware_concurrency())) {}
+        own_executor(options.executor ? nullptr : std::make_unique<core::Executor>(RequestLaneOnly(options))),
+        executor(options.executor ? *options.executor : *own_executor),
+        worker_tasks(executor, core::Lane::kRequests) {}
+  static core::ExecutorOptions RequestLaneOnly(const ServerOptions& o) {
+    core::ExecutorOptions lanes;
+    for (auto& lane : lanes.lanes) lane.threads = 0;
+    lanes.lanes[static_cast<std::size_t>(core::Lane::kRequests)].threads =
+        o.worker_threads ? o.worker_threads : std::max(2u, std::thread::hardware_concurrency());
+    return lanes;
+  }
   static unsigned ThreadCount(const ServerOptions& o) {
     return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   }
@@ -228,7 +238,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // The body is never read: the connection cannot be reused.
       return Send(ErrorResponse(Status::Unavailable("the server is busy; try again shortly")), /*keep_alive=*/false);
     }
-    asio::post(server_.workers, [self = shared_from_this()] {
+    server_.worker_tasks.Submit([self = shared_from_this()] {
       Result<std::unique_ptr<BodySink>> sink = Status::Internal("the upload could not be opened");
       try {
         sink = self->server_.app.OpenStream(self->request_);
@@ -384,7 +394,7 @@ class Session : public std::enable_shared_from_this<Session> {
       HttpResponse busy = ErrorResponse(Status::Unavailable("the server is busy; try again shortly"));
       return Send(std::move(busy), keep_alive_ && !server_.stopping);
     }
-    asio::post(server_.workers, [self = shared_from_this(), work = std::move(work)]() mutable {
+    server_.worker_tasks.Submit([self = shared_from_this(), work = std::move(work)]() mutable {
       HttpResponse answer = work(*self);
       self->server_.worker_load.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
@@ -478,7 +488,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (out_unknown_length_) {
         // A body made as it is sent (an export) costs real work per chunk: on a worker, as its
         // first part was; the session waits, with nothing else pending, for the answer.
-        asio::post(server_.workers, [self = shared_from_this(), chunk, keep_alive] {
+        server_.worker_tasks.Submit([self = shared_from_this(), chunk, keep_alive] {
           Result<std::size_t> n = ReadSafely(*self->out_source_, chunk);
           asio::post(self->stream_.get_executor(), [self, chunk, keep_alive, n = std::move(n)]() mutable {
             if (self->TakeStreamChunk(chunk, std::move(n))) self->WriteBody(keep_alive);
@@ -745,7 +755,7 @@ void Server::Stop() {
   for (auto& t : impl_->threads) t.join();
   // After the network threads: what a worker finishes now is answered to no one, but no
   // handler runs once Stop returns.
-  impl_->workers.join();
+  impl_->worker_tasks.Wait();
 }
 
 void WaitForTerminationSignal() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/executor.h"
 #include "http/message.h"
 #include "vitrine/status.h"
 
@@ -24,8 +25,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
   unsigned threads = 0;       // 0: one per core
-  // For requests whose handler asks to block (HttpResponse::run_on_worker): 0, one per core
-  // (at least 2). A slow one never holds a network thread.
+  // Requests whose handler asks to block (HttpResponse::run_on_worker), uploads being opened
+  // and finished, and generated bodies run on this executor's request lane, so a slow one never
+  // holds a network thread. It must outlive the server. Without one, the server runs its own
+  // with `worker_threads` threads (0: one per core, at least 2).
+  core::Executor* executor = nullptr;
   unsigned worker_threads = 0;
   std::uint64_t max_body_bytes = 16 * 1024 * 1024;
   std::chrono::seconds idle_timeout{60};    // keep-alive connection with no request started

@@ -4,41 +4,6 @@
 
 namespace vitrine::imaging {
 
-Result<EncodedFormat> EncodedFormatFromName(std::string_view name) {
-  if (name == "jpg" || name == "jpeg") return EncodedFormat::kJpeg;
-  if (name == "png") return EncodedFormat::kPng;
-  if (name == "webp") return EncodedFormat::kWebp;
-  return Status::InvalidArgument("format must be jpg, png or webp, not '" + std::string(name) + "'");
-}
-
-std::string_view MimeTypeOf(EncodedFormat format) {
-  switch (format) {
-    case EncodedFormat::kJpeg:
-      return "image/jpeg";
-    case EncodedFormat::kPng:
-      return "image/png";
-    case EncodedFormat::kWebp:
-      return "image/webp";
-    case EncodedFormat::kTiff:
-      return "image/tiff";
-  }
-  return "application/octet-stream";
-}
-
-std::string_view ExtensionOf(EncodedFormat format) {
-  switch (format) {
-    case EncodedFormat::kJpeg:
-      return "jpg";
-    case EncodedFormat::kPng:
-      return "png";
-    case EncodedFormat::kWebp:
-      return "webp";
-    case EncodedFormat::kTiff:
-      return "tif";
-  }
-  return "bin";
-}
-
 Result<std::string> MakeThumbnail(const std::filesystem::path& file, int max_size, EncodedFormat format) {
   if (max_size < 1 || max_size > kMaxThumbnailSize) {
     return Status::InvalidArgument("max_size must be between 1 and " + std::to_string(kMaxThumbnailSize));

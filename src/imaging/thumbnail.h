@@ -7,17 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/view_request.h"
 #include "vitrine/status.h"
 
 namespace vitrine::imaging {
-
-// kTiff is for views only: the pixel values themselves (any bit depth, every band), deflated.
-enum class EncodedFormat { kJpeg, kPng, kWebp, kTiff };
-
-// "jpg"/"jpeg", "png", "webp" (never kTiff); kInvalidArgument otherwise.
-Result<EncodedFormat> EncodedFormatFromName(std::string_view name);
-std::string_view MimeTypeOf(EncodedFormat format);
-std::string_view ExtensionOf(EncodedFormat format);
 
 inline constexpr int kMaxThumbnailSize = 4096;
 

@@ -1,5 +1,6 @@
 #include "service/authenticator.h"
 
+#include "auth/basic_auth.h"
 #include "auth/cytomine_signature.h"
 #include "auth/password.h"
 #include "core/digest.h"
@@ -74,6 +75,17 @@ Result<Caller> Authenticator::WithPassword(std::string_view username, std::strin
   limiter_.RecordSuccess(username, client);
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
   return Caller::ForUser(std::move(record->user));
+}
+
+Result<Caller> Authenticator::WithBasicAuthorization(std::string_view header, std::string_view client) const {
+  auto credentials = auth::ParseBasicAuthorization(header);
+  if (!credentials) return Status::Unauthenticated("malformed Basic authorization header");
+  return WithPassword(credentials->username, credentials->password, client);
+}
+
+bool Authenticator::WouldHashBasicAuthorization(std::string_view header) const {
+  auto credentials = auth::ParseBasicAuthorization(header);
+  return credentials && WouldHashPassword(credentials->username, credentials->password);
 }
 
 bool Authenticator::WouldHashPassword(std::string_view username, std::string_view password) const {

@@ -43,6 +43,11 @@ class Authenticator {
   // True when WithPassword would run argon2id (tens of milliseconds): the answer is not
   // remembered from a recent success. Network threads hand such requests to a worker.
   bool WouldHashPassword(std::string_view username, std::string_view password) const;
+  // WithPassword for an HTTP "Basic base64(user:password)" Authorization header, parsed here as
+  // Cytomine signatures are: kUnauthenticated when it is malformed.
+  Result<Caller> WithBasicAuthorization(std::string_view header, std::string_view client = {}) const;
+  // WouldHashPassword for such a header; false when it is malformed (refused at once).
+  bool WouldHashBasicAuthorization(std::string_view header) const;
 
   // A signature is valid for max_signature_skew around its date and, in the path-less form real
   // Cytomine 4.x clients send, for any request with the same method. So a captured signature

@@ -19,8 +19,8 @@ namespace {
 constexpr std::size_t kMaxFilename = 1024;
 constexpr std::size_t kMaxCachedThumbnailBytes = 64 * 1024 * 1024;
 
-std::string ThumbnailKind(int max_size, imaging::EncodedFormat format) {
-  return "thumbnail:" + std::to_string(max_size) + ":" + std::string(imaging::ExtensionOf(format));
+std::string ThumbnailKind(int max_size, EncodedFormat format) {
+  return "thumbnail:" + std::to_string(max_size) + ":" + std::string(ExtensionOf(format));
 }
 
 Status ImageNotFound(ImageId id) { return Status::NotFound("image " + std::to_string(id.value()) + " not found"); }
@@ -67,9 +67,9 @@ class IngestUpload final : public ImageUpload {
     std::string thumbnail;
     bool huge_and_flat = info.levels == 1 && info.width * info.height > service_.options_.max_ingest_decode_pixels;
     if (!huge_and_flat) {
-      VITRINE_ASSIGN_OR_RETURN(thumbnail,
-                               imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size,
-                                                      imaging::EncodedFormat::kJpeg));
+      VITRINE_ASSIGN_OR_RETURN(
+          thumbnail,
+          imaging::MakeThumbnail(writer_->local_path(), service_.options_.ingest_thumbnail_size, EncodedFormat::kJpeg));
     }
     double thumb_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
@@ -132,7 +132,7 @@ class IngestUpload final : public ImageUpload {
     core::StringSource source(bytes);
     auto ref = service_.blobs_.Put(source, static_cast<std::int64_t>(bytes.size()));
     Status s = ref.ok() ? service_.catalog_.PutDerivedBlob(
-                              id, ThumbnailKind(service_.options_.ingest_thumbnail_size, imaging::EncodedFormat::kJpeg),
+                              id, ThumbnailKind(service_.options_.ingest_thumbnail_size, EncodedFormat::kJpeg),
                               ref->sha256, service_.clock_.Now())
                         : ref.status();
     if (!s.ok()) spdlog::warn("image {}: thumbnail not cached: {}", id.value(), s.ToString());
@@ -233,14 +233,13 @@ Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob:
 
 Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format,
                                              bool may_render) {
-  VITRINE_ASSIGN_OR_RETURN(imaging::EncodedFormat encoded, imaging::EncodedFormatFromName(format));
+  VITRINE_ASSIGN_OR_RETURN(EncodedFormat encoded, EncodedFormatFromName(format));
   if (max_size < 1 || max_size > imaging::kMaxThumbnailSize) {
     return Status::InvalidArgument("max_size must be between 1 and " + std::to_string(imaging::kMaxThumbnailSize));
   }
   VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
   std::string kind = ThumbnailKind(max_size, encoded);
-  EncodedImage out{"", std::string(imaging::MimeTypeOf(encoded)),
-                   "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
+  EncodedImage out{"", std::string(MimeTypeOf(encoded)), "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> cached, catalog_.GetDerivedBlob(id, kind));
   if (cached) {
     auto source = blobs_.Open(*cached, {});
@@ -376,7 +375,7 @@ Result<ImageService::PyramidState> ImageService::PyramidStatusOf(const Image& im
 
 namespace {
 
-std::string PixelOptionsTag(const imaging::ViewRequest& view) {
+std::string PixelOptionsTag(const ViewRequest& view) {
   std::string tag;
   if (view.plane != 0) tag += "-z" + std::to_string(view.plane);
   if (view.channel >= 0) tag += "-c" + std::to_string(view.channel);
@@ -385,14 +384,14 @@ std::string PixelOptionsTag(const imaging::ViewRequest& view) {
 }
 
 // Names every input of the rendered bytes: the content, the source read, and the view.
-std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool from_pyramid) {
+std::string ViewETag(const Image& image, const ViewRequest& view, bool from_pyramid) {
   const auto& r = view.region;
   const char* qualities[] = {"c", "g", "b"};
   return "\"" + image.sha256.substr(0, 32) + "-v" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
          std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
          std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
          qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
-         std::string(imaging::ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + PixelOptionsTag(view) + "\"";
+         std::string(ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + PixelOptionsTag(view) + "\"";
 }
 
 }  // namespace
@@ -401,12 +400,12 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
                                         const std::function<bool(std::string_view etag)>& already_have,
                                         bool may_render) {
   VITRINE_ASSIGN_OR_RETURN(Image image, ViewableImage(caller, id));
-  VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
+  VITRINE_ASSIGN_OR_RETURN(ViewRequest view, plan(image));
   // A pyramid is made of the first plane only.
   VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source,
                            view.plane == 0 ? ViewSource(image) : Result<ViewSourceBlob>(ViewSourceBlob{image.sha256}));
   EncodedImage out;
-  out.mime_type = std::string(imaging::MimeTypeOf(view.format));
+  out.mime_type = std::string(MimeTypeOf(view.format));
   out.etag = ViewETag(image, view, source.pyramid);
   if (already_have && already_have(out.etag)) {
     out.not_modified = true;

@@ -102,7 +102,7 @@ class ImageService {
   // when `already_have` says yes to the view's ETag, nothing is read or rendered. Without
   // `may_render`, a view that is not cached comes back as `needs_render` (for a network thread,
   // which must not spend milliseconds to seconds decoding).
-  using ViewPlan = std::function<Result<imaging::ViewRequest>(const Image&)>;
+  using ViewPlan = std::function<Result<ViewRequest>(const Image&)>;
   Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
                             const std::function<bool(std::string_view etag)>& already_have = nullptr,
                             bool may_render = true);

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "client/data_dir.h"
+#include "app/data_dir.h"
 #include "core/digest.h"
 #include "support/cli_runner.h"
 #include "support/sample_images.h"
@@ -52,7 +52,7 @@ ClientUnderTest MakeLocal() {
   auto dir = std::make_shared<TempDir>();
   ClientUnderTest c;
   {
-    auto store = client::OpenDataDir(dir->path() / "data");
+    auto store = app::OpenDataDir(dir->path() / "data");
     if (!store.ok()) ADD_FAILURE() << store.status().ToString();
     MakeUsers(*(*store)->service, c.bob);
   }

@@ -37,12 +37,12 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
   return parts;
 }
 
-void CheckView(const imaging::ViewRequest& view, std::int64_t width, std::int64_t height) {
+void CheckView(const ViewRequest& view, std::int64_t width, std::int64_t height) {
   const auto& r = view.region;
   Check(r.x >= 0 && r.y >= 0 && r.width >= 1 && r.height >= 1);
   Check(r.x < width && r.y < height && r.width <= width - r.x && r.height <= height - r.y);
   Check(view.width >= 1 && view.height >= 1);
-  Check(view.width <= imaging::kMaxViewSide && view.height <= imaging::kMaxViewSide);
+  Check(view.width <= kMaxViewSide && view.height <= kMaxViewSide);
 }
 
 void Iiif(std::string_view line, std::int64_t width, std::int64_t height) {
@@ -67,8 +67,8 @@ void DeepZoom(std::string_view line, std::int64_t width, std::int64_t height) {
       return;
     }
   }
-  auto view = deep_zoom::Tile(width, height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
-                              imaging::EncodedFormat::kJpeg);
+  auto view =
+      deep_zoom::Tile(width, height, static_cast<int>(numbers[0]), numbers[1], numbers[2], EncodedFormat::kJpeg);
   if (!view.ok()) return;
   CheckView(*view, width, height);
   Check(view->width <= deep_zoom::kTileSize + 2 * deep_zoom::kOverlap);
@@ -87,6 +87,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Iiif(text.substr(0, newline), width, height);
   if (newline != std::string_view::npos) DeepZoom(text.substr(newline + 1), width, height);
   (void)iiif::InfoJson("http://localhost/iiif/3/1", width, height).dump();
-  (void)deep_zoom::Descriptor(width, height, imaging::EncodedFormat::kJpeg);
+  (void)deep_zoom::Descriptor(width, height, EncodedFormat::kJpeg);
   return 0;
 }

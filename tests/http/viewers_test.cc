@@ -8,8 +8,6 @@
 namespace vitrine::http {
 namespace {
 
-using imaging::PixelRect;
-
 PixelRect Region(std::string_view text, std::int64_t w = 1000, std::int64_t h = 600) {
   auto r = iiif::ParseRegion(text, w, h);
   EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
@@ -74,8 +72,6 @@ TEST(IiifTest, RotationQualityAndFormat) {
   for (const char* bad : {"", "-90", "361", "!", "90deg", "1e2"}) {
     EXPECT_EQ(iiif::ParseRotation(bad).status().code(), ErrorCode::kInvalidArgument) << bad;
   }
-  using imaging::EncodedFormat;
-  using imaging::ViewQuality;
   EXPECT_EQ(*iiif::ParseQualityFormat("default.jpg"), (std::pair{ViewQuality::kColor, EncodedFormat::kJpeg}));
   EXPECT_EQ(*iiif::ParseQualityFormat("color.png"), (std::pair{ViewQuality::kColor, EncodedFormat::kPng}));
   EXPECT_EQ(*iiif::ParseQualityFormat("gray.webp"), (std::pair{ViewQuality::kGray, EncodedFormat::kWebp}));
@@ -97,7 +93,7 @@ TEST(IiifTest, ImageRequestAppliesRegionThenSize) {
   EXPECT_EQ(view->height, 50);
   EXPECT_EQ(view->rotation, 90);
   EXPECT_TRUE(view->mirror);
-  EXPECT_EQ(view->quality, imaging::ViewQuality::kGray);
+  EXPECT_EQ(view->quality, ViewQuality::kGray);
 }
 
 TEST(IiifTest, InfoJsonDescribesTilesAndSizes) {
@@ -121,7 +117,6 @@ TEST(DeepZoomTest, LevelsAndEdgeTiles) {
   EXPECT_EQ(deep_zoom::MaxLevel(1025, 700), 11);
   EXPECT_EQ(deep_zoom::MaxLevel(40000, 40000), 16);
 
-  using imaging::EncodedFormat;
   // 1200 x 700: level 11 is the full image; 5 x 3 tiles of 254 + overlap.
   auto first = deep_zoom::Tile(1200, 700, 11, 0, 0, EncodedFormat::kJpeg);
   ASSERT_TRUE(first.ok());

@@ -23,7 +23,7 @@ T Must(Result<T> r, const char* what) {
 
 TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
   Must(imaging::InitializeImaging("vitrine-tests"), "start libvips");
-  catalog_ = Must(catalog::OpenCatalog((dir_.path() / "catalog.db").string()), "open catalog");
+  catalog_ = Must(catalog::OpenCatalog((dir_.path() / "catalog.db").string(), &executor_), "open catalog");
   blobs_ = Must(blob::OpenBlobStore((dir_.path() / "blobs").string()), "open blobs");
   service::ServiceOptions service_options = FastServiceOptions();
   service_options.images.view_cache_dir = dir_.path() / "cache" / "views";
@@ -33,6 +33,7 @@ TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chro
   options.port = 0;
   options.threads = 2;
   options.access_log = false;
+  options.executor = &executor_;
   server_ = Must(http::Server::Start(options, *app_), "start server");
   port_ = server_->port();
 }

@@ -38,6 +38,7 @@ class TestServer {
  private:
   TempDir dir_;
   core::ManualClock clock_;
+  core::Executor executor_;  // before everything that hands it work: the last to go
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<service::Service> service_;

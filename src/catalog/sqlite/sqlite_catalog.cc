@@ -90,14 +90,17 @@ class SqliteCatalog final : public Catalog {
  public:
   explicit SqliteCatalog(std::filesystem::path file) : pool_(std::move(file), kMaxConnections) {}
 
-  Status Init(const std::filesystem::path& file) {
+  Status Init(const std::filesystem::path& file, core::Executor* executor) {
     {
       VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
       auto now =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
       VITRINE_RETURN_IF_ERROR(sqlite::Migrate(*conn, now.count()));
     }
-    VITRINE_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(file, std::chrono::milliseconds(100)));
+    if (executor) {
+      VITRINE_ASSIGN_OR_RETURN(checkpointer_,
+                               sqlite::WalCheckpointer::Start(file, std::chrono::milliseconds(100), *executor));
+    }
     return Status::Ok();
   }
 
@@ -497,9 +500,9 @@ class SqliteCatalog final : public Catalog {
 
 }  // namespace
 
-Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file) {
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file, core::Executor* executor) {
   auto catalog = std::make_unique<SqliteCatalog>(file);
-  VITRINE_RETURN_IF_ERROR(catalog->Init(file));
+  VITRINE_RETURN_IF_ERROR(catalog->Init(file, executor));
   return std::unique_ptr<Catalog>(std::move(catalog));
 }
 

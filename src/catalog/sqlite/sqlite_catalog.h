@@ -7,9 +7,12 @@
 #include <memory>
 
 #include "catalog/catalog.h"
+#include "core/executor.h"
 
 namespace vitrine::catalog {
 
-Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file);
+// `executor`: see OpenCatalog.
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::filesystem::path& file,
+                                                   core::Executor* executor = nullptr);
 
 }  // namespace vitrine::catalog

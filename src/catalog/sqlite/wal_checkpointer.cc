@@ -5,31 +5,18 @@
 namespace vitrine::catalog::sqlite {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::filesystem::path& file,
-                                                                std::chrono::milliseconds interval) {
+                                                                std::chrono::milliseconds interval,
+                                                                core::Executor& executor) {
   VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(file));
-  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(conn), interval));
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(conn)));
+  checkpointer->periodic_.emplace(executor, core::Lane::kMaintenance, interval,
+                                  [raw = checkpointer.get()] { raw->Checkpoint(); });
+  return checkpointer;
 }
-
-WalCheckpointer::WalCheckpointer(std::unique_ptr<Connection> conn, std::chrono::milliseconds interval)
-    : conn_(std::move(conn)), interval_(interval), thread_([this] { Run(); }) {}
 
 WalCheckpointer::~WalCheckpointer() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
-
-void WalCheckpointer::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
-    lock.unlock();
-    Checkpoint();
-    lock.lock();
-  }
+  periodic_.reset();
+  Checkpoint();
 }
 
 void WalCheckpointer::Checkpoint() {

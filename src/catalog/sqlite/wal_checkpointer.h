@@ -1,44 +1,38 @@
-// Copies the write-ahead log back into the database file on a thread of its own.
+// Copies the write-ahead log back into the database file off the writers' path.
 //
 // With SQLite's automatic checkpoints, the commit that crosses the threshold does the copy
-// (64 MiB of pages, and an fsync) before it returns: one bulk annotation request in a few
-// waited 300 ms instead of 120. Here a passive checkpoint runs every `interval` on its own
-// connection, beside the writers, which it never blocks; the writers keep an automatic
-// checkpoint at a higher threshold only as a backstop, should this one fall behind (a long
-// reader pins the log).
+// (64 MiB of pages, and an fsync) before it returns, and the request that made that commit
+// waits for it. Here a passive checkpoint runs every `interval` on its own connection, on the
+// executor's maintenance lane, beside the writers, which it never blocks; the writers keep an
+// automatic checkpoint at a higher threshold only as a backstop, should this one fall behind
+// (a long reader pins the log).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <optional>
 
 #include "catalog/sqlite/connection.h"
+#include "core/executor.h"
 
 namespace vitrine::catalog::sqlite {
 
 class WalCheckpointer {
  public:
-  // Starts the thread; it stops (after a last checkpoint) when this is destroyed.
+  // Checkpoints every `interval` until destroyed, then once more.
   static Result<std::unique_ptr<WalCheckpointer>> Start(const std::filesystem::path& file,
-                                                        std::chrono::milliseconds interval);
+                                                        std::chrono::milliseconds interval, core::Executor& executor);
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
  private:
-  WalCheckpointer(std::unique_ptr<Connection> conn, std::chrono::milliseconds interval);
-  void Run();
+  explicit WalCheckpointer(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
   void Checkpoint();
 
   std::unique_ptr<Connection> conn_;
-  const std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::optional<core::PeriodicTask> periodic_;  // last: stops before the connection closes
 };
 
 }  // namespace vitrine::catalog::sqlite

@@ -12,11 +12,11 @@ namespace {
 
 using service::Caller;
 
-Result<imaging::PixelRect> RegionOf(const QueryParams& query, const Image& image) {
+Result<PixelRect> RegionOf(const QueryParams& query, const Image& image) {
   // Each bound is checked before any sum, so no request can overflow one.
   VITRINE_ASSIGN_OR_RETURN(auto x, query.GetIntIn("x", 0, image.width - 1));
   VITRINE_ASSIGN_OR_RETURN(auto y, query.GetIntIn("y", 0, image.height - 1));
-  imaging::PixelRect r{x.value_or(0), y.value_or(0), 0, 0};
+  PixelRect r{x.value_or(0), y.value_or(0), 0, 0};
   VITRINE_ASSIGN_OR_RETURN(auto w, query.GetIntIn("w", 1, image.width - r.x));
   VITRINE_ASSIGN_OR_RETURN(auto h, query.GetIntIn("h", 1, image.height - r.y));
   r.width = w.value_or(image.width - r.x);
@@ -26,11 +26,11 @@ Result<imaging::PixelRect> RegionOf(const QueryParams& query, const Image& image
 
 // max_size (longest side, never upscaled), scale, or width and/or height (aspect kept when
 // only one is given); by default the region's own size.
-Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::PixelRect& r) {
+Result<std::pair<int, int>> OutputSize(const QueryParams& query, const PixelRect& r) {
   const double rw = static_cast<double>(r.width), rh = static_cast<double>(r.height);
-  VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetIntIn("max_size", 1, imaging::kMaxViewSide));
-  VITRINE_ASSIGN_OR_RETURN(auto width, query.GetIntIn("width", 1, imaging::kMaxViewSide));
-  VITRINE_ASSIGN_OR_RETURN(auto height, query.GetIntIn("height", 1, imaging::kMaxViewSide));
+  VITRINE_ASSIGN_OR_RETURN(auto max_size, query.GetIntIn("max_size", 1, kMaxViewSide));
+  VITRINE_ASSIGN_OR_RETURN(auto width, query.GetIntIn("width", 1, kMaxViewSide));
+  VITRINE_ASSIGN_OR_RETURN(auto height, query.GetIntIn("height", 1, kMaxViewSide));
   auto scale_text = query.Get("scale");
   if ((max_size.has_value() + scale_text.has_value() + (width || height)) > 1) {
     return Status::InvalidArgument("give one of max_size, scale, or width/height");
@@ -48,10 +48,10 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
     h = height ? static_cast<double>(*height) : rh * static_cast<double>(*width) / rw;
   }
   // Compared as doubles before any conversion: an int would wrap.
-  if (w > imaging::kMaxViewSide + 0.5 || h > imaging::kMaxViewSide + 0.5) {
-    return Status::InvalidArgument(
-        "the output would be " + std::to_string(std::llround(w)) + " x " + std::to_string(std::llround(h)) +
-        "; at most " + std::to_string(imaging::kMaxViewSide) + " a side: ask for a smaller region or a max_size");
+  if (w > kMaxViewSide + 0.5 || h > kMaxViewSide + 0.5) {
+    return Status::InvalidArgument("the output would be " + std::to_string(std::llround(w)) + " x " +
+                                   std::to_string(std::llround(h)) + "; at most " + std::to_string(kMaxViewSide) +
+                                   " a side: ask for a smaller region or a max_size");
   }
   const int out_w = std::max(1, static_cast<int>(std::lround(w))),
             out_h = std::max(1, static_cast<int>(std::lround(h)));
@@ -59,7 +59,7 @@ Result<std::pair<int, int>> OutputSize(const QueryParams& query, const imaging::
 }
 
 // plane=, channel= and window=low,high: which pixels of a stack, and how bright.
-Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::ViewRequest& view) {
+Status ParsePixelOptions(const QueryParams& query, const Image& image, ViewRequest& view) {
   VITRINE_ASSIGN_OR_RETURN(auto plane, query.GetIntIn("plane", 0, std::max(0, image.planes - 1)));
   if (plane && (*plane < 0 || *plane >= image.planes)) {
     return Status::InvalidArgument("plane must be 0 to " + std::to_string(image.planes - 1) + " (the image has " +
@@ -80,21 +80,21 @@ Status ParsePixelOptions(const QueryParams& query, const Image& image, imaging::
       return Status::InvalidArgument("window must be low,high in the image's values, e.g. window=100,4000");
     }
     if (*low >= *high) return Status::InvalidArgument("window: low must be below high");
-    view.window = imaging::ContrastWindow{*low, *high};
+    view.window = ContrastWindow{*low, *high};
   }
   return Status::Ok();
 }
 
-Result<imaging::EncodedFormat> RegionFormat(std::string_view name) {
-  if (name == "tif" || name == "tiff") return imaging::EncodedFormat::kTiff;
-  auto format = imaging::EncodedFormatFromName(name);
+Result<EncodedFormat> RegionFormat(std::string_view name) {
+  if (name == "tif" || name == "tiff") return EncodedFormat::kTiff;
+  auto format = EncodedFormatFromName(name);
   if (!format.ok())
     return Status::InvalidArgument("format must be jpg, png, webp or tif, not '" + std::string(name) + "'");
   return format;
 }
 
-Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const Image& image) {
-  imaging::ViewRequest view;
+Result<ViewRequest> ParseRegionRequest(const QueryParams& query, const Image& image) {
+  ViewRequest view;
   VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
   VITRINE_ASSIGN_OR_RETURN(view.region, RegionOf(query, image));
   VITRINE_ASSIGN_OR_RETURN(auto size, OutputSize(query, view.region));
@@ -107,9 +107,9 @@ Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const 
   VITRINE_ASSIGN_OR_RETURN(view.mirror, BoolParam(query, "mirror"));
   std::string_view mode = query.Get("mode").value_or("color");
   if (mode == "gray")
-    view.quality = imaging::ViewQuality::kGray;
+    view.quality = ViewQuality::kGray;
   else if (mode == "bitonal")
-    view.quality = imaging::ViewQuality::kBitonal;
+    view.quality = ViewQuality::kBitonal;
   else if (mode != "color")
     return Status::InvalidArgument("mode must be color, gray or bitonal");
   return view;
@@ -201,7 +201,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
                    VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
                    VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
                    HttpResponse r;
-                   r.body = deep_zoom::Descriptor(image.width, image.height, imaging::EncodedFormat::kJpeg);
+                   r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg);
                    r.With("content-type", "application/xml");
                    return r;
                  }));
@@ -227,11 +227,10 @@ void AddViewRoutes(Router& router, service::Service& service) {
             }
             const std::string& format = params.at("format");
             if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-            return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
+            return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<ViewRequest> {
               VITRINE_ASSIGN_OR_RETURN(
-                  imaging::ViewRequest view,
-                  deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
-                                  *imaging::EncodedFormatFromName(format)));
+                  ViewRequest view, deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
+                                                    numbers[2], *EncodedFormatFromName(format)));
               VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
               return view;
             });

@@ -11,8 +11,8 @@ int MaxLevel(std::int64_t width, std::int64_t height) {
   return level;
 }
 
-Result<imaging::ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std::int64_t col,
-                                  std::int64_t row, imaging::EncodedFormat format) {
+Result<ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std::int64_t col, std::int64_t row,
+                         EncodedFormat format) {
   const int max_level = MaxLevel(width, height);
   auto missing = [&] {
     return Status::NotFound("no Deep Zoom tile " + std::to_string(level) + "/" + std::to_string(col) + "_" +
@@ -29,7 +29,7 @@ Result<imaging::ViewRequest> Tile(std::int64_t width, std::int64_t height, int l
   const std::int64_t y0 = row * kTileSize - (row > 0 ? kOverlap : 0);
   const std::int64_t x1 = std::min(level_w, (col + 1) * kTileSize + kOverlap);
   const std::int64_t y1 = std::min(level_h, (row + 1) * kTileSize + kOverlap);
-  imaging::ViewRequest view;
+  ViewRequest view;
   view.region.x = x0 * scale;
   view.region.y = y0 * scale;
   view.region.width = std::min(width, x1 * scale) - view.region.x;
@@ -40,11 +40,11 @@ Result<imaging::ViewRequest> Tile(std::int64_t width, std::int64_t height, int l
   return view;
 }
 
-std::string Descriptor(std::int64_t width, std::int64_t height, imaging::EncodedFormat format) {
+std::string Descriptor(std::int64_t width, std::int64_t height, EncodedFormat format) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" TileSize=\"" +
          std::to_string(kTileSize) + "\" Overlap=\"" + std::to_string(kOverlap) + "\" Format=\"" +
-         std::string(imaging::ExtensionOf(format)) + "\"><Size Width=\"" + std::to_string(width) + "\" Height=\"" +
+         std::string(ExtensionOf(format)) + "\"><Size Width=\"" + std::to_string(width) + "\" Height=\"" +
          std::to_string(height) + "\"/></Image>\n";
 }
 

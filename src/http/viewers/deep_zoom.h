@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "imaging/view.h"
+#include "core/view_request.h"
 
 namespace vitrine::http::deep_zoom {
 
@@ -17,10 +17,10 @@ inline constexpr int kOverlap = 1;
 int MaxLevel(std::int64_t width, std::int64_t height);  // ceil(log2(max side))
 
 // The view that makes tile (col, row) of `level`; kNotFound outside the pyramid.
-Result<imaging::ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std::int64_t col,
-                                  std::int64_t row, imaging::EncodedFormat format);
+Result<ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std::int64_t col, std::int64_t row,
+                         EncodedFormat format);
 
 // <Image xmlns=... TileSize Overlap Format><Size Width Height/></Image>
-std::string Descriptor(std::int64_t width, std::int64_t height, imaging::EncodedFormat format);
+std::string Descriptor(std::int64_t width, std::int64_t height, EncodedFormat format);
 
 }  // namespace vitrine::http::deep_zoom

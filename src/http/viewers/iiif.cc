@@ -8,8 +8,6 @@
 namespace vitrine::http::iiif {
 namespace {
 
-using imaging::PixelRect;
-
 Status Bad(std::string_view parameter, std::string_view text, std::string_view why) {
   return Status::InvalidArgument("IIIF " + std::string(parameter) + " '" + std::string(text) +
                                  "': " + std::string(why));
@@ -159,33 +157,33 @@ Result<std::pair<int, bool>> ParseRotation(std::string_view rotation) {
   return std::pair{static_cast<int>(*degrees) % 360, mirror};
 }
 
-Result<std::pair<imaging::ViewQuality, imaging::EncodedFormat>> ParseQualityFormat(std::string_view text) {
+Result<std::pair<ViewQuality, EncodedFormat>> ParseQualityFormat(std::string_view text) {
   auto dot = text.rfind('.');
   if (dot == std::string_view::npos) return Bad("quality.format", text, "use quality.format, as default.jpg");
   std::string_view quality = text.substr(0, dot), format = text.substr(dot + 1);
-  imaging::ViewQuality q;
+  ViewQuality q;
   if (quality == "default" || quality == "color")
-    q = imaging::ViewQuality::kColor;
+    q = ViewQuality::kColor;
   else if (quality == "gray")
-    q = imaging::ViewQuality::kGray;
+    q = ViewQuality::kGray;
   else if (quality == "bitonal")
-    q = imaging::ViewQuality::kBitonal;
+    q = ViewQuality::kBitonal;
   else
     return Bad("quality", quality, "use default, color, gray or bitonal");
   if (format == "gif" || format == "jp2" || format == "pdf") {
     return Status::Unsupported("IIIF format '" + std::string(format) + "': this server writes jpg, png, webp and tif");
   }
   // tif: the image's own values (any bit depth), as a region with format=tif gives them.
-  if (format == "tif") return std::pair{q, imaging::EncodedFormat::kTiff};
-  auto f = imaging::EncodedFormatFromName(format);
+  if (format == "tif") return std::pair{q, EncodedFormat::kTiff};
+  auto f = EncodedFormatFromName(format);
   if (!f.ok() || format == "jpeg") return Bad("format", format, "use jpg, png, webp or tif");
   return std::pair{q, *f};
 }
 
-Result<imaging::ViewRequest> ParseImageRequest(std::string_view region, std::string_view size,
-                                               std::string_view rotation, std::string_view quality_format,
-                                               std::int64_t image_width, std::int64_t image_height) {
-  imaging::ViewRequest view;
+Result<ViewRequest> ParseImageRequest(std::string_view region, std::string_view size, std::string_view rotation,
+                                      std::string_view quality_format, std::int64_t image_width,
+                                      std::int64_t image_height) {
+  ViewRequest view;
   VITRINE_ASSIGN_OR_RETURN(view.region, ParseRegion(region, image_width, image_height));
   VITRINE_ASSIGN_OR_RETURN(auto out, ParseSize(size, view.region.width, view.region.height));
   std::tie(view.width, view.height) = out;

@@ -11,27 +11,27 @@
 #include <string>
 #include <string_view>
 
-#include "imaging/view.h"
+#include "core/view_request.h"
 #include "wire/json.h"
 
 namespace vitrine::http::iiif {
 
-inline constexpr int kMaxWidth = imaging::kMaxViewSide;
-inline constexpr int kMaxHeight = imaging::kMaxViewSide;
+inline constexpr int kMaxWidth = kMaxViewSide;
+inline constexpr int kMaxHeight = kMaxViewSide;
 inline constexpr int kTileSize = 512;
 
-Result<imaging::PixelRect> ParseRegion(std::string_view region, std::int64_t image_width, std::int64_t image_height);
+Result<PixelRect> ParseRegion(std::string_view region, std::int64_t image_width, std::int64_t image_height);
 // The output size for a region of `region_width` x `region_height`.
 Result<std::pair<int, int>> ParseSize(std::string_view size, std::int64_t region_width, std::int64_t region_height);
 // → rotation in degrees (0, 90, 180, 270) and whether mirrored.
 Result<std::pair<int, bool>> ParseRotation(std::string_view rotation);
 // "default.jpg" → quality and format.
-Result<std::pair<imaging::ViewQuality, imaging::EncodedFormat>> ParseQualityFormat(std::string_view quality_format);
+Result<std::pair<ViewQuality, EncodedFormat>> ParseQualityFormat(std::string_view quality_format);
 
 // All four, in the order the specification applies them.
-Result<imaging::ViewRequest> ParseImageRequest(std::string_view region, std::string_view size,
-                                               std::string_view rotation, std::string_view quality_format,
-                                               std::int64_t image_width, std::int64_t image_height);
+Result<ViewRequest> ParseImageRequest(std::string_view region, std::string_view size, std::string_view rotation,
+                                      std::string_view quality_format, std::int64_t image_width,
+                                      std::int64_t image_height);
 
 // info.json for an image served at `id` (the base URI, without "/info.json").
 wire::Json InfoJson(const std::string& id, std::int64_t image_width, std::int64_t image_height);

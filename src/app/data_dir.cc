@@ -1,15 +1,14 @@
-#include "client/data_dir.h"
+#include "app/data_dir.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <system_error>
 
-#include "imaging/init.h"
+namespace vitrine::app {
 
-namespace vitrine::client {
-
-Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir, service::ServiceOptions options) {
+Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& dir, service::ServiceOptions options,
+                                                 core::ExecutorOptions executor_options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   // The folder holds password hashes, API private keys and every image: its owner's alone.
@@ -20,10 +19,9 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
     spdlog::warn("data folder {} is readable by other users: chmod 700 it (it holds password hashes and keys)",
                  dir.string());
   }
-  // Image operations need libvips; starting it is idempotent and process-wide.
-  VITRINE_RETURN_IF_ERROR(imaging::InitializeImaging("vitrine"));
   auto store = std::make_unique<OpenedStore>();
-  VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string()));
+  store->executor = std::make_unique<core::Executor>(std::move(executor_options));
+  VITRINE_ASSIGN_OR_RETURN(store->catalog, catalog::OpenCatalog((dir / "catalog.db").string(), store->executor.get()));
   // SQLite creates its files with the process umask; its -wal and -shm files copy this mode.
   fs::permissions(dir / "catalog.db", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
@@ -31,4 +29,4 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
   return store;
 }
 
-}  // namespace vitrine::client
+}  // namespace vitrine::app

@@ -1,0 +1,302 @@
+#include "core/executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <numeric>
+
+namespace vitrine::core {
+namespace {
+
+void RunLogged(Lane lane, const std::function<void()>& task) {
+  try {
+    task();
+  } catch (const std::exception& e) {
+    spdlog::error("{} task failed: {}", LaneName(lane), e.what());
+  } catch (...) {
+    spdlog::error("{} task failed", LaneName(lane));
+  }
+}
+
+}  // namespace
+
+std::string_view LaneName(Lane lane) {
+  switch (lane) {
+    case Lane::kRequests:
+      return "request";
+    case Lane::kCacheWrites:
+      return "cache write";
+    case Lane::kPyramids:
+      return "pyramid";
+    case Lane::kMaintenance:
+      return "maintenance";
+  }
+  return "background";
+}
+
+std::array<LaneLimits, kLaneCount> ExecutorOptions::DefaultLanes() {
+  std::array<LaneLimits, kLaneCount> lanes;
+  lanes[static_cast<std::size_t>(Lane::kRequests)] = {std::max(2u, std::thread::hardware_concurrency()), 512};
+  lanes[static_cast<std::size_t>(Lane::kCacheWrites)] = {1, 256};
+  lanes[static_cast<std::size_t>(Lane::kPyramids)] = {1, 64};
+  lanes[static_cast<std::size_t>(Lane::kMaintenance)] = {2, 16};
+  return lanes;
+}
+
+struct Executor::Timer {
+  Lane lane;
+  std::chrono::milliseconds interval;
+  std::function<void()> run;
+  std::chrono::steady_clock::time_point due;
+  bool running = false;  // queued or running on a lane; guarded by timers_mu_
+  bool cancelled = false;
+  std::condition_variable idle;
+};
+
+Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {
+  std::size_t threads = 0;
+  for (const auto& lane : options_.lanes) threads += lane.threads;
+  threads_.reserve(threads);
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Serve(); });
+  scheduler_ = std::thread([this] { Schedule(); });
+}
+
+Executor::~Executor() {
+  {
+    std::lock_guard lock(timers_mu_);
+    timers_stopping_ = true;
+  }
+  timers_changed_.notify_all();
+  scheduler_.join();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+bool Executor::TrySubmit(Lane lane, std::function<void()> task) { return Enqueue(lane, std::move(task), true); }
+
+bool Executor::Submit(Lane lane, std::function<void()> task) { return Enqueue(lane, std::move(task), false); }
+
+std::size_t Executor::Queued(Lane lane) const {
+  std::lock_guard lock(mu_);
+  return queues_[Index(lane)].size();
+}
+
+bool Executor::Enqueue(Lane lane, std::function<void()> task, bool bounded) {
+  if (!task) return false;
+  {
+    std::lock_guard lock(mu_);
+    auto& queue = queues_[Index(lane)];
+    if (stopping_ || limits(lane).threads == 0 || (bounded && queue.size() >= limits(lane).max_queued)) return false;
+    queue.push_back(std::move(task));
+  }
+  // Every thread may serve every lane, but only some lanes have a free slot: wake them all.
+  work_.notify_all();
+  return true;
+}
+
+// The first lane, in order, with work waiting and fewer than its threads running.
+bool Executor::NextTask(std::unique_lock<std::mutex>&, std::size_t& lane, std::function<void()>& task) {
+  for (std::size_t i = 0; i < kLaneCount; ++i) {
+    if (!queues_[i].empty() && running_[i] < options_.lanes[i].threads) {
+      lane = i;
+      task = std::move(queues_[i].front());
+      queues_[i].pop_front();
+      ++running_[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+void Executor::Serve() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    std::size_t lane = 0;
+    std::function<void()> task;
+    auto all_empty = [this] {
+      return std::all_of(queues_.begin(), queues_.end(), [](const auto& q) { return q.empty(); });
+    };
+    work_.wait(lock, [&] { return NextTask(lock, lane, task) || (stopping_ && all_empty()); });
+    if (!task) return;  // stopping, and nothing left to run
+    lock.unlock();
+    RunLogged(static_cast<Lane>(lane), task);
+    task = nullptr;  // its captures go before the lane counts it finished
+    lock.lock();
+    --running_[lane];
+    work_.notify_all();
+  }
+}
+
+void Executor::Schedule() {
+  std::unique_lock lock(timers_mu_);
+  while (!timers_stopping_) {
+    std::shared_ptr<Timer> next;
+    for (const auto& timer : timers_) {
+      if (!timer->running && (!next || timer->due < next->due)) next = timer;
+    }
+    if (!next) {
+      timers_changed_.wait(lock);
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < next->due) {
+      timers_changed_.wait_until(lock, next->due);
+      continue;  // woken early, or due: look again
+    }
+    next->running = true;
+    bool queued = Submit(next->lane, [this, timer = next] {
+      bool cancelled;
+      {
+        std::lock_guard guard(timers_mu_);
+        cancelled = timer->cancelled;
+      }
+      if (!cancelled) RunLogged(timer->lane, timer->run);
+      std::lock_guard guard(timers_mu_);
+      timer->running = false;
+      timer->due = std::chrono::steady_clock::now() + timer->interval;
+      timer->idle.notify_all();
+      timers_changed_.notify_all();
+    });
+    if (!queued) next->running = false;
+  }
+}
+
+void Executor::AddTimer(const std::shared_ptr<Timer>& timer) {
+  {
+    std::lock_guard lock(timers_mu_);
+    timers_.push_back(timer);
+  }
+  timers_changed_.notify_all();
+}
+
+void Executor::RemoveTimer(const std::shared_ptr<Timer>& timer) {
+  std::unique_lock lock(timers_mu_);
+  timer->cancelled = true;
+  std::erase(timers_, timer);
+  timer->idle.wait(lock, [&] { return !timer->running; });
+}
+
+struct TaskGroup::State {
+  std::mutex mu;
+  std::condition_variable idle;
+  std::size_t in_flight = 0;
+
+  void Finished() {
+    std::lock_guard lock(mu);
+    if (--in_flight == 0) idle.notify_all();
+  }
+};
+
+TaskGroup::TaskGroup(Executor& executor, Lane lane)
+    : executor_(executor), lane_(lane), state_(std::make_shared<State>()) {}
+
+TaskGroup::~TaskGroup() { Wait(); }
+
+bool TaskGroup::TrySubmit(std::function<void()> task) { return Enqueue(std::move(task), true); }
+
+bool TaskGroup::Submit(std::function<void()> task) { return Enqueue(std::move(task), false); }
+
+bool TaskGroup::Enqueue(std::function<void()> task, bool bounded) {
+  {
+    std::lock_guard lock(state_->mu);
+    ++state_->in_flight;
+  }
+  auto counted = [state = state_, task = std::move(task)] {
+    struct Finish {
+      State& state;
+      ~Finish() { state.Finished(); }
+    } finish{*state};
+    task();
+  };
+  bool queued = bounded ? executor_.TrySubmit(lane_, std::move(counted)) : executor_.Submit(lane_, std::move(counted));
+  if (!queued) state_->Finished();
+  return queued;
+}
+
+void TaskGroup::Wait() {
+  std::unique_lock lock(state_->mu);
+  state_->idle.wait(lock, [this] { return state_->in_flight == 0; });
+}
+
+PeriodicTask::PeriodicTask(Executor& executor, Lane lane, std::chrono::milliseconds interval, std::function<void()> run)
+    : executor_(executor), timer_(std::make_shared<Executor::Timer>()) {
+  timer_->lane = lane;
+  timer_->interval = interval;
+  timer_->run = std::move(run);
+  timer_->due = std::chrono::steady_clock::now() + interval;
+  executor_.AddTimer(timer_);
+}
+
+PeriodicTask::~PeriodicTask() { executor_.RemoveTimer(timer_); }
+
+namespace {
+
+// Shared by the caller and its helpers; a helper that starts after the caller closed the loop
+// (it found no free thread in time) leaves without touching `fn`, which may be gone.
+struct Loop {
+  std::size_t n, grain, chunks;
+  const std::function<void(std::size_t)>* fn;
+  std::atomic<std::size_t> next_chunk{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::condition_variable helpers_done;
+  bool closed = false;
+  std::size_t active_helpers = 0;
+  std::exception_ptr failure;
+
+  void Work() {
+    while (!failed.load(std::memory_order_relaxed)) {
+      std::size_t chunk = next_chunk.fetch_add(1);
+      if (chunk >= chunks) return;
+      try {
+        for (std::size_t i = chunk * grain, end = std::min(n, i + grain); i < end; ++i) (*fn)(i);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!failure) failure = std::current_exception();
+        failed = true;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void ParallelFor(Executor& executor, Lane lane, std::size_t n, std::size_t grain,
+                 const std::function<void(std::size_t)>& fn) {
+  grain = std::max<std::size_t>(grain, 1);
+  if (n <= grain) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  auto loop = std::make_shared<Loop>();
+  loop->n = n;
+  loop->grain = grain;
+  loop->chunks = (n + grain - 1) / grain;
+  loop->fn = &fn;
+  std::size_t helpers = std::min(loop->chunks - 1, executor.limits(lane).threads);
+  for (std::size_t h = 0; h < helpers; ++h) {
+    bool queued = executor.TrySubmit(lane, [loop] {
+      {
+        std::lock_guard lock(loop->mu);
+        if (loop->closed) return;
+        ++loop->active_helpers;
+      }
+      loop->Work();
+      std::lock_guard lock(loop->mu);
+      if (--loop->active_helpers == 0) loop->helpers_done.notify_all();
+    });
+    if (!queued) break;
+  }
+  loop->Work();
+  std::unique_lock lock(loop->mu);
+  loop->closed = true;
+  loop->helpers_done.wait(lock, [&] { return loop->active_helpers == 0; });
+  if (loop->failure) std::rethrow_exception(loop->failure);
+}
+
+}  // namespace vitrine::core
