@@ -92,7 +92,7 @@ Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
   for (std::size_t i = 0; i < annotations.size(); ++i) {
     ImageId image_id = annotations[i].image_id;
     if (projects.contains(image_id)) continue;
-    auto image = images_.VisibleImage(caller, image_id, ProjectRole::kContributor);
+    auto image = images_.ImageIfCallerHolds(caller, image_id, ProjectRole::kContributor);
     if (!image.ok()) return Status(image.status().code(), Item(i) + image.status().message());
     projects.emplace(image_id, image->project_id);
   }
@@ -211,7 +211,7 @@ Result<std::set<ProjectId>> AnnotationService::ReadableScope(const Caller& calle
     scope.insert(*filter.project);
   }
   for (ImageId image_id : filter.images) {
-    VITRINE_ASSIGN_OR_RETURN(Image image, images_.VisibleImage(caller, image_id, ProjectRole::kViewer));
+    VITRINE_ASSIGN_OR_RETURN(Image image, images_.ImageIfCallerHolds(caller, image_id, ProjectRole::kViewer));
     scope.insert(image.project_id);
   }
   return scope;

@@ -198,7 +198,7 @@ Result<IngestOutcome> ImageService::Upload(const Caller& caller, UploadRequest r
   return upload->Finish();
 }
 
-Result<Image> ImageService::VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const {
+Result<Image> ImageService::ImageIfCallerHolds(const Caller& caller, ImageId id, ProjectRole needed) const {
   auto image = catalog_.GetImage(id);
   if (!image.ok()) return image.status();
   Status allowed = projects_.Require(caller, image->project_id, needed);
@@ -208,7 +208,7 @@ Result<Image> ImageService::VisibleImage(const Caller& caller, ImageId id, Proje
   return image;
 }
 
-Result<Image> ImageService::ViewableImage(const Caller& caller, ImageId id) const {
+Result<Image> ImageService::ImageWithoutPropertiesIfViewer(const Caller& caller, ImageId id) const {
   VITRINE_ASSIGN_OR_RETURN(catalog::Catalog::ImageAccess access, catalog_.GetImageAccess(id, caller.user_id()));
   // Every member may view; to anyone else the image does not exist.
   if (!caller.is_admin() && !access.role) return ImageNotFound(id);
@@ -216,11 +216,11 @@ Result<Image> ImageService::ViewableImage(const Caller& caller, ImageId id) cons
 }
 
 Result<Image> ImageService::Get(const Caller& caller, ImageId id) const {
-  return VisibleImage(caller, id, ProjectRole::kViewer);
+  return ImageIfCallerHolds(caller, id, ProjectRole::kViewer);
 }
 
 Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const {
-  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kViewer));
   if (range.offset < 0 || range.offset > image.size_bytes ||
       (range.offset == image.size_bytes && image.size_bytes > 0)) {
     return Status::InvalidArgument("range starts past the end of the file");
@@ -237,7 +237,7 @@ Result<EncodedImage> ImageService::Thumbnail(const Caller& caller, ImageId id, i
   if (max_size < 1 || max_size > imaging::kMaxThumbnailSize) {
     return Status::InvalidArgument("max_size must be between 1 and " + std::to_string(imaging::kMaxThumbnailSize));
   }
-  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kViewer));
   std::string kind = ThumbnailKind(max_size, encoded);
   EncodedImage out{"", std::string(imaging::MimeTypeOf(encoded)),
                    "\"" + image.sha256.substr(0, 32) + "-" + kind + "\""};
@@ -352,7 +352,7 @@ void ImageService::BuildPyramid(const Image& image) {
 }
 
 Result<ImageService::PyramidState> ImageService::PyramidStatus(const Caller& caller, ImageId id) const {
-  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kViewer));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kViewer));
   return PyramidStatusOf(image);
 }
 
@@ -400,7 +400,7 @@ std::string ViewETag(const Image& image, const imaging::ViewRequest& view, bool 
 Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan,
                                         const std::function<bool(std::string_view etag)>& already_have,
                                         bool may_render) {
-  VITRINE_ASSIGN_OR_RETURN(Image image, ViewableImage(caller, id));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageWithoutPropertiesIfViewer(caller, id));
   VITRINE_ASSIGN_OR_RETURN(imaging::ViewRequest view, plan(image));
   // A pyramid is made of the first plane only.
   VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source,
@@ -437,14 +437,14 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
 }
 
 Result<Image> ImageService::Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes) {
-  VITRINE_RETURN_IF_ERROR(VisibleImage(caller, id, ProjectRole::kContributor).status());
+  VITRINE_RETURN_IF_ERROR(ImageIfCallerHolds(caller, id, ProjectRole::kContributor).status());
   if (changes.filename) VITRINE_RETURN_IF_ERROR(ValidateFilename(*changes.filename));
   VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(changes.properties));
   return catalog_.UpdateImage(id, changes);
 }
 
 Status ImageService::Delete(const Caller& caller, ImageId id) {
-  VITRINE_ASSIGN_OR_RETURN(Image image, VisibleImage(caller, id, ProjectRole::kContributor));
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kContributor));
   bool own = caller.user_id().valid() && caller.user_id() == image.created_by;
   if (!own) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, image.project_id, ProjectRole::kManager));
   // The blob stays until garbage collection finds nothing referring to it: another project may

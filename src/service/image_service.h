@@ -139,11 +139,12 @@ class ImageService {
     cache_writer_.Drain();
   }
 
-  // The image if the caller holds `needed` on its project; kNotFound (not kPermissionDenied)
-  // when the caller cannot see the project at all.
-  Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
-  // VisibleImage for the viewer role, in one catalog read, without the image's properties.
-  Result<Image> ViewableImage(const Caller& caller, ImageId id) const;
+  // The whole image (with its properties) if the caller holds `needed` on its project;
+  // kNotFound (not kPermissionDenied) when the caller cannot see the project at all.
+  Result<Image> ImageIfCallerHolds(const Caller& caller, ImageId id, ProjectRole needed) const;
+  // The image without its properties if the caller may view it (a member of its project, or an
+  // admin); kNotFound otherwise. One catalog read: for views and tiles, which need only the size.
+  Result<Image> ImageWithoutPropertiesIfViewer(const Caller& caller, ImageId id) const;
 
  private:
   friend class IngestUpload;
