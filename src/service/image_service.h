@@ -7,6 +7,9 @@
 //
 // Rights: viewers read; contributors upload and edit; deleting takes the manager role, or the
 // contributor who uploaded the image. An image of a project the caller cannot see is kNotFound.
+//
+// One class, implemented in one file per job: image_service.cc (access, metadata, listings),
+// image_ingest.cc, image_thumbnails.cc, image_pyramids.cc, image_views.cc and image_gc.cc.
 #pragma once
 
 #include <atomic>
