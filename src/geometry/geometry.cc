@@ -254,85 +254,108 @@ bool HasEmptyPosition(const nlohmann::json& object) {
   return false;
 }
 
+// Text the fast reader did not take, read by GEOS after the checks that keep GEOS from
+// crashing on hostile input.
+Result<GeometryPtr> ReadWithGeos(Context& c, std::string_view text, TextFormat format) {
+  GEOSContextHandle_t h = c.handle();
+  const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+  if (NestedTooDeeply(text, format)) {
+    return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
+                                   std::to_string(kMaxNesting) + " deep");
+  }
+  if (format == TextFormat::kGeoJson &&
+      HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
+    return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
+  }
+  std::string terminated(text);  // the readers want a C string
+  GEOSGeometry* raw = format == TextFormat::kWkt
+                          ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
+                          : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(), terminated.c_str());
+  if (!raw) {
+    std::string why = c.TakeError();
+    return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
+  }
+  return Own(c, raw);
+}
+
+// Refuses an empty geometry, too many vertices, and a coordinate that is not finite (the fast
+// reader, `checked_finite`, has checked that already). Sets `shape.vertex_count`.
+Status CheckContent(Context& c, const GEOSGeometry* g, bool checked_finite, const ParseOptions& options, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, g) == 1) return Status::InvalidArgument("the geometry is empty");
+  shape.vertex_count = GEOSGetNumCoordinates_r(h, g);
+  if (shape.vertex_count > options.max_vertices) {
+    return Status::InvalidArgument("the geometry has " + std::to_string(shape.vertex_count) + " vertices; at most " +
+                                   std::to_string(options.max_vertices) + " are accepted");
+  }
+  if (!checked_finite && !AllFinite(c, g)) return Status::InvalidArgument("a coordinate is not a finite number");
+  return Status::Ok();
+}
+
+// Leaves `g` valid: as it was, or (with `options.repair`) repaired with MakeValid, which
+// `shape.repaired` then says.
+Status MakeValidIfAsked(Context& c, GeometryPtr& g, const ParseOptions& options, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
+  char* reason = nullptr;
+  GEOSGeometry* location = nullptr;
+  const char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
+  const std::string why = TakeString(c, reason);
+  Own(c, location);  // freed at once: the reason names it
+  if (valid == 2) return Status::InvalidArgument("cannot check the geometry: " + c.TakeError());
+  if (valid == 1) return Status::Ok();
+  if (!options.repair) {
+    return Status::InvalidArgument("invalid geometry: " + why + " (send repair=true to have it fixed with MakeValid)");
+  }
+  GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
+  if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());
+  g = Own(c, fixed);
+  if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
+  shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
+  shape.repaired = true;
+  return Status::Ok();
+}
+
+// The measures stored beside the shape: its type, box, area, perimeter and centroid.
+Status Measure(Context& c, const GEOSGeometry* g, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
+  GEOSGeom_getXMin_r(h, g, &shape.bbox[0]);
+  GEOSGeom_getYMin_r(h, g, &shape.bbox[1]);
+  GEOSGeom_getXMax_r(h, g, &shape.bbox[2]);
+  GEOSGeom_getYMax_r(h, g, &shape.bbox[3]);
+  for (double v : shape.bbox) {
+    if (std::abs(v) >= kMaxCoordinate) {
+      return Status::InvalidArgument("a coordinate is beyond ±1e15 pixels");
+    }
+  }
+  shape.type = TakeString(c, GEOSGeomType_r(h, g));
+  GEOSArea_r(h, g, &shape.area);
+  GEOSLength_r(h, g, &shape.perimeter);
+  if (GeometryPtr centroid = Own(c, GEOSGetCentroid_r(h, g))) {
+    if (GEOSisEmpty_r(h, centroid.get()) == 0) {
+      GEOSGeomGetX_r(h, centroid.get(), &shape.centroid[0]);
+      GEOSGeomGetY_r(h, centroid.get(), &shape.centroid[1]);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
   Context& c = ThreadContext();
-  GEOSContextHandle_t h = c.handle();
   c.TakeError();
   std::optional<SimpleGeometry> simple;
   if (format == TextFormat::kWkt) simple = ReadSimpleWkt(text);
   GeometryPtr g = simple ? Build(c, *simple) : Own(c, nullptr);
   if (!g) {
     simple.reset();
-    const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
-    if (NestedTooDeeply(text, format)) {
-      return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
-                                     std::to_string(kMaxNesting) + " deep");
-    }
-    if (format == TextFormat::kGeoJson &&
-        HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
-      return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
-    }
-    std::string terminated(text);  // the readers want a C string
-    GEOSGeometry* raw = format == TextFormat::kWkt
-                            ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
-                            : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(), terminated.c_str());
-    if (!raw) {
-      std::string why = c.TakeError();
-      return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
-    }
-    g = Own(c, raw);
+    VITRINE_ASSIGN_OR_RETURN(g, ReadWithGeos(c, text, format));
   }
-  if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the geometry is empty");
-
   Shape shape;
-  shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
-  if (shape.vertex_count > options.max_vertices) {
-    return Status::InvalidArgument("the geometry has " + std::to_string(shape.vertex_count) + " vertices; at most " +
-                                   std::to_string(options.max_vertices) + " are accepted");
-  }
-  if (!simple && !AllFinite(c, g.get())) return Status::InvalidArgument("a coordinate is not a finite number");
-
-  char* reason = nullptr;
-  GEOSGeometry* location = nullptr;
-  char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
-  std::string why = TakeString(c, reason);
-  Own(c, location);  // freed at once: the reason names it
-  if (valid == 2) return Status::InvalidArgument("cannot check the geometry: " + c.TakeError());
-  if (valid == 0) {
-    if (!options.repair) {
-      return Status::InvalidArgument("invalid geometry: " + why +
-                                     " (send repair=true to have it fixed with MakeValid)");
-    }
-    GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
-    if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());
-    g = Own(c, fixed);
-    if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
-    shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
-    shape.repaired = true;
-    simple.reset();
-  }
-
-  GEOSGeom_getXMin_r(h, g.get(), &shape.bbox[0]);
-  GEOSGeom_getYMin_r(h, g.get(), &shape.bbox[1]);
-  GEOSGeom_getXMax_r(h, g.get(), &shape.bbox[2]);
-  GEOSGeom_getYMax_r(h, g.get(), &shape.bbox[3]);
-  for (double v : shape.bbox) {
-    if (std::abs(v) >= kMaxCoordinate) {
-      return Status::InvalidArgument("a coordinate is beyond ±1e15 pixels");
-    }
-  }
-  shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
-  GEOSArea_r(h, g.get(), &shape.area);
-  GEOSLength_r(h, g.get(), &shape.perimeter);
-  if (GEOSGeometry* centroid = GEOSGetCentroid_r(h, g.get())) {
-    GeometryPtr owned = Own(c, centroid);
-    if (GEOSisEmpty_r(h, centroid) == 0) {
-      GEOSGeomGetX_r(h, centroid, &shape.centroid[0]);
-      GEOSGeomGetY_r(h, centroid, &shape.centroid[1]);
-    }
-  }
+  VITRINE_RETURN_IF_ERROR(CheckContent(c, g.get(), simple.has_value(), options, shape));
+  VITRINE_RETURN_IF_ERROR(MakeValidIfAsked(c, g, options, shape));
+  if (shape.repaired) simple.reset();  // its text no longer describes the geometry
+  VITRINE_RETURN_IF_ERROR(Measure(c, g.get(), shape));
   if (simple) {
     shape.wkb = simple->ToWkb();
   } else {
