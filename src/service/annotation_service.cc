@@ -67,6 +67,38 @@ void ForEachParallel(std::size_t n, Fn fn) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// Validates and measures one annotation into `row` (safe to run on any thread).
+Status ToRow(const NewAnnotation& in, ProjectId project, UserId creator, Timestamp now, geometry::ParseOptions options,
+             catalog::AnnotationRow& row) {
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(in.properties));
+  VITRINE_RETURN_IF_ERROR(ValidateAlgorithm(in));
+  if (in.wkt.empty() == in.geojson.empty()) {
+    return Status::InvalidArgument("give the geometry as exactly one of wkt or geojson");
+  }
+  options.repair = in.repair;
+  auto shape = in.wkt.empty() ? geometry::Parse(in.geojson, geometry::TextFormat::kGeoJson, options)
+                              : geometry::Parse(in.wkt, geometry::TextFormat::kWkt, options);
+  if (!shape.ok()) return shape.status();
+  Annotation& a = row.annotation;
+  a.project_id = project;
+  a.image_id = in.image_id;
+  a.geometry_type = std::move(shape->type);
+  a.bbox = shape->bbox;
+  a.area = shape->area;
+  a.perimeter = shape->perimeter;
+  a.centroid = shape->centroid;
+  a.vertex_count = shape->vertex_count;
+  a.terms = in.terms;
+  a.properties = in.properties;
+  a.created_by = creator;
+  a.algorithm = in.algorithm;
+  a.algorithm_version = in.algorithm_version;
+  a.created_at = now;
+  a.updated_at = now;
+  row.wkb = std::move(shape->wkb);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller,
@@ -82,11 +114,8 @@ Result<std::vector<AnnotationId>> AnnotationService::Create(const Caller& caller
   return ids;
 }
 
-Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
+Result<std::map<ImageId, ProjectId>> AnnotationService::ProjectsToAddTo(
     const Caller& caller, const std::vector<NewAnnotation>& annotations) const {
-  if (annotations.size() > limits_.max_per_request) {
-    return Status::TooLarge("at most " + std::to_string(limits_.max_per_request) + " annotations per request");
-  }
   // Each image once: its project, and the caller's right to add to it.
   std::map<ImageId, ProjectId> projects;
   for (std::size_t i = 0; i < annotations.size(); ++i) {
@@ -96,7 +125,11 @@ Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
     if (!image.ok()) return Status(image.status().code(), Item(i) + image.status().message());
     projects.emplace(image_id, image->project_id);
   }
+  return projects;
+}
 
+Status AnnotationService::CheckTerms(const std::vector<NewAnnotation>& annotations,
+                                     const std::map<ImageId, ProjectId>& projects) const {
   // Terms must come from the ontology of the annotation's project.
   std::map<ProjectId, std::optional<OntologyId>> ontologies;
   std::map<TermId, OntologyId> term_ontology;
@@ -118,6 +151,16 @@ Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
       }
     }
   }
+  return Status::Ok();
+}
+
+Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
+    const Caller& caller, const std::vector<NewAnnotation>& annotations) const {
+  if (annotations.size() > limits_.max_per_request) {
+    return Status::TooLarge("at most " + std::to_string(limits_.max_per_request) + " annotations per request");
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto projects, ProjectsToAddTo(caller, annotations));
+  VITRINE_RETURN_IF_ERROR(CheckTerms(annotations, projects));
 
   std::vector<catalog::AnnotationRow> rows(annotations.size());
   std::vector<Status> errors(annotations.size());
@@ -126,33 +169,7 @@ Result<std::vector<catalog::AnnotationRow>> AnnotationService::Prepare(
   parse_options.max_vertices = limits_.max_vertices;
   ForEachParallel(annotations.size(), [&](std::size_t i) {
     const NewAnnotation& in = annotations[i];
-    if (Status s = ValidateProperties(in.properties); !s.ok()) return void(errors[i] = s);
-    if (Status s = ValidateAlgorithm(in); !s.ok()) return void(errors[i] = s);
-    if (in.wkt.empty() == in.geojson.empty()) {
-      return void(errors[i] = Status::InvalidArgument("give the geometry as exactly one of wkt or geojson"));
-    }
-    geometry::ParseOptions options = parse_options;
-    options.repair = in.repair;
-    auto shape = in.wkt.empty() ? geometry::Parse(in.geojson, geometry::TextFormat::kGeoJson, options)
-                                : geometry::Parse(in.wkt, geometry::TextFormat::kWkt, options);
-    if (!shape.ok()) return void(errors[i] = shape.status());
-    Annotation& a = rows[i].annotation;
-    a.project_id = projects.at(in.image_id);
-    a.image_id = in.image_id;
-    a.geometry_type = std::move(shape->type);
-    a.bbox = shape->bbox;
-    a.area = shape->area;
-    a.perimeter = shape->perimeter;
-    a.centroid = shape->centroid;
-    a.vertex_count = shape->vertex_count;
-    a.terms = in.terms;
-    a.properties = in.properties;
-    a.created_by = caller.user_id();
-    a.algorithm = in.algorithm;
-    a.algorithm_version = in.algorithm_version;
-    a.created_at = now;
-    a.updated_at = now;
-    rows[i].wkb = std::move(shape->wkb);
+    errors[i] = ToRow(in, projects.at(in.image_id), caller.user_id(), now, parse_options, rows[i]);
   });
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (!errors[i].ok()) return Status(errors[i].code(), Item(i) + errors[i].message());

@@ -6,6 +6,7 @@
 // delete in bulk.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -62,6 +63,11 @@ class AnnotationService {
   Result<std::set<ProjectId>> ReadableScope(const Caller& caller, const AnnotationFilter& filter) const;
   // The annotation if the caller may read it; kNotFound when they cannot see its project.
   Result<catalog::AnnotationRow> VisibleAnnotation(const Caller& caller, AnnotationId id) const;
+  // The project of each image annotated, once the caller may add to it; errors name the item.
+  Result<std::map<ImageId, ProjectId>> ProjectsToAddTo(const Caller& caller,
+                                                       const std::vector<NewAnnotation>& annotations) const;
+  // kInvalidArgument (naming the item) for a term outside its project's ontology, or unknown.
+  Status CheckTerms(const std::vector<NewAnnotation>& annotations, const std::map<ImageId, ProjectId>& projects) const;
   Status Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const;
 
   catalog::Catalog& catalog_;
