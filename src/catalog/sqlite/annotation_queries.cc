@@ -23,8 +23,8 @@ constexpr int kGeometryColumn = 19;
 // image or images whose slots coincide only add candidates, which the exact checks remove.
 constexpr double kSlotSide = 262144;
 constexpr std::int64_t kSlotsPerSide = 16384;
-// Annotations per R*Tree entry in a bulk insert: 8 and 32 gave slower queries for the same
-// insert rate (annotation_bench).
+// Annotations per R*Tree entry in a bulk insert: the size that gives the fastest queries for
+// the same insert rate (annotation_bench; bench/README.md, History).
 constexpr std::size_t kBucketSize = 16;
 
 struct PlaneBox {

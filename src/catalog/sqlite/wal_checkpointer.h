@@ -1,8 +1,8 @@
 // Copies the write-ahead log back into the database file on a thread of its own.
 //
 // With SQLite's automatic checkpoints, the commit that crosses the threshold does the copy
-// (64 MiB of pages, and an fsync) before it returns: one bulk annotation request in a few
-// waited 300 ms instead of 120. Here a passive checkpoint runs every `interval` on its own
+// (64 MiB of pages, and an fsync) before it returns, so one bulk annotation request in a few
+// would wait for it. Here a passive checkpoint runs every `interval` on its own
 // connection, beside the writers, which it never blocks; the writers keep an automatic
 // checkpoint at a higher threshold only as a backstop, should this one fall behind (a long
 // reader pins the log).
