@@ -25,7 +25,8 @@ Result<std::unique_ptr<OpenedStore>> OpenDataDir(const std::filesystem::path& di
   // SQLite creates its files with the process umask; its -wal and -shm files copy this mode.
   fs::permissions(dir / "catalog.db", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore((dir / "blobs").string()));
-  store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, std::move(options));
+  store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, *store->executor,
+                                                      std::move(options));
   return store;
 }
 

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "geometry/simple_wkt.h"
@@ -13,57 +16,72 @@
 namespace vitrine::geometry {
 namespace {
 
+// GEOS objects are freed by a function that takes the context they were made with.
+template <auto Destroy>
+struct GeosDeleter {
+  GEOSContextHandle_t handle = nullptr;
+  template <class T>
+  void operator()(T* p) const {
+    Destroy(handle, p);
+  }
+};
+template <class T, auto Destroy>
+using GeosPtr = std::unique_ptr<T, GeosDeleter<Destroy>>;
+
+template <auto Destroy, class T>
+GeosPtr<T, Destroy> OwnGeos(GEOSContextHandle_t handle, T* p) {
+  return GeosPtr<T, Destroy>(p, GeosDeleter<Destroy>{handle});
+}
+
+struct ContextFinish {
+  void operator()(GEOSContextHandle_t handle) const { GEOS_finish_r(handle); }
+};
+
 // One GEOS context per thread (GEOS contexts are not thread-safe), with its readers and
 // writers made once, and the last error message GEOS reported on it.
 class Context {
  public:
   Context() : handle_(GEOS_init_r()) {
-    GEOSContext_setErrorMessageHandler_r(handle_, &Context::OnError, this);
-    GEOSContext_setNoticeMessageHandler_r(handle_, nullptr, nullptr);
-    wkt_reader_ = GEOSWKTReader_create_r(handle_);
-    geojson_reader_ = GEOSGeoJSONReader_create_r(handle_);
-    wkb_reader_ = GEOSWKBReader_create_r(handle_);
-    wkb_writer_ = GEOSWKBWriter_create_r(handle_);
-    GEOSWKBWriter_setByteOrder_r(handle_, wkb_writer_, GEOS_WKB_NDR);
-    GEOSWKBWriter_setOutputDimension_r(handle_, wkb_writer_, 2);
-    wkt_writer_ = GEOSWKTWriter_create_r(handle_);
-    GEOSWKTWriter_setTrim_r(handle_, wkt_writer_, 1);
-    GEOSWKTWriter_setOutputDimension_r(handle_, wkt_writer_, 2);
-    geojson_writer_ = GEOSGeoJSONWriter_create_r(handle_);
+    GEOSContextHandle_t h = handle_.get();
+    GEOSContext_setErrorMessageHandler_r(h, &Context::OnError, this);
+    GEOSContext_setNoticeMessageHandler_r(h, nullptr, nullptr);
+    wkt_reader_ = OwnGeos<GEOSWKTReader_destroy_r>(h, GEOSWKTReader_create_r(h));
+    geojson_reader_ = OwnGeos<GEOSGeoJSONReader_destroy_r>(h, GEOSGeoJSONReader_create_r(h));
+    wkb_reader_ = OwnGeos<GEOSWKBReader_destroy_r>(h, GEOSWKBReader_create_r(h));
+    wkb_writer_ = OwnGeos<GEOSWKBWriter_destroy_r>(h, GEOSWKBWriter_create_r(h));
+    GEOSWKBWriter_setByteOrder_r(h, wkb_writer_.get(), GEOS_WKB_NDR);
+    GEOSWKBWriter_setOutputDimension_r(h, wkb_writer_.get(), 2);
+    wkt_writer_ = OwnGeos<GEOSWKTWriter_destroy_r>(h, GEOSWKTWriter_create_r(h));
+    GEOSWKTWriter_setTrim_r(h, wkt_writer_.get(), 1);
+    GEOSWKTWriter_setOutputDimension_r(h, wkt_writer_.get(), 2);
+    geojson_writer_ = OwnGeos<GEOSGeoJSONWriter_destroy_r>(h, GEOSGeoJSONWriter_create_r(h));
   }
-  ~Context() {
-    GEOSWKTReader_destroy_r(handle_, wkt_reader_);
-    GEOSGeoJSONReader_destroy_r(handle_, geojson_reader_);
-    GEOSWKBReader_destroy_r(handle_, wkb_reader_);
-    GEOSWKBWriter_destroy_r(handle_, wkb_writer_);
-    GEOSWKTWriter_destroy_r(handle_, wkt_writer_);
-    GEOSGeoJSONWriter_destroy_r(handle_, geojson_writer_);
-    GEOS_finish_r(handle_);
-  }
-  Context(const Context&) = delete;
+  Context(const Context&) = delete;  // GEOS holds `this` for its error handler
   Context& operator=(const Context&) = delete;
 
-  GEOSContextHandle_t handle() const { return handle_; }
+  GEOSContextHandle_t handle() const { return handle_.get(); }
   std::string TakeError() { return std::exchange(last_error_, {}); }
 
-  GEOSWKTReader* wkt_reader() const { return wkt_reader_; }
-  GEOSGeoJSONReader* geojson_reader() const { return geojson_reader_; }
-  GEOSWKBReader* wkb_reader() const { return wkb_reader_; }
-  GEOSWKBWriter* wkb_writer() const { return wkb_writer_; }
-  GEOSWKTWriter* wkt_writer() const { return wkt_writer_; }
-  GEOSGeoJSONWriter* geojson_writer() const { return geojson_writer_; }
+  GEOSWKTReader* wkt_reader() const { return wkt_reader_.get(); }
+  GEOSGeoJSONReader* geojson_reader() const { return geojson_reader_.get(); }
+  GEOSWKBReader* wkb_reader() const { return wkb_reader_.get(); }
+  GEOSWKBWriter* wkb_writer() const { return wkb_writer_.get(); }
+  GEOSWKTWriter* wkt_writer() const { return wkt_writer_.get(); }
+  GEOSGeoJSONWriter* geojson_writer() const { return geojson_writer_.get(); }
 
  private:
   static void OnError(const char* message, void* self) { static_cast<Context*>(self)->last_error_ = message; }
 
-  GEOSContextHandle_t handle_;
+  // Destroyed in reverse order: the readers and writers, then the context, then the message
+  // its handler may still write.
   std::string last_error_;
-  GEOSWKTReader* wkt_reader_;
-  GEOSGeoJSONReader* geojson_reader_;
-  GEOSWKBReader* wkb_reader_;
-  GEOSWKBWriter* wkb_writer_;
-  GEOSWKTWriter* wkt_writer_;
-  GEOSGeoJSONWriter* geojson_writer_;
+  std::unique_ptr<std::remove_pointer_t<GEOSContextHandle_t>, ContextFinish> handle_;
+  GeosPtr<GEOSWKTReader, GEOSWKTReader_destroy_r> wkt_reader_;
+  GeosPtr<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r> geojson_reader_;
+  GeosPtr<GEOSWKBReader, GEOSWKBReader_destroy_r> wkb_reader_;
+  GeosPtr<GEOSWKBWriter, GEOSWKBWriter_destroy_r> wkb_writer_;
+  GeosPtr<GEOSWKTWriter, GEOSWKTWriter_destroy_r> wkt_writer_;
+  GeosPtr<GEOSGeoJSONWriter, GEOSGeoJSONWriter_destroy_r> geojson_writer_;
 };
 
 Context& ThreadContext() {
@@ -71,19 +89,15 @@ Context& ThreadContext() {
   return context;
 }
 
-struct GeometryDeleter {
-  GEOSContextHandle_t handle;
-  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(handle, g); }
-};
-using GeometryPtr = std::unique_ptr<GEOSGeometry, GeometryDeleter>;
+using GeometryPtr = GeosPtr<GEOSGeometry, GEOSGeom_destroy_r>;
+using PreparedPtr = GeosPtr<const GEOSPreparedGeometry, GEOSPreparedGeom_destroy_r>;
 
-GeometryPtr Own(Context& c, GEOSGeometry* g) { return GeometryPtr(g, GeometryDeleter{c.handle()}); }
+GeometryPtr Own(Context& c, GEOSGeometry* g) { return OwnGeos<GEOSGeom_destroy_r>(c.handle(), g); }
 
-// A string GEOS allocated, freed with GEOSFree_r.
+// A string GEOS allocated, copied and freed.
 std::string TakeString(Context& c, char* text) {
-  std::string out = text ? text : "";
-  if (text) GEOSFree_r(c.handle(), text);
-  return out;
+  const auto owned = OwnGeos<GEOSFree_r>(c.handle(), text);
+  return owned ? std::string(owned.get()) : std::string();
 }
 
 // Checks every coordinate is finite, walking down to the coordinate sequences.
@@ -129,51 +143,49 @@ Result<GeometryPtr> FromWkb(Context& c, std::string_view wkb) {
 
 Result<std::string> ToWkb(Context& c, const GEOSGeometry* g) {
   std::size_t size = 0;
-  unsigned char* bytes = GEOSWKBWriter_write_r(c.handle(), c.wkb_writer(), g, &size);
+  const auto bytes = OwnGeos<GEOSFree_r>(c.handle(), GEOSWKBWriter_write_r(c.handle(), c.wkb_writer(), g, &size));
   if (!bytes) return Status::Internal("cannot encode geometry: " + c.TakeError());
-  std::string out(reinterpret_cast<const char*>(bytes), size);
-  GEOSFree_r(c.handle(), bytes);
-  return out;
+  return std::string(reinterpret_cast<const char*>(bytes.get()), size);
 }
 
 // Coordinates past this are refused: no image is that large, and GEOS 3.11's WKT writer
 // overruns a stack buffer printing numbers near 1e300.
 constexpr double kMaxCoordinate = 1e15;
 
+GEOSCoordSequence* Sequence(Context& c, const std::vector<double>& xy) {
+  return GEOSCoordSeq_copyFromBuffer_r(c.handle(), xy.data(), static_cast<unsigned>(xy.size() / 2), 0, 0);
+}
+
+// Null if GEOS refuses a ring. Each create takes ownership of its input, also when it fails.
+GEOSGeometry* BuildPolygon(Context& c, const std::vector<std::vector<double>>& sequences) {
+  std::vector<GeometryPtr> rings;
+  for (const auto& xy : sequences) {
+    GEOSCoordSequence* s = Sequence(c, xy);
+    GeometryPtr ring = Own(c, s ? GEOSGeom_createLinearRing_r(c.handle(), s) : nullptr);
+    if (!ring) return nullptr;
+    rings.push_back(std::move(ring));
+  }
+  GEOSGeometry* shell = rings[0].release();
+  std::vector<GEOSGeometry*> holes;
+  for (std::size_t i = 1; i < rings.size(); ++i) holes.push_back(rings[i].release());
+  return GEOSGeom_createPolygon_r(c.handle(), shell, holes.data(), static_cast<unsigned>(holes.size()));
+}
+
 // The GEOS geometry of text the fast reader took; null if GEOS refuses it (the caller then
 // reads the text with GEOS, for its message).
 GeometryPtr Build(Context& c, const SimpleGeometry& simple) {
   GEOSContextHandle_t h = c.handle();
-  auto sequence = [&](const std::vector<double>& xy) {
-    return GEOSCoordSeq_copyFromBuffer_r(h, xy.data(), static_cast<unsigned>(xy.size() / 2), 0, 0);
-  };
   GEOSGeometry* made = nullptr;
   switch (simple.kind) {
     case SimpleGeometry::Kind::kPoint:
-      if (GEOSCoordSequence* s = sequence(simple.sequences[0])) made = GEOSGeom_createPoint_r(h, s);
+      if (GEOSCoordSequence* s = Sequence(c, simple.sequences[0])) made = GEOSGeom_createPoint_r(h, s);
       break;
     case SimpleGeometry::Kind::kLineString:
-      if (GEOSCoordSequence* s = sequence(simple.sequences[0])) made = GEOSGeom_createLineString_r(h, s);
+      if (GEOSCoordSequence* s = Sequence(c, simple.sequences[0])) made = GEOSGeom_createLineString_r(h, s);
       break;
-    case SimpleGeometry::Kind::kPolygon: {
-      // Each create takes ownership of its input, also when it fails.
-      std::vector<GEOSGeometry*> rings;
-      bool ok = true;
-      for (const auto& xy : simple.sequences) {
-        GEOSCoordSequence* s = sequence(xy);
-        GEOSGeometry* ring = s ? GEOSGeom_createLinearRing_r(h, s) : nullptr;
-        if (!ring)
-          ok = false;
-        else
-          rings.push_back(ring);
-      }
-      if (!ok) {
-        for (GEOSGeometry* ring : rings) GEOSGeom_destroy_r(h, ring);
-        break;
-      }
-      made = GEOSGeom_createPolygon_r(h, rings[0], rings.data() + 1, static_cast<unsigned>(rings.size() - 1));
+    case SimpleGeometry::Kind::kPolygon:
+      made = BuildPolygon(c, simple.sequences);
       break;
-    }
   }
   c.TakeError();
   return Own(c, made);
@@ -242,85 +254,108 @@ bool HasEmptyPosition(const nlohmann::json& object) {
   return false;
 }
 
-}  // namespace
-
-Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
-  Context& c = ThreadContext();
+// Text the fast reader did not take, read by GEOS after the checks that keep GEOS from
+// crashing on hostile input.
+Result<GeometryPtr> ReadWithGeos(Context& c, std::string_view text, TextFormat format) {
   GEOSContextHandle_t h = c.handle();
-  c.TakeError();
-  std::optional<SimpleGeometry> simple;
-  if (format == TextFormat::kWkt) simple = ReadSimpleWkt(text);
-  GeometryPtr g = simple ? Build(c, *simple) : GeometryPtr(nullptr, GeometryDeleter{h});
-  if (!g) {
-    simple.reset();
-    const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
-    if (NestedTooDeeply(text, format)) {
-      return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
-                                     std::to_string(kMaxNesting) + " deep");
-    }
-    if (format == TextFormat::kGeoJson &&
-        HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
-      return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
-    }
-    std::string terminated(text);  // the readers want a C string
-    GEOSGeometry* raw = format == TextFormat::kWkt
-                            ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
-                            : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(), terminated.c_str());
-    if (!raw) {
-      std::string why = c.TakeError();
-      return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
-    }
-    g = Own(c, raw);
+  const char* format_name = format == TextFormat::kWkt ? "WKT" : "GeoJSON";
+  if (NestedTooDeeply(text, format)) {
+    return Status::InvalidArgument(std::string("malformed ") + format_name + ": nested more than " +
+                                   std::to_string(kMaxNesting) + " deep");
   }
-  if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the geometry is empty");
+  if (format == TextFormat::kGeoJson &&
+      HasEmptyPosition(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false))) {
+    return Status::InvalidArgument("malformed GeoJSON: a position has no coordinates");
+  }
+  std::string terminated(text);  // the readers want a C string
+  GEOSGeometry* raw = format == TextFormat::kWkt
+                          ? GEOSWKTReader_read_r(h, c.wkt_reader(), terminated.c_str())
+                          : GEOSGeoJSONReader_readGeometry_r(h, c.geojson_reader(), terminated.c_str());
+  if (!raw) {
+    std::string why = c.TakeError();
+    return Status::InvalidArgument(std::string("malformed ") + format_name + (why.empty() ? "" : ": " + why));
+  }
+  return Own(c, raw);
+}
 
-  Shape shape;
-  shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
+// Refuses an empty geometry, too many vertices, and a coordinate that is not finite (the fast
+// reader, `checked_finite`, has checked that already). Sets `shape.vertex_count`.
+Status CheckContent(Context& c, const GEOSGeometry* g, bool checked_finite, const ParseOptions& options, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
+  if (GEOSisEmpty_r(h, g) == 1) return Status::InvalidArgument("the geometry is empty");
+  shape.vertex_count = GEOSGetNumCoordinates_r(h, g);
   if (shape.vertex_count > options.max_vertices) {
     return Status::InvalidArgument("the geometry has " + std::to_string(shape.vertex_count) + " vertices; at most " +
                                    std::to_string(options.max_vertices) + " are accepted");
   }
-  if (!simple && !AllFinite(c, g.get())) return Status::InvalidArgument("a coordinate is not a finite number");
+  if (!checked_finite && !AllFinite(c, g)) return Status::InvalidArgument("a coordinate is not a finite number");
+  return Status::Ok();
+}
 
+// Leaves `g` valid: as it was, or (with `options.repair`) repaired with MakeValid, which
+// `shape.repaired` then says.
+Status MakeValidIfAsked(Context& c, GeometryPtr& g, const ParseOptions& options, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
   char* reason = nullptr;
   GEOSGeometry* location = nullptr;
-  char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
-  std::string why = TakeString(c, reason);
-  if (location) GEOSGeom_destroy_r(h, location);
+  const char valid = GEOSisValidDetail_r(h, g.get(), 0, &reason, &location);
+  const std::string why = TakeString(c, reason);
+  Own(c, location);  // freed at once: the reason names it
   if (valid == 2) return Status::InvalidArgument("cannot check the geometry: " + c.TakeError());
-  if (valid == 0) {
-    if (!options.repair) {
-      return Status::InvalidArgument("invalid geometry: " + why +
-                                     " (send repair=true to have it fixed with MakeValid)");
-    }
-    GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
-    if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());
-    g = Own(c, fixed);
-    if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
-    shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
-    shape.repaired = true;
-    simple.reset();
+  if (valid == 1) return Status::Ok();
+  if (!options.repair) {
+    return Status::InvalidArgument("invalid geometry: " + why + " (send repair=true to have it fixed with MakeValid)");
   }
+  GEOSGeometry* fixed = GEOSMakeValid_r(h, g.get());
+  if (!fixed) return Status::InvalidArgument("the geometry cannot be repaired: " + c.TakeError());
+  g = Own(c, fixed);
+  if (GEOSisEmpty_r(h, g.get()) == 1) return Status::InvalidArgument("the repaired geometry is empty");
+  shape.vertex_count = GEOSGetNumCoordinates_r(h, g.get());
+  shape.repaired = true;
+  return Status::Ok();
+}
 
-  GEOSGeom_getXMin_r(h, g.get(), &shape.bbox[0]);
-  GEOSGeom_getYMin_r(h, g.get(), &shape.bbox[1]);
-  GEOSGeom_getXMax_r(h, g.get(), &shape.bbox[2]);
-  GEOSGeom_getYMax_r(h, g.get(), &shape.bbox[3]);
+// The measures stored beside the shape: its type, box, area, perimeter and centroid.
+Status Measure(Context& c, const GEOSGeometry* g, Shape& shape) {
+  GEOSContextHandle_t h = c.handle();
+  GEOSGeom_getXMin_r(h, g, &shape.bbox[0]);
+  GEOSGeom_getYMin_r(h, g, &shape.bbox[1]);
+  GEOSGeom_getXMax_r(h, g, &shape.bbox[2]);
+  GEOSGeom_getYMax_r(h, g, &shape.bbox[3]);
   for (double v : shape.bbox) {
     if (std::abs(v) >= kMaxCoordinate) {
       return Status::InvalidArgument("a coordinate is beyond ±1e15 pixels");
     }
   }
-  shape.type = TakeString(c, GEOSGeomType_r(h, g.get()));
-  GEOSArea_r(h, g.get(), &shape.area);
-  GEOSLength_r(h, g.get(), &shape.perimeter);
-  if (GEOSGeometry* centroid = GEOSGetCentroid_r(h, g.get())) {
-    GeometryPtr owned = Own(c, centroid);
-    if (GEOSisEmpty_r(h, centroid) == 0) {
-      GEOSGeomGetX_r(h, centroid, &shape.centroid[0]);
-      GEOSGeomGetY_r(h, centroid, &shape.centroid[1]);
+  shape.type = TakeString(c, GEOSGeomType_r(h, g));
+  GEOSArea_r(h, g, &shape.area);
+  GEOSLength_r(h, g, &shape.perimeter);
+  if (GeometryPtr centroid = Own(c, GEOSGetCentroid_r(h, g))) {
+    if (GEOSisEmpty_r(h, centroid.get()) == 0) {
+      GEOSGeomGetX_r(h, centroid.get(), &shape.centroid[0]);
+      GEOSGeomGetY_r(h, centroid.get(), &shape.centroid[1]);
     }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions& options) {
+  Context& c = ThreadContext();
+  c.TakeError();
+  std::optional<SimpleGeometry> simple;
+  if (format == TextFormat::kWkt) simple = ReadSimpleWkt(text);
+  GeometryPtr g = simple ? Build(c, *simple) : Own(c, nullptr);
+  if (!g) {
+    simple.reset();
+    VITRINE_ASSIGN_OR_RETURN(g, ReadWithGeos(c, text, format));
+  }
+  Shape shape;
+  VITRINE_RETURN_IF_ERROR(CheckContent(c, g.get(), simple.has_value(), options, shape));
+  VITRINE_RETURN_IF_ERROR(MakeValidIfAsked(c, g, options, shape));
+  if (shape.repaired) simple.reset();  // its text no longer describes the geometry
+  VITRINE_RETURN_IF_ERROR(Measure(c, g.get(), shape));
   if (simple) {
     shape.wkb = simple->ToWkb();
   } else {
@@ -352,25 +387,23 @@ Result<std::string> Simplify(std::string_view wkb, double tolerance) {
 }
 
 struct BoxTest::Prepared {
-  GeometryPtr box;
-  const GEOSPreparedGeometry* prepared = nullptr;
+  GeometryPtr box;  // declared first: outlives the prepared geometry made of it
+  PreparedPtr prepared;
 };
 
-BoxTest::BoxTest(const std::array<double, 4>& box) : prepared_(new Prepared) {
+BoxTest::BoxTest(const std::array<double, 4>& box) : prepared_(std::make_unique<Prepared>()) {
   Context& c = ThreadContext();
   prepared_->box = Own(c, GEOSGeom_createRectangle_r(c.handle(), box[0], box[1], box[2], box[3]));
-  prepared_->prepared = GEOSPrepare_r(c.handle(), prepared_->box.get());
+  prepared_->prepared =
+      OwnGeos<GEOSPreparedGeom_destroy_r>(c.handle(), GEOSPrepare_r(c.handle(), prepared_->box.get()));
 }
 
-BoxTest::~BoxTest() {
-  GEOSPreparedGeom_destroy_r(ThreadContext().handle(), prepared_->prepared);
-  delete prepared_;
-}
+BoxTest::~BoxTest() = default;
 
 Result<bool> BoxTest::Intersects(std::string_view wkb) const {
   Context& c = ThreadContext();
   VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
-  char hit = GEOSPreparedIntersects_r(c.handle(), prepared_->prepared, g.get());
+  char hit = GEOSPreparedIntersects_r(c.handle(), prepared_->prepared.get(), g.get());
   if (hit == 2) return Status::Internal("intersection test failed: " + c.TakeError());
   return hit == 1;
 }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -58,7 +59,7 @@ class BoxTest {
 
  private:
   struct Prepared;
-  Prepared* prepared_;
+  std::unique_ptr<Prepared> prepared_;
 };
 
 }  // namespace vitrine::geometry

@@ -1,6 +1,6 @@
 // A fast reader (and writer) for the WKT that bulk annotation uploads are made of: 2-D POINT, LINESTRING and
-// POLYGON with plain decimal coordinates. GEOS's WKT reader tokenizes through strtod and was
-// half of the cost of validating a batch; this one reads numbers with std::from_chars.
+// POLYGON with plain decimal coordinates. GEOS's WKT reader tokenizes through strtod, a large
+// part of the cost of validating a batch; this one reads numbers with std::from_chars.
 //
 // It only ever accepts a subset of what GEOS accepts, with the same meaning: anything else
 // (other types, EMPTY, Z/M, unclosed or short rings, non-finite numbers, stray characters)

@@ -119,52 +119,69 @@ Result<VipsImagePtr> Reinterpret(VipsImagePtr image) {
   return VipsImagePtr(out);
 }
 
-}  // namespace
+// The image a view reads, checked against the request: the plane asked for at full
+// resolution, or for a view of the first plane that shrinks by 2 or more, the coarsest level
+// that still gives every output pixel a source pixel.
+struct Source {
+  VipsImagePtr image;
+  int full_width = 0;
+  int full_height = 0;
+};
 
-Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+Result<Source> OpenSource(const std::filesystem::path& file, const ViewRequest& view) {
   if (view.plane < 0) return Status::InvalidArgument("plane must be 0 or more");
   VITRINE_ASSIGN_OR_RETURN(Layout layout, LayoutOf(file));
   // The full-resolution header: cached by libvips' operation cache after the first open.
   VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, view.plane > 0 ? OpenWith(layout.loader, file, "page", view.plane)
                                                              : OpenWith(layout.loader, file));
-  const int full_width = vips_image_get_width(full.get());
-  const int full_height = vips_image_get_height(full.get());
-  VITRINE_RETURN_IF_ERROR(CheckRequest(view, full_width, full_height));
+  Source source{nullptr, vips_image_get_width(full.get()), vips_image_get_height(full.get())};
+  VITRINE_RETURN_IF_ERROR(CheckRequest(view, source.full_width, source.full_height));
   VITRINE_RETURN_IF_ERROR(CheckChannel(view, full.get()));
   const PixelRect& r = view.region;
   const double shrink =
       std::min(static_cast<double>(r.width) / view.width, static_cast<double>(r.height) / view.height);
   // The pages after the first of a stack are planes, not levels.
-  VipsImagePtr image;
   if (view.plane > 0 || shrink < 2) {
-    image = std::move(full);
+    source.image = std::move(full);
   } else {
-    VITRINE_ASSIGN_OR_RETURN(image, OpenForShrink(layout, file, shrink));
+    VITRINE_ASSIGN_OR_RETURN(source.image, OpenForShrink(layout, file, shrink));
   }
+  return source;
+}
 
-  // The region in the level's pixels, widened outwards to whole pixels.
+// The region in the level's pixels, widened outwards to whole pixels.
+Result<VipsImagePtr> CutRegion(Source source, const PixelRect& r) {
+  VipsImagePtr image = std::move(source.image);
+  const double fx = static_cast<double>(vips_image_get_width(image.get())) / source.full_width;
+  const double fy = static_cast<double>(vips_image_get_height(image.get())) / source.full_height;
+  if (fx == 1.0 && fy == 1.0 && r.x == 0 && r.y == 0 && r.width == source.full_width &&
+      r.height == source.full_height) {
+    return image;
+  }
+  const int left = static_cast<int>(std::floor(r.x * fx));
+  const int top = static_cast<int>(std::floor(r.y * fy));
+  const int right = std::min(vips_image_get_width(image.get()), static_cast<int>(std::ceil((r.x + r.width) * fx)));
+  const int bottom = std::min(vips_image_get_height(image.get()), static_cast<int>(std::ceil((r.y + r.height) * fy)));
   VipsImage* out = nullptr;
-  const double fx = static_cast<double>(vips_image_get_width(image.get())) / full_width;
-  const double fy = static_cast<double>(vips_image_get_height(image.get())) / full_height;
-  if (fx != 1.0 || fy != 1.0 || r.x != 0 || r.y != 0 || r.width != full_width || r.height != full_height) {
-    const int left = static_cast<int>(std::floor(r.x * fx));
-    const int top = static_cast<int>(std::floor(r.y * fy));
-    const int right = std::min(vips_image_get_width(image.get()), static_cast<int>(std::ceil((r.x + r.width) * fx)));
-    const int bottom = std::min(vips_image_get_height(image.get()), static_cast<int>(std::ceil((r.y + r.height) * fy)));
-    if (vips_extract_area(image.get(), &out, left, top, std::max(1, right - left), std::max(1, bottom - top),
-                          nullptr)) {
-      return VipsError("cannot cut the region", ErrorCode::kInternal);
-    }
-    image.reset(out);
+  if (vips_extract_area(image.get(), &out, left, top, std::max(1, right - left), std::max(1, bottom - top), nullptr)) {
+    return VipsError("cannot cut the region", ErrorCode::kInternal);
   }
-  if (view.channel >= 0) {
-    if (vips_extract_band(image.get(), &out, view.channel, nullptr)) {
-      return VipsError("cannot pick the channel", ErrorCode::kInternal);
-    }
-    VITRINE_ASSIGN_OR_RETURN(image, Reinterpret(VipsImagePtr(out)));
+  return VipsImagePtr(out);
+}
+
+Result<VipsImagePtr> PickChannel(VipsImagePtr image, int channel) {
+  VipsImage* out = nullptr;
+  if (vips_extract_band(image.get(), &out, channel, nullptr)) {
+    return VipsError("cannot pick the channel", ErrorCode::kInternal);
   }
-  const double hscale = static_cast<double>(view.width) / vips_image_get_width(image.get());
-  const double vscale = static_cast<double>(view.height) / vips_image_get_height(image.get());
+  return Reinterpret(VipsImagePtr(out));
+}
+
+// Scaled to `width` x `height` exactly.
+Result<VipsImagePtr> ResizeTo(VipsImagePtr image, int width, int height) {
+  VipsImage* out = nullptr;
+  const double hscale = static_cast<double>(width) / vips_image_get_width(image.get());
+  const double vscale = static_cast<double>(height) / vips_image_get_height(image.get());
   if (hscale != 1.0 || vscale != 1.0) {
     if (vips_resize(image.get(), &out, hscale, "vscale", vscale, nullptr)) {
       return VipsError("cannot resize the region", ErrorCode::kInternal);
@@ -172,62 +189,93 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
     image.reset(out);
   }
   // Rounding inside the resize can leave a pixel more or less: the size asked for is exact.
-  if (vips_image_get_width(image.get()) != view.width || vips_image_get_height(image.get()) != view.height) {
-    if (vips_gravity(image.get(), &out, VIPS_COMPASS_DIRECTION_NORTH_WEST, view.width, view.height, "extend",
-                     VIPS_EXTEND_COPY, nullptr)) {
+  if (vips_image_get_width(image.get()) != width || vips_image_get_height(image.get()) != height) {
+    if (vips_gravity(image.get(), &out, VIPS_COMPASS_DIRECTION_NORTH_WEST, width, height, "extend", VIPS_EXTEND_COPY,
+                     nullptr)) {
       return VipsError("cannot size the region", ErrorCode::kInternal);
     }
     image.reset(out);
   }
-  if (view.window) {
-    const double gain = 255.0 / (view.window->high - view.window->low);
-    if (vips_linear1(image.get(), &out, gain, -view.window->low * gain, "uchar", TRUE, nullptr)) {
-      return VipsError("cannot apply the contrast window", ErrorCode::kInternal);
+  return image;
+}
+
+Result<VipsImagePtr> ApplyWindow(VipsImagePtr image, const ContrastWindow& window) {
+  VipsImage* out = nullptr;
+  const double gain = 255.0 / (window.high - window.low);
+  if (vips_linear1(image.get(), &out, gain, -window.low * gain, "uchar", TRUE, nullptr)) {
+    return VipsError("cannot apply the contrast window", ErrorCode::kInternal);
+  }
+  return Reinterpret(VipsImagePtr(out));
+}
+
+// Mirrored (first), then rotated clockwise.
+Result<VipsImagePtr> Orient(VipsImagePtr image, bool mirror, int rotation) {
+  VipsImage* out = nullptr;
+  if (mirror) {
+    if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr))
+      return VipsError("cannot mirror", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  if (rotation != 0) {
+    VipsAngle angle = rotation == 90 ? VIPS_ANGLE_D90 : rotation == 180 ? VIPS_ANGLE_D180 : VIPS_ANGLE_D270;
+    if (vips_rot(image.get(), &out, angle, nullptr)) return VipsError("cannot rotate", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  return image;
+}
+
+// Grey, or black and white (each value 0 or 255, alpha dropped), unless the quality is colour.
+Result<VipsImagePtr> ApplyQuality(VipsImagePtr image, ViewQuality quality) {
+  if (quality == ViewQuality::kColor) return image;
+  VipsImage* out = nullptr;
+  if (vips_image_get_bands(image.get()) >= 3) {
+    if (vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_B_W, nullptr)) {
+      return VipsError("cannot make the view grey", ErrorCode::kInternal);
     }
-    VITRINE_ASSIGN_OR_RETURN(image, Reinterpret(VipsImagePtr(out)));
+    image.reset(out);
+  }
+  if (quality == ViewQuality::kBitonal) {
+    if (vips_image_hasalpha(image.get())) {
+      if (vips_extract_band(image.get(), &out, 0, nullptr)) return VipsError("cannot drop alpha", ErrorCode::kInternal);
+      image.reset(out);
+    }
+    if (vips_relational_const1(image.get(), &out, VIPS_OPERATION_RELATIONAL_MOREEQ, 128, nullptr)) {
+      return VipsError("cannot make the view black and white", ErrorCode::kInternal);
+    }
+    image.reset(out);
+  }
+  return image;
+}
+
+// The encoder holds the whole output: bound it before any pixel is computed.
+Status CheckOutputBytes(const ViewRequest& view, VipsImage* image) {
+  const double output_bytes = static_cast<double>(view.width) * view.height * vips_image_get_bands(image) *
+                              static_cast<double>(vips_format_sizeof(vips_image_get_format(image)));
+  if (output_bytes <= static_cast<double>(kMaxViewBytes)) return Status::Ok();
+  return Status::InvalidArgument("this view would be " + std::to_string(static_cast<std::int64_t>(output_bytes) >> 20) +
+                                 " MiB of pixels; at most " + std::to_string(kMaxViewBytes >> 20) +
+                                 " MiB in one view: ask for a smaller size, fewer channels or an 8-bit format");
+}
+
+}  // namespace
+
+Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(Source source, OpenSource(file, view));
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, CutRegion(std::move(source), view.region));
+  if (view.channel >= 0) {
+    VITRINE_ASSIGN_OR_RETURN(image, PickChannel(std::move(image), view.channel));
+  }
+  VITRINE_ASSIGN_OR_RETURN(image, ResizeTo(std::move(image), view.width, view.height));
+  if (view.window) {
+    VITRINE_ASSIGN_OR_RETURN(image, ApplyWindow(std::move(image), *view.window));
   }
   const bool raw_values = view.format == EncodedFormat::kTiff && !view.window && view.quality == ViewQuality::kColor;
   if (!raw_values) {
     VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
   }
-  if (view.mirror) {
-    if (vips_flip(image.get(), &out, VIPS_DIRECTION_HORIZONTAL, nullptr))
-      return VipsError("cannot mirror", ErrorCode::kInternal);
-    image.reset(out);
-  }
-  if (view.rotation != 0) {
-    VipsAngle angle = view.rotation == 90 ? VIPS_ANGLE_D90 : view.rotation == 180 ? VIPS_ANGLE_D180 : VIPS_ANGLE_D270;
-    if (vips_rot(image.get(), &out, angle, nullptr)) return VipsError("cannot rotate", ErrorCode::kInternal);
-    image.reset(out);
-  }
-  if (view.quality != ViewQuality::kColor) {
-    if (vips_image_get_bands(image.get()) >= 3) {
-      if (vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_B_W, nullptr)) {
-        return VipsError("cannot make the view grey", ErrorCode::kInternal);
-      }
-      image.reset(out);
-    }
-    if (view.quality == ViewQuality::kBitonal) {
-      if (vips_image_hasalpha(image.get())) {
-        if (vips_extract_band(image.get(), &out, 0, nullptr))
-          return VipsError("cannot drop alpha", ErrorCode::kInternal);
-        image.reset(out);
-      }
-      if (vips_relational_const1(image.get(), &out, VIPS_OPERATION_RELATIONAL_MOREEQ, 128, nullptr)) {
-        return VipsError("cannot make the view black and white", ErrorCode::kInternal);
-      }
-      image.reset(out);
-    }
-  }
-  // The encoder holds the whole output: bound it before any pixel is computed.
-  const double output_bytes = static_cast<double>(view.width) * view.height * vips_image_get_bands(image.get()) *
-                              static_cast<double>(vips_format_sizeof(vips_image_get_format(image.get())));
-  if (output_bytes > static_cast<double>(kMaxViewBytes)) {
-    return Status::InvalidArgument("this view would be " +
-                                   std::to_string(static_cast<std::int64_t>(output_bytes) >> 20) +
-                                   " MiB of pixels; at most " + std::to_string(kMaxViewBytes >> 20) +
-                                   " MiB in one view: ask for a smaller size, fewer channels or an 8-bit format");
-  }
+  VITRINE_ASSIGN_OR_RETURN(image, Orient(std::move(image), view.mirror, view.rotation));
+  VITRINE_ASSIGN_OR_RETURN(image, ApplyQuality(std::move(image), view.quality));
+  VITRINE_RETURN_IF_ERROR(CheckOutputBytes(view, image.get()));
   return Encode(std::move(image), view.format, view.compression_quality);
 }
 

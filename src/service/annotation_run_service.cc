@@ -21,7 +21,7 @@ Result<CreatedAnnotationRun> AnnotationRunService::Create(const Caller& caller, 
   VITRINE_RETURN_IF_ERROR(ValidateName(in.algorithm, "algorithm"));
   VITRINE_RETURN_IF_ERROR(ValidateName(in.algorithm_version, "algorithm_version"));
   VITRINE_RETURN_IF_ERROR(ValidateProperties(in.metadata));
-  VITRINE_ASSIGN_OR_RETURN(Image image, images_.VisibleImage(caller, in.image_id, ProjectRole::kContributor));
+  VITRINE_ASSIGN_OR_RETURN(Image image, images_.ImageIfCallerHolds(caller, in.image_id, ProjectRole::kContributor));
   if (in.image_md5 && *in.image_md5 != image.md5) {
     return Status::InvalidArgument("image_md5 " + *in.image_md5 + " is not the MD5 of image " +
                                    std::to_string(image.id.value()) + ": the run was made on another file");
@@ -80,7 +80,7 @@ Result<Page<AnnotationRun>> AnnotationRunService::List(const Caller& caller, con
   if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
   if (filter.project) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
   for (ImageId image : filter.images) {
-    VITRINE_RETURN_IF_ERROR(images_.VisibleImage(caller, image, ProjectRole::kViewer).status());
+    VITRINE_RETURN_IF_ERROR(images_.ImageIfCallerHolds(caller, image, ProjectRole::kViewer).status());
   }
   std::optional<UserId> member;
   if (!caller.is_admin() && !filter.project && filter.images.empty()) member = caller.user_id();

@@ -6,6 +6,7 @@
 // delete in bulk.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/executor.h"
 #include "geometry/geometry.h"
 #include "service/caller.h"
 #include "service/image_service.h"
@@ -34,9 +36,10 @@ struct AnnotationLimits {
 
 class AnnotationService {
  public:
+  // Bulk requests are validated in parallel on `executor`'s request lane.
   AnnotationService(catalog::Catalog& catalog, const ProjectService& projects, const ImageService& images,
-                    const core::Clock& clock, AnnotationLimits limits = {})
-      : catalog_(catalog), projects_(projects), images_(images), clock_(clock), limits_(limits) {}
+                    const core::Clock& clock, core::Executor& executor, AnnotationLimits limits = {})
+      : catalog_(catalog), projects_(projects), images_(images), clock_(clock), executor_(executor), limits_(limits) {}
 
   // All or nothing, in one transaction: ids in input order. An error names the offending item
   // by its index.
@@ -62,12 +65,18 @@ class AnnotationService {
   Result<std::set<ProjectId>> ReadableScope(const Caller& caller, const AnnotationFilter& filter) const;
   // The annotation if the caller may read it; kNotFound when they cannot see its project.
   Result<catalog::AnnotationRow> VisibleAnnotation(const Caller& caller, AnnotationId id) const;
+  // The project of each image annotated, once the caller may add to it; errors name the item.
+  Result<std::map<ImageId, ProjectId>> ProjectsToAddTo(const Caller& caller,
+                                                       const std::vector<NewAnnotation>& annotations) const;
+  // kInvalidArgument (naming the item) for a term outside its project's ontology, or unknown.
+  Status CheckTerms(const std::vector<NewAnnotation>& annotations, const std::map<ImageId, ProjectId>& projects) const;
   Status Render(catalog::AnnotationRow& row, const AnnotationOutput& output) const;
 
   catalog::Catalog& catalog_;
   const ProjectService& projects_;
   const ImageService& images_;
   const core::Clock& clock_;
+  core::Executor& executor_;
   AnnotationLimits limits_;
 };
 

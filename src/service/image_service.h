@@ -7,6 +7,9 @@
 //
 // Rights: viewers read; contributors upload and edit; deleting takes the manager role, or the
 // contributor who uploaded the image. An image of a project the caller cannot see is kNotFound.
+//
+// One class, implemented in one file per job: image_service.cc (access, metadata, listings),
+// image_ingest.cc, image_thumbnails.cc, image_pyramids.cc, image_views.cc and image_gc.cc.
 #pragma once
 
 #include <atomic>
@@ -22,9 +25,9 @@
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/executor.h"
 #include "imaging/probe.h"
 #include "imaging/view.h"
-#include "service/cache_writer.h"
 #include "service/caller.h"
 #include "service/image_options.h"
 #include "service/project_service.h"
@@ -78,8 +81,9 @@ inline constexpr std::size_t kMaxHashLookup = 1000;
 class ImageService {
  public:
   // Without the view cache (logged) when its directory cannot be opened.
+  // Thumbnails are stored and pyramids built on `executor`'s cache-write and pyramid lanes.
   ImageService(catalog::Catalog& catalog, blob::BlobStore& blobs, ProjectService& projects, const core::Clock& clock,
-               ImageOptions options = {});
+               core::Executor& executor, ImageOptions options = {});
   // Drops queued pyramid builds (the next view asks again) and waits for the one in progress.
   ~ImageService();
 
@@ -135,15 +139,16 @@ class ImageService {
 
   // Waits until thumbnails computed so far are stored in the cache (tests, benchmarks).
   void FlushCaches() {
-    pyramid_builder_.Drain();
-    cache_writer_.Drain();
+    pyramid_builds_.Wait();
+    cache_writes_.Wait();
   }
 
-  // The image if the caller holds `needed` on its project; kNotFound (not kPermissionDenied)
-  // when the caller cannot see the project at all.
-  Result<Image> VisibleImage(const Caller& caller, ImageId id, ProjectRole needed) const;
-  // VisibleImage for the viewer role, in one catalog read, without the image's properties.
-  Result<Image> ViewableImage(const Caller& caller, ImageId id) const;
+  // The whole image (with its properties) if the caller holds `needed` on its project;
+  // kNotFound (not kPermissionDenied) when the caller cannot see the project at all.
+  Result<Image> ImageIfCallerHolds(const Caller& caller, ImageId id, ProjectRole needed) const;
+  // The image without its properties if the caller may view it (a member of its project, or an
+  // admin); kNotFound otherwise. One catalog read: for views and tiles, which need only the size.
+  Result<Image> ImageWithoutPropertiesIfViewer(const Caller& caller, ImageId id) const;
 
  private:
   friend class IngestUpload;
@@ -169,8 +174,10 @@ class ImageService {
   std::map<ImageId, std::pair<std::string, std::string>> pyramids_ready_;
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
-  CacheWriter cache_writer_;         // last two: their threads stop before the members they use go away
-  CacheWriter pyramid_builder_{64};  // one at a time, apart from thumbnails
+  // Last two: their tasks end before the members they use go away. Each on a lane of its own
+  // (one thread each by default), so neither ever takes a thread from requests.
+  core::TaskGroup cache_writes_;
+  core::TaskGroup pyramid_builds_;
 };
 
 // kInvalidArgument unless 1-1024 bytes, no path separators or control characters.

@@ -1,11 +1,12 @@
 // The whole behaviour of Vitrine behind one object: what the HTTP routes, the in-process client
-// and the CLI call. Owns no storage; borrows the catalog, blob store and clock given to it,
-// which must outlive it. Safe for concurrent use.
+// and the CLI call. Owns no storage and no threads; borrows the catalog, blob store, clock and
+// executor given to it, which must outlive it. Safe for concurrent use.
 #pragma once
 
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/executor.h"
 #include "service/annotation_run_service.h"
 #include "service/annotation_service.h"
 #include "service/authenticator.h"
@@ -19,7 +20,8 @@ namespace vitrine::service {
 
 class Service {
  public:
-  Service(catalog::Catalog& catalog, blob::BlobStore& blobs, const core::Clock& clock, ServiceOptions options = {})
+  Service(catalog::Catalog& catalog, blob::BlobStore& blobs, const core::Clock& clock, core::Executor& executor,
+          ServiceOptions options = {})
       : options_(std::move(options)),
         catalog_(catalog),
         blobs_(blobs),
@@ -27,9 +29,9 @@ class Service {
         auth_(catalog, clock, options_),
         users_(catalog, auth_, clock, options_),
         projects_(catalog, clock),
-        images_(catalog, blobs, projects_, clock, options_.images),
+        images_(catalog, blobs, projects_, clock, executor, options_.images),
         ontologies_(catalog, projects_, clock),
-        annotations_(catalog, projects_, images_, clock),
+        annotations_(catalog, projects_, images_, clock, executor),
         annotation_runs_(catalog, projects_, images_, annotations_, clock) {}
 
   const Authenticator& auth() const { return auth_; }

@@ -1,5 +1,6 @@
 // Appending JSON values to text directly, for listings too large to build as a document first
-// (an annotation page of 10,000 rows was mostly nlohmann map nodes being made and freed).
+// (building one for an annotation page of 10,000 rows is mostly making and freeing nlohmann
+// map nodes).
 // What it writes parses back to what wire::ToJson would have built: strings escaped as JSON
 // requires, invalid UTF-8 replaced by U+FFFD (as JsonResponse's dump does), numbers in their
 // shortest round-trip form, non-finite numbers as null.

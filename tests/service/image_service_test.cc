@@ -39,7 +39,7 @@ TEST_F(ImageServiceTest, UploadThroughTheServiceReportsDuplicates) {
 TEST_F(ImageServiceTest, HugeFlatImagesAreHeaderCheckedAndThumbnailedOnFirstView) {
   ServiceOptions options = testing::FastServiceOptions();
   options.images.max_ingest_decode_pixels = 1000;  // every sample counts as huge here
-  Service service(*catalog_, *blobs_, clock_, options);
+  Service service(*catalog_, *blobs_, clock_, executor_, options);
   Caller owner = Caller::ForUser(*service.users().Create(Caller::LocalOperator(), {"big", "password-big"}));
   auto project = service.projects().Create(owner, {"P"});
   std::string bytes = Sample({.width = 400, .height = 100});
@@ -78,7 +78,7 @@ TEST_F(ImageServiceTest, DamagedCachedThumbnailsAreRemade) {
 TEST_F(ImageServiceTest, AttackUploadADecompressionBomb) {
   ServiceOptions options = testing::FastServiceOptions();
   options.images.max_flat_pixels = 320 * 240 - 1;  // the sample is one pixel too many
-  Service service(*catalog_, *blobs_, clock_, options);
+  Service service(*catalog_, *blobs_, clock_, executor_, options);
   Caller owner = Caller::ForUser(*service.users().Create(Caller::LocalOperator(), {"big", "password-big"}));
   auto project = service.projects().Create(owner, {"P"});
   std::string bytes = Sample();

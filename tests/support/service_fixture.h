@@ -16,13 +16,13 @@ class ServiceFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(imaging::InitializeImaging("vitrine-tests").ok());
-    auto c = catalog::OpenCatalog((dir_.path() / "catalog.db").string());
+    auto c = catalog::OpenCatalog((dir_.path() / "catalog.db").string(), &executor_);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
     auto b = blob::OpenBlobStore((dir_.path() / "blobs").string());
     ASSERT_TRUE(b.ok());
     blobs_ = std::move(*b);
-    service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, FastServiceOptions());
+    service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, executor_, FastServiceOptions());
   }
 
   service::Caller AddUser(const std::string& name, bool admin = false) {
@@ -33,6 +33,7 @@ class ServiceFixture : public ::testing::Test {
 
   TempDir dir_;
   core::ManualClock clock_{Timestamp(std::chrono::seconds(1'790'000'000))};
+  core::Executor executor_;  // before what hands it work: the last to go
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<service::Service> service_;

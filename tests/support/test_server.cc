@@ -27,7 +27,7 @@ TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chro
   blobs_ = Must(blob::OpenBlobStore((dir_.path() / "blobs").string()), "open blobs");
   service::ServiceOptions service_options = FastServiceOptions();
   service_options.images.view_cache_dir = dir_.path() / "cache" / "views";
-  service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, std::move(service_options));
+  service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, executor_, std::move(service_options));
   app_ = std::make_unique<http::RouterApplication>(http::MakeApiV1Router(*service_));
   options.host = "127.0.0.1";
   options.port = 0;

@@ -23,8 +23,8 @@ constexpr int kGeometryColumn = 19;
 // image or images whose slots coincide only add candidates, which the exact checks remove.
 constexpr double kSlotSide = 262144;
 constexpr std::int64_t kSlotsPerSide = 16384;
-// Annotations per R*Tree entry in a bulk insert: 8 and 32 gave slower queries for the same
-// insert rate (annotation_bench).
+// Annotations per R*Tree entry in a bulk insert: the size that gives the fastest queries for
+// the same insert rate (annotation_bench; bench/README.md, History).
 constexpr std::size_t kBucketSize = 16;
 
 struct PlaneBox {
@@ -152,24 +152,26 @@ struct Selection {
   }
 };
 
-Selection Select(const AnnotationFilter& f) {
-  Selection s;
-  if (f.bbox) {
-    const auto& box = *f.bbox;
-    if (!f.images.empty()) {
-      // Candidates from each image's slot of the R*Tree, then the rows by id.
-      s.where += " AND a.id IN (";
-      for (std::size_t i = 0; i < f.images.size(); ++i) {
-        s.where += std::string(i ? " UNION ALL " : "") + kBucketCandidates;
-        PlaneBox q = ToPlane(f.images[i], box);
-        s.binds.insert(s.binds.end(), {q.x0, q.x1, q.y0, q.y1, f.images[i].value(), box[0], box[2], box[1], box[3]});
-      }
-      s.where += ")";
+// Annotations whose boxes meet the filter's box.
+void SelectInBox(const AnnotationFilter& f, Selection& s) {
+  const auto& box = *f.bbox;
+  if (!f.images.empty()) {
+    // Candidates from each image's slot of the R*Tree, then the rows by id.
+    s.where += " AND a.id IN (";
+    for (std::size_t i = 0; i < f.images.size(); ++i) {
+      s.where += std::string(i ? " UNION ALL " : "") + kBucketCandidates;
+      PlaneBox q = ToPlane(f.images[i], box);
+      s.binds.insert(s.binds.end(), {q.x0, q.x1, q.y0, q.y1, f.images[i].value(), box[0], box[2], box[1], box[3]});
     }
-    // Without images (a whole project), the exact box columns are scanned through the project index.
-    s.where += " AND a.x1 >= ? AND a.x0 <= ? AND a.y1 >= ? AND a.y0 <= ?";
-    s.binds.insert(s.binds.end(), {box[0], box[2], box[1], box[3]});
+    s.where += ")";
   }
+  // Without images (a whole project), the exact box columns are scanned through the project index.
+  s.where += " AND a.x1 >= ? AND a.x0 <= ? AND a.y1 >= ? AND a.y0 <= ?";
+  s.binds.insert(s.binds.end(), {box[0], box[2], box[1], box[3]});
+}
+
+// Where the annotations are and who made them: the project, the images, the users.
+void SelectByPlace(const AnnotationFilter& f, Selection& s) {
   if (f.project) {
     s.where += " AND a.project_id = ?";
     s.binds.emplace_back(f.project->value());
@@ -185,27 +187,32 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.created_by IN (" + Placeholders(f.users.size()) + ")";
     for (UserId id : f.users) s.binds.emplace_back(id.value());
   }
-  if (f.device_like || f.captured_from || f.captured_to) {
-    // A device's time series: the annotations of the images it took in the window.
-    s.where += " AND a.image_id IN (SELECT i.id FROM images i WHERE 1=1";
-    if (f.device_like) {
-      s.where += " AND i.device LIKE ? ESCAPE '\\'";
-      s.binds.emplace_back(*f.device_like);
-    }
-    if (f.captured_from) {
-      s.where += " AND i.captured_at >= ?";
-      s.binds.emplace_back(Micros(*f.captured_from));
-    }
-    if (f.captured_to) {
-      s.where += " AND i.captured_at < ?";
-      s.binds.emplace_back(Micros(*f.captured_to));
-    }
-    if (f.project) {
-      s.where += " AND i.project_id = ?";
-      s.binds.emplace_back(f.project->value());
-    }
-    s.where += ")";
+}
+
+// A device's time series: the annotations of the images it took in the window.
+void SelectByDeviceWindow(const AnnotationFilter& f, Selection& s) {
+  s.where += " AND a.image_id IN (SELECT i.id FROM images i WHERE 1=1";
+  if (f.device_like) {
+    s.where += " AND i.device LIKE ? ESCAPE '\\'";
+    s.binds.emplace_back(*f.device_like);
   }
+  if (f.captured_from) {
+    s.where += " AND i.captured_at >= ?";
+    s.binds.emplace_back(Micros(*f.captured_from));
+  }
+  if (f.captured_to) {
+    s.where += " AND i.captured_at < ?";
+    s.binds.emplace_back(Micros(*f.captured_to));
+  }
+  if (f.project) {
+    s.where += " AND i.project_id = ?";
+    s.binds.emplace_back(f.project->value());
+  }
+  s.where += ")";
+}
+
+// What the annotations are: their terms, the algorithm and run that made them.
+void SelectByLabel(const AnnotationFilter& f, Selection& s) {
   if (!f.terms.empty()) {
     s.where += " AND a.id IN (SELECT annotation_id FROM annotation_terms WHERE term_id IN (" +
                Placeholders(f.terms.size()) + "))";
@@ -223,6 +230,10 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.run_id = ?";
     s.binds.emplace_back(f.run->value());
   }
+}
+
+// When they were made, and the id a page starts after.
+void SelectByCreation(const AnnotationFilter& f, Selection& s) {
   if (f.created_from) {
     s.where += " AND a.created_at >= ?";
     s.binds.emplace_back(Micros(*f.created_from));
@@ -235,16 +246,107 @@ Selection Select(const AnnotationFilter& f) {
     s.where += " AND a.id > ?";
     s.binds.emplace_back(f.after->value());
   }
-  if (f.property) {
-    s.where += " AND EXISTS (SELECT 1 FROM annotation_properties p WHERE p.annotation_id = a.id AND p.key = ?";
-    s.binds.emplace_back(f.property->first);
-    if (f.property->second) {
-      s.where += " AND p.value = ?";
-      s.binds.emplace_back(*f.property->second);
-    }
-    s.where += ")";
+}
+
+// Annotations with the property, and the value if one is given.
+void SelectByProperty(const AnnotationFilter& f, Selection& s) {
+  s.where += " AND EXISTS (SELECT 1 FROM annotation_properties p WHERE p.annotation_id = a.id AND p.key = ?";
+  s.binds.emplace_back(f.property->first);
+  if (f.property->second) {
+    s.where += " AND p.value = ?";
+    s.binds.emplace_back(*f.property->second);
   }
+  s.where += ")";
+}
+
+// The clauses are appended in a fixed order, each with its values, so `binds` follows `where`.
+Selection Select(const AnnotationFilter& f) {
+  Selection s;
+  if (f.bbox) SelectInBox(f, s);
+  SelectByPlace(f, s);
+  if (f.device_like || f.captured_from || f.captured_to) SelectByDeviceWindow(f, s);
+  SelectByLabel(f, s);
+  SelectByCreation(f, s);
+  if (f.property) SelectByProperty(f, s);
   return s;
+}
+
+// The batch in Z-order within each image (image, Z-order key, row), and the R*Tree bucket
+// each row went into.
+struct Buckets {
+  std::vector<std::tuple<std::int64_t, std::uint64_t, std::size_t>> order;
+  std::vector<std::int64_t> of_row;
+};
+
+// Buckets: the batch in Z-order within each image, cut into runs of kBucketSize; each run's
+// box goes into the R*Tree once.
+Result<Buckets> InsertBuckets(Connection& conn, Statement& bucket_insert, const std::vector<AnnotationRow>& rows) {
+  Buckets buckets;
+  std::vector<PlaneBox> planes;
+  buckets.order.reserve(rows.size());
+  planes.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    planes.push_back(ToPlane(rows[i].annotation.image_id, rows[i].annotation.bbox));
+    buckets.order.emplace_back(rows[i].annotation.image_id.value(), ZOrder(planes.back()), i);
+  }
+  std::sort(buckets.order.begin(), buckets.order.end());
+  const auto& order = buckets.order;
+  buckets.of_row.resize(rows.size());
+  for (std::size_t start = 0; start < order.size();) {
+    const std::int64_t image = std::get<0>(order[start]);
+    std::size_t end = start;
+    PlaneBox bounds = planes[std::get<2>(order[start])];
+    while (end < order.size() && end - start < kBucketSize && std::get<0>(order[end]) == image) {
+      const PlaneBox& p = planes[std::get<2>(order[end])];
+      bounds = {std::min(bounds.x0, p.x0), std::max(bounds.x1, p.x1), std::min(bounds.y0, p.y0),
+                std::max(bounds.y1, p.y1)};
+      ++end;
+    }
+    bucket_insert.Reset();
+    VITRINE_RETURN_IF_ERROR(bucket_insert.Bind(bounds.x0, bounds.x1, bounds.y0, bounds.y1, image).Run());
+    for (std::size_t k = start; k < end; ++k) buckets.of_row[std::get<2>(order[k])] = conn.last_insert_id();
+    start = end;
+  }
+  return buckets;
+}
+
+// The statements one annotation row is written with.
+struct RowInserts {
+  Statement& annotation;
+  Statement& term_link;
+  Statement& property;
+};
+
+// One annotation, its terms and its properties. kNotFound for an image or a term that is not there.
+Result<AnnotationId> InsertRow(Connection& conn, RowInserts& insert, const AnnotationRow& row, std::int64_t bucket) {
+  const Annotation& a = row.annotation;
+  std::optional<std::int64_t> creator, run;
+  if (a.created_by.valid()) creator = a.created_by.value();
+  if (a.run_id) run = a.run_id->value();
+  insert.annotation.Reset();
+  Status s = insert.annotation
+                 .Bind(a.project_id.value(), a.image_id.value(), Blob{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1],
+                       a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count, creator,
+                       a.algorithm, a.algorithm_version, Micros(a.created_at), Micros(a.updated_at), bucket, run)
+                 .Run();
+  if (s.code() == ErrorCode::kConflict) {
+    return Status::NotFound("image " + std::to_string(a.image_id.value()) + " not found");
+  }
+  VITRINE_RETURN_IF_ERROR(s);
+  AnnotationId id(conn.last_insert_id());
+  for (TermId term : a.terms) {
+    insert.term_link.Reset();
+    Status linked = insert.term_link.Bind(id.value(), term.value()).Run();
+    if (linked.code() == ErrorCode::kConflict) {
+      return Status::NotFound("term " + std::to_string(term.value()) + " not found");
+    }
+    VITRINE_RETURN_IF_ERROR(linked);
+  }
+  for (const auto& [key, value] : a.properties) {
+    insert.property.Reset();
+    VITRINE_RETURN_IF_ERROR(insert.property.Bind(id.value(), key, value).Run());
+  }
+  return id;
 }
 
 }  // namespace
@@ -277,72 +379,20 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
       Statement term_link,
       conn.Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
 
-  // Buckets: the batch in Z-order within each image, cut into runs of kBucketSize; each run's
-  // box goes into the R*Tree once.
-  std::vector<std::tuple<std::int64_t, std::uint64_t, std::size_t>> order;  // image, Z-order key, row
-  std::vector<PlaneBox> planes;
-  order.reserve(rows.size());
-  planes.reserve(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    planes.push_back(ToPlane(rows[i].annotation.image_id, rows[i].annotation.bbox));
-    order.emplace_back(rows[i].annotation.image_id.value(), ZOrder(planes.back()), i);
-  }
-  std::sort(order.begin(), order.end());
-  std::vector<std::int64_t> bucket_of(rows.size());
-  for (std::size_t start = 0; start < order.size();) {
-    const std::int64_t image = std::get<0>(order[start]);
-    std::size_t end = start;
-    PlaneBox bounds = planes[std::get<2>(order[start])];
-    while (end < order.size() && end - start < kBucketSize && std::get<0>(order[end]) == image) {
-      const PlaneBox& p = planes[std::get<2>(order[end])];
-      bounds = {std::min(bounds.x0, p.x0), std::max(bounds.x1, p.x1), std::min(bounds.y0, p.y0),
-                std::max(bounds.y1, p.y1)};
-      ++end;
-    }
-    bucket_insert.Reset();
-    VITRINE_RETURN_IF_ERROR(bucket_insert.Bind(bounds.x0, bounds.x1, bounds.y0, bounds.y1, image).Run());
-    for (std::size_t k = start; k < end; ++k) bucket_of[std::get<2>(order[k])] = conn.last_insert_id();
-    start = end;
-  }
-
+  VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(conn, bucket_insert, rows));
+  RowInserts row_inserts{insert, term_link, property};
   std::vector<AnnotationId> ids;
   ids.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Annotation& a = rows[i].annotation;
-    std::optional<std::int64_t> creator, run;
-    if (a.created_by.valid()) creator = a.created_by.value();
-    if (a.run_id) run = a.run_id->value();
-    insert.Reset();
-    Status s =
-        insert
-            .Bind(a.project_id.value(), a.image_id.value(), Blob{rows[i].wkb}, a.geometry_type, a.bbox[0], a.bbox[1],
-                  a.bbox[2], a.bbox[3], a.area, a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count, creator,
-                  a.algorithm, a.algorithm_version, Micros(a.created_at), Micros(a.updated_at), bucket_of[i], run)
-            .Run();
-    if (s.code() == ErrorCode::kConflict) {
-      return Status::NotFound("image " + std::to_string(a.image_id.value()) + " not found");
-    }
-    VITRINE_RETURN_IF_ERROR(s);
-    AnnotationId id(conn.last_insert_id());
-    for (TermId term : a.terms) {
-      term_link.Reset();
-      Status linked = term_link.Bind(id.value(), term.value()).Run();
-      if (linked.code() == ErrorCode::kConflict) {
-        return Status::NotFound("term " + std::to_string(term.value()) + " not found");
-      }
-      VITRINE_RETURN_IF_ERROR(linked);
-    }
-    for (const auto& [key, value] : a.properties) {
-      property.Reset();
-      VITRINE_RETURN_IF_ERROR(property.Bind(id.value(), key, value).Run());
-    }
+    VITRINE_ASSIGN_OR_RETURN(AnnotationId id, InsertRow(conn, row_inserts, rows[i], buckets.of_row[i]));
     ids.push_back(id);
   }
   // Bucket by bucket, so the extents table grows at its end.
-  for (const auto& [image, key, i] : order) {
+  for (const auto& [image, key, i] : buckets.order) {
     const auto& box = rows[i].annotation.bbox;
     extent_insert.Reset();
-    VITRINE_RETURN_IF_ERROR(extent_insert.Bind(bucket_of[i], ids[i].value(), box[0], box[1], box[2], box[3]).Run());
+    VITRINE_RETURN_IF_ERROR(
+        extent_insert.Bind(buckets.of_row[i], ids[i].value(), box[0], box[1], box[2], box[3]).Run());
   }
   return ids;
 }

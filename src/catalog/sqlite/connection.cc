@@ -54,12 +54,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   sqlite3_busy_timeout(raw, 10'000);
   std::unique_ptr<Connection> conn(new Connection(std::move(db)));
   // synchronous=FULL: a committed row survives power loss, not only a process crash.
-  // cache_size: up to 64 MiB per connection, allocated only as used; bulk annotation inserts
-  // were a third slower with 16 MiB.
+  // cache_size: up to 64 MiB per connection, allocated only as used: bulk annotation inserts
+  // slow down with a smaller cache (bench/README.md, History).
   // wal_autocheckpoint: checkpoints run on a thread of their own (wal_checkpointer.h); a commit
   // does one itself only past 256 MiB of log, as a backstop. A large log also lets pages
   // rewritten by successive commits (index pages, mostly) be copied into the database once,
-  // not once per commit: bulk annotation inserts went from 55,000/s to 75,000/s with 64 MiB.
+  // not once per commit, which bulk annotation inserts depend on.
   // journal_size_limit trims a log that a long reader made grow.
   VITRINE_RETURN_IF_ERROR(
       conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"

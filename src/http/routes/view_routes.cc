@@ -199,7 +199,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
                  service,
                  [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
                    VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
+                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ImageWithoutPropertiesIfViewer(caller, id));
                    HttpResponse r;
                    r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg);
                    r.With("content-type", "application/xml");
@@ -241,7 +241,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
                          [&images](const Caller& caller, const HttpRequest& request,
                                    const PathParams& params) -> Result<HttpResponse> {
                            VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-                           VITRINE_RETURN_IF_ERROR(images.ViewableImage(caller, id).status());
+                           VITRINE_RETURN_IF_ERROR(images.ImageWithoutPropertiesIfViewer(caller, id).status());
                            HttpResponse r;
                            r.status = 303;
                            r.With("location", IiifBase(request, id) + "/info.json");
@@ -254,7 +254,7 @@ void AddViewRoutes(Router& router, service::Service& service) {
                  [&images](const Caller& caller, const HttpRequest& request,
                            const PathParams& params) -> Result<HttpResponse> {
                    VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ViewableImage(caller, id));
+                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ImageWithoutPropertiesIfViewer(caller, id));
                    HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
                    // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
                    if (request.header("accept").find("application/ld+json") != std::string_view::npos) {

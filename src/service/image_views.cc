@@ -1,0 +1,70 @@
+// ImageService's views: regions, IIIF requests and Deep Zoom tiles, named by an ETag that
+// covers every input of their bytes, and kept in the view cache.
+#include <spdlog/fmt/fmt.h>
+
+#include "service/image_service.h"
+
+namespace vitrine::service {
+namespace {
+
+std::string PixelOptionsTag(const ViewRequest& view) {
+  std::string tag;
+  if (view.plane != 0) tag += "-z" + std::to_string(view.plane);
+  if (view.channel >= 0) tag += "-c" + std::to_string(view.channel);
+  if (view.window) tag += fmt::format("-w{},{}", view.window->low, view.window->high);
+  return tag;
+}
+
+// Names every input of the rendered bytes: the content, the source read, and the view.
+std::string ViewETag(const Image& image, const ViewRequest& view, bool from_pyramid) {
+  const auto& r = view.region;
+  const char* qualities[] = {"c", "g", "b"};
+  return "\"" + image.sha256.substr(0, 32) + "-v" + std::to_string(r.x) + "," + std::to_string(r.y) + "," +
+         std::to_string(r.width) + "," + std::to_string(r.height) + "-" + std::to_string(view.width) + "x" +
+         std::to_string(view.height) + "-" + (view.mirror ? "m" : "") + std::to_string(view.rotation) + "-" +
+         qualities[static_cast<int>(view.quality)] + std::to_string(view.compression_quality) + "." +
+         std::string(ExtensionOf(view.format)) + (from_pyramid ? "-p" : "") + PixelOptionsTag(view) + "\"";
+}
+
+}  // namespace
+
+Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const ViewPlan& plan,
+                                        const std::function<bool(std::string_view etag)>& already_have,
+                                        bool may_render) {
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageWithoutPropertiesIfViewer(caller, id));
+  VITRINE_ASSIGN_OR_RETURN(ViewRequest view, plan(image));
+  // A pyramid is made of the first plane only.
+  VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source,
+                           view.plane == 0 ? ViewSource(image) : Result<ViewSourceBlob>(ViewSourceBlob{image.sha256}));
+  EncodedImage out;
+  out.mime_type = std::string(MimeTypeOf(view.format));
+  out.etag = ViewETag(image, view, source.pyramid);
+  if (already_have && already_have(out.etag)) {
+    out.not_modified = true;
+    return out;
+  }
+  auto render = [&]() -> Result<std::string> {
+    auto path = blobs_.LocalPath(source.sha256);
+    if (!path.ok() && source.pyramid) {  // gone since it was found: looked up (and rebuilt) next time
+      std::lock_guard lock(pyramids_mu_);
+      pyramids_ready_.erase(id);
+    }
+    VITRINE_RETURN_IF_ERROR(path.status());
+    return imaging::RenderView(*path, view);
+  };
+  if (!may_render) {
+    auto stored = view_cache_ ? view_cache_->Find(id, out.etag) : std::nullopt;
+    if (stored) {
+      out.bytes = std::move(*stored);
+    } else {
+      out.needs_render = true;
+    }
+  } else if (view_cache_) {
+    VITRINE_ASSIGN_OR_RETURN(out.bytes, view_cache_->GetOrRender(id, out.etag, render));
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(out.bytes, render());
+  }
+  return out;
+}
+
+}  // namespace vitrine::service
