@@ -1,6 +1,6 @@
 #include "http/query.h"
 
-#include <charconv>
+#include "core/parse_integer.h"
 
 namespace vitrine::http {
 Result<QueryParams> QueryParams::Parse(std::string_view raw) {
@@ -31,13 +31,12 @@ std::optional<std::string_view> QueryParams::Get(std::string_view name) const {
 Result<std::optional<std::int64_t>> QueryParams::GetInt(std::string_view name) const {
   auto text = Get(name);
   if (!text) return std::optional<std::int64_t>();
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) {
+  auto value = core::ParseInteger<std::int64_t>(*text);
+  if (!value) {
     return Status::InvalidArgument("query parameter '" + std::string(name) + "' must be an integer, got '" +
                                    std::string(*text) + "'");
   }
-  return std::optional<std::int64_t>(value);
+  return value;
 }
 
 Result<std::optional<std::int64_t>> QueryParams::GetIntIn(std::string_view name, std::int64_t low,

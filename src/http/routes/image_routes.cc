@@ -1,5 +1,6 @@
 #include <limits>
 
+#include "core/parse_integer.h"
 #include "core/time_format.h"
 #include "http/byte_range.h"
 #include "http/multipart.h"
@@ -182,7 +183,8 @@ void AddImageRoutes(Router& router, service::Service& service) {
         VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
         service::UploadRequest request{project, std::string(query.Get("filename").value_or("")), {}};
         if (auto length = head.header("content-length"); !length.empty()) {
-          std::from_chars(length.data(), length.data() + length.size(), request.expected_bytes);
+          // Beast has refused any Content-Length that is not all digits before this runs.
+          if (auto n = core::ParseInteger<std::int64_t>(length)) request.expected_bytes = *n;
         }
         std::string_view type = head.header("content-type");
         if (type.starts_with("multipart/")) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/parse_integer.h"
 #include "core/time_format.h"
 #include "http/authenticate.h"
 #include "http/query.h"
@@ -21,11 +22,9 @@ namespace vitrine::http::routes {
 template <class IdT>
 Result<IdT> PathId(const PathParams& params, const char* name) {
   auto it = params.find(name);
-  std::int64_t v = 0;
   if (it != params.end()) {
-    const std::string& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && end == text.data() + text.size() && v > 0) return IdT(v);
+    auto v = core::ParseInteger<std::int64_t>(it->second);
+    if (v && *v > 0) return IdT(*v);
   }
   return Status::InvalidArgument(std::string(name) + " must be a positive integer");
 }
@@ -54,12 +53,9 @@ Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
     auto comma = csv.find(',');
     std::string_view item = csv.substr(0, comma);
     csv = comma == std::string_view::npos ? std::string_view() : csv.substr(comma + 1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (ec != std::errc() || end != item.data() + item.size() || v <= 0) {
-      return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
-    }
-    ids.emplace_back(v);
+    auto v = core::ParseInteger<std::int64_t>(item);
+    if (!v || *v <= 0) return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
+    ids.emplace_back(*v);
     if (ids.size() > 4 * kMaxIdsPerList) {  // even with repeats, too many to read on
       return Status::InvalidArgument(std::string(what) + ": at most " + std::to_string(kMaxIdsPerList) +
                                      " ids in one request");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/parse_integer.h"
 #include "http/routes/route_helpers.h"
 #include "http/viewers/deep_zoom.h"
 #include "http/viewers/iiif.h"
@@ -118,10 +119,9 @@ Result<imaging::ViewRequest> ParseRegionRequest(const QueryParams& query, const 
 // The IIIF identifier is the image id.
 Result<ImageId> IiifImage(const PathParams& params) {
   auto it = params.find("identifier");
-  std::int64_t v = 0;
   if (it != params.end()) {
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-    if (ec == std::errc() && end == it->second.data() + it->second.size() && v > 0) return ImageId(v);
+    auto v = core::ParseInteger<std::int64_t>(it->second);
+    if (v && *v > 0) return ImageId(*v);
   }
   return Status::NotFound("no image '" + (it == params.end() ? std::string() : it->second) + "'");
 }
@@ -208,34 +208,35 @@ void AddViewRoutes(Router& router, service::Service& service) {
 
   // OpenSeadragon repeats the .dzi URL's query on every tile: plane, channel and window there
   // apply to the whole view.
-  router.Add(
-      "GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
-      ViewerAuthed(
-          service,
-          [&images](const Caller& caller, const HttpRequest& request,
-                    const PathParams& params) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            std::int64_t numbers[3] = {};
-            const char* names[] = {"level", "col", "row"};
-            for (int i = 0; i < 3; ++i) {
-              const std::string& text = params.at(names[i]);
-              auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), numbers[i]);
-              if (ec != std::errc() || end != text.data() + text.size() || numbers[i] < 0 || numbers[i] > 1'000'000) {
-                return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
-              }
-            }
-            const std::string& format = params.at("format");
-            if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-            return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
-              VITRINE_ASSIGN_OR_RETURN(
-                  imaging::ViewRequest view,
-                  deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
-                                  *imaging::EncodedFormatFromName(format)));
-              VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
-              return view;
-            });
-          }));
+  router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
+             ViewerAuthed(service,
+                          [&images](const Caller& caller, const HttpRequest& request,
+                                    const PathParams& params) -> Result<HttpResponse> {
+                            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+                            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+                            std::int64_t numbers[3] = {};
+                            const char* names[] = {"level", "col", "row"};
+                            for (int i = 0; i < 3; ++i) {
+                              auto v = core::ParseInteger<std::int64_t>(params.at(names[i]));
+                              if (!v || *v < 0 || *v > 1'000'000) {
+                                return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] +
+                                                               " must be a whole number");
+                              }
+                              numbers[i] = *v;
+                            }
+                            const std::string& format = params.at("format");
+                            if (format != "jpg" && format != "png")
+                              return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
+                            return ViewResponse(
+                                images, caller, id, request, [&](const Image& image) -> Result<imaging::ViewRequest> {
+                                  VITRINE_ASSIGN_OR_RETURN(
+                                      imaging::ViewRequest view,
+                                      deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]),
+                                                      numbers[1], numbers[2], *imaging::EncodedFormatFromName(format)));
+                                  VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
+                                  return view;
+                                });
+                          }));
 
   router.Add("GET", "/iiif/3/{identifier}",
              IiifHandler(service,
