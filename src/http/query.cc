@@ -1,6 +1,7 @@
 #include "http/query.h"
 
 #include "core/parse_integer.h"
+#include "service/pagination.h"
 
 namespace vitrine::http {
 Result<QueryParams> QueryParams::Parse(std::string_view raw) {
@@ -49,20 +50,18 @@ Result<std::optional<std::int64_t>> QueryParams::GetIntIn(std::string_view name,
   return value;
 }
 
-Result<PageRequest> QueryParams::Page() const {
+Result<PageRequest> QueryParams::UncheckedPage() const {
   PageRequest page;
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> limit, GetInt("limit"));
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> offset, GetInt("offset"));
-  if (limit) {
-    if (*limit < 1 || *limit > PageRequest::kMaxLimit) {
-      return Status::InvalidArgument("limit must be between 1 and " + std::to_string(PageRequest::kMaxLimit));
-    }
-    page.limit = *limit;
-  }
-  if (offset) {
-    if (*offset < 0) return Status::InvalidArgument("offset must not be negative");
-    page.offset = *offset;
-  }
+  if (limit) page.limit = *limit;
+  if (offset) page.offset = *offset;
+  return page;
+}
+
+Result<PageRequest> QueryParams::Page() const {
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage());
+  VITRINE_RETURN_IF_ERROR(service::ValidatePage(page));
   return page;
 }
 

@@ -126,7 +126,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
           [&annotations](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
             VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
             VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-            VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
+            VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.UncheckedPage());
             VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
             VITRINE_ASSIGN_OR_RETURN(Page<Annotation> found, annotations.List(caller, filter, page, rendering.output));
             // Written as text: a page can hold 10,000 annotations with their geometry.

@@ -44,7 +44,7 @@ void AddAnnotationRunRoutes(Router& router, service::Service& service) {
              [&runs](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
                VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
                VITRINE_ASSIGN_OR_RETURN(AnnotationRunFilter filter, ParseRunFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
+               VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.UncheckedPage());
                VITRINE_ASSIGN_OR_RETURN(Page<AnnotationRun> found, runs.List(caller, filter, page));
                wire::Json items = wire::Json::array();
                for (const auto& run : found.items) items.push_back(wire::ToJson(run));

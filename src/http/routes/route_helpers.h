@@ -157,17 +157,6 @@ inline Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
   return Status::InvalidArgument(std::string(name) + " must be true or false");
 }
 
-// `limit` and `offset` as given, for listings whose service checks the bounds itself (where
-// limit=0 counts without rows).
-inline Result<PageRequest> UncheckedPage(const QueryParams& query) {
-  PageRequest page;
-  VITRINE_ASSIGN_OR_RETURN(auto limit, query.GetInt("limit"));
-  VITRINE_ASSIGN_OR_RETURN(auto offset, query.GetInt("offset"));
-  if (limit) page.limit = *limit;
-  if (offset) page.offset = *offset;
-  return page;
-}
-
 // An ISO 8601 time in the query; nothing when absent.
 inline Result<std::optional<Timestamp>> TimeParam(const QueryParams& query, const char* name) {
   auto v = query.Get(name);
