@@ -99,8 +99,15 @@ inline HttpResponse RunOnWorker() {
   return later;
 }
 
-// Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
-// only for a caller `authenticate` accepts, and any error becomes its JSON error response.
+// A route's handler: the service it works on, who asks (already signed in), the request and
+// its path captures. Each registrar names one such function per route and wraps it in Authed,
+// AuthedWork or ViewerAuthed, so that its table of routes reads on one screen.
+using RouteHandler = Result<HttpResponse> (*)(service::Service& service, const service::Caller& caller,
+                                              const HttpRequest& request, const PathParams& params);
+
+// Wraps `fn(service, caller, request, params) -> HttpResponse or Result<HttpResponse>` (a
+// RouteHandler, or a lambda of that shape) so that it runs only for a caller `authenticate`
+// accepts, and any error becomes its JSON error response.
 template <class Fn>
 Handler WithCaller(service::Service& service,
                    Result<service::Caller> (*authenticate)(const service::Authenticator&, const HttpRequest&), Fn fn,
@@ -112,7 +119,7 @@ Handler WithCaller(service::Service& service,
     }
     auto caller = authenticate(service.auth(), request);
     if (!caller.ok()) return ErrorResponse(caller.status());
-    Result<HttpResponse> response = fn(*caller, request, params);
+    Result<HttpResponse> response = fn(service, *caller, request, params);
     if (!response.ok()) return ErrorResponse(response.status());
     return std::move(response).value();
   };
