@@ -1,4 +1,5 @@
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/target.h"
@@ -49,6 +50,108 @@ void PrintProject(const Project& p, bool json) {
   for (const auto& [key, value] : p.properties) std::cout << "  " << key << " = " << value << "\n";
 }
 
+Status CreateProject(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  std::optional<UserId> owner;
+  if (!flags.owner.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(UserId id, ResolveUserId(*client, flags.owner));
+    owner = id;
+  }
+  VITRINE_ASSIGN_OR_RETURN(Project p, client->CreateProject(flags.name, flags.description, owner));
+  PrintProject(p, flags.json);
+  return Status::Ok();
+}
+
+Status UpdateProject(const ProjectFlags& flags) {
+  ProjectUpdate changes{flags.new_name, flags.new_description, {}};
+  for (const auto& text : flags.set) {
+    VITRINE_ASSIGN_OR_RETURN(PropertyMatch property, ParseProperty(text, true));
+    changes.properties[property.first] = property.second;
+  }
+  for (const auto& key : flags.unset) changes.properties[key] = std::nullopt;
+  if (!changes.name && !changes.description && changes.properties.empty()) {
+    return Status::InvalidArgument("nothing to change: give --name, --description, --set or --unset");
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  VITRINE_ASSIGN_OR_RETURN(Project p, client->UpdateProject(ProjectId(flags.project_id), changes));
+  PrintProject(p, flags.json);
+  return Status::Ok();
+}
+
+Status ListProjects(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  ProjectFilter filter;
+  if (!flags.property.empty()) {
+    VITRINE_ASSIGN_OR_RETURN(filter.property, ParseProperty(flags.property, false));
+  }
+  Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page, filter); },
+                          PageRequest::kMaxLimit);
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Project> all, projects.All());
+  if (flags.json) {
+    wire::Json items = wire::Json::array();
+    for (const auto& p : all) items.push_back(wire::ToJson(p));
+    return PrintJson(items), Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : all) {
+    rows.push_back({std::to_string(p.id.value()), p.name, core::FormatIso8601(p.created_at)});
+  }
+  PrintTable({"ID", "NAME", "CREATED"}, rows);
+  return Status::Ok();
+}
+
+Status ShowProject(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  VITRINE_ASSIGN_OR_RETURN(Project p, client->GetProject(ProjectId(flags.project_id)));
+  PrintProject(p, flags.json);
+  return Status::Ok();
+}
+
+Status DeleteProject(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  VITRINE_RETURN_IF_ERROR(client->DeleteProject(ProjectId(flags.project_id)));
+  std::cout << "deleted project " << flags.project_id << "\n";
+  return Status::Ok();
+}
+
+Status ListMembers(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  VITRINE_ASSIGN_OR_RETURN(auto list, client->ListMembers(ProjectId(flags.project_id)));
+  if (flags.json) {
+    wire::Json items = wire::Json::array();
+    for (const auto& m : list) items.push_back(wire::ToJson(m));
+    return PrintJson(items), Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : list) {
+    rows.push_back({std::to_string(m.user_id.value()), m.username, std::string(ProjectRoleName(m.role))});
+  }
+  PrintTable({"USER ID", "USERNAME", "ROLE"}, rows);
+  return Status::Ok();
+}
+
+// Adds the member, changes their role, or (role "none") removes them.
+Status SetMember(const ProjectFlags& flags) {
+  VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(flags.target));
+  VITRINE_ASSIGN_OR_RETURN(UserId user, ResolveUserId(*client, flags.member));
+  ProjectId id(flags.project_id);
+  if (flags.role == "none") {
+    VITRINE_RETURN_IF_ERROR(client->RemoveMember(id, user));
+    std::cout << "removed '" << flags.member << "' from project " << id.value() << "\n";
+    return Status::Ok();
+  }
+  auto role = ProjectRoleFromName(flags.role);
+  if (!role) return Status::InvalidArgument("role must be viewer, contributor, manager or none");
+  VITRINE_ASSIGN_OR_RETURN(ProjectMember added, client->SetMember(id, user, *role));
+  std::cout << "'" << added.username << "' is now " << flags.role << " of project " << id.value() << "\n";
+  return Status::Ok();
+}
+
+// The callback that runs `command` on the flags CLI11 has filled in.
+auto Calls(CommandContext& context, Status (*command)(const ProjectFlags&), std::shared_ptr<ProjectFlags> flags) {
+  return Run(context, [command, flags = std::move(flags)] { return command(*flags); });
+}
+
 }  // namespace
 
 void AddProjectCommands(CLI::App& app, CommandContext& context) {
@@ -62,17 +165,7 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
                          "User who manages the project: login name or #id (default: the user acting; "
                          "required on a data folder without --username)");
   create_cmd->add_option("--description", create->description, "Description");
-  create_cmd->callback(Run(context, [create]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(create->target));
-    std::optional<UserId> owner;
-    if (!create->owner.empty()) {
-      VITRINE_ASSIGN_OR_RETURN(UserId id, ResolveUserId(*client, create->owner));
-      owner = id;
-    }
-    VITRINE_ASSIGN_OR_RETURN(Project p, client->CreateProject(create->name, create->description, owner));
-    PrintProject(p, create->json);
-    return Status::Ok();
-  }));
+  create_cmd->callback(Calls(context, CreateProject, create));
 
   auto update = std::make_shared<ProjectFlags>();
   CLI::App* update_cmd =
@@ -81,102 +174,31 @@ void AddProjectCommands(CLI::App& app, CommandContext& context) {
   update_cmd->add_option("--description", update->new_description, "New description");
   update_cmd->add_option("--set", update->set, "Set a property: KEY=VALUE (repeatable)")->allow_extra_args(false);
   update_cmd->add_option("--unset", update->unset, "Remove a property: KEY (repeatable)")->allow_extra_args(false);
-  update_cmd->callback(Run(context, [update]() -> Status {
-    ProjectUpdate changes{update->new_name, update->new_description, {}};
-    for (const auto& text : update->set) {
-      VITRINE_ASSIGN_OR_RETURN(PropertyMatch property, ParseProperty(text, true));
-      changes.properties[property.first] = property.second;
-    }
-    for (const auto& key : update->unset) changes.properties[key] = std::nullopt;
-    if (!changes.name && !changes.description && changes.properties.empty()) {
-      return Status::InvalidArgument("nothing to change: give --name, --description, --set or --unset");
-    }
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(update->target));
-    VITRINE_ASSIGN_OR_RETURN(Project p, client->UpdateProject(ProjectId(update->project_id), changes));
-    PrintProject(p, update->json);
-    return Status::Ok();
-  }));
+  update_cmd->callback(Calls(context, UpdateProject, update));
 
   auto list = std::make_shared<ProjectFlags>();
   CLI::App* list_cmd =
       AddProjectCommand(*project, "list", "List projects (all of them for an administrator)", *list, false);
   list_cmd->add_option("--property", list->property, "Only projects with this property: KEY or KEY=VALUE");
-  list_cmd->callback(Run(context, [list]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(list->target));
-    ProjectFilter filter;
-    if (!list->property.empty()) {
-      VITRINE_ASSIGN_OR_RETURN(filter.property, ParseProperty(list->property, false));
-    }
-    Pager<Project> projects([&](const PageRequest& page) { return client->ListProjects(page, filter); },
-                            PageRequest::kMaxLimit);
-    VITRINE_ASSIGN_OR_RETURN(std::vector<Project> all, projects.All());
-    if (list->json) {
-      wire::Json items = wire::Json::array();
-      for (const auto& p : all) items.push_back(wire::ToJson(p));
-      return PrintJson(items), Status::Ok();
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& p : all) {
-      rows.push_back({std::to_string(p.id.value()), p.name, core::FormatIso8601(p.created_at)});
-    }
-    PrintTable({"ID", "NAME", "CREATED"}, rows);
-    return Status::Ok();
-  }));
+  list_cmd->callback(Calls(context, ListProjects, list));
 
   auto show = std::make_shared<ProjectFlags>();
-  AddProjectCommand(*project, "show", "Show a project", *show, true)->callback(Run(context, [show]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(show->target));
-    VITRINE_ASSIGN_OR_RETURN(Project p, client->GetProject(ProjectId(show->project_id)));
-    PrintProject(p, show->json);
-    return Status::Ok();
-  }));
+  AddProjectCommand(*project, "show", "Show a project", *show, true)->callback(Calls(context, ShowProject, show));
 
   auto remove = std::make_shared<ProjectFlags>();
-  AddProjectCommand(*project, "delete", "Delete a project", *remove, true)->callback(Run(context, [remove]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(remove->target));
-    VITRINE_RETURN_IF_ERROR(client->DeleteProject(ProjectId(remove->project_id)));
-    std::cout << "deleted project " << remove->project_id << "\n";
-    return Status::Ok();
-  }));
+  AddProjectCommand(*project, "delete", "Delete a project", *remove, true)
+      ->callback(Calls(context, DeleteProject, remove));
 
   auto members = std::make_shared<ProjectFlags>();
   AddProjectCommand(*project, "members", "List a project's members", *members, true)
-      ->callback(Run(context, [members]() -> Status {
-        VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(members->target));
-        VITRINE_ASSIGN_OR_RETURN(auto list, client->ListMembers(ProjectId(members->project_id)));
-        if (members->json) {
-          wire::Json items = wire::Json::array();
-          for (const auto& m : list) items.push_back(wire::ToJson(m));
-          return PrintJson(items), Status::Ok();
-        }
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& m : list) {
-          rows.push_back({std::to_string(m.user_id.value()), m.username, std::string(ProjectRoleName(m.role))});
-        }
-        PrintTable({"USER ID", "USERNAME", "ROLE"}, rows);
-        return Status::Ok();
-      }));
+      ->callback(Calls(context, ListMembers, members));
 
   auto member = std::make_shared<ProjectFlags>();
   CLI::App* member_cmd =
       AddProjectCommand(*project, "member", "Add a member, change their role, or remove them", *member, true);
   member_cmd->add_option("user", member->member, "Login name or #id")->required();
   member_cmd->add_option("role", member->role, "viewer, contributor, manager, or none to remove")->required();
-  member_cmd->callback(Run(context, [member]() -> Status {
-    VITRINE_ASSIGN_OR_RETURN(auto client, OpenTarget(member->target));
-    VITRINE_ASSIGN_OR_RETURN(UserId user, ResolveUserId(*client, member->member));
-    ProjectId id(member->project_id);
-    if (member->role == "none") {
-      VITRINE_RETURN_IF_ERROR(client->RemoveMember(id, user));
-      std::cout << "removed '" << member->member << "' from project " << id.value() << "\n";
-      return Status::Ok();
-    }
-    auto role = ProjectRoleFromName(member->role);
-    if (!role) return Status::InvalidArgument("role must be viewer, contributor, manager or none");
-    VITRINE_ASSIGN_OR_RETURN(ProjectMember added, client->SetMember(id, user, *role));
-    std::cout << "'" << added.username << "' is now " << member->role << " of project " << id.value() << "\n";
-    return Status::Ok();
-  }));
+  member_cmd->callback(Calls(context, SetMember, member));
 }
 
 }  // namespace vitrine::cli

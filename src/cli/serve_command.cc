@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -17,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/target.h"
 #include "core/log.h"
+#include "core/parse_integer.h"
 #include "http/api_v1.h"
 #include "http/server.h"
 #include "http/static_files.h"
@@ -92,14 +92,13 @@ Status ParseListen(const std::string& text, http::ServerOptions& options) {
   std::string host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "127.0.0.1";
-  unsigned port = 0;
   std::string_view port_text(text.data() + colon + 1, text.size() - colon - 1);
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+  auto port = core::ParseInteger<unsigned>(port_text);
+  if (!port || *port > 65535) {
     return Status::InvalidArgument("--listen port must be 0-65535, got '" + std::string(port_text) + "'");
   }
   options.host = host;
-  options.port = static_cast<std::uint16_t>(port);
+  options.port = static_cast<std::uint16_t>(*port);
   return Status::Ok();
 }
 

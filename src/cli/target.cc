@@ -1,11 +1,11 @@
 #include "cli/target.h"
 
-#include <charconv>
 #include <cstdlib>
 #include <fstream>
 
 #include "app/data_dir.h"
 #include "client/credentials.h"
+#include "core/parse_integer.h"
 
 namespace vitrine::cli {
 namespace {
@@ -52,14 +52,9 @@ void AddDataOption(CLI::App& command, std::string& data_dir) {
 
 Result<UserId> ResolveUserId(Client& client, const std::string& name_or_id) {
   if (name_or_id.starts_with("#")) {
-    std::int64_t id = 0;
-    const char* begin = name_or_id.data() + 1;
-    const char* end = name_or_id.data() + name_or_id.size();
-    auto [stop, ec] = std::from_chars(begin, end, id);
-    if (ec != std::errc() || stop != end || id <= 0) {
-      return Status::InvalidArgument("'" + name_or_id + "' is not a user id (write #42)");
-    }
-    return UserId(id);
+    auto id = core::ParseInteger<std::int64_t>(std::string_view(name_or_id).substr(1));
+    if (!id || *id <= 0) return Status::InvalidArgument("'" + name_or_id + "' is not a user id (write #42)");
+    return UserId(*id);
   }
   VITRINE_ASSIGN_OR_RETURN(User user, client.FindUser(name_or_id));
   return user.id;

@@ -12,6 +12,7 @@
 #include "cli/hash_cache.h"
 #include "cli/progress.h"
 #include "cli/target.h"
+#include "core/ascii.h"
 #include "core/time_format.h"
 #include "vitrine/collections.h"
 
@@ -57,8 +58,7 @@ Result<std::vector<fs::path>> CollectFiles(const std::vector<std::string>& input
     if (fs::is_directory(input, ec)) {
       for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        std::string ext = it->path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string ext = core::Lowercase(it->path().extension().string());
         bool hidden = it->path().filename().string().starts_with(".");
         if (it->is_regular_file(ec) && !hidden && kImageExtensions.contains(ext)) files.push_back(it->path());
       }

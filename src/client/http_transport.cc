@@ -3,13 +3,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <thread>
 
 #include "auth/cytomine_signature.h"
+#include "core/ascii.h"
 #include "core/time_format.h"
 #include "wire/json.h"
 
@@ -100,8 +100,7 @@ struct HttpTransport::Handles {
 bool ParseHeaderLine(std::string_view line, std::string& name, std::string& value) {
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return false;
-  name.assign(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  name = core::Lowercase(line.substr(0, colon));
   std::string_view rest = line.substr(colon + 1);
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   while (!rest.empty() && (rest.back() == '\r' || rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);

@@ -2,8 +2,9 @@
 
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <cstdio>
+
+#include "core/parse_integer.h"
 
 namespace vitrine::core {
 namespace {
@@ -129,7 +130,7 @@ Result<Timestamp> ParseHttpDate(std::string_view text) {
   int d = 0, y = 0, h = 0, mi = 0, s = 0;
   auto digits = in.ReadWhile([](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
   if (digits.empty() || digits.size() > 2) return bad();
-  std::from_chars(digits.data(), digits.data() + digits.size(), d);
+  d = *ParseInteger<int>(digits);  // one or two digits: always a number
   in.SkipSpaces();
   auto month_name = in.ReadWhile(alpha);
   int mo = 0;

@@ -1,14 +1,15 @@
 #include "http/byte_range.h"
 
-#include <charconv>
+#include "core/parse_integer.h"
 
 namespace vitrine::http {
 namespace {
 
-bool ParseNumber(std::string_view text, std::int64_t& out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && out >= 0;
+bool ParseOffset(std::string_view text, std::int64_t& out) {
+  auto v = core::ParseInteger<std::int64_t>(text);
+  if (!v || *v < 0) return false;
+  out = *v;
+  return true;
 }
 
 Status Unsatisfiable(std::string_view header) {
@@ -28,13 +29,13 @@ Result<std::optional<ResolvedRange>> ResolveRange(std::string_view header, std::
   std::string_view first = spec.substr(0, dash), last = spec.substr(dash + 1);
   std::int64_t a = 0, b = 0;
   if (first.empty()) {  // suffix: the last N bytes
-    if (!ParseNumber(last, b) || b == 0 || size == 0) return Unsatisfiable(header);
+    if (!ParseOffset(last, b) || b == 0 || size == 0) return Unsatisfiable(header);
     std::int64_t n = std::min(b, size);
     return std::optional<ResolvedRange>(ResolvedRange{size - n, n});
   }
-  if (!ParseNumber(first, a) || a >= size) return Unsatisfiable(header);
+  if (!ParseOffset(first, a) || a >= size) return Unsatisfiable(header);
   if (last.empty()) return std::optional<ResolvedRange>(ResolvedRange{a, size - a});
-  if (!ParseNumber(last, b) || b < a) return Unsatisfiable(header);
+  if (!ParseOffset(last, b) || b < a) return Unsatisfiable(header);
   return std::optional<ResolvedRange>(ResolvedRange{a, std::min(b, size - 1) - a + 1});
 }
 

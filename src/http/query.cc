@@ -1,6 +1,7 @@
 #include "http/query.h"
 
-#include <charconv>
+#include "core/parse_integer.h"
+#include "service/pagination.h"
 
 namespace vitrine::http {
 Result<QueryParams> QueryParams::Parse(std::string_view raw) {
@@ -31,13 +32,12 @@ std::optional<std::string_view> QueryParams::Get(std::string_view name) const {
 Result<std::optional<std::int64_t>> QueryParams::GetInt(std::string_view name) const {
   auto text = Get(name);
   if (!text) return std::optional<std::int64_t>();
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) {
+  auto value = core::ParseInteger<std::int64_t>(*text);
+  if (!value) {
     return Status::InvalidArgument("query parameter '" + std::string(name) + "' must be an integer, got '" +
                                    std::string(*text) + "'");
   }
-  return std::optional<std::int64_t>(value);
+  return value;
 }
 
 Result<std::optional<std::int64_t>> QueryParams::GetIntIn(std::string_view name, std::int64_t low,
@@ -50,20 +50,18 @@ Result<std::optional<std::int64_t>> QueryParams::GetIntIn(std::string_view name,
   return value;
 }
 
-Result<PageRequest> QueryParams::Page() const {
+Result<PageRequest> QueryParams::UncheckedPage() const {
   PageRequest page;
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> limit, GetInt("limit"));
   VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> offset, GetInt("offset"));
-  if (limit) {
-    if (*limit < 1 || *limit > PageRequest::kMaxLimit) {
-      return Status::InvalidArgument("limit must be between 1 and " + std::to_string(PageRequest::kMaxLimit));
-    }
-    page.limit = *limit;
-  }
-  if (offset) {
-    if (*offset < 0) return Status::InvalidArgument("offset must not be negative");
-    page.offset = *offset;
-  }
+  if (limit) page.limit = *limit;
+  if (offset) page.offset = *offset;
+  return page;
+}
+
+Result<PageRequest> QueryParams::Page() const {
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage());
+  VITRINE_RETURN_IF_ERROR(service::ValidatePage(page));
   return page;
 }
 

@@ -25,8 +25,12 @@ class QueryParams {
   // As GetInt, and kInvalidArgument unless low <= value <= high: a value any arithmetic may
   // then use without overflow.
   Result<std::optional<std::int64_t>> GetIntIn(std::string_view name, std::int64_t low, std::int64_t high) const;
-  // `limit` (1..PageRequest::kMaxLimit, default kDefaultLimit) and `offset` (>= 0, default 0).
+  // `limit` (1..PageRequest::kMaxLimit, default kDefaultLimit) and `offset` (>= 0, default 0),
+  // checked by service::ValidatePage.
   Result<PageRequest> Page() const;
+  // `limit` and `offset` as given, for listings whose service checks the bounds itself (where
+  // limit=0 counts without rows).
+  Result<PageRequest> UncheckedPage() const;
 
  private:
   std::vector<std::pair<std::string, std::string>> params_;

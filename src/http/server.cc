@@ -25,6 +25,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/time_format.h"
 #include "http/responses.h"
 
@@ -58,12 +59,6 @@ asio::ip::address Unmapped(const asio::ip::address& address) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
   }
   return address;
-}
-
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 class Session;
@@ -215,7 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (q != std::string::npos) request_.query = request_.target.substr(q + 1);
     request_.headers.reserve(16);
     for (const auto& field : head) {
-      request_.headers.push_back({Lowercase(field.name_string()), std::string(field.value())});
+      request_.headers.push_back({core::Lowercase(field.name_string()), std::string(field.value())});
     }
     request_.peer = peer_;
     IdentifyClient();

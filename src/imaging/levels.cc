@@ -1,9 +1,9 @@
 #include "imaging/levels.h"
 
-#include <charconv>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
+
+#include "core/parse_integer.h"
 
 namespace vitrine::imaging {
 namespace {
@@ -15,10 +15,7 @@ int IntField(VipsImage* image, const char* name, int fallback) {
   char* text = nullptr;
   if (vips_image_get_as_string(image, name, &text) != 0) return fallback;
   std::unique_ptr<char, GFree> owner(text);
-  const char* last = text + std::strlen(text);
-  int v = 0;
-  auto [end, ec] = std::from_chars(text, last, v);
-  return ec == std::errc() && end == last ? v : fallback;
+  return core::ParseInteger<int>(text).value_or(fallback);
 }
 
 }  // namespace

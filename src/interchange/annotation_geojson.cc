@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/ascii.h"
 #include "wire/feature_collection.h"
 
 namespace vitrine::interchange {
@@ -113,7 +114,7 @@ Result<std::vector<AnnotationId>> ImportGeoJson(service::Service& service, const
   if (json.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
   VITRINE_ASSIGN_OR_RETURN(auto names, TermNames(service, caller, {target.project_id}));
   std::map<std::string, TermId> by_name;
-  for (const auto& [id, name] : names) by_name[wire::Lowercase(name)] = id;
+  for (const auto& [id, name] : names) by_name[core::Lowercase(name)] = id;
   VITRINE_ASSIGN_OR_RETURN(std::vector<NewAnnotation> batch, wire::FromFeatureCollection(json, image, by_name, repair));
   return service.annotations().Create(caller, batch);
 }

@@ -1,5 +1,6 @@
 #include "service/annotation_run_service.h"
 
+#include "service/pagination.h"
 #include "service/properties.h"
 
 namespace vitrine::service {
@@ -73,11 +74,7 @@ Result<AnnotationRun> AnnotationRunService::Get(const Caller& caller, Annotation
 
 Result<Page<AnnotationRun>> AnnotationRunService::List(const Caller& caller, const AnnotationRunFilter& filter,
                                                        const PageRequest& page) const {
-  const std::int64_t max_page = annotations_.limits().max_page;
-  if (page.limit < 0 || page.limit > max_page) {
-    return Status::InvalidArgument("limit must be between 0 (count only) and " + std::to_string(max_page));
-  }
-  if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page, {.max_limit = annotations_.limits().max_page, .count_only = true}));
   if (filter.project) VITRINE_RETURN_IF_ERROR(projects_.Require(caller, *filter.project, ProjectRole::kViewer));
   for (ImageId image : filter.images) {
     VITRINE_RETURN_IF_ERROR(images_.ImageIfCallerHolds(caller, image, ProjectRole::kViewer).status());

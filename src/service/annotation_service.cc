@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "service/pagination.h"
 #include "service/properties.h"
 
 namespace vitrine::service {
@@ -203,10 +204,7 @@ Result<std::set<ProjectId>> AnnotationService::ReadableScope(const Caller& calle
 
 Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const AnnotationFilter& filter,
                                                  const PageRequest& page, const AnnotationOutput& output) const {
-  if (page.limit < 0 || page.limit > limits_.max_page) {
-    return Status::InvalidArgument("limit must be between 0 (count only) and " + std::to_string(limits_.max_page));
-  }
-  if (page.offset < 0) return Status::InvalidArgument("offset must not be negative");
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page, {.max_limit = limits_.max_page, .count_only = true}));
   if (output.simplify && !(*output.simplify >= 0 && std::isfinite(*output.simplify))) {
     return Status::InvalidArgument("simplify must be a non-negative number of pixels");
   }

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "service/pagination.h"
+
 namespace vitrine::service {
 namespace {
 
@@ -52,10 +54,7 @@ Result<Ontology> OntologyService::Get(const Caller& caller, OntologyId id) const
 
 Result<Page<Ontology>> OntologyService::List(const Caller& caller, const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(RequireSignedIn(caller));
-  if (page.limit < 1 || page.limit > PageRequest::kMaxLimit || page.offset < 0) {
-    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(PageRequest::kMaxLimit) +
-                                   " and offset not negative");
-  }
+  VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   return catalog_.ListOntologies(page);
 }
 

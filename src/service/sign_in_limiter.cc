@@ -3,18 +3,15 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+
+#include "core/ascii.h"
 
 namespace vitrine::service {
 namespace {
 
 // Usernames match without regard to ASCII case (the catalog's NOCASE): "Admin" is "admin".
-std::string AccountKey(std::string_view account) {
-  std::string key(account);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
-}
+std::string AccountKey(std::string_view account) { return core::Lowercase(account); }
 
 // One IPv6 subscriber holds a /64: its addresses count as one. IPv4 addresses as they are.
 std::string AddressKey(std::string_view address) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/time_format.h"
 
 namespace vitrine::service {
@@ -58,9 +59,7 @@ std::optional<Result<StickyPiName>> ParseStickyPiName(std::string_view filename)
     return Result<StickyPiName>(
         Status::InvalidArgument("'" + name + "' has an impossible capture time '" + std::string(when) + "'"));
   }
-  std::string lower(device);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return Result<StickyPiName>(StickyPiName{lower, *t});
+  return Result<StickyPiName>(StickyPiName{core::Lowercase(device), *t});
 }
 
 }  // namespace vitrine::service

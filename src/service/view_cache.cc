@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <system_error>
 #include <vector>
 
 #include "core/digest.h"
+#include "core/parse_integer.h"
 
 namespace vitrine::service {
 
@@ -27,10 +27,9 @@ namespace {
 constexpr std::size_t kNameLength = 40;
 
 std::optional<ImageId> ImageIdOfFolder(const std::string& folder) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(folder.data(), folder.data() + folder.size(), id);
-  if (ec != std::errc() || end != folder.data() + folder.size() || id <= 0) return std::nullopt;
-  return ImageId(id);
+  auto id = core::ParseInteger<std::int64_t>(folder);
+  if (!id || *id <= 0) return std::nullopt;
+  return ImageId(*id);
 }
 
 }  // namespace

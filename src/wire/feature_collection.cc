@@ -1,7 +1,6 @@
 #include "wire/feature_collection.h"
 
-#include <algorithm>
-#include <cctype>
+#include "core/ascii.h"
 
 namespace vitrine::wire {
 
@@ -16,11 +15,6 @@ bool HasType(const Json& object, std::string_view type) {
 }
 
 }  // namespace
-
-std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 Json ToFeature(const Annotation& a, const std::map<TermId, std::string>& term_names) {
   Json terms = Json::array();
@@ -73,7 +67,7 @@ Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection,
         if (!p["terms"].is_array()) return fail("terms must be an array of names");
         for (const auto& name : p["terms"]) {
           if (!name.is_string()) return fail("terms must be an array of names");
-          auto found = terms_by_name.find(Lowercase(name.get<std::string>()));
+          auto found = terms_by_name.find(core::Lowercase(name.get<std::string>()));
           if (found == terms_by_name.end()) {
             return fail("no term named '" + name.get<std::string>() + "' in the project's ontology");
           }

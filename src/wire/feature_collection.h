@@ -30,6 +30,4 @@ Result<std::vector<NewAnnotation>> FromFeatureCollection(const Json& collection,
                                                          const std::map<std::string, TermId>& terms_by_name,
                                                          bool repair);
 
-std::string Lowercase(std::string text);
-
 }  // namespace vitrine::wire

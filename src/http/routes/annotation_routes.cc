@@ -1,6 +1,6 @@
 // /api/v1/annotations: create one or many, list with filters and field selection, delete one
 // or many by filter.
-#include <charconv>
+#include <array>
 #include <cmath>
 
 #include "core/time_format.h"
@@ -75,129 +75,118 @@ Result<Rendering> ParseRendering(const QueryParams& query) {
   return r;
 }
 
+// One annotation object (answered with the annotation) or an array of them (answered with
+// their ids). A plain array goes through the fast reader, anything else through nlohmann.
+Result<HttpResponse> CreateAnnotations(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                       const PathParams&) {
+  auto& annotations = service.annotations();
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+  if (auto plain = wire::ReadPlainAnnotationBatch(request.body, repair)) {
+    VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, annotations.Create(caller, *plain));
+    return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
+  }
+  wire::Json body = wire::Json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
+  if (!body.is_array() && !body.is_object()) {
+    return Status::InvalidArgument("send one annotation object or an array of them");
+  }
+  std::vector<NewAnnotation> batch;
+  const bool single = body.is_object();
+  if (single) {
+    VITRINE_ASSIGN_OR_RETURN(NewAnnotation a, wire::NewAnnotationFromJson(body, repair));
+    batch.push_back(std::move(a));
+  } else {
+    batch.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      auto a = wire::NewAnnotationFromJson(body[i], repair);
+      if (!a.ok()) return Status(a.status().code(), "annotation " + std::to_string(i) + ": " + a.status().message());
+      batch.push_back(std::move(*a));
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, annotations.Create(caller, batch));
+  if (single) {
+    VITRINE_ASSIGN_OR_RETURN(Annotation created, annotations.Get(caller, ids.front()));
+    return JsonResponse(201, wire::ToJson(created, wire::DefaultAnnotationFields()));
+  }
+  return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
+}
+
+Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                     const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.UncheckedPage());
+  VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
+  VITRINE_ASSIGN_OR_RETURN(Page<Annotation> found, service.annotations().List(caller, filter, page, rendering.output));
+  // Written as text: a page can hold 10,000 annotations with their geometry.
+  HttpResponse response;
+  response.status = 200;
+  std::string& body = response.body;
+  body = "{\"items\":[";
+  for (std::size_t i = 0; i < found.items.size(); ++i) {
+    if (i) body += ',';
+    wire::AppendJson(body, found.items[i], rendering.fields);
+  }
+  body += "],\"total\":" + std::to_string(found.total) + "}";
+  response.With("content-type", "application/json");
+  return response;
+}
+
+Result<HttpResponse> DeleteMatchingAnnotations(service::Service& service, const Caller& caller,
+                                               const HttpRequest& request, const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(bool dry_run, BoolParam(query, "dry_run"));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t n, service.annotations().DeleteMatching(caller, filter, dry_run));
+  return JsonResponse(200, dry_run ? wire::Json{{"would_delete", n}} : wire::Json{{"deleted", n}});
+}
+
+Result<HttpResponse> ExportGeoJson(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                   const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
+  HttpResponse response;
+  VITRINE_ASSIGN_OR_RETURN(response.stream, interchange::ExportGeoJsonStream(service, caller, filter));
+  response.stream_length = -1;  // chunked: the length is known only at the end
+  response.With("Content-Type", "application/geo+json");
+  return response;
+}
+
+Result<HttpResponse> ImportGeoJson(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                   const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId image, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+  VITRINE_ASSIGN_OR_RETURN(auto ids, interchange::ImportGeoJson(service, caller, image, request.body, repair));
+  return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
+}
+
+Result<HttpResponse> GetAnnotation(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                   const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
+  VITRINE_ASSIGN_OR_RETURN(Annotation a, service.annotations().Get(caller, id, rendering.output));
+  return JsonResponse(200, wire::ToJson(a, rendering.fields));
+}
+
+Result<HttpResponse> DeleteAnnotation(service::Service& service, const Caller& caller, const HttpRequest&,
+                                      const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
+  return NoContentOr(service.annotations().Delete(caller, id));
+}
+
 }  // namespace
 
 void AddAnnotationRoutes(Router& router, service::Service& service) {
-  auto& annotations = service.annotations();
-
-  router.Add(
-      "POST", "/api/v1/annotations",
-      AuthedWork(
-          service,
-          [&annotations](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
-            if (auto plain = wire::ReadPlainAnnotationBatch(request.body, repair)) {
-              VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, annotations.Create(caller, *plain));
-              return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
-            }
-            wire::Json body = wire::Json::parse(request.body, nullptr, false);
-            if (body.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
-            if (!body.is_array() && !body.is_object()) {
-              return Status::InvalidArgument("send one annotation object or an array of them");
-            }
-            std::vector<NewAnnotation> batch;
-            const bool single = body.is_object();
-            if (single) {
-              VITRINE_ASSIGN_OR_RETURN(NewAnnotation a, wire::NewAnnotationFromJson(body, repair));
-              batch.push_back(std::move(a));
-            } else {
-              batch.reserve(body.size());
-              for (std::size_t i = 0; i < body.size(); ++i) {
-                auto a = wire::NewAnnotationFromJson(body[i], repair);
-                if (!a.ok()) {
-                  return Status(a.status().code(), "annotation " + std::to_string(i) + ": " + a.status().message());
-                }
-                batch.push_back(std::move(*a));
-              }
-            }
-            VITRINE_ASSIGN_OR_RETURN(std::vector<AnnotationId> ids, annotations.Create(caller, batch));
-            if (single) {
-              VITRINE_ASSIGN_OR_RETURN(Annotation created, annotations.Get(caller, ids.front()));
-              return JsonResponse(201, wire::ToJson(created, wire::DefaultAnnotationFields()));
-            }
-            return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
-          }));
-
-  router.Add(
-      "GET", "/api/v1/annotations",
-      AuthedWork(
-          service,
-          [&annotations](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-            VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
-            VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
-            VITRINE_ASSIGN_OR_RETURN(Page<Annotation> found, annotations.List(caller, filter, page, rendering.output));
-            // Written as text: a page can hold 10,000 annotations with their geometry.
-            HttpResponse response;
-            response.status = 200;
-            std::string& body = response.body;
-            body = "{\"items\":[";
-            for (std::size_t i = 0; i < found.items.size(); ++i) {
-              if (i) body += ',';
-              wire::AppendJson(body, found.items[i], rendering.fields);
-            }
-            body += "],\"total\":" + std::to_string(found.total) + "}";
-            response.With("content-type", "application/json");
-            return response;
-          }));
-
-  router.Add(
-      "DELETE", "/api/v1/annotations",
-      AuthedWork(
-          service,
-          [&annotations](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-            VITRINE_ASSIGN_OR_RETURN(bool dry_run, BoolParam(query, "dry_run"));
-            VITRINE_ASSIGN_OR_RETURN(std::int64_t n, annotations.DeleteMatching(caller, filter, dry_run));
-            return JsonResponse(200, dry_run ? wire::Json{{"would_delete", n}} : wire::Json{{"deleted", n}});
-          }));
-
-  router.Add(
-      "GET", "/api/v1/annotations.geojson",
-      AuthedWork(
-          service,
-          [&service](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, ParseFilter(query));
-            HttpResponse response;
-            VITRINE_ASSIGN_OR_RETURN(response.stream, interchange::ExportGeoJsonStream(service, caller, filter));
-            response.stream_length = -1;  // chunked: the length is known only at the end
-            response.With("Content-Type", "application/geo+json");
-            return response;
-          }));
-  router.Add("POST", "/api/v1/images/{image_id}/annotations.geojson",
-             AuthedWork(service,
-                        [&service](const Caller& caller, const HttpRequest& request,
-                                   const PathParams& params) -> Result<HttpResponse> {
-                          VITRINE_ASSIGN_OR_RETURN(ImageId image, PathId<ImageId>(params, "image_id"));
-                          VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                          VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
-                          VITRINE_ASSIGN_OR_RETURN(
-                              auto ids, interchange::ImportGeoJson(service, caller, image, request.body, repair));
-                          return JsonResponse(201, wire::Json{{"ids", IdArray(ids)}});
-                        }));
-
-  router.Add("GET", "/api/v1/annotations/{annotation_id}",
-             Authed(service,
-                    [&annotations](const Caller& caller, const HttpRequest& request,
-                                   const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
-                      VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                      VITRINE_ASSIGN_OR_RETURN(Rendering rendering, ParseRendering(query));
-                      VITRINE_ASSIGN_OR_RETURN(Annotation a, annotations.Get(caller, id, rendering.output));
-                      return JsonResponse(200, wire::ToJson(a, rendering.fields));
-                    }));
-
-  router.Add("DELETE", "/api/v1/annotations/{annotation_id}",
-             Authed(service,
-                    [&annotations](const Caller& caller, const HttpRequest&,
-                                   const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
-                      return NoContentOr(annotations.Delete(caller, id));
-                    }));
+  router.Add("POST", "/api/v1/annotations", AuthedWork(service, CreateAnnotations));
+  router.Add("GET", "/api/v1/annotations", AuthedWork(service, ListAnnotations));
+  router.Add("DELETE", "/api/v1/annotations", AuthedWork(service, DeleteMatchingAnnotations));
+  router.Add("GET", "/api/v1/annotations.geojson", AuthedWork(service, ExportGeoJson));
+  router.Add("POST", "/api/v1/images/{image_id}/annotations.geojson", AuthedWork(service, ImportGeoJson));
+  router.Add("GET", "/api/v1/annotations/{annotation_id}", Authed(service, GetAnnotation));
+  router.Add("DELETE", "/api/v1/annotations/{annotation_id}", Authed(service, DeleteAnnotation));
 }
 
 }  // namespace vitrine::http::routes

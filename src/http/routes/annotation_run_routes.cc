@@ -21,52 +21,47 @@ Result<AnnotationRunFilter> ParseRunFilter(const QueryParams& query) {
   return f;
 }
 
+Result<HttpResponse> CreateRun(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  VITRINE_ASSIGN_OR_RETURN(NewAnnotationRun run, wire::NewAnnotationRunFromJson(body, repair));
+  VITRINE_ASSIGN_OR_RETURN(CreatedAnnotationRun created, service.annotation_runs().Create(caller, run));
+  return JsonResponse(201, wire::ToJson(created));
+}
+
+Result<HttpResponse> ListRuns(service::Service& service, const Caller& caller, const HttpRequest& request,
+                              const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRunFilter filter, ParseRunFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.UncheckedPage());
+  VITRINE_ASSIGN_OR_RETURN(Page<AnnotationRun> found, service.annotation_runs().List(caller, filter, page));
+  wire::Json items = wire::Json::array();
+  for (const auto& run : found.items) items.push_back(wire::ToJson(run));
+  return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
+}
+
+Result<HttpResponse> GetRun(service::Service& service, const Caller& caller, const HttpRequest&,
+                            const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, service.annotation_runs().Get(caller, id));
+  return JsonResponse(200, wire::ToJson(run));
+}
+
+Result<HttpResponse> DeleteRun(service::Service& service, const Caller& caller, const HttpRequest&,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
+  return NoContentOr(service.annotation_runs().Delete(caller, id));
+}
+
 }  // namespace
 
 void AddAnnotationRunRoutes(Router& router, service::Service& service) {
-  auto& runs = service.annotation_runs();
-
-  router.Add(
-      "POST", "/api/v1/annotation-runs",
-      AuthedWork(service,
-                 [&runs](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                   VITRINE_ASSIGN_OR_RETURN(bool repair, BoolParam(query, "repair"));
-                   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-                   VITRINE_ASSIGN_OR_RETURN(NewAnnotationRun run, wire::NewAnnotationRunFromJson(body, repair));
-                   VITRINE_ASSIGN_OR_RETURN(CreatedAnnotationRun created, runs.Create(caller, run));
-                   return JsonResponse(201, wire::ToJson(created));
-                 }));
-
-  router.Add(
-      "GET", "/api/v1/annotation-runs",
-      Authed(service,
-             [&runs](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(AnnotationRunFilter filter, ParseRunFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, UncheckedPage(query));
-               VITRINE_ASSIGN_OR_RETURN(Page<AnnotationRun> found, runs.List(caller, filter, page));
-               wire::Json items = wire::Json::array();
-               for (const auto& run : found.items) items.push_back(wire::ToJson(run));
-               return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
-             }));
-
-  router.Add(
-      "GET", "/api/v1/annotation-runs/{run_id}",
-      Authed(service,
-             [&runs](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
-               VITRINE_ASSIGN_OR_RETURN(AnnotationRun run, runs.Get(caller, id));
-               return JsonResponse(200, wire::ToJson(run));
-             }));
-
-  router.Add(
-      "DELETE", "/api/v1/annotation-runs/{run_id}",
-      AuthedWork(service,
-                 [&runs](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(AnnotationRunId id, PathId<AnnotationRunId>(params, "run_id"));
-                   return NoContentOr(runs.Delete(caller, id));
-                 }));
+  router.Add("POST", "/api/v1/annotation-runs", AuthedWork(service, CreateRun));
+  router.Add("GET", "/api/v1/annotation-runs", Authed(service, ListRuns));
+  router.Add("GET", "/api/v1/annotation-runs/{run_id}", Authed(service, GetRun));
+  router.Add("DELETE", "/api/v1/annotation-runs/{run_id}", AuthedWork(service, DeleteRun));
 }
 
 }  // namespace vitrine::http::routes

@@ -1,5 +1,7 @@
+#include <functional>
 #include <limits>
 
+#include "core/parse_integer.h"
 #include "core/time_format.h"
 #include "http/byte_range.h"
 #include "http/multipart.h"
@@ -169,133 +171,124 @@ Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const
   return r;
 }
 
+// The body is the image file, raw or as multipart/form-data: where it goes is decided from the
+// head alone.
+Result<std::unique_ptr<BodySink>> UploadImage(service::Service& service, const HttpRequest& head,
+                                              const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
+  VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
+  service::UploadRequest request{project, std::string(query.Get("filename").value_or("")), {}};
+  if (auto length = head.header("content-length"); !length.empty()) {
+    // Beast has refused any Content-Length that is not all digits before this runs.
+    if (auto n = core::ParseInteger<std::int64_t>(length)) request.expected_bytes = *n;
+  }
+  std::string_view type = head.header("content-type");
+  if (type.starts_with("multipart/")) {
+    VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(type));
+    // Rights are checked now, before any byte of the body is read.
+    VITRINE_RETURN_IF_ERROR(service.projects().Require(caller, project, ProjectRole::kContributor));
+    return std::unique_ptr<BodySink>(
+        new MultipartUploadSink(service.images(), std::move(caller), std::move(request), std::move(boundary)));
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto upload, service.images().BeginUpload(caller, std::move(request)));
+  return std::unique_ptr<BodySink>(new RawUploadSink(std::move(upload)));
+}
+
+Result<HttpResponse> LookupImages(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  auto it = body.find("sha256");
+  if (it == body.end() || !it->is_array()) return Status::InvalidArgument("field 'sha256' must be an array of hashes");
+  std::vector<std::string> hashes;
+  for (const auto& h : *it) {
+    if (!h.is_string()) return Status::InvalidArgument("field 'sha256' must hold strings");
+    hashes.push_back(h.get<std::string>());
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto found, service.images().FindByHash(caller, project, hashes));
+  wire::Json existing = wire::Json::object();
+  for (const auto& [sha, id] : found) existing[sha] = id.value();
+  return JsonResponse(200, {{"existing", std::move(existing)}});
+}
+
+Result<HttpResponse> ListProjectImages(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                       const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+  return JsonOr(200, service.images().List(caller, project, filter, page));
+}
+
+Result<HttpResponse> ListImages(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+  return JsonOr(200, service.images().ListAcrossProjects(caller, filter, page));
+}
+
+Result<HttpResponse> GetImage(service::Service& service, const Caller& caller, const HttpRequest&,
+                              const PathParams& params) {
+  auto& images = service.images();
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+  VITRINE_ASSIGN_OR_RETURN(auto pyramid, images.PyramidStatusOf(image));
+  wire::Json body = wire::ToJson(image);
+  body["pyramid"] = PyramidJson(pyramid);
+  return JsonResponse(200, body);
+}
+
+Result<HttpResponse> GetImageFile(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  return ServeFile(service.images(), caller, request, id);
+}
+
+Result<HttpResponse> GetThumbnail(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(
+      auto max_size, query.GetIntIn("max_size", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+  std::string format(query.Get("format").value_or("jpg"));
+  VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
+                           service.images().Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
+                                                      /*may_render=*/request.on_worker));
+  return PictureResponse(request, std::move(thumb));
+}
+
+Result<HttpResponse> UpdateImage(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                 const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  catalog::ImageChanges changes;
+  VITRINE_ASSIGN_OR_RETURN(changes.filename, wire::OptionalString(body, "filename"));
+  if (auto it = body.find("properties"); it != body.end()) {
+    VITRINE_ASSIGN_OR_RETURN(changes.properties, wire::PropertyChangesFromJson(*it));
+  }
+  return JsonOr(200, service.images().Update(caller, id, changes));
+}
+
+Result<HttpResponse> DeleteImage(service::Service& service, const Caller& caller, const HttpRequest&,
+                                 const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  return NoContentOr(service.images().Delete(caller, id));
+}
+
 }  // namespace
 
 void AddImageRoutes(Router& router, service::Service& service) {
-  auto& images = service.images();
-
-  router.AddStreaming(
-      "POST", "/api/v1/projects/{project_id}/images",
-      [&service, &images](const HttpRequest& head, const PathParams& params) -> Result<std::unique_ptr<BodySink>> {
-        VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
-        VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
-        VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
-        service::UploadRequest request{project, std::string(query.Get("filename").value_or("")), {}};
-        if (auto length = head.header("content-length"); !length.empty()) {
-          std::from_chars(length.data(), length.data() + length.size(), request.expected_bytes);
-        }
-        std::string_view type = head.header("content-type");
-        if (type.starts_with("multipart/")) {
-          VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(type));
-          // Rights are checked now, before any byte of the body is read.
-          VITRINE_RETURN_IF_ERROR(service.projects().Require(caller, project, ProjectRole::kContributor));
-          return std::unique_ptr<BodySink>(
-              new MultipartUploadSink(images, std::move(caller), std::move(request), std::move(boundary)));
-        }
-        VITRINE_ASSIGN_OR_RETURN(auto upload, images.BeginUpload(caller, std::move(request)));
-        return std::unique_ptr<BodySink>(new RawUploadSink(std::move(upload)));
-      });
-
-  router.Add("POST", "/api/v1/projects/{project_id}/images/lookup",
-             Authed(service,
-                    [&images](const Caller& caller, const HttpRequest& request,
-                              const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
-                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-                      auto it = body.find("sha256");
-                      if (it == body.end() || !it->is_array()) {
-                        return Status::InvalidArgument("field 'sha256' must be an array of hashes");
-                      }
-                      std::vector<std::string> hashes;
-                      for (const auto& h : *it) {
-                        if (!h.is_string()) return Status::InvalidArgument("field 'sha256' must hold strings");
-                        hashes.push_back(h.get<std::string>());
-                      }
-                      VITRINE_ASSIGN_OR_RETURN(auto found, images.FindByHash(caller, project, hashes));
-                      wire::Json existing = wire::Json::object();
-                      for (const auto& [sha, id] : found) existing[sha] = id.value();
-                      return JsonResponse(200, {{"existing", std::move(existing)}});
-                    }));
-
-  router.Add("GET", "/api/v1/projects/{project_id}/images",
-             Authed(service,
-                    [&images](const Caller& caller, const HttpRequest& request,
-                              const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(ProjectId project, PathId<ProjectId>(params, "project_id"));
-                      VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                      VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
-                      VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
-                      return JsonOr(200, images.List(caller, project, filter, page));
-                    }));
-
-  router.Add(
-      "GET", "/api/v1/images",
-      Authed(service,
-             [&images](const Caller& caller, const HttpRequest& request, const PathParams&) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-               VITRINE_ASSIGN_OR_RETURN(ImageFilter filter, ParseImageFilter(query));
-               VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
-               return JsonOr(200, images.ListAcrossProjects(caller, filter, page));
-             }));
-
-  router.Add(
-      "GET", "/api/v1/images/{image_id}",
-      Authed(service,
-             [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-               VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-               VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
-               VITRINE_ASSIGN_OR_RETURN(auto pyramid, images.PyramidStatusOf(image));
-               wire::Json body = wire::ToJson(image);
-               body["pyramid"] = PyramidJson(pyramid);
-               return JsonResponse(200, body);
-             }));
-
-  router.Add("GET", "/api/v1/images/{image_id}/file",
-             Authed(service,
-                    [&images](const Caller& caller, const HttpRequest& request,
-                              const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                      return ServeFile(images, caller, request, id);
-                    }));
-
-  router.Add("GET", "/api/v1/images/{image_id}/thumbnail",
-             ViewerAuthed(service,
-                          [&images](const Caller& caller, const HttpRequest& request,
-                                    const PathParams& params) -> Result<HttpResponse> {
-                            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                            VITRINE_ASSIGN_OR_RETURN(auto max_size,
-                                                     query.GetIntIn("max_size", std::numeric_limits<int>::min(),
-                                                                    std::numeric_limits<int>::max()));
-                            std::string format(query.Get("format").value_or("jpg"));
-                            VITRINE_ASSIGN_OR_RETURN(
-                                service::EncodedImage thumb,
-                                images.Thumbnail(caller, id, static_cast<int>(max_size.value_or(256)), format,
-                                                 /*may_render=*/request.on_worker));
-                            return PictureResponse(request, std::move(thumb));
-                          }));
-
-  router.Add("PATCH", "/api/v1/images/{image_id}",
-             Authed(service,
-                    [&images](const Caller& caller, const HttpRequest& request,
-                              const PathParams& params) -> Result<HttpResponse> {
-                      VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                      VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-                      catalog::ImageChanges changes;
-                      VITRINE_ASSIGN_OR_RETURN(changes.filename, wire::OptionalString(body, "filename"));
-                      if (auto it = body.find("properties"); it != body.end()) {
-                        VITRINE_ASSIGN_OR_RETURN(changes.properties, wire::PropertyChangesFromJson(*it));
-                      }
-                      return JsonOr(200, images.Update(caller, id, changes));
-                    }));
-
-  router.Add(
-      "DELETE", "/api/v1/images/{image_id}",
-      AuthedWork(service,
-                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                   return NoContentOr(images.Delete(caller, id));
-                 }));
+  router.AddStreaming("POST", "/api/v1/projects/{project_id}/images", std::bind_front(UploadImage, std::ref(service)));
+  router.Add("POST", "/api/v1/projects/{project_id}/images/lookup", Authed(service, LookupImages));
+  router.Add("GET", "/api/v1/projects/{project_id}/images", Authed(service, ListProjectImages));
+  router.Add("GET", "/api/v1/images", Authed(service, ListImages));
+  router.Add("GET", "/api/v1/images/{image_id}", Authed(service, GetImage));
+  router.Add("GET", "/api/v1/images/{image_id}/file", Authed(service, GetImageFile));
+  router.Add("GET", "/api/v1/images/{image_id}/thumbnail", ViewerAuthed(service, GetThumbnail));
+  router.Add("PATCH", "/api/v1/images/{image_id}", Authed(service, UpdateImage));
+  router.Add("DELETE", "/api/v1/images/{image_id}", AuthedWork(service, DeleteImage));
 }
 
 }  // namespace vitrine::http::routes

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/parse_integer.h"
 #include "core/time_format.h"
 #include "http/authenticate.h"
 #include "http/query.h"
@@ -21,11 +22,9 @@ namespace vitrine::http::routes {
 template <class IdT>
 Result<IdT> PathId(const PathParams& params, const char* name) {
   auto it = params.find(name);
-  std::int64_t v = 0;
   if (it != params.end()) {
-    const std::string& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && end == text.data() + text.size() && v > 0) return IdT(v);
+    auto v = core::ParseInteger<std::int64_t>(it->second);
+    if (v && *v > 0) return IdT(*v);
   }
   return Status::InvalidArgument(std::string(name) + " must be a positive integer");
 }
@@ -54,12 +53,9 @@ Result<std::vector<IdT>> IdList(std::string_view csv, std::string_view what) {
     auto comma = csv.find(',');
     std::string_view item = csv.substr(0, comma);
     csv = comma == std::string_view::npos ? std::string_view() : csv.substr(comma + 1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (ec != std::errc() || end != item.data() + item.size() || v <= 0) {
-      return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
-    }
-    ids.emplace_back(v);
+    auto v = core::ParseInteger<std::int64_t>(item);
+    if (!v || *v <= 0) return Status::InvalidArgument(std::string(what) + " must be positive ids separated by commas");
+    ids.emplace_back(*v);
     if (ids.size() > 4 * kMaxIdsPerList) {  // even with repeats, too many to read on
       return Status::InvalidArgument(std::string(what) + ": at most " + std::to_string(kMaxIdsPerList) +
                                      " ids in one request");
@@ -103,8 +99,15 @@ inline HttpResponse RunOnWorker() {
   return later;
 }
 
-// Wraps `fn(caller, request, params) -> HttpResponse or Result<HttpResponse>` so that it runs
-// only for a caller `authenticate` accepts, and any error becomes its JSON error response.
+// A route's handler: the service it works on, who asks (already signed in), the request and
+// its path captures. Each registrar names one such function per route and wraps it in Authed,
+// AuthedWork or ViewerAuthed, so that its table of routes reads on one screen.
+using RouteHandler = Result<HttpResponse> (*)(service::Service& service, const service::Caller& caller,
+                                              const HttpRequest& request, const PathParams& params);
+
+// Wraps `fn(service, caller, request, params) -> HttpResponse or Result<HttpResponse>` (a
+// RouteHandler, or a lambda of that shape) so that it runs only for a caller `authenticate`
+// accepts, and any error becomes its JSON error response.
 template <class Fn>
 Handler WithCaller(service::Service& service,
                    Result<service::Caller> (*authenticate)(const service::Authenticator&, const HttpRequest&), Fn fn,
@@ -116,7 +119,7 @@ Handler WithCaller(service::Service& service,
     }
     auto caller = authenticate(service.auth(), request);
     if (!caller.ok()) return ErrorResponse(caller.status());
-    Result<HttpResponse> response = fn(*caller, request, params);
+    Result<HttpResponse> response = fn(service, *caller, request, params);
     if (!response.ok()) return ErrorResponse(response.status());
     return std::move(response).value();
   };
@@ -159,17 +162,6 @@ inline Result<bool> BoolParam(const QueryParams& query, std::string_view name) {
   if (!v || *v == "false" || *v == "0") return false;
   if (*v == "true" || *v == "1" || v->empty()) return true;
   return Status::InvalidArgument(std::string(name) + " must be true or false");
-}
-
-// `limit` and `offset` as given, for listings whose service checks the bounds itself (where
-// limit=0 counts without rows).
-inline Result<PageRequest> UncheckedPage(const QueryParams& query) {
-  PageRequest page;
-  VITRINE_ASSIGN_OR_RETURN(auto limit, query.GetInt("limit"));
-  VITRINE_ASSIGN_OR_RETURN(auto offset, query.GetInt("offset"));
-  if (limit) page.limit = *limit;
-  if (offset) page.offset = *offset;
-  return page;
 }
 
 // An ISO 8601 time in the query; nothing when absent.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/parse_integer.h"
 #include "http/routes/route_helpers.h"
 #include "http/viewers/deep_zoom.h"
 #include "http/viewers/iiif.h"
@@ -118,10 +119,9 @@ Result<ViewRequest> ParseRegionRequest(const QueryParams& query, const Image& im
 // The IIIF identifier is the image id.
 Result<ImageId> IiifImage(const PathParams& params) {
   auto it = params.find("identifier");
-  std::int64_t v = 0;
   if (it != params.end()) {
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-    if (ec == std::errc() && end == it->second.data() + it->second.size() && v > 0) return ImageId(v);
+    auto v = core::ParseInteger<std::int64_t>(it->second);
+    if (v && *v > 0) return ImageId(*v);
   }
   return Status::NotFound("no image '" + (it == params.end() ? std::string() : it->second) + "'");
 }
@@ -141,12 +141,11 @@ HttpResponse WithCors(HttpResponse r) {
 
 // kUnsupported from the IIIF parser is a feature this server leaves out: 501, as the
 // specification asks.
-template <class Fn>
-Handler IiifHandler(service::Service& service, Fn fn) {
+Handler IiifHandler(service::Service& service, RouteHandler fn) {
   return ViewerAuthed(service,
-                      [fn = std::move(fn)](const Caller& caller, const HttpRequest& request,
-                                           const PathParams& params) -> Result<HttpResponse> {
-                        Result<HttpResponse> r = fn(caller, request, params);
+                      [fn](service::Service& s, const Caller& caller, const HttpRequest& request,
+                           const PathParams& params) -> Result<HttpResponse> {
+                        Result<HttpResponse> r = fn(s, caller, request, params);
                         if (!r.ok() && r.status().code() == ErrorCode::kUnsupported) {
                           HttpResponse out = ErrorResponse(r.status());
                           out.status = 501;
@@ -169,111 +168,102 @@ Result<HttpResponse> ViewResponse(service::ImageService& images, const Caller& c
   return PictureResponse(request, std::move(picture));
 }
 
+Result<HttpResponse> GetRegion(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  return ViewResponse(service.images(), caller, id, request,
+                      [&](const Image& image) { return ParseRegionRequest(query, image); });
+}
+
+Result<HttpResponse> GetPyramidStatus(service::Service& service, const Caller& caller, const HttpRequest&,
+                                      const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(auto state, service.images().PyramidStatus(caller, id));
+  return JsonResponse(200, PyramidJson(state));
+}
+
+Result<HttpResponse> GetDeepZoomDescriptor(service::Service& service, const Caller& caller, const HttpRequest&,
+                                           const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(Image image, service.images().ImageWithoutPropertiesIfViewer(caller, id));
+  HttpResponse r;
+  r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg);
+  r.With("content-type", "application/xml");
+  return r;
+}
+
+Result<HttpResponse> GetDeepZoomTile(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                     const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  std::int64_t numbers[3] = {};
+  const char* names[] = {"level", "col", "row"};
+  for (int i = 0; i < 3; ++i) {
+    auto v = core::ParseInteger<std::int64_t>(params.at(names[i]));
+    if (!v || *v < 0 || *v > 1'000'000) {
+      return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
+    }
+    numbers[i] = *v;
+  }
+  const std::string& format = params.at("format");
+  if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
+  return ViewResponse(service.images(), caller, id, request, [&](const Image& image) -> Result<ViewRequest> {
+    VITRINE_ASSIGN_OR_RETURN(ViewRequest view, deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]),
+                                                               numbers[1], numbers[2], *EncodedFormatFromName(format)));
+    VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
+    return view;
+  });
+}
+
+Result<HttpResponse> RedirectToIiifInfo(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                        const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+  VITRINE_RETURN_IF_ERROR(service.images().ImageWithoutPropertiesIfViewer(caller, id).status());
+  HttpResponse r;
+  r.status = 303;
+  r.With("location", IiifBase(request, id) + "/info.json");
+  return r;
+}
+
+Result<HttpResponse> GetIiifInfo(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                 const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+  VITRINE_ASSIGN_OR_RETURN(Image image, service.images().ImageWithoutPropertiesIfViewer(caller, id));
+  HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
+  // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
+  if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
+    r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
+  }
+  return r;
+}
+
+Result<HttpResponse> GetIiifImage(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
+  return ViewResponse(service.images(), caller, id, request, [&](const Image& image) {
+    return iiif::ParseImageRequest(params.at("region"), params.at("size"), params.at("rotation"),
+                                   params.at("quality_format"), image.width, image.height);
+  });
+}
+
 }  // namespace
 
 void AddViewRoutes(Router& router, service::Service& service) {
-  auto& images = service.images();
-
-  router.Add("GET", "/api/v1/images/{image_id}/region",
-             ViewerAuthed(service,
-                          [&images](const Caller& caller, const HttpRequest& request,
-                                    const PathParams& params) -> Result<HttpResponse> {
-                            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-                            return ViewResponse(images, caller, id, request,
-                                                [&](const Image& image) { return ParseRegionRequest(query, image); });
-                          }));
-
+  router.Add("GET", "/api/v1/images/{image_id}/region", ViewerAuthed(service, GetRegion));
   // Viewers poll it while a pyramid is built, so it takes their cookie too.
-  router.Add("GET", "/api/v1/images/{image_id}/pyramid",
-             ViewerAuthed(
-                 service,
-                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                   VITRINE_ASSIGN_OR_RETURN(auto state, images.PyramidStatus(caller, id));
-                   return JsonResponse(200, PyramidJson(state));
-                 }));
+  router.Add("GET", "/api/v1/images/{image_id}/pyramid", ViewerAuthed(service, GetPyramidStatus));
 
-  router.Add("GET", "/api/v1/images/{image_id}.dzi",
-             ViewerAuthed(
-                 service,
-                 [&images](const Caller& caller, const HttpRequest&, const PathParams& params) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ImageWithoutPropertiesIfViewer(caller, id));
-                   HttpResponse r;
-                   r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg);
-                   r.With("content-type", "application/xml");
-                   return r;
-                 }));
-
+  router.Add("GET", "/api/v1/images/{image_id}.dzi", ViewerAuthed(service, GetDeepZoomDescriptor));
   // OpenSeadragon repeats the .dzi URL's query on every tile: plane, channel and window there
   // apply to the whole view.
-  router.Add(
-      "GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
-      ViewerAuthed(
-          service,
-          [&images](const Caller& caller, const HttpRequest& request,
-                    const PathParams& params) -> Result<HttpResponse> {
-            VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-            VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-            std::int64_t numbers[3] = {};
-            const char* names[] = {"level", "col", "row"};
-            for (int i = 0; i < 3; ++i) {
-              const std::string& text = params.at(names[i]);
-              auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), numbers[i]);
-              if (ec != std::errc() || end != text.data() + text.size() || numbers[i] < 0 || numbers[i] > 1'000'000) {
-                return Status::InvalidArgument(std::string("Deep Zoom ") + names[i] + " must be a whole number");
-              }
-            }
-            const std::string& format = params.at("format");
-            if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-            return ViewResponse(images, caller, id, request, [&](const Image& image) -> Result<ViewRequest> {
-              VITRINE_ASSIGN_OR_RETURN(
-                  ViewRequest view, deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
-                                                    numbers[2], *EncodedFormatFromName(format)));
-              VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
-              return view;
-            });
-          }));
+  router.Add("GET", "/api/v1/images/{image_id}_files/{level}/{col}_{row}.{format}",
+             ViewerAuthed(service, GetDeepZoomTile));
 
-  router.Add("GET", "/iiif/3/{identifier}",
-             IiifHandler(service,
-                         [&images](const Caller& caller, const HttpRequest& request,
-                                   const PathParams& params) -> Result<HttpResponse> {
-                           VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-                           VITRINE_RETURN_IF_ERROR(images.ImageWithoutPropertiesIfViewer(caller, id).status());
-                           HttpResponse r;
-                           r.status = 303;
-                           r.With("location", IiifBase(request, id) + "/info.json");
-                           return r;
-                         }));
-
-  router.Add("GET", "/iiif/3/{identifier}/info.json",
-             IiifHandler(
-                 service,
-                 [&images](const Caller& caller, const HttpRequest& request,
-                           const PathParams& params) -> Result<HttpResponse> {
-                   VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-                   VITRINE_ASSIGN_OR_RETURN(Image image, images.ImageWithoutPropertiesIfViewer(caller, id));
-                   HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height));
-                   // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
-                   if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
-                     r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
-                   }
-                   return r;
-                 }));
-
+  router.Add("GET", "/iiif/3/{identifier}", IiifHandler(service, RedirectToIiifInfo));
+  router.Add("GET", "/iiif/3/{identifier}/info.json", IiifHandler(service, GetIiifInfo));
   router.Add("GET", "/iiif/3/{identifier}/{region}/{size}/{rotation}/{quality_format}",
-             IiifHandler(service,
-                         [&images](const Caller& caller, const HttpRequest& request,
-                                   const PathParams& params) -> Result<HttpResponse> {
-                           VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
-                           return ViewResponse(images, caller, id, request, [&](const Image& image) {
-                             return iiif::ParseImageRequest(params.at("region"), params.at("size"),
-                                                            params.at("rotation"), params.at("quality_format"),
-                                                            image.width, image.height);
-                           });
-                         }));
+             IiifHandler(service, GetIiifImage));
 }
 
 }  // namespace vitrine::http::routes

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/parse_integer.h"
+
 namespace vitrine::http::iiif {
 namespace {
 
@@ -27,10 +29,9 @@ std::optional<double> Number(std::string_view text) {
 }
 
 std::optional<std::int64_t> Integer(std::string_view text) {
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) return std::nullopt;
+  if (text.size() > 12) return std::nullopt;
+  auto v = core::ParseInteger<std::int64_t>(text);
+  if (!v || *v < 0) return std::nullopt;
   return v;
 }
 
