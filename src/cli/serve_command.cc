@@ -106,8 +106,8 @@ Status Serve(const ServeFlags& flags) {
   core::ConfigureLogging(flags.log_level);
   // A long-running server must give large blocks back when they are freed. glibc otherwise
   // raises its mmap threshold to the largest block freed so far and keeps the next ones in
-  // each thread's arena, where malloc_trim does not reach: argon2id's 19 MiB per worker
-  // thread stayed for good (an idle server grew from 40 to 80 MB after three sign-ins).
+  // each thread's arena, where malloc_trim does not reach: argon2id's 19 MiB per worker thread
+  // would stay for good.
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   http::ServerOptions options;
   VITRINE_RETURN_IF_ERROR(ParseListen(flags.listen, options));
