@@ -27,8 +27,8 @@ def declarations(text):
 
 
 digest = hashlib.sha256()
-for path in sorted(headers.glob("*.h")):
-    digest.update(path.name.encode() + b"\0" + declarations(path.read_text()).encode() + b"\0")
+for path in sorted(headers.rglob("*.h")):
+    digest.update(str(path.relative_to(headers)).encode() + b"\0" + declarations(path.read_text()).encode() + b"\0")
 version = re.search(r"#define VITRINE_ABI_VERSION (\d+)", (headers / "version.h").read_text()).group(1)
 current = f"abi {version}\nsha256 {digest.hexdigest()}\n"
 

@@ -190,6 +190,7 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve
       ->add_option("--gc-interval-minutes", flags->gc_interval_minutes,
                    "How often to remove stored files nothing refers to (0: never; see `vitrine gc`)")
+      ->check(CLI::Range(0u, 60u * 24 * 366))
       ->capture_default_str();
   serve
       ->add_option("--view-cache-mib", flags->view_cache_mib,

@@ -162,7 +162,10 @@ void Executor::Schedule() {
       timer->idle.notify_all();
       timers_changed_.notify_all();
     });
-    if (!queued) next->running = false;
+    if (!queued) {  // a lane without threads, or the executor stopping: try again an interval later
+      next->running = false;
+      next->due = std::chrono::steady_clock::now() + next->interval;
+    }
   }
 }
 
@@ -178,6 +181,7 @@ void Executor::RemoveTimer(const std::shared_ptr<Timer>& timer) {
   std::unique_lock lock(timers_mu_);
   timer->cancelled = true;
   std::erase(timers_, timer);
+  timers_changed_.notify_all();  // the scheduler lets go of it
   timer->idle.wait(lock, [&] { return !timer->running; });
 }
 
@@ -206,12 +210,15 @@ bool TaskGroup::Enqueue(std::function<void()> task, bool bounded) {
     std::lock_guard lock(state_->mu);
     ++state_->in_flight;
   }
-  auto counted = [state = state_, task = std::move(task)] {
+  // The task's captures (a session, say) go before the group counts it finished: Wait() then
+  // means no task of the group holds anything any more.
+  auto counted = [state = state_, task = std::move(task)]() mutable {
     struct Finish {
       State& state;
       ~Finish() { state.Finished(); }
     } finish{*state};
-    task();
+    auto run = std::move(task);
+    run();
   };
   bool queued = bounded ? executor_.TrySubmit(lane_, std::move(counted)) : executor_.Submit(lane_, std::move(counted));
   if (!queued) state_->Finished();
@@ -239,6 +246,8 @@ namespace {
 // Shared by the caller and its helpers; a helper that starts after the caller closed the loop
 // (it found no free thread in time) leaves without touching `fn`, which may be gone.
 struct Loop {
+  Executor* executor;
+  Lane lane;
   std::size_t n, grain, chunks;
   const std::function<void(std::size_t)>* fn;
   std::atomic<std::size_t> next_chunk{0};
@@ -249,20 +258,46 @@ struct Loop {
   std::size_t active_helpers = 0;
   std::exception_ptr failure;
 
-  void Work() {
-    while (!failed.load(std::memory_order_relaxed)) {
-      std::size_t chunk = next_chunk.fetch_add(1);
-      if (chunk >= chunks) return;
-      try {
-        for (std::size_t i = chunk * grain, end = std::min(n, i + grain); i < end; ++i) (*fn)(i);
-      } catch (...) {
-        std::lock_guard lock(mu);
-        if (!failure) failure = std::current_exception();
-        failed = true;
-      }
+  // Runs one chunk; false when none was left (or the loop failed).
+  bool RunChunk() {
+    if (failed.load(std::memory_order_relaxed)) return false;
+    std::size_t chunk = next_chunk.fetch_add(1);
+    if (chunk >= chunks) return false;
+    try {
+      for (std::size_t i = chunk * grain, end = std::min(n, i + grain); i < end; ++i) (*fn)(i);
+    } catch (...) {
+      std::lock_guard lock(mu);
+      if (!failure) failure = std::current_exception();
+      failed = true;
     }
+    return true;
+  }
+
+  // Closes the loop and waits for the helpers inside it, even when the caller leaves by an
+  // exception: no helper may run `fn` after ParallelFor returns.
+  void Close() {
+    std::unique_lock lock(mu);
+    closed = true;
+    helpers_done.wait(lock, [&] { return active_helpers == 0; });
   }
 };
+
+// One chunk per task, then back to the end of the lane's queue: a long loop shares the lane's
+// threads with the requests queued behind it instead of holding them to the end.
+void Help(const std::shared_ptr<Loop>& loop) {
+  {
+    std::lock_guard lock(loop->mu);
+    if (loop->closed) return;
+    ++loop->active_helpers;
+  }
+  bool more = loop->RunChunk();
+  {
+    std::lock_guard lock(loop->mu);
+    if (--loop->active_helpers == 0) loop->helpers_done.notify_all();
+    if (loop->closed) return;
+  }
+  if (more) loop->executor->TrySubmit(loop->lane, [loop] { Help(loop); });
+}
 
 }  // namespace
 
@@ -274,28 +309,23 @@ void ParallelFor(Executor& executor, Lane lane, std::size_t n, std::size_t grain
     return;
   }
   auto loop = std::make_shared<Loop>();
+  loop->executor = &executor;
+  loop->lane = lane;
   loop->n = n;
   loop->grain = grain;
-  loop->chunks = (n + grain - 1) / grain;
+  loop->chunks = n / grain + (n % grain != 0);
   loop->fn = &fn;
+  struct CloseOnExit {
+    Loop& loop;
+    ~CloseOnExit() { loop.Close(); }
+  } close_on_exit{*loop};
   std::size_t helpers = std::min(loop->chunks - 1, executor.limits(lane).threads);
   for (std::size_t h = 0; h < helpers; ++h) {
-    bool queued = executor.TrySubmit(lane, [loop] {
-      {
-        std::lock_guard lock(loop->mu);
-        if (loop->closed) return;
-        ++loop->active_helpers;
-      }
-      loop->Work();
-      std::lock_guard lock(loop->mu);
-      if (--loop->active_helpers == 0) loop->helpers_done.notify_all();
-    });
-    if (!queued) break;
+    if (!executor.TrySubmit(lane, [loop] { Help(loop); })) break;
   }
-  loop->Work();
-  std::unique_lock lock(loop->mu);
-  loop->closed = true;
-  loop->helpers_done.wait(lock, [&] { return loop->active_helpers == 0; });
+  while (loop->RunChunk()) {
+  }
+  loop->Close();
   if (loop->failure) std::rethrow_exception(loop->failure);
 }
 

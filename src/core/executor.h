@@ -94,8 +94,8 @@ class Executor {
 };
 
 // The tasks one owner submits to one lane, so that the owner can wait for its own: the
-// destructor waits for every task submitted through the group. Declare it after the members
-// its tasks use, so that it goes first.
+// destructor waits for every task submitted through the group, captures included. Declare it
+// after the members its tasks use, so that it goes first. Never wait from one of its own tasks.
 class TaskGroup {
  public:
   TaskGroup(Executor& executor, Lane lane);
@@ -120,7 +120,8 @@ class TaskGroup {
 
 // Runs `run` on `lane` every `interval`, the first time one interval after construction. A run
 // that outlasts the interval is not doubled: the next one is due an interval after it ends.
-// The destructor cancels what is not yet started and waits for a run in progress.
+// The destructor cancels what is not yet started and waits for a run in progress (so never
+// destroy one from its own run).
 class PeriodicTask {
  public:
   PeriodicTask(Executor& executor, Lane lane, std::chrono::milliseconds interval, std::function<void()> run);
@@ -134,9 +135,10 @@ class PeriodicTask {
 };
 
 // fn(i) for every i in [0, n), in chunks of `grain`: on the calling thread and on free threads of
-// `lane`, when there is more than one chunk. The first exception stops the loop and is rethrown
-// here once every helper has stopped, as from a plain loop. Never waits for a queue: the caller
-// does whatever no free thread took.
+// `lane`, when there is more than one chunk. A helper runs one chunk per task and queues again,
+// so requests waiting on the lane are served between chunks. The first exception stops the loop
+// and is rethrown here once every helper has stopped, as from a plain loop. Never waits for a
+// queue: the caller does whatever no free thread took, so it may run on the lane itself.
 void ParallelFor(Executor& executor, Lane lane, std::size_t n, std::size_t grain,
                  const std::function<void(std::size_t)>& fn);
 

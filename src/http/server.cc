@@ -702,6 +702,9 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, HttpApplication& app) {
+  if (options.executor && options.executor->limits(core::Lane::kRequests).threads == 0) {
+    return Status::InvalidArgument("the server's executor has no request threads");
+  }
   auto impl = std::make_unique<Impl>(options, app);
   beast::error_code ec;
   for (const std::string& proxy : options.trusted_proxies) {

@@ -41,6 +41,37 @@ TEST(ExecutorTest, AFailingTaskNeitherEndsTheProcessNorStopsTheLane) {
   EXPECT_EQ(ran.load(), 1);
 }
 
+TEST(ExecutorTest, AGroupsWaitEndsAfterItsTasksCapturesAreGone) {
+  Executor executor;
+  std::atomic<int> alive{0};
+  struct Held {
+    std::atomic<int>& alive;
+    explicit Held(std::atomic<int>& a) : alive(a) { ++alive; }
+    ~Held() { --alive; }
+  };
+  {
+    TaskGroup group(executor, Lane::kRequests);
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(group.TrySubmit([held = std::make_shared<Held>(alive)] { (void)held; }));
+    }
+    group.Wait();
+    EXPECT_EQ(alive.load(), 0) << "a task still held its captures after Wait()";
+  }
+}
+
+TEST(ExecutorTest, APeriodicTaskOnALaneWithoutThreadsNeitherSpinsNorHangs) {
+  ExecutorOptions options;
+  options.lanes[static_cast<std::size_t>(Lane::kMaintenance)] = {0, 16};
+  Executor executor(options);
+  int runs = 0;
+  // Due at once: the scheduler finds the lane refusing it while the task is being destroyed.
+  {
+    PeriodicTask never(executor, Lane::kMaintenance, std::chrono::milliseconds(0), [&] { ++runs; });
+  }
+  EXPECT_EQ(runs, 0);
+  EXPECT_FALSE(executor.TrySubmit(Lane::kMaintenance, [] {}));
+}
+
 TEST(ExecutorTest, TrySubmitRefusesPastTheQueueBoundAndSubmitDoesNot) {
   Executor executor(Lanes(1, 2));
   Gate gate;

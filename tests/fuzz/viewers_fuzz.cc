@@ -16,7 +16,9 @@
 
 namespace {
 
-namespace imaging = vitrine::imaging;
+using vitrine::EncodedFormat;
+using vitrine::kMaxViewSide;
+using vitrine::ViewRequest;
 namespace iiif = vitrine::http::iiif;
 namespace deep_zoom = vitrine::http::deep_zoom;
 
