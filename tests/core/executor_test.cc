@@ -18,16 +18,26 @@ ExecutorOptions Lanes(std::size_t request_threads, std::size_t request_queue) {
   return options;
 }
 
-// Holds a lane's thread until released, so a test can fill the lane's queue behind it.
-struct Gate {
-  std::promise<void> entered, release;
-  std::shared_future<void> released = release.get_future().share();
+// Holds a lane's thread until released, so a test can fill the lane's queue behind it. The task
+// shares the gate's state: it may still be returning from its wait when the test's gate is gone.
+class Gate {
+ public:
   std::function<void()> Task() {
-    return [this] {
-      entered.set_value();
-      released.wait();
+    return [state = state_] {
+      state->entered.set_value();
+      state->released.wait();
     };
   }
+  void WaitEntered() { entered_.wait(); }
+  void Release() { state_->release.set_value(); }
+
+ private:
+  struct State {
+    std::promise<void> entered, release;
+    std::shared_future<void> released = release.get_future().share();
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::future<void> entered_ = state_->entered.get_future();
 };
 
 TEST(ExecutorTest, AFailingTaskNeitherEndsTheProcessNorStopsTheLane) {
@@ -76,18 +86,18 @@ TEST(ExecutorTest, TrySubmitRefusesPastTheQueueBoundAndSubmitDoesNot) {
   Executor executor(Lanes(1, 2));
   Gate gate;
   ASSERT_TRUE(executor.TrySubmit(Lane::kRequests, gate.Task()));
-  gate.entered.get_future().wait();  // the only thread is busy: what follows waits in the queue
+  gate.WaitEntered();  // the only thread is busy: what follows waits in the queue
   std::atomic<int> ran{0};
   EXPECT_TRUE(executor.TrySubmit(Lane::kRequests, [&] { ++ran; }));
   EXPECT_TRUE(executor.TrySubmit(Lane::kRequests, [&] { ++ran; }));
   EXPECT_FALSE(executor.TrySubmit(Lane::kRequests, [&] { ++ran; }));
   EXPECT_EQ(executor.Queued(Lane::kRequests), 2u);
   EXPECT_TRUE(executor.Submit(Lane::kRequests, [&] { ++ran; }));
-  gate.release.set_value();
+  gate.Release();
   // FIFO on one thread: this one runs after the others.
-  std::promise<void> done;
-  ASSERT_TRUE(executor.Submit(Lane::kRequests, [&] { done.set_value(); }));
-  done.get_future().wait();
+  auto done = std::make_shared<std::promise<void>>();  // the task may outlive this scope's end
+  ASSERT_TRUE(executor.Submit(Lane::kRequests, [done] { done->set_value(); }));
+  done->get_future().wait();
   EXPECT_EQ(ran.load(), 3);
 }
 
@@ -95,11 +105,11 @@ TEST(ExecutorTest, ASlowLaneNeverHoldsBackAnother) {
   Executor executor(Lanes(1, 16));
   Gate pyramid;
   ASSERT_TRUE(executor.TrySubmit(Lane::kPyramids, pyramid.Task()));
-  pyramid.entered.get_future().wait();
-  std::promise<void> request;
-  ASSERT_TRUE(executor.TrySubmit(Lane::kRequests, [&] { request.set_value(); }));
-  EXPECT_EQ(request.get_future().wait_for(seconds(30)), std::future_status::ready);
-  pyramid.release.set_value();
+  pyramid.WaitEntered();
+  auto request = std::make_shared<std::promise<void>>();  // the task may outlive this scope's end
+  ASSERT_TRUE(executor.TrySubmit(Lane::kRequests, [request] { request->set_value(); }));
+  EXPECT_EQ(request->get_future().wait_for(seconds(30)), std::future_status::ready);
+  pyramid.Release();
 }
 
 TEST(ExecutorTest, ALaneRunsAtMostItsThreadsAtOnce) {
@@ -127,9 +137,9 @@ TEST(ExecutorTest, DestroyingItRunsWhatWasQueued) {
     Executor executor(Lanes(1, 512));
     Gate gate;
     ASSERT_TRUE(executor.TrySubmit(Lane::kRequests, gate.Task()));
-    gate.entered.get_future().wait();
+    gate.WaitEntered();
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(executor.TrySubmit(Lane::kRequests, [&] { ++ran; }));
-    gate.release.set_value();
+    gate.Release();
   }
   EXPECT_EQ(ran.load(), 50);
 }
@@ -155,9 +165,9 @@ TEST(ExecutorTest, PeriodicTaskRepeatsAndStopsWhenDestroyed) {
     at_stop = runs;
   }
   // A run queued just before the stop would be ahead of this one on the lane's only thread.
-  std::promise<void> after;
-  ASSERT_TRUE(executor.Submit(Lane::kMaintenance, [&] { after.set_value(); }));
-  after.get_future().wait();
+  auto after = std::make_shared<std::promise<void>>();  // the task may outlive this scope's end
+  ASSERT_TRUE(executor.Submit(Lane::kMaintenance, [after] { after->set_value(); }));
+  after->get_future().wait();
   std::lock_guard lock(mu);
   EXPECT_EQ(runs, at_stop);
 }
@@ -192,11 +202,11 @@ TEST(ExecutorTest, ParallelForFinishesOnTheCallerWhenNoThreadIsFree) {
   Executor executor(Lanes(1, 0));  // the one thread busy, no queue: every helper is refused
   Gate gate;
   ASSERT_TRUE(executor.Submit(Lane::kRequests, gate.Task()));
-  gate.entered.get_future().wait();
+  gate.WaitEntered();
   std::size_t sum = 0;
   ParallelFor(executor, Lane::kRequests, 1000, 10, [&](std::size_t i) { sum += i; });
   EXPECT_EQ(sum, 999u * 1000u / 2);
-  gate.release.set_value();
+  gate.Release();
 }
 
 TEST(ExecutorTest, ParallelForCarriesTheFirstExceptionBackToTheCaller) {
