@@ -95,13 +95,14 @@ bool Executor::Enqueue(Lane lane, std::function<void()> task, bool bounded) {
     if (stopping_ || limits(lane).threads == 0 || (bounded && queue.size() >= limits(lane).max_queued)) return false;
     queue.push_back(std::move(task));
   }
-  // Every thread may serve every lane, but only some lanes have a free slot: wake them all.
-  work_.notify_all();
+  // Every idle thread may serve every lane: one is enough. (If the lane is at its cap, none can
+  // take the task now; the thread that finishes one of its tasks takes it.)
+  work_.notify_one();
   return true;
 }
 
 // The first lane, in order, with work waiting and fewer than its threads running.
-bool Executor::NextTask(std::unique_lock<std::mutex>&, std::size_t& lane, std::function<void()>& task) {
+bool Executor::NextTask(std::size_t& lane, std::function<void()>& task) {
   for (std::size_t i = 0; i < kLaneCount; ++i) {
     if (!queues_[i].empty() && running_[i] < options_.lanes[i].threads) {
       lane = i;
@@ -122,14 +123,20 @@ void Executor::Serve() {
     auto all_empty = [this] {
       return std::all_of(queues_.begin(), queues_.end(), [](const auto& q) { return q.empty(); });
     };
-    work_.wait(lock, [&] { return NextTask(lock, lane, task) || (stopping_ && all_empty()); });
+    work_.wait(lock, [&] { return NextTask(lane, task) || (stopping_ && all_empty()); });
     if (!task) return;  // stopping, and nothing left to run
     lock.unlock();
     RunLogged(static_cast<Lane>(lane), task);
     task = nullptr;  // its captures go before the lane counts it finished
     lock.lock();
     --running_[lane];
-    work_.notify_all();
+    // A freed slot lets one waiting task of this lane start; at shutdown, every thread must see
+    // the queues run dry to leave.
+    if (stopping_) {
+      work_.notify_all();
+    } else if (!queues_[lane].empty()) {
+      work_.notify_one();
+    }
   }
 }
 

@@ -73,7 +73,7 @@ class Executor {
   bool Enqueue(Lane lane, std::function<void()> task, bool bounded);
   void Serve();
   void Schedule();
-  bool NextTask(std::unique_lock<std::mutex>& lock, std::size_t& lane, std::function<void()>& task);
+  bool NextTask(std::size_t& lane, std::function<void()>& task);
   void AddTimer(const std::shared_ptr<Timer>& timer);
   void RemoveTimer(const std::shared_ptr<Timer>& timer);
 
