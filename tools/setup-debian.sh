@@ -17,7 +17,9 @@ packages=(
   libcurl4-openssl-dev      # HTTP client used by tests (and later the remote client)
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator
-  nginx-light               # bench/tile_bench.sh: static files as the ceiling for tiles
+  nginx-light               # bench/tile_bench.sh ceiling; the local cluster's load balancer
+  libpq-dev postgresql      # the PostgreSQL catalog, and the server its tests start on loopback
+  postgresql-15-postgis-3   # spatial index for annotation boxes on PostgreSQL
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
   clang-format              # the layout check in make test (tools/check_format.sh)

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/executor.h"
@@ -94,6 +95,34 @@ struct AnnotationColumns {
   bool properties = true;
   bool terms = true;
   bool total = true;  // count every match; false leaves Page::total at -1
+};
+
+// Rows as stored, for copying a catalog to another backend with ids kept (vitrine migrate).
+struct BinaryCell {
+  std::string bytes;
+  bool operator==(const BinaryCell&) const = default;
+};
+using Cell = std::variant<std::monostate, std::int64_t, double, std::string, BinaryCell>;  // monostate = NULL
+using Row = std::vector<Cell>;
+struct TableShape {
+  std::string name;
+  std::vector<std::string> columns;  // in the order rows carry them
+  std::vector<std::string> key;      // the primary key columns: rows are read in this order
+};
+class RowCopier {
+ public:
+  virtual ~RowCopier() = default;
+  // The logical tables, parents before children: the same names and columns on every backend.
+  virtual Result<std::vector<TableShape>> Tables() const = 0;
+  // Up to `limit` rows in key order whose key is after `after` (the key's values; empty: from the start).
+  virtual Result<std::vector<Row>> ReadRows(const TableShape& table, const Row& after, std::size_t limit) const = 0;
+  // Inserts the rows as given, ids included, in one transaction; a row whose key is already stored is skipped.
+  virtual Status WriteRows(const TableShape& table, const std::vector<Row>& rows) = 0;
+  // The key of the table's last row in key order; empty when the table is empty.
+  virtual Result<Row> LastKey(const TableShape& table) const = 0;
+  virtual Result<std::int64_t> CountRows(std::string_view table) const = 0;
+  // After a copy: id generators continue past the copied ids, derived indexes are complete.
+  virtual Status FinishCopy() = 0;
 };
 
 class Catalog {
@@ -220,6 +249,9 @@ class Catalog {
 
   // True while any image or derived blob refers to the blob: what garbage collection asks.
   virtual Result<bool> IsBlobReferenced(std::string_view sha256) const = 0;
+
+  // Row-level access for copying between backends.
+  virtual RowCopier& rows() = 0;
 };
 
 // Opens (creating if needed, and migrating to the current schema) the catalog at `url`:

@@ -25,7 +25,7 @@ namespace vitrine::cli {
 namespace {
 
 struct ServeFlags {
-  std::string data_dir;
+  app::StoreLocation store;
   std::string listen = "127.0.0.1:8080";
   unsigned threads = 0;
   unsigned worker_threads = 0;
@@ -128,24 +128,24 @@ Status Serve(const ServeFlags& flags) {
   service_options.images.max_pixels = flags.max_pixels;
   service_options.images.max_flat_pixels = flags.max_flat_pixels;
   if (flags.view_cache_mib > 0) {
-    service_options.images.view_cache_dir = std::filesystem::path(flags.data_dir) / "cache" / "views";
+    service_options.images.view_cache_dir = flags.store.data_dir / "cache" / "views";
     service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
   }
   core::ExecutorOptions lanes;
   if (flags.worker_threads > 0)
     lanes.lanes[static_cast<std::size_t>(core::Lane::kRequests)].threads = flags.worker_threads;
-  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenDataDir(flags.data_dir, service_options, lanes));
+  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenStore(flags.store, service_options, lanes));
   options.executor = store->executor.get();
   VITRINE_ASSIGN_OR_RETURN(auto bootstrap, store->service->users().EnsureAdmin());
   if (bootstrap) {
     // Not on stdout, which often ends up in journald or a container's log: in a file only the
     // data folder's owner can read.
-    auto secret = std::filesystem::path(flags.data_dir) / "admin-password";
+    auto secret = flags.store.data_dir / "admin-password";
     VITRINE_RETURN_IF_ERROR(WritePrivateFile(secret, bootstrap->password + "\n"));
-    std::cout << "\nA new Vitrine store was created in " << flags.data_dir << ".\n"
+    std::cout << "\nA new Vitrine store was created in " << flags.store.data_dir.string() << ".\n"
               << "Sign in as '" << bootstrap->user.username << "' with the password in " << secret.string()
-              << "\n(readable only by you; change it with `vitrine user passwd admin --data " << flags.data_dir
-              << "`, then delete the file)\n\n"
+              << "\n(readable only by you; change it with `vitrine user passwd admin --data "
+              << flags.store.data_dir.string() << "`, then delete the file)\n\n"
               << std::flush;
   }
   http::Router router = http::MakeApiV1Router(*store->service);
@@ -158,8 +158,9 @@ Status Serve(const ServeFlags& flags) {
   }
   http::RouterApplication app(std::move(router));
   VITRINE_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, app));
-  spdlog::info("vitrine serving {} on http://{}:{} (data: {})", "/api/v1", options.host, server->port(),
-               flags.data_dir);
+  spdlog::info("vitrine serving {} on http://{}:{} (data: {}, catalog: {}, blobs: {})", "/api/v1", options.host,
+               server->port(), flags.store.data_dir.string(), app::StoreLocation::Redacted(store->location.catalog_url),
+               app::StoreLocation::Redacted(store->location.blobs_url));
   std::optional<core::PeriodicTask> collector;
   if (flags.gc_interval_minutes > 0) {
     collector.emplace(*store->executor, core::Lane::kMaintenance, std::chrono::minutes(flags.gc_interval_minutes),
@@ -177,7 +178,7 @@ Status Serve(const ServeFlags& flags) {
 void AddServeCommand(CLI::App& app, CommandContext& context) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server on a data folder");
-  AddDataOption(*serve, flags->data_dir);
+  AddStoreOptions(*serve, flags->store);
   serve->add_option("--listen", flags->listen, "Address to listen on, HOST:PORT")->capture_default_str();
   serve->add_option("--threads", flags->threads, "Server threads (0: one per core)")->capture_default_str();
   serve

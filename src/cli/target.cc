@@ -5,6 +5,7 @@
 
 #include "app/data_dir.h"
 #include "client/credentials.h"
+#include "client/local_client.h"
 #include "core/parse_integer.h"
 
 namespace vitrine::cli {
@@ -21,6 +22,11 @@ void AddTargetOptions(CLI::App& command, TargetFlags& flags) {
   auto* group = command.add_option_group("Where");
   group->add_option("--server", flags.server, "Server URL (http://, https://, or file:// for a data folder)");
   group->add_option("--data", flags.data_dir, "Work directly on this data folder ($VITRINE_DATA)");
+  command.add_option(
+      "--catalog", flags.catalog_url,
+      "With a data folder: the catalog it uses, postgres://... ($VITRINE_CATALOG; default: in the folder)");
+  command.add_option("--blobs", flags.blobs_url,
+                     "With a data folder: the blob store it uses, s3://... ($VITRINE_BLOBS; default: in the folder)");
   command.add_option("--token-file", flags.token_file, "Read a bearer token from this file");
   command.add_option("--username", flags.username,
                      "Act as this user (on a server: its password comes from $VITRINE_PASSWORD)");
@@ -37,17 +43,34 @@ Result<std::unique_ptr<Client>> OpenTarget(const TargetFlags& flags) {
     }
   }
   if (!flags.server.empty()) return Connect(flags.server, given);
-  if (!flags.data_dir.empty()) return OpenLocal(flags.data_dir, flags.username);
-  if (std::string data = Env("VITRINE_DATA"); !data.empty()) return OpenLocal(data, flags.username);
+  if (!flags.server.empty() && (!flags.catalog_url.empty() || !flags.blobs_url.empty())) {
+    return Status::InvalidArgument("--catalog and --blobs name a store to open here; a --server has its own");
+  }
+  if (!flags.data_dir.empty()) {
+    return client::OpenLocalStore({flags.data_dir, flags.catalog_url, flags.blobs_url}, flags.username);
+  }
+  if (std::string data = Env("VITRINE_DATA"); !data.empty()) {
+    return client::OpenLocalStore({data, flags.catalog_url, flags.blobs_url}, flags.username);
+  }
+  if (!flags.catalog_url.empty() || !flags.blobs_url.empty()) {
+    return client::OpenLocalStore({app::kDefaultDataDir, flags.catalog_url, flags.blobs_url}, flags.username);
+  }
   VITRINE_ASSIGN_OR_RETURN(Credentials resolved, client::ResolveCredentials(given));
   if (!resolved.url.empty()) return ConnectRemote(std::move(resolved));
   return OpenLocal(app::kDefaultDataDir, flags.username);
 }
 
-void AddDataOption(CLI::App& command, std::string& data_dir) {
+void AddStoreOptions(CLI::App& command, app::StoreLocation& location) {
   std::string env = Env("VITRINE_DATA");
-  data_dir = env.empty() ? app::kDefaultDataDir : env;
-  command.add_option("--data", data_dir, "Data folder ($VITRINE_DATA)")->capture_default_str();
+  location.data_dir = env.empty() ? app::kDefaultDataDir : env;
+  command
+      .add_option("--data", location.data_dir,
+                  "Data folder: caches, and the catalog and blobs by default ($VITRINE_DATA)")
+      ->capture_default_str();
+  command.add_option("--catalog", location.catalog_url,
+                     "Catalog URL, e.g. postgres://user@host/db ($VITRINE_CATALOG; default: <data>/catalog.db)");
+  command.add_option("--blobs", location.blobs_url,
+                     "Blob store URL, e.g. s3://bucket/prefix?region=... ($VITRINE_BLOBS; default: <data>/blobs)");
 }
 
 Result<UserId> ResolveUserId(Client& client, const std::string& name_or_id) {

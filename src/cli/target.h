@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "app/data_dir.h"
 #include "vitrine/client.h"
 
 namespace vitrine::cli {
@@ -18,6 +19,8 @@ namespace vitrine::cli {
 struct TargetFlags {
   std::string server;
   std::string data_dir;
+  std::string catalog_url;  // with a folder: its catalog elsewhere ($VITRINE_CATALOG)
+  std::string blobs_url;    // with a folder: its blobs elsewhere ($VITRINE_BLOBS)
   std::string token_file;
   // Remote: sign in as this user (password from $VITRINE_PASSWORD). Local: act with this
   // user's rights instead of the folder owner's.
@@ -27,8 +30,9 @@ struct TargetFlags {
 void AddTargetOptions(CLI::App& command, TargetFlags& flags);
 Result<std::unique_ptr<Client>> OpenTarget(const TargetFlags& flags);
 
-// Registers --data DIR on a command that only works on a folder (serve, gc).
-void AddDataOption(CLI::App& command, std::string& data_dir);
+// Registers --data DIR, --catalog URL and --blobs URL on a command that only works on a store
+// in-process (serve, gc, migrate).
+void AddStoreOptions(CLI::App& command, app::StoreLocation& location);
 
 // A user named on the command line: a username, or "#42" for the user with id 42 (looking up
 // a username needs administrator rights on a server; an id does not).

@@ -1,5 +1,7 @@
 // LocalClient: the Client interface served in-process by the service layer over a data folder,
 // with the same permission checks and error codes a server would apply.
+#include "client/local_client.h"
+
 #include <fstream>
 
 #include "app/data_dir.h"
@@ -284,17 +286,21 @@ class LocalClient final : public Client {
 
 }  // namespace
 
-Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir, const std::string& as_user) {
+Result<std::unique_ptr<Client>> client::OpenLocalStore(const app::StoreLocation& location, const std::string& as_user) {
   // A program embedding a store has no Vitrine main to start libvips: this is its entry point.
   VITRINE_RETURN_IF_ERROR(app::StartProcessLibraries("vitrine-client"));
-  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenDataDir(data_dir));
+  VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenStore(location));
   std::optional<UserId> user;
   if (!as_user.empty()) {
     auto found = store->catalog->FindUserByUsername(as_user);
-    if (!found.ok()) return Status::NotFound("no user '" + as_user + "' in " + data_dir.string());
+    if (!found.ok()) return Status::NotFound("no user '" + as_user + "' in " + location.data_dir.string());
     user = found->user.id;
   }
   return std::unique_ptr<Client>(new LocalClient(std::move(store), user));
+}
+
+Result<std::unique_ptr<Client>> OpenLocal(const std::filesystem::path& data_dir, const std::string& as_user) {
+  return client::OpenLocalStore(app::StoreLocation{data_dir, "", ""}, as_user);
 }
 
 }  // namespace vitrine

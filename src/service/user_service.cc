@@ -110,9 +110,11 @@ Result<std::optional<BootstrapAdmin>> UserService::EnsureAdmin() {
   VITRINE_ASSIGN_OR_RETURN(std::int64_t users, catalog_.CountUsers());
   if (users > 0) return std::optional<BootstrapAdmin>();
   std::string password = core::RandomUrlToken(15);
-  VITRINE_ASSIGN_OR_RETURN(User user,
-                           Create(Caller::LocalOperator(), {"admin", password, "Administrator", "", /*admin=*/true}));
-  return std::optional<BootstrapAdmin>(BootstrapAdmin{std::move(user), std::move(password)});
+  auto user = Create(Caller::LocalOperator(), {"admin", password, "Administrator", "", /*admin=*/true});
+  // Servers sharing a new catalog start together: one of them makes the administrator.
+  if (user.status().code() == ErrorCode::kConflict) return std::optional<BootstrapAdmin>();
+  if (!user.ok()) return user.status();
+  return std::optional<BootstrapAdmin>(BootstrapAdmin{std::move(*user), std::move(password)});
 }
 
 Result<NewBearerToken> UserService::MintToken(UserId user, std::optional<std::chrono::seconds> lifetime) {

@@ -1,4 +1,4 @@
-// A Service over a temp SQLite catalog and fs blob store, with a manual clock; no HTTP.
+// A Service over a fresh catalog and blob store (tests/support/store_urls.h), with a manual clock; no HTTP.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include "catalog/catalog.h"
 #include "imaging/init.h"
 #include "service/service.h"
+#include "support/store_urls.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
@@ -16,11 +17,11 @@ class ServiceFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(imaging::InitializeImaging("vitrine-tests").ok());
-    auto c = catalog::OpenCatalog((dir_.path() / "catalog.db").string(), &executor_);
+    auto c = catalog::OpenCatalog(TestCatalogUrl(dir_.path()), &executor_);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
-    auto b = blob::OpenBlobStore((dir_.path() / "blobs").string());
-    ASSERT_TRUE(b.ok());
+    auto b = blob::OpenBlobStore(TestBlobsUrl(dir_.path()));
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
     blobs_ = std::move(*b);
     service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, executor_, FastServiceOptions());
   }

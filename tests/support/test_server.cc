@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "imaging/init.h"
+#include "support/store_urls.h"
 
 namespace vitrine::testing {
 namespace {
@@ -23,8 +24,8 @@ T Must(Result<T> r, const char* what) {
 
 TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
   Must(imaging::InitializeImaging("vitrine-tests"), "start libvips");
-  catalog_ = Must(catalog::OpenCatalog((dir_.path() / "catalog.db").string(), &executor_), "open catalog");
-  blobs_ = Must(blob::OpenBlobStore((dir_.path() / "blobs").string()), "open blobs");
+  catalog_ = Must(catalog::OpenCatalog(TestCatalogUrl(dir_.path()), &executor_), "open catalog");
+  blobs_ = Must(blob::OpenBlobStore(TestBlobsUrl(dir_.path())), "open blobs");
   service::ServiceOptions service_options = FastServiceOptions();
   service_options.images.view_cache_dir = dir_.path() / "cache" / "views";
   service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, executor_, std::move(service_options));

@@ -94,6 +94,7 @@ class Statement {
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Real(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int ColumnType(int col) const { return sqlite3_column_type(stmt_, col); }
   std::string Text(int col) const;
   std::string BlobBytes(int col) const {
     const void* data = sqlite3_column_blob(stmt_, col);

@@ -10,6 +10,7 @@
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/ontology_queries.h"
 #include "catalog/sqlite/property_queries.h"
+#include "catalog/sqlite/row_copier.h"
 #include "catalog/sqlite/wal_checkpointer.h"
 
 namespace vitrine::catalog {
@@ -476,6 +477,7 @@ class SqliteCatalog final : public Catalog {
   Result<bool> IsBlobReferenced(std::string_view sha256) const override {
     return sqlite::images::IsBlobReferenced(pool_, sha256);
   }
+  RowCopier& rows() override { return row_copier_; }
 
  private:
   // Enough for every server thread plus a few CLI or background users; SQLite readers don't
@@ -495,6 +497,7 @@ class SqliteCatalog final : public Catalog {
   }
 
   mutable ConnectionPool pool_;
+  sqlite::SqliteRowCopier row_copier_{pool_};
   std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;  // last: stops before the pool closes
 };
 

@@ -1,0 +1,72 @@
+# Throwaway servers on loopback, for tests/support/services.sh and tools/local-cluster.sh.
+# Source this file; every function works under `set -euo pipefail` and every wait is bounded.
+
+# A port the kernel considers free now (bound and released; the server binds it a moment later).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits up to $2 seconds for the command string $1 to succeed.
+wait_for() {
+  local check="$1" seconds="$2" i
+  for ((i = 0; i < seconds * 10; i++)); do
+    if eval "$check" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# The newest installed PostgreSQL server's bin folder.
+postgres_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$bin/initdb" ] || { echo "PostgreSQL server binaries not found (apt install postgresql)" >&2; return 1; }
+  echo "$bin"
+}
+
+# Runs a PostgreSQL tool as the cluster's owner: the postgres user when we are root (initdb
+# refuses root), else ourselves.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_postgres DIR PORT [durable]: a new cluster in DIR/data listening on 127.0.0.1:PORT, its
+# socket in DIR, superuser `vitrine` without password (trust on loopback only). Without
+# `durable`, fsync is off: a test cluster is thrown away, and fsync is most of its write time.
+start_postgres() {
+  local dir="$1" port="$2" durable="${3:-}" bin
+  bin=$(postgres_bin)
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir"
+  as_postgres "$bin/initdb" -D "$dir/data" -A trust -U vitrine -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log" >&2; return 1; }
+  local settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "$durable" = durable ] && settings=""
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 $settings" start >/dev/null ||
+    { cat "$dir/server.log" >&2; return 1; }
+}
+
+stop_postgres() {
+  local dir="$1" bin
+  bin=$(postgres_bin) || return 0
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+}
+
+# start_moto DIR PORT BUCKET: moto's S3 server on 127.0.0.1:PORT with BUCKET made; prints its pid.
+# It keeps objects in memory: they go when it stops.
+start_moto() {
+  local dir="$1" port="$2" bucket="$3" pid
+  python3 -c 'import moto.server' 2>/dev/null ||
+    { echo "python3 cannot import moto (the S3 server used here): pip or apt install moto" >&2; return 1; }
+  mkdir -p "$dir"
+  (cd "$dir" && exec python3 -m moto.server -H 127.0.0.1 -p "$port" >>"$dir/server.log" 2>&1) &
+  pid=$!
+  wait_for "curl -sf -o /dev/null http://127.0.0.1:$port/moto-api/" 60 ||
+    { cat "$dir/server.log" >&2; echo "moto did not start" >&2; kill "$pid" 2>/dev/null; return 1; }
+  curl -sf -X PUT "http://127.0.0.1:$port/$bucket" -o /dev/null ||
+    { echo "could not create bucket $bucket" >&2; kill "$pid" 2>/dev/null; return 1; }
+  echo "$pid"
+}
