@@ -9,23 +9,8 @@ source "$(dirname "$0")/lib.sh"
 N=${N:-100}
 JOBS=${JOBS:-2}
 
-mkdir -p "$WORK/photos" "$WORK/thumbs"
-echo "generating $N camera-like 2592x1944 JPEGs..." >&2
-make_photo() {  # textured colour scene plus sensor noise, saved as a camera would (Q90)
-  local i=$1 dir=$2
-  vips perlin "$dir/r$i.v" 2592 1944 --cell-size 192 --seed $((i * 3))
-  vips perlin "$dir/g$i.v" 2592 1944 --cell-size 96 --seed $((i * 3 + 1))
-  vips perlin "$dir/b$i.v" 2592 1944 --cell-size 320 --seed $((i * 3 + 2))
-  vips bandjoin "$dir/r$i.v $dir/g$i.v $dir/b$i.v" "$dir/rgb$i.v"
-  vips gaussnoise "$dir/n$i.v" 2592 1944 --sigma 0.08 --mean 0
-  vips add "$dir/rgb$i.v" "$dir/n$i.v" "$dir/noisy$i.v"
-  vips linear "$dir/noisy$i.v" "$dir/u$i.v" 110 128 --uchar
-  vips copy "$dir/u$i.v" "$dir/p$i.v" --interpretation srgb
-  vips jpegsave "$dir/p$i.v" "$dir/$(printf '5c173ff2.2020-06-%02d_%02d-%02d-00.jpg' $((1 + i / 1440)) $((i / 60 % 24)) $((i % 60)))" --Q 90
-  rm -f "$dir"/{r,g,b,rgb,n,noisy,u,p}$i.v
-}
-export -f make_photo
-seq 0 $((N - 1)) | xargs -P "$JOBS" -I{} bash -c "make_photo {} $WORK/photos"
+mkdir -p "$WORK/thumbs"
+camera_photos "$WORK/photos" "$N" "$JOBS"
 bytes=$(du -cb "$WORK"/photos/*.jpg | tail -1 | cut -f1)
 
 # Reference: vipsthumbnail on the same files, split into JOBS parallel runs.

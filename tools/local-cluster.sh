@@ -74,49 +74,7 @@ up() {
   done
 
   lb_port=${LB_PORT:-$(free_port)}
-  mkdir -p "$dir/nginx"
-  cat >"$dir/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $dir/nginx/nginx.pid;
-error_log $dir/nginx/error.log warn;
-daemon off;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/nginx/body;
-  proxy_temp_path $dir/nginx/proxy;
-  fastcgi_temp_path $dir/nginx/fastcgi;
-  uwsgi_temp_path $dir/nginx/uwsgi;
-  scgi_temp_path $dir/nginx/scgi;
-  upstream vitrine {
-    least_conn;
-    server 127.0.0.1:$port1 max_fails=0;
-    server 127.0.0.1:$port2 max_fails=0;
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:$lb_port;
-    client_max_body_size 0;           # Vitrine limits bodies itself
-    proxy_request_buffering off;      # uploads stream through
-    proxy_buffering off;              # and downloads too
-    proxy_http_version 1.1;
-    proxy_read_timeout 600s;
-    location / {
-      proxy_pass http://vitrine;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_next_upstream error timeout;
-    }
-  }
-}
-CONF
-  (nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" >"$dir/nginx/stdout.log" 2>&1 & echo $! >"$dir/nginx/launcher.pid")
-  NGINX_PID=$(cat "$dir/nginx/launcher.pid")
-  wait_for "curl -sf -o /dev/null http://127.0.0.1:$lb_port/api/v1/health" 30 ||
-    { cat "$dir/nginx/error.log" >&2; echo "nginx did not start" >&2; exit 1; }
-
+  NGINX_PID=$(start_nginx "$dir/nginx" "$lb_port" "$port1" "$port2")
   local admin_file
   admin_file=$(ls "$dir"/server*/admin-password 2>/dev/null | head -1)
   cat >"$dir/cluster.env" <<ENV

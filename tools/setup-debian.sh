@@ -18,8 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator
   nginx-light               # bench/tile_bench.sh ceiling; the local cluster's load balancer
-  libpq-dev postgresql      # the PostgreSQL catalog, and the server its tests start on loopback
-  postgresql-15-postgis-3   # spatial index for annotation boxes on PostgreSQL
+  libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
   clang-format              # the layout check in make test (tools/check_format.sh)

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,13 @@ class BlobStore {
   // A local file with the blob's bytes, for libraries that read files (libvips). Valid while
   // the blob exists. kNotFound for an unknown blob.
   virtual Result<std::filesystem::path> LocalPath(std::string_view sha256) const = 0;
+  // A URL anyone may GET the blob's bytes from for `expires`, without credentials: a presigned
+  // S3 URL. nullopt from a store that cannot make one (the file store).
+  virtual std::optional<std::string> PresignedGetUrl(std::string_view sha256, std::chrono::seconds expires) const {
+    (void)sha256;
+    (void)expires;
+    return std::nullopt;
+  }
 
   // Removes every blob for which `is_referenced` says false, and abandoned temporary files.
   // Anything younger than `grace` is kept: a blob whose catalog row is still being committed

@@ -39,6 +39,7 @@ struct ServeFlags {
   std::size_t max_connections = 4096;
   std::int64_t max_pixels = service::ImageOptions().max_pixels;
   std::int64_t max_flat_pixels = service::ImageOptions().max_flat_pixels;
+  unsigned redirect_downloads_seconds = 0;
 };
 
 // Writes `text` to a file only its owner may read (replacing one left from an older store).
@@ -127,6 +128,7 @@ Status Serve(const ServeFlags& flags) {
   service::ServiceOptions service_options;
   service_options.images.max_pixels = flags.max_pixels;
   service_options.images.max_flat_pixels = flags.max_flat_pixels;
+  service_options.images.redirect_downloads = std::chrono::seconds(flags.redirect_downloads_seconds);
   if (flags.view_cache_mib > 0) {
     service_options.images.view_cache_dir = flags.store.data_dir / "cache" / "views";
     service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
@@ -196,6 +198,12 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve
       ->add_option("--view-cache-mib", flags->view_cache_mib,
                    "Disk kept for rendered tiles and regions, in <data>/cache/views (0: none)")
+      ->capture_default_str();
+  serve
+      ->add_option("--redirect-downloads", flags->redirect_downloads_seconds,
+                   "Send image downloads to a presigned URL of the S3 store valid this many seconds, rather "
+                   "than through the server (0: never; a file store always streams)")
+      ->check(CLI::Range(0u, 7u * 24 * 3600))
       ->capture_default_str();
   serve->add_option("--web", flags->web_dir,
                     "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");

@@ -1,6 +1,7 @@
 // Tunables of image ingest.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 
@@ -21,6 +22,10 @@ struct ImageOptions {
   // Where rendered views (tiles, regions) are kept for next time; empty: not kept.
   std::filesystem::path view_cache_dir;
   std::int64_t view_cache_bytes = std::int64_t{1} << 30;  // 1 GiB: some 50,000 256-px JPEG tiles
+  // Above zero: downloads of originals are redirected to a URL of the blob store valid this long
+  // (a presigned S3 URL), when the store makes one, so that the bytes do not pass through the
+  // server. Zero: every download is streamed by the server.
+  std::chrono::seconds redirect_downloads{0};
 };
 
 }  // namespace vitrine::service

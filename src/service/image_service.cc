@@ -88,6 +88,12 @@ Result<ImageFile> ImageService::OpenFile(const Caller& caller, ImageId id, blob:
   return ImageFile{std::move(image), std::move(body), range.offset, length};
 }
 
+Result<std::optional<std::string>> ImageService::DirectDownloadUrl(const Caller& caller, ImageId id) const {
+  if (options_.redirect_downloads.count() <= 0) return std::optional<std::string>();
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kViewer));
+  return blobs_.PresignedGetUrl(image.sha256, options_.redirect_downloads);
+}
+
 Result<Image> ImageService::Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes) {
   VITRINE_RETURN_IF_ERROR(ImageIfCallerHolds(caller, id, ProjectRole::kContributor).status());
   if (changes.filename) VITRINE_RETURN_IF_ERROR(ValidateFilename(*changes.filename));

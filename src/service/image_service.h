@@ -95,6 +95,9 @@ class ImageService {
   Result<Image> Get(const Caller& caller, ImageId id) const;
   // `range.length < 0`: to the end. kInvalidArgument for a range starting past the end.
   Result<ImageFile> OpenFile(const Caller& caller, ImageId id, blob::ByteRange range) const;
+  // Where the caller may fetch the original's bytes straight from the blob store; nullopt when
+  // downloads are not redirected (ImageOptions::redirect_downloads) or the store cannot.
+  Result<std::optional<std::string>> DirectDownloadUrl(const Caller& caller, ImageId id) const;
   // `format`: "jpg", "png" or "webp". Cached as a derived blob after the first request.
   // Without `may_render`, one not cached yet comes back as `needs_render` (see View).
   Result<EncodedImage> Thumbnail(const Caller& caller, ImageId id, int max_size, std::string_view format,

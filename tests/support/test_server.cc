@@ -22,11 +22,11 @@ T Must(Result<T> r, const char* what) {
 
 }  // namespace
 
-TestServer::TestServer(http::ServerOptions options) : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
+TestServer::TestServer(http::ServerOptions options, service::ServiceOptions service_options)
+    : clock_(Timestamp(std::chrono::seconds(1'790'000'000))) {
   Must(imaging::InitializeImaging("vitrine-tests"), "start libvips");
   catalog_ = Must(catalog::OpenCatalog(TestCatalogUrl(dir_.path()), &executor_), "open catalog");
   blobs_ = Must(blob::OpenBlobStore(TestBlobsUrl(dir_.path())), "open blobs");
-  service::ServiceOptions service_options = FastServiceOptions();
   service_options.images.view_cache_dir = dir_.path() / "cache" / "views";
   service_ = std::make_unique<service::Service>(*catalog_, *blobs_, clock_, executor_, std::move(service_options));
   app_ = std::make_unique<http::RouterApplication>(http::MakeApiV1Router(*service_));

@@ -23,12 +23,13 @@ inline service::ServiceOptions FastServiceOptions() {
 
 class TestServer {
  public:
-  explicit TestServer(http::ServerOptions options = {});
+  explicit TestServer(http::ServerOptions options = {}, service::ServiceOptions service_options = FastServiceOptions());
   ~TestServer();
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   int port() const { return port_; }
   service::Service& service() { return *service_; }
+  blob::BlobStore& blobs() { return *blobs_; }
   core::ManualClock& clock() { return clock_; }
   const std::filesystem::path& data_dir() const { return dir_.path(); }
 

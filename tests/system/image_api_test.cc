@@ -477,3 +477,47 @@ TEST_F(ImageApiTest, ContributorsMayDeleteTheirOwnImagesOnly) {
 
 }  // namespace
 }  // namespace vitrine::testing
+
+namespace vitrine::testing {
+namespace {
+
+// With --redirect-downloads, a store that presigns (S3) answers a download with 307 to a URL
+// that needs no credentials; the file store streams as before. The same test on both backends.
+TEST(ImageDownloadRedirect, GoesToTheStoreWhenItPresignsElseStreams) {
+  service::ServiceOptions options = FastServiceOptions();
+  options.images.redirect_downloads = std::chrono::seconds(60);
+  TestServer server({}, options);
+  std::string token = server.CreateUserWithToken("alice");
+  std::string auth = "Authorization: Bearer " + token;
+  HttpResult project = HttpCall("POST", server.url("/api/v1/projects"), {auth}, R"({"name":"p"})");
+  ASSERT_EQ(project.status, 201);
+  TempDir files;
+  WriteSampleImage(files.path() / "a.png", {});
+  std::string bytes = ReadFileBytes(files.path() / "a.png");
+  HttpResult uploaded =
+      HttpCall("POST", server.url("/api/v1/projects/" + std::to_string(BodyOf(project)["id"].get<int>()) +
+                                  "/images?filename=a.png"),
+               {auth}, bytes);
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  std::string file = "/api/v1/images/" + std::to_string(BodyOf(uploaded)["id"].get<int>()) + "/file";
+
+  HttpResult download = HttpCall("GET", server.url(file), {auth});
+  bool presigns = server.blobs().PresignedGetUrl(std::string(64, 'a'), std::chrono::seconds(1)).has_value();
+  if (!presigns) {
+    EXPECT_EQ(download.status, 200);
+    EXPECT_EQ(download.body, bytes);
+    return;
+  }
+  ASSERT_EQ(download.status, 307) << download.body;
+  std::string location = download.header("location");
+  EXPECT_EQ(location.find(token), std::string::npos);
+  HttpResult direct = HttpCall("GET", location);  // no Authorization: the URL carries its signature
+  EXPECT_EQ(direct.status, 200) << direct.body;
+  EXPECT_EQ(direct.body, bytes);
+  // Someone who may not read the image gets no URL.
+  std::string mallory = server.CreateUserWithToken("mallory");
+  EXPECT_EQ(HttpCall("GET", server.url(file), {"Authorization: Bearer " + mallory}).status, 404);
+}
+
+}  // namespace
+}  // namespace vitrine::testing

@@ -70,3 +70,53 @@ start_moto() {
     { echo "could not create bucket $bucket" >&2; kill "$pid" 2>/dev/null; return 1; }
   echo "$pid"
 }
+
+# start_nginx DIR PORT UPSTREAM_PORT...: nginx on 127.0.0.1:PORT balancing over the Vitrine
+# servers on the upstream ports (least connections, streaming both ways); prints its pid.
+start_nginx() {
+  local dir="$1" port="$2" upstreams="" pid
+  shift 2
+  for upstream in "$@"; do upstreams+="    server 127.0.0.1:$upstream max_fails=0;"$'\n'; done
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx is not installed (apt install nginx-light)" >&2; return 1; }
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  upstream vitrine {
+    least_conn;
+$upstreams    keepalive 32;
+  }
+  server {
+    listen 127.0.0.1:$port;
+    client_max_body_size 0;           # Vitrine limits bodies itself
+    proxy_request_buffering off;      # uploads stream through
+    proxy_buffering off;              # and downloads too
+    proxy_http_version 1.1;
+    proxy_read_timeout 600s;
+    location / {
+      proxy_pass http://vitrine;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+CONF
+  (PATH="$PATH:/usr/sbin" exec nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout.log" 2>&1) &
+  pid=$!
+  wait_for "curl -sf -o /dev/null http://127.0.0.1:$port/api/v1/health" 30 ||
+    { cat "$dir/error.log" >&2; echo "nginx did not start" >&2; kill "$pid" 2>/dev/null; return 1; }
+  echo "$pid"
+}

@@ -397,6 +397,49 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
   return ids;
 }
 
+Status RebuildBoxIndex(Connection& conn) {
+  VITRINE_RETURN_IF_ERROR(conn.Exec("DELETE FROM annotation_extents"));
+  VITRINE_RETURN_IF_ERROR(conn.Exec("DELETE FROM annotation_buckets"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement read, conn.Prepare("SELECT id, image_id, x0, y0, x1, y1 FROM annotations WHERE id > ? ORDER BY id LIMIT ?"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement bucket_insert,
+      conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement extent_insert,
+      conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement set_bucket, conn.Prepare("UPDATE annotations SET bucket_id = ? WHERE id = ?"));
+  constexpr std::int64_t kChunk = 10'000;
+  std::int64_t after = 0;
+  while (true) {
+    // A chunk is read whole before anything is written: no statement reads what another changes.
+    std::vector<AnnotationRow> rows;
+    read.Reset();
+    read.Bind(after, kChunk);
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(bool found, read.Step());
+      if (!found) break;
+      AnnotationRow row;
+      row.annotation.id = AnnotationId(read.Int(0));
+      row.annotation.image_id = ImageId(read.Int(1));
+      row.annotation.bbox = {read.Real(2), read.Real(3), read.Real(4), read.Real(5)};
+      rows.push_back(std::move(row));
+    }
+    read.Reset();
+    if (rows.empty()) return Status::Ok();
+    after = rows.back().annotation.id.value();
+    VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(conn, bucket_insert, rows));
+    for (const auto& [image, key, i] : buckets.order) {
+      const Annotation& a = rows[i].annotation;
+      extent_insert.Reset();
+      VITRINE_RETURN_IF_ERROR(
+          extent_insert.Bind(buckets.of_row[i], a.id.value(), a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]).Run());
+      set_bucket.Reset();
+      VITRINE_RETURN_IF_ERROR(set_bucket.Bind(buckets.of_row[i], a.id.value()).Run());
+    }
+  }
+}
+
 Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT " VITRINE_ANNOTATION_COLUMNS

@@ -16,5 +16,8 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
                                  const AnnotationColumns& columns);
 Status Delete(ConnectionPool& pool, AnnotationId id);
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter);
+// Builds the R*Tree of boxes anew from every annotation's box, in the caller's transaction:
+// after rows were copied in without it (vitrine migrate).
+Status RebuildBoxIndex(Connection& conn);
 
 }  // namespace vitrine::catalog::sqlite::annotations

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "catalog/sqlite/annotation_queries.h"
+
 namespace vitrine::catalog::sqlite {
 namespace {
 
@@ -97,20 +99,6 @@ std::string AfterKey(const TableShape& table) {
 
 std::string KeyOrder(const TableShape& table, bool descending) { return Joined(table.key, descending ? " DESC" : ""); }
 
-// Each copied annotation is a bucket of its own, numbered like itself (as the schema's
-// migration 5 did for older annotations).
-Status AddToBoxIndex(Connection& conn, const Cell& id) {
-  for (const char* sql : {"INSERT INTO annotation_buckets(id, x0, x1, y0, y1, image_id) "
-                          "SELECT id, x0, x1, y0, y1, image_id FROM annotations WHERE id = ?",
-                          "INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) "
-                          "SELECT id, id, x0, y0, x1, y1 FROM annotations WHERE id = ?"}) {
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare(sql));
-    BindCell(q, 1, id);
-    VITRINE_RETURN_IF_ERROR(q.Run());
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<std::vector<TableShape>> SqliteRowCopier::Tables() const {
@@ -147,13 +135,7 @@ Result<std::vector<Row>> SqliteRowCopier::ReadRows(const TableShape& table, cons
 
 Status SqliteRowCopier::WriteRows(const TableShape& table, const std::vector<Row>& rows) {
   VITRINE_RETURN_IF_ERROR(CheckKnownTable(table.name));
-  const bool annotations = table.name == "annotations";
-  std::vector<std::string> columns = table.columns;
-  if (annotations) columns.emplace_back(kBucketColumn);
-  const auto id_column = std::find(table.columns.begin(), table.columns.end(), "id") - table.columns.begin();
-  if (annotations && id_column == static_cast<std::ptrdiff_t>(table.columns.size())) {
-    return Status::InvalidArgument("annotation rows carry no id");
-  }
+  const std::vector<std::string>& columns = table.columns;
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   // A term may name as parent a term with a larger id (a parent changed later): checked at commit.
@@ -169,9 +151,7 @@ Status SqliteRowCopier::WriteRows(const TableShape& table, const std::vector<Row
     insert.Reset();
     int index = 1;
     for (const Cell& cell : row) BindCell(insert, index++, cell);
-    if (annotations) BindCell(insert, index, row[id_column]);
     VITRINE_RETURN_IF_ERROR(insert.Run());
-    if (annotations && conn->changes() == 1) VITRINE_RETURN_IF_ERROR(AddToBoxIndex(*conn, row[id_column]));
   }
   return tx.Commit();
 }
@@ -199,6 +179,13 @@ Result<std::int64_t> SqliteRowCopier::CountRows(std::string_view table) const {
 
 // Explicit ids move SQLite's AUTOINCREMENT counters on as they are inserted, and WriteRows
 // fills the R*Tree as it goes: nothing is left to do.
-Status SqliteRowCopier::FinishCopy() { return Status::Ok(); }
+// Copied annotations carry no bucket: the box index is built once, at the end, in the same
+// Z-ordered buckets of 16 that inserts make.
+Status SqliteRowCopier::FinishCopy() {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  VITRINE_RETURN_IF_ERROR(annotations::RebuildBoxIndex(*conn));
+  return tx.Commit();
+}
 
 }  // namespace vitrine::catalog::sqlite

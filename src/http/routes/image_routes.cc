@@ -148,6 +148,14 @@ Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const
   VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
   std::string etag = "\"" + image.sha256 + "\"";
   if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, etag)) return NotModified(etag);
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> direct, images.DirectDownloadUrl(caller, id));
+  if (direct) {
+    // 307 keeps the method (HEAD stays HEAD) and the client sends its Range header on.
+    HttpResponse r;
+    r.status = 307;
+    r.With("location", *direct).With("etag", etag).With("cache-control", "private, no-store");
+    return r;
+  }
   auto range = ResolveRange(request.header("range"), image.size_bytes);
   if (!range.ok()) {
     HttpResponse r = ErrorResponse(range.status());
