@@ -275,7 +275,7 @@ Status ConnectionPool::RunStatus(const std::function<Status(Connection&)>& op) {
     VITRINE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Acquire());
     conn->ClearState();
     Status s = op(*conn);
-    const bool dead = conn->broken();
+    const bool dead = conn->broken() || IsConnectionState(conn->last_sqlstate());
     const std::string state = conn->last_sqlstate();
     Release(std::move(conn));
     if (s.ok()) return s;
