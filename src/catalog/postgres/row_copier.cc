@@ -198,13 +198,15 @@ Status PostgresRowCopier::FinishCopy() {
   return pool_.RunStatus([&](Connection& conn) -> Status {
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
     for (const char* table : kLogicalTables) {
-      VITRINE_ASSIGN_OR_RETURN(auto sequence, conn.Query("SELECT pg_get_serial_sequence($1, 'id')", table));
-      if (sequence.IsNull(0, 0)) continue;  // no identity column
+      VITRINE_ASSIGN_OR_RETURN(auto sequence, conn.Query("SELECT pg_get_serial_sequence($1, 'id') FROM pg_attribute"
+                                                         " WHERE attrelid = $1::regclass AND attname = 'id'",
+                                                         table));
+      if (sequence.empty() || sequence.IsNull(0, 0)) continue;  // no identity column
       VITRINE_RETURN_IF_ERROR(
-          conn.Query(std::string("SELECT setval($1, m) FROM (SELECT MAX(id) AS m FROM ") + table +
-                         ") t, pg_sequences s WHERE m IS NOT NULL AND s.schemaname || '.' || s.sequencename = $1"
+          conn.Query(std::string("SELECT setval($1::regclass, m) FROM (SELECT MAX(id) AS m FROM ") + table +
+                         ") t, pg_sequences s WHERE m IS NOT NULL AND s.schemaname || '.' || s.sequencename = $2"
                          " AND (s.last_value IS NULL OR s.last_value < m)",
-                     sequence.Text(0, 0))
+                     sequence.Text(0, 0), sequence.Text(0, 0))
               .status());
     }
     return tx.Commit();
