@@ -1,6 +1,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "catalog/postgres/postgres_catalog.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 
 namespace vitrine::catalog {
@@ -9,7 +10,7 @@ Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url, core::Executo
   constexpr std::string_view kSqlite = "sqlite://";
   if (url.starts_with(kSqlite)) return OpenSqliteCatalog(std::string(url.substr(kSqlite.size())), executor);
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return Status::Unsupported("the PostgreSQL catalog is not available in this build");
+    return OpenPostgresCatalog(url);
   }
   if (url.find("://") != std::string_view::npos) {
     return Status::InvalidArgument("unknown catalog URL scheme in '" + std::string(url) + "'");

@@ -1,10 +1,12 @@
 // One suite for the Catalog interface, instantiated for every implementation.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
 #include "catalog/catalog.h"
+#include "support/store_urls.h"
 #include "support/temp_dir.h"
 
 namespace vitrine::catalog {
@@ -27,6 +29,24 @@ CatalogUnderTest MakeTempSqliteCatalog() {
   else
     c.catalog = std::move(*opened);
   return c;
+}
+
+// A new database on VITRINE_TEST_POSTGRES's server (tests/support/services.sh --postgres).
+CatalogUnderTest MakeFreshPostgresCatalog() {
+  CatalogUnderTest c{std::make_unique<TempDir>(), nullptr};
+  auto opened = OpenCatalog(vitrine::testing::TestCatalogUrl(c.dir->path()));
+  if (!opened.ok())
+    ADD_FAILURE() << opened.status().ToString();
+  else
+    c.catalog = std::move(*opened);
+  return c;
+}
+
+// Empty without a server: the suite then runs on SQLite only.
+std::vector<CatalogMaker> PostgresMakers() {
+  const char* server = std::getenv("VITRINE_TEST_POSTGRES");
+  if (server == nullptr || *server == '\0') return {};
+  return {MakeFreshPostgresCatalog};
 }
 
 Timestamp At(std::int64_t s) { return Timestamp(std::chrono::seconds(s)); }
@@ -283,6 +303,9 @@ TEST_P(CatalogConformance, ConcurrentWritersAllSucceed) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog),
                          [](const auto&) { return std::string("TempFile"); });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogConformance);
+INSTANTIATE_TEST_SUITE_P(Postgres, CatalogConformance, ::testing::ValuesIn(PostgresMakers()),
+                         [](const auto&) { return std::string("FreshDatabase"); });
 
 TEST(SqliteCatalogTest, ReopeningKeepsDataAndRecordsMigrationsOnce) {
   TempDir dir;
@@ -299,7 +322,12 @@ TEST(SqliteCatalogTest, ReopeningKeepsDataAndRecordsMigrationsOnce) {
 
 TEST(SqliteCatalogTest, UnknownSchemesAreRefused) {
   EXPECT_EQ(OpenCatalog("mysql://x").status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(OpenCatalog("postgres://x").status().code(), ErrorCode::kUnsupported);
+  // No server there: refused as unavailable, naming the server but never the password.
+  auto refused = OpenCatalog("postgresql://someone:secret@127.0.0.1:1/db");
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("127.0.0.1:1/db"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(refused.status().message().find("secret"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(OpenCatalog("postgres://127.0.0.1:1/db?pool=none").status().code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
