@@ -1,6 +1,6 @@
 // The blob store: immutable byte objects addressed by the SHA-256 of their content.
 //
-// One interface, two implementations: the local file system (embedded default) and, later, S3.
+// One interface, two implementations: the local file system (embedded default) and S3.
 // Writes are all-or-nothing: a blob becomes visible only once its bytes are durable, so the
 // catalog row that refers to it can be committed afterwards without ever pointing at nothing.
 // Implementations are safe for concurrent use.
@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,15 @@ class BlobStore {
   // the blob exists. kNotFound for an unknown blob.
   virtual Result<std::filesystem::path> LocalPath(std::string_view sha256) const = 0;
 
+  // A URL that lets anyone GET the blob's bytes for `expires` without other credentials, for
+  // stores that can make one (S3's presigned URLs); nothing otherwise or for a malformed id.
+  // The URL is not checked against the blob's existence.
+  virtual std::optional<std::string> PresignedGetUrl(std::string_view sha256, std::chrono::seconds expires) const {
+    (void)sha256;
+    (void)expires;
+    return std::nullopt;
+  }
+
   // Removes every blob for which `is_referenced` says false, and abandoned temporary files.
   // Anything younger than `grace` is kept: a blob whose catalog row is still being committed
   // must survive a collection that runs at the same moment.
@@ -78,8 +88,9 @@ class BlobStore {
       const std::function<Result<bool>(std::string_view sha256)>& is_referenced, std::chrono::seconds grace) = 0;
 };
 
-// "file:///abs/dir" or a plain directory path (created if missing).
-Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url);
+// "file:///abs/dir" or a plain directory path (created if missing), or "s3://bucket[/prefix]?..."
+// (see blob/s3/config.h), whose local cache goes to `local_dir` unless the URL names one.
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url, const std::filesystem::path& local_dir = {});
 
 // True iff `text` looks like a SHA-256 in lowercase hex (and so is safe to use in a path).
 bool IsSha256Hex(std::string_view text);
