@@ -69,7 +69,8 @@ Result<std::unique_ptr<OpenedStore>> OpenStore(const StoreLocation& location, se
     fs::permissions(location.data_dir / "catalog.db", fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::replace, ec);
   }
-  VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore(store->location.blobs_url));
+  VITRINE_ASSIGN_OR_RETURN(store->blobs,
+                           blob::OpenBlobStore(store->location.blobs_url, location.data_dir / "cache" / "s3"));
   store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, *store->executor,
                                                       std::move(options));
   return store;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "blob/fs/fs_blob_store.h"
+#include "blob/s3/s3_blob_store.h"
 
 namespace vitrine::blob {
 
@@ -26,10 +27,10 @@ bool IsSha256Hex(std::string_view text) {
   return true;
 }
 
-Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url) {
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url, const std::filesystem::path& local_dir) {
   constexpr std::string_view kFile = "file://";
   if (url.starts_with(kFile)) return OpenFsBlobStore(std::string(url.substr(kFile.size())));
-  if (url.starts_with("s3://")) return Status::Unsupported("the S3 blob store is not available in this build");
+  if (url.starts_with("s3://")) return OpenS3BlobStore(url, local_dir);
   if (url.find("://") != std::string_view::npos) {
     return Status::InvalidArgument("unknown blob store URL scheme in '" + std::string(url) + "'");
   }

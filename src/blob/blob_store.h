@@ -1,6 +1,6 @@
 // The blob store: immutable byte objects addressed by the SHA-256 of their content.
 //
-// One interface, two implementations: the local file system (embedded default) and, later, S3.
+// One interface, two implementations: the local file system (embedded default) and S3.
 // Writes are all-or-nothing: a blob becomes visible only once its bytes are durable, so the
 // catalog row that refers to it can be committed afterwards without ever pointing at nothing.
 // Implementations are safe for concurrent use.
@@ -71,8 +71,10 @@ class BlobStore {
   // A local file with the blob's bytes, for libraries that read files (libvips). Valid while
   // the blob exists. kNotFound for an unknown blob.
   virtual Result<std::filesystem::path> LocalPath(std::string_view sha256) const = 0;
-  // A URL anyone may GET the blob's bytes from for `expires`, without credentials: a presigned
-  // S3 URL. nullopt from a store that cannot make one (the file store).
+
+  // A URL that lets anyone GET the blob's bytes for `expires` without other credentials, for
+  // stores that can make one (S3's presigned URLs); nothing otherwise or for a malformed id.
+  // The URL is not checked against the blob's existence.
   virtual std::optional<std::string> PresignedGetUrl(std::string_view sha256, std::chrono::seconds expires) const {
     (void)sha256;
     (void)expires;
@@ -86,8 +88,9 @@ class BlobStore {
       const std::function<Result<bool>(std::string_view sha256)>& is_referenced, std::chrono::seconds grace) = 0;
 };
 
-// "file:///abs/dir" or a plain directory path (created if missing).
-Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url);
+// "file:///abs/dir" or a plain directory path (created if missing), or "s3://bucket[/prefix]?..."
+// (see blob/s3/config.h), whose local cache goes to `local_dir` unless the URL names one.
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(std::string_view url, const std::filesystem::path& local_dir = {});
 
 // True iff `text` looks like a SHA-256 in lowercase hex (and so is safe to use in a path).
 bool IsSha256Hex(std::string_view text);

@@ -1,6 +1,7 @@
 // One suite for the BlobStore interface, instantiated for every implementation.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include "blob/blob_store.h"
 #include "core/digest.h"
+#include "support/store_urls.h"
 #include "support/temp_dir.h"
 
 namespace vitrine::blob {
@@ -29,6 +31,25 @@ StoreUnderTest MakeTempFsStore() {
   else
     s.store = std::move(*opened);
   return s;
+}
+
+// A fresh prefix of VITRINE_TEST_S3's bucket (tests/support/services.sh --s3), its cache in a
+// temporary folder.
+StoreUnderTest MakeTempS3Store() {
+  StoreUnderTest s{std::make_unique<TempDir>(), nullptr};
+  auto opened = OpenBlobStore(vitrine::testing::TestBlobsUrl(s.dir->path()));
+  if (!opened.ok())
+    ADD_FAILURE() << opened.status().ToString();
+  else
+    s.store = std::move(*opened);
+  return s;
+}
+
+// The S3 instantiation only when a server is there to run it on.
+std::vector<StoreMaker> S3Makers() {
+  const char* server = std::getenv("VITRINE_TEST_S3");
+  if (server == nullptr || *server == '\0') return {};
+  return {MakeTempS3Store};
 }
 
 std::string ReadRange(BlobStore& store, const std::string& sha, ByteRange range) {
@@ -135,6 +156,10 @@ TEST_P(BlobStoreConformance, ConcurrentPutsOfSameContentAgree) {
 
 INSTANTIATE_TEST_SUITE_P(FileSystem, BlobStoreConformance, ::testing::Values(MakeTempFsStore),
                          [](const auto&) { return std::string("TempDir"); });
+// Empty without VITRINE_TEST_S3: `ctest -R store_tests_s3` runs it under tests/support/services.sh.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BlobStoreConformance);
+INSTANTIATE_TEST_SUITE_P(S3, BlobStoreConformance, ::testing::ValuesIn(S3Makers()),
+                         [](const auto&) { return std::string("Moto"); });
 
 TEST(FsBlobStoreTest, CrashLeftoversInTmpAreCollectedNotPublished) {
   TempDir dir;

@@ -6,7 +6,8 @@
 #             role may create databases (and VITRINE_TEST_POSTGRES_DATA, _BIN to restart it).
 # --s3        moto's S3 server on a free port, bucket vitrine-tests made; exports VITRINE_TEST_S3
 #             and the AWS_* credentials it accepts.
-# --s3-auth   as --s3, and VITRINE_TEST_S3_AUTH=1 for the tests that check signatures.
+# --s3-auth   as --s3 with moto checking signatures (an IAM user's generated keys are exported),
+#             and VITRINE_TEST_S3_AUTH=1 for the tests that check signatures.
 #
 # The command's exit status is the script's. Servers are stopped on any exit and their folder
 # removed (kept with KEEP_SERVICES=1, for a look at the logs).
@@ -55,7 +56,11 @@ if [ "$want_s3" = 1 ]; then
   export AWS_ACCESS_KEY_ID=vitrine-test-key AWS_SECRET_ACCESS_KEY=vitrine-test-secret
   unset AWS_SESSION_TOKEN AWS_PROFILE || true
   s3_port=$(free_port)
-  moto_pid=$(start_moto "$work/s3" "$s3_port" vitrine-tests)
+  moto_pid=$(start_moto "$work/s3" "$s3_port" vitrine-tests "$([ "$s3_auth" = 1 ] && echo auth)")
+  if [ "$s3_auth" = 1 ]; then
+    AWS_ACCESS_KEY_ID=$(sed -n 's/^AWS_ACCESS_KEY_ID=//p' "$work/s3/credentials")
+    AWS_SECRET_ACCESS_KEY=$(sed -n 's/^AWS_SECRET_ACCESS_KEY=//p' "$work/s3/credentials")
+  fi
   export VITRINE_TEST_S3="s3://vitrine-tests?endpoint=http://127.0.0.1:$s3_port&region=us-east-1"
   export VITRINE_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
   [ "$s3_auth" = 1 ] && export VITRINE_TEST_S3_AUTH=1

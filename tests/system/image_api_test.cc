@@ -494,10 +494,10 @@ TEST(ImageDownloadRedirect, GoesToTheStoreWhenItPresignsElseStreams) {
   TempDir files;
   WriteSampleImage(files.path() / "a.png", {});
   std::string bytes = ReadFileBytes(files.path() / "a.png");
-  HttpResult uploaded =
-      HttpCall("POST", server.url("/api/v1/projects/" + std::to_string(BodyOf(project)["id"].get<int>()) +
-                                  "/images?filename=a.png"),
-               {auth}, bytes);
+  HttpResult uploaded = HttpCall(
+      "POST",
+      server.url("/api/v1/projects/" + std::to_string(BodyOf(project)["id"].get<int>()) + "/images?filename=a.png"),
+      {auth}, bytes);
   ASSERT_EQ(uploaded.status, 201) << uploaded.body;
   std::string file = "/api/v1/images/" + std::to_string(BodyOf(uploaded)["id"].get<int>()) + "/file";
 

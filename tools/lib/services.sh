@@ -55,20 +55,46 @@ stop_postgres() {
     as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
 }
 
-# start_moto DIR PORT BUCKET: moto's S3 server on 127.0.0.1:PORT with BUCKET made; prints its pid.
+# start_moto DIR PORT BUCKET [auth]: moto's S3 server on 127.0.0.1:PORT with BUCKET made; prints its pid.
 # It keeps objects in memory: they go when it stops.
+# With `auth`, moto checks every request's signature and permissions: it serves the first
+# INITIAL_NO_AUTH_ACTION_COUNT actions unchecked, which are spent on the bucket and an IAM user
+# allowed everything, whose generated keys go to DIR/credentials (AWS_ACCESS_KEY_ID=..., one a line).
 start_moto() {
-  local dir="$1" port="$2" bucket="$3" pid
+  local dir="$1" port="$2" bucket="$3" auth="${4:-}" pid unchecked=""
   python3 -c 'import moto.server' 2>/dev/null ||
     { echo "python3 cannot import moto (the S3 server used here): pip or apt install moto" >&2; return 1; }
   mkdir -p "$dir"
-  (cd "$dir" && exec python3 -m moto.server -H 127.0.0.1 -p "$port" >>"$dir/server.log" 2>&1) &
+  [ "$auth" = auth ] && unchecked=4  # the bucket, CreateUser, PutUserPolicy, CreateAccessKey
+  (cd "$dir" && INITIAL_NO_AUTH_ACTION_COUNT="${unchecked:-inf}" exec python3 -m moto.server -H 127.0.0.1 -p "$port" \
+    >>"$dir/server.log" 2>&1) &
   pid=$!
   wait_for "curl -sf -o /dev/null http://127.0.0.1:$port/moto-api/" 60 ||
     { cat "$dir/server.log" >&2; echo "moto did not start" >&2; kill "$pid" 2>/dev/null; return 1; }
   curl -sf -X PUT "http://127.0.0.1:$port/$bucket" -o /dev/null ||
     { echo "could not create bucket $bucket" >&2; kill "$pid" 2>/dev/null; return 1; }
+  if [ "$auth" = auth ]; then
+    moto_make_user "http://127.0.0.1:$port" >"$dir/credentials" ||
+      { echo "could not create moto's IAM user" >&2; kill "$pid" 2>/dev/null; return 1; }
+  fi
   echo "$pid"
+}
+
+# moto_make_user ENDPOINT: an IAM user allowed everything, and an access key for it, printed as
+# AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines. moto's single server picks the
+# service from the credential scope of the Authorization header, which it does not check yet.
+moto_make_user() {
+  local endpoint="$1" scope keys id secret
+  scope="Authorization: AWS4-HMAC-SHA256 Credential=setup/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
+  curl -sf -X POST "$endpoint/" -H "$scope" -d "Action=CreateUser&UserName=vitrine&Version=2010-05-08" -o /dev/null
+  curl -sf -X POST "$endpoint/" -H "$scope" -d "Action=PutUserPolicy&UserName=vitrine&PolicyName=all&Version=2010-05-08" \
+    --data-urlencode 'PolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' \
+    -o /dev/null
+  keys=$(curl -sf -X POST "$endpoint/" -H "$scope" -d "Action=CreateAccessKey&UserName=vitrine&Version=2010-05-08")
+  id=$(sed -n 's:.*<AccessKeyId>\([^<]*\)</AccessKeyId>.*:\1:p' <<<"$keys")
+  secret=$(sed -n 's:.*<SecretAccessKey>\([^<]*\)</SecretAccessKey>.*:\1:p' <<<"$keys")
+  [ -n "$id" ] && [ -n "$secret" ] || return 1
+  printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$id" "$secret"
 }
 
 # start_nginx DIR PORT UPSTREAM_PORT...: nginx on 127.0.0.1:PORT balancing over the Vitrine

@@ -401,7 +401,8 @@ Status RebuildBoxIndex(Connection& conn) {
   VITRINE_RETURN_IF_ERROR(conn.Exec("DELETE FROM annotation_extents"));
   VITRINE_RETURN_IF_ERROR(conn.Exec("DELETE FROM annotation_buckets"));
   VITRINE_ASSIGN_OR_RETURN(
-      Statement read, conn.Prepare("SELECT id, image_id, x0, y0, x1, y1 FROM annotations WHERE id > ? ORDER BY id LIMIT ?"));
+      Statement read,
+      conn.Prepare("SELECT id, image_id, x0, y0, x1, y1 FROM annotations WHERE id > ? ORDER BY id LIMIT ?"));
   VITRINE_ASSIGN_OR_RETURN(
       Statement bucket_insert,
       conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
