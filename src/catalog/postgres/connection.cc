@@ -1,5 +1,7 @@
 #include "catalog/postgres/connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <thread>
@@ -142,6 +144,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ServerAddress& server
     return Status::Unavailable("cannot connect to PostgreSQL at " + server.display + ": " +
                                Trimmed(PQerrorMessage(conn.get())));
   }
+  // Notices (an IF NOT EXISTS that found its object, ...) are the server's remarks, not errors:
+  // libpq would print them on stderr, in the middle of a command's own output.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char* message) { spdlog::debug("PostgreSQL: {}", Trimmed(message)); }, nullptr);
   return std::unique_ptr<Connection>(new Connection(std::move(conn), server));
 }
 
