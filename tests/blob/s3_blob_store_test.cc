@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "blob/blob_store.h"
 #include "blob/s3/config.h"
@@ -192,6 +193,26 @@ TEST(S3BlobStore, MultipartUploadReadsBackIdentical) {
   EXPECT_EQ(std::filesystem::file_size(*local), data.size());
   EXPECT_TRUE(reader->Delete(ref->sha256).ok());
   EXPECT_EQ(writer_store->Size(std::string(64, 'a')).status().code(), ErrorCode::kNotFound);
+}
+
+// A second upload of a stored blob renews its age, so a collection's grace covers the catalog
+// row about to refer to it.
+TEST(S3BlobStore, UploadingAStoredBlobAgainRenewsIt) {
+  REQUIRE_SERVER("VITRINE_TEST_S3", "VITRINE_REQUIRE_S3");
+  TempDir dir;
+  auto store = MustOpen(StoreUrl(UniqueTestName("renew"), dir.path() / "c"));
+  ASSERT_NE(store, nullptr);
+  core::StringSource first("twice");
+  auto ref = store->Put(first, 1 << 20);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // LastModified counts seconds
+  auto unreferenced = [](std::string_view) -> Result<bool> { return false; };
+  core::StringSource second("twice");
+  ASSERT_TRUE(store->Put(second, 1 << 20).ok());
+  auto report = store->CollectGarbage(unreferenced, std::chrono::seconds(2));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->blobs_removed, 0) << "renewed by the second upload";
+  EXPECT_EQ(ReadAll(*store, ref->sha256, {}), "twice");
 }
 
 TEST(S3BlobStore, WriterFileIsReadableBeforeCommit) {

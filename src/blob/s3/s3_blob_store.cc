@@ -184,11 +184,32 @@ class S3BlobStore final : public BlobStore {
   Status CheckRoomFor(std::int64_t) const override { return Status::Ok(); }
 
   // Sends `file` under its key unless an object is there already (same key, same bytes).
+  // An object already there gets a new LastModified instead: a collection running now may
+  // judge it by its old one, and the catalog row that will refer to it again is not
+  // committed yet; refreshed, it is younger than any grace period. (A collection that listed
+  // it before the refresh and deletes it after remains possible: S3 has no delete-if-unchanged
+  // here; the window is one reference check long.)
   Status Publish(const s3::FileToUpload& file) {
     const std::string key = KeyOf(file.sha256);
     VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> stored, HeadSize(key));
-    if (stored) return Status::Ok();
+    if (stored && Refresh(key).ok()) return Status::Ok();
+    // Missing, gone since the HEAD, or past CopyObject's 5 GB: send the bytes.
     return s3::UploadFile(client_, key, file, client_.config().part_bytes);
+  }
+
+  // Copies the object onto itself (metadata replaced, S3 refuses a copy that changes nothing),
+  // which sets its LastModified to now without sending its bytes.
+  Status Refresh(const std::string& key) {
+    S3Request copy;
+    copy.method = "PUT";
+    copy.key = key;
+    copy.headers = {{"x-amz-copy-source", "/" + client_.config().bucket + "/" + s3::UriEncode(key, true)},
+                    {"x-amz-metadata-directive", "REPLACE"}};
+    VITRINE_ASSIGN_OR_RETURN(S3Response response, client_.Perform(copy));
+    if (response.status != 200) return s3::S3Error(response, "refresh " + key);
+    // CopyObject may answer 200 and report its failure in the body.
+    if (!s3::XmlElements(response.body, "Error").empty()) return s3::S3Error(response, "refresh " + key);
+    return Status::Ok();
   }
 
   // Keeps an uploaded file as the blob's cached copy.
