@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,7 +182,19 @@ class S3BlobStore final : public BlobStore {
     return std::unique_ptr<BlobWriter>(new S3BlobWriter(*this, std::move(temp), fd, max_bytes));
   }
 
-  Status CheckRoomFor(std::int64_t) const override { return Status::Ok(); }
+  // The bucket has no practical bound, but an upload is written to the cache folder's disk
+  // before it is sent: that disk is the one to check.
+  Status CheckRoomFor(std::int64_t bytes) const override {
+    constexpr std::int64_t kReserve = std::int64_t{64} << 20;
+    struct statvfs fs_stats;
+    if (::statvfs(client_.config().cache_dir.c_str(), &fs_stats) != 0) return Status::Ok();
+    const auto free_bytes = static_cast<std::int64_t>(fs_stats.f_bavail) * static_cast<std::int64_t>(fs_stats.f_frsize);
+    if (bytes <= free_bytes - kReserve) return Status::Ok();
+    return Status::InsufficientStorage("not enough free space for " + std::to_string(bytes) +
+                                       " bytes: " + std::to_string(std::max<std::int64_t>(free_bytes, 0) >> 20) +
+                                       " MiB free on the disk of the S3 store's local cache, where uploads are "
+                                       "written before they are sent");
+  }
 
   // Sends `file` under its key unless an object is there already (same key, same bytes).
   // An object already there gets a new LastModified instead: a collection running now may
