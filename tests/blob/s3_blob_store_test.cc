@@ -206,7 +206,7 @@ TEST(S3BlobStore, MultipartUploadReadsBackIdentical) {
   EXPECT_EQ(ReadAll(*reader, ref->sha256, {part - 5, 10}), data.substr(part - 5, 10)) << "across a part boundary";
   EXPECT_EQ(ReadAll(*reader, ref->sha256, {2 * part, -1}), data.substr(2 * part));
   EXPECT_EQ(reader->Open(ref->sha256, {ref->size + 1, 1}).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(ReadAll(*reader, ref->sha256, {1, -1}), data.substr(1)) << "a long range, through the local copy";
+  EXPECT_EQ(ReadAll(*reader, ref->sha256, {1, -1}), data.substr(1)) << "a long range, through a file";
   auto local = reader->LocalPath(ref->sha256);
   ASSERT_TRUE(local.ok()) << local.status().ToString();
   EXPECT_EQ(std::filesystem::file_size(*local), data.size());

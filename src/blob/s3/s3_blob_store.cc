@@ -249,14 +249,15 @@ class S3BlobStore final : public BlobStore {
     std::int64_t available = size - range.offset;
     std::int64_t length = range.length < 0 ? available : std::min(range.length, available);
     std::optional<fs::path> local = cache_->Find(sha);
-    if (!local && length > kMemoryRangeBytes) {
-      VITRINE_ASSIGN_OR_RETURN(local, LocalPath(sha));
+    if (!local && length > kMemoryRangeBytes && length == size) {
+      VITRINE_ASSIGN_OR_RETURN(local, LocalPath(sha));  // kept: whole reads tend to come again
     }
     if (local) {
       int fd = ::open(local->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0) return std::unique_ptr<core::ByteSource>(new FileRangeSource(fd, range.offset, length));
     }
     if (length == 0) return std::unique_ptr<core::ByteSource>(new OwnedStringSource(""));
+    if (length > kMemoryRangeBytes) return RangeThroughFile(sha, range.offset, length);
     S3Request get;
     get.key = KeyOf(sha);
     get.headers = {
@@ -268,6 +269,34 @@ class S3BlobStore final : public BlobStore {
       return s3::S3Error(response, "ranged GET of " + get.key);
     }
     return std::unique_ptr<core::ByteSource>(new OwnedStringSource(std::move(response.body)));
+  }
+
+  // A long part of a blob: downloaded into an anonymous file (unlinked at once, so nothing is
+  // left behind whatever happens), read from there.
+  Result<std::unique_ptr<core::ByteSource>> RangeThroughFile(std::string_view sha, std::int64_t offset,
+                                                             std::int64_t length) const {
+    fs::path temp = cache_->NewTempPath();
+    int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::Internal("cannot create " + temp.string() + ": " + std::strerror(errno));
+    ::unlink(temp.c_str());
+    // Closes the file on every early return; the source takes it over at the end.
+    std::unique_ptr<int, void (*)(int*)> owner(&fd, [](int* f) { ::close(*f); });
+    FileSink sink(fd, temp);
+    S3Request get;
+    get.key = KeyOf(sha);
+    get.headers = {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+    get.sink = &sink;
+    VITRINE_ASSIGN_OR_RETURN(S3Response response, client_.Perform(get));
+    if (response.status == 404) return Status::NotFound("blob " + std::string(sha) + " not found");
+    if (response.status != 206 && response.status != 200) return s3::S3Error(response, "ranged GET of " + get.key);
+    // 200: a server that ignores Range sent the whole blob.
+    const std::int64_t start = response.status == 200 ? offset : 0;
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || st.st_size < start + length) {
+      return Status::Unavailable("S3 sent a short answer for " + get.key);
+    }
+    owner.release();
+    return std::unique_ptr<core::ByteSource>(new FileRangeSource(fd, start, length));
   }
 
   Result<std::int64_t> Size(std::string_view sha) const override {
@@ -379,17 +408,27 @@ class S3BlobStore final : public BlobStore {
   }
 
   // Multipart uploads begun before the cutoff and never finished (a process died mid-upload):
-  // their parts are invisible but stored, and billed. The first 1000 per collection.
+  // their parts are invisible but stored, and billed.
   Status AbortStaleUploads(Timestamp cutoff) {
-    S3Request list;
-    list.query = {{"uploads", ""}, {"prefix", client_.config().prefix + "objects/"}};
-    VITRINE_ASSIGN_OR_RETURN(S3Response page, client_.Perform(list));
-    if (page.status != 200) return s3::S3Error(page, "list the uploads of " + client_.config().bucket);
-    for (std::string_view upload : s3::XmlElements(page.body, "Upload")) {
-      auto initiated = core::ParseIso8601(s3::XmlText(upload, "Initiated"));
-      if (!initiated.ok() || *initiated > cutoff) continue;
-      VITRINE_RETURN_IF_ERROR(DeleteKey(s3::XmlText(upload, "Key"), {{"uploadId", s3::XmlText(upload, "UploadId")}}));
-    }
+    std::string key_marker, upload_marker;
+    do {
+      S3Request list;
+      list.query = {{"uploads", ""}, {"prefix", client_.config().prefix + "objects/"}};
+      if (!key_marker.empty()) {
+        list.query.emplace_back("key-marker", key_marker);
+        list.query.emplace_back("upload-id-marker", upload_marker);
+      }
+      VITRINE_ASSIGN_OR_RETURN(S3Response page, client_.Perform(list));
+      if (page.status != 200) return s3::S3Error(page, "list the uploads of " + client_.config().bucket);
+      for (std::string_view upload : s3::XmlElements(page.body, "Upload")) {
+        auto initiated = core::ParseIso8601(s3::XmlText(upload, "Initiated"));
+        if (!initiated.ok() || *initiated > cutoff) continue;
+        VITRINE_RETURN_IF_ERROR(DeleteKey(s3::XmlText(upload, "Key"), {{"uploadId", s3::XmlText(upload, "UploadId")}}));
+      }
+      const bool more = s3::XmlText(page.body, "IsTruncated") == "true";
+      key_marker = more ? s3::XmlText(page.body, "NextKeyMarker") : "";
+      upload_marker = more ? s3::XmlText(page.body, "NextUploadIdMarker") : "";
+    } while (!key_marker.empty());
     return Status::Ok();
   }
 
