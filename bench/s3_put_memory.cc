@@ -1,8 +1,8 @@
 // Peak memory of storing one large blob through the S3 blob store: the blob is generated in
 // 1 MiB chunks, written through a BlobWriter (to the local cache's temporary file) and
 // committed (a multipart upload read from that file). Prints the process's peak resident set
-// (VmHWM) before and after; the store's promise is that it stays bounded by the part size,
-// not the blob's. Run beside a server:
+// (VmHWM) before and after, and again after reading the blob back through a store with an
+// empty cache; the store's promise is that it stays bounded by the part size, not the blob's. Run beside a server:
 //   tests/support/services.sh --s3 -- build/release/bin/s3_put_memory 2048
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +68,24 @@ int main(int argc, char** argv) {
               PeakRss().c_str());
   auto size = (*store)->Size(ref->sha256);
   std::printf("size on the server: %lld\n", size.ok() ? static_cast<long long>(*size) : -1LL);
-  std::string rm = "rm -rf " + cache;
-  return std::system(rm.c_str()) == 0 && size.ok() ? 0 : 1;
+
+  // Read back through a second store with an empty cache: a download into its cache (hashed
+  // on the way), then the bytes streamed from there.
+  auto reader = blob::OpenBlobStore(url.substr(0, url.rfind("&cache=")) + "&cache=" + cache + "-reader");
+  std::int64_t read_back = -1;
+  if (reader.ok()) {
+    auto source = (*reader)->Open(ref->sha256, {});
+    if (source.ok()) {
+      read_back = 0;
+      while (true) {
+        auto n = (*source)->Read(chunk);
+        if (!n.ok() || *n == 0) break;
+        read_back += static_cast<std::int64_t>(*n);
+      }
+    }
+  }
+  std::printf("peak RSS after reading %lld bytes back from the server: %s\n", static_cast<long long>(read_back),
+              PeakRss().c_str());
+  std::string rm = "rm -rf " + cache + " " + cache + "-reader";
+  return std::system(rm.c_str()) == 0 && size.ok() && read_back == ref->size ? 0 : 1;
 }

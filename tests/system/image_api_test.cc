@@ -2,6 +2,7 @@
 // thumbnails, listings and series, permissions, and garbage collection.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -280,14 +281,20 @@ TEST_F(ImageApiTest, EditAndDeleteThenGarbageCollect) {
 
   EXPECT_EQ(HttpCall("DELETE", server_.url("/api/v1/images/" + id), {Auth()}).status, 204);
   EXPECT_EQ(Get("/api/v1/images/" + id).status, 404);
-  EXPECT_GT(CountFiles(server_.data_dir() / "blobs" / "objects"), 0u);
+  // The blob files themselves are seen only in a file store (not under services.sh --s3).
+  const bool files = std::getenv("VITRINE_TEST_S3") == nullptr;
+  if (files) {
+    EXPECT_GT(CountFiles(server_.data_dir() / "blobs" / "objects"), 0u);
+  }
   auto young = server_.service().images().CollectGarbage(service::Caller::LocalOperator(), std::chrono::hours(1));
   ASSERT_TRUE(young.ok());
   EXPECT_EQ(young->blobs_removed, 0) << "recent blobs are kept";
   auto report = server_.service().images().CollectGarbage(service::Caller::LocalOperator(), std::chrono::seconds(-1));
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->blobs_removed, 2) << "the original and its thumbnail";
-  EXPECT_EQ(CountFiles(server_.data_dir() / "blobs" / "objects"), 0u);
+  if (files) {
+    EXPECT_EQ(CountFiles(server_.data_dir() / "blobs" / "objects"), 0u);
+  }
 }
 
 TEST_F(ImageApiTest, GarbageCollectionKeepsBlobsOtherProjectsStillUse) {

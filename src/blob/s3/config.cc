@@ -151,7 +151,8 @@ Result<S3Config> ParseS3Url(std::string_view url, const fs::path& default_cache_
   const bool custom_endpoint = !config.endpoint.empty();
   if (config.region.empty()) config.region = DefaultRegion();
   if (!custom_endpoint) config.endpoint = "https://s3." + config.region + ".amazonaws.com";
-  if (!addressing_given) config.virtual_host = !custom_endpoint;
+  // A bucket name with dots does not match AWS's wildcard certificate as a host name.
+  if (!addressing_given) config.virtual_host = !custom_endpoint && config.bucket.find('.') == std::string::npos;
   if (!custom_endpoint && config.part_bytes < kMinPartBytes) {
     return Status::InvalidArgument("S3 part_bytes must be at least 5 MiB");
   }

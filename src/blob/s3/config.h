@@ -4,8 +4,8 @@
 //   s3://bucket[/prefix]?endpoint=http://127.0.0.1:9000&region=us-east-1&addressing=path|virtual
 //        &cache=/local/dir&cache_bytes=N&part_bytes=N&create_bucket=1
 //
-// Defaults: AWS's endpoint https://s3.<region>.amazonaws.com with virtual-host addressing, or
-// path-style for a custom endpoint; the region from AWS_REGION, AWS_DEFAULT_REGION, the
+// Defaults: AWS's endpoint https://s3.<region>.amazonaws.com with virtual-host addressing
+// (path-style for a bucket name with dots, or a custom endpoint); the region from AWS_REGION, AWS_DEFAULT_REGION, the
 // profile's `region` in ~/.aws/config (AWS_CONFIG_FILE, AWS_PROFILE), else us-east-1; part
 // size 16 MiB (at least 5 MiB, S3's minimum, unless `endpoint` is given: test servers accept
 // less); local cache 10 GiB in `cache`, else in the folder the caller names.

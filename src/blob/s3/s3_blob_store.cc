@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,14 +182,47 @@ class S3BlobStore final : public BlobStore {
     return std::unique_ptr<BlobWriter>(new S3BlobWriter(*this, std::move(temp), fd, max_bytes));
   }
 
-  Status CheckRoomFor(std::int64_t) const override { return Status::Ok(); }
+  // The bucket has no practical bound, but an upload is written to the cache folder's disk
+  // before it is sent: that disk is the one to check.
+  Status CheckRoomFor(std::int64_t bytes) const override {
+    constexpr std::int64_t kReserve = std::int64_t{64} << 20;
+    struct statvfs fs_stats;
+    if (::statvfs(client_.config().cache_dir.c_str(), &fs_stats) != 0) return Status::Ok();
+    const auto free_bytes = static_cast<std::int64_t>(fs_stats.f_bavail) * static_cast<std::int64_t>(fs_stats.f_frsize);
+    if (bytes <= free_bytes - kReserve) return Status::Ok();
+    return Status::InsufficientStorage("not enough free space for " + std::to_string(bytes) +
+                                       " bytes: " + std::to_string(std::max<std::int64_t>(free_bytes, 0) >> 20) +
+                                       " MiB free on the disk of the S3 store's local cache, where uploads are "
+                                       "written before they are sent");
+  }
 
   // Sends `file` under its key unless an object is there already (same key, same bytes).
+  // An object already there gets a new LastModified instead: a collection running now may
+  // judge it by its old one, and the catalog row that will refer to it again is not
+  // committed yet; refreshed, it is younger than any grace period. (A collection that listed
+  // it before the refresh and deletes it after remains possible: S3 has no delete-if-unchanged
+  // here; the window is one reference check long.)
   Status Publish(const s3::FileToUpload& file) {
     const std::string key = KeyOf(file.sha256);
     VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> stored, HeadSize(key));
-    if (stored) return Status::Ok();
+    if (stored && Refresh(key).ok()) return Status::Ok();
+    // Missing, gone since the HEAD, or past CopyObject's 5 GB: send the bytes.
     return s3::UploadFile(client_, key, file, client_.config().part_bytes);
+  }
+
+  // Copies the object onto itself (metadata replaced, S3 refuses a copy that changes nothing),
+  // which sets its LastModified to now without sending its bytes.
+  Status Refresh(const std::string& key) {
+    S3Request copy;
+    copy.method = "PUT";
+    copy.key = key;
+    copy.headers = {{"x-amz-copy-source", "/" + client_.config().bucket + "/" + s3::UriEncode(key, true)},
+                    {"x-amz-metadata-directive", "REPLACE"}};
+    VITRINE_ASSIGN_OR_RETURN(S3Response response, client_.Perform(copy));
+    if (response.status != 200) return s3::S3Error(response, "refresh " + key);
+    // CopyObject may answer 200 and report its failure in the body.
+    if (!s3::XmlElements(response.body, "Error").empty()) return s3::S3Error(response, "refresh " + key);
+    return Status::Ok();
   }
 
   // Keeps an uploaded file as the blob's cached copy.
@@ -215,14 +249,15 @@ class S3BlobStore final : public BlobStore {
     std::int64_t available = size - range.offset;
     std::int64_t length = range.length < 0 ? available : std::min(range.length, available);
     std::optional<fs::path> local = cache_->Find(sha);
-    if (!local && length > kMemoryRangeBytes) {
-      VITRINE_ASSIGN_OR_RETURN(local, LocalPath(sha));
+    if (!local && length > kMemoryRangeBytes && length == size) {
+      VITRINE_ASSIGN_OR_RETURN(local, LocalPath(sha));  // kept: whole reads tend to come again
     }
     if (local) {
       int fd = ::open(local->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0) return std::unique_ptr<core::ByteSource>(new FileRangeSource(fd, range.offset, length));
     }
     if (length == 0) return std::unique_ptr<core::ByteSource>(new OwnedStringSource(""));
+    if (length > kMemoryRangeBytes) return RangeThroughFile(sha, range.offset, length);
     S3Request get;
     get.key = KeyOf(sha);
     get.headers = {
@@ -234,6 +269,34 @@ class S3BlobStore final : public BlobStore {
       return s3::S3Error(response, "ranged GET of " + get.key);
     }
     return std::unique_ptr<core::ByteSource>(new OwnedStringSource(std::move(response.body)));
+  }
+
+  // A long part of a blob: downloaded into an anonymous file (unlinked at once, so nothing is
+  // left behind whatever happens), read from there.
+  Result<std::unique_ptr<core::ByteSource>> RangeThroughFile(std::string_view sha, std::int64_t offset,
+                                                             std::int64_t length) const {
+    fs::path temp = cache_->NewTempPath();
+    int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::Internal("cannot create " + temp.string() + ": " + std::strerror(errno));
+    ::unlink(temp.c_str());
+    // Closes the file on every early return; the source takes it over at the end.
+    std::unique_ptr<int, void (*)(int*)> owner(&fd, [](int* f) { ::close(*f); });
+    FileSink sink(fd, temp);
+    S3Request get;
+    get.key = KeyOf(sha);
+    get.headers = {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+    get.sink = &sink;
+    VITRINE_ASSIGN_OR_RETURN(S3Response response, client_.Perform(get));
+    if (response.status == 404) return Status::NotFound("blob " + std::string(sha) + " not found");
+    if (response.status != 206 && response.status != 200) return s3::S3Error(response, "ranged GET of " + get.key);
+    // 200: a server that ignores Range sent the whole blob.
+    const std::int64_t start = response.status == 200 ? offset : 0;
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || st.st_size < start + length) {
+      return Status::Unavailable("S3 sent a short answer for " + get.key);
+    }
+    owner.release();
+    return std::unique_ptr<core::ByteSource>(new FileRangeSource(fd, start, length));
   }
 
   Result<std::int64_t> Size(std::string_view sha) const override {
@@ -345,17 +408,27 @@ class S3BlobStore final : public BlobStore {
   }
 
   // Multipart uploads begun before the cutoff and never finished (a process died mid-upload):
-  // their parts are invisible but stored, and billed. The first 1000 per collection.
+  // their parts are invisible but stored, and billed.
   Status AbortStaleUploads(Timestamp cutoff) {
-    S3Request list;
-    list.query = {{"uploads", ""}, {"prefix", client_.config().prefix + "objects/"}};
-    VITRINE_ASSIGN_OR_RETURN(S3Response page, client_.Perform(list));
-    if (page.status != 200) return s3::S3Error(page, "list the uploads of " + client_.config().bucket);
-    for (std::string_view upload : s3::XmlElements(page.body, "Upload")) {
-      auto initiated = core::ParseIso8601(s3::XmlText(upload, "Initiated"));
-      if (!initiated.ok() || *initiated > cutoff) continue;
-      VITRINE_RETURN_IF_ERROR(DeleteKey(s3::XmlText(upload, "Key"), {{"uploadId", s3::XmlText(upload, "UploadId")}}));
-    }
+    std::string key_marker, upload_marker;
+    do {
+      S3Request list;
+      list.query = {{"uploads", ""}, {"prefix", client_.config().prefix + "objects/"}};
+      if (!key_marker.empty()) {
+        list.query.emplace_back("key-marker", key_marker);
+        list.query.emplace_back("upload-id-marker", upload_marker);
+      }
+      VITRINE_ASSIGN_OR_RETURN(S3Response page, client_.Perform(list));
+      if (page.status != 200) return s3::S3Error(page, "list the uploads of " + client_.config().bucket);
+      for (std::string_view upload : s3::XmlElements(page.body, "Upload")) {
+        auto initiated = core::ParseIso8601(s3::XmlText(upload, "Initiated"));
+        if (!initiated.ok() || *initiated > cutoff) continue;
+        VITRINE_RETURN_IF_ERROR(DeleteKey(s3::XmlText(upload, "Key"), {{"uploadId", s3::XmlText(upload, "UploadId")}}));
+      }
+      const bool more = s3::XmlText(page.body, "IsTruncated") == "true";
+      key_marker = more ? s3::XmlText(page.body, "NextKeyMarker") : "";
+      upload_marker = more ? s3::XmlText(page.body, "NextUploadIdMarker") : "";
+    } while (!key_marker.empty());
     return Status::Ok();
   }
 

@@ -10,9 +10,10 @@
 //
 // Reads use the local copy when there is one (blobs are immutable, so a copy is never stale
 // in content); a blob deleted by another process stays readable here until its copy is
-// evicted or this store deletes it too. Without a copy, Size is a HEAD, a short range one
-// ranged GET, and a long range or LocalPath a download into the cache (checked against the
-// blob's SHA-256).
+// evicted or this store deletes it too. Without a copy, Size is a HEAD; a range up to 4 MiB
+// is one ranged GET into memory, a longer one a ranged GET into an unlinked temporary file;
+// the whole blob (when over 4 MiB) and LocalPath are a download into the cache, checked
+// against the blob's SHA-256 and kept.
 #pragma once
 
 #include <filesystem>

@@ -232,7 +232,6 @@ Result<S3Response> S3Client::Attempt(Handle& handle, const S3Request& request, b
   if (!config_.credentials.session_token.empty()) {
     signed_headers.emplace_back("x-amz-security-token", config_.credentials.session_token);
   }
-  std::string user;
   if (curl_signs) {
     std::string sigv4 = "aws:amz:" + config_.region + ":s3";
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());  // copied by curl

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -129,7 +130,10 @@ Status UploadFile(const S3Client& client, const std::string& key, const FileToUp
     auto response = client.Perform(PutFrom(key, file, 0, file.size, PartDigests{file.sha256, file.md5}));
     return ExpectOk(response, "upload " + key);
   }
-  return UploadMultipart(client, key, file, part_bytes);
+  // S3 takes at most 10,000 parts: a file past 10,000 parts of the configured size goes in
+  // larger ones.
+  constexpr std::int64_t kMaxParts = 10000;
+  return UploadMultipart(client, key, file, std::max(part_bytes, (file.size + kMaxParts - 1) / kMaxParts));
 }
 
 }  // namespace vitrine::blob::s3
