@@ -1,6 +1,6 @@
 // The catalog: every row Vitrine keeps (users, credentials, projects, members, ...).
 //
-// One interface, two implementations: SQLite (embedded default) and, later, PostgreSQL.
+// One interface, two implementations: SQLite (embedded default) and PostgreSQL (scale-out).
 // Nothing here is SQLite-specific: ids are 64-bit integers assigned by the store, times are
 // passed in by the caller (the service owns the clock), and every multi-row change is atomic.
 // All implementations are safe for concurrent use from many threads.
