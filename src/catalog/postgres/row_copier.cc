@@ -3,28 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "catalog/logical_tables.h"
+
 namespace vitrine::catalog::postgres {
 namespace {
-
-// Parents before children; the same list as the SQLite side's. Identifiers in SQL below come
-// from this list or from the database's own column lists, never from the caller as given.
-constexpr std::array<const char*, 17> kLogicalTables = {"users",
-                                                        "api_keys",
-                                                        "bearer_tokens",
-                                                        "projects",
-                                                        "project_members",
-                                                        "project_properties",
-                                                        "ontologies",
-                                                        "terms",
-                                                        "project_ontologies",
-                                                        "images",
-                                                        "image_properties",
-                                                        "image_derivatives",
-                                                        "annotation_runs",
-                                                        "annotation_run_properties",
-                                                        "annotations",
-                                                        "annotation_properties",
-                                                        "annotation_terms"};
 
 // Type oids (pg_type.h is a server header).
 constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloat4 = 700, kFloat8 = 701;

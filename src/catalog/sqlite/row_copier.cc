@@ -3,29 +3,11 @@
 #include <algorithm>
 #include <array>
 
+#include "catalog/logical_tables.h"
 #include "catalog/sqlite/annotation_queries.h"
 
 namespace vitrine::catalog::sqlite {
 namespace {
-
-// Parents before children. Identifiers in SQL below come from this list only.
-constexpr std::array<const char*, 17> kLogicalTables = {"users",
-                                                        "api_keys",
-                                                        "bearer_tokens",
-                                                        "projects",
-                                                        "project_members",
-                                                        "project_properties",
-                                                        "ontologies",
-                                                        "terms",
-                                                        "project_ontologies",
-                                                        "images",
-                                                        "image_properties",
-                                                        "image_derivatives",
-                                                        "annotation_runs",
-                                                        "annotation_run_properties",
-                                                        "annotations",
-                                                        "annotation_properties",
-                                                        "annotation_terms"};
 
 // Where an annotation's box lives in the embedded catalog's R*Tree: private to SQLite, rebuilt
 // on writing rows.

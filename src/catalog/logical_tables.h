@@ -1,0 +1,29 @@
+// The catalog's tables as `vitrine migrate` copies them, the same on every backend: parents
+// before children, so that rows are written after the rows they refer to. Identifiers in a
+// row copier's SQL come from this list or from the database's own column lists, never from a
+// caller as given.
+#pragma once
+
+#include <array>
+
+namespace vitrine::catalog {
+
+inline constexpr std::array<const char*, 17> kLogicalTables = {"users",
+                                                               "api_keys",
+                                                               "bearer_tokens",
+                                                               "projects",
+                                                               "project_members",
+                                                               "project_properties",
+                                                               "ontologies",
+                                                               "terms",
+                                                               "project_ontologies",
+                                                               "images",
+                                                               "image_properties",
+                                                               "image_derivatives",
+                                                               "annotation_runs",
+                                                               "annotation_run_properties",
+                                                               "annotations",
+                                                               "annotation_properties",
+                                                               "annotation_terms"};
+
+}  // namespace vitrine::catalog
