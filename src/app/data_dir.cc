@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "core/digest.h"
+
 namespace vitrine::app {
 namespace {
 
@@ -45,14 +47,22 @@ StoreLocation StoreLocation::Resolved() const {
 }
 
 std::string StoreLocation::Redacted(const std::string& url) {
-  auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  auto at = url.find('@', scheme + 3);
-  auto slash = url.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  std::string out = url;
+  // A password as a query parameter (libpq's password=...).
+  for (std::size_t at = out.find("password="); at != std::string::npos; at = out.find("password=", at + 1)) {
+    if (at > 0 && out[at - 1] != '?' && out[at - 1] != '&') continue;
+    std::size_t end = out.find('&', at);
+    out.replace(at + 9, (end == std::string::npos ? out.size() : end) - (at + 9), "***");
+  }
+  // And as user:password@.
+  auto scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  auto at = out.find('@', scheme + 3);
+  auto slash = out.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return out;
+  auto colon = out.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return out;
+  return out.substr(0, colon + 1) + "***" + out.substr(at);
 }
 
 Result<std::unique_ptr<OpenedStore>> OpenStore(const StoreLocation& location, service::ServiceOptions options,
@@ -69,8 +79,11 @@ Result<std::unique_ptr<OpenedStore>> OpenStore(const StoreLocation& location, se
     fs::permissions(location.data_dir / "catalog.db", fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::replace, ec);
   }
-  // An S3 store keeps its local copies in the data folder unless its URL names a folder.
-  const fs::path s3_cache = location.data_dir.empty() ? fs::path() : location.data_dir / "cache" / "s3";
+  // An S3 store keeps its local copies in the data folder unless its URL names a folder; one
+  // folder per store (`vitrine migrate` from one bucket to another opens both from one folder).
+  const fs::path s3_cache = location.data_dir.empty() ? fs::path()
+                                                      : location.data_dir / "cache" / "s3" /
+                                                            core::Sha256Hex(store->location.blobs_url).substr(0, 16);
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore(store->location.blobs_url, s3_cache));
   store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, *store->executor,
                                                       std::move(options));

@@ -203,7 +203,7 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
       ->add_option("--redirect-downloads", flags->redirect_downloads_seconds,
                    "Send image downloads to a presigned URL of the S3 store valid this many seconds, rather "
                    "than through the server (0: never; a file store always streams)")
-      ->check(CLI::Range(0u, 7u * 24 * 3600))
+      ->check(CLI::Range(0u, 3600u))
       ->capture_default_str();
   serve->add_option("--web", flags->web_dir,
                     "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");

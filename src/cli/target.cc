@@ -42,10 +42,10 @@ Result<std::unique_ptr<Client>> OpenTarget(const TargetFlags& flags) {
       return Status::InvalidArgument("no token in " + flags.token_file);
     }
   }
-  if (!flags.server.empty()) return Connect(flags.server, given);
   if (!flags.server.empty() && (!flags.catalog_url.empty() || !flags.blobs_url.empty())) {
     return Status::InvalidArgument("--catalog and --blobs name a store to open here; a --server has its own");
   }
+  if (!flags.server.empty()) return Connect(flags.server, given);
   if (!flags.data_dir.empty()) {
     return client::OpenLocalStore({flags.data_dir, flags.catalog_url, flags.blobs_url}, flags.username);
   }

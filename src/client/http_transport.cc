@@ -369,8 +369,14 @@ Result<HttpReply> HttpTransport::Download(std::string_view path_and_query,
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &state);
   curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &CollectHeader);
   curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
+  // A server may send downloads to its object store (serve --redirect-downloads). curl sends
+  // our Authorization header to the same host and port only, never on to the store.
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 3L);
+  curl_easy_setopt(curl.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   CURLcode rc = curl_easy_perform(curl.get());
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
   handles_->Give(std::move(curl));
   if (!state.error.ok()) return state.error;
   if (rc != CURLE_OK) return TransportError(rc, credentials_.url);

@@ -76,6 +76,21 @@ TEST_P(CatalogConformance, UsersAreUniqueWithoutRegardToCase) {
   EXPECT_EQ(catalog().GetUser(UserId(999)).status().code(), ErrorCode::kNotFound);
 }
 
+// A name that is not the stored one never finds it, whatever the backend does with bytes: a
+// NUL (libpq's C strings would cut "alice\0x" to "alice"), a non-ASCII letter that a locale
+// folds to an ASCII one (U+0130 to 'i'), bytes that are not UTF-8. None of it is a 500.
+TEST_P(CatalogConformance, OnlyTheNameItselfFindsAUser) {
+  AddUser("alice");
+  AddUser("admin");
+  for (std::string name :
+       {std::string("alice\0x", 7), std::string("adm\xC4\xB0n"), std::string("\xff\xfe"), std::string("ALICE\0", 6)}) {
+    auto found = catalog().FindUserByUsername(name);
+    ASSERT_FALSE(found.ok()) << "found " << found->user.username;
+    EXPECT_NE(found.status().code(), ErrorCode::kInternal) << found.status().ToString();
+  }
+  EXPECT_TRUE(catalog().FindUserByUsername("ADMIN").ok());
+}
+
 TEST_P(CatalogConformance, UpdateUserChangesOnlyGivenFields) {
   User bob = AddUser("bob");
   UserChanges changes;

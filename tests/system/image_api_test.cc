@@ -10,6 +10,7 @@
 #include "support/http_client.h"
 #include "support/sample_images.h"
 #include "support/test_server.h"
+#include "vitrine/client.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -521,6 +522,13 @@ TEST(ImageDownloadRedirect, GoesToTheStoreWhenItPresignsElseStreams) {
   HttpResult direct = HttpCall("GET", location);  // no Authorization: the URL carries its signature
   EXPECT_EQ(direct.status, 200) << direct.body;
   EXPECT_EQ(direct.body, bytes);
+  // Vitrine's own client follows the redirect (vitrine download).
+  auto client = Connect(server.url(""), Credentials{.token = token});
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  Status downloaded =
+      (*client)->DownloadImage(ImageId(BodyOf(uploaded)["id"].get<int>()), files.path() / "copy.png", {});
+  ASSERT_TRUE(downloaded.ok()) << downloaded.ToString();
+  EXPECT_EQ(ReadFileBytes(files.path() / "copy.png"), bytes);
   // Someone who may not read the image gets no URL.
   std::string mallory = server.CreateUserWithToken("mallory");
   EXPECT_EQ(HttpCall("GET", server.url(file), {"Authorization: Bearer " + mallory}).status, 404);

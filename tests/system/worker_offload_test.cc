@@ -109,10 +109,16 @@ TEST(WorkerOffloadTest, ConnectionsPastTheLimitAreAnswered503) {
   std::string first = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 300);
   EXPECT_NE(first.find("200"), std::string::npos) << first;
   auto hold = [&] { return RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 3000); };
-  auto a = std::async(std::launch::async, hold), b = std::async(std::launch::async, hold);
   std::string third;
-  for (int i = 0; i < 200 && third.find("503") == std::string::npos; ++i) {
-    third = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 100);
+  // A probe can take a slot before a holder connects, and the holder is then the one turned
+  // away: a round whose holders did not both get in proves nothing, and is run again.
+  for (int round = 0; round < 5 && third.find("503") == std::string::npos; ++round) {
+    auto a = std::async(std::launch::async, hold), b = std::async(std::launch::async, hold);
+    for (int i = 0; i < 25 && third.find("503") == std::string::npos; ++i) {
+      third = RawExchange(server->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", 100);
+    }
+    a.get();
+    b.get();
   }
   EXPECT_NE(third.find("503"), std::string::npos) << third;
   auto body_at = third.find("\r\n\r\n");
@@ -121,8 +127,6 @@ TEST(WorkerOffloadTest, ConnectionsPastTheLimitAreAnswered503) {
   EXPECT_NE(third.find("content-length: " + std::to_string(body.size()) + "\r\n"), std::string::npos) << third;
   EXPECT_TRUE(nlohmann::json::accept(body)) << body;
   EXPECT_NE(body.find("too many connections"), std::string::npos) << third;
-  a.get();
-  b.get();
   server->Stop();
 }
 

@@ -323,8 +323,12 @@ Status S3Error(const S3Response& response, std::string_view what) {
   std::string text = "S3 " + std::string(what) + ": HTTP " + std::to_string(response.status) +
                      (code.empty() ? "" : " " + code) + (message.empty() ? "" : " (" + message + ")");
   if (response.status == 404) return Status::NotFound(text);
-  if (response.status == 403) return Status::PermissionDenied(text);
-  if (response.status >= 500) return Status::Unavailable(text);
+  // Refused credentials (wrong, rotated or expired keys, a skewed clock) are the server's
+  // configuration, not the client's request: 503 to clients, and the operator reads the log.
+  if (response.status == 401 || response.status == 403 || code == "ExpiredToken" || code == "RequestTimeTooSkewed" ||
+      response.status >= 500) {
+    return Status::Unavailable(text);
+  }
   return Status::Internal(text);
 }
 

@@ -41,6 +41,7 @@ std::string FormatReal(double v) {
 }
 
 std::string Params::Push(std::optional<std::string> text, bool binary) {
+  if (text && !binary && text->find('\0') != std::string::npos) has_nul_ = true;
   values_.push_back(std::move(text));
   lengths_.push_back(values_.back() ? static_cast<int>(values_.back()->size()) : 0);
   formats_.push_back(binary ? 1 : 0);
@@ -169,6 +170,13 @@ Status Connection::Failure(const PGresult* result, std::string_view what) {
     return Status::Unavailable("PostgreSQL at " + server_.display + " is unavailable: " + message);
   }
   if (last_sqlstate_ == "23505") return Status::Conflict(message);
+  // Data exceptions (class 22): text that is not UTF-8, a value out of range. The request's.
+  if (last_sqlstate_.starts_with("22")) return Status::InvalidArgument(message);
+  // The server cannot take work now: a statement timeout, a full disk or memory, a read-only
+  // standby after a failover. Clients may retry later.
+  if (last_sqlstate_ == "57014" || last_sqlstate_.starts_with("53") || last_sqlstate_ == "25006") {
+    return Status::Unavailable("PostgreSQL at " + server_.display + ": " + message);
+  }
   // A foreign key names a row that is not there.
   if (last_sqlstate_ == "23503") return Status::NotFound(message);
   if (last_sqlstate_ == "40001" || last_sqlstate_ == "40P01" || last_sqlstate_ == "55P03") {
@@ -178,6 +186,8 @@ Status Connection::Failure(const PGresult* result, std::string_view what) {
 }
 
 Result<Rows> Connection::Exec(const std::string& sql, Params& params) {
+  // libpq passes text as C strings: "admin\0x" would be read as "admin".
+  if (params.has_nul()) return Status::InvalidArgument("text may not contain a NUL character");
   PgResultHandle result(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(),
                                      params.lengths(), params.formats(), /*resultFormat=*/0));
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -223,7 +233,12 @@ Transaction::~Transaction() {
 
 Status Transaction::Commit() {
   Connection* conn = std::exchange(conn_, nullptr);
-  return conn->Run("COMMIT");
+  conn->commit_sent_ = true;
+  Status s = conn->Run("COMMIT");
+  if (!s.ok() && conn->broken()) {
+    return Status::Unavailable(s.message() + " (while committing: the change may or may not be stored)");
+  }
+  return s;
 }
 
 Result<std::unique_ptr<Connection>> ConnectionPool::Acquire() {
@@ -282,11 +297,13 @@ Status ConnectionPool::RunStatus(const std::function<Status(Connection&)>& op) {
     conn->ClearState();
     Status s = op(*conn);
     const bool dead = conn->broken() || IsConnectionState(conn->last_sqlstate());
+    const bool maybe_stored = conn->commit_sent();
     const std::string state = conn->last_sqlstate();
     Release(std::move(conn));
     if (s.ok()) return s;
-    // The session died under the operation: once more on a fresh one (Acquire reconnects).
-    if (dead && !reconnected) {
+    // The session died under the operation: once more on a fresh one (Acquire reconnects),
+    // unless it died during COMMIT, when running it again could store the change twice.
+    if (dead && !reconnected && !maybe_stored) {
       reconnected = true;
       DropIdle();
       continue;

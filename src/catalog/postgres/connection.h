@@ -70,12 +70,15 @@ class Params {
   const char* const* values();
   const int* lengths() const { return lengths_.data(); }
   const int* formats() const { return formats_.data(); }
+  // True when a text value holds a NUL byte, which PostgreSQL's text cannot.
+  bool has_nul() const { return has_nul_; }
 
  private:
   std::vector<std::optional<std::string>> values_;
   std::vector<const char*> pointers_;
   std::vector<int> lengths_;
   std::vector<int> formats_;
+  bool has_nul_ = false;
 };
 
 // The rows of one statement, read as text (bytea decoded).
@@ -143,7 +146,13 @@ class Connection {
   Status Reset();
   // The SQLSTATE of the last failed statement ("" if none or not from the server).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
-  void ClearState() { last_sqlstate_.clear(); }
+  void ClearState() {
+    last_sqlstate_.clear();
+    commit_sent_ = false;
+  }
+  // True once a COMMIT was sent since ClearState: if the session died then, whether the change
+  // was stored is unknown, and the operation must not be run again.
+  bool commit_sent() const { return commit_sent_; }
 
  private:
   Connection(PgConnHandle conn, const ServerAddress& server) : conn_(std::move(conn)), server_(server) {}
@@ -152,6 +161,8 @@ class Connection {
   PgConnHandle conn_;
   const ServerAddress& server_;
   std::string last_sqlstate_;
+  bool commit_sent_ = false;
+  friend class Transaction;
 };
 
 // BEGIN on creation; ROLLBACK when destroyed before Commit.

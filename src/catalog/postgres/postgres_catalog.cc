@@ -100,8 +100,8 @@ class PostgresCatalog final : public Catalog {
   }
 
   Result<UserRecord> FindUserByUsername(std::string_view username) const override {
-    return OneUser(std::string(kUserColumns) + " WHERE lower(username) = lower($1)", std::string(username),
-                   "user '" + std::string(username) + "'");
+    return OneUser(std::string(kUserColumns) + " WHERE lower(username) = lower($1::text COLLATE \"C\")",
+                   std::string(username), "user '" + std::string(username) + "'");
   }
 
   Result<Page<User>> ListUsers(const PageRequest& page) const override {
