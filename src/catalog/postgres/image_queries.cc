@@ -1,5 +1,6 @@
 #include "catalog/postgres/image_queries.h"
 
+#include "catalog/image_sort_sql.h"
 #include "catalog/postgres/property_queries.h"
 
 namespace vitrine::catalog::postgres::images {
@@ -45,20 +46,6 @@ Result<Image> GetOn(Connection& conn, ImageId id) {
   Image image = ReadImage(q, 0);
   VITRINE_ASSIGN_OR_RETURN(image.properties, properties::Load(conn, properties::kImages, id.value()));
   return image;
-}
-
-const char* SortColumn(ImageSort sort) {
-  switch (sort) {
-    case ImageSort::kCapturedAt:
-      return "i.captured_at";
-    case ImageSort::kCreatedAt:
-      return "i.created_at";
-    case ImageSort::kFilename:
-      return "i.filename";
-    case ImageSort::kId:
-      return "i.id";
-  }
-  return "i.id";
 }
 
 }  // namespace
@@ -186,7 +173,7 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
     }
     const char* direction = filter.descending ? " DESC" : " ASC";
     std::string sql = std::string("SELECT ") + kColumns + " FROM images i" + where + " ORDER BY " +
-                      SortColumn(filter.sort) + direction + " NULLS LAST, i.id" + direction;
+                      ImageSortColumn(filter.sort) + direction + " NULLS LAST, i.id" + direction;
     sql += " LIMIT " + params.Add(page.limit);
     sql += " OFFSET " + params.Add(page.offset);
     VITRINE_ASSIGN_OR_RETURN(auto q, conn.Exec(sql, params));

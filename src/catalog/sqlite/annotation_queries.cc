@@ -310,6 +310,24 @@ Result<Buckets> InsertBuckets(Connection& conn, Statement& bucket_insert, const 
   return buckets;
 }
 
+// Each row's exact box under the bucket it went into, bucket by bucket, so the extents table
+// grows at its end. `ids[i]` is the id of `rows[i]`.
+Status WriteExtents(Statement& extent_insert, const Buckets& buckets, const std::vector<AnnotationRow>& rows,
+                    const std::vector<AnnotationId>& ids) {
+  for (const auto& [image, key, i] : buckets.order) {
+    const auto& box = rows[i].annotation.bbox;
+    extent_insert.Reset();
+    VITRINE_RETURN_IF_ERROR(
+        extent_insert.Bind(buckets.of_row[i], ids[i].value(), box[0], box[1], box[2], box[3]).Run());
+  }
+  return Status::Ok();
+}
+
+constexpr const char* kBucketInsertSql =
+    "INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kExtentInsertSql =
+    "INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)";
+
 // The statements one annotation row is written with.
 struct RowInserts {
   Statement& annotation;
@@ -366,12 +384,8 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
                    " perimeter, centroid_x, centroid_y, vertex_count, created_by, algorithm, algorithm_version,"
                    " created_at, updated_at, bucket_id, run_id)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement bucket_insert,
-      conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement extent_insert,
-      conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert, conn.Prepare(kBucketInsertSql));
+  VITRINE_ASSIGN_OR_RETURN(Statement extent_insert, conn.Prepare(kExtentInsertSql));
   VITRINE_ASSIGN_OR_RETURN(
       Statement property,
       conn.Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
@@ -387,13 +401,7 @@ Result<std::vector<AnnotationId>> InsertOn(Connection& conn, const std::vector<A
     VITRINE_ASSIGN_OR_RETURN(AnnotationId id, InsertRow(conn, row_inserts, rows[i], buckets.of_row[i]));
     ids.push_back(id);
   }
-  // Bucket by bucket, so the extents table grows at its end.
-  for (const auto& [image, key, i] : buckets.order) {
-    const auto& box = rows[i].annotation.bbox;
-    extent_insert.Reset();
-    VITRINE_RETURN_IF_ERROR(
-        extent_insert.Bind(buckets.of_row[i], ids[i].value(), box[0], box[1], box[2], box[3]).Run());
-  }
+  VITRINE_RETURN_IF_ERROR(WriteExtents(extent_insert, buckets, rows, ids));
   return ids;
 }
 
@@ -403,12 +411,8 @@ Status RebuildBoxIndex(Connection& conn) {
   VITRINE_ASSIGN_OR_RETURN(
       Statement read,
       conn.Prepare("SELECT id, image_id, x0, y0, x1, y1 FROM annotations WHERE id > ? ORDER BY id LIMIT ?"));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement bucket_insert,
-      conn.Prepare("INSERT INTO annotation_buckets(x0, x1, y0, y1, image_id) VALUES (?, ?, ?, ?, ?)"));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement extent_insert,
-      conn.Prepare("INSERT INTO annotation_extents(bucket_id, id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert, conn.Prepare(kBucketInsertSql));
+  VITRINE_ASSIGN_OR_RETURN(Statement extent_insert, conn.Prepare(kExtentInsertSql));
   VITRINE_ASSIGN_OR_RETURN(Statement set_bucket, conn.Prepare("UPDATE annotations SET bucket_id = ? WHERE id = ?"));
   constexpr std::int64_t kChunk = 10'000;
   std::int64_t after = 0;
@@ -430,13 +434,13 @@ Status RebuildBoxIndex(Connection& conn) {
     if (rows.empty()) return Status::Ok();
     after = rows.back().annotation.id.value();
     VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(conn, bucket_insert, rows));
-    for (const auto& [image, key, i] : buckets.order) {
-      const Annotation& a = rows[i].annotation;
-      extent_insert.Reset();
-      VITRINE_RETURN_IF_ERROR(
-          extent_insert.Bind(buckets.of_row[i], a.id.value(), a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]).Run());
+    std::vector<AnnotationId> ids;
+    ids.reserve(rows.size());
+    for (const AnnotationRow& row : rows) ids.push_back(row.annotation.id);
+    VITRINE_RETURN_IF_ERROR(WriteExtents(extent_insert, buckets, rows, ids));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
       set_bucket.Reset();
-      VITRINE_RETURN_IF_ERROR(set_bucket.Bind(buckets.of_row[i], a.id.value()).Run());
+      VITRINE_RETURN_IF_ERROR(set_bucket.Bind(buckets.of_row[i], ids[i].value()).Run());
     }
   }
 }

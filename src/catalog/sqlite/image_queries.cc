@@ -1,5 +1,6 @@
 #include "catalog/sqlite/image_queries.h"
 
+#include "catalog/image_sort_sql.h"
 #include "catalog/sqlite/property_queries.h"
 
 #include <variant>
@@ -52,20 +53,6 @@ Result<Image> GetOn(Connection& conn, ImageId id) {
   q.Reset();
   VITRINE_ASSIGN_OR_RETURN(image.properties, properties::Load(conn, properties::kImages, id.value()));
   return image;
-}
-
-const char* SortColumn(ImageSort sort) {
-  switch (sort) {
-    case ImageSort::kCapturedAt:
-      return "i.captured_at";
-    case ImageSort::kCreatedAt:
-      return "i.created_at";
-    case ImageSort::kFilename:
-      return "i.filename";
-    case ImageSort::kId:
-      return "i.id";
-  }
-  return "i.id";
 }
 
 }  // namespace
@@ -215,7 +202,7 @@ Result<Page<Image>> List(ConnectionPool& pool, const ImageScope& scope, const Im
   }
   const char* direction = filter.descending ? " DESC" : " ASC";
   std::string sql = std::string("SELECT " VITRINE_IMAGE_COLUMNS " FROM images i") + where + " ORDER BY " +
-                    SortColumn(filter.sort) + direction + " NULLS LAST, i.id" + direction + " LIMIT ? OFFSET ?";
+                    ImageSortColumn(filter.sort) + direction + " NULLS LAST, i.id" + direction + " LIMIT ? OFFSET ?";
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
   int next = bind_all(q);
   q.BindAt(next, page.limit).BindAt(next + 1, page.offset);
