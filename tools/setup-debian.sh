@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk                       # HTTP benchmark load generator
   nginx-light               # bench/tile_bench.sh ceiling; the local cluster's load balancer
+  libarchive-dev            # analytic bundles (.tar.gz) unpacked by job workers
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
