@@ -1,9 +1,10 @@
-#include "imaging/dark_object_outline.h"
+#include "imaging/dark_object_steps.h"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace vitrine::imaging::internal_dark_objects {
 namespace {
@@ -85,7 +86,70 @@ bool SegmentsMeet(const OutlinePoint& a, const OutlinePoint& b, const OutlinePoi
   return false;
 }
 
+// Index i mirrored into [0, size) without repeating the edge: -1 -> 1, size -> size - 2.
+int Reflect101(int i, int size) {
+  if (size == 1) return 0;
+  while (i < 0 || i >= size) i = i < 0 ? -i : 2 * size - 2 - i;
+  return i;
+}
+
+// The Gaussian's weights in 1/256ths, summing to exactly 256; OpenCV's size for 8-bit images.
+std::vector<std::uint16_t> GaussianWeights(double sigma) {
+  const int radius = std::max(1, (static_cast<int>(std::lround(sigma * 6 + 1)) | 1) / 2);
+  std::vector<double> exact(2 * radius + 1);
+  double total = 0;
+  for (int k = -radius; k <= radius; ++k) total += exact[k + radius] = std::exp(-k * k / (2 * sigma * sigma));
+  std::vector<std::uint16_t> weights(exact.size());
+  int sum = 0;
+  for (std::size_t k = 0; k < exact.size(); ++k) sum += weights[k] = std::lround(exact[k] / total * 256);
+  weights[radius] += 256 - sum;  // rounding leaves the total a few off; the centre absorbs it
+  return weights;
+}
+
+// out[x] = sum of weights[k] * rows[k][x], rounded from 1/256ths; 16-bit lanes cannot overflow
+// as the weights sum to 256.
+void WeightedSum(const std::vector<const std::uint8_t*>& rows, const std::vector<std::uint16_t>& weights,
+                 std::uint16_t* sum, std::uint8_t* out, int width) {
+  // The kernel is symmetric: rows at the same distance above and below share a multiply.
+  const std::size_t centre = weights.size() / 2;
+  const std::uint16_t centre_weight = weights[centre];
+  const std::uint8_t* centre_row = rows[centre];
+  for (int x = 0; x < width; ++x) sum[x] = static_cast<std::uint16_t>(128 + centre_weight * centre_row[x]);
+  for (std::size_t k = 0; k < centre; ++k) {
+    const std::uint16_t w = weights[k];
+    const std::uint8_t* before = rows[k];
+    const std::uint8_t* after = rows[weights.size() - 1 - k];
+    if (w == 0) continue;
+    for (int x = 0; x < width; ++x) sum[x] = static_cast<std::uint16_t>(sum[x] + w * (before[x] + after[x]));
+  }
+  for (int x = 0; x < width; ++x) out[x] = static_cast<std::uint8_t>(sum[x] >> 8);
+}
+
 }  // namespace
+
+void GaussianBlur(const std::uint8_t* in, std::uint8_t* out, int width, int height, double sigma) {
+  const std::vector<std::uint16_t> weights = GaussianWeights(sigma);
+  const int radius = static_cast<int>(weights.size() / 2);
+  const std::size_t stride = static_cast<std::size_t>(width);
+  std::vector<std::uint16_t> sum(static_cast<std::size_t>(std::max(width, 1)));
+  std::vector<const std::uint8_t*> rows(weights.size());
+  // Down the columns into `out`, then along each row (copied with mirrored margins) in place.
+  for (int y = 0; y < height; ++y) {
+    for (int k = -radius; k <= radius; ++k) rows[k + radius] = in + Reflect101(y + k, height) * stride;
+    WeightedSum(rows, weights, sum.data(), out + y * stride, width);
+  }
+  std::vector<std::uint8_t> padded(stride + 2 * radius);
+  for (int y = 0; y < height; ++y) {
+    std::uint8_t* row = out + y * stride;
+    std::copy(row, row + width, padded.data() + radius);
+    for (int x = 1; x <= radius; ++x) {
+      padded[radius - x] = row[Reflect101(-x, width)];
+      padded[radius + width - 1 + x] = row[Reflect101(width - 1 + x, width)];
+    }
+    for (int k = 0; k <= 2 * radius; ++k) rows[k] = padded.data() + k;
+    WeightedSum(rows, weights, sum.data(), row, width);
+  }
+}
 
 int OtsuThreshold(const Histogram& histogram) {
   std::uint64_t total = 0;

@@ -1,6 +1,7 @@
-// The pure pixel logic behind FindDarkObjects (dark_objects.h), apart from libvips so it can be
-// tested on hand-made buffers: Otsu's threshold, the outer boundary of a component along pixel
-// edges, Douglas–Peucker simplification of a ring and a check that a ring is simple.
+// The pure pixel steps behind FindDarkObjects (dark_objects.h), apart from libvips so they can
+// be tested on hand-made buffers: the Gaussian blur, Otsu's threshold, the outer boundary of a
+// component along pixel edges, Douglas–Peucker simplification of a ring and a check that a ring
+// is simple.
 #pragma once
 
 #include <array>
@@ -25,6 +26,12 @@ struct DarkMask {
                threshold;
   }
 };
+
+// Separable Gaussian blur of a one-byte grey image into `out` (same size, not `in`). The kernel
+// reaches about 3 sigma either side and borders mirror without repeating the edge pixel, as
+// OpenCV's GaussianBlur; weights are in 1/256ths so each pass runs on 16-bit lanes. libvips'
+// gaussblur took longer than decoding the JPEG (benchmark in docs/analytics-dark-objects.md).
+void GaussianBlur(const std::uint8_t* in, std::uint8_t* out, int width, int height, double sigma);
 
 using Histogram = std::array<std::uint64_t, 256>;
 
