@@ -26,6 +26,7 @@ struct UserUpdate {
   std::optional<std::string> current_password{};  // needed to change one's own password
   std::optional<bool> admin{};
   std::optional<bool> enabled{};
+  std::optional<bool> worker{};  // administrators only
 };
 
 struct ProjectUpdate {

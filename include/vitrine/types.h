@@ -26,6 +26,7 @@ struct User {
   bool admin = false;
   bool enabled = true;
   Timestamp created_at;
+  bool worker = false;  // may claim and run jobs (vitrine worker)
 };
 
 // Roles on a project, ordered: each includes the rights of those before it.
@@ -82,6 +83,7 @@ struct BearerToken {
   Timestamp created_at;
   Timestamp expires_at;
   std::optional<Timestamp> revoked_at;
+  std::optional<ProjectId> project_scope;  // a job's token: valid for this project only
 };
 
 // Returned once, at creation: the token itself is stored only as a hash.

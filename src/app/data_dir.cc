@@ -87,6 +87,7 @@ Result<std::unique_ptr<OpenedStore>> OpenStore(const StoreLocation& location, se
   VITRINE_ASSIGN_OR_RETURN(store->blobs, blob::OpenBlobStore(store->location.blobs_url, s3_cache));
   store->service = std::make_unique<service::Service>(*store->catalog, *store->blobs, store->clock, *store->executor,
                                                       std::move(options));
+  VITRINE_RETURN_IF_ERROR(store->service->jobs().RegisterBuiltins());
   return store;
 }
 

@@ -9,6 +9,7 @@
 // kUnavailable when the store is busy or unreachable, kInternal otherwise.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "core/executor.h"
+#include "vitrine/jobs.h"
 #include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
@@ -47,6 +49,7 @@ struct UserChanges {
   std::optional<std::string> email;
   std::optional<bool> admin;
   std::optional<bool> enabled;
+  std::optional<bool> worker;
   std::optional<std::string> password_hash;
   // With a new password: every other session ends. Revokes the user's live bearer tokens at
   // this time, except the one whose hash is `keep_token_hash` (the request's own).
@@ -158,6 +161,11 @@ class Catalog {
   };
   virtual Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const = 0;
   virtual Status RevokeToken(TokenId id, Timestamp revoked_at) = 0;
+  // A job's token: valid for the job's project only, revoked with RevokeJobTokens when the job
+  // ends (and deleted with the job).
+  virtual Result<BearerToken> CreateJobToken(UserId owner, const std::string& token_hash, Timestamp created_at,
+                                             Timestamp expires_at, ProjectId project, JobId job) = 0;
+  virtual Status RevokeJobTokens(JobId job, Timestamp revoked_at) = 0;
 
   // Projects. CreateProject makes the creator its manager in the same transaction.
   virtual Result<Project> CreateProject(const NewProject& project) = 0;
@@ -247,8 +255,59 @@ class Catalog {
                                 Timestamp created_at) = 0;
   virtual Result<std::optional<std::string>> GetDerivedBlob(ImageId image, std::string_view kind) const = 0;
 
-  // True while any image or derived blob refers to the blob: what garbage collection asks.
+  // True while any image, derived blob, data file, analytic bundle or job output refers to the
+  // blob: what garbage collection asks.
   virtual Result<bool> IsBlobReferenced(std::string_view sha256) const = 0;
+
+  // Analytics: (name, version) is unique (kConflict). FindAnalytic with an empty version finds
+  // the version registered last. Listings are ordered by name, then registration.
+  virtual Result<Analytic> InsertAnalytic(const Analytic& analytic) = 0;
+  virtual Result<Analytic> GetAnalytic(AnalyticId id) const = 0;
+  virtual Result<Analytic> FindAnalytic(std::string_view name, std::string_view version) const = 0;
+  virtual Result<std::vector<Analytic>> ListAnalytics(bool all_versions) const = 0;
+  // kConflict while a job refers to it.
+  virtual Status DeleteAnalytic(AnalyticId id) = 0;
+
+  // Data files. Listings in id order; `member` limits them to that user's projects.
+  virtual Result<DataFile> InsertDataFile(const DataFile& file) = 0;
+  virtual Result<DataFile> GetDataFile(DataId id) const = 0;
+  virtual Result<Page<DataFile>> ListDataFiles(const DataFilter& filter, std::optional<UserId> member,
+                                               const PageRequest& page) const = 0;
+  virtual Result<DataFile> SetDataFileExpiry(DataId id, std::optional<Timestamp> expires_at) = 0;
+  virtual Status DeleteDataFile(DataId id) = 0;
+  virtual Result<std::vector<DataId>> ExpiredDataFiles(Timestamp now, std::size_t limit) const = 0;
+
+  // Jobs: the queue. InsertJob ignores `job.id`, stores messages and outputs with the row.
+  virtual Result<Job> InsertJob(const Job& job) = 0;
+  virtual Result<Job> GetJob(JobId id) const = 0;
+  // `member` limits the listing to that user's projects. Listed jobs carry no messages.
+  virtual Result<Page<Job>> ListJobs(const JobFilter& filter, std::optional<UserId> member,
+                                     const PageRequest& page) const = 0;
+  virtual Status DeleteJob(JobId id) = 0;
+  // A change to one job, decided on the job as stored: `edit` runs with the row locked against
+  // every other change (other servers' included) and what it leaves is stored, messages and
+  // outputs too; when it fails, nothing is. Every state transition goes through here, so that
+  // a check and the write it allows are one atomic step.
+  using JobEdit = std::function<Status(Job&)>;
+  virtual Result<Job> ModifyJob(JobId id, const JobEdit& edit) = 0;
+  // The oldest QUEUED job (by queued_at, then id) of one of `analytics` (any when empty),
+  // locked and handed to `edit` as in ModifyJob; jobs other claimers hold are skipped, never
+  // waited for. nullopt when there is none.
+  virtual Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) = 0;
+  // SCHEDULED or RUNNING jobs whose lease ended before `now`.
+  virtual Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const = 0;
+  // Finished jobs past their expires_at that still hold outputs.
+  virtual Result<std::vector<JobId>> JobsWithExpiredOutputs(Timestamp now, std::size_t limit) const = 0;
+  // Appends to the job's log while its attempt is still `attempt` (kConflict otherwise: a worker
+  // that lost its lease writes nothing). Past `max_bytes` in all, the text is cut and one
+  // truncation line added; later appends are dropped. Returns the job's log size after.
+  virtual Result<std::int64_t> AppendJobLog(JobId id, int attempt, std::string_view text, std::int64_t max_bytes) = 0;
+  struct LogChunk {
+    std::int64_t seq = 0;
+    std::string text;
+  };
+  // Chunks after `after_seq`, in order, up to about `max_bytes`.
+  virtual Result<std::vector<LogChunk>> ReadJobLog(JobId id, std::int64_t after_seq, std::size_t max_bytes) const = 0;
 
   // Row-level access for copying between backends.
   virtual RowCopier& rows() = 0;

@@ -8,9 +8,8 @@
 
 namespace vitrine::catalog {
 
-inline constexpr std::array<const char*, 17> kLogicalTables = {"users",
+inline constexpr std::array<const char*, 22> kLogicalTables = {"users",
                                                                "api_keys",
-                                                               "bearer_tokens",
                                                                "projects",
                                                                "project_members",
                                                                "project_properties",
@@ -24,6 +23,12 @@ inline constexpr std::array<const char*, 17> kLogicalTables = {"users",
                                                                "annotation_run_properties",
                                                                "annotations",
                                                                "annotation_properties",
-                                                               "annotation_terms"};
+                                                               "annotation_terms",
+                                                               "analytics",
+                                                               "data_files",
+                                                               "jobs",
+                                                               "job_outputs",
+                                                               "job_logs",
+                                                               "bearer_tokens"};
 
 }  // namespace vitrine::catalog

@@ -20,6 +20,7 @@
 #include "http/api_v1.h"
 #include "http/server.h"
 #include "http/static_files.h"
+#include "worker/in_process_workers.h"
 
 namespace vitrine::cli {
 namespace {
@@ -40,6 +41,7 @@ struct ServeFlags {
   std::int64_t max_pixels = service::ImageOptions().max_pixels;
   std::int64_t max_flat_pixels = service::ImageOptions().max_flat_pixels;
   unsigned redirect_downloads_seconds = 0;
+  unsigned job_workers = 1;
 };
 
 // Writes `text` to a file only its owner may read (replacing one left from an older store).
@@ -168,9 +170,16 @@ Status Serve(const ServeFlags& flags) {
     collector.emplace(*store->executor, core::Lane::kMaintenance, std::chrono::minutes(flags.gc_interval_minutes),
                       [&images = store->service->images()] { CollectGarbage(images); });
   }
+  std::optional<worker::InProcessWorkers> workers;
+  if (flags.job_workers > 0) {
+    workers.emplace(*store->service, *store->executor, worker::WorkerOptions{.concurrency = flags.job_workers});
+    spdlog::info("{} job worker(s) running the built-in analytics", flags.job_workers);
+  }
   http::WaitForTerminationSignal();
   spdlog::info("shutting down: finishing requests in flight");
   server->Stop();
+  if (workers) spdlog::info("waiting for running jobs to end");
+  workers.reset();
   spdlog::info("stopped");
   return Status::Ok();
 }
@@ -221,6 +230,11 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve
       ->add_option("--max-flat-pixels", flags->max_flat_pixels,
                    "Largest image taken in without pyramid levels (decoded whole to build its pyramid)")
+      ->capture_default_str();
+  serve
+      ->add_option("--job-workers", flags->job_workers,
+                   "Job workers in this process, running the built-in analytics (0: none; see docs/jobs.md)")
+      ->check(CLI::Range(0u, 64u))
       ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }

@@ -17,6 +17,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddAnnotationRunRoutes(router, service);
   routes::AddOntologyRoutes(router, service);
   routes::AddViewRoutes(router, service);
+  routes::AddJobRoutes(router, service);
   return router;
 }
 

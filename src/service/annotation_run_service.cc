@@ -80,6 +80,11 @@ Result<Page<AnnotationRun>> AnnotationRunService::List(const Caller& caller, con
     VITRINE_RETURN_IF_ERROR(images_.ImageIfCallerHolds(caller, image, ProjectRole::kViewer).status());
   }
   std::optional<UserId> member;
+  if (caller.project_scope() && !filter.project && filter.images.empty()) {
+    AnnotationRunFilter in_scope = filter;
+    in_scope.project = caller.project_scope();
+    return catalog_.ListAnnotationRuns(in_scope, std::nullopt, page);
+  }
   if (!caller.is_admin() && !filter.project && filter.images.empty()) member = caller.user_id();
   return catalog_.ListAnnotationRuns(filter, member, page);
 }

@@ -49,6 +49,7 @@ Result<Caller> Authenticator::WithBearerToken(std::string_view token,
                                    std::to_string(max_lifetime->count()) + "}");
   }
   if (!found->owner.user.enabled) return Status::Unauthenticated("account disabled");
+  if (t.project_scope) return Caller::ForJob(std::move(found->owner.user), *t.project_scope);
   return Caller::ForUser(std::move(found->owner.user));
 }
 

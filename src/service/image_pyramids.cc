@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include "core/digest.h"
 #include "imaging/pyramid.h"
@@ -41,14 +42,14 @@ Result<ImageService::ViewSourceBlob> ImageService::ViewSource(const Image& image
   }
   {
     std::lock_guard lock(pyramids_mu_);
-    if (!pyramids_building_.contains(image.id) && pyramid_builds_.TrySubmit([this, image] { BuildPyramid(image); })) {
+    if (!pyramids_building_.contains(image.id) && pyramid_builds_.TrySubmit([this, image] { (void)BuildPyramid(image); })) {
       pyramids_building_.emplace(image.id, -1);
     }
   }
   return original;
 }
 
-void ImageService::BuildPyramid(const Image& image) {
+Status ImageService::BuildPyramid(const Image& image) {
   const auto started = std::chrono::steady_clock::now();
   auto build = [&]() -> Status {
     VITRINE_ASSIGN_OR_RETURN(std::filesystem::path original, blobs_.LocalPath(image.sha256));
@@ -86,6 +87,26 @@ void ImageService::BuildPyramid(const Image& image) {
   }
   std::lock_guard lock(pyramids_mu_);
   pyramids_building_.erase(image.id);
+  return s;
+}
+
+Result<ImageService::PyramidState> ImageService::EnsurePyramid(const Caller& caller, ImageId id) {
+  VITRINE_ASSIGN_OR_RETURN(Image image, ImageIfCallerHolds(caller, id, ProjectRole::kViewer));
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(PyramidState state, PyramidStatusOf(image));
+    if (state.status == "native" || state.status == "not_needed" || state.status == "ready") return state;
+    bool ours = false;
+    if (state.status == "none") {
+      std::lock_guard lock(pyramids_mu_);
+      ours = pyramids_building_.emplace(id, -1).second;
+    }
+    if (ours) {
+      VITRINE_RETURN_IF_ERROR(BuildPyramid(image));
+      continue;
+    }
+    // Another thread builds it: its entry goes when it ends, whether it succeeded or not.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Result<ImageService::PyramidState> ImageService::PyramidStatus(const Caller& caller, ImageId id) const {

@@ -67,6 +67,10 @@ Result<Image> ImageService::ImageIfCallerHolds(const Caller& caller, ImageId id,
 
 Result<Image> ImageService::ImageWithoutPropertiesIfViewer(const Caller& caller, ImageId id) const {
   VITRINE_ASSIGN_OR_RETURN(catalog::Catalog::ImageAccess access, catalog_.GetImageAccess(id, caller.user_id()));
+  if (caller.project_scope()) {  // a job's token: its project's images only
+    if (access.image.project_id != *caller.project_scope()) return ImageNotFound(id);
+    if (caller.user()->admin) return std::move(access.image);
+  }
   // Every member may view; to anyone else the image does not exist.
   if (!caller.is_admin() && !access.role) return ImageNotFound(id);
   return std::move(access.image);
@@ -127,7 +131,11 @@ Result<Page<Image>> ImageService::ListAcrossProjects(const Caller& caller, const
                                                      const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   catalog::ImageScope scope;
-  if (!caller.is_admin()) scope.member = caller.user_id();
+  if (caller.project_scope()) {
+    scope.project = caller.project_scope();
+  } else if (!caller.is_admin()) {
+    scope.member = caller.user_id();
+  }
   return catalog_.ListImages(scope, filter, page);
 }
 

@@ -122,6 +122,9 @@ class ImageService {
     std::optional<int> progress;
   };
   Result<PyramidState> PyramidStatus(const Caller& caller, ImageId id) const;
+  // Builds the image's pyramid now, in the calling thread, if it needs one and has none (or
+  // waits for the build under way): what the vitrine/pyramids analytic asks for each image.
+  Result<PyramidState> EnsurePyramid(const Caller& caller, ImageId id);
   // The same for an image the caller has already been allowed to see.
   Result<PyramidState> PyramidStatusOf(const Image& image) const;
   Result<Image> Update(const Caller& caller, ImageId id, const catalog::ImageChanges& changes);
@@ -163,7 +166,7 @@ class ImageService {
     bool pyramid = false;
   };
   Result<ViewSourceBlob> ViewSource(const Image& image);
-  void BuildPyramid(const Image& image);
+  Status BuildPyramid(const Image& image);
 
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;

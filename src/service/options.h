@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "service/image_options.h"
+#include "service/job_options.h"
 #include "service/sign_in_limiter.h"
 
 namespace vitrine::service {
@@ -18,6 +19,7 @@ struct ServiceOptions {
   auth::PasswordHashParams password_hashing;
   SignInLimits sign_in_limits;
   ImageOptions images;
+  JobOptions jobs;
 };
 
 }  // namespace vitrine::service

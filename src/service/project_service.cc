@@ -33,7 +33,9 @@ Status ProjectNotFound(ProjectId id) {
 }  // namespace
 
 Status ProjectService::Require(const Caller& caller, ProjectId id, ProjectRole needed) const {
-  if (caller.is_admin()) return catalog_.GetProject(id).status();
+  if (caller.project_scope() && *caller.project_scope() != id) return ProjectNotFound(id);
+  // An administrator's job acts with an administrator's rights, on its project only.
+  if (caller.is_admin() || (caller.project_scope() && caller.user()->admin)) return catalog_.GetProject(id).status();
   VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectRole> role, catalog_.GetRole(id, caller.user_id()));
   if (!role) return ProjectNotFound(id);
   if (*role < needed) {
@@ -80,6 +82,12 @@ Status ProjectService::Delete(const Caller& caller, ProjectId id) {
 Result<Page<Project>> ProjectService::List(const Caller& caller, const ProjectFilter& filter,
                                            const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
+  if (caller.project_scope()) {  // a job's token sees its project only
+    VITRINE_ASSIGN_OR_RETURN(Project project, Get(caller, *caller.project_scope()));
+    Page<Project> only{{}, 1};
+    if (page.offset == 0 && page.limit > 0) only.items.push_back(std::move(project));
+    return only;
+  }
   std::optional<UserId> member;
   if (!caller.is_admin()) member = caller.user_id();
   return catalog_.ListProjects(member, filter, page);

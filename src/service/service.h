@@ -11,6 +11,7 @@
 #include "service/annotation_service.h"
 #include "service/authenticator.h"
 #include "service/image_service.h"
+#include "service/job_service.h"
 #include "service/ontology_service.h"
 #include "service/options.h"
 #include "service/project_service.h"
@@ -32,7 +33,8 @@ class Service {
         images_(catalog, blobs, projects_, clock, executor, options_.images),
         ontologies_(catalog, projects_, clock),
         annotations_(catalog, projects_, images_, clock, executor),
-        annotation_runs_(catalog, projects_, images_, annotations_, clock) {}
+        annotation_runs_(catalog, projects_, images_, annotations_, clock),
+        jobs_(catalog, blobs, projects_, images_, clock, options_.jobs) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
@@ -41,6 +43,7 @@ class Service {
   OntologyService& ontologies() { return ontologies_; }
   AnnotationService& annotations() { return annotations_; }
   AnnotationRunService& annotation_runs() { return annotation_runs_; }
+  JobService& jobs() { return jobs_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -56,6 +59,7 @@ class Service {
   OntologyService ontologies_;
   AnnotationService annotations_;
   AnnotationRunService annotation_runs_;
+  JobService jobs_;
 };
 
 }  // namespace vitrine::service

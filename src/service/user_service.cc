@@ -39,6 +39,9 @@ Status ValidateUsername(std::string_view username) {
 }
 
 Status UserService::RequireSelfOrAdmin(const Caller& caller, UserId id) const {
+  // A job's token reads its owner's account but never changes it nor mints credentials: it
+  // must not outlive its job or reach past its project.
+  if (caller.project_scope()) return Status::PermissionDenied("a job's token cannot act on user accounts");
   if (caller.is_admin() || caller.user_id() == id) return Status::Ok();
   return Status::PermissionDenied("only an administrator may act on another user's account");
 }
@@ -54,7 +57,7 @@ Result<User> UserService::Create(const Caller& caller, const CreateUserRequest& 
 }
 
 Result<User> UserService::Get(const Caller& caller, UserId id) const {
-  VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
+  if (!(caller.project_scope() && caller.user_id() == id)) VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
   VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord record, catalog_.GetUser(id));
   return record.user;
 }
@@ -79,8 +82,8 @@ Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& pa
 Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request,
                                  std::string_view current_token, std::string_view client) {
   VITRINE_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, id));
-  if ((request.admin || request.enabled) && !caller.is_admin()) {
-    return Status::PermissionDenied("only an administrator may change 'admin' or 'enabled'");
+  if ((request.admin || request.enabled || request.worker) && !caller.is_admin()) {
+    return Status::PermissionDenied("only an administrator may change 'admin', 'enabled' or 'worker'");
   }
   if (caller.user_id() == id && request.enabled == false) {
     return Status::InvalidArgument("you cannot disable your own account");
@@ -88,7 +91,8 @@ Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUs
   VITRINE_RETURN_IF_ERROR(ValidateProfileField("name", request.name));
   VITRINE_RETURN_IF_ERROR(ValidateProfileField("email", request.email));
   VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord current, catalog_.GetUser(id));
-  catalog::UserChanges changes{request.name, request.email, request.admin, request.enabled, std::nullopt};
+  catalog::UserChanges changes{request.name, request.email, request.admin, request.enabled, request.worker,
+                               std::nullopt};
   if (request.password) {
     if (!caller.is_admin()) {
       if (!request.current_password) {

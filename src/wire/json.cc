@@ -41,6 +41,7 @@ Json ToJson(const User& u) {
               {"email", u.email},
               {"admin", u.admin},
               {"enabled", u.enabled},
+              {"worker", u.worker},
               {"created_at", core::FormatIso8601(u.created_at)}};
 }
 

@@ -210,7 +210,10 @@ Result<std::optional<std::string>> GetDerived(ConnectionPool& pool, ImageId imag
 Result<bool> IsBlobReferenced(ConnectionPool& pool, std::string_view sha256) {
   return pool.Run<bool>([&](Connection& conn) -> Result<bool> {
     VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query("SELECT EXISTS (SELECT 1 FROM images WHERE blob_sha256 = $1)"
-                                                " OR EXISTS (SELECT 1 FROM image_derivatives WHERE blob_sha256 = $1)",
+                                                " OR EXISTS (SELECT 1 FROM image_derivatives WHERE blob_sha256 = $1)"
+                                                " OR EXISTS (SELECT 1 FROM data_files WHERE sha256 = $1)"
+                                                " OR EXISTS (SELECT 1 FROM job_outputs WHERE sha256 = $1)"
+                                                " OR EXISTS (SELECT 1 FROM analytics WHERE bundle_sha256 = $1)",
                                                 sha256));
     return q.Bool(0, 0);
   });

@@ -6,6 +6,7 @@
 #include "catalog/postgres/annotation_run_queries.h"
 #include "catalog/postgres/connection.h"
 #include "catalog/postgres/image_queries.h"
+#include "catalog/postgres/job_queries.h"
 #include "catalog/postgres/migrations.h"
 #include "catalog/postgres/ontology_queries.h"
 #include "catalog/postgres/property_queries.h"
@@ -23,7 +24,7 @@ using postgres::Rows;
 using postgres::Transaction;
 
 constexpr const char* kUserColumns =
-    "SELECT id, username, name, email, admin, enabled, created_at, password_hash FROM users";
+    "SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker FROM users";
 
 std::optional<Timestamp> FromOptionalMicros(std::optional<std::int64_t> us) {
   return us ? std::optional<Timestamp>(FromMicros(*us)) : std::nullopt;
@@ -40,6 +41,7 @@ UserRecord ReadUser(const Rows& q, int r, int first = 0) {
   u.user.enabled = q.Bool(r, first + 5);
   u.user.created_at = FromMicros(q.Int(r, first + 6));
   u.password_hash = q.Text(r, first + 7);
+  u.user.worker = q.Bool(r, first + 8);
   return u;
 }
 
@@ -61,7 +63,8 @@ ApiKey ReadApiKey(const Rows& q, int r) {
 
 BearerToken ReadToken(const Rows& q, int r) {
   return BearerToken{TokenId(q.Int(r, 0)), UserId(q.Int(r, 1)), FromMicros(q.Int(r, 2)), FromMicros(q.Int(r, 3)),
-                     FromOptionalMicros(q.OptionalInt(r, 4))};
+                     FromOptionalMicros(q.OptionalInt(r, 4)),
+                     q.IsNull(r, 5) ? std::nullopt : std::optional<ProjectId>(ProjectId(q.Int(r, 5)))};
 }
 
 Status NotFoundIfNone(const Rows& q, const std::string& what) {
@@ -90,7 +93,7 @@ class PostgresCatalog final : public Catalog {
           u.username, u.name, u.email, u.admin, u.password_hash, Micros(u.created_at));
       if (q.status().code() == ErrorCode::kConflict) return Status::Conflict("username '" + u.username + "' is taken");
       VITRINE_RETURN_IF_ERROR(q.status());
-      return User{UserId(q->Int(0, 0)), u.username, u.name, u.email, u.admin, true, u.created_at};
+      return User{UserId(q->Int(0, 0)), u.username, u.name, u.email, u.admin, true, u.created_at, false};
     });
   }
 
@@ -134,8 +137,10 @@ class PostgresCatalog final : public Catalog {
       VITRINE_ASSIGN_OR_RETURN(auto q,
                                conn.Query("UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email),"
                                           " admin = COALESCE($3, admin), enabled = COALESCE($4, enabled),"
-                                          " password_hash = COALESCE($5, password_hash) WHERE id = $6",
-                                          c.name, c.email, c.admin, c.enabled, c.password_hash, id.value()));
+                                          " password_hash = COALESCE($5, password_hash),"
+                                          " worker = COALESCE($7, worker) WHERE id = $6",
+                                          c.name, c.email, c.admin, c.enabled, c.password_hash, id.value(),
+                                          c.worker));
       VITRINE_RETURN_IF_ERROR(NotFoundIfNone(q, "user " + std::to_string(id.value())));
       if (c.revoke_tokens_at) {
         VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE user_id = $2"
@@ -201,10 +206,30 @@ class PostgresCatalog final : public Catalog {
     });
   }
 
+  Result<BearerToken> CreateJobToken(UserId owner, const std::string& token_hash, Timestamp created_at,
+                                     Timestamp expires_at, ProjectId project, JobId job) override {
+    return pool_.Run<BearerToken>([&](Connection& conn) -> Result<BearerToken> {
+      VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
+                                                  " expires_at, project_id, job_id) VALUES ($1, $2, $3, $4, $5, $6)"
+                                                  " RETURNING id",
+                                                  owner.value(), token_hash, Micros(created_at), Micros(expires_at),
+                                                  project.value(), job.value()));
+      return BearerToken{TokenId(q.Int(0, 0)), owner, created_at, expires_at, std::nullopt, project};
+    });
+  }
+
+  Status RevokeJobTokens(JobId job, Timestamp revoked_at) override {
+    return pool_.RunStatus([&](Connection& conn) -> Status {
+      return conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
+                        Micros(revoked_at), job.value())
+          .status();
+    });
+  }
+
   Result<BearerToken> FindTokenByHash(std::string_view token_hash) const override {
     return pool_.Run<BearerToken>([&](Connection& conn) -> Result<BearerToken> {
-      VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query("SELECT id, user_id, created_at, expires_at, revoked_at"
-                                                  " FROM bearer_tokens WHERE token_hash = $1",
+      VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query("SELECT id, user_id, created_at, expires_at, revoked_at,"
+                                                  " project_id FROM bearer_tokens WHERE token_hash = $1",
                                                   token_hash));
       if (q.empty()) return Status::NotFound("token not found");
       return ReadToken(q, 0);
@@ -214,12 +239,13 @@ class PostgresCatalog final : public Catalog {
   Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const override {
     return pool_.Run<TokenWithUser>([&](Connection& conn) -> Result<TokenWithUser> {
       VITRINE_ASSIGN_OR_RETURN(
-          auto q, conn.Query("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, u.id, u.username,"
-                             " u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash"
+          auto q, conn.Query("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, t.project_id, u.id,"
+                             " u.username, u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash,"
+                             " u.worker"
                              " FROM bearer_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
                              token_hash));
       if (q.empty()) return Status::NotFound("token not found");
-      return TokenWithUser{ReadToken(q, 0), ReadUser(q, 0, 5)};
+      return TokenWithUser{ReadToken(q, 0), ReadUser(q, 0, 6)};
     });
   }
 
@@ -438,6 +464,54 @@ class PostgresCatalog final : public Catalog {
   }
   Result<bool> IsBlobReferenced(std::string_view sha256) const override {
     return postgres::images::IsBlobReferenced(pool_, sha256);
+  }
+
+  Result<Analytic> InsertAnalytic(const Analytic& a) override { return postgres::jobs::InsertAnalytic(pool_, a); }
+  Result<Analytic> GetAnalytic(AnalyticId id) const override { return postgres::jobs::GetAnalytic(pool_, id); }
+  Result<Analytic> FindAnalytic(std::string_view name, std::string_view version) const override {
+    return postgres::jobs::FindAnalytic(pool_, name, version);
+  }
+  Result<std::vector<Analytic>> ListAnalytics(bool all_versions) const override {
+    return postgres::jobs::ListAnalytics(pool_, all_versions);
+  }
+  Status DeleteAnalytic(AnalyticId id) override { return postgres::jobs::DeleteAnalytic(pool_, id); }
+
+  Result<DataFile> InsertDataFile(const DataFile& d) override { return postgres::jobs::InsertDataFile(pool_, d); }
+  Result<DataFile> GetDataFile(DataId id) const override { return postgres::jobs::GetDataFile(pool_, id); }
+  Result<Page<DataFile>> ListDataFiles(const DataFilter& filter, std::optional<UserId> member,
+                                       const PageRequest& page) const override {
+    return postgres::jobs::ListDataFiles(pool_, filter, member, page);
+  }
+  Result<DataFile> SetDataFileExpiry(DataId id, std::optional<Timestamp> expires_at) override {
+    return postgres::jobs::SetDataFileExpiry(pool_, id, expires_at);
+  }
+  Status DeleteDataFile(DataId id) override { return postgres::jobs::DeleteDataFile(pool_, id); }
+  Result<std::vector<DataId>> ExpiredDataFiles(Timestamp now, std::size_t limit) const override {
+    return postgres::jobs::ExpiredDataFiles(pool_, now, limit);
+  }
+
+  Result<Job> InsertJob(const Job& job) override { return postgres::jobs::InsertJob(pool_, job); }
+  Result<Job> GetJob(JobId id) const override { return postgres::jobs::GetJob(pool_, id); }
+  Result<Page<Job>> ListJobs(const JobFilter& filter, std::optional<UserId> member,
+                             const PageRequest& page) const override {
+    return postgres::jobs::ListJobs(pool_, filter, member, page);
+  }
+  Status DeleteJob(JobId id) override { return postgres::jobs::DeleteJob(pool_, id); }
+  Result<Job> ModifyJob(JobId id, const JobEdit& edit) override { return postgres::jobs::ModifyJob(pool_, id, edit); }
+  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) override {
+    return postgres::jobs::ClaimJob(pool_, analytics, edit);
+  }
+  Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const override {
+    return postgres::jobs::JobsWithExpiredLease(pool_, now, limit);
+  }
+  Result<std::vector<JobId>> JobsWithExpiredOutputs(Timestamp now, std::size_t limit) const override {
+    return postgres::jobs::JobsWithExpiredOutputs(pool_, now, limit);
+  }
+  Result<std::int64_t> AppendJobLog(JobId id, int attempt, std::string_view text, std::int64_t max_bytes) override {
+    return postgres::jobs::AppendJobLog(pool_, id, attempt, text, max_bytes);
+  }
+  Result<std::vector<LogChunk>> ReadJobLog(JobId id, std::int64_t after_seq, std::size_t max_bytes) const override {
+    return postgres::jobs::ReadJobLog(pool_, id, after_seq, max_bytes);
   }
   RowCopier& rows() override { return row_copier_; }
 

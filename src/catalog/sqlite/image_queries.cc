@@ -241,7 +241,10 @@ Result<bool> IsBlobReferenced(ConnectionPool& pool, std::string_view sha256) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Statement q,
                            conn->Prepare("SELECT EXISTS (SELECT 1 FROM images WHERE blob_sha256 = ?1)"
-                                         " OR EXISTS (SELECT 1 FROM image_derivatives WHERE blob_sha256 = ?1)"));
+                                         " OR EXISTS (SELECT 1 FROM image_derivatives WHERE blob_sha256 = ?1)"
+                                         " OR EXISTS (SELECT 1 FROM data_files WHERE sha256 = ?1)"
+                                         " OR EXISTS (SELECT 1 FROM job_outputs WHERE sha256 = ?1)"
+                                         " OR EXISTS (SELECT 1 FROM analytics WHERE bundle_sha256 = ?1)"));
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(sha256).Step());
   return row && q.Int(0) != 0;
 }

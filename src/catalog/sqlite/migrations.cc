@@ -322,6 +322,90 @@ CREATE TRIGGER annotation_extents_follow_deletes AFTER DELETE ON annotations BEG
 END;
 )sql",
        /*rebuilds_tables=*/true},
+      {9, "analytics, data files, jobs (the queue), workers and job-scoped tokens", R"sql(
+ALTER TABLE users ADD COLUMN worker INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE analytics (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  name          TEXT NOT NULL,
+  version       TEXT NOT NULL,
+  description   TEXT NOT NULL DEFAULT '',
+  builtin       INTEGER NOT NULL DEFAULT 0,
+  supports_cpu  INTEGER NOT NULL DEFAULT 1,
+  supports_gpu  INTEGER NOT NULL DEFAULT 0,
+  doc           TEXT NOT NULL,
+  bundle_sha256 TEXT,
+  created_by    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at    INTEGER NOT NULL,
+  UNIQUE (name, version)
+);
+CREATE TABLE data_files (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256     TEXT NOT NULL,
+  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER
+);
+CREATE INDEX data_files_by_project ON data_files(project_id, id);
+CREATE INDEX data_files_by_sha256 ON data_files(sha256);
+CREATE INDEX data_files_by_expiry ON data_files(expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id       INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  analytic_id      INTEGER NOT NULL REFERENCES analytics(id),
+  analytic         TEXT NOT NULL,
+  analytic_version TEXT NOT NULL,
+  name             TEXT NOT NULL DEFAULT '',
+  created_by       INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  state            TEXT NOT NULL,
+  failure_type     TEXT NOT NULL DEFAULT 'NONE',
+  failure_reason   TEXT NOT NULL DEFAULT '',
+  inputs           TEXT NOT NULL,
+  parameters       TEXT NOT NULL,
+  auto_start       INTEGER NOT NULL DEFAULT 0,
+  archived         INTEGER NOT NULL DEFAULT 0,
+  kill_requested   INTEGER NOT NULL DEFAULT 0,
+  progress         INTEGER NOT NULL DEFAULT 0,
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL,
+  worker           TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER,
+  log_bytes        INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  queued_at        INTEGER,
+  started_at       INTEGER,
+  completed_at     INTEGER,
+  failed_at        INTEGER,
+  expires_at       INTEGER,
+  messages         TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX jobs_by_project ON jobs(project_id, created_at);
+CREATE INDEX jobs_by_analytic ON jobs(analytic_id);
+CREATE INDEX jobs_queued ON jobs(queued_at, id) WHERE state = 'QUEUED';
+CREATE INDEX jobs_leased ON jobs(lease_expires_at) WHERE state IN ('SCHEDULED', 'RUNNING');
+CREATE TABLE job_outputs (
+  job_id     INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  filename   TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256     TEXT NOT NULL,
+  PRIMARY KEY (job_id, name)
+) WITHOUT ROWID;
+CREATE INDEX job_outputs_by_sha256 ON job_outputs(sha256);
+CREATE TABLE job_logs (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  seq    INTEGER NOT NULL,
+  text   TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+ALTER TABLE bearer_tokens ADD COLUMN project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE;
+ALTER TABLE bearer_tokens ADD COLUMN job_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE;
+)sql"},
   };
   return kMigrations;
 }

@@ -7,6 +7,7 @@
 #include "catalog/sqlite/annotation_run_queries.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/image_queries.h"
+#include "catalog/sqlite/job_queries.h"
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/ontology_queries.h"
 #include "catalog/sqlite/property_queries.h"
@@ -38,6 +39,7 @@ UserRecord ReadUser(const Statement& q, int first = 0) {
   r.user.enabled = q.Int(first + 5) != 0;
   r.user.created_at = FromMicros(q.Int(first + 6));
   r.password_hash = q.Text(first + 7);
+  r.user.worker = q.Int(first + 8) != 0;
   return r;
 }
 
@@ -69,6 +71,7 @@ BearerToken ReadToken(const Statement& q) {
   t.created_at = FromMicros(q.Int(2));
   t.expires_at = FromMicros(q.Int(3));
   t.revoked_at = FromOptionalMicros(q.OptionalInt(4));
+  if (auto scope = q.OptionalInt(5)) t.project_scope = ProjectId(*scope);
   return t;
 }
 
@@ -113,13 +116,13 @@ class SqliteCatalog final : public Catalog {
     Status s = q.Bind(u.username, u.name, u.email, u.admin, u.password_hash, Micros(u.created_at)).Run();
     if (s.code() == ErrorCode::kConflict) return Status::Conflict("username '" + u.username + "' is taken");
     VITRINE_RETURN_IF_ERROR(s);
-    return User{UserId(conn->last_insert_id()), u.username, u.name, u.email, u.admin, true, u.created_at};
+    return User{UserId(conn->last_insert_id()), u.username, u.name, u.email, u.admin, true, u.created_at, false};
   }
 
   Result<UserRecord> GetUser(UserId id) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
                                            " FROM users WHERE id = ?"));
     return OneUser(q.Bind(id.value()), "user " + std::to_string(id.value()));
   }
@@ -127,7 +130,7 @@ class SqliteCatalog final : public Catalog {
   Result<UserRecord> FindUserByUsername(std::string_view username) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
                                            " FROM users WHERE username = ?"));
     return OneUser(q.Bind(username), "user '" + std::string(username) + "'");
   }
@@ -137,7 +140,7 @@ class SqliteCatalog final : public Catalog {
     Page<User> out;
     VITRINE_ASSIGN_OR_RETURN(out.total, Count(*conn, "SELECT COUNT(*) FROM users"));
     VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash"
+                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
                                            " FROM users ORDER BY id LIMIT ? OFFSET ?"));
     q.Bind(page.limit, page.offset);
     VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<User>(q, [](const Statement& s) { return ReadUser(s).user; }));
@@ -161,9 +164,10 @@ class SqliteCatalog final : public Catalog {
       // COALESCE keeps a column whose new value is NULL (not given) as it was.
       VITRINE_ASSIGN_OR_RETURN(Statement q,
                                conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
-                                             " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled),"
+                                             " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled), worker = COALESCE(?, worker),"
                                              " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
-      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.email, c.admin, c.enabled, c.password_hash, id.value()).Run());
+      VITRINE_RETURN_IF_ERROR(
+          q.Bind(c.name, c.email, c.admin, c.enabled, c.worker, c.password_hash, id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "user " + std::to_string(id.value())));
       if (c.revoke_tokens_at) {
         VITRINE_ASSIGN_OR_RETURN(Statement revoke,
@@ -230,8 +234,8 @@ class SqliteCatalog final : public Catalog {
 
   Result<BearerToken> FindTokenByHash(std::string_view token_hash) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id, user_id, created_at, expires_at, revoked_at"
-                                                        " FROM bearer_tokens WHERE token_hash = ?"));
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id, user_id, created_at, expires_at, revoked_at,"
+                                                        " project_id FROM bearer_tokens WHERE token_hash = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(token_hash).Step());
     if (!row) return Status::NotFound("token not found");
     return ReadToken(q);
@@ -240,12 +244,13 @@ class SqliteCatalog final : public Catalog {
   Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, u.id, u.username,"
-                                   " u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash"
+        Statement q, conn->Prepare("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, t.project_id, u.id,"
+                                   " u.username, u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash,"
+                                   " u.worker"
                                    " FROM bearer_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(token_hash).Step());
     if (!row) return Status::NotFound("token not found");
-    return TokenWithUser{ReadToken(q), ReadUser(q, 5)};
+    return TokenWithUser{ReadToken(q), ReadUser(q, 6)};
   }
 
   Status RevokeToken(TokenId id, Timestamp revoked_at) override {
@@ -476,6 +481,70 @@ class SqliteCatalog final : public Catalog {
   }
   Result<bool> IsBlobReferenced(std::string_view sha256) const override {
     return sqlite::images::IsBlobReferenced(pool_, sha256);
+  }
+  Result<BearerToken> CreateJobToken(UserId owner, const std::string& token_hash, Timestamp created_at,
+                                     Timestamp expires_at, ProjectId project, JobId job) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
+                                                        " expires_at, project_id, job_id) VALUES (?, ?, ?, ?, ?, ?)"));
+    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), token_hash, Micros(created_at), Micros(expires_at),
+                                   project.value(), job.value())
+                                .Run());
+    return BearerToken{TokenId(conn->last_insert_id()), owner, created_at, expires_at, std::nullopt, project};
+  }
+  Status RevokeJobTokens(JobId job, Timestamp revoked_at) override {
+    VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+    VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("UPDATE bearer_tokens SET revoked_at = ?"
+                                                        " WHERE job_id = ? AND revoked_at IS NULL"));
+    return q.Bind(Micros(revoked_at), job.value()).Run();
+  }
+
+  Result<Analytic> InsertAnalytic(const Analytic& a) override { return sqlite::jobs::InsertAnalytic(pool_, a); }
+  Result<Analytic> GetAnalytic(AnalyticId id) const override { return sqlite::jobs::GetAnalytic(pool_, id); }
+  Result<Analytic> FindAnalytic(std::string_view name, std::string_view version) const override {
+    return sqlite::jobs::FindAnalytic(pool_, name, version);
+  }
+  Result<std::vector<Analytic>> ListAnalytics(bool all_versions) const override {
+    return sqlite::jobs::ListAnalytics(pool_, all_versions);
+  }
+  Status DeleteAnalytic(AnalyticId id) override { return sqlite::jobs::DeleteAnalytic(pool_, id); }
+
+  Result<DataFile> InsertDataFile(const DataFile& d) override { return sqlite::jobs::InsertDataFile(pool_, d); }
+  Result<DataFile> GetDataFile(DataId id) const override { return sqlite::jobs::GetDataFile(pool_, id); }
+  Result<Page<DataFile>> ListDataFiles(const DataFilter& filter, std::optional<UserId> member,
+                                       const PageRequest& page) const override {
+    return sqlite::jobs::ListDataFiles(pool_, filter, member, page);
+  }
+  Result<DataFile> SetDataFileExpiry(DataId id, std::optional<Timestamp> expires_at) override {
+    return sqlite::jobs::SetDataFileExpiry(pool_, id, expires_at);
+  }
+  Status DeleteDataFile(DataId id) override { return sqlite::jobs::DeleteDataFile(pool_, id); }
+  Result<std::vector<DataId>> ExpiredDataFiles(Timestamp now, std::size_t limit) const override {
+    return sqlite::jobs::ExpiredDataFiles(pool_, now, limit);
+  }
+
+  Result<Job> InsertJob(const Job& job) override { return sqlite::jobs::InsertJob(pool_, job); }
+  Result<Job> GetJob(JobId id) const override { return sqlite::jobs::GetJob(pool_, id); }
+  Result<Page<Job>> ListJobs(const JobFilter& filter, std::optional<UserId> member,
+                             const PageRequest& page) const override {
+    return sqlite::jobs::ListJobs(pool_, filter, member, page);
+  }
+  Status DeleteJob(JobId id) override { return sqlite::jobs::DeleteJob(pool_, id); }
+  Result<Job> ModifyJob(JobId id, const JobEdit& edit) override { return sqlite::jobs::ModifyJob(pool_, id, edit); }
+  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) override {
+    return sqlite::jobs::ClaimJob(pool_, analytics, edit);
+  }
+  Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const override {
+    return sqlite::jobs::JobsWithExpiredLease(pool_, now, limit);
+  }
+  Result<std::vector<JobId>> JobsWithExpiredOutputs(Timestamp now, std::size_t limit) const override {
+    return sqlite::jobs::JobsWithExpiredOutputs(pool_, now, limit);
+  }
+  Result<std::int64_t> AppendJobLog(JobId id, int attempt, std::string_view text, std::int64_t max_bytes) override {
+    return sqlite::jobs::AppendJobLog(pool_, id, attempt, text, max_bytes);
+  }
+  Result<std::vector<LogChunk>> ReadJobLog(JobId id, std::int64_t after_seq, std::size_t max_bytes) const override {
+    return sqlite::jobs::ReadJobLog(pool_, id, after_seq, max_bytes);
   }
   RowCopier& rows() override { return row_copier_; }
 

@@ -138,11 +138,6 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
   return filter;
 }
 
-std::string ContentDisposition(const std::string& filename) {
-  std::string safe;
-  for (char c : filename) safe += (c == '"' || c == '\\') ? '_' : c;
-  return "attachment; filename=\"" + safe + "\"";
-}
 
 Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const HttpRequest& request, ImageId id) {
   VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));

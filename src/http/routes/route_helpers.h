@@ -14,6 +14,7 @@
 #include "http/responses.h"
 #include "http/router.h"
 #include "service/service.h"
+#include "wire/job_json.h"
 #include "wire/json.h"
 
 namespace vitrine::http::routes {
@@ -228,7 +229,15 @@ inline HttpResponse PictureResponse(const HttpRequest& request, service::Encoded
   return r;
 }
 
+// A download's header: the file's name, quotes and backslashes replaced.
+inline std::string ContentDisposition(const std::string& filename) {
+  std::string safe;
+  for (char c : filename) safe += (c == '"' || c == '\\') ? '_' : c;
+  return "attachment; filename=\"" + safe + "\"";
+}
+
 void AddAuthRoutes(Router& router, service::Service& service);
+void AddJobRoutes(Router& router, service::Service& service);
 void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
 void AddImageRoutes(Router& router, service::Service& service);

@@ -1,0 +1,507 @@
+// /api/v1/analytics, /api/v1/data, /api/v1/jobs and the workers' /api/v1/worker/...: analyses
+// as jobs (docs/jobs.md). Uploads (data, bundles, job outputs) stream; long-polls and log reads
+// run on a worker thread, never on a network thread.
+#include <functional>
+
+#include "core/parse_integer.h"
+#include "http/byte_range.h"
+#include "http/routes/route_helpers.h"
+#include "wire/job_json.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+using service::Caller;
+
+// A stored file arriving as the raw body: published when the last byte is in.
+template <class T>
+class PendingFileSink final : public BodySink {
+ public:
+  PendingFileSink(std::unique_ptr<service::PendingFile<T>> file, int status) : file_(std::move(file)), status_(status) {}
+  Status Write(std::string_view chunk) override { return file_->Write(chunk); }
+  HttpResponse Finish() override {
+    auto done = file_->Finish();
+    if (!done.ok()) return ErrorResponse(done.status());
+    return JsonResponse(status_, wire::ToJson(*done));
+  }
+
+ private:
+  std::unique_ptr<service::PendingFile<T>> file_;
+  int status_;
+};
+
+std::int64_t DeclaredLength(const HttpRequest& head) {
+  if (auto length = head.header("content-length"); !length.empty()) {
+    if (auto n = core::ParseInteger<std::int64_t>(length)) return *n;
+  }
+  return -1;
+}
+
+// A file from the blob store, whole or the Range asked for.
+Result<HttpResponse> SendFile(const HttpRequest& request,
+                              const std::function<Result<service::JobService::OpenedFile>(blob::ByteRange)>& open,
+                              std::int64_t size, const std::string& sha256) {
+  const std::string etag = "\"" + sha256 + "\"";
+  if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, etag)) return NotModified(etag);
+  auto range = ResolveRange(request.header("range"), size);
+  if (!range.ok()) {
+    HttpResponse r = ErrorResponse(range.status());
+    r.status = 416;
+    r.With("content-range", "bytes */" + std::to_string(size));
+    return r;
+  }
+  blob::ByteRange wanted;
+  if (*range) wanted = {(*range)->offset, (*range)->length};
+  VITRINE_ASSIGN_OR_RETURN(service::JobService::OpenedFile file, open(wanted));
+  HttpResponse r;
+  r.status = *range ? 206 : 200;
+  r.With("content-type", file.media_type).With("etag", etag).With("accept-ranges", "bytes");
+  r.With("content-disposition", ContentDisposition(file.filename));
+  if (*range) {
+    r.With("content-range", "bytes " + std::to_string(file.offset) + "-" +
+                                std::to_string(file.offset + file.length - 1) + "/" + std::to_string(size));
+  }
+  r.stream = std::move(file.body);
+  r.stream_length = file.length;
+  return r;
+}
+
+// ---- analytics ----
+
+Result<HttpResponse> ListAnalytics(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                   const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(bool all_versions, BoolParam(query, "all_versions"));
+  VITRINE_ASSIGN_OR_RETURN(auto analytics, service.jobs().ListAnalytics(caller, all_versions));
+  wire::Json items = wire::Json::array();
+  for (const auto& a : analytics) items.push_back(wire::ToJson(a));
+  return JsonResponse(200, wire::Json{{"analytics", std::move(items)}});
+}
+
+Result<HttpResponse> GetAnalytic(service::Service& service, const Caller& caller, const HttpRequest&,
+                                 const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnalyticId id, PathId<AnalyticId>(params, "analytic_id"));
+  VITRINE_ASSIGN_OR_RETURN(Analytic a, service.jobs().GetAnalytic(caller, id));
+  return JsonResponse(200, wire::Json{{"analytic", wire::ToJson(a)}});
+}
+
+Result<HttpResponse> GetAnalyticDoc(service::Service& service, const Caller& caller, const HttpRequest&,
+                                    const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnalyticId id, PathId<AnalyticId>(params, "analytic_id"));
+  VITRINE_ASSIGN_OR_RETURN(Analytic a, service.jobs().GetAnalytic(caller, id));
+  HttpResponse r;
+  r.With("content-type", "application/json");
+  r.body = a.doc;
+  return r;
+}
+
+Result<std::unique_ptr<BodySink>> RegisterAnalytic(service::Service& service, const HttpRequest& head,
+                                                   const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
+  if (head.header("content-type").starts_with("multipart/")) {
+    return Status::Unsupported("send the bundle (.tar.gz) as the raw request body");
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginAnalyticBundle(caller));
+  return std::unique_ptr<BodySink>(new PendingFileSink<Analytic>(std::move(pending), 201));
+}
+
+Result<HttpResponse> DeleteAnalytic(service::Service& service, const Caller& caller, const HttpRequest&,
+                                    const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnalyticId id, PathId<AnalyticId>(params, "analytic_id"));
+  return NoContentOr(service.jobs().DeleteAnalytic(caller, id));
+}
+
+// ---- data ----
+
+Result<std::optional<std::chrono::seconds>> SecondsParam(const QueryParams& query, const char* name) {
+  VITRINE_ASSIGN_OR_RETURN(auto v, query.GetIntIn(name, 1, std::int64_t{10} * 365 * 24 * 3600));
+  if (!v) return std::optional<std::chrono::seconds>();
+  return std::optional(std::chrono::seconds(*v));
+}
+
+Result<std::unique_ptr<BodySink>> UploadData(service::Service& service, const HttpRequest& head, const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
+  if (head.header("content-type").starts_with("multipart/")) {
+    return Status::Unsupported("send the file as the raw request body, with ?project=ID&name=NAME");
+  }
+  NewDataFile data;
+  VITRINE_ASSIGN_OR_RETURN(auto project, IdParam<ProjectId>(query, "project"));
+  if (!project) return Status::InvalidArgument("project is required (?project=ID)");
+  data.project = *project;
+  data.name = std::string(query.Get("name").value_or(""));
+  data.media_type = std::string(head.header("content-type"));
+  VITRINE_ASSIGN_OR_RETURN(data.ttl, SecondsParam(query, "ttl"));
+  VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginData(caller, data, DeclaredLength(head)));
+  return std::unique_ptr<BodySink>(new PendingFileSink<DataFile>(std::move(pending), 201));
+}
+
+Result<HttpResponse> ListData(service::Service& service, const Caller& caller, const HttpRequest& request,
+                              const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  DataFilter filter;
+  VITRINE_ASSIGN_OR_RETURN(filter.project, IdParam<ProjectId>(query, "project"));
+  if (auto v = query.Get("name")) filter.name_like = std::string(*v);
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+  VITRINE_ASSIGN_OR_RETURN(Page<DataFile> found, service.jobs().ListData(caller, filter, page));
+  wire::Json items = wire::Json::array();
+  for (const auto& d : found.items) items.push_back(wire::ToJson(d));
+  return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
+}
+
+Result<HttpResponse> GetData(service::Service& service, const Caller& caller, const HttpRequest&,
+                             const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(DataId id, PathId<DataId>(params, "data_id"));
+  return JsonOr(200, service.jobs().GetData(caller, id));
+}
+
+Result<HttpResponse> DownloadData(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(DataId id, PathId<DataId>(params, "data_id"));
+  VITRINE_ASSIGN_OR_RETURN(DataFile d, service.jobs().GetData(caller, id));
+  return SendFile(
+      request, [&](blob::ByteRange range) { return service.jobs().OpenData(caller, id, range); }, d.size_bytes,
+      d.sha256);
+}
+
+Result<HttpResponse> SetDataTtl(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(DataId id, PathId<DataId>(params, "data_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  std::optional<Timestamp> expires;
+  if (auto it = body.find("ttl"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+      return Status::InvalidArgument("ttl must be a positive number of seconds");
+    }
+    expires = service.clock().Now() + std::chrono::seconds(it->get<std::int64_t>());
+  } else if (auto e = body.find("expires_at"); e != body.end() && !e->is_null()) {
+    if (!e->is_string()) return Status::InvalidArgument("expires_at must be an ISO 8601 time");
+    auto t = core::ParseIso8601(e->get<std::string>());
+    if (!t.ok()) return Status::InvalidArgument("expires_at: " + t.status().message());
+    expires = *t;
+  }
+  return JsonOr(200, service.jobs().SetDataExpiry(caller, id, expires));
+}
+
+Result<HttpResponse> DeleteData(service::Service& service, const Caller& caller, const HttpRequest&,
+                                const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(DataId id, PathId<DataId>(params, "data_id"));
+  return NoContentOr(service.jobs().DeleteData(caller, id));
+}
+
+// ---- jobs ----
+
+Result<std::string> ObjectText(const wire::Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::string("{}");
+  if (!it->is_object()) return Status::InvalidArgument(std::string(key) + " must be a JSON object");
+  return it->dump();
+}
+
+Result<HttpResponse> CreateJob(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  NewJob job;
+  auto project = body.find("project");
+  if (project == body.end() || !project->is_number_integer() || project->get<std::int64_t>() <= 0) {
+    return Status::InvalidArgument("project must be a project id");
+  }
+  job.project = ProjectId(project->get<std::int64_t>());
+  VITRINE_ASSIGN_OR_RETURN(auto analytic, wire::OptionalString(body, "analytic"));
+  if (!analytic) return Status::InvalidArgument("analytic is required (its name)");
+  job.analytic = *analytic;
+  VITRINE_ASSIGN_OR_RETURN(auto version, wire::OptionalString(body, "version"));
+  job.version = version.value_or("");
+  VITRINE_ASSIGN_OR_RETURN(auto name, wire::OptionalString(body, "name"));
+  job.name = name.value_or("");
+  VITRINE_ASSIGN_OR_RETURN(job.inputs, ObjectText(body, "inputs"));
+  VITRINE_ASSIGN_OR_RETURN(job.parameters, ObjectText(body, "parameters"));
+  if (auto it = body.find("auto_start"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Status::InvalidArgument("auto_start must be true or false");
+    job.auto_start = it->get<bool>();
+  }
+  if (auto it = body.find("output_ttl"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+      return Status::InvalidArgument("output_ttl must be a positive number of seconds");
+    }
+    job.output_ttl = std::chrono::seconds(it->get<std::int64_t>());
+  }
+  VITRINE_ASSIGN_OR_RETURN(Job created, service.jobs().Create(caller, job));
+  HttpResponse r = JsonResponse(201, wire::ToJson(created));
+  r.With("location", "/api/v1/jobs/" + std::to_string(created.id.value()));
+  return r;
+}
+
+Result<JobFilter> ParseJobFilter(const QueryParams& query) {
+  JobFilter f;
+  if (auto v = query.Get("state")) {
+    f.state = JobStateFromName(*v);
+    if (!f.state) return Status::InvalidArgument("state must be READY, QUEUED, SCHEDULED, RUNNING, COMPLETE or FAILED");
+  }
+  if (auto v = query.Get("analytic")) f.analytic = std::string(*v);
+  VITRINE_ASSIGN_OR_RETURN(f.project, IdParam<ProjectId>(query, "project"));
+  VITRINE_ASSIGN_OR_RETURN(auto creator, IdParam<UserId>(query, "creator"));
+  f.created_by = creator;
+  if (auto v = query.Get("archived")) {
+    if (*v == "any") {
+      f.archived.reset();
+    } else {
+      VITRINE_ASSIGN_OR_RETURN(bool archived, BoolParam(query, "archived"));
+      f.archived = archived;
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(f.created_from, TimeParam(query, "created_from"));
+  VITRINE_ASSIGN_OR_RETURN(f.created_to, TimeParam(query, "created_to"));
+  if (auto v = query.Get("sort")) {
+    if (*v == "created_at") {
+      f.sort = JobSort::kCreatedAt;
+    } else if (*v == "id") {
+      f.sort = JobSort::kId;
+    } else if (*v == "state") {
+      f.sort = JobSort::kState;
+    } else {
+      return Status::InvalidArgument("sort must be created_at, id or state");
+    }
+  }
+  if (auto v = query.Get("order")) {
+    if (*v != "asc" && *v != "desc") return Status::InvalidArgument("order must be asc or desc");
+    f.descending = *v == "desc";
+  }
+  return f;
+}
+
+Result<HttpResponse> ListJobs(service::Service& service, const Caller& caller, const HttpRequest& request,
+                              const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(JobFilter filter, ParseJobFilter(query));
+  VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
+  VITRINE_ASSIGN_OR_RETURN(Page<Job> found, service.jobs().List(caller, filter, page));
+  wire::Json items = wire::Json::array();
+  for (const auto& j : found.items) items.push_back(wire::ToJson(j, /*with_messages=*/false));
+  return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
+}
+
+// `?wait=SECONDS` holds the answer until the job changes: on a worker thread, never a network one.
+Result<HttpResponse> GetJob(service::Service& service, const Caller& caller, const HttpRequest& request,
+                            const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(auto wait, query.GetIntIn("wait", 0, service.jobs().options().max_wait.count()));
+  if (wait && *wait > 0) {
+    if (!request.on_worker) return RunOnWorker();
+    return JsonOr(200, service.jobs().Wait(caller, id, std::chrono::seconds(*wait)));
+  }
+  return JsonOr(200, service.jobs().Get(caller, id));
+}
+
+// The Voxel51 platform's status document.
+Result<HttpResponse> GetJobStatus(service::Service& service, const Caller& caller, const HttpRequest&,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(Job job, service.jobs().Get(caller, id));
+  wire::Json full = wire::ToJson(job);
+  return JsonResponse(200, wire::Json{{"analytic", job.analytic},
+                                      {"version", job.analytic_version},
+                                      {"state", JobStateName(job.state)},
+                                      {"progress", job.progress},
+                                      {"attempt", job.attempt},
+                                      {"start_time", full["started_at"]},
+                                      {"complete_time", full["completed_at"]},
+                                      {"fail_time", full["failed_at"]},
+                                      {"failure_type", JobFailureName(job.failure_type)},
+                                      {"failure_reason", job.failure_reason},
+                                      {"messages", full["messages"]}});
+}
+
+Result<HttpResponse> GetJobLog(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(auto after, query.GetIntIn("after", 0, std::numeric_limits<std::int64_t>::max()));
+  VITRINE_ASSIGN_OR_RETURN(auto chunks, service.jobs().ReadLog(caller, id, after.value_or(0), 8u << 20));
+  HttpResponse r;
+  r.With("content-type", "text/plain; charset=utf-8");
+  std::int64_t last = after.value_or(0);
+  for (const auto& c : chunks) {
+    r.body += c.text;
+    last = c.seq;
+  }
+  // Read on from here with ?after=: the log may have grown meanwhile.
+  r.With("x-log-next", std::to_string(last));
+  return r;
+}
+
+Result<HttpResponse> ListOutputs(service::Service& service, const Caller& caller, const HttpRequest&,
+                                 const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(Job job, service.jobs().Get(caller, id));
+  wire::Json items = wire::Json::array();
+  for (const auto& o : job.outputs) items.push_back(wire::ToJson(o));
+  return JsonResponse(200, wire::Json{{"outputs", std::move(items)}});
+}
+
+Result<HttpResponse> DownloadOutput(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                    const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  const std::string name = params.at("name");
+  VITRINE_ASSIGN_OR_RETURN(Job job, service.jobs().Get(caller, id));
+  auto it = std::find_if(job.outputs.begin(), job.outputs.end(), [&](const JobOutput& o) { return o.name == name; });
+  if (it == job.outputs.end()) return Status::NotFound("job " + std::to_string(id.value()) + " has no output '" + name + "'");
+  return SendFile(
+      request, [&](blob::ByteRange range) { return service.jobs().OpenOutput(caller, id, name, range); },
+      it->size_bytes, it->sha256);
+}
+
+template <Result<Job> (service::JobService::*Action)(const Caller&, JobId)>
+Result<HttpResponse> JobAction(service::Service& service, const Caller& caller, const HttpRequest&,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  return JsonOr(200, (service.jobs().*Action)(caller, id));
+}
+
+Result<HttpResponse> ArchiveJob(service::Service& service, const Caller& caller, const HttpRequest&,
+                                const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  return JsonOr(200, service.jobs().SetArchived(caller, id, true));
+}
+
+Result<HttpResponse> UnarchiveJob(service::Service& service, const Caller& caller, const HttpRequest&,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  return JsonOr(200, service.jobs().SetArchived(caller, id, false));
+}
+
+Result<HttpResponse> DeleteJob(service::Service& service, const Caller& caller, const HttpRequest&,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  return NoContentOr(service.jobs().Delete(caller, id));
+}
+
+// ---- workers ----
+
+Result<int> AttemptOf(const wire::Json& body) {
+  auto it = body.find("attempt");
+  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+    return Status::InvalidArgument("attempt must be the attempt number the claim gave");
+  }
+  return static_cast<int>(it->get<std::int64_t>());
+}
+
+Result<HttpResponse> ClaimJob(service::Service& service, const Caller& caller, const HttpRequest& request,
+                              const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body.empty() ? "{}" : request.body));
+  VITRINE_ASSIGN_OR_RETURN(auto worker, wire::OptionalString(body, "worker"));
+  std::vector<std::string> analytics;
+  if (auto it = body.find("analytics"); it != body.end() && !it->is_null()) {
+    if (!it->is_array()) return Status::InvalidArgument("analytics must be an array of names");
+    for (const auto& a : *it) {
+      if (!a.is_string()) return Status::InvalidArgument("analytics must be an array of names");
+      analytics.push_back(a.get<std::string>());
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().Claim(caller, worker.value_or(""), analytics));
+  if (!lease) return NoContent();
+  return JsonResponse(200, wire::Json{{"job", wire::ToJson(lease->job)},
+                                      {"analytic", wire::ToJson(lease->analytic)},
+                                      {"doc", wire::Json::parse(lease->analytic.doc, nullptr, false)},
+                                      {"bundle_sha256", lease->analytic.bundle_sha256},
+                                      {"token", lease->token},
+                                      {"lease_seconds", lease->lease.count()}});
+}
+
+Result<HttpResponse> Heartbeat(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  service::JobHeartbeat beat;
+  VITRINE_ASSIGN_OR_RETURN(beat.attempt, AttemptOf(body));
+  if (auto it = body.find("running"); it != body.end() && it->is_boolean()) beat.running = it->get<bool>();
+  if (auto it = body.find("progress"); it != body.end() && !it->is_null()) {
+    if (!it->is_number()) return Status::InvalidArgument("progress must be a number from 0 to 100");
+    beat.progress = static_cast<int>(it->get<double>());
+  }
+  VITRINE_ASSIGN_OR_RETURN(beat.message, wire::OptionalString(body, "message"));
+  return JsonOr(200, service.jobs().Heartbeat(caller, id, beat));
+}
+
+Result<HttpResponse> AppendLog(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(auto attempt, query.GetIntIn("attempt", 1, 1000000));
+  if (!attempt) return Status::InvalidArgument("attempt is required (?attempt=N)");
+  return NoContentOr(service.jobs().AppendLog(caller, id, static_cast<int>(*attempt), request.body));
+}
+
+Result<std::unique_ptr<BodySink>> PutOutput(service::Service& service, const HttpRequest& head,
+                                            const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
+  VITRINE_ASSIGN_OR_RETURN(auto attempt, query.GetIntIn("attempt", 1, 1000000));
+  if (!attempt) return Status::InvalidArgument("attempt is required (?attempt=N)");
+  VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginOutput(caller, id, static_cast<int>(*attempt),
+                                                                    params.at("name"),
+                                                                    std::string(query.Get("filename").value_or("")),
+                                                                    std::string(head.header("content-type"))));
+  return std::unique_ptr<BodySink>(new PendingFileSink<JobOutput>(std::move(pending), 201));
+}
+
+Result<HttpResponse> FinishJob(service::Service& service, const Caller& caller, const HttpRequest& request,
+                               const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  service::JobResult result;
+  VITRINE_ASSIGN_OR_RETURN(result.attempt, AttemptOf(body));
+  auto success = body.find("success");
+  if (success == body.end() || !success->is_boolean()) return Status::InvalidArgument("success must be true or false");
+  result.success = success->get<bool>();
+  VITRINE_ASSIGN_OR_RETURN(auto failure, wire::OptionalString(body, "failure_type"));
+  if (failure) {
+    auto parsed = JobFailureFromName(*failure);
+    if (!parsed) return Status::InvalidArgument("failure_type must be USER, ANALYTIC or PLATFORM");
+    result.failure = *parsed;
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto reason, wire::OptionalString(body, "reason"));
+  result.reason = reason.value_or("");
+  return JsonOr(200, service.jobs().Finish(caller, id, result));
+}
+
+}  // namespace
+
+void AddJobRoutes(Router& router, service::Service& service) {
+  router.Add("GET", "/api/v1/analytics", Authed(service, ListAnalytics));
+  router.AddStreaming("POST", "/api/v1/analytics", std::bind_front(RegisterAnalytic, std::ref(service)));
+  router.Add("GET", "/api/v1/analytics/{analytic_id}", Authed(service, GetAnalytic));
+  router.Add("GET", "/api/v1/analytics/{analytic_id}/doc", Authed(service, GetAnalyticDoc));
+  router.Add("DELETE", "/api/v1/analytics/{analytic_id}", AuthedWork(service, DeleteAnalytic));
+
+  router.AddStreaming("POST", "/api/v1/data", std::bind_front(UploadData, std::ref(service)));
+  router.Add("GET", "/api/v1/data", Authed(service, ListData));
+  router.Add("GET", "/api/v1/data/{data_id}", Authed(service, GetData));
+  router.Add("GET", "/api/v1/data/{data_id}/download", Authed(service, DownloadData));
+  router.Add("PUT", "/api/v1/data/{data_id}/ttl", AuthedWork(service, SetDataTtl));
+  router.Add("DELETE", "/api/v1/data/{data_id}", AuthedWork(service, DeleteData));
+
+  router.Add("POST", "/api/v1/jobs", AuthedWork(service, CreateJob));
+  router.Add("GET", "/api/v1/jobs", Authed(service, ListJobs));
+  router.Add("GET", "/api/v1/jobs/{job_id}", Authed(service, GetJob));
+  router.Add("GET", "/api/v1/jobs/{job_id}/status", Authed(service, GetJobStatus));
+  router.Add("GET", "/api/v1/jobs/{job_id}/log", Authed(service, GetJobLog));
+  router.Add("GET", "/api/v1/jobs/{job_id}/outputs", Authed(service, ListOutputs));
+  router.Add("GET", "/api/v1/jobs/{job_id}/outputs/{name}", Authed(service, DownloadOutput));
+  router.Add("POST", "/api/v1/jobs/{job_id}/start", AuthedWork(service, JobAction<&service::JobService::Start>));
+  router.Add("POST", "/api/v1/jobs/{job_id}/kill", AuthedWork(service, JobAction<&service::JobService::Kill>));
+  router.Add("POST", "/api/v1/jobs/{job_id}/archive", AuthedWork(service, ArchiveJob));
+  router.Add("POST", "/api/v1/jobs/{job_id}/unarchive", AuthedWork(service, UnarchiveJob));
+  router.Add("DELETE", "/api/v1/jobs/{job_id}", AuthedWork(service, DeleteJob));
+
+  router.Add("POST", "/api/v1/worker/claim", AuthedWork(service, ClaimJob));
+  router.Add("POST", "/api/v1/worker/jobs/{job_id}/heartbeat", AuthedWork(service, Heartbeat));
+  router.Add("POST", "/api/v1/worker/jobs/{job_id}/log", AuthedWork(service, AppendLog));
+  router.AddStreaming("PUT", "/api/v1/worker/jobs/{job_id}/outputs/{name}",
+                      std::bind_front(PutOutput, std::ref(service)));
+  router.Add("POST", "/api/v1/worker/jobs/{job_id}/finish", AuthedWork(service, FinishJob));
+}
+
+}  // namespace vitrine::http::routes

@@ -1,0 +1,16 @@
+// The analytics compiled into Vitrine: their documents, registered in the catalog when a store
+// opens (the code that runs them is in src/worker/).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vitrine::service {
+
+inline constexpr const char* kNoopAnalytic = "vitrine/noop";
+inline constexpr const char* kPyramidsAnalytic = "vitrine/pyramids";
+inline constexpr const char* kDarkObjectsAnalytic = "vitrine/dark-objects";
+
+const std::vector<std::string>& BuiltinAnalyticDocs();
+
+}  // namespace vitrine::service

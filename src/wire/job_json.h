@@ -1,0 +1,15 @@
+// Analytics, data files and jobs as JSON (docs/jobs.md has the shapes).
+#pragma once
+
+#include "vitrine/jobs.h"
+#include "wire/json.h"
+
+namespace vitrine::wire {
+
+Json ToJson(const Analytic& analytic);
+Json ToJson(const DataFile& data);
+Json ToJson(const JobOutput& output);
+// Listings leave the messages out (`with_messages` false); GET of one job has them.
+Json ToJson(const Job& job, bool with_messages = true);
+
+}  // namespace vitrine::wire
