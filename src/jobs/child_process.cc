@@ -299,7 +299,7 @@ Supervised Supervise(pid_t pid, int output_fd, const ChildLimits& limits, ChildL
   const Clock::time_point deadline = Clock::now() + limits.wall_time;
   Supervised result;
   Clock::time_point sigkill_at = Clock::time_point::max();
-  Clock::time_point last_stop_check = Clock::time_point::min();
+  Clock::time_point last_stop_check = Clock::now() - kTick;  // not min(): now - min() overflows
   Clock::time_point drain_until = Clock::time_point::max();
   bool output_open = true;
   bool ended = false;
