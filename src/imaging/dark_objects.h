@@ -61,7 +61,8 @@ struct DarkObjectResult {
   int width = 0, height = 0;        // of the image, in pixels
 };
 
-// Larger images are refused (kTooLarge): the work holds two bytes per pixel in memory.
+// Larger images are refused (kTooLarge): the work holds up to five bytes per pixel in memory
+// (decoded RGB, grey, blurred grey).
 inline constexpr std::int64_t kMaxDarkObjectPixels = std::int64_t{1} << 28;
 
 // The file is decoded in full (any format libvips reads; alpha dropped, 16-bit scaled to 8).
