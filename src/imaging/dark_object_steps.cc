@@ -197,15 +197,14 @@ std::vector<OutlinePoint> TraceOuterBoundary(const DarkMask& mask, int start_x, 
     } else if (!right_dark) {
       next = (heading + 1) % 4;
     }
-    if (next != heading) {
-      double px = x, py = y;
-      if (left_dark && !right_dark) {
-        // A pinch: the corner is passed again from the opposite side. Move this pass into the
-        // light pixel behind-left of it, the one the turn wraps around.
-        px += kPinchOffsetPx * (-kStepX[heading] + kStepX[(heading + 3) % 4]);
-        py += kPinchOffsetPx * (-kStepY[heading] + kStepY[(heading + 3) % 4]);
-      }
-      ring.push_back({px, py});
+    if (next != heading && left_dark && !right_dark) {
+      // A pinch: the corner is passed again from the opposite side. Cut it 0.25 px along each
+      // edge, through the light pixel this turn wraps around, so the passes never touch.
+      const int after = next;
+      ring.push_back({x - kPinchOffsetPx * kStepX[heading], y - kPinchOffsetPx * kStepY[heading]});
+      ring.push_back({x + kPinchOffsetPx * kStepX[after], y + kPinchOffsetPx * kStepY[after]});
+    } else if (next != heading) {
+      ring.push_back({static_cast<double>(x), static_cast<double>(y)});
     }
     heading = next;
   } while (x != start_x || y != start_y || heading != kEast);

@@ -42,8 +42,9 @@ int OtsuThreshold(const Histogram& histogram);
 // The outer boundary of the 8-connected dark component whose topmost-leftmost pixel is
 // (start_x, start_y), along pixel edges, one point per corner where it turns: a closed ring
 // (first == last), clockwise on screen. Where two dark pixels meet only at a corner the
-// boundary passes that corner twice; each pass is moved kPinchOffsetPx into the light pixel it
-// turns around, so the ring never touches itself.
+// boundary passes that corner twice; each pass cuts the corner kPinchOffsetPx along both edges,
+// through the light pixel it turns around, so the ring never touches itself (each cut changes
+// the enclosed area by 1/32 px²).
 inline constexpr double kPinchOffsetPx = 0.25;
 std::vector<OutlinePoint> TraceOuterBoundary(const DarkMask& mask, int start_x, int start_y);
 

@@ -70,6 +70,12 @@ Result<VipsImagePtr> ToEightBitGreyOrRgb(VipsImagePtr image) {
         return vips_cast(in, out, VIPS_FORMAT_UCHAR, "shift", TRUE, nullptr);
       });
     default:
+      // vips_scale reads the image twice (its range, then the pixels): not from a sequential
+      // decode, so the pixels are decoded into memory first.
+      VITRINE_ASSIGN_OR_RETURN(image, Apply(image, [](VipsImage* in, VipsImage** out) {
+                                 *out = vips_image_copy_memory(in);
+                                 return *out ? 0 : -1;
+                               }));
       return Apply(image, [](VipsImage* in, VipsImage** out) { return vips_scale(in, out, nullptr); });
   }
 }

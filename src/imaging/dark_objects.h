@@ -46,7 +46,8 @@ struct DarkObject {
   // The outer boundary (holes ignored) along pixel edges, simplified: a closed ring (first point
   // == last point) of at least 4 distinct points that never touches or crosses itself, clockwise
   // as seen on screen (positive shoelace area in these y-down coordinates). Where two pixels of
-  // the object touch only at a corner, the ring passes that corner twice, 0.25 px to either side.
+  // the object touch only at a corner, the ring passes near that corner twice, cutting it 0.25 px
+  // along each edge.
   std::vector<OutlinePoint> outline;
   std::int64_t area_px = 0;   // pixels in the component (holes not counted)
   double mean_intensity = 0;  // mean unblurred grey of those pixels, 0–255
@@ -60,7 +61,8 @@ struct DarkObjectResult {
   int width = 0, height = 0;        // of the image, in pixels
 };
 
-// Larger images are refused (kTooLarge): the work holds two bytes per pixel in memory.
+// Larger images are refused (kTooLarge): the work holds up to five bytes per pixel in memory
+// (decoded RGB, grey, blurred grey).
 inline constexpr std::int64_t kMaxDarkObjectPixels = std::int64_t{1} << 28;
 
 // The file is decoded in full (any format libvips reads; alpha dropped, 16-bit scaled to 8).

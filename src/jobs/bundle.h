@@ -26,13 +26,15 @@ struct UnpackedBundle {
 // paths, '..' components, links leading outside it, device files or fifos, more than 10,000
 // members, or lacks analytic.json or the entry point; kTooLarge past 2 GiB unpacked;
 // kInvalidArgument when `sha256` is not 64 lowercase hex digits or not the file's SHA-256;
+// kNotFound when `bundle_file` is missing; kInsufficientStorage when the disk is full;
 // kUnavailable when the cache cannot be written.
 Result<UnpackedBundle> UnpackBundle(const std::filesystem::path& bundle_file, std::string_view sha256,
                                     const std::filesystem::path& cache_root);
 
 // analytic.json, read from the bundle without unpacking it (for an administrator registering it).
-// Errors: kInvalidArgument when the bundle is unreadable or has no analytic.json at its top or in
-// a single top folder; kTooLarge for an analytic.json over 1 MiB.
+// Errors: kNotFound when the file is missing; kInvalidArgument when the bundle is unreadable, has a
+// member with an absolute or '..' path, or no analytic.json at its top or in a single top folder;
+// kTooLarge for an analytic.json over 1 MiB.
 Result<std::string> ReadBundleAnalyticJson(const std::filesystem::path& bundle_file);
 
 }  // namespace vitrine::jobs

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -299,10 +300,11 @@ Supervised Supervise(pid_t pid, int output_fd, const ChildLimits& limits, ChildL
   const Clock::time_point deadline = Clock::now() + limits.wall_time;
   Supervised result;
   Clock::time_point sigkill_at = Clock::time_point::max();
-  Clock::time_point last_stop_check = Clock::time_point::min();
+  Clock::time_point last_stop_check = Clock::now() - kTick;  // not min(): now - min() overflows
   Clock::time_point drain_until = Clock::time_point::max();
   bool output_open = true;
   bool ended = false;
+  std::chrono::milliseconds ended_check_wait{1};
   std::array<char, 64 * 1024> buffer;
   while (true) {
     if (output_open) {
@@ -316,7 +318,9 @@ Supervised Supervise(pid_t pid, int output_fd, const ChildLimits& limits, ChildL
         }
       }
     } else if (!ended) {
-      ::poll(nullptr, 0, static_cast<int>(kTick.count()));
+      // The output closes just before the exit is visible: look again soon, then less often.
+      ::poll(nullptr, 0, static_cast<int>(ended_check_wait.count()));
+      ended_check_wait = std::min(ended_check_wait * 2, kTick);
     }
 
     const Clock::time_point now = Clock::now();
