@@ -499,7 +499,7 @@ void AddJobRoutes(Router& router, service::Service& service) {
   router.Add("POST", "/api/v1/worker/claim", AuthedWork(service, ClaimJob));
   router.Add("POST", "/api/v1/worker/jobs/{job_id}/heartbeat", AuthedWork(service, Heartbeat));
   router.Add("POST", "/api/v1/worker/jobs/{job_id}/log", AuthedWork(service, AppendLog));
-  router.AddStreaming("PUT", "/api/v1/worker/jobs/{job_id}/outputs/{name}",
+  router.AddStreaming("POST", "/api/v1/worker/jobs/{job_id}/outputs/{name}",
                       std::bind_front(PutOutput, std::ref(service)));
   router.Add("POST", "/api/v1/worker/jobs/{job_id}/finish", AuthedWork(service, FinishJob));
 }
