@@ -22,6 +22,7 @@ void AddCredentialCommands(CLI::App& app, CommandContext& context);
 void AddProjectCommands(CLI::App& app, CommandContext& context);
 void AddTransferCommands(CLI::App& app, CommandContext& context);
 void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
+void AddWorkerCommand(CLI::App& app, CommandContext& context);
 
 // Runs `body` and turns a non-OK Status into an error message and exit code 1.
 template <class Fn>

@@ -20,7 +20,7 @@
 #include "http/api_v1.h"
 #include "http/server.h"
 #include "http/static_files.h"
-#include "worker/in_process_workers.h"
+#include "worker/workers.h"
 
 namespace vitrine::cli {
 namespace {
@@ -170,13 +170,19 @@ Status Serve(const ServeFlags& flags) {
     collector.emplace(*store->executor, core::Lane::kMaintenance, std::chrono::minutes(flags.gc_interval_minutes),
                       [&images = store->service->images()] { CollectGarbage(images); });
   }
+  worker::JobSweeper sweeper(*store->service, *store->executor);
   std::optional<worker::InProcessWorkers> workers;
   if (flags.job_workers > 0) {
-    workers.emplace(*store->service, *store->executor, worker::WorkerOptions{.concurrency = flags.job_workers});
-    spdlog::info("{} job worker(s) running the built-in analytics", flags.job_workers);
+    worker::WorkerOptions worker_options;
+    worker_options.concurrency = flags.job_workers;
+    worker_options.scratch_dir = flags.store.data_dir / "cache" / "jobs";
+    const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+    workers.emplace(*store->service, std::move(worker_options), "http://" + host + ":" + std::to_string(server->port()));
+    spdlog::info("{} job worker(s) running", flags.job_workers);
   }
   http::WaitForTerminationSignal();
   spdlog::info("shutting down: finishing requests in flight");
+  store->service->jobs().Shutdown();  // long-polls and waiting claims answer now
   server->Stop();
   if (workers) spdlog::info("waiting for running jobs to end");
   workers.reset();

@@ -32,6 +32,8 @@ std::string_view LaneName(Lane lane) {
       return "pyramid";
     case Lane::kMaintenance:
       return "maintenance";
+    case Lane::kWaits:
+      return "wait";
   }
   return "background";
 }
@@ -42,6 +44,7 @@ std::array<LaneLimits, kLaneCount> ExecutorOptions::DefaultLanes() {
   lanes[static_cast<std::size_t>(Lane::kCacheWrites)] = {1, 256};
   lanes[static_cast<std::size_t>(Lane::kPyramids)] = {1, 64};
   lanes[static_cast<std::size_t>(Lane::kMaintenance)] = {2, 16};
+  lanes[static_cast<std::size_t>(Lane::kWaits)] = {32, 512};
   return lanes;
 }
 

@@ -32,8 +32,9 @@ enum class Lane {
   kCacheWrites,  // derived bytes (thumbnails, views) stored after their answer went out
   kPyramids,     // viewing pyramids of large images
   kMaintenance,  // periodic housekeeping: WAL checkpoints, garbage collection
+  kWaits,        // requests that mostly wait for an event (job long-polls, workers' claims)
 };
-inline constexpr std::size_t kLaneCount = 4;
+inline constexpr std::size_t kLaneCount = 5;
 std::string_view LaneName(Lane lane);
 
 struct LaneLimits {
@@ -43,7 +44,8 @@ struct LaneLimits {
 
 struct ExecutorOptions {
   // Indexed by Lane. Requests: one thread per core (at least two); maintenance two (a long
-  // garbage collection never delays a checkpoint); the others one each.
+  // garbage collection never delays a checkpoint); waits 32 (a waiting thread costs no CPU, and
+  // long-polls must never hold the threads requests render on); the others one each.
   std::array<LaneLimits, kLaneCount> lanes = DefaultLanes();
   static std::array<LaneLimits, kLaneCount> DefaultLanes();
 };

@@ -53,6 +53,8 @@ struct HttpResponse {
   // No answer yet: the handler would have to block (render an image), and asks to be run again
   // with `on_worker` set, on a worker thread, so network threads never wait for it.
   bool run_on_worker = false;
+  // With run_on_worker: the handler will mostly wait (a long-poll), on the executor's waits lane.
+  bool waits = false;
 
   HttpResponse& With(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

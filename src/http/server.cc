@@ -91,6 +91,7 @@ struct Server::Impl {
   std::unique_ptr<core::Executor> own_executor;       // when the options name none
   core::Executor& executor;
   core::TaskGroup worker_tasks;  // this server's, on the executor's request lane
+  core::TaskGroup wait_tasks;    // long-polls, on the waits lane
 
   // The concurrency hint must be the real thread count: a hint of 1 lets Asio assume a single
   // thread, and handlers then run one at a time whatever the number of threads.
@@ -100,12 +101,14 @@ struct Server::Impl {
         ioc(static_cast<int>(ThreadCount(options))),
         own_executor(options.executor ? nullptr : std::make_unique<core::Executor>(RequestLaneOnly(options))),
         executor(options.executor ? *options.executor : *own_executor),
-        worker_tasks(executor, core::Lane::kRequests) {}
+        worker_tasks(executor, core::Lane::kRequests),
+        wait_tasks(executor, core::Lane::kWaits) {}
   static core::ExecutorOptions RequestLaneOnly(const ServerOptions& o) {
     core::ExecutorOptions lanes;
     for (auto& lane : lanes.lanes) lane.threads = 0;
     lanes.lanes[static_cast<std::size_t>(core::Lane::kRequests)].threads =
         o.worker_threads ? o.worker_threads : std::max(2u, std::thread::hardware_concurrency());
+    lanes.lanes[static_cast<std::size_t>(core::Lane::kWaits)].threads = 32;
     return lanes;
   }
   static unsigned ThreadCount(const ServerOptions& o) {
@@ -372,7 +375,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpResponse response = RunSafely([&] { return server_.app.Handle(request_); });
     if (!response.run_on_worker) return Send(std::move(response), keep_alive_ && !server_.stopping);
     request_.on_worker = true;
-    RunOnWorker(/*bounded=*/true, [](Session& self) {
+    RunOnWorker(/*bounded=*/true, response.waits, [](Session& self) {
       HttpResponse answer = RunSafely([&] { return self.server_.app.Handle(self.request_); });
       if (answer.run_on_worker) answer = ErrorResponse(Status::Internal("a handler asked for a worker twice"));
       return answer;
@@ -383,13 +386,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // session's strand. Nothing else touches this session meanwhile: no read is pending.
   template <class Work>
   void RunOnWorker(bool bounded, Work work) {
+    RunOnWorker(bounded, /*waits=*/false, std::move(work));
+  }
+  template <class Work>
+  void RunOnWorker(bool bounded, bool waits, Work work) {
     if (server_.worker_load.fetch_add(1) >= server_.options.max_worker_queue && bounded) {
       server_.worker_load.fetch_sub(1);
       sink_.reset();
       HttpResponse busy = ErrorResponse(Status::Unavailable("the server is busy; try again shortly"));
       return Send(std::move(busy), keep_alive_ && !server_.stopping);
     }
-    server_.worker_tasks.Submit([self = shared_from_this(), work = std::move(work)]() mutable {
+    (waits ? server_.wait_tasks : server_.worker_tasks).Submit([self = shared_from_this(), work = std::move(work)]() mutable {
       HttpResponse answer = work(*self);
       self->server_.worker_load.fetch_sub(1);
       asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
@@ -754,6 +761,7 @@ void Server::Stop() {
   // After the network threads: what a worker finishes now is answered to no one, but no
   // handler runs once Stop returns.
   impl_->worker_tasks.Wait();
+  impl_->wait_tasks.Wait();
 }
 
 void WaitForTerminationSignal() {

@@ -517,7 +517,11 @@ Result<Job> JobService::Wait(const Caller& caller, JobId id, std::chrono::millis
     // Woken by a change made here; re-read at least every half second for changes other
     // servers make to a shared catalog.
     const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
-    changes_cv_.wait_until(lock, wake, [&] { return generation_ != seen_generation; });
+    changes_cv_.wait_until(lock, wake, [&] { return generation_ != seen_generation || shutting_down_; });
+    if (shutting_down_) {
+      lock.unlock();
+      return Get(caller, id);
+    }
   }
 }
 
@@ -679,10 +683,47 @@ Result<Job> JobService::Finish(const Caller& caller, JobId id, const JobResult& 
   return done;
 }
 
+Result<JobService::OpenedFile> JobService::OpenBundle(const Caller& caller, AnalyticId id) const {
+  VITRINE_RETURN_IF_ERROR(RequireWorker(caller));
+  VITRINE_ASSIGN_OR_RETURN(Analytic a, catalog_.GetAnalytic(id));
+  if (a.bundle_sha256.empty()) return Status::NotFound("analytic " + a.name + " " + a.version + " has no bundle");
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t size, blobs_.Size(a.bundle_sha256));
+  return OpenBlob(blobs_, a.name + "-" + a.version + ".tar.gz", "application/gzip", size, a.bundle_sha256, {});
+}
+
 void JobService::WaitForQueued(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(changes_mu_);
   const std::uint64_t seen = generation_;
-  changes_cv_.wait_for(lock, timeout, [&] { return generation_ != seen; });
+  changes_cv_.wait_for(lock, timeout, [&] { return generation_ != seen || shutting_down_; });
+}
+
+Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, const std::string& worker,
+                                                         const std::vector<std::string>& analytics,
+                                                         std::chrono::milliseconds wait) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(wait, options_.max_wait);
+  while (true) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(changes_mu_);
+      seen = generation_;
+      if (shutting_down_) return std::optional<JobLease>();
+    }
+    VITRINE_ASSIGN_OR_RETURN(std::optional<JobLease> lease, Claim(caller, worker, analytics));
+    if (lease || std::chrono::steady_clock::now() >= deadline) return lease;
+    std::unique_lock lock(changes_mu_);
+    // Woken by a job queued here; other servers' jobs are seen at the next look.
+    const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
+    changes_cv_.wait_until(lock, wake, [&] { return generation_ != seen || shutting_down_; });
+  }
+}
+
+void JobService::Shutdown() {
+  {
+    std::lock_guard lock(changes_mu_);
+    shutting_down_ = true;
+  }
+  changes_cv_.notify_all();
 }
 
 Result<std::int64_t> JobService::Sweep() {

@@ -143,8 +143,17 @@ class JobService {
                                                               const std::string& name, const std::string& filename,
                                                               const std::string& media_type);
   Result<Job> Finish(const Caller& caller, JobId id, const JobResult& result);
+  // An external analytic's bundle (.tar.gz), for a worker to unpack.
+  Result<OpenedFile> OpenBundle(const Caller& caller, AnalyticId id) const;
   // Blocks until a job may have been queued (or `timeout`): idle in-process workers wait here.
   void WaitForQueued(std::chrono::milliseconds timeout) const;
+  // Claim, waiting up to `wait` (at most options().max_wait) for a job to be queued.
+  Result<std::optional<JobLease>> ClaimWaiting(const Caller& caller, const std::string& worker,
+                                               const std::vector<std::string>& analytics,
+                                               std::chrono::milliseconds wait);
+  // Ends every wait (long-polls, waiting claims) at once, and any started later: the process is
+  // stopping.
+  void Shutdown();
 
   // Housekeeping, run periodically: expired leases (requeue or fail), expired data, expired
   // job outputs. Returns how many things it changed.
@@ -174,6 +183,7 @@ class JobService {
   mutable std::mutex changes_mu_;
   mutable std::condition_variable changes_cv_;
   std::uint64_t generation_ = 0;
+  bool shutting_down_ = false;
 };
 
 }  // namespace vitrine::service

@@ -288,7 +288,7 @@ Result<HttpResponse> GetJob(service::Service& service, const Caller& caller, con
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
   VITRINE_ASSIGN_OR_RETURN(auto wait, query.GetIntIn("wait", 0, service.jobs().options().max_wait.count()));
   if (wait && *wait > 0) {
-    if (!request.on_worker) return RunOnWorker();
+    if (!request.on_worker) return WaitOnWorker();
     return JsonOr(200, service.jobs().Wait(caller, id, std::chrono::seconds(*wait)));
   }
   return JsonOr(200, service.jobs().Get(caller, id));
@@ -399,7 +399,14 @@ Result<HttpResponse> ClaimJob(service::Service& service, const Caller& caller, c
       analytics.push_back(a.get<std::string>());
     }
   }
-  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().Claim(caller, worker.value_or(""), analytics));
+  std::chrono::milliseconds wait{0};
+  if (auto it = body.find("wait"); it != body.end() && !it->is_null()) {
+    if (!it->is_number() || it->get<double>() < 0) return Status::InvalidArgument("wait must be a number of seconds");
+    wait = std::chrono::milliseconds(static_cast<std::int64_t>(
+        std::min(it->get<double>(), static_cast<double>(service.jobs().options().max_wait.count())) * 1000));
+  }
+  if (!request.on_worker) return wait.count() > 0 ? WaitOnWorker() : RunOnWorker();
+  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().ClaimWaiting(caller, worker.value_or(""), analytics, wait));
   if (!lease) return NoContent();
   return JsonResponse(200, wire::Json{{"job", wire::ToJson(lease->job)},
                                       {"analytic", wire::ToJson(lease->analytic)},
@@ -445,6 +452,27 @@ Result<std::unique_ptr<BodySink>> PutOutput(service::Service& service, const Htt
                                                                     std::string(query.Get("filename").value_or("")),
                                                                     std::string(head.header("content-type"))));
   return std::unique_ptr<BodySink>(new PendingFileSink<JobOutput>(std::move(pending), 201));
+}
+
+Result<HttpResponse> GetBundle(service::Service& service, const Caller& caller, const HttpRequest&,
+                              const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnalyticId id, PathId<AnalyticId>(params, "analytic_id"));
+  VITRINE_ASSIGN_OR_RETURN(auto bundle, service.jobs().OpenBundle(caller, id));
+  HttpResponse r;
+  r.With("content-type", bundle.media_type).With("etag", "\"" + bundle.sha256 + "\"");
+  r.stream = std::move(bundle.body);
+  r.stream_length = bundle.length;
+  return r;
+}
+
+// Builds an image's pyramid now (what vitrine/pyramids asks for each image), on a worker.
+Result<HttpResponse> BuildPyramid(service::Service& service, const Caller& caller, const HttpRequest&,
+                                  const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(auto state, service.images().EnsurePyramid(caller, id));
+  wire::Json body{{"status", state.status}};
+  if (state.progress) body["progress"] = *state.progress;
+  return JsonResponse(200, body);
 }
 
 Result<HttpResponse> FinishJob(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -496,7 +524,9 @@ void AddJobRoutes(Router& router, service::Service& service) {
   router.Add("POST", "/api/v1/jobs/{job_id}/unarchive", AuthedWork(service, UnarchiveJob));
   router.Add("DELETE", "/api/v1/jobs/{job_id}", AuthedWork(service, DeleteJob));
 
-  router.Add("POST", "/api/v1/worker/claim", AuthedWork(service, ClaimJob));
+  router.Add("POST", "/api/v1/worker/claim", Authed(service, ClaimJob));
+  router.Add("GET", "/api/v1/worker/analytics/{analytic_id}/bundle", Authed(service, GetBundle));
+  router.Add("POST", "/api/v1/images/{image_id}/pyramid", AuthedWork(service, BuildPyramid));
   router.Add("POST", "/api/v1/worker/jobs/{job_id}/heartbeat", AuthedWork(service, Heartbeat));
   router.Add("POST", "/api/v1/worker/jobs/{job_id}/log", AuthedWork(service, AppendLog));
   router.AddStreaming("POST", "/api/v1/worker/jobs/{job_id}/outputs/{name}",

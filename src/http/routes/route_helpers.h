@@ -100,6 +100,14 @@ inline HttpResponse RunOnWorker() {
   return later;
 }
 
+// The same for a handler that will mostly wait for an event (a long-poll): on the waits lane,
+// so that it never holds a thread a rendering request could have had.
+inline HttpResponse WaitOnWorker() {
+  HttpResponse later = RunOnWorker();
+  later.waits = true;
+  return later;
+}
+
 // A route's handler: the service it works on, who asks (already signed in), the request and
 // its path captures. Each registrar names one such function per route and wraps it in Authed,
 // AuthedWork or ViewerAuthed, so that its table of routes reads on one screen.
