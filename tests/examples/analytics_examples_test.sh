@@ -45,7 +45,7 @@ run_analytic() {  # run_analytic NAME TASK_JSON
   local name=$1 entry
   entry=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["info"]["entrypoint"])' \
     "$work/unpacked/$name/analytic.json")
-  rm -rf "$work/out" "$work/home" && mkdir -p "$work/out" "$work/home"
+  rm -rf "${work:?}/out" "${work:?}/home" && mkdir -p "$work/out" "$work/home"
   (cd "$work/unpacked/$name" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$work/home" LANG=C.UTF-8 \
     VITRINE_JOB_ID=1 VITRINE_TASK="$2" VITRINE_OUTPUT_DIR="$work/out" VITRINE_URL=http://127.0.0.1:9 \
     VITRINE_TOKEN=vt_unused "./$entry") >"$work/$name.log" 2>&1 || fail "$name exited non-zero: $(cat "$work/$name.log")"
