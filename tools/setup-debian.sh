@@ -19,6 +19,8 @@ packages=(
   wrk                       # HTTP benchmark load generator
   nginx-light               # bench/tile_bench.sh ceiling; the local cluster's load balancer
   libarchive-dev            # analytic bundles (.tar.gz) unpacked by job workers
+  python3-celery redis-server python3-redis  # bench/job_bench.sh reference: Celery with a Redis broker
+  python3-opencv            # bench/dark_objects_reference.py and job_bench.sh: dark objects with OpenCV
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
