@@ -292,8 +292,16 @@ class Catalog {
   virtual Result<Job> ModifyJob(JobId id, const JobEdit& edit) = 0;
   // The oldest QUEUED job (by queued_at, then id) of one of `analytics` (any when empty),
   // locked and handed to `edit` as in ModifyJob; jobs other claimers hold are skipped, never
-  // waited for. nullopt when there is none.
-  virtual Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) = 0;
+  // waited for. nullopt when there is none. With `token`, the claimed job's token (its creator's,
+  // for its project) is stored in the same transaction. Whenever a job leaves SCHEDULED or
+  // RUNNING, ModifyJob revokes its tokens in the transaction that moves it.
+  struct ClaimToken {
+    std::string hash;
+    Timestamp created_at;
+    Timestamp expires_at;
+  };
+  virtual Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit,
+                                              const std::optional<ClaimToken>& token = std::nullopt) = 0;
   // SCHEDULED or RUNNING jobs whose lease ended before `now`.
   virtual Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const = 0;
   // Finished jobs past their expires_at that still hold outputs.

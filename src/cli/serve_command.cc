@@ -42,6 +42,7 @@ struct ServeFlags {
   std::int64_t max_flat_pixels = service::ImageOptions().max_flat_pixels;
   unsigned redirect_downloads_seconds = 0;
   unsigned job_workers = 1;
+  unsigned job_lease_seconds = 30;
 };
 
 // Writes `text` to a file only its owner may read (replacing one left from an older store).
@@ -131,6 +132,7 @@ Status Serve(const ServeFlags& flags) {
   service_options.images.max_pixels = flags.max_pixels;
   service_options.images.max_flat_pixels = flags.max_flat_pixels;
   service_options.images.redirect_downloads = std::chrono::seconds(flags.redirect_downloads_seconds);
+  service_options.jobs.lease = std::chrono::seconds(flags.job_lease_seconds);
   if (flags.view_cache_mib > 0) {
     service_options.images.view_cache_dir = flags.store.data_dir / "cache" / "views";
     service_options.images.view_cache_bytes = static_cast<std::int64_t>(flags.view_cache_mib) * 1024 * 1024;
@@ -241,6 +243,12 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
       ->add_option("--job-workers", flags->job_workers,
                    "Job workers in this process, running the built-in analytics (0: none; see docs/jobs.md)")
       ->check(CLI::Range(0u, 64u))
+      ->capture_default_str();
+  serve
+      ->add_option("--job-lease-seconds", flags->job_lease_seconds,
+                   "How long a worker holds a job without renewing: after this, a silent worker's job is queued "
+                   "again (workers renew every third of it)")
+      ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }

@@ -451,8 +451,6 @@ Result<Job> JobService::Start(const Caller& caller, JobId id) {
   });
 }
 
-Status JobService::EndJobToken(JobId id) { return catalog_.RevokeJobTokens(id, clock_.Now()); }
-
 Result<Job> JobService::Kill(const Caller& caller, JobId id) {
   VITRINE_ASSIGN_OR_RETURN(Job seen, VisibleJob(caller, id, ProjectRole::kViewer));
   VITRINE_RETURN_IF_ERROR(RequireCreatorOrManager(caller, seen));
@@ -466,7 +464,6 @@ Result<Job> JobService::Kill(const Caller& caller, JobId id) {
                              Fail(job, clock_.Now(), JobFailure::kUser, "killed by " + who);
                              return Status::Ok();
                            }));
-  VITRINE_RETURN_IF_ERROR(EndJobToken(id));
   return killed;
 }
 
@@ -555,36 +552,37 @@ Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const st
                                                   const std::vector<std::string>& analytics) {
   VITRINE_RETURN_IF_ERROR(RequireWorker(caller));
   const std::string worker_name = worker.empty() ? Who(caller) : worker.substr(0, 200);
-  VITRINE_ASSIGN_OR_RETURN(std::optional<Job> claimed, catalog_.ClaimJob(analytics, [&](Job& job) -> Status {
-                             const Timestamp now = clock_.Now();
-                             job.state = JobState::kScheduled;
-                             job.attempt += 1;
-                             job.kill_requested = false;
-                             job.worker = worker_name;
-                             job.progress = 0;
-                             job.lease_expires_at = now + duration_cast<microseconds>(options_.lease);
-                             Say(job, now,
-                                 "Scheduled on " + worker_name + " (attempt " + std::to_string(job.attempt) + " of " +
-                                     std::to_string(job.max_attempts) + ")");
-                             return Status::Ok();
-                           }));
+  // The job acts as its creator, on its project only, for as long as it may run: its token is
+  // stored with the claim, and revoked by the catalog when the job leaves SCHEDULED or RUNNING.
+  const std::string token = core::RandomUrlToken(32);
+  const Timestamp issued = clock_.Now();
+  const catalog::Catalog::ClaimToken job_token{
+      HashBearerToken(token), issued,
+      issued + duration_cast<microseconds>(options_.max_wall_time + std::chrono::hours(1))};
+  VITRINE_ASSIGN_OR_RETURN(std::optional<Job> claimed, catalog_.ClaimJob(
+                                                           analytics,
+                                                           [&](Job& job) -> Status {
+                                                             const Timestamp now = clock_.Now();
+                                                             job.state = JobState::kScheduled;
+                                                             job.attempt += 1;
+                                                             job.kill_requested = false;
+                                                             job.worker = worker_name;
+                                                             job.progress = 0;
+                                                             job.lease_expires_at =
+                                                                 now + duration_cast<microseconds>(options_.lease);
+                                                             Say(job, now,
+                                                                 "Scheduled on " + worker_name + " (attempt " +
+                                                                     std::to_string(job.attempt) + " of " +
+                                                                     std::to_string(job.max_attempts) + ")");
+                                                             return Status::Ok();
+                                                           },
+                                                           job_token));
   if (!claimed) return std::optional<JobLease>();
   Changed();
   JobLease lease;
   lease.lease = options_.lease;
   VITRINE_ASSIGN_OR_RETURN(lease.analytic, catalog_.GetAnalytic(claimed->analytic_id));
-  // The job acts as its creator, on its project only, for as long as it may run.
-  const std::string token = core::RandomUrlToken(32);
-  const Timestamp now = clock_.Now();
-  if (claimed->created_by.valid()) {
-    VITRINE_RETURN_IF_ERROR(catalog_
-                                .CreateJobToken(claimed->created_by, HashBearerToken(token), now,
-                                                now + duration_cast<microseconds>(options_.max_wall_time +
-                                                                                  std::chrono::hours(1)),
-                                                claimed->project_id, claimed->id)
-                                .status());
-    lease.token = token;
-  }
+  if (claimed->created_by.valid()) lease.token = token;
   lease.job = std::move(*claimed);
   return std::optional<JobLease>(std::move(lease));
 }
@@ -679,7 +677,6 @@ Result<Job> JobService::Finish(const Caller& caller, JobId id, const JobResult& 
                              }
                              return Status::Ok();
                            }));
-  VITRINE_RETURN_IF_ERROR(EndJobToken(id));
   return done;
 }
 
@@ -753,7 +750,6 @@ Result<std::int64_t> JobService::Sweep() {
     });
     if (swept.ok()) {
       ++changed;
-      (void)EndJobToken(id);
       spdlog::warn("job {}: its worker's lease expired; now {}", id.value(), JobStateName(swept->state));
     } else if (swept.status().code() != ErrorCode::kConflict && swept.status().code() != ErrorCode::kNotFound) {
       return swept.status();

@@ -169,7 +169,6 @@ class JobService {
                                         const std::string& given) const;
   // Runs a transition and, when it changed the job, wakes whoever waits on it.
   Result<Job> Change(JobId id, const catalog::Catalog::JobEdit& edit);
-  Status EndJobToken(JobId id);
   void Changed();
 
   catalog::Catalog& catalog_;

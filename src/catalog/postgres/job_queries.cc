@@ -149,6 +149,10 @@ Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& be
   return Status::Ok();
 }
 
+// When a change happened: the time of the message every transition adds (the service owns the
+// clock; the catalog never reads one).
+Timestamp ChangedAt(const Job& j) { return j.messages.empty() ? j.created_at : j.messages.back().time; }
+
 Status WriteJob(Connection& conn, const Job& before, const Job& j) {
   VITRINE_RETURN_IF_ERROR(
       conn.Query("UPDATE jobs SET name = $1, state = $2, failure_type = $3, failure_reason = $4, inputs = $5,"
@@ -162,6 +166,13 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
                  OptionalMicros(j.started_at), OptionalMicros(j.completed_at), OptionalMicros(j.failed_at),
                  OptionalMicros(j.expires_at), JobMessagesToJson(j.messages), j.id.value())
           .status());
+  const auto holds_lease = [](JobState s) { return s == JobState::kScheduled || s == JobState::kRunning; };
+  if (holds_lease(before.state) && !holds_lease(j.state)) {
+    VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
+                                       Micros(ChangedAt(j)),
+                                       j.id.value())
+                                .status());
+  }
   return WriteOutputs(conn, j.id, before.outputs, j.outputs);
 }
 
@@ -412,7 +423,7 @@ Result<Job> ModifyJob(ConnectionPool& pool, JobId id, const Catalog::JobEdit& ed
 }
 
 Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std::string>& analytics,
-                                    const Catalog::JobEdit& edit) {
+                                    const Catalog::JobEdit& edit, const std::optional<Catalog::ClaimToken>& token) {
   return pool.Run<std::optional<Job>>([&](Connection& conn) -> Result<std::optional<Job>> {
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
     Params params;
@@ -434,6 +445,13 @@ Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std:
     if (q.empty()) return std::optional<Job>();
     VITRINE_ASSIGN_OR_RETURN(Job job, GetJobOn(conn, JobId(q.Int(0, 0)), /*lock=*/true));
     VITRINE_ASSIGN_OR_RETURN(Job claimed, EditOn(conn, std::move(job), edit));
+    if (token && claimed.created_by.valid()) {
+      VITRINE_RETURN_IF_ERROR(conn.Query("INSERT INTO bearer_tokens(user_id, token_hash, created_at, expires_at,"
+                                         " project_id, job_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                                         claimed.created_by.value(), token->hash, Micros(token->created_at),
+                                         Micros(token->expires_at), claimed.project_id.value(), claimed.id.value())
+                                  .status());
+    }
     VITRINE_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Job>(std::move(claimed));
   });

@@ -498,8 +498,9 @@ class PostgresCatalog final : public Catalog {
   }
   Status DeleteJob(JobId id) override { return postgres::jobs::DeleteJob(pool_, id); }
   Result<Job> ModifyJob(JobId id, const JobEdit& edit) override { return postgres::jobs::ModifyJob(pool_, id, edit); }
-  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) override {
-    return postgres::jobs::ClaimJob(pool_, analytics, edit);
+  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit,
+                                      const std::optional<ClaimToken>& token) override {
+    return postgres::jobs::ClaimJob(pool_, analytics, edit, token);
   }
   Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const override {
     return postgres::jobs::JobsWithExpiredLease(pool_, now, limit);

@@ -169,6 +169,10 @@ Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& be
   return Status::Ok();
 }
 
+// When a change happened: the time of the message every transition adds (the service owns the
+// clock; the catalog never reads one).
+Timestamp ChangedAt(const Job& j) { return j.messages.empty() ? j.created_at : j.messages.back().time; }
+
 // Writes every column a job's life changes; the identity columns never change.
 Status WriteJob(Connection& conn, const Job& before, const Job& j) {
   VITRINE_ASSIGN_OR_RETURN(
@@ -183,6 +187,14 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
          OptionalMicros(j.completed_at), OptionalMicros(j.failed_at), OptionalMicros(j.expires_at),
          JobMessagesToJson(j.messages), j.id.value());
   VITRINE_RETURN_IF_ERROR(q.Run());
+  const auto holds_lease = [](JobState s) { return s == JobState::kScheduled || s == JobState::kRunning; };
+  if (holds_lease(before.state) && !holds_lease(j.state)) {
+    VITRINE_ASSIGN_OR_RETURN(Statement revoke, conn.Prepare("UPDATE bearer_tokens SET revoked_at = ?"
+                                                            " WHERE job_id = ? AND revoked_at IS NULL"));
+    VITRINE_RETURN_IF_ERROR(revoke.Bind(Micros(ChangedAt(j)),
+                                        j.id.value())
+                                .Run());
+  }
   return WriteOutputs(conn, j.id, before.outputs, j.outputs);
 }
 
@@ -452,7 +464,7 @@ Result<Job> ModifyJob(ConnectionPool& pool, JobId id, const Catalog::JobEdit& ed
 }
 
 Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std::string>& analytics,
-                                    const Catalog::JobEdit& edit) {
+                                    const Catalog::JobEdit& edit, const std::optional<Catalog::ClaimToken>& token) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   std::string sql = "SELECT id FROM jobs WHERE state = 'QUEUED'";
@@ -465,6 +477,14 @@ Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std:
   const JobId id(q.Int(0));
   VITRINE_ASSIGN_OR_RETURN(Job job, GetJobOn(*conn, id));
   VITRINE_ASSIGN_OR_RETURN(Job claimed, EditOn(*conn, std::move(job), edit));
+  if (token && claimed.created_by.valid()) {
+    VITRINE_ASSIGN_OR_RETURN(Statement insert, conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
+                                                             " expires_at, project_id, job_id) VALUES (?, ?, ?, ?, ?, ?)"));
+    VITRINE_RETURN_IF_ERROR(insert
+                                .Bind(claimed.created_by.value(), token->hash, Micros(token->created_at),
+                                      Micros(token->expires_at), claimed.project_id.value(), claimed.id.value())
+                                .Run());
+  }
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return std::optional<Job>(std::move(claimed));
 }

@@ -32,7 +32,7 @@ Result<Page<Job>> ListJobs(ConnectionPool& pool, const JobFilter& filter, std::o
 Status DeleteJob(ConnectionPool& pool, JobId id);
 Result<Job> ModifyJob(ConnectionPool& pool, JobId id, const Catalog::JobEdit& edit);
 Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std::string>& analytics,
-                                    const Catalog::JobEdit& edit);
+                                    const Catalog::JobEdit& edit, const std::optional<Catalog::ClaimToken>& token);
 Result<std::vector<JobId>> JobsWithExpiredLease(ConnectionPool& pool, Timestamp now, std::size_t limit);
 Result<std::vector<JobId>> JobsWithExpiredOutputs(ConnectionPool& pool, Timestamp now, std::size_t limit);
 Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, std::string_view text,

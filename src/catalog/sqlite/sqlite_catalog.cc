@@ -531,8 +531,9 @@ class SqliteCatalog final : public Catalog {
   }
   Status DeleteJob(JobId id) override { return sqlite::jobs::DeleteJob(pool_, id); }
   Result<Job> ModifyJob(JobId id, const JobEdit& edit) override { return sqlite::jobs::ModifyJob(pool_, id, edit); }
-  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit) override {
-    return sqlite::jobs::ClaimJob(pool_, analytics, edit);
+  Result<std::optional<Job>> ClaimJob(const std::vector<std::string>& analytics, const JobEdit& edit,
+                                      const std::optional<ClaimToken>& token) override {
+    return sqlite::jobs::ClaimJob(pool_, analytics, edit, token);
   }
   Result<std::vector<JobId>> JobsWithExpiredLease(Timestamp now, std::size_t limit) const override {
     return sqlite::jobs::JobsWithExpiredLease(pool_, now, limit);
