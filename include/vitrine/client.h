@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "vitrine/credentials.h"
+#include "vitrine/jobs.h"
 #include "vitrine/requests.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
@@ -138,7 +139,56 @@ class Client {
                                                          const PageRequest& page = {}) = 0;
   // Deletes the run and its annotations.
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
+
+  // Analytics: what jobs can run. Listings (latest version of each, or every version) leave
+  // `doc` empty; GetAnalytic fills it. Registering a bundle (a .tar.gz holding analytic.json
+  // and an entry point) and deleting need an administrator; built-ins cannot be deleted
+  // (kInvalidArgument), nor can analytics that jobs use (kConflict).
+  virtual Result<std::vector<Analytic>> ListAnalytics(bool all_versions = false) = 0;
+  virtual Result<Analytic> GetAnalytic(AnalyticId id) = 0;
+  virtual Result<std::string> GetAnalyticDoc(AnalyticId id) = 0;  // the analytic document, JSON
+  virtual Result<Analytic> RegisterAnalytic(const std::filesystem::path& bundle) = 0;
+  virtual Status DeleteAnalytic(AnalyticId id) = 0;
+
+  // Data files: stored files that are not images (models, tables, job inputs). `data.name`
+  // defaults to the file's own name. Expired data answers kNotFound until the sweep deletes it.
+  virtual Result<DataFile> UploadData(const std::filesystem::path& file, const NewDataFile& data,
+                                      const TransferProgress& progress = {}) = 0;
+  virtual Result<DataFile> GetData(DataId id) = 0;
+  virtual Result<Page<DataFile>> ListData(const DataFilter& filter = {}, const PageRequest& page = {}) = 0;
+  // Writes the file to `destination` (via a temp file, checked against its SHA-256).
+  virtual Status DownloadData(DataId id, const std::filesystem::path& destination,
+                              const TransferProgress& progress = {}) = 0;
+  // nullopt keeps the file until it is deleted.
+  virtual Result<DataFile> SetDataExpiry(DataId id, std::optional<Timestamp> expires_at) = 0;
+  virtual Status DeleteData(DataId id) = 0;
+
+  // Jobs. CreateJob checks every input and parameter against the analytic's document
+  // (kInvalidArgument naming the field). Listings leave `messages` empty; GetJob has them.
+  // Starting a job that is not READY, or killing one that is not QUEUED, SCHEDULED or RUNNING,
+  // is kConflict; only the creator or a project manager kills, archives and deletes.
+  virtual Result<Job> CreateJob(const NewJob& job) = 0;
+  virtual Result<Job> GetJob(JobId id) = 0;
+  virtual Result<Page<Job>> ListJobs(const JobFilter& filter = {}, const PageRequest& page = {}) = 0;
+  virtual Result<Job> StartJob(JobId id) = 0;
+  virtual Result<Job> KillJob(JobId id) = 0;  // FAILED with failure type USER
+  virtual Result<Job> ArchiveJob(JobId id, bool archived = true) = 0;
+  virtual Status DeleteJob(JobId id) = 0;  // READY or finished jobs only (kConflict otherwise)
+  // One long-poll: the job as soon as it changes (state, progress or a message), or as it is
+  // once `timeout` passes (the server caps it, 60 s by default). A finished job comes at once.
+  virtual Result<Job> WaitForJob(JobId id, std::chrono::seconds timeout) = 0;
+  // The log written after `after_seq` (0: from the start), up to 8 MiB at a time.
+  virtual Result<JobLog> ReadJobLog(JobId id, std::int64_t after_seq = 0) = 0;
+  // Writes the output `name` to `destination` (via a temp file, checked against its SHA-256).
+  virtual Status DownloadJobOutput(JobId id, std::string_view name, const std::filesystem::path& destination,
+                                   const TransferProgress& progress = {}) = 0;
 };
+
+// Waits for a job to finish (COMPLETE or FAILED) by repeated WaitForJob, calling `progress` with
+// the job each time it changes. Returns the finished job (a FAILED job is a result, not an
+// error); kUnavailable naming the job's state when `timeout` passes first.
+Result<Job> WaitUntilFinished(Client& client, JobId id, std::chrono::seconds timeout,
+                              std::function<void(const Job&)> progress = {});
 
 // In-process over a data folder ("file:///path" or a plain path). `as_user` names the account
 // whose rights apply; empty means the folder's owner, with every right.

@@ -139,6 +139,13 @@ struct NewJob {
   std::optional<std::chrono::seconds> output_ttl{};
 };
 
+// A piece of a job's log: the text after the sequence number asked for, and the number to ask
+// for next time (the same one when nothing new was written).
+struct JobLog {
+  std::string text;
+  std::int64_t next_seq = 0;
+};
+
 struct NewDataFile {
   ProjectId project;
   std::string name{};  // default: the file's own name

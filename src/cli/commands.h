@@ -23,6 +23,8 @@ void AddProjectCommands(CLI::App& app, CommandContext& context);
 void AddTransferCommands(CLI::App& app, CommandContext& context);
 void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 void AddWorkerCommand(CLI::App& app, CommandContext& context);
+// `vitrine analytic`, `vitrine data` and `vitrine job`.
+void AddJobCommands(CLI::App& app, CommandContext& context);
 
 // Runs `body` and turns a non-OK Status into an error message and exit code 1.
 template <class Fn>

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   vitrine::cli::AddTransferCommands(app, context);
   vitrine::cli::AddMaintenanceCommands(app, context);
   vitrine::cli::AddWorkerCommand(app, context);
+  vitrine::cli::AddJobCommands(app, context);
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
 }

@@ -296,18 +296,18 @@ Result<HttpReply> HttpTransport::Request(std::string_view method, std::string_vi
 }
 
 Result<HttpReply> HttpTransport::UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
-                                            const std::function<void(std::int64_t)>& progress) {
+                                            const std::function<void(std::int64_t)>& progress,
+                                            std::string_view content_type, bool retry) {
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   if (ec) return Status::NotFound("cannot read " + file.string() + ": " + ec.message());
   return WithRetries(
-      "POST " + std::string(path_and_query) + " (" + file.string() + ")", true, [&]() -> Result<HttpReply> {
+      "POST " + std::string(path_and_query) + " (" + file.string() + ")", retry, [&]() -> Result<HttpReply> {
         std::unique_ptr<std::FILE, FileClose> in(std::fopen(file.c_str(), "rb"));
         if (!in) return Status::NotFound("cannot open " + file.string());
         CurlHandle curl = handles_->Take();
         HttpReply reply;
-        HeaderList headers =
-            Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "application/octet-stream");
+        HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, content_type);
         UploadState state{in.get(), 0, &progress};
         curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");

@@ -55,9 +55,11 @@ class HttpTransport {
   // DELETEs, uploads that dedupe by content): connection failures and 502/503/504 are retried.
   Result<HttpReply> Request(std::string_view method, std::string_view path_and_query, std::string_view json_body = {},
                             bool retry = true);
-  // Sends `file` as the raw request body. `progress(bytes_sent_so_far)` is called as it goes.
+  // POSTs `file` as the raw request body of type `content_type`. `progress(bytes_sent_so_far)`
+  // is called as it goes. `retry` as for Request: only when sending it twice does no harm.
   Result<HttpReply> UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
-                               const std::function<void(std::int64_t)>& progress = {});
+                               const std::function<void(std::int64_t)>& progress = {},
+                               std::string_view content_type = "application/octet-stream", bool retry = true);
   // Sends a multipart/form-data body: a JSON `metadata` part, then `file` streamed from disk.
   // `progress(bytes_sent_so_far)` is called as it goes (the metadata part included).
   Result<HttpReply> UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,

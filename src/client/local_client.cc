@@ -3,11 +3,13 @@
 #include "client/local_client.h"
 
 #include <fstream>
+#include <functional>
 
 #include "app/data_dir.h"
 #include "app/process.h"
 #include "core/digest.h"
 #include "interchange/annotation_geojson.h"
+#include "service/job_service.h"
 #include "vitrine/client.h"
 
 namespace vitrine {
@@ -32,6 +34,53 @@ class ProgressSource final : public core::ByteSource {
   const TransferProgress& progress_;
   std::int64_t done_ = 0;
 };
+
+// Copies `body` to `destination` through a temp file beside it, renamed into place only when
+// the bytes match `sha256`: a reader never sees a partial or damaged file.
+Status SaveVerified(core::ByteSource& body, const std::string& sha256, const std::filesystem::path& destination,
+                    const TransferProgress& progress, const std::string& what) {
+  auto part = destination;
+  part += ".part";
+  core::Digest digest(core::DigestKind::kSha256);
+  {
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Internal("cannot write " + part.string());
+    std::vector<char> chunk(1 << 20);
+    std::int64_t written = 0;
+    while (true) {
+      auto n = body.Read(chunk);
+      if (!n.ok()) {
+        out.close();
+        std::filesystem::remove(part);
+        return n.status();
+      }
+      if (*n == 0) break;
+      written += static_cast<std::int64_t>(*n);
+      if (progress) progress(written);
+      digest.Update(std::string_view(chunk.data(), *n));
+      out.write(chunk.data(), static_cast<std::streamsize>(*n));
+    }
+    if (!out) return Status::Internal("cannot write " + part.string());
+  }
+  if (digest.FinishHex() != sha256) {
+    std::filesystem::remove(part);
+    return Status::Internal(what + " does not match its SHA-256");
+  }
+  std::error_code ec;
+  std::filesystem::rename(part, destination, ec);
+  if (ec) return Status::Internal("cannot write " + destination.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// The log chunks after `after_seq` as one piece of text and the sequence number to read on from.
+JobLog JoinLog(const std::vector<catalog::Catalog::LogChunk>& chunks, std::int64_t after_seq) {
+  JobLog log{"", after_seq};
+  for (const auto& chunk : chunks) {
+    log.text += chunk.text;
+    log.next_seq = chunk.seq;
+  }
+  return log;
+}
 
 class LocalClient final : public Client {
  public:
@@ -138,31 +187,7 @@ class LocalClient final : public Client {
                        const TransferProgress& progress) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
     VITRINE_ASSIGN_OR_RETURN(service::ImageFile file, images().OpenFile(c, id, {}));
-    auto part = destination;
-    part += ".part";
-    core::Digest digest(core::DigestKind::kSha256);
-    {
-      std::ofstream out(part, std::ios::binary | std::ios::trunc);
-      std::vector<char> chunk(1 << 20);
-      std::int64_t written = 0;
-      while (true) {
-        VITRINE_ASSIGN_OR_RETURN(std::size_t n, file.body->Read(chunk));
-        if (n == 0) break;
-        written += static_cast<std::int64_t>(n);
-        if (progress) progress(written);
-        digest.Update(std::string_view(chunk.data(), n));
-        out.write(chunk.data(), static_cast<std::streamsize>(n));
-      }
-      if (!out) return Status::Internal("cannot write " + part.string());
-    }
-    if (digest.FinishHex() != file.image.sha256) {
-      std::filesystem::remove(part);
-      return Status::Internal("image " + std::to_string(id.value()) + " does not match its SHA-256");
-    }
-    std::error_code ec;
-    std::filesystem::rename(part, destination, ec);
-    if (ec) return Status::Internal("cannot write " + destination.string() + ": " + ec.message());
-    return Status::Ok();
+    return SaveVerified(*file.body, file.image.sha256, destination, progress, "image " + std::to_string(id.value()));
   }
   Result<std::string> Thumbnail(ImageId id, int max_size, std::string_view format) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
@@ -246,7 +271,118 @@ class LocalClient final : public Client {
     return runs().Delete(c, id);
   }
 
+  Result<std::vector<Analytic>> ListAnalytics(bool all_versions) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(std::vector<Analytic> found, jobs().ListAnalytics(c, all_versions));
+    for (auto& a : found) a.doc.clear();  // as a server lists them
+    return found;
+  }
+  Result<Analytic> GetAnalytic(AnalyticId id) override {
+    return With([&](const Caller& c) { return jobs().GetAnalytic(c, id); });
+  }
+  Result<std::string> GetAnalyticDoc(AnalyticId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Analytic a, GetAnalytic(id));
+    return std::move(a.doc);
+  }
+  Result<Analytic> RegisterAnalytic(const std::filesystem::path& bundle) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_RETURN_IF_ERROR(core::FileSource::Open(bundle).status());  // missing: kNotFound, as remotely
+    return jobs().RegisterAnalytic(c, bundle);
+  }
+  Status DeleteAnalytic(AnalyticId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return jobs().DeleteAnalytic(c, id);
+  }
+
+  Result<DataFile> UploadData(const std::filesystem::path& file, const NewDataFile& data,
+                              const TransferProgress& progress) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
+    NewDataFile request = data;
+    if (request.name.empty()) request.name = file.filename().string();
+    VITRINE_ASSIGN_OR_RETURN(auto pending, jobs().BeginData(c, request, source->size_hint()));
+    VITRINE_RETURN_IF_ERROR(Pump(*source, progress, [&](std::string_view bytes) { return pending->Write(bytes); }));
+    return pending->Finish();
+  }
+  Result<DataFile> GetData(DataId id) override {
+    return With([&](const Caller& c) { return jobs().GetData(c, id); });
+  }
+  Result<Page<DataFile>> ListData(const DataFilter& filter, const PageRequest& page) override {
+    return With([&](const Caller& c) { return jobs().ListData(c, filter, page); });
+  }
+  Status DownloadData(DataId id, const std::filesystem::path& destination, const TransferProgress& progress) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(service::JobService::OpenedFile file, jobs().OpenData(c, id, {}));
+    return SaveVerified(*file.body, file.sha256, destination, progress, "data " + std::to_string(id.value()));
+  }
+  Result<DataFile> SetDataExpiry(DataId id, std::optional<Timestamp> expires_at) override {
+    return With([&](const Caller& c) { return jobs().SetDataExpiry(c, id, expires_at); });
+  }
+  Status DeleteData(DataId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return jobs().DeleteData(c, id);
+  }
+
+  Result<Job> CreateJob(const NewJob& job) override {
+    return With([&](const Caller& c) { return jobs().Create(c, job); });
+  }
+  Result<Job> GetJob(JobId id) override {
+    return With([&](const Caller& c) { return jobs().Get(c, id); });
+  }
+  Result<Page<Job>> ListJobs(const JobFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(Page<Job> found, jobs().List(c, filter, page));
+    for (auto& j : found.items) j.messages.clear();  // as a server lists them
+    return found;
+  }
+  Result<Job> StartJob(JobId id) override {
+    return With([&](const Caller& c) { return jobs().Start(c, id); });
+  }
+  Result<Job> KillJob(JobId id) override {
+    return With([&](const Caller& c) { return jobs().Kill(c, id); });
+  }
+  Result<Job> ArchiveJob(JobId id, bool archived) override {
+    return With([&](const Caller& c) { return jobs().SetArchived(c, id, archived); });
+  }
+  Status DeleteJob(JobId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return jobs().Delete(c, id);
+  }
+  Result<Job> WaitForJob(JobId id, std::chrono::seconds timeout) override {
+    return With([&](const Caller& c) { return jobs().Wait(c, id, timeout); });
+  }
+  Result<JobLog> ReadJobLog(JobId id, std::int64_t after_seq) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(auto chunks, jobs().ReadLog(c, id, after_seq, kLogReadBytes));
+    return JoinLog(chunks, after_seq);
+  }
+  Status DownloadJobOutput(JobId id, std::string_view name, const std::filesystem::path& destination,
+                           const TransferProgress& progress) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(service::JobService::OpenedFile file, jobs().OpenOutput(c, id, name, {}));
+    return SaveVerified(*file.body, file.sha256, destination, progress,
+                        "output '" + std::string(name) + "' of job " + std::to_string(id.value()));
+  }
+
  private:
+  // What one log read returns at most: the server's limit for GET /jobs/{id}/log.
+  static constexpr std::size_t kLogReadBytes = 8u << 20;
+
+  // Reads `source` to the end into `write`, reporting the bytes moved so far.
+  static Status Pump(core::ByteSource& source, const TransferProgress& progress,
+                     const std::function<Status(std::string_view)>& write) {
+    std::vector<char> chunk(1 << 20);
+    std::int64_t done = 0;
+    while (true) {
+      VITRINE_ASSIGN_OR_RETURN(std::size_t n, source.Read(chunk));
+      if (n == 0) return Status::Ok();
+      VITRINE_RETURN_IF_ERROR(write(std::string_view(chunk.data(), n)));
+      done += static_cast<std::int64_t>(n);
+      if (progress) progress(done);
+    }
+  }
+
+  service::JobService& jobs() { return store_->service->jobs(); }
   service::AnnotationService& annotations() { return store_->service->annotations(); }
   service::AnnotationRunService& runs() { return store_->service->annotation_runs(); }
   service::OntologyService& ontologies() { return store_->service->ontologies(); }

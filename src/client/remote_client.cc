@@ -1,14 +1,17 @@
 // RemoteClient: the Client interface over HTTP, speaking the /api/v1 JSON of wire/.
+#include <algorithm>
 #include <fstream>
 
 #include "client/http_transport.h"
 #include "core/byte_stream.h"
 #include "core/digest.h"
+#include "core/parse_integer.h"
 #include "core/percent_encoding.h"
 #include "core/time_format.h"
 #include "vitrine/client.h"
 #include "wire/annotation_json.h"
 #include "wire/annotation_run_json.h"
+#include "wire/job_json.h"
 #include "wire/json.h"
 
 namespace vitrine {
@@ -97,6 +100,22 @@ std::string RunFilterQuery(const AnnotationRunFilter& f) {
   if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
   if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
   if (f.metadata) add("property", PropertyQuery(*f.metadata));
+  return q;
+}
+
+std::string JobFilterQuery(const JobFilter& f) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
+  if (f.state) add("state", std::string(JobStateName(*f.state)));
+  if (f.analytic) add("analytic", *f.analytic);
+  if (f.project) add("project", std::to_string(f.project->value()));
+  add("archived", f.archived ? (*f.archived ? "true" : "false") : "any");
+  if (f.created_by) add("creator", std::to_string(f.created_by->value()));
+  if (f.created_from) add("created_from", core::FormatIso8601(*f.created_from));
+  if (f.created_to) add("created_to", core::FormatIso8601(*f.created_to));
+  const char* sorts[] = {"created_at", "id", "state"};
+  add("sort", sorts[static_cast<int>(f.sort)]);
+  add("order", f.descending ? "desc" : "asc");
   return q;
 }
 
@@ -259,27 +278,8 @@ class RemoteClient final : public Client {
   Status DownloadImage(ImageId id, const std::filesystem::path& destination,
                        const TransferProgress& progress) override {
     VITRINE_ASSIGN_OR_RETURN(Image image, GetImage(id));
-    auto part = destination;
-    part += ".part";
-    core::Digest digest(core::DigestKind::kSha256);
-    std::ofstream out(part, std::ios::binary | std::ios::trunc);
-    std::int64_t received = 0;
-    auto reply = http_->Download("/api/v1/images/" + Id(id) + "/file", [&](std::string_view bytes) {
-      digest.Update(bytes);
-      received += static_cast<std::int64_t>(bytes.size());
-      if (progress) progress(received);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      return out ? Status::Ok() : Status::Internal("cannot write " + part.string());
-    });
-    out.close();
-    Status s = reply.ok() ? client::StatusOf(*reply) : reply.status();
-    if (s.ok() && digest.FinishHex() != image.sha256) {
-      s = Status::Internal("image " + Id(id) + " arrived damaged (SHA-256 mismatch)");
-    }
-    std::error_code ec;
-    if (s.ok()) std::filesystem::rename(part, destination, ec);
-    if (!s.ok() || ec) std::filesystem::remove(part, ec);
-    return s;
+    return DownloadVerified("/api/v1/images/" + Id(id) + "/file", image.sha256, destination, progress,
+                            "image " + Id(id));
   }
   Result<std::string> Thumbnail(ImageId id, int max_size, std::string_view format) override {
     VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
@@ -400,6 +400,127 @@ class RemoteClient final : public Client {
     return Fetch("DELETE", "/api/v1/annotation-runs/" + Id(id)).status();
   }
 
+  Result<std::vector<Analytic>> ListAnalytics(bool all_versions) override {
+    VITRINE_ASSIGN_OR_RETURN(
+        Json doc, Fetch("GET", std::string("/api/v1/analytics") + (all_versions ? "?all_versions=true" : "")));
+    return ParseItems<Analytic>(doc["analytics"], wire::AnalyticFromJson);
+  }
+  Result<Analytic> GetAnalytic(AnalyticId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/analytics/" + Id(id)));
+    VITRINE_ASSIGN_OR_RETURN(Analytic a, wire::AnalyticFromJson(doc["analytic"]));
+    VITRINE_ASSIGN_OR_RETURN(a.doc, GetAnalyticDoc(id));
+    return a;
+  }
+  Result<std::string> GetAnalyticDoc(AnalyticId id) override {
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply, http_->Request("GET", "/api/v1/analytics/" + Id(id) + "/doc"));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    return std::move(reply.body);
+  }
+  Result<Analytic> RegisterAnalytic(const std::filesystem::path& bundle) override {
+    VITRINE_RETURN_IF_ERROR(core::FileSource::Open(bundle).status());
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->UploadFile("/api/v1/analytics", bundle, {}, "application/gzip", false));
+    VITRINE_ASSIGN_OR_RETURN(Json doc, JsonOf(reply));
+    VITRINE_ASSIGN_OR_RETURN(Analytic a, wire::AnalyticFromJson(doc));
+    return GetAnalytic(a.id);  // with its document, as in-process
+  }
+  Status DeleteAnalytic(AnalyticId id) override { return Fetch("DELETE", "/api/v1/analytics/" + Id(id)).status(); }
+
+  Result<DataFile> UploadData(const std::filesystem::path& file, const NewDataFile& data,
+                              const TransferProgress& progress) override {
+    VITRINE_RETURN_IF_ERROR(core::FileSource::Open(file).status());
+    std::string path = "/api/v1/data?project=" + Id(data.project) +
+                       "&name=" + Escape(data.name.empty() ? file.filename().string() : data.name);
+    if (data.ttl) path += "&ttl=" + std::to_string(data.ttl->count());
+    // Not retried: each upload makes a new data file.
+    VITRINE_ASSIGN_OR_RETURN(
+        HttpReply reply,
+        http_->UploadFile(path, file, progress,
+                          data.media_type.empty() ? std::string_view("application/octet-stream") : data.media_type,
+                          false));
+    VITRINE_ASSIGN_OR_RETURN(Json doc, JsonOf(reply));
+    return wire::DataFileFromJson(doc);
+  }
+  Result<DataFile> GetData(DataId id) override {
+    return Call("GET", "/api/v1/data/" + Id(id), {}, wire::DataFileFromJson);
+  }
+  Result<Page<DataFile>> ListData(const DataFilter& filter, const PageRequest& page) override {
+    std::string query = "/api/v1/data?" + PageQuery(page);
+    if (filter.project) query += "&project=" + Id(*filter.project);
+    if (filter.name_like) query += "&name=" + Escape(*filter.name_like);
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", query));
+    return ParsePage<DataFile>(doc, wire::DataFileFromJson);
+  }
+  Status DownloadData(DataId id, const std::filesystem::path& destination, const TransferProgress& progress) override {
+    VITRINE_ASSIGN_OR_RETURN(DataFile data, GetData(id));
+    return DownloadVerified("/api/v1/data/" + Id(id) + "/download", data.sha256, destination, progress,
+                            "data " + Id(id));
+  }
+  Result<DataFile> SetDataExpiry(DataId id, std::optional<Timestamp> expires_at) override {
+    Json body = Json::object();
+    if (expires_at) body["expires_at"] = core::FormatIso8601(*expires_at);
+    return Call("PUT", "/api/v1/data/" + Id(id) + "/ttl", body, wire::DataFileFromJson);
+  }
+  Status DeleteData(DataId id) override { return Fetch("DELETE", "/api/v1/data/" + Id(id)).status(); }
+
+  Result<Job> CreateJob(const NewJob& job) override {
+    Json inputs = Json::parse(job.inputs, nullptr, false);
+    Json parameters = Json::parse(job.parameters, nullptr, false);
+    if (!inputs.is_object()) return Status::InvalidArgument("inputs must be a JSON object");
+    if (!parameters.is_object()) return Status::InvalidArgument("parameters must be a JSON object");
+    Json body = {{"project", job.project.value()},
+                 {"analytic", job.analytic},
+                 {"inputs", std::move(inputs)},
+                 {"parameters", std::move(parameters)},
+                 {"auto_start", job.auto_start}};
+    if (!job.version.empty()) body["version"] = job.version;
+    if (!job.name.empty()) body["name"] = job.name;
+    if (job.output_ttl) body["output_ttl"] = job.output_ttl->count();
+    return Call("POST", "/api/v1/jobs", body, wire::JobFromJson);
+  }
+  Result<Job> GetJob(JobId id) override { return Call("GET", "/api/v1/jobs/" + Id(id), {}, wire::JobFromJson); }
+  Result<Page<Job>> ListJobs(const JobFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/jobs?" + PageQuery(page) + JobFilterQuery(filter)));
+    return ParsePage<Job>(doc, wire::JobFromJson);
+  }
+  Result<Job> StartJob(JobId id) override {
+    return Call("POST", "/api/v1/jobs/" + Id(id) + "/start", {}, wire::JobFromJson);
+  }
+  Result<Job> KillJob(JobId id) override {
+    return Call("POST", "/api/v1/jobs/" + Id(id) + "/kill", {}, wire::JobFromJson);
+  }
+  Result<Job> ArchiveJob(JobId id, bool archived) override {
+    return Call("POST", "/api/v1/jobs/" + Id(id) + (archived ? "/archive" : "/unarchive"), {}, wire::JobFromJson);
+  }
+  Status DeleteJob(JobId id) override { return Fetch("DELETE", "/api/v1/jobs/" + Id(id)).status(); }
+  Result<Job> WaitForJob(JobId id, std::chrono::seconds timeout) override {
+    const std::int64_t seconds = std::max<std::int64_t>(0, timeout.count());
+    return Call("GET", "/api/v1/jobs/" + Id(id) + "?wait=" + std::to_string(seconds), {}, wire::JobFromJson);
+  }
+  Result<JobLog> ReadJobLog(JobId id, std::int64_t after_seq) override {
+    VITRINE_ASSIGN_OR_RETURN(
+        HttpReply reply, http_->Request("GET", "/api/v1/jobs/" + Id(id) + "/log?after=" + std::to_string(after_seq)));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    JobLog log{std::move(reply.body), after_seq};
+    for (const auto& [name, value] : reply.headers) {
+      if (name != "x-log-next") continue;
+      auto next = core::ParseInteger<std::int64_t>(value);
+      if (!next) return Status::Internal("the server sent a bad x-log-next header");
+      log.next_seq = *next;
+    }
+    return log;
+  }
+  Status DownloadJobOutput(JobId id, std::string_view name, const std::filesystem::path& destination,
+                           const TransferProgress& progress) override {
+    VITRINE_ASSIGN_OR_RETURN(Job job, GetJob(id));
+    auto it = std::find_if(job.outputs.begin(), job.outputs.end(), [&](const JobOutput& o) { return o.name == name; });
+    if (it == job.outputs.end()) {
+      return Status::NotFound("job " + Id(id) + " has no output '" + std::string(name) + "'");
+    }
+    return DownloadVerified("/api/v1/jobs/" + Id(id) + "/outputs/" + Escape(name), it->sha256, destination, progress,
+                            "output '" + std::string(name) + "' of job " + Id(id));
+  }
+
  private:
   template <class IdT>
   static std::string Id(IdT id) {
@@ -420,6 +541,41 @@ class RemoteClient final : public Client {
     Json doc = Json::parse(reply.body, nullptr, false);
     if (doc.is_discarded()) return Status::Internal("the server sent a body that is not JSON");
     return doc;
+  }
+
+  // A reply's JSON body, or its error as a Status.
+  static Result<Json> JsonOf(const HttpReply& reply) {
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    Json doc = Json::parse(reply.body, nullptr, false);
+    if (doc.is_discarded()) return Status::Internal("the server sent a body that is not JSON");
+    return doc;
+  }
+
+  // Streams `path` into a temp file beside `destination`, renamed into place only when the
+  // bytes match `sha256`: a reader never sees a partial or damaged file.
+  Status DownloadVerified(const std::string& path, const std::string& sha256, const std::filesystem::path& destination,
+                          const TransferProgress& progress, const std::string& what) {
+    auto part = destination;
+    part += ".part";
+    core::Digest digest(core::DigestKind::kSha256);
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Internal("cannot write " + part.string());
+    std::int64_t received = 0;
+    auto reply = http_->Download(path, [&](std::string_view bytes) {
+      digest.Update(bytes);
+      received += static_cast<std::int64_t>(bytes.size());
+      if (progress) progress(received);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      return out ? Status::Ok() : Status::Internal("cannot write " + part.string());
+    });
+    out.close();
+    Status s = reply.ok() ? client::StatusOf(*reply) : reply.status();
+    if (s.ok() && digest.FinishHex() != sha256) s = Status::Internal(what + " arrived damaged (SHA-256 mismatch)");
+    std::error_code ec;
+    if (s.ok()) std::filesystem::rename(part, destination, ec);
+    if (ec) s = Status::Internal("cannot write " + destination.string() + ": " + ec.message());
+    if (!s.ok()) std::filesystem::remove(part, ec);
+    return s;
   }
 
   template <class Parse>

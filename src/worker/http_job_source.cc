@@ -137,10 +137,10 @@ class HttpSource final : public JobSource {
   }
   Status PutOutput(JobId id, int attempt, const std::string& name, const std::string& filename,
                    const std::string& media_type, const std::filesystem::path& file) override {
-    (void)media_type;  // the transport sends application/octet-stream
+    // Retried: storing the same output again for the same attempt replaces it with itself.
     auto reply = http_->UploadFile(JobPath(id) + "/outputs/" + name + "?attempt=" + std::to_string(attempt) +
                                        "&filename=" + core::PercentEncode(filename),
-                                   file);
+                                   file, {}, media_type.empty() ? "application/octet-stream" : media_type);
     if (!reply.ok()) return reply.status();
     return client::StatusOf(*reply);
   }

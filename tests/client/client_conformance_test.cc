@@ -21,6 +21,7 @@
 #include "vitrine/resources.h"
 #include "wire/annotation_json.h"
 #include "wire/annotation_run_json.h"
+#include "wire/job_json.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -70,6 +71,8 @@ ClientUnderTest MakeLocal() {
 ClientUnderTest MakeRemote() {
   auto server = std::make_shared<TestServer>();
   ClientUnderTest c;
+  // As a data folder has them from its first opening (a test server does not open one).
+  if (Status s = server->service().jobs().RegisterBuiltins(); !s.ok()) ADD_FAILURE() << s.ToString();
   MakeUsers(server->service(), c.bob);
   auto op = service::Caller::LocalOperator();
   for (auto [name, client] : {std::pair{"alice", &c.alice}, std::pair{"root", &c.root}}) {
@@ -385,6 +388,165 @@ TEST_P(ClientConformance, UserResources) {
   EXPECT_EQ(nobody.Save().code(), ErrorCode::kInvalidArgument);
 }
 
+// A bundle an administrator may register: analytic.json and an entry point, gzipped.
+std::filesystem::path WriteBundle(const std::filesystem::path& dir, const std::string& name) {
+  auto top = dir / (name + "-bundle");
+  std::filesystem::create_directories(top);
+  std::ofstream(top / "analytic.json") << R"({"info": {"name": ")" << name
+                                       << R"(", "version": "1.0", "description": "Says hello.",
+    "supports_cpu": true, "supports_gpu": false}, "inputs": [], "parameters": [], "outputs": []})";
+  std::ofstream(top / "run.sh") << "#!/bin/sh\necho hello\n";
+  auto bundle = dir / (name + ".tar.gz");
+  std::string command = "tar czf '" + bundle.string() + "' -C '" + top.string() + "' analytic.json run.sh";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return bundle;
+}
+
+TEST_P(ClientConformance, AnalyticsListTheBuiltinsAndOnlyAdministratorsRegister) {
+  auto latest = alice().ListAnalytics();
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  std::map<std::string, Analytic> by_name;
+  for (const auto& a : *latest) by_name[a.name] = a;
+  for (const char* name : {"vitrine/noop", "vitrine/pyramids", "vitrine/dark-objects"}) {
+    ASSERT_TRUE(by_name.contains(name)) << name;
+    EXPECT_TRUE(by_name[name].builtin);
+    EXPECT_TRUE(by_name[name].doc.empty()) << "listings carry no document";
+  }
+  EXPECT_GE(alice().ListAnalytics(true)->size(), latest->size());
+  const AnalyticId noop = by_name["vitrine/noop"].id;
+  auto one = alice().GetAnalytic(noop);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  auto doc = wire::Json::parse(one->doc, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << one->doc;
+  EXPECT_EQ(doc["info"]["name"], "vitrine/noop");
+  EXPECT_EQ(*alice().GetAnalyticDoc(noop), one->doc);
+  EXPECT_EQ(alice().GetAnalytic(AnalyticId(999)).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(alice().DeleteAnalytic(noop).code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(under_test_.root->DeleteAnalytic(noop).code(), ErrorCode::kInvalidArgument) << "built-in";
+
+  auto bundle = WriteBundle(files_.path(), "acme/hello");
+  EXPECT_EQ(alice().RegisterAnalytic(bundle).status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(under_test_.root->RegisterAnalytic(files_.path() / "missing.tar.gz").status().code(), ErrorCode::kNotFound);
+  auto registered = under_test_.root->RegisterAnalytic(bundle);
+  ASSERT_TRUE(registered.ok()) << registered.status().ToString();
+  EXPECT_EQ(registered->name, "acme/hello");
+  EXPECT_FALSE(registered->builtin);
+  EXPECT_EQ(registered->bundle_sha256, core::Sha256Hex(ReadFileBytes(bundle)));
+  EXPECT_NE(registered->doc.find("Says hello."), std::string::npos);
+  EXPECT_TRUE(under_test_.root->DeleteAnalytic(registered->id).ok());
+  EXPECT_EQ(alice().GetAnalytic(registered->id).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(ClientConformance, DataRoundTripListExpiryAndDelete) {
+  auto project = alice().CreateProject("Data");
+  ASSERT_TRUE(project.ok());
+  std::string bytes;
+  for (int i = 0; i < 300'000; ++i) bytes.push_back(static_cast<char>((i % 251) * 7 % 251));
+  auto file = files_.path() / "model.bin";
+  std::ofstream(file, std::ios::binary) << bytes;
+
+  std::int64_t reported = 0;
+  auto up = alice().UploadData(file, {.project = project->id}, [&](std::int64_t n) { reported = n; });
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->name, "model.bin");
+  EXPECT_EQ(up->size_bytes, static_cast<std::int64_t>(bytes.size()));
+  EXPECT_EQ(up->sha256, core::Sha256Hex(bytes));
+  EXPECT_EQ(up->media_type, "application/octet-stream");
+  EXPECT_FALSE(up->expires_at.has_value());
+  EXPECT_EQ(reported, static_cast<std::int64_t>(bytes.size()));
+  auto named = alice().UploadData(file, {.project = project->id,
+                                         .name = "weights.bin",
+                                         .media_type = "application/x-weights",
+                                         .ttl = std::chrono::seconds(3600)});
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->media_type, "application/x-weights");
+  EXPECT_TRUE(named->expires_at.has_value());
+  EXPECT_EQ(alice().UploadData(files_.path() / "missing.bin", {.project = project->id}).status().code(),
+            ErrorCode::kNotFound);
+
+  auto copy = files_.path() / "copy.bin";
+  Status downloaded = alice().DownloadData(up->id, copy);
+  ASSERT_TRUE(downloaded.ok()) << downloaded.ToString();
+  EXPECT_TRUE(ReadFileBytes(copy) == bytes) << "the copy differs";
+  EXPECT_FALSE(std::filesystem::exists(files_.path() / "copy.bin.part"));
+  EXPECT_EQ(alice().GetData(named->id)->name, "weights.bin");
+  EXPECT_EQ(alice().ListData({.project = project->id})->total, 2);
+  EXPECT_EQ(alice().ListData({.project = project->id, .name_like = "weights%"})->total, 1);
+
+  auto kept = alice().SetDataExpiry(named->id, std::nullopt);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_FALSE(kept->expires_at.has_value());
+  EXPECT_TRUE(alice().DeleteData(up->id).ok());
+  EXPECT_EQ(alice().GetData(up->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(alice().DownloadData(up->id, files_.path() / "gone.bin").code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(files_.path() / "gone.bin"));
+  EXPECT_EQ(alice().ListData({.project = project->id})->total, 1);
+}
+
+TEST_P(ClientConformance, JobsAreCheckedStartedKilledArchivedAndDeleted) {
+  auto project = alice().CreateProject("Jobs");
+  ASSERT_TRUE(project.ok());
+  NewJob bad{.project = project->id, .analytic = "vitrine/noop", .parameters = R"({"sleep_ms": "soon"})"};
+  auto refused = alice().CreateJob(bad);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("sleep_ms"), std::string::npos) << refused.status().ToString();
+  bad.parameters = R"({"nonsense": 1})";
+  EXPECT_EQ(alice().CreateJob(bad).status().code(), ErrorCode::kInvalidArgument);
+
+  NewJob probe{.project = project->id, .analytic = "vitrine/noop", .name = "probe", .parameters = R"({"sleep_ms": 5})"};
+  auto job = alice().CreateJob(probe);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(job->state, JobState::kReady);
+  EXPECT_EQ(job->analytic, "vitrine/noop");
+  EXPECT_EQ(wire::Json::parse(job->parameters)["sleep_ms"], 5);
+  EXPECT_EQ(alice().KillJob(job->id).status().code(), ErrorCode::kConflict) << "READY is not killed";
+  auto started = alice().StartJob(job->id);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(started->state, JobState::kQueued);
+  EXPECT_EQ(alice().StartJob(job->id).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(alice().DeleteJob(job->id).code(), ErrorCode::kConflict) << "queued";
+  auto killed = alice().KillJob(job->id);
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  EXPECT_EQ(killed->state, JobState::kFailed);
+  EXPECT_EQ(killed->failure_type, JobFailure::kUser);
+
+  auto fetched = alice().GetJob(job->id);
+  ASSERT_TRUE(fetched.ok());
+  EXPECT_FALSE(fetched->messages.empty());
+  EXPECT_EQ(alice().WaitForJob(job->id, std::chrono::seconds(30))->state, JobState::kFailed) << "at once";
+  std::vector<JobState> seen;
+  auto finished =
+      WaitUntilFinished(alice(), job->id, std::chrono::seconds(5), [&](const Job& j) { seen.push_back(j.state); });
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->failure_type, JobFailure::kUser);
+  EXPECT_EQ(seen, std::vector<JobState>{JobState::kFailed});
+  auto log = alice().ReadJobLog(job->id);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log->next_seq, 0);
+  EXPECT_EQ(alice().DownloadJobOutput(job->id, "nothing", files_.path() / "out").code(), ErrorCode::kNotFound);
+
+  JobFilter in_project;
+  in_project.project = project->id;
+  auto listed = alice().ListJobs(in_project);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->total, 1);
+  EXPECT_TRUE(listed->items[0].messages.empty()) << "listings carry no messages";
+  ASSERT_TRUE(alice().ArchiveJob(job->id)->archived);
+  EXPECT_EQ(alice().ListJobs(in_project)->total, 0) << "archived jobs leave the default listing";
+  in_project.archived = std::nullopt;
+  EXPECT_EQ(alice().ListJobs(in_project)->total, 1);
+  EXPECT_FALSE(alice().ArchiveJob(job->id, false)->archived);
+  EXPECT_TRUE(alice().DeleteJob(job->id).ok());
+  EXPECT_EQ(alice().GetJob(job->id).status().code(), ErrorCode::kNotFound);
+
+  auto idle = alice().CreateJob(probe);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_EQ(alice().WaitForJob(idle->id, std::chrono::seconds(1))->state, JobState::kReady);
+  auto timed_out = WaitUntilFinished(alice(), idle->id, std::chrono::seconds(1));
+  EXPECT_EQ(timed_out.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(timed_out.status().message().find("READY"), std::string::npos) << timed_out.status().ToString();
+}
+
 INSTANTIATE_TEST_SUITE_P(Both, ClientConformance,
                          ::testing::Values(Implementation{"Local", MakeLocal}, Implementation{"Remote", MakeRemote}),
                          [](const auto& info) { return std::string(info.param.name); });
@@ -436,6 +598,23 @@ class Transcript {
     for (const auto& r : page.items) items.push_back(wire::ToJson(r));
     return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
   }
+  static std::string Render(const Page<DataFile>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& d : page.items) items.push_back(wire::ToJson(d));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
+  static std::string Render(const Page<Job>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& j : page.items) items.push_back(wire::ToJson(j));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
+  static std::string Render(const Job& job) { return Masked(wire::ToJson(job)); }
+  static std::string Render(const Analytic& a) {
+    wire::Json json = wire::ToJson(a);
+    json["doc"] = a.doc;
+    return Masked(std::move(json));
+  }
+  static std::string Render(const JobLog& log) { return "log next=" + std::to_string(log.next_seq) + ": " + log.text; }
   static std::string Render(const Page<Annotation>& page) {
     wire::Json items = wire::Json::array();
     for (const auto& a : page.items) items.push_back(wire::ToJson(a));
@@ -457,8 +636,10 @@ class Transcript {
   }
   // token_id too: the remote harness mints tokens to sign its clients in, the local one does not.
   static void Mask(wire::Json& json) {
-    static const std::set<std::string> kVolatile = {"created_at", "updated_at", "expires_at",  "revoked_at",
-                                                    "token",      "token_id",   "private_key", "public_key"};
+    static const std::set<std::string> kVolatile = {
+        "created_at",   "updated_at", "expires_at",  "revoked_at",      "token",     "token_id",
+        "private_key",  "public_key", "upload_date", "expiration_date", "queued_at", "started_at",
+        "completed_at", "failed_at",  "time",        "lease_expires_at"};
     if (json.is_object()) {
       for (auto& [key, value] : json.items()) {
         if (kVolatile.contains(key) && !value.is_null())
@@ -662,6 +843,67 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.DeleteAnnotationRun(2 again)", alice.DeleteAnnotationRun(AnnotationRunId(2)));
   t.Add("alice.ListAnnotations(run 2 after)",
         alice.ListAnnotations({.images = {ImageId(1)}, .run = AnnotationRunId(2)}));
+
+  t.Add("alice.ListAnalytics", alice.ListAnalytics());
+  t.Add("alice.GetAnalytic(1)", alice.GetAnalytic(AnalyticId(1)));
+  t.Add("alice.GetAnalytic(999)", alice.GetAnalytic(AnalyticId(999)));
+  t.Add("alice.DeleteAnalytic(1)", alice.DeleteAnalytic(AnalyticId(1)));
+  t.Add("root.DeleteAnalytic(1)", root.DeleteAnalytic(AnalyticId(1)));
+  t.Add("root.DeleteAnalytic(999)", root.DeleteAnalytic(AnalyticId(999)));
+  t.Add("alice.RegisterAnalytic(missing)", alice.RegisterAnalytic(files / "missing.tar.gz"));
+  t.Add("alice.UploadData", alice.UploadData(files / "notes.txt", {.project = ProjectId(1)}));
+  t.Add("alice.UploadData(ttl)",
+        alice.UploadData(
+            files / "notes.txt",
+            {.project = ProjectId(1), .name = "n.txt", .media_type = "text/plain", .ttl = std::chrono::seconds(60)}));
+  t.Add("alice.UploadData(bad name)", alice.UploadData(files / "notes.txt", {.project = ProjectId(1), .name = "a/b"}));
+  t.Add("alice.UploadData(missing)", alice.UploadData(files / "missing.txt", {.project = ProjectId(1)}));
+  t.Add("alice.GetData(1)", alice.GetData(DataId(1)));
+  t.Add("alice.ListData", alice.ListData({.project = ProjectId(1)}));
+  t.Add("alice.ListData(name)", alice.ListData({.project = ProjectId(1), .name_like = "n.%"}));
+  t.Add("alice.ListData(project 3)", alice.ListData({.project = ProjectId(3)}));
+  t.Add("alice.SetDataExpiry(2 none)", alice.SetDataExpiry(DataId(2), std::nullopt));
+  t.Add("alice.DownloadData(1)", alice.DownloadData(DataId(1), files / "notes-copy.txt"));
+  t.Add("data copy", Result<std::string>(ReadFileBytes(files / "notes-copy.txt")));
+  t.Add("alice.DeleteData(1)", alice.DeleteData(DataId(1)));
+  t.Add("alice.GetData(1 deleted)", alice.GetData(DataId(1)));
+  t.Add("alice.DownloadData(1 deleted)", alice.DownloadData(DataId(1), files / "none.txt"));
+  t.Add("alice.CreateJob(bad parameter)",
+        alice.CreateJob({.project = ProjectId(1), .analytic = "vitrine/noop", .parameters = R"({"sleep_ms": -1})"}));
+  t.Add("alice.CreateJob(unknown analytic)", alice.CreateJob({.project = ProjectId(1), .analytic = "acme/none"}));
+  t.Add("alice.CreateJob(other project)", alice.CreateJob({.project = ProjectId(3), .analytic = "vitrine/noop"}));
+  t.Add("alice.CreateJob", alice.CreateJob({.project = ProjectId(1), .analytic = "vitrine/noop", .name = "probe"}));
+  t.Add("alice.CreateJob(images)",
+        alice.CreateJob(
+            {.project = ProjectId(1), .analytic = "vitrine/pyramids", .inputs = R"({"images": {"image-ids": [1]}})"}));
+  t.Add("alice.GetJob(1)", alice.GetJob(JobId(1)));
+  t.Add("alice.GetJob(999)", alice.GetJob(JobId(999)));
+  t.Add("alice.KillJob(1 ready)", alice.KillJob(JobId(1)));
+  t.Add("alice.StartJob(1)", alice.StartJob(JobId(1)));
+  t.Add("alice.StartJob(1 again)", alice.StartJob(JobId(1)));
+  t.Add("alice.DeleteJob(1 queued)", alice.DeleteJob(JobId(1)));
+  t.Add("alice.ArchiveJob(1 queued)", alice.ArchiveJob(JobId(1)));
+  t.Add("alice.KillJob(1)", alice.KillJob(JobId(1)));
+  t.Add("alice.WaitForJob(1)", alice.WaitForJob(JobId(1), std::chrono::seconds(5)));
+  t.Add("alice.ReadJobLog(1)", alice.ReadJobLog(JobId(1)));
+  t.Add("alice.DownloadJobOutput(1 none)", alice.DownloadJobOutput(JobId(1), "summary", files / "out.json"));
+  t.Add("alice.ArchiveJob(1)", alice.ArchiveJob(JobId(1)));
+  t.Add("alice.ListJobs", alice.ListJobs());
+  JobFilter any_jobs;
+  any_jobs.archived = std::nullopt;
+  any_jobs.descending = false;
+  t.Add("alice.ListJobs(any)", alice.ListJobs(any_jobs));
+  JobFilter failed;
+  failed.state = JobState::kFailed;
+  failed.archived = true;
+  t.Add("alice.ListJobs(failed archived)", alice.ListJobs(failed));
+  t.Add("alice.ListJobs(0,0)", alice.ListJobs({}, {0, 0}));
+  t.Add("alice.ArchiveJob(1 unarchive)", alice.ArchiveJob(JobId(1), false));
+  t.Add("alice.DeleteJob(1)", alice.DeleteJob(JobId(1)));
+  t.Add("alice.DeleteJob(1 again)", alice.DeleteJob(JobId(1)));
+  t.Add("alice.WaitForJob(999)", alice.WaitForJob(JobId(999), std::chrono::seconds(1)));
+  t.Add("alice.DeleteJob(2)", alice.DeleteJob(JobId(2)));
+
   t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
   t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
   t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
@@ -694,6 +936,10 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "error unsupported",
                                "copy matches -> bytes",
                                "alice.DeleteImage -> ok",
+                               "alice.CreateJob -> {\"analytic\":\"vitrine/noop\"",
+                               "alice.KillJob(1) -> {",
+                               "data copy -> bytes",
+                               "alice.DeleteJob(1) -> ok",
                                "alice.CreateAnnotations -> 1 2 3 \n",
                                "alice.DeleteAnnotations(dry run) -> 6\n",
                                "alice.DeleteAnnotations(box) -> 5\n",

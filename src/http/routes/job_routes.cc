@@ -17,7 +17,8 @@ using service::Caller;
 template <class T>
 class PendingFileSink final : public BodySink {
  public:
-  PendingFileSink(std::unique_ptr<service::PendingFile<T>> file, int status) : file_(std::move(file)), status_(status) {}
+  PendingFileSink(std::unique_ptr<service::PendingFile<T>> file, int status)
+      : file_(std::move(file)), status_(status) {}
   Status Write(std::string_view chunk) override { return file_->Write(chunk); }
   HttpResponse Finish() override {
     auto done = file_->Finish();
@@ -286,10 +287,13 @@ Result<HttpResponse> GetJob(service::Service& service, const Caller& caller, con
                             const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
-  VITRINE_ASSIGN_OR_RETURN(auto wait, query.GetIntIn("wait", 0, service.jobs().options().max_wait.count()));
+  // A longer wait than the server allows is cut to its limit (as JobService::Wait does), so a
+  // client need not know the limit.
+  VITRINE_ASSIGN_OR_RETURN(auto wait, query.GetIntIn("wait", 0, std::int64_t{24} * 3600));
   if (wait && *wait > 0) {
     if (!request.on_worker) return WaitOnWorker();
-    return JsonOr(200, service.jobs().Wait(caller, id, std::chrono::seconds(*wait)));
+    const auto seconds = std::min(std::chrono::seconds(*wait), service.jobs().options().max_wait);
+    return JsonOr(200, service.jobs().Wait(caller, id, seconds));
   }
   return JsonOr(200, service.jobs().Get(caller, id));
 }
@@ -346,7 +350,8 @@ Result<HttpResponse> DownloadOutput(service::Service& service, const Caller& cal
   const std::string name = params.at("name");
   VITRINE_ASSIGN_OR_RETURN(Job job, service.jobs().Get(caller, id));
   auto it = std::find_if(job.outputs.begin(), job.outputs.end(), [&](const JobOutput& o) { return o.name == name; });
-  if (it == job.outputs.end()) return Status::NotFound("job " + std::to_string(id.value()) + " has no output '" + name + "'");
+  if (it == job.outputs.end())
+    return Status::NotFound("job " + std::to_string(id.value()) + " has no output '" + name + "'");
   return SendFile(
       request, [&](blob::ByteRange range) { return service.jobs().OpenOutput(caller, id, name, range); },
       it->size_bytes, it->sha256);
@@ -447,10 +452,10 @@ Result<std::unique_ptr<BodySink>> PutOutput(service::Service& service, const Htt
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
   VITRINE_ASSIGN_OR_RETURN(auto attempt, query.GetIntIn("attempt", 1, 1000000));
   if (!attempt) return Status::InvalidArgument("attempt is required (?attempt=N)");
-  VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginOutput(caller, id, static_cast<int>(*attempt),
-                                                                    params.at("name"),
-                                                                    std::string(query.Get("filename").value_or("")),
-                                                                    std::string(head.header("content-type"))));
+  VITRINE_ASSIGN_OR_RETURN(auto pending,
+                           service.jobs().BeginOutput(caller, id, static_cast<int>(*attempt), params.at("name"),
+                                                      std::string(query.Get("filename").value_or("")),
+                                                      std::string(head.header("content-type"))));
   return std::unique_ptr<BodySink>(new PendingFileSink<JobOutput>(std::move(pending), 201));
 }
 
