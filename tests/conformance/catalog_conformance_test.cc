@@ -673,6 +673,62 @@ TEST_P(JobCatalogConformance, ConcurrentClaimsTakeEveryJobExactlyOnce) {
   if (errors.load() > 0) std::cout << errors.load() << " claims were refused and retried\n";
 }
 
+TEST_P(JobCatalogConformance, JobListingsFilterAndSort) {
+  User other = AddUser("other");
+  auto q = catalog().CreateProject({"Q", "", other.id, At(1)});
+  ASSERT_TRUE(q.ok());
+  Job ready = NewQueuedJob(std::nullopt);
+  Job queued = NewQueuedJob(At(5));
+  Job archived = NewQueuedJob(std::nullopt);
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(archived.id,
+                             [](Job& j) {
+                               j.archived = true;
+                               return Status::Ok();
+                             })
+                  .ok());
+  Job theirs = NewQueuedJob(std::nullopt);
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(theirs.id,
+                             [&](Job& j) {
+                               j.project_id = q->id;  // ignored: a job never moves
+                               return Status::Ok();
+                             })
+                  .ok());
+  auto ids = [&](JobFilter filter, std::optional<UserId> member) {
+    std::vector<JobId> out;
+    filter.sort = JobSort::kId;
+    filter.descending = false;
+    auto page = catalog().ListJobs(filter, member, {});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const auto& j : page->items) out.push_back(j.id);
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  JobFilter f;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  f.project = project_;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  EXPECT_EQ(ids(f, owner_.id), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  EXPECT_EQ(ids(f, other.id), (std::vector<JobId>{}));
+  f.archived = true;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{archived.id}));
+  f.archived.reset();
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, archived.id, theirs.id}));
+  f.state = JobState::kQueued;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{queued.id}));
+  f = {};
+  f.project = q->id;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{}));
+  f = {};
+  f.analytic = "vitrine/none";
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{}));
+  f.analytic = "vitrine/noop";
+  f.created_by = owner_.id;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+}
+
 TEST_P(JobCatalogConformance, ExpiredLeasesAreFoundOnlyForClaimedJobs) {
   Job a = NewQueuedJob(At(1)), b = NewQueuedJob(At(2)), c = NewQueuedJob(At(3));
   ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w", At(50)); }).ok());
