@@ -755,6 +755,32 @@ TEST_P(JobCatalogConformance, ExpiredLeasesAreFoundOnlyForClaimedJobs) {
   EXPECT_EQ(*catalog().JobsWithExpiredLease(At(99), 1), (std::vector<JobId>{a.id}));
 }
 
+TEST_P(JobCatalogConformance, ExpiredOutputsAreFoundOnlyForFinishedJobsThatHoldSome) {
+  auto finish = [&](std::optional<Timestamp> expires_at, bool with_output, JobState state) {
+    Job job = NewQueuedJob(At(1));
+    EXPECT_TRUE(catalog()
+                    .ModifyJob(job.id,
+                               [&](Job& j) {
+                                 j.state = state;
+                                 j.expires_at = expires_at;
+                                 if (with_output)
+                                   j.outputs.push_back({"o", "file", "o.bin", "", 1, std::string(64, 'f')});
+                                 return Status::Ok();
+                               })
+                    .ok());
+    return job.id;
+  };
+  const JobId old = finish(At(50), true, JobState::kComplete);
+  const JobId failed = finish(At(60), true, JobState::kFailed);
+  finish(At(40), false, JobState::kComplete);  // nothing left to delete
+  finish(At(40), true, JobState::kRunning);    // not finished
+  finish(std::nullopt, true, JobState::kComplete);
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(49), 10), (std::vector<JobId>{}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(50), 10), (std::vector<JobId>{old}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(99), 10), (std::vector<JobId>{old, failed}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(99), 1), (std::vector<JobId>{old}));
+}
+
 TEST_P(JobCatalogConformance, LogAppendsAreFencedCappedAndPaged) {
   Job job = NewQueuedJob(At(1));
   ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w", At(50)); }).ok());

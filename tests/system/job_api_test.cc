@@ -362,6 +362,26 @@ TEST_F(JobApiTest, AWorkerRunsAJobThroughToCompleteOnce) {
   Expect(204, "DELETE", JobPath(job), alice_);  // finished
 }
 
+TEST_F(JobApiTest, OutputsPastTheirTtlAreGoneAndSweptAway) {
+  const std::int64_t image = UploadSample(project_, alice_, "a.png");
+  const std::int64_t job = CreateJob(alice_, {{"project", project_},
+                                              {"analytic", "vitrine/pyramids"},
+                                              {"inputs", {{"images", {{"image-ids", {image}}}}}},
+                                              {"auto_start", true},
+                                              {"output_ttl", 60}})["id"];
+  ASSERT_FALSE(Claim(admin_).is_null());
+  ASSERT_EQ(PutOutput(job, 1, "summary", "{}").status, 201);
+  ASSERT_EQ(Finish(job, 1, true).status, 200);
+  EXPECT_EQ(Call("GET", JobPath(job, "/outputs/summary"), alice_).status, 200);
+  server_.clock().Advance(std::chrono::seconds(61));
+  EXPECT_EQ(Call("GET", JobPath(job, "/outputs/summary"), alice_).status, 404) << "expired before any sweep";
+  ASSERT_TRUE(server_.service().jobs().Sweep().ok());
+  Json swept = Expect(200, "GET", JobPath(job), alice_);
+  EXPECT_TRUE(swept["outputs"].empty());
+  EXPECT_EQ(swept["state"], "COMPLETE");
+  EXPECT_EQ(Call("GET", JobPath(job, "/outputs/summary"), alice_).status, 404);
+}
+
 TEST_F(JobApiTest, AMissingRequiredOutputFailsTheJobAsTheAnalytics) {
   const std::int64_t job = PyramidsJob(UploadSample(project_, alice_, "a.png"));
   Json lease = Claim(admin_);
