@@ -1,13 +1,19 @@
 // One suite for the Catalog interface, instantiated for every implementation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "catalog/catalog.h"
 #include "support/store_urls.h"
 #include "support/temp_dir.h"
+#include "vitrine/jobs.h"
 
 namespace vitrine::catalog {
 namespace {
@@ -316,10 +322,610 @@ TEST_P(CatalogConformance, ConcurrentWritersAllSucceed) {
   EXPECT_EQ(catalog().ListProjects(std::nullopt, {}, {})->total, 200);
 }
 
+// ---- jobs: analytics, data files, the queue, job logs and job tokens ----
+
+class JobCatalogConformance : public CatalogConformance {
+ protected:
+  void SetUp() override {
+    CatalogConformance::SetUp();
+    if (HasFatalFailure()) return;
+    owner_ = AddUser("owner");
+    auto p = catalog().CreateProject({"P", "", owner_.id, At(1)});
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    project_ = p->id;
+    analytic_ = AddAnalytic("vitrine/noop", "1.0");
+  }
+  Analytic AddAnalytic(const std::string& name, const std::string& version, const std::string& bundle = "") {
+    Analytic a;
+    a.name = name;
+    a.version = version;
+    a.description = "does " + name;
+    a.doc = R"({"info":{"name":")" + name + R"("}})";
+    a.bundle_sha256 = bundle;
+    a.created_by = owner_.id;
+    a.created_at = At(2);
+    auto stored = catalog().InsertAnalytic(a);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    return stored.ok() ? *stored : a;
+  }
+  Job NewQueuedJob(std::optional<Timestamp> queued_at, const Analytic* analytic = nullptr) {
+    const Analytic& a = analytic ? *analytic : analytic_;
+    Job j;
+    j.project_id = project_;
+    j.analytic_id = a.id;
+    j.analytic = a.name;
+    j.analytic_version = a.version;
+    j.created_by = owner_.id;
+    j.created_at = At(3);
+    j.state = queued_at ? JobState::kQueued : JobState::kReady;
+    j.queued_at = queued_at;
+    auto stored = catalog().InsertJob(j);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    return stored.ok() ? *stored : j;
+  }
+  DataFile AddData(ProjectId project, const std::string& name, std::optional<Timestamp> expires_at,
+                   const std::string& sha256 = std::string(64, 'd')) {
+    DataFile d;
+    d.project_id = project;
+    d.name = name;
+    d.media_type = "text/csv";
+    d.size_bytes = 12;
+    d.sha256 = sha256;
+    d.created_by = owner_.id;
+    d.created_at = At(4);
+    d.expires_at = expires_at;
+    auto stored = catalog().InsertDataFile(d);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    return stored.ok() ? *stored : d;
+  }
+  // Claims as the job service does: SCHEDULED, the attempt raised, a lease.
+  static Status Schedule(Job& j, const std::string& worker, Timestamp lease_until) {
+    if (j.state != JobState::kQueued) return Status::Conflict("not queued");
+    j.state = JobState::kScheduled;
+    ++j.attempt;
+    j.worker = worker;
+    j.lease_expires_at = lease_until;
+    return Status::Ok();
+  }
+
+  User owner_;
+  ProjectId project_;
+  Analytic analytic_;
+};
+
+TEST_P(JobCatalogConformance, AnalyticNameAndVersionAreUniqueAndTheLatestIsTheLastRegistered) {
+  Analytic a2 = AddAnalytic("vitrine/noop", "0.5");  // registered after 1.0: the latest despite the number
+  AddAnalytic("acme/count", "2");
+  Analytic dup = analytic_;
+  dup.description = "again";
+  EXPECT_EQ(catalog().InsertAnalytic(dup).status().code(), ErrorCode::kConflict);
+
+  auto got = catalog().GetAnalytic(analytic_.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->name, "vitrine/noop");
+  EXPECT_EQ(got->version, "1.0");
+  EXPECT_EQ(got->description, "does vitrine/noop");
+  EXPECT_EQ(got->doc, analytic_.doc);
+  EXPECT_EQ(got->created_by, owner_.id);
+  EXPECT_EQ(got->created_at, At(2));
+  EXPECT_TRUE(got->supports_cpu);
+  EXPECT_FALSE(got->supports_gpu);
+
+  auto latest = catalog().FindAnalytic("vitrine/noop", "");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->id, a2.id);
+  EXPECT_EQ(catalog().FindAnalytic("vitrine/noop", "1.0")->id, analytic_.id);
+  EXPECT_EQ(catalog().FindAnalytic("vitrine/noop", "9").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().FindAnalytic("vitrine/none", "").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().GetAnalytic(AnalyticId(9999)).status().code(), ErrorCode::kNotFound);
+
+  auto names = [](const std::vector<Analytic>& list) {
+    std::vector<std::string> out;
+    for (const auto& a : list) out.push_back(a.name + "@" + a.version);
+    return out;
+  };
+  EXPECT_EQ(names(*catalog().ListAnalytics(false)), (std::vector<std::string>{"acme/count@2", "vitrine/noop@0.5"}));
+  EXPECT_EQ(names(*catalog().ListAnalytics(true)),
+            (std::vector<std::string>{"acme/count@2", "vitrine/noop@1.0", "vitrine/noop@0.5"}));
+}
+
+TEST_P(JobCatalogConformance, AnAnalyticAJobRefersToCannotBeDeleted) {
+  Job job = NewQueuedJob(std::nullopt);
+  EXPECT_EQ(catalog().DeleteAnalytic(analytic_.id).code(), ErrorCode::kConflict);
+  EXPECT_TRUE(catalog().GetAnalytic(analytic_.id).ok());
+  ASSERT_TRUE(catalog().DeleteJob(job.id).ok());
+  EXPECT_TRUE(catalog().DeleteAnalytic(analytic_.id).ok());
+  EXPECT_EQ(catalog().GetAnalytic(analytic_.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().DeleteAnalytic(analytic_.id).code(), ErrorCode::kNotFound);
+}
+
+TEST_P(JobCatalogConformance, DataFilesAreListedByProjectAndMemberAndExpire) {
+  User other = AddUser("other");
+  auto q = catalog().CreateProject({"Q", "", other.id, At(1)});
+  ASSERT_TRUE(q.ok());
+  DataFile kept = AddData(project_, "model.bin", std::nullopt);
+  DataFile soon = AddData(project_, "tmp.csv", At(50));
+  DataFile theirs = AddData(q->id, "theirs.csv", At(40));
+
+  auto got = catalog().GetDataFile(soon.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->project_id, project_);
+  EXPECT_EQ(got->name, "tmp.csv");
+  EXPECT_EQ(got->media_type, "text/csv");
+  EXPECT_EQ(got->size_bytes, 12);
+  EXPECT_EQ(got->sha256, std::string(64, 'd'));
+  EXPECT_EQ(got->created_by, owner_.id);
+  EXPECT_EQ(got->created_at, At(4));
+  EXPECT_EQ(got->expires_at, At(50));
+  EXPECT_EQ(catalog().GetDataFile(DataId(9999)).status().code(), ErrorCode::kNotFound);
+  DataFile orphan = kept;
+  orphan.project_id = ProjectId(9999);
+  EXPECT_EQ(catalog().InsertDataFile(orphan).status().code(), ErrorCode::kNotFound);
+
+  auto ids = [&](const DataFilter& filter, std::optional<UserId> member) {
+    std::vector<DataId> out;
+    auto page = catalog().ListDataFiles(filter, member, {});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const auto& d : page->items) out.push_back(d.id);
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  EXPECT_EQ(ids({}, std::nullopt), (std::vector<DataId>{kept.id, soon.id, theirs.id}));
+  EXPECT_EQ(ids({project_}, std::nullopt), (std::vector<DataId>{kept.id, soon.id}));
+  EXPECT_EQ(ids({}, owner_.id), (std::vector<DataId>{kept.id, soon.id}));
+  EXPECT_EQ(ids({}, other.id), (std::vector<DataId>{theirs.id}));
+  EXPECT_EQ(ids({q->id}, owner_.id), (std::vector<DataId>{}));
+  EXPECT_EQ(ids({std::nullopt, "%.csv"}, std::nullopt), (std::vector<DataId>{soon.id, theirs.id}));
+
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(39), 10), (std::vector<DataId>{}));
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(45), 10), (std::vector<DataId>{theirs.id}));
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(99), 10), (std::vector<DataId>{theirs.id, soon.id}));
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(99), 1), (std::vector<DataId>{theirs.id}));
+
+  auto extended = catalog().SetDataFileExpiry(soon.id, std::nullopt);
+  ASSERT_TRUE(extended.ok()) << extended.status().ToString();
+  EXPECT_FALSE(extended->expires_at.has_value());
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(99), 10), (std::vector<DataId>{theirs.id}));
+  EXPECT_TRUE(catalog().DeleteDataFile(theirs.id).ok());
+  EXPECT_EQ(catalog().DeleteDataFile(theirs.id).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*catalog().ExpiredDataFiles(At(99), 10), (std::vector<DataId>{}));
+}
+
+TEST_P(JobCatalogConformance, AJobReadsBackAsStored) {
+  Job j;
+  j.project_id = project_;
+  j.analytic_id = analytic_.id;
+  j.analytic = analytic_.name;
+  j.analytic_version = analytic_.version;
+  j.name = "night run \xe2\x9c\x93 'quoted'";
+  j.created_by = owner_.id;
+  j.state = JobState::kFailed;
+  j.failure_type = JobFailure::kAnalytic;
+  j.failure_reason = "exit status 3";
+  j.inputs = R"({"image":{"image-id":12}})";
+  j.parameters = R"({"sleep_ms":5,"fail":false})";
+  j.auto_start = true;
+  j.archived = true;
+  j.kill_requested = true;
+  j.progress = 42;
+  j.attempt = 2;
+  j.max_attempts = 5;
+  j.worker = "host-1/worker-0";
+  j.lease_expires_at = At(60);
+  j.created_at = At(10);
+  j.queued_at = At(11);
+  j.started_at = At(12);
+  j.completed_at = std::nullopt;
+  j.failed_at = At(14);
+  j.expires_at = At(1000);
+  j.messages = {{At(11), "queued"}, {At(12) + std::chrono::microseconds(7), "started \"x\" \xe2\x9c\x93"}};
+  j.outputs = {{"counts", "file", "counts.csv", "text/csv", 120, std::string(64, 'c')},
+               {"annotations", "annotations", "a.geojson", "application/geo+json", 5, std::string(64, 'e')}};
+  auto stored = catalog().InsertJob(j);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  auto got = catalog().GetJob(stored->id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->id, stored->id);
+  EXPECT_EQ(got->project_id, project_);
+  EXPECT_EQ(got->analytic_id, analytic_.id);
+  EXPECT_EQ(got->analytic, "vitrine/noop");
+  EXPECT_EQ(got->analytic_version, "1.0");
+  EXPECT_EQ(got->name, j.name);
+  EXPECT_EQ(got->created_by, owner_.id);
+  EXPECT_EQ(got->state, JobState::kFailed);
+  EXPECT_EQ(got->failure_type, JobFailure::kAnalytic);
+  EXPECT_EQ(got->failure_reason, "exit status 3");
+  EXPECT_EQ(got->inputs, j.inputs);
+  EXPECT_EQ(got->parameters, j.parameters);
+  EXPECT_TRUE(got->auto_start);
+  EXPECT_TRUE(got->archived);
+  EXPECT_TRUE(got->kill_requested);
+  EXPECT_EQ(got->progress, 42);
+  EXPECT_EQ(got->attempt, 2);
+  EXPECT_EQ(got->max_attempts, 5);
+  EXPECT_EQ(got->worker, "host-1/worker-0");
+  EXPECT_EQ(got->lease_expires_at, At(60));
+  EXPECT_EQ(got->log_bytes, 0);
+  EXPECT_EQ(got->created_at, At(10));
+  EXPECT_EQ(got->queued_at, At(11));
+  EXPECT_EQ(got->started_at, At(12));
+  EXPECT_FALSE(got->completed_at.has_value());
+  EXPECT_EQ(got->failed_at, At(14));
+  EXPECT_EQ(got->expires_at, At(1000));
+  ASSERT_EQ(got->messages.size(), 2u);
+  EXPECT_EQ(got->messages[1].time, j.messages[1].time);
+  EXPECT_EQ(got->messages[1].message, j.messages[1].message);
+  ASSERT_EQ(got->outputs.size(), 2u);
+  // Outputs come by name.
+  EXPECT_EQ(got->outputs[0].name, "annotations");
+  EXPECT_EQ(got->outputs[0].media_type, "application/geo+json");
+  EXPECT_EQ(got->outputs[1].name, "counts");
+  EXPECT_EQ(got->outputs[1].type, "file");
+  EXPECT_EQ(got->outputs[1].filename, "counts.csv");
+  EXPECT_EQ(got->outputs[1].size_bytes, 120);
+  EXPECT_EQ(got->outputs[1].sha256, std::string(64, 'c'));
+  EXPECT_EQ(catalog().GetJob(JobId(stored->id.value() + 100)).status().code(), ErrorCode::kNotFound);
+
+  Job orphan = j;
+  orphan.project_id = ProjectId(9999);
+  EXPECT_EQ(catalog().InsertJob(orphan).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(JobCatalogConformance, AFailingEditChangesNothing) {
+  Job job = NewQueuedJob(At(5));
+  auto failed = catalog().ModifyJob(job.id, [](Job& j) {
+    j.name = "renamed";
+    j.state = JobState::kRunning;
+    j.messages.push_back({At(6), "started"});
+    j.outputs.push_back({"o", "file", "o.bin", "", 1, std::string(64, 'f')});
+    return Status::Conflict("refused after all");
+  });
+  EXPECT_EQ(failed.status().code(), ErrorCode::kConflict);
+  auto got = catalog().GetJob(job.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "");
+  EXPECT_EQ(got->state, JobState::kQueued);
+  EXPECT_TRUE(got->messages.empty());
+  EXPECT_TRUE(got->outputs.empty());
+
+  auto edited = catalog().ModifyJob(job.id, [&](Job& j) {
+    j.name = "renamed";
+    j.project_id = ProjectId(9999);  // identity columns are not the edit's to change
+    j.outputs.push_back({"o", "file", "o.bin", "", 1, std::string(64, 'f')});
+    return Status::Ok();
+  });
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  got = catalog().GetJob(job.id);
+  EXPECT_EQ(got->name, "renamed");
+  EXPECT_EQ(got->project_id, project_);
+  ASSERT_EQ(got->outputs.size(), 1u);
+  EXPECT_EQ(catalog().ModifyJob(JobId(9999), [](Job&) { return Status::Ok(); }).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(JobCatalogConformance, ClaimTakesTheOldestQueuedJobOfTheGivenAnalytics) {
+  Analytic other = AddAnalytic("acme/count", "1");
+  NewQueuedJob(std::nullopt);  // READY: never claimed
+  Job late = NewQueuedJob(At(30));
+  Job first_of_two = NewQueuedJob(At(20));
+  Job second_of_two = NewQueuedJob(At(20));  // same queued_at: the lower id goes first
+  Job counted = NewQueuedJob(At(10), &other);
+
+  auto claim = [&](const std::vector<std::string>& analytics) -> std::optional<JobId> {
+    auto claimed = catalog().ClaimJob(analytics, [](Job& j) { return Schedule(j, "w", At(100)); });
+    EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
+    if (!claimed.ok() || !claimed->has_value()) return std::nullopt;
+    EXPECT_EQ((*claimed)->state, JobState::kScheduled);
+    EXPECT_EQ((*claimed)->attempt, 1);
+    return (*claimed)->id;
+  };
+  EXPECT_EQ(claim({"vitrine/noop"}), first_of_two.id);
+  auto stored = catalog().GetJob(first_of_two.id);
+  EXPECT_EQ(stored->state, JobState::kScheduled);
+  EXPECT_EQ(stored->worker, "w");
+  EXPECT_EQ(stored->lease_expires_at, At(100));
+  EXPECT_EQ(claim({"vitrine/noop", "vitrine/pyramids"}), second_of_two.id);
+  EXPECT_EQ(claim({}), counted.id);
+  EXPECT_EQ(claim({"acme/count"}), std::nullopt);
+  EXPECT_EQ(claim({"vitrine/unknown"}), std::nullopt);
+  EXPECT_EQ(claim({}), late.id);
+  EXPECT_EQ(claim({}), std::nullopt);
+
+  // An edit that refuses leaves the job queued.
+  Job again = NewQueuedJob(At(40));
+  auto refused = catalog().ClaimJob({}, [](Job&) { return Status::Unavailable("not now"); });
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(catalog().GetJob(again.id)->state, JobState::kQueued);
+}
+
+TEST_P(JobCatalogConformance, ConcurrentClaimsTakeEveryJobExactlyOnce) {
+  constexpr int kJobs = 200;
+  for (int i = 0; i < kJobs; ++i) NewQueuedJob(At(10 + i));
+  std::mutex mu;
+  std::map<JobId, int> claims;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      while (true) {
+        auto claimed = catalog().ClaimJob({}, [t](Job& j) { return Schedule(j, "w" + std::to_string(t), At(1000)); });
+        if (!claimed.ok()) {
+          // A busy database may refuse a claim; it must never hand a job out twice.
+          ++errors;
+          if (errors.load() > 1000) return;
+          continue;
+        }
+        if (!claimed->has_value()) return;
+        std::lock_guard lock(mu);
+        ++claims[(*claimed)->id];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(errors.load(), 1000);
+  EXPECT_EQ(claims.size(), static_cast<std::size_t>(kJobs));
+  for (const auto& [id, count] : claims) EXPECT_EQ(count, 1) << "job " << id.value();
+  JobFilter filter;
+  filter.state = JobState::kQueued;
+  EXPECT_EQ(catalog().ListJobs(filter, std::nullopt, {})->total, 0);
+  filter.state = JobState::kScheduled;
+  EXPECT_EQ(catalog().ListJobs(filter, std::nullopt, {})->total, kJobs);
+  if (errors.load() > 0) std::cout << errors.load() << " claims were refused and retried\n";
+}
+
+TEST_P(JobCatalogConformance, JobListingsFilterAndSort) {
+  User other = AddUser("other");
+  auto q = catalog().CreateProject({"Q", "", other.id, At(1)});
+  ASSERT_TRUE(q.ok());
+  Job ready = NewQueuedJob(std::nullopt);
+  Job queued = NewQueuedJob(At(5));
+  Job archived = NewQueuedJob(std::nullopt);
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(archived.id,
+                             [](Job& j) {
+                               j.archived = true;
+                               return Status::Ok();
+                             })
+                  .ok());
+  Job theirs = NewQueuedJob(std::nullopt);
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(theirs.id,
+                             [&](Job& j) {
+                               j.project_id = q->id;  // ignored: a job never moves
+                               return Status::Ok();
+                             })
+                  .ok());
+  auto ids = [&](JobFilter filter, std::optional<UserId> member) {
+    std::vector<JobId> out;
+    filter.sort = JobSort::kId;
+    filter.descending = false;
+    auto page = catalog().ListJobs(filter, member, {});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const auto& j : page->items) out.push_back(j.id);
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  JobFilter f;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  f.project = project_;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  EXPECT_EQ(ids(f, owner_.id), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+  EXPECT_EQ(ids(f, other.id), (std::vector<JobId>{}));
+  f.archived = true;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{archived.id}));
+  f.archived.reset();
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, archived.id, theirs.id}));
+  f.state = JobState::kQueued;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{queued.id}));
+  f = {};
+  f.project = q->id;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{}));
+  f = {};
+  f.analytic = "vitrine/none";
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{}));
+  f.analytic = "vitrine/noop";
+  f.created_by = owner_.id;
+  EXPECT_EQ(ids(f, std::nullopt), (std::vector<JobId>{ready.id, queued.id, theirs.id}));
+}
+
+TEST_P(JobCatalogConformance, ExpiredLeasesAreFoundOnlyForClaimedJobs) {
+  Job a = NewQueuedJob(At(1)), b = NewQueuedJob(At(2)), c = NewQueuedJob(At(3));
+  ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w", At(50)); }).ok());
+  ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w", At(70)); }).ok());
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(b.id,
+                             [](Job& j) {
+                               j.state = JobState::kRunning;
+                               return Status::Ok();
+                             })
+                  .ok());
+  // A finished job with an old lease is not the sweep's.
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(c.id,
+                             [](Job& j) {
+                               j.state = JobState::kComplete;
+                               j.lease_expires_at = At(5);
+                               return Status::Ok();
+                             })
+                  .ok());
+  EXPECT_EQ(*catalog().JobsWithExpiredLease(At(50), 10), (std::vector<JobId>{}));
+  EXPECT_EQ(*catalog().JobsWithExpiredLease(At(51), 10), (std::vector<JobId>{a.id}));
+  EXPECT_EQ(*catalog().JobsWithExpiredLease(At(99), 10), (std::vector<JobId>{a.id, b.id}));
+  EXPECT_EQ(*catalog().JobsWithExpiredLease(At(99), 1), (std::vector<JobId>{a.id}));
+}
+
+TEST_P(JobCatalogConformance, ExpiredOutputsAreFoundOnlyForFinishedJobsThatHoldSome) {
+  auto finish = [&](std::optional<Timestamp> expires_at, bool with_output, JobState state) {
+    Job job = NewQueuedJob(At(1));
+    EXPECT_TRUE(catalog()
+                    .ModifyJob(job.id,
+                               [&](Job& j) {
+                                 j.state = state;
+                                 j.expires_at = expires_at;
+                                 if (with_output)
+                                   j.outputs.push_back({"o", "file", "o.bin", "", 1, std::string(64, 'f')});
+                                 return Status::Ok();
+                               })
+                    .ok());
+    return job.id;
+  };
+  const JobId old = finish(At(50), true, JobState::kComplete);
+  const JobId failed = finish(At(60), true, JobState::kFailed);
+  finish(At(40), false, JobState::kComplete);  // nothing left to delete
+  finish(At(40), true, JobState::kRunning);    // not finished
+  finish(std::nullopt, true, JobState::kComplete);
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(49), 10), (std::vector<JobId>{}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(50), 10), (std::vector<JobId>{old}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(99), 10), (std::vector<JobId>{old, failed}));
+  EXPECT_EQ(*catalog().JobsWithExpiredOutputs(At(99), 1), (std::vector<JobId>{old}));
+}
+
+TEST_P(JobCatalogConformance, LogAppendsAreFencedCappedAndPaged) {
+  Job job = NewQueuedJob(At(1));
+  ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w", At(50)); }).ok());
+  EXPECT_EQ(catalog().AppendJobLog(job.id, 0, "stale\n", 100).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(catalog().AppendJobLog(job.id, 2, "future\n", 100).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(catalog().AppendJobLog(JobId(9999), 1, "x", 100).status().code(), ErrorCode::kNotFound);
+
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 1, "0123456789\n", 40), 11);
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 1, "", 40), 11);
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 1, "abcdefghij\n", 40), 22);
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 1, std::string(30, 'z'), 40), 40);  // cut at 18 bytes + a marker
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 1, "dropped\n", 40), 40);
+  EXPECT_EQ(catalog().GetJob(job.id)->log_bytes, 40);
+
+  auto all = catalog().ReadJobLog(job.id, 0, 1 << 20);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].text, "0123456789\n");
+  EXPECT_EQ((*all)[1].text, "abcdefghij\n");
+  const std::string& last = (*all)[2].text;
+  EXPECT_EQ(last.substr(0, 18), std::string(18, 'z'));
+  std::string rest = last.substr(18);
+  EXPECT_EQ(std::count(rest.begin(), rest.end(), '\n'), 2) << rest;  // one marker line
+  EXPECT_NE(rest.find("truncated"), std::string::npos) << rest;
+  std::string whole;
+  for (const auto& chunk : *all) whole += chunk.text;
+  EXPECT_EQ(whole.find("dropped"), std::string::npos);
+  EXPECT_LT((*all)[0].seq, (*all)[1].seq);
+  EXPECT_LT((*all)[1].seq, (*all)[2].seq);
+
+  auto after_first = catalog().ReadJobLog(job.id, (*all)[0].seq, 1 << 20);
+  ASSERT_EQ(after_first->size(), 2u);
+  EXPECT_EQ((*after_first)[0].seq, (*all)[1].seq);
+  EXPECT_TRUE(catalog().ReadJobLog(job.id, (*all)[2].seq, 1 << 20)->empty());
+  auto small_page = catalog().ReadJobLog(job.id, 0, 5);  // about max_bytes: at least one chunk, not all
+  ASSERT_TRUE(small_page.ok());
+  ASSERT_GE(small_page->size(), 1u);
+  EXPECT_LT(small_page->size(), 3u);
+  EXPECT_EQ((*small_page)[0].seq, (*all)[0].seq);
+
+  // After a re-claim (attempt 2) the first worker's appends are refused.
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(job.id,
+                             [](Job& j) {
+                               j.state = JobState::kQueued;
+                               return Status::Ok();
+                             })
+                  .ok());
+  ASSERT_TRUE(catalog().ClaimJob({}, [](Job& j) { return Schedule(j, "w2", At(80)); }).ok());
+  EXPECT_EQ(catalog().AppendJobLog(job.id, 1, "late\n", 1000).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(*catalog().AppendJobLog(job.id, 2, "second attempt\n", 1000), 40 + 15);
+}
+
+// The cap never cuts a character in two: the log stays UTF-8 (PostgreSQL's text refuses less).
+TEST_P(JobCatalogConformance, TheLogCapCutsBetweenCharacters) {
+  Job job = NewQueuedJob(At(1));
+  const std::string e_acute = "\xc3\xa9";
+  std::string text = "a";
+  for (int i = 0; i < 10; ++i) text += e_acute;  // 21 bytes; a cut at 18 falls inside the ninth
+  auto size = catalog().AppendJobLog(job.id, 0, text, 18);
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  auto log = catalog().ReadJobLog(job.id, 0, 1 << 20);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_EQ(log->size(), 1u);
+  const std::string& stored = (*log)[0].text;
+  std::string expected_start = "a";
+  for (int i = 0; i < 8; ++i) expected_start += e_acute;
+  EXPECT_EQ(stored.substr(0, expected_start.size()), expected_start);
+  EXPECT_EQ(stored[expected_start.size()], '\n') << "the half character is dropped, not stored";
+  EXPECT_NE(stored.find("truncated"), std::string::npos);
+}
+
+TEST_P(JobCatalogConformance, DataOutputsAndBundlesKeepTheirBlobs) {
+  const std::string data_sha(64, '1'), output_sha(64, '2'), bundle_sha(64, '3'), free_sha(64, '4');
+  AddData(project_, "d", std::nullopt, data_sha);
+  AddAnalytic("acme/bundled", "1", bundle_sha);
+  Job job = NewQueuedJob(At(1));
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(job.id,
+                             [&](Job& j) {
+                               j.outputs.push_back({"o", "file", "o.bin", "", 1, output_sha});
+                               return Status::Ok();
+                             })
+                  .ok());
+  for (const auto& sha : {data_sha, output_sha, bundle_sha}) {
+    auto referenced = catalog().IsBlobReferenced(sha);
+    ASSERT_TRUE(referenced.ok()) << referenced.status().ToString();
+    EXPECT_TRUE(*referenced) << sha;
+  }
+  EXPECT_FALSE(*catalog().IsBlobReferenced(free_sha));
+  ASSERT_TRUE(catalog()
+                  .ModifyJob(job.id,
+                             [](Job& j) {
+                               j.outputs.clear();
+                               return Status::Ok();
+                             })
+                  .ok());
+  EXPECT_FALSE(*catalog().IsBlobReferenced(output_sha));
+}
+
+TEST_P(JobCatalogConformance, DeletingAProjectRemovesItsJobsAndData) {
+  Job job = NewQueuedJob(At(1));
+  ASSERT_TRUE(catalog().AppendJobLog(job.id, 0, "line\n", 100).ok());
+  DataFile data = AddData(project_, "d", std::nullopt);
+  ASSERT_TRUE(catalog().CreateJobToken(owner_.id, "jobtoken", At(1), At(100), project_, job.id).ok());
+  ASSERT_TRUE(catalog().DeleteProject(project_).ok());
+  EXPECT_EQ(catalog().GetJob(job.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().GetDataFile(data.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(catalog().ReadJobLog(job.id, 0, 1000)->empty());
+  EXPECT_EQ(catalog().FindTokenWithUser("jobtoken").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(catalog().DeleteAnalytic(analytic_.id).ok()) << "no job refers to it any more";
+}
+
+TEST_P(JobCatalogConformance, AJobTokenIsScopedToItsProjectAndRevokedWithTheJob) {
+  Job job = NewQueuedJob(At(1));
+  Job other = NewQueuedJob(At(2));
+  auto token = catalog().CreateJobToken(owner_.id, "jobtoken", At(10), At(100), project_, job.id);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  EXPECT_EQ(token->project_scope, project_);
+  ASSERT_TRUE(catalog().CreateToken(owner_.id, "plain", At(10), At(100)).ok());
+  auto found = catalog().FindTokenWithUser("jobtoken");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->token.project_scope, project_);
+  EXPECT_EQ(found->token.user_id, owner_.id);
+  EXPECT_FALSE(found->token.revoked_at.has_value());
+  EXPECT_FALSE(catalog().FindTokenWithUser("plain")->token.project_scope.has_value());
+
+  ASSERT_TRUE(catalog().RevokeJobTokens(other.id, At(20)).ok());
+  EXPECT_FALSE(catalog().FindTokenWithUser("jobtoken")->token.revoked_at.has_value());
+  ASSERT_TRUE(catalog().RevokeJobTokens(job.id, At(30)).ok());
+  EXPECT_EQ(catalog().FindTokenWithUser("jobtoken")->token.revoked_at, At(30));
+  EXPECT_FALSE(catalog().FindTokenWithUser("plain")->token.revoked_at.has_value());
+  ASSERT_TRUE(catalog().RevokeJobTokens(job.id, At(40)).ok());
+  EXPECT_EQ(catalog().FindTokenWithUser("jobtoken")->token.revoked_at, At(30)) << "revoked once";
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogConformance, ::testing::Values(MakeTempSqliteCatalog),
                          [](const auto&) { return std::string("TempFile"); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogConformance);
 INSTANTIATE_TEST_SUITE_P(Postgres, CatalogConformance, ::testing::ValuesIn(PostgresMakers()),
+                         [](const auto&) { return std::string("FreshDatabase"); });
+INSTANTIATE_TEST_SUITE_P(Sqlite, JobCatalogConformance, ::testing::Values(MakeTempSqliteCatalog),
+                         [](const auto&) { return std::string("TempFile"); });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(JobCatalogConformance);
+INSTANTIATE_TEST_SUITE_P(Postgres, JobCatalogConformance, ::testing::ValuesIn(PostgresMakers()),
                          [](const auto&) { return std::string("FreshDatabase"); });
 
 TEST(SqliteCatalogTest, ReopeningKeepsDataAndRecordsMigrationsOnce) {

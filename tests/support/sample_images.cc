@@ -2,6 +2,7 @@
 
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +74,28 @@ void WriteSampleImage(const std::filesystem::path& path, const SampleOptions& o)
     std::string detail = vips_error_buffer();
     vips_error_clear();
     throw std::runtime_error("cannot write " + target + ": " + detail);
+  }
+}
+
+void WriteDiscImage(const std::filesystem::path& path, int width, int height,
+                    const std::vector<std::pair<int, int>>& centres, int radius) {
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height, 255);
+  for (const auto& [cx, cy] : centres) {
+    for (int y = std::max(0, cy - radius); y <= std::min(height - 1, cy + radius); ++y) {
+      for (int x = std::max(0, cx - radius); x <= std::min(width - 1, cx + radius); ++x) {
+        if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius) {
+          pixels[static_cast<std::size_t>(y) * width + x] = 0;
+        }
+      }
+    }
+  }
+  Img image =
+      Check(0, vips_image_new_from_memory_copy(pixels.data(), pixels.size(), width, height, 1, VIPS_FORMAT_UCHAR),
+            "wrap pixels");
+  if (vips_image_write_to_file(image.get(), path.c_str(), nullptr) != 0) {
+    std::string detail = vips_error_buffer();
+    vips_error_clear();
+    throw std::runtime_error("write " + path.string() + ": " + detail);
   }
 }
 

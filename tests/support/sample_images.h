@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vitrine::testing {
 
@@ -21,6 +23,11 @@ struct SampleOptions {
 // Writes a textured (not flat) image to `path`, its format chosen by the extension
 // (.jpg .png .tif .webp .jp2 .heic .avif). Throws std::runtime_error on failure.
 void WriteSampleImage(const std::filesystem::path& path, const SampleOptions& options = {});
+
+// Writes a white grey-level image with black discs of `radius` pixels centred on `centres`
+// (x, y), for detectors that should find exactly those objects. The extension picks the format.
+void WriteDiscImage(const std::filesystem::path& path, int width, int height,
+                    const std::vector<std::pair<int, int>>& centres, int radius);
 
 std::string ReadFileBytes(const std::filesystem::path& path);
 

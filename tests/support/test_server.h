@@ -31,6 +31,7 @@ class TestServer {
   service::Service& service() { return *service_; }
   blob::BlobStore& blobs() { return *blobs_; }
   core::ManualClock& clock() { return clock_; }
+  core::Executor& executor() { return executor_; }  // for in-process job workers
   const std::filesystem::path& data_dir() const { return dir_.path(); }
 
   // Creates a user and returns a fresh bearer token for them.

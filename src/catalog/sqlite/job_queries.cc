@@ -528,6 +528,10 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
   std::string chunk(text.substr(0, static_cast<std::size_t>(max_bytes - size)));
   std::int64_t new_size = size + static_cast<std::int64_t>(chunk.size());
   if (chunk.size() < text.size()) {
+    // Cut between characters, never inside one: a log is UTF-8 text.
+    while (!chunk.empty() && (static_cast<unsigned char>(text[chunk.size()]) & 0xC0) == 0x80) {
+      chunk.pop_back();
+    }
     chunk += "\n[log truncated at " + std::to_string(max_bytes) + " bytes]\n";
     new_size = max_bytes;
   }

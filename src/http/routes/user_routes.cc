@@ -19,9 +19,8 @@ Status OnlyKnownFields(const wire::Json& body, const std::set<std::string, std::
 
 Result<service::UpdateUserRequest> ParseUserUpdate(std::string_view text) {
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(text));
-  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(
-      body, {"name", "email", "password", "current_password", "admin", "enabled", "worker", "id", "username",
-                                "created_at"}));
+  VITRINE_RETURN_IF_ERROR(OnlyKnownFields(body, {"name", "email", "password", "current_password", "admin", "enabled",
+                                                 "worker", "id", "username", "created_at"}));
   service::UpdateUserRequest update;
   VITRINE_ASSIGN_OR_RETURN(update.name, wire::OptionalString(body, "name"));
   VITRINE_ASSIGN_OR_RETURN(update.email, wire::OptionalString(body, "email"));
