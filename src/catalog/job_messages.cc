@@ -21,7 +21,8 @@ Result<std::vector<JobMessage>> JobMessagesFromJson(const std::string& json) {
         !item["m"].is_string()) {
       return Status::Internal("a job's stored message is malformed");
     }
-    messages.push_back({Timestamp(std::chrono::microseconds(item["t"].get<std::int64_t>())), item["m"].get<std::string>()});
+    messages.push_back(
+        {Timestamp(std::chrono::microseconds(item["t"].get<std::int64_t>())), item["m"].get<std::string>()});
   }
   return messages;
 }

@@ -179,7 +179,8 @@ Status Serve(const ServeFlags& flags) {
     worker_options.concurrency = flags.job_workers;
     worker_options.scratch_dir = flags.store.data_dir / "cache" / "jobs";
     const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-    workers.emplace(*store->service, std::move(worker_options), "http://" + host + ":" + std::to_string(server->port()));
+    workers.emplace(*store->service, std::move(worker_options),
+                    "http://" + host + ":" + std::to_string(server->port()));
     spdlog::info("{} job worker(s) running", flags.job_workers);
   }
   http::WaitForTerminationSignal();

@@ -52,9 +52,9 @@ Status Work(const WorkerFlags& flags) {
       }
     }
     VITRINE_ASSIGN_OR_RETURN(Credentials credentials, client::ResolveCredentials(given));
-    options.scratch_dir = flags.scratch.empty()
-                              ? std::filesystem::temp_directory_path() / ("vitrine-worker-" + std::to_string(::getuid()))
-                              : std::filesystem::path(flags.scratch);
+    options.scratch_dir = flags.scratch.empty() ? std::filesystem::temp_directory_path() /
+                                                      ("vitrine-worker-" + std::to_string(::getuid()))
+                                                : std::filesystem::path(flags.scratch);
     VITRINE_ASSIGN_OR_RETURN(auto source, worker::HttpJobSource(credentials));
     spdlog::info("worker {}: {} thread(s) taking jobs from {}", options.name, options.concurrency, flags.server);
     worker::Workers workers(*source, std::move(options));
@@ -64,7 +64,8 @@ Status Work(const WorkerFlags& flags) {
     return Status::Ok();
   }
   VITRINE_ASSIGN_OR_RETURN(auto store, app::OpenStore(flags.store));
-  options.scratch_dir = flags.scratch.empty() ? flags.store.data_dir / "cache" / "jobs" : std::filesystem::path(flags.scratch);
+  options.scratch_dir =
+      flags.scratch.empty() ? flags.store.data_dir / "cache" / "jobs" : std::filesystem::path(flags.scratch);
   worker::JobSweeper sweeper(*store->service, *store->executor);
   spdlog::info("worker {}: {} thread(s) taking jobs from {}", options.name, options.concurrency,
                app::StoreLocation::Redacted(store->location.catalog_url));
@@ -97,8 +98,7 @@ void AddWorkerCommand(CLI::App& app, CommandContext& context) {
   command->add_option("--scratch", flags->scratch,
                       "Folder for bundles and the jobs' files (default: <data>/cache/jobs, or a temporary folder)");
   command
-      ->add_option("--max-wall-time", flags->max_wall_time_seconds,
-                   "Longest an external analytic may run, in seconds")
+      ->add_option("--max-wall-time", flags->max_wall_time_seconds, "Longest an external analytic may run, in seconds")
       ->check(CLI::Range(1u, 7u * 24 * 3600))
       ->capture_default_str();
   command->add_option("--max-memory-mib", flags->max_memory_mib, "Address space of an external analytic, in MiB")

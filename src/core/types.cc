@@ -1,5 +1,5 @@
-#include "vitrine/jobs.h"
 #include "vitrine/types.h"
+#include "vitrine/jobs.h"
 
 namespace vitrine {
 
@@ -24,14 +24,15 @@ std::optional<ProjectRole> ProjectRoleFromName(std::string_view name) {
 
 namespace {
 constexpr std::array<std::pair<JobState, std::string_view>, 6> kJobStates = {{{JobState::kReady, "READY"},
-                                                                             {JobState::kQueued, "QUEUED"},
-                                                                             {JobState::kScheduled, "SCHEDULED"},
-                                                                             {JobState::kRunning, "RUNNING"},
-                                                                             {JobState::kComplete, "COMPLETE"},
-                                                                             {JobState::kFailed, "FAILED"}}};
-constexpr std::array<std::pair<JobFailure, std::string_view>, 4> kJobFailures = {
-    {{JobFailure::kNone, "NONE"}, {JobFailure::kUser, "USER"}, {JobFailure::kAnalytic, "ANALYTIC"},
-     {JobFailure::kPlatform, "PLATFORM"}}};
+                                                                              {JobState::kQueued, "QUEUED"},
+                                                                              {JobState::kScheduled, "SCHEDULED"},
+                                                                              {JobState::kRunning, "RUNNING"},
+                                                                              {JobState::kComplete, "COMPLETE"},
+                                                                              {JobState::kFailed, "FAILED"}}};
+constexpr std::array<std::pair<JobFailure, std::string_view>, 4> kJobFailures = {{{JobFailure::kNone, "NONE"},
+                                                                                  {JobFailure::kUser, "USER"},
+                                                                                  {JobFailure::kAnalytic, "ANALYTIC"},
+                                                                                  {JobFailure::kPlatform, "PLATFORM"}}};
 }  // namespace
 
 std::string_view JobStateName(JobState state) {

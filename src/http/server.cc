@@ -396,13 +396,14 @@ class Session : public std::enable_shared_from_this<Session> {
       HttpResponse busy = ErrorResponse(Status::Unavailable("the server is busy; try again shortly"));
       return Send(std::move(busy), keep_alive_ && !server_.stopping);
     }
-    (waits ? server_.wait_tasks : server_.worker_tasks).Submit([self = shared_from_this(), work = std::move(work)]() mutable {
-      HttpResponse answer = work(*self);
-      self->server_.worker_load.fetch_sub(1);
-      asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
-        self->Send(std::move(answer), self->keep_alive_ && !self->server_.stopping);
-      });
-    });
+    (waits ? server_.wait_tasks : server_.worker_tasks)
+        .Submit([self = shared_from_this(), work = std::move(work)]() mutable {
+          HttpResponse answer = work(*self);
+          self->server_.worker_load.fetch_sub(1);
+          asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+            self->Send(std::move(answer), self->keep_alive_ && !self->server_.stopping);
+          });
+        });
   }
 
   template <class Fn>

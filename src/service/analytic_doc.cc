@@ -83,7 +83,8 @@ Status CheckValue(const AnalyticDoc::Parameter& p, const json& v) {
 
 Result<AnalyticDoc> ParseAnalyticDoc(const std::string& text) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return Status::InvalidArgument("the analytic document is not a JSON object");
+  if (doc.is_discarded() || !doc.is_object())
+    return Status::InvalidArgument("the analytic document is not a JSON object");
   if (!doc.contains("info") || !doc["info"].is_object()) return Status::InvalidArgument("info is missing");
   AnalyticDoc out;
   const json& info = doc["info"];
@@ -116,7 +117,8 @@ Result<AnalyticDoc> ParseAnalyticDoc(const std::string& text) {
     VITRINE_ASSIGN_OR_RETURN(in.required, Flag(inputs[i], "required", where, true));
     VITRINE_RETURN_IF_ERROR(CheckName(in.name, where + ".name"));
     if (!kInputTypes.contains(in.type)) {
-      return Status::InvalidArgument(where + ".type '" + in.type + "' is not one of image, images, annotation-run, data");
+      return Status::InvalidArgument(where + ".type '" + in.type +
+                                     "' is not one of image, images, annotation-run, data");
     }
     if (!names.insert(in.name).second) return Status::InvalidArgument(where + ": '" + in.name + "' is named twice");
     out.inputs.push_back(std::move(in));
@@ -176,7 +178,8 @@ Result<AnalyticDoc> ParseAnalyticDoc(const std::string& text) {
     if (o.filename.find('/') != std::string::npos || o.filename == "." || o.filename == "..") {
       return Status::InvalidArgument(where + ".filename must be a plain file name");
     }
-    if (!output_names.insert(o.name).second) return Status::InvalidArgument(where + ": '" + o.name + "' is named twice");
+    if (!output_names.insert(o.name).second)
+      return Status::InvalidArgument(where + ": '" + o.name + "' is named twice");
     out.outputs.push_back(std::move(o));
   }
   return out;

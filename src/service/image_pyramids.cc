@@ -42,7 +42,8 @@ Result<ImageService::ViewSourceBlob> ImageService::ViewSource(const Image& image
   }
   {
     std::lock_guard lock(pyramids_mu_);
-    if (!pyramids_building_.contains(image.id) && pyramid_builds_.TrySubmit([this, image] { (void)BuildPyramid(image); })) {
+    if (!pyramids_building_.contains(image.id) &&
+        pyramid_builds_.TrySubmit([this, image] { (void)BuildPyramid(image); })) {
       pyramids_building_.emplace(image.id, -1);
     }
   }

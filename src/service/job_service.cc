@@ -52,7 +52,8 @@ std::string Who(const Caller& caller) { return caller.user() ? caller.user()->us
 
 Result<json> ParseObject(const std::string& text, const char* what) {
   json parsed = json::parse(text.empty() ? "{}" : text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) return Status::InvalidArgument(std::string(what) + " must be a JSON object");
+  if (parsed.is_discarded() || !parsed.is_object())
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object");
   return parsed;
 }
 
@@ -172,7 +173,7 @@ Result<DataFile> JobService::GetData(const Caller& caller, DataId id) const {
 }
 
 Result<Page<DataFile>> JobService::ListData(const Caller& caller, const DataFilter& filter,
-                                           const PageRequest& page) const {
+                                            const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   DataFilter f = filter;
   std::optional<UserId> member;
@@ -212,8 +213,8 @@ Result<JobService::OpenedFile> OpenBlob(const blob::BlobStore& blobs, std::strin
   }
   const std::int64_t length = range.length < 0 ? size - range.offset : std::min(range.length, size - range.offset);
   VITRINE_ASSIGN_OR_RETURN(auto body, blobs.Open(sha256, {range.offset, length}));
-  return JobService::OpenedFile{std::move(filename), std::move(media_type), size, sha256, std::move(body),
-                                range.offset, length};
+  return JobService::OpenedFile{std::move(filename), std::move(media_type), size,  sha256,
+                                std::move(body),     range.offset,          length};
 }
 
 }  // namespace
@@ -407,7 +408,9 @@ Status JobService::RequireCreatorOrManager(const Caller& caller, const Job& job)
   return projects_.Require(caller, job.project_id, ProjectRole::kManager);
 }
 
-Result<Job> JobService::Get(const Caller& caller, JobId id) const { return VisibleJob(caller, id, ProjectRole::kViewer); }
+Result<Job> JobService::Get(const Caller& caller, JobId id) const {
+  return VisibleJob(caller, id, ProjectRole::kViewer);
+}
 
 Result<Page<Job>> JobService::List(const Caller& caller, const JobFilter& filter, const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
@@ -455,15 +458,15 @@ Result<Job> JobService::Kill(const Caller& caller, JobId id) {
   VITRINE_ASSIGN_OR_RETURN(Job seen, VisibleJob(caller, id, ProjectRole::kViewer));
   VITRINE_RETURN_IF_ERROR(RequireCreatorOrManager(caller, seen));
   const std::string who = Who(caller);
-  VITRINE_ASSIGN_OR_RETURN(Job killed, Change(id, [&](Job& job) -> Status {
-                             if (job.state != JobState::kQueued && job.state != JobState::kScheduled &&
-                                 job.state != JobState::kRunning) {
-                               return NotInState(job, "kill");
-                             }
-                             job.kill_requested = true;
-                             Fail(job, clock_.Now(), JobFailure::kUser, "killed by " + who);
-                             return Status::Ok();
-                           }));
+  VITRINE_ASSIGN_OR_RETURN(
+      Job killed, Change(id, [&](Job& job) -> Status {
+        if (job.state != JobState::kQueued && job.state != JobState::kScheduled && job.state != JobState::kRunning) {
+          return NotInState(job, "kill");
+        }
+        job.kill_requested = true;
+        Fail(job, clock_.Now(), JobFailure::kUser, "killed by " + who);
+        return Status::Ok();
+      }));
   return killed;
 }
 
@@ -500,7 +503,8 @@ Status JobService::Delete(const Caller& caller, JobId id) {
 Result<Job> JobService::Wait(const Caller& caller, JobId id, std::chrono::milliseconds timeout) const {
   VITRINE_ASSIGN_OR_RETURN(Job first, Get(caller, id));
   if (IsFinished(first.state) || timeout.count() <= 0) return first;
-  const auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(timeout, options_.max_wait);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(timeout, options_.max_wait);
   auto differs = [&](const Job& now) {
     return now.state != first.state || now.progress != first.progress || now.messages.size() != first.messages.size();
   };
@@ -559,24 +563,23 @@ Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const st
   const catalog::Catalog::ClaimToken job_token{
       HashBearerToken(token), issued,
       issued + duration_cast<microseconds>(options_.max_wall_time + std::chrono::hours(1))};
-  VITRINE_ASSIGN_OR_RETURN(std::optional<Job> claimed, catalog_.ClaimJob(
-                                                           analytics,
-                                                           [&](Job& job) -> Status {
-                                                             const Timestamp now = clock_.Now();
-                                                             job.state = JobState::kScheduled;
-                                                             job.attempt += 1;
-                                                             job.kill_requested = false;
-                                                             job.worker = worker_name;
-                                                             job.progress = 0;
-                                                             job.lease_expires_at =
-                                                                 now + duration_cast<microseconds>(options_.lease);
-                                                             Say(job, now,
-                                                                 "Scheduled on " + worker_name + " (attempt " +
-                                                                     std::to_string(job.attempt) + " of " +
-                                                                     std::to_string(job.max_attempts) + ")");
-                                                             return Status::Ok();
-                                                           },
-                                                           job_token));
+  VITRINE_ASSIGN_OR_RETURN(std::optional<Job> claimed,
+                           catalog_.ClaimJob(
+                               analytics,
+                               [&](Job& job) -> Status {
+                                 const Timestamp now = clock_.Now();
+                                 job.state = JobState::kScheduled;
+                                 job.attempt += 1;
+                                 job.kill_requested = false;
+                                 job.worker = worker_name;
+                                 job.progress = 0;
+                                 job.lease_expires_at = now + duration_cast<microseconds>(options_.lease);
+                                 Say(job, now,
+                                     "Scheduled on " + worker_name + " (attempt " + std::to_string(job.attempt) +
+                                         " of " + std::to_string(job.max_attempts) + ")");
+                                 return Status::Ok();
+                               },
+                               job_token));
   if (!claimed) return std::optional<JobLease>();
   Changed();
   JobLease lease;
@@ -697,8 +700,7 @@ void JobService::WaitForQueued(std::chrono::milliseconds timeout) const {
 Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, const std::string& worker,
                                                          const std::vector<std::string>& analytics,
                                                          std::chrono::milliseconds wait) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(wait, options_.max_wait);
+  const auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(wait, options_.max_wait);
   while (true) {
     std::uint64_t seen;
     {

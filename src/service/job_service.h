@@ -37,7 +37,6 @@
 
 namespace vitrine::service {
 
-
 // A file being stored: written in order, then published with Finish. Dropped unfinished, it
 // leaves nothing behind.
 template <class T>

@@ -91,8 +91,8 @@ Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUs
   VITRINE_RETURN_IF_ERROR(ValidateProfileField("name", request.name));
   VITRINE_RETURN_IF_ERROR(ValidateProfileField("email", request.email));
   VITRINE_ASSIGN_OR_RETURN(catalog::UserRecord current, catalog_.GetUser(id));
-  catalog::UserChanges changes{request.name, request.email, request.admin, request.enabled, request.worker,
-                               std::nullopt};
+  catalog::UserChanges changes{request.name,    request.email,  request.admin,
+                               request.enabled, request.worker, std::nullopt};
   if (request.password) {
     if (!caller.is_admin()) {
       if (!request.current_password) {

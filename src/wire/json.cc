@@ -35,14 +35,10 @@ Result<std::int64_t> RequiredInt(const Json& j, const char* field) {
 }  // namespace
 
 Json ToJson(const User& u) {
-  return Json{{"id", u.id.value()},
-              {"username", u.username},
-              {"name", u.name},
-              {"email", u.email},
-              {"admin", u.admin},
-              {"enabled", u.enabled},
-              {"worker", u.worker},
-              {"created_at", core::FormatIso8601(u.created_at)}};
+  return Json{{"id", u.id.value()}, {"username", u.username},
+              {"name", u.name},     {"email", u.email},
+              {"admin", u.admin},   {"enabled", u.enabled},
+              {"worker", u.worker}, {"created_at", core::FormatIso8601(u.created_at)}};
 }
 
 Json ToJson(const Project& p) {

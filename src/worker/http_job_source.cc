@@ -75,9 +75,9 @@ class HttpWorkspace final : public JobWorkspace {
     return DownloadTo(*http_, "/api/v1/data/" + std::to_string(id.value()) + "/download", destination);
   }
   Result<std::string> EnsurePyramid(ImageId id) override {
-    VITRINE_ASSIGN_OR_RETURN(Json body,
-                             JsonReply(http_->Request("POST", "/api/v1/images/" + std::to_string(id.value()) + "/pyramid",
-                                                      "{}", /*retry=*/true)));
+    VITRINE_ASSIGN_OR_RETURN(
+        Json body, JsonReply(http_->Request("POST", "/api/v1/images/" + std::to_string(id.value()) + "/pyramid", "{}",
+                                            /*retry=*/true)));
     return body.value("status", std::string());
   }
   Result<CreatedAnnotationRun> StoreAnnotationRun(const NewAnnotationRun& run) override {
@@ -96,7 +96,8 @@ class HttpWorkspace final : public JobWorkspace {
 
 class HttpSource final : public JobSource {
  public:
-  HttpSource(std::string url, std::unique_ptr<client::HttpTransport> http) : url_(std::move(url)), http_(std::move(http)) {}
+  HttpSource(std::string url, std::unique_ptr<client::HttpTransport> http)
+      : url_(std::move(url)), http_(std::move(http)) {}
 
   Result<std::optional<service::JobLease>> Claim(const std::string& worker, const std::vector<std::string>& analytics,
                                                  std::chrono::milliseconds wait) override {
@@ -126,7 +127,7 @@ class HttpSource final : public JobSource {
     if (beat.progress) request["progress"] = *beat.progress;
     if (beat.message) request["message"] = *beat.message;
     VITRINE_ASSIGN_OR_RETURN(Json body, JsonReply(http_->Request("POST", JobPath(id) + "/heartbeat", request.dump(),
-                                                                  /*retry=*/true)));
+                                                                 /*retry=*/true)));
     return JobFromJson(body);
   }
   Status AppendLog(JobId id, int attempt, std::string_view text) override {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "service/service.h"
-#include "vitrine/jobs.h"
 #include "vitrine/credentials.h"
+#include "vitrine/jobs.h"
 #include "vitrine/requests.h"
 
 namespace vitrine::worker {

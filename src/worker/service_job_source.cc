@@ -70,7 +70,8 @@ class ServiceSource final : public JobSource {
   }
   Status PutOutput(JobId id, int attempt, const std::string& name, const std::string& filename,
                    const std::string& media_type, const std::filesystem::path& file) override {
-    VITRINE_ASSIGN_OR_RETURN(auto pending, service_.jobs().BeginOutput(worker_, id, attempt, name, filename, media_type));
+    VITRINE_ASSIGN_OR_RETURN(auto pending,
+                             service_.jobs().BeginOutput(worker_, id, attempt, name, filename, media_type));
     VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(file));
     std::array<char, 1 << 16> buffer;
     while (true) {

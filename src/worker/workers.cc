@@ -127,8 +127,8 @@ Status RunNoop(Run& run) {
   const auto end = std::chrono::steady_clock::now() + total;
   while (std::chrono::steady_clock::now() < end) {
     VITRINE_RETURN_IF_ERROR(StopIfLost(run));
-    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(20),
-                                                                   end - std::chrono::steady_clock::now()));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(20), end - std::chrono::steady_clock::now()));
   }
   if (run.parameters.value("fail", false)) return Status::Internal("asked to fail (parameter 'fail')");
   return Status::Ok();
@@ -344,9 +344,8 @@ Status SetProperties(Run& run, const fs::path& file, const std::vector<ImageId>&
     for (const auto& [k, v] : o.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
     return out;
   };
-  const bool per_image = !object.empty() && std::all_of(object.begin(), object.end(), [](const json& v) {
-    return v.is_object();
-  });
+  const bool per_image =
+      !object.empty() && std::all_of(object.begin(), object.end(), [](const json& v) { return v.is_object(); });
   if (!per_image) {
     if (job_images.size() != 1) {
       return Status::InvalidArgument(file.filename().string() + " must map image ids to properties");
@@ -375,8 +374,8 @@ Status RunExternal(Run& run) {
   for (const auto& dir : {input_dir, output_dir, home}) fs::create_directories(dir);
   VITRINE_ASSIGN_OR_RETURN(json task_inputs, FetchInputs(run, input_dir));
   const Job& job = run.lease.job;
-  json task{{"job_id", job.id.value()},       {"attempt", job.attempt},       {"project_id", job.project_id.value()},
-            {"analytic", job.analytic},       {"version", job.analytic_version}, {"inputs", task_inputs},
+  json task{{"job_id", job.id.value()},     {"attempt", job.attempt},           {"project_id", job.project_id.value()},
+            {"analytic", job.analytic},     {"version", job.analytic_version},  {"inputs", task_inputs},
             {"parameters", run.parameters}, {"output_dir", output_dir.string()}};
   const fs::path task_file = run.scratch / "task.json";
   VITRINE_RETURN_IF_ERROR(WriteFile(task_file, task.dump(2)));
@@ -388,9 +387,9 @@ Status RunExternal(Run& run) {
   auto requested = json::parse(run.lease.analytic.doc, nullptr, false);
   if (!requested.is_discarded() && requested["info"].contains("wall_time_seconds") &&
       requested["info"]["wall_time_seconds"].is_number_integer()) {
-    spec.limits.wall_time = std::min(spec.limits.wall_time,
-                                     std::chrono::seconds(std::max<std::int64_t>(
-                                         1, requested["info"]["wall_time_seconds"].get<std::int64_t>())));
+    spec.limits.wall_time = std::min(
+        spec.limits.wall_time,
+        std::chrono::seconds(std::max<std::int64_t>(1, requested["info"]["wall_time_seconds"].get<std::int64_t>())));
   }
   spec.environment = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
                       {"HOME", home.string()},
@@ -414,15 +413,14 @@ Status RunExternal(Run& run) {
   }
   LogForwarder log(run.source, job.id, job.attempt);
   std::string tail;
-  VITRINE_ASSIGN_OR_RETURN(
-      jobs::ChildOutcome outcome,
-      jobs::RunChild(
-          spec,
-          [&](std::string_view text) {
-            log.Add(text);
-            tail = Tail(tail + std::string(text), 4096);
-          },
-          [&](int progress) { run.keeper.Report(progress); }, [&] { return run.keeper.lost(); }));
+  VITRINE_ASSIGN_OR_RETURN(jobs::ChildOutcome outcome,
+                           jobs::RunChild(
+                               spec,
+                               [&](std::string_view text) {
+                                 log.Add(text);
+                                 tail = Tail(tail + std::string(text), 4096);
+                               },
+                               [&](int progress) { run.keeper.Report(progress); }, [&] { return run.keeper.lost(); }));
   log.Flush();
   using End = jobs::ChildOutcome::End;
   const std::string last_lines = outcome.log_tail.empty() ? tail : outcome.log_tail;
@@ -499,9 +497,9 @@ void Workers::Loop(unsigned index) {
     {
       LeaseKeeper keeper(source_, job.id, job.attempt, lease.lease);
       keeper.Report(0);
-      ScratchFolder scratch{options_.scratch_dir / "jobs" /
-                            (std::to_string(job.id.value()) + "-" + std::to_string(job.attempt) + "-" +
-                             core::RandomUrlToken(6))};
+      ScratchFolder scratch{
+          options_.scratch_dir / "jobs" /
+          (std::to_string(job.id.value()) + "-" + std::to_string(job.attempt) + "-" + core::RandomUrlToken(6))};
       std::error_code ec;
       fs::create_directories(scratch.path, ec);
       auto workspace = source_.Workspace(lease);
@@ -510,8 +508,14 @@ void Workers::Loop(unsigned index) {
       } else if (!workspace.ok()) {
         outcome = workspace.status();
       } else {
-        Run run{source_,  lease,          keeper, **workspace, options_, scratch.path,
-                json::parse(job.inputs, nullptr, false), json::parse(job.parameters, nullptr, false)};
+        Run run{source_,
+                lease,
+                keeper,
+                **workspace,
+                options_,
+                scratch.path,
+                json::parse(job.inputs, nullptr, false),
+                json::parse(job.parameters, nullptr, false)};
         try {
           outcome = RunAnalytic(run);
         } catch (const std::exception& e) {

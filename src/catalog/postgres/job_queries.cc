@@ -139,9 +139,10 @@ Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& be
   if (std::equal(before.begin(), before.end(), after.begin(), after.end(), same)) return Status::Ok();
   VITRINE_RETURN_IF_ERROR(conn.Query("DELETE FROM job_outputs WHERE job_id = $1", id.value()).status());
   for (const JobOutput& o : after) {
-    Status s = conn.Query("INSERT INTO job_outputs(job_id, name, type, filename, media_type, size_bytes, sha256)"
-                          " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                          id.value(), o.name, o.type, o.filename, o.media_type, o.size_bytes, o.sha256)
+    Status s = conn.Query(
+                       "INSERT INTO job_outputs(job_id, name, type, filename, media_type, size_bytes, sha256)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                       id.value(), o.name, o.type, o.filename, o.media_type, o.size_bytes, o.sha256)
                    .status();
     if (s.code() == ErrorCode::kConflict) return Status::InvalidArgument("output '" + o.name + "' given twice");
     VITRINE_RETURN_IF_ERROR(s);
@@ -168,10 +169,10 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
           .status());
   const auto holds_lease = [](JobState s) { return s == JobState::kScheduled || s == JobState::kRunning; };
   if (holds_lease(before.state) && !holds_lease(j.state)) {
-    VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
-                                       Micros(ChangedAt(j)),
-                                       j.id.value())
-                                .status());
+    VITRINE_RETURN_IF_ERROR(
+        conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
+                   Micros(ChangedAt(j)), j.id.value())
+            .status());
   }
   return WriteOutputs(conn, j.id, before.outputs, j.outputs);
 }
@@ -198,11 +199,12 @@ Result<Analytic> InsertAnalytic(ConnectionPool& pool, const Analytic& a) {
   return pool.Run<Analytic>([&](Connection& conn) -> Result<Analytic> {
     std::optional<std::string> bundle;
     if (!a.bundle_sha256.empty()) bundle = a.bundle_sha256;
-    auto q = conn.Query("INSERT INTO analytics(name, version, description, builtin, supports_cpu, supports_gpu, doc,"
-                        " bundle_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                        " RETURNING id",
-                        a.name, a.version, a.description, a.builtin, a.supports_cpu, a.supports_gpu, a.doc, bundle,
-                        OptionalUser(a.created_by), Micros(a.created_at));
+    auto q = conn.Query(
+        "INSERT INTO analytics(name, version, description, builtin, supports_cpu, supports_gpu, doc,"
+        " bundle_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING id",
+        a.name, a.version, a.description, a.builtin, a.supports_cpu, a.supports_gpu, a.doc, bundle,
+        OptionalUser(a.created_by), Micros(a.created_at));
     if (!q.ok() && q.status().code() == ErrorCode::kConflict) {
       return Status::Conflict("analytic " + a.name + " version " + a.version + " is already registered");
     }
@@ -223,10 +225,10 @@ Result<Analytic> GetAnalytic(ConnectionPool& pool, AnalyticId id) {
 
 Result<Analytic> FindAnalytic(ConnectionPool& pool, std::string_view name, std::string_view version) {
   return pool.Run<Analytic>([&](Connection& conn) -> Result<Analytic> {
-    VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query(std::string(kAnalyticColumns) +
-                                                    " WHERE name = $1 AND ($2 = '' OR version = $2)"
-                                                    " ORDER BY id DESC LIMIT 1",
-                                                name, version));
+    VITRINE_ASSIGN_OR_RETURN(auto q,
+                             conn.Query(std::string(kAnalyticColumns) + " WHERE name = $1 AND ($2 = '' OR version = $2)"
+                                                                        " ORDER BY id DESC LIMIT 1",
+                                        name, version));
     if (q.empty()) {
       return Status::NotFound("no analytic " + std::string(name) +
                               (version.empty() ? std::string() : " version " + std::string(version)));
@@ -269,10 +271,11 @@ Status DeleteAnalytic(ConnectionPool& pool, AnalyticId id) {
 
 Result<DataFile> InsertDataFile(ConnectionPool& pool, const DataFile& d) {
   return pool.Run<DataFile>([&](Connection& conn) -> Result<DataFile> {
-    auto q = conn.Query("INSERT INTO data_files(project_id, name, media_type, size_bytes, sha256, created_by,"
-                        " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                        d.project_id.value(), d.name, d.media_type, d.size_bytes, d.sha256, OptionalUser(d.created_by),
-                        Micros(d.created_at), OptionalMicros(d.expires_at));
+    auto q = conn.Query(
+        "INSERT INTO data_files(project_id, name, media_type, size_bytes, sha256, created_by,"
+        " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        d.project_id.value(), d.name, d.media_type, d.size_bytes, d.sha256, OptionalUser(d.created_by),
+        Micros(d.created_at), OptionalMicros(d.expires_at));
     if (!q.ok() && q.status().code() == ErrorCode::kNotFound) {
       return Status::NotFound("project " + std::to_string(d.project_id.value()) + " not found");
     }
@@ -295,15 +298,16 @@ Result<Page<DataFile>> ListDataFiles(ConnectionPool& pool, const DataFilter& fil
     if (filter.project) where += " AND project_id = " + params.Add(filter.project->value());
     if (filter.name_like) where += " AND name LIKE " + params.Add(*filter.name_like);
     if (member) {
-      where += " AND project_id IN (SELECT project_id FROM project_members WHERE user_id = " +
-               params.Add(member->value()) + ")";
+      where +=
+          " AND project_id IN (SELECT project_id FROM project_members WHERE user_id = " + params.Add(member->value()) +
+          ")";
     }
     Page<DataFile> out;
     Params count_params = params;
     VITRINE_ASSIGN_OR_RETURN(auto count, conn.Exec("SELECT COUNT(*) FROM data_files" + where, count_params));
     out.total = count.Int(0, 0);
-    std::string sql = std::string(kDataColumns) + where + " ORDER BY id LIMIT " + params.Add(page.limit) +
-                      " OFFSET " + params.Add(page.offset);
+    std::string sql = std::string(kDataColumns) + where + " ORDER BY id LIMIT " + params.Add(page.limit) + " OFFSET " +
+                      params.Add(page.offset);
     VITRINE_ASSIGN_OR_RETURN(auto q, conn.Exec(sql, params));
     for (int r = 0; r < q.size(); ++r) out.items.push_back(ReadData(q, r));
     return out;
@@ -341,12 +345,12 @@ Result<std::vector<DataId>> ExpiredDataFiles(ConnectionPool& pool, Timestamp now
 Result<Job> InsertJob(ConnectionPool& pool, const Job& j) {
   return pool.Run<Job>([&](Connection& conn) -> Result<Job> {
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
-    auto q = conn.Query("INSERT INTO jobs(project_id, analytic_id, analytic, analytic_version, name, created_by,"
-                        " state, max_attempts, inputs, parameters, created_at)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                        j.project_id.value(), j.analytic_id.value(), j.analytic, j.analytic_version, j.name,
-                        OptionalUser(j.created_by), std::string(JobStateName(JobState::kReady)), j.max_attempts,
-                        j.inputs, j.parameters, Micros(j.created_at));
+    auto q = conn.Query(
+        "INSERT INTO jobs(project_id, analytic_id, analytic, analytic_version, name, created_by,"
+        " state, max_attempts, inputs, parameters, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        j.project_id.value(), j.analytic_id.value(), j.analytic, j.analytic_version, j.name, OptionalUser(j.created_by),
+        std::string(JobStateName(JobState::kReady)), j.max_attempts, j.inputs, j.parameters, Micros(j.created_at));
     if (!q.ok() && q.status().code() == ErrorCode::kNotFound) {
       return Status::NotFound("the job's project or analytic no longer exists");
     }
@@ -378,8 +382,9 @@ Result<Page<Job>> ListJobs(ConnectionPool& pool, const JobFilter& filter, std::o
     if (filter.created_from) where += " AND created_at >= " + params.Add(Micros(*filter.created_from));
     if (filter.created_to) where += " AND created_at < " + params.Add(Micros(*filter.created_to));
     if (member) {
-      where += " AND project_id IN (SELECT project_id FROM project_members WHERE user_id = " +
-               params.Add(member->value()) + ")";
+      where +=
+          " AND project_id IN (SELECT project_id FROM project_members WHERE user_id = " + params.Add(member->value()) +
+          ")";
     }
     Page<Job> out;
     Params count_params = params;
@@ -388,9 +393,15 @@ Result<Page<Job>> ListJobs(ConnectionPool& pool, const JobFilter& filter, std::o
     const std::string direction = filter.descending ? " DESC" : "";
     std::string order;
     switch (filter.sort) {
-      case JobSort::kCreatedAt: order = " ORDER BY created_at" + direction + ", id" + direction; break;
-      case JobSort::kId: order = " ORDER BY id" + direction; break;
-      case JobSort::kState: order = " ORDER BY state" + direction + ", id" + direction; break;
+      case JobSort::kCreatedAt:
+        order = " ORDER BY created_at" + direction + ", id" + direction;
+        break;
+      case JobSort::kId:
+        order = " ORDER BY id" + direction;
+        break;
+      case JobSort::kState:
+        order = " ORDER BY state" + direction + ", id" + direction;
+        break;
     }
     std::string sql = std::string(kJobColumns) + where + order + " LIMIT " + params.Add(page.limit) + " OFFSET " +
                       params.Add(page.offset);
@@ -488,9 +499,8 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
     if (q.empty()) return Status::NotFound("job " + std::to_string(id.value()) + " not found");
     const std::int64_t stored_attempt = q.Int(0, 0), size = q.Int(0, 1), last_seq = q.Int(0, 2);
     if (stored_attempt != attempt) {
-      return Status::Conflict("job " + std::to_string(id.value()) + " is on attempt " +
-                              std::to_string(stored_attempt) + ", not " + std::to_string(attempt) +
-                              ": this worker's lease was lost");
+      return Status::Conflict("job " + std::to_string(id.value()) + " is on attempt " + std::to_string(stored_attempt) +
+                              ", not " + std::to_string(attempt) + ": this worker's lease was lost");
     }
     if (size >= max_bytes || text.empty()) return size;
     std::string chunk(text.substr(0, static_cast<std::size_t>(max_bytes - size)));
@@ -503,11 +513,10 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
       chunk += "\n[log truncated at " + std::to_string(max_bytes) + " bytes]\n";
       new_size = max_bytes;
     }
-    VITRINE_RETURN_IF_ERROR(conn.Query("INSERT INTO job_logs(job_id, seq, text) VALUES ($1, $2, $3)", id.value(),
-                                       last_seq + 1, chunk)
-                                .status());
     VITRINE_RETURN_IF_ERROR(
-        conn.Query("UPDATE jobs SET log_bytes = $1 WHERE id = $2", new_size, id.value()).status());
+        conn.Query("INSERT INTO job_logs(job_id, seq, text) VALUES ($1, $2, $3)", id.value(), last_seq + 1, chunk)
+            .status());
+    VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE jobs SET log_bytes = $1 WHERE id = $2", new_size, id.value()).status());
     VITRINE_RETURN_IF_ERROR(tx.Commit());
     return new_size;
   });

@@ -62,7 +62,10 @@ ApiKey ReadApiKey(const Rows& q, int r) {
 }
 
 BearerToken ReadToken(const Rows& q, int r) {
-  return BearerToken{TokenId(q.Int(r, 0)), UserId(q.Int(r, 1)), FromMicros(q.Int(r, 2)), FromMicros(q.Int(r, 3)),
+  return BearerToken{TokenId(q.Int(r, 0)),
+                     UserId(q.Int(r, 1)),
+                     FromMicros(q.Int(r, 2)),
+                     FromMicros(q.Int(r, 3)),
                      FromOptionalMicros(q.OptionalInt(r, 4)),
                      q.IsNull(r, 5) ? std::nullopt : std::optional<ProjectId>(ProjectId(q.Int(r, 5)))};
 }
@@ -139,8 +142,7 @@ class PostgresCatalog final : public Catalog {
                                           " admin = COALESCE($3, admin), enabled = COALESCE($4, enabled),"
                                           " password_hash = COALESCE($5, password_hash),"
                                           " worker = COALESCE($7, worker) WHERE id = $6",
-                                          c.name, c.email, c.admin, c.enabled, c.password_hash, id.value(),
-                                          c.worker));
+                                          c.name, c.email, c.admin, c.enabled, c.password_hash, id.value(), c.worker));
       VITRINE_RETURN_IF_ERROR(NotFoundIfNone(q, "user " + std::to_string(id.value())));
       if (c.revoke_tokens_at) {
         VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE user_id = $2"
@@ -220,8 +222,9 @@ class PostgresCatalog final : public Catalog {
 
   Status RevokeJobTokens(JobId job, Timestamp revoked_at) override {
     return pool_.RunStatus([&](Connection& conn) -> Status {
-      return conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
-                        Micros(revoked_at), job.value())
+      return conn
+          .Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
+                 Micros(revoked_at), job.value())
           .status();
     });
   }

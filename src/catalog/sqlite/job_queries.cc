@@ -133,9 +133,8 @@ Result<std::vector<JobOutput>> LoadOutputs(Connection& conn, JobId id) {
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn.Prepare("SELECT name, type, filename, media_type, size_bytes, sha256"
                                                      " FROM job_outputs WHERE job_id = ? ORDER BY name"));
   q.Bind(id.value());
-  return Collect<JobOutput>(q, [](const Statement& s) {
-    return JobOutput{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
-  });
+  return Collect<JobOutput>(
+      q, [](const Statement& s) { return JobOutput{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)}; });
 }
 
 Result<Job> GetJobOn(Connection& conn, JobId id) {
@@ -191,9 +190,7 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
   if (holds_lease(before.state) && !holds_lease(j.state)) {
     VITRINE_ASSIGN_OR_RETURN(Statement revoke, conn.Prepare("UPDATE bearer_tokens SET revoked_at = ?"
                                                             " WHERE job_id = ? AND revoked_at IS NULL"));
-    VITRINE_RETURN_IF_ERROR(revoke.Bind(Micros(ChangedAt(j)),
-                                        j.id.value())
-                                .Run());
+    VITRINE_RETURN_IF_ERROR(revoke.Bind(Micros(ChangedAt(j)), j.id.value()).Run());
   }
   return WriteOutputs(conn, j.id, before.outputs, j.outputs);
 }
@@ -212,10 +209,10 @@ Result<Job> EditOn(Connection& conn, Job job, const Catalog::JobEdit& edit) {
 
 Result<Analytic> InsertAnalytic(ConnectionPool& pool, const Analytic& a) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement q, conn->Prepare("INSERT INTO analytics(name, version, description, builtin, supports_cpu,"
-                                 " supports_gpu, doc, bundle_sha256, created_by, created_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn->Prepare("INSERT INTO analytics(name, version, description, builtin, supports_cpu,"
+                                         " supports_gpu, doc, bundle_sha256, created_by, created_at)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   std::optional<std::string> bundle;
   if (!a.bundle_sha256.empty()) bundle = a.bundle_sha256;
   Status s = q.Bind(a.name, a.version, a.description, a.builtin, a.supports_cpu, a.supports_gpu, a.doc, bundle,
@@ -355,10 +352,10 @@ Result<std::vector<DataId>> ExpiredDataFiles(ConnectionPool& pool, Timestamp now
 Result<Job> InsertJob(ConnectionPool& pool, const Job& j) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
-  VITRINE_ASSIGN_OR_RETURN(
-      Statement q, conn->Prepare("INSERT INTO jobs(project_id, analytic_id, analytic, analytic_version, name,"
-                                 " created_by, state, max_attempts, inputs, parameters, created_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q,
+                           conn->Prepare("INSERT INTO jobs(project_id, analytic_id, analytic, analytic_version, name,"
+                                         " created_by, state, max_attempts, inputs, parameters, created_at)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   Status s = q.Bind(j.project_id.value(), j.analytic_id.value(), j.analytic, j.analytic_version, j.name,
                     OptionalUser(j.created_by), std::string(JobStateName(JobState::kReady)), j.max_attempts, j.inputs,
                     j.parameters, Micros(j.created_at))
@@ -424,9 +421,15 @@ Result<Page<Job>> ListJobs(ConnectionPool& pool, const JobFilter& filter, std::o
   const char* direction = filter.descending ? " DESC" : "";
   std::string order;
   switch (filter.sort) {
-    case JobSort::kCreatedAt: order = std::string(" ORDER BY created_at") + direction + ", id" + direction; break;
-    case JobSort::kId: order = std::string(" ORDER BY id") + direction; break;
-    case JobSort::kState: order = std::string(" ORDER BY state") + direction + ", id" + direction; break;
+    case JobSort::kCreatedAt:
+      order = std::string(" ORDER BY created_at") + direction + ", id" + direction;
+      break;
+    case JobSort::kId:
+      order = std::string(" ORDER BY id") + direction;
+      break;
+    case JobSort::kState:
+      order = std::string(" ORDER BY state") + direction + ", id" + direction;
+      break;
   }
   VITRINE_ASSIGN_OR_RETURN(Statement q,
                            conn->PrepareDynamic(std::string(kJobColumns) + where + order + " LIMIT ? OFFSET ?"));
@@ -478,8 +481,9 @@ Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std:
   VITRINE_ASSIGN_OR_RETURN(Job job, GetJobOn(*conn, id));
   VITRINE_ASSIGN_OR_RETURN(Job claimed, EditOn(*conn, std::move(job), edit));
   if (token && claimed.created_by.valid()) {
-    VITRINE_ASSIGN_OR_RETURN(Statement insert, conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
-                                                             " expires_at, project_id, job_id) VALUES (?, ?, ?, ?, ?, ?)"));
+    VITRINE_ASSIGN_OR_RETURN(Statement insert,
+                             conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
+                                           " expires_at, project_id, job_id) VALUES (?, ?, ?, ?, ?, ?)"));
     VITRINE_RETURN_IF_ERROR(insert
                                 .Bind(claimed.created_by.value(), token->hash, Micros(token->created_at),
                                       Micros(token->expires_at), claimed.project_id.value(), claimed.id.value())
@@ -491,9 +495,8 @@ Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std:
 
 Result<std::vector<JobId>> JobsWithExpiredLease(ConnectionPool& pool, Timestamp now, std::size_t limit) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  VITRINE_ASSIGN_OR_RETURN(Statement q,
-                           conn->Prepare("SELECT id FROM jobs WHERE state IN ('SCHEDULED', 'RUNNING')"
-                                         " AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"));
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT id FROM jobs WHERE state IN ('SCHEDULED', 'RUNNING')"
+                                                      " AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"));
   q.Bind(Micros(now), static_cast<std::int64_t>(limit));
   return Collect<JobId>(q, [](const Statement& s) { return JobId(s.Int(0)); });
 }

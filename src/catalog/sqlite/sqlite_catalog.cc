@@ -121,17 +121,17 @@ class SqliteCatalog final : public Catalog {
 
   Result<UserRecord> GetUser(UserId id) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
-                                           " FROM users WHERE id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
+                                   " FROM users WHERE id = ?"));
     return OneUser(q.Bind(id.value()), "user " + std::to_string(id.value()));
   }
 
   Result<UserRecord> FindUserByUsername(std::string_view username) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
-                                           " FROM users WHERE username = ?"));
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
+                                   " FROM users WHERE username = ?"));
     return OneUser(q.Bind(username), "user '" + std::string(username) + "'");
   }
 
@@ -139,9 +139,9 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     Page<User> out;
     VITRINE_ASSIGN_OR_RETURN(out.total, Count(*conn, "SELECT COUNT(*) FROM users"));
-    VITRINE_ASSIGN_OR_RETURN(Statement q,
-                             conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
-                                           " FROM users ORDER BY id LIMIT ? OFFSET ?"));
+    VITRINE_ASSIGN_OR_RETURN(
+        Statement q, conn->Prepare("SELECT id, username, name, email, admin, enabled, created_at, password_hash, worker"
+                                   " FROM users ORDER BY id LIMIT ? OFFSET ?"));
     q.Bind(page.limit, page.offset);
     VITRINE_ASSIGN_OR_RETURN(out.items, CollectRows<User>(q, [](const Statement& s) { return ReadUser(s).user; }));
     return out;
@@ -162,12 +162,12 @@ class SqliteCatalog final : public Catalog {
         }
       }
       // COALESCE keeps a column whose new value is NULL (not given) as it was.
-      VITRINE_ASSIGN_OR_RETURN(Statement q,
-                               conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
-                                             " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled), worker = COALESCE(?, worker),"
-                                             " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
-      VITRINE_RETURN_IF_ERROR(
-          q.Bind(c.name, c.email, c.admin, c.enabled, c.worker, c.password_hash, id.value()).Run());
+      VITRINE_ASSIGN_OR_RETURN(
+          Statement q,
+          conn->Prepare("UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email),"
+                        " admin = COALESCE(?, admin), enabled = COALESCE(?, enabled), worker = COALESCE(?, worker),"
+                        " password_hash = COALESCE(?, password_hash) WHERE id = ?"));
+      VITRINE_RETURN_IF_ERROR(q.Bind(c.name, c.email, c.admin, c.enabled, c.worker, c.password_hash, id.value()).Run());
       VITRINE_RETURN_IF_ERROR(NotFoundIfUnchanged(*conn, "user " + std::to_string(id.value())));
       if (c.revoke_tokens_at) {
         VITRINE_ASSIGN_OR_RETURN(Statement revoke,
@@ -244,10 +244,11 @@ class SqliteCatalog final : public Catalog {
   Result<TokenWithUser> FindTokenWithUser(std::string_view token_hash) const override {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(
-        Statement q, conn->Prepare("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, t.project_id, u.id,"
-                                   " u.username, u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash,"
-                                   " u.worker"
-                                   " FROM bearer_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?"));
+        Statement q,
+        conn->Prepare("SELECT t.id, t.user_id, t.created_at, t.expires_at, t.revoked_at, t.project_id, u.id,"
+                      " u.username, u.name, u.email, u.admin, u.enabled, u.created_at, u.password_hash,"
+                      " u.worker"
+                      " FROM bearer_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Bind(token_hash).Step());
     if (!row) return Status::NotFound("token not found");
     return TokenWithUser{ReadToken(q), ReadUser(q, 6)};
@@ -487,9 +488,8 @@ class SqliteCatalog final : public Catalog {
     VITRINE_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("INSERT INTO bearer_tokens(user_id, token_hash, created_at,"
                                                         " expires_at, project_id, job_id) VALUES (?, ?, ?, ?, ?, ?)"));
-    VITRINE_RETURN_IF_ERROR(q.Bind(owner.value(), token_hash, Micros(created_at), Micros(expires_at),
-                                   project.value(), job.value())
-                                .Run());
+    VITRINE_RETURN_IF_ERROR(
+        q.Bind(owner.value(), token_hash, Micros(created_at), Micros(expires_at), project.value(), job.value()).Run());
     return BearerToken{TokenId(conn->last_insert_id()), owner, created_at, expires_at, std::nullopt, project};
   }
   Status RevokeJobTokens(JobId job, Timestamp revoked_at) override {

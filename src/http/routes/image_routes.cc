@@ -138,7 +138,6 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
   return filter;
 }
 
-
 Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const HttpRequest& request, ImageId id) {
   VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
   std::string etag = "\"" + image.sha256 + "\"";

@@ -460,7 +460,7 @@ Result<std::unique_ptr<BodySink>> PutOutput(service::Service& service, const Htt
 }
 
 Result<HttpResponse> GetBundle(service::Service& service, const Caller& caller, const HttpRequest&,
-                              const PathParams& params) {
+                               const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(AnalyticId id, PathId<AnalyticId>(params, "analytic_id"));
   VITRINE_ASSIGN_OR_RETURN(auto bundle, service.jobs().OpenBundle(caller, id));
   HttpResponse r;
