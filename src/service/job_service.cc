@@ -500,9 +500,10 @@ Status JobService::Delete(const Caller& caller, JobId id) {
   return Status::Ok();
 }
 
-Result<Job> JobService::Wait(const Caller& caller, JobId id, std::chrono::milliseconds timeout) const {
+Result<Job> JobService::Wait(const Caller& caller, JobId id, std::chrono::milliseconds timeout,
+                             std::optional<JobState> seen_state) const {
   VITRINE_ASSIGN_OR_RETURN(Job first, Get(caller, id));
-  if (IsFinished(first.state) || timeout.count() <= 0) return first;
+  if (IsFinished(first.state) || timeout.count() <= 0 || (seen_state && first.state != *seen_state)) return first;
   const auto deadline =
       std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(timeout, options_.max_wait);
   auto differs = [&](const Job& now) {

@@ -126,7 +126,10 @@ class JobService {
   Status Delete(const Caller& caller, JobId id);
   // The job once it differs from what it was at the call (state, progress or a new message), or
   // as it is after `timeout` (at most options().max_wait). A finished job is answered at once.
-  Result<Job> Wait(const Caller& caller, JobId id, std::chrono::milliseconds timeout) const;
+  // With `seen_state` (the state the caller last saw), a job already in another state is
+  // answered at once too: a change between two polls is never waited past.
+  Result<Job> Wait(const Caller& caller, JobId id, std::chrono::milliseconds timeout,
+                   std::optional<JobState> seen_state = std::nullopt) const;
   Result<std::vector<catalog::Catalog::LogChunk>> ReadLog(const Caller& caller, JobId id, std::int64_t after_seq,
                                                           std::size_t max_bytes) const;
   Result<OpenedFile> OpenOutput(const Caller& caller, JobId id, std::string_view name, blob::ByteRange range) const;

@@ -210,30 +210,58 @@ Status RunDarkObjects(Run& run) {
 
 // ---- external analytics ----
 
-// Batches the child's output into log appends: at most one append per 64 KiB or half second.
+// Batches the child's output into log appends: one per 64 KiB, and what came in the last half
+// second from a thread of its own, so that a quiet analytic's last line still shows.
 class LogForwarder {
  public:
-  LogForwarder(JobSource& source, JobId job, int attempt) : source_(source), job_(job), attempt_(attempt) {}
-  void Add(std::string_view text) {
-    pending_ += text;
-    if (pending_.size() >= 64 * 1024 || std::chrono::steady_clock::now() - last_ > std::chrono::milliseconds(500)) {
-      Flush();
-    }
+  LogForwarder(JobSource& source, JobId job, int attempt) : source_(source), job_(job), attempt_(attempt) {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!done_) {
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; });
+        SendLocked(lock);
+      }
+    });
   }
-  void Flush() {
-    last_ = std::chrono::steady_clock::now();
-    if (pending_.empty()) return;
-    Status s = source_.AppendLog(job_, attempt_, pending_);
-    if (!s.ok()) spdlog::warn("job {}: log lost: {}", job_.value(), s.ToString());
-    pending_.clear();
+  ~LogForwarder() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    std::unique_lock lock(mu_);
+    SendLocked(lock);
+  }
+  void Add(std::string_view text) {
+    std::unique_lock lock(mu_);
+    pending_ += text;
+    if (pending_.size() >= 64 * 1024) SendLocked(lock);
   }
 
  private:
+  // Sends what is pending; appends stay in order because only one sends at a time.
+  void SendLocked(std::unique_lock<std::mutex>& lock) {
+    if (pending_.empty() || sending_) return;
+    std::string batch;
+    batch.swap(pending_);
+    sending_ = true;
+    lock.unlock();
+    Status s = source_.AppendLog(job_, attempt_, batch);
+    if (!s.ok()) spdlog::warn("job {}: log lost: {}", job_.value(), s.ToString());
+    lock.lock();
+    sending_ = false;
+  }
+
   JobSource& source_;
   const JobId job_;
   const int attempt_;
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::string pending_;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  bool sending_ = false;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 Result<jobs::UnpackedBundle> BundleOf(Run& run) {
@@ -411,17 +439,18 @@ Status RunExternal(Run& run) {
     }
     if (::chown(run.scratch.c_str(), kNobody, kNobody) != 0) return Status::Internal("cannot hand the job folder over");
   }
-  LogForwarder log(run.source, job.id, job.attempt);
   std::string tail;
+  std::optional<LogForwarder> log;
+  log.emplace(run.source, job.id, job.attempt);
   VITRINE_ASSIGN_OR_RETURN(jobs::ChildOutcome outcome,
                            jobs::RunChild(
                                spec,
                                [&](std::string_view text) {
-                                 log.Add(text);
+                                 log->Add(text);
                                  tail = Tail(tail + std::string(text), 4096);
                                },
                                [&](int progress) { run.keeper.Report(progress); }, [&] { return run.keeper.lost(); }));
-  log.Flush();
+  log.reset();  // every line sent before the job's end is reported
   using End = jobs::ChildOutcome::End;
   const std::string last_lines = outcome.log_tail.empty() ? tail : outcome.log_tail;
   switch (outcome.end) {

@@ -66,15 +66,16 @@ class Api:
         finally:
             conn.close()
 
-    def job(self, job_id, wait=0):
-        return self.call("GET", "/api/v1/jobs/%d%s" % (job_id, "?wait=%d" % wait if wait else ""))[1]
+    def job(self, job_id, wait=0, seen=None):
+        query = "?wait=%d&state=%s" % (wait, seen) if wait else ""
+        return self.call("GET", "/api/v1/jobs/%d%s" % (job_id, query))[1]
 
     def until(self, job_id, predicate, seconds=60):
         """Long-polls the job until `predicate(job)` holds; bounded by `seconds`."""
         deadline = time.monotonic() + seconds
         job = self.job(job_id)
         while not predicate(job) and time.monotonic() < deadline:
-            job = self.job(job_id, wait=max(1, min(10, int(deadline - time.monotonic()))))
+            job = self.job(job_id, wait=max(1, min(10, int(deadline - time.monotonic()))), seen=job["state"])
         return job
 
 
@@ -259,6 +260,9 @@ def main():
         check("the late worker's result is refused: one completion, attempt 2 kept",
               later["attempt"] == 2 and messages(later).count("Complete") == 1 and later["worker"] == "",
               str(messages(later)))
+        stop_all(workers)
+        workers.clear()
+
         # --- four workers, 1,000 jobs ---
         for name in ("w1", "w2", "w3", "w4"):
             workers.append(start_worker(binary, server.port, robot.token, name, work))

@@ -132,7 +132,7 @@ class JobApiTest : public ::testing::Test {
                 {"Content-Type: text/plain"});
   }
   HttpResult PutOutput(std::int64_t job, int attempt, const std::string& name, const std::string& bytes) {
-    return Call("PUT", WorkerPath(job, "/outputs/" + name + "?attempt=" + std::to_string(attempt)), admin_, bytes,
+    return Call("POST", WorkerPath(job, "/outputs/" + name + "?attempt=" + std::to_string(attempt)), admin_, bytes,
                 {"Content-Type: application/json"});
   }
   HttpResult Finish(std::int64_t job, int attempt, bool success, const std::string& token = "") {

@@ -530,7 +530,9 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
   if (size >= max_bytes || text.empty()) return size;
   std::string chunk(text.substr(0, static_cast<std::size_t>(max_bytes - size)));
   std::int64_t new_size = size + static_cast<std::int64_t>(chunk.size());
-  if (chunk.size() < text.size()) {
+  // Reaching the cap ends the log: the marker goes with the text that reaches it, so that a log
+  // filled exactly by one append still says that what followed was dropped.
+  if (size + static_cast<std::int64_t>(text.size()) >= max_bytes) {
     // Cut between characters, never inside one: a log is UTF-8 text.
     while (!chunk.empty() && (static_cast<unsigned char>(text[chunk.size()]) & 0xC0) == 0x80) {
       chunk.pop_back();

@@ -293,7 +293,12 @@ Result<HttpResponse> GetJob(service::Service& service, const Caller& caller, con
   if (wait && *wait > 0) {
     if (!request.on_worker) return WaitOnWorker();
     const auto seconds = std::min(std::chrono::seconds(*wait), service.jobs().options().max_wait);
-    return JsonOr(200, service.jobs().Wait(caller, id, seconds));
+    std::optional<JobState> seen;
+    if (auto v = query.Get("state")) {
+      seen = JobStateFromName(*v);
+      if (!seen) return Status::InvalidArgument("state must be the job state last seen (READY, QUEUED, ...)");
+    }
+    return JsonOr(200, service.jobs().Wait(caller, id, seconds, seen));
   }
   return JsonOr(200, service.jobs().Get(caller, id));
 }
