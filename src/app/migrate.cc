@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
 
 namespace vitrine::app {
@@ -31,23 +32,45 @@ Status CheckSameShapes(const std::vector<TableShape>& from, const std::vector<Ta
   return Status::Ok();
 }
 
-Result<std::int64_t> TotalRows(const RowCopier& rows, const std::vector<TableShape>& tables) {
+// Rows a fresh catalog does not hold: every row but the built-in analytics' documents, which
+// every store registers when it opens (the source's are the same rows, with the same ids).
+Result<std::int64_t> RowsBeyondAFreshStore(const RowCopier& rows, const std::vector<TableShape>& tables) {
   std::int64_t total = 0;
   for (const TableShape& table : tables) {
     VITRINE_ASSIGN_OR_RETURN(std::int64_t n, rows.CountRows(table.name));
+    if (table.name == "analytics" && n > 0) {
+      const std::size_t builtin = ColumnIndex(table, "builtin");
+      VITRINE_ASSIGN_OR_RETURN(std::vector<Row> all, rows.ReadRows(table, {}, static_cast<std::size_t>(n)));
+      for (const Row& row : all) {
+        if (builtin < row.size()) {
+          const auto* flag = std::get_if<std::int64_t>(&row[builtin]);
+          const auto* text = std::get_if<std::string>(&row[builtin]);
+          if ((flag && *flag != 0) || (text && (*text == "t" || *text == "true" || *text == "1"))) --n;
+        }
+      }
+    }
     total += n;
   }
   return total;
 }
 
-// The SHA-256 of every blob the catalog refers to: images and their derived blobs.
+// The tables and columns that name blobs: everything Catalog::IsBlobReferenced looks at.
+const std::map<std::string, std::string> kBlobColumns = {{"images", "blob_sha256"},
+                                                         {"image_derivatives", "blob_sha256"},
+                                                         {"data_files", "sha256"},
+                                                         {"job_outputs", "sha256"},
+                                                         {"analytics", "bundle_sha256"}};
+
+// The SHA-256 of every blob the catalog refers to: images and their derived blobs, data files,
+// job outputs and analytic bundles.
 Result<std::set<std::string>> ReferencedBlobs(const RowCopier& rows, const std::vector<TableShape>& tables,
                                               std::size_t batch) {
   std::set<std::string> hashes;
   for (const TableShape& table : tables) {
-    if (table.name != "images" && table.name != "image_derivatives") continue;
-    const std::size_t column = ColumnIndex(table, "blob_sha256");
-    if (column == table.columns.size()) return Status::Internal(table.name + " has no blob_sha256 column");
+    auto named = kBlobColumns.find(table.name);
+    if (named == kBlobColumns.end()) continue;
+    const std::size_t column = ColumnIndex(table, named->second);
+    if (column == table.columns.size()) return Status::Internal(table.name + " has no " + named->second + " column");
     Row after;
     while (true) {
       VITRINE_ASSIGN_OR_RETURN(std::vector<Row> page, rows.ReadRows(table, after, batch));
@@ -113,7 +136,7 @@ Result<MigrationReport> CopyStore(catalog::Catalog& from, const blob::BlobStore&
   VITRINE_ASSIGN_OR_RETURN(std::vector<TableShape> tables, source.Tables());
   VITRINE_ASSIGN_OR_RETURN(std::vector<TableShape> target_tables, target.Tables());
   VITRINE_RETURN_IF_ERROR(CheckSameShapes(tables, target_tables));
-  VITRINE_ASSIGN_OR_RETURN(std::int64_t rows_in_target, TotalRows(target, tables));
+  VITRINE_ASSIGN_OR_RETURN(std::int64_t rows_in_target, RowsBeyondAFreshStore(target, tables));
   if (rows_in_target > 0 && !options.resume) {
     return Status::Conflict("the target catalog is not empty (" + std::to_string(rows_in_target) +
                             " rows): choose an empty one, or resume an interrupted migration into it");

@@ -91,11 +91,19 @@ class MigrateTest : public testing::ServiceFixture {
     NewAnnotationRun run{images_[1], "detector", "1.0", {{"threshold", "0.5"}}, std::nullopt, {}, false};
     run.annotations.push_back({images_[1], "POINT(5 5)"});
     ASSERT_TRUE(service_->annotation_runs().Create(owner, run).ok());
+    // A data file: its blob is named by data_files, not images, and must travel too.
+    auto data = service_->jobs().BeginData(owner, {project->id, "weights.bin"});
+    ASSERT_TRUE(data.ok()) << data.status().ToString();
+    ASSERT_TRUE((*data)->Write("model weights, not an image").ok());
+    auto stored = (*data)->Finish();
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    data_ = stored->id;
     owner_ = owner;
   }
 
   Caller owner_ = Caller::LocalOperator();
   std::vector<ImageId> images_;
+  DataId data_;
 };
 
 TEST_F(MigrateTest, ARoundTripKeepsEveryRowAndBlob) {
@@ -125,6 +133,9 @@ TEST_F(MigrateTest, ARoundTripKeepsEveryRowAndBlob) {
   auto downloaded = copied.images().OpenFile(owner_, images_[0], {});
   ASSERT_TRUE(downloaded.ok()) << downloaded.status().ToString();
   EXPECT_EQ(*core::ReadAll(*downloaded->body, 1 << 26), *core::ReadAll(*original->body, 1 << 26));
+  auto data = copied.jobs().OpenData(owner_, data_, {});
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(*core::ReadAll(*data->body, 1024), "model weights, not an image");
   AnnotationFilter in_box;
   in_box.images = {images_[0]};
   in_box.bbox = std::array<double, 4>{0, 0, 10, 100};
