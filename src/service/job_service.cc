@@ -388,7 +388,7 @@ Result<Job> JobService::Create(const Caller& caller, const NewJob& request) {
     Say(job, now, "Queued");
   }
   VITRINE_ASSIGN_OR_RETURN(Job stored, catalog_.InsertJob(job));
-  Changed();
+  Changed(/*queued=*/stored.state == JobState::kQueued);
   return stored;
 }
 
@@ -429,14 +429,15 @@ Result<Page<Job>> JobService::List(const Caller& caller, const JobFilter& filter
 
 Result<Job> JobService::Change(JobId id, const catalog::Catalog::JobEdit& edit) {
   VITRINE_ASSIGN_OR_RETURN(Job job, catalog_.ModifyJob(id, edit));
-  Changed();
+  Changed(/*queued=*/job.state == JobState::kQueued);
   return job;
 }
 
-void JobService::Changed() {
+void JobService::Changed(bool queued) {
   {
     std::lock_guard lock(changes_mu_);
     ++generation_;
+    if (queued) ++queue_generation_;
   }
   changes_cv_.notify_all();
 }
@@ -694,8 +695,8 @@ Result<JobService::OpenedFile> JobService::OpenBundle(const Caller& caller, Anal
 
 void JobService::WaitForQueued(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(changes_mu_);
-  const std::uint64_t seen = generation_;
-  changes_cv_.wait_for(lock, timeout, [&] { return generation_ != seen || shutting_down_; });
+  const std::uint64_t seen = queue_generation_;
+  changes_cv_.wait_for(lock, timeout, [&] { return queue_generation_ != seen || shutting_down_; });
 }
 
 Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, const std::string& worker,
@@ -706,7 +707,7 @@ Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, c
     std::uint64_t seen;
     {
       std::lock_guard lock(changes_mu_);
-      seen = generation_;
+      seen = queue_generation_;
       if (shutting_down_) return std::optional<JobLease>();
     }
     VITRINE_ASSIGN_OR_RETURN(std::optional<JobLease> lease, Claim(caller, worker, analytics));
@@ -714,7 +715,7 @@ Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, c
     std::unique_lock lock(changes_mu_);
     // Woken by a job queued here; other servers' jobs are seen at the next look.
     const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
-    changes_cv_.wait_until(lock, wake, [&] { return generation_ != seen || shutting_down_; });
+    changes_cv_.wait_until(lock, wake, [&] { return queue_generation_ != seen || shutting_down_; });
   }
 }
 

@@ -171,7 +171,7 @@ class JobService {
                                         const std::string& given) const;
   // Runs a transition and, when it changed the job, wakes whoever waits on it.
   Result<Job> Change(JobId id, const catalog::Catalog::JobEdit& edit);
-  void Changed();
+  void Changed(bool queued = false);
 
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;
@@ -184,6 +184,8 @@ class JobService {
   mutable std::mutex changes_mu_;
   mutable std::condition_variable changes_cv_;
   std::uint64_t generation_ = 0;
+  // Bumped only when a job enters the queue: what waiting claimers wait for.
+  std::uint64_t queue_generation_ = 0;
   bool shutting_down_ = false;
 };
 

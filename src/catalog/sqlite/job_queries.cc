@@ -469,10 +469,17 @@ Result<Job> ModifyJob(ConnectionPool& pool, JobId id, const Catalog::JobEdit& ed
 Result<std::optional<Job>> ClaimJob(ConnectionPool& pool, const std::vector<std::string>& analytics,
                                     const Catalog::JobEdit& edit, const std::optional<Catalog::ClaimToken>& token) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
-  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   std::string sql = "SELECT id FROM jobs WHERE state = 'QUEUED'";
   if (!analytics.empty()) sql += " AND analytic IN (" + Placeholders(analytics.size()) + ")";
   sql += " ORDER BY queued_at, id LIMIT 1";
+  {
+    // Most looks find nothing: a read first, so that idle workers never take the one write lock.
+    VITRINE_ASSIGN_OR_RETURN(Statement peek, conn->PrepareDynamic(sql));
+    for (std::size_t i = 0; i < analytics.size(); ++i) peek.BindAt(static_cast<int>(i) + 1, analytics[i]);
+    VITRINE_ASSIGN_OR_RETURN(bool any, peek.Step());
+    if (!any) return std::optional<Job>();
+  }
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic(sql));
   for (std::size_t i = 0; i < analytics.size(); ++i) q.BindAt(static_cast<int>(i) + 1, analytics[i]);
   VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
