@@ -94,6 +94,12 @@ Result<AnalyticDoc> ParseAnalyticDoc(const std::string& text) {
   VITRINE_ASSIGN_OR_RETURN(out.supports_cpu, Flag(info, "supports_cpu", "info", true));
   VITRINE_ASSIGN_OR_RETURN(out.supports_gpu, Flag(info, "supports_gpu", "info", false));
   VITRINE_ASSIGN_OR_RETURN(out.entry_point, Text(info, "entrypoint", "info", false));
+  if (info.contains("wall_time_seconds") && !info["wall_time_seconds"].is_null()) {
+    if (!info["wall_time_seconds"].is_number_integer() || info["wall_time_seconds"].get<std::int64_t>() < 1) {
+      return Status::InvalidArgument("info.wall_time_seconds must be a positive number of seconds");
+    }
+    out.wall_time_seconds = info["wall_time_seconds"].get<std::int64_t>();
+  }
   // "owner/name": one slash at most, each side a plain name.
   auto slash = out.name.find('/');
   VITRINE_RETURN_IF_ERROR(CheckName(out.name.substr(0, slash), "info.name"));

@@ -40,7 +40,8 @@ struct AnalyticDoc {
   std::string description;
   bool supports_cpu = true;
   bool supports_gpu = false;
-  std::string entry_point;  // external analytics: the bundle's executable (info.entrypoint)
+  std::string entry_point;                        // external analytics: the bundle's executable (info.entrypoint)
+  std::optional<std::int64_t> wall_time_seconds;  // info.wall_time_seconds: the run time it asks for
   std::vector<Input> inputs;
   std::vector<Parameter> parameters;
   std::vector<Output> outputs;

@@ -226,9 +226,8 @@ Result<JobService::OpenedFile> JobService::OpenData(const Caller& caller, DataId
 
 // ---- jobs ----
 
-Result<std::string> JobService::ResolveInputs(const Caller& caller, ProjectId project, const std::string& doc_json,
+Result<std::string> JobService::ResolveInputs(const Caller& caller, ProjectId project, const AnalyticDoc& doc,
                                               const std::string& given_text) const {
-  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(doc_json));
   VITRINE_ASSIGN_OR_RETURN(json given, ParseObject(given_text, "inputs"));
   json out = json::object();
   for (const auto& [name, value] : given.items()) {
@@ -336,9 +335,8 @@ Result<std::string> JobService::ResolveInputs(const Caller& caller, ProjectId pr
   return out.dump();
 }
 
-Result<std::string> JobService::ResolveParameters(const Caller& caller, ProjectId project, const std::string& doc_json,
+Result<std::string> JobService::ResolveParameters(const Caller& caller, ProjectId project, const AnalyticDoc& doc,
                                                   const std::string& given_text) const {
-  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(doc_json));
   VITRINE_ASSIGN_OR_RETURN(json given, ParseObject(given_text, "parameters"));
   VITRINE_ASSIGN_OR_RETURN(json checked, CheckParameters(doc, given));
   for (const auto& p : doc.parameters) {
@@ -373,9 +371,9 @@ Result<Job> JobService::Create(const Caller& caller, const NewJob& request) {
   job.analytic_version = analytic->version;
   job.name = request.name.empty() ? analytic->name : request.name;
   job.created_by = caller.user_id();
-  VITRINE_ASSIGN_OR_RETURN(job.inputs, ResolveInputs(caller, request.project, analytic->doc, request.inputs));
-  VITRINE_ASSIGN_OR_RETURN(job.parameters,
-                           ResolveParameters(caller, request.project, analytic->doc, request.parameters));
+  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(analytic->doc));
+  VITRINE_ASSIGN_OR_RETURN(job.inputs, ResolveInputs(caller, request.project, doc, request.inputs));
+  VITRINE_ASSIGN_OR_RETURN(job.parameters, ResolveParameters(caller, request.project, doc, request.parameters));
   job.auto_start = request.auto_start;
   job.max_attempts = options_.max_attempts;
   const Timestamp now = clock_.Now();

@@ -29,6 +29,7 @@
 #include "blob/blob_store.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "service/analytic_doc.h"
 #include "service/caller.h"
 #include "service/image_service.h"
 #include "service/job_options.h"
@@ -165,9 +166,9 @@ class JobService {
   Result<Job> VisibleJob(const Caller& caller, JobId id, ProjectRole needed) const;
   Status RequireCreatorOrManager(const Caller& caller, const Job& job) const;
   Status RequireWorker(const Caller& caller) const;
-  Result<std::string> ResolveInputs(const Caller& caller, ProjectId project, const std::string& doc_json,
+  Result<std::string> ResolveInputs(const Caller& caller, ProjectId project, const AnalyticDoc& doc,
                                     const std::string& given) const;
-  Result<std::string> ResolveParameters(const Caller& caller, ProjectId project, const std::string& doc_json,
+  Result<std::string> ResolveParameters(const Caller& caller, ProjectId project, const AnalyticDoc& doc,
                                         const std::string& given) const;
   // Runs a transition and, when it changed the job, wakes whoever waits on it.
   Result<Job> Change(JobId id, const catalog::Catalog::JobEdit& edit);

@@ -412,12 +412,8 @@ Status RunExternal(Run& run) {
   spec.argv = {bundle.entry_point.string()};
   spec.working_dir = bundle.dir;
   spec.limits = run.options.limits;
-  auto requested = json::parse(run.lease.analytic.doc, nullptr, false);
-  if (!requested.is_discarded() && requested["info"].contains("wall_time_seconds") &&
-      requested["info"]["wall_time_seconds"].is_number_integer()) {
-    spec.limits.wall_time = std::min(
-        spec.limits.wall_time,
-        std::chrono::seconds(std::max<std::int64_t>(1, requested["info"]["wall_time_seconds"].get<std::int64_t>())));
+  if (doc.wall_time_seconds) {
+    spec.limits.wall_time = std::min(spec.limits.wall_time, std::chrono::seconds(*doc.wall_time_seconds));
   }
   spec.environment = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
                       {"HOME", home.string()},

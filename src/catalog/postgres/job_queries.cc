@@ -1,6 +1,6 @@
 #include "catalog/postgres/job_queries.h"
 
-#include "catalog/job_messages.h"
+#include "catalog/job_rows.h"
 
 namespace vitrine::catalog::postgres::jobs {
 namespace {
@@ -132,11 +132,7 @@ Result<Job> GetJobOn(Connection& conn, JobId id, bool lock) {
 
 Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& before,
                     const std::vector<JobOutput>& after) {
-  auto same = [](const JobOutput& a, const JobOutput& b) {
-    return a.name == b.name && a.type == b.type && a.filename == b.filename && a.media_type == b.media_type &&
-           a.size_bytes == b.size_bytes && a.sha256 == b.sha256;
-  };
-  if (std::equal(before.begin(), before.end(), after.begin(), after.end(), same)) return Status::Ok();
+  if (SameOutputs(before, after)) return Status::Ok();
   VITRINE_RETURN_IF_ERROR(conn.Query("DELETE FROM job_outputs WHERE job_id = $1", id.value()).status());
   for (const JobOutput& o : after) {
     Status s = conn.Query(
@@ -149,10 +145,6 @@ Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& be
   }
   return Status::Ok();
 }
-
-// When a change happened: the time of the message every transition adds (the service owns the
-// clock; the catalog never reads one).
-Timestamp ChangedAt(const Job& j) { return j.messages.empty() ? j.created_at : j.messages.back().time; }
 
 Status WriteJob(Connection& conn, const Job& before, const Job& j) {
   VITRINE_RETURN_IF_ERROR(
@@ -167,8 +159,7 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
                  OptionalMicros(j.started_at), OptionalMicros(j.completed_at), OptionalMicros(j.failed_at),
                  OptionalMicros(j.expires_at), JobMessagesToJson(j.messages), j.id.value())
           .status());
-  const auto holds_lease = [](JobState s) { return s == JobState::kScheduled || s == JobState::kRunning; };
-  if (holds_lease(before.state) && !holds_lease(j.state)) {
+  if (HoldsLease(before.state) && !HoldsLease(j.state)) {
     VITRINE_RETURN_IF_ERROR(
         conn.Query("UPDATE bearer_tokens SET revoked_at = $1 WHERE job_id = $2 AND revoked_at IS NULL",
                    Micros(ChangedAt(j)), j.id.value())
@@ -179,10 +170,7 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
 
 Result<Job> EditOn(Connection& conn, Job job, const Catalog::JobEdit& edit) {
   const Job before = job;
-  VITRINE_RETURN_IF_ERROR(edit(job));
-  job.id = before.id;
-  job.project_id = before.project_id;
-  job.analytic_id = before.analytic_id;
+  VITRINE_RETURN_IF_ERROR(ApplyJobEdit(job, edit));
   VITRINE_RETURN_IF_ERROR(WriteJob(conn, before, job));
   return job;
 }
@@ -502,25 +490,15 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
       return Status::Conflict("job " + std::to_string(id.value()) + " is on attempt " + std::to_string(stored_attempt) +
                               ", not " + std::to_string(attempt) + ": this worker's lease was lost");
     }
-    if (size >= max_bytes || text.empty()) return size;
-    std::string chunk(text.substr(0, static_cast<std::size_t>(max_bytes - size)));
-    std::int64_t new_size = size + static_cast<std::int64_t>(chunk.size());
-    // Reaching the cap ends the log: the marker goes with the text that reaches it, so that a log
-    // filled exactly by one append still says that what followed was dropped.
-    if (size + static_cast<std::int64_t>(text.size()) >= max_bytes) {
-      // Cut between characters, never inside one: a log is UTF-8 text.
-      while (!chunk.empty() && (static_cast<unsigned char>(text[chunk.size()]) & 0xC0) == 0x80) {
-        chunk.pop_back();
-      }
-      chunk += "\n[log truncated at " + std::to_string(max_bytes) + " bytes]\n";
-      new_size = max_bytes;
-    }
+    const LogAppend append = CutToLogCap(size, text, max_bytes);
+    if (append.chunk.empty()) return size;
+    VITRINE_RETURN_IF_ERROR(conn.Query("INSERT INTO job_logs(job_id, seq, text) VALUES ($1, $2, $3)", id.value(),
+                                       last_seq + 1, append.chunk)
+                                .status());
     VITRINE_RETURN_IF_ERROR(
-        conn.Query("INSERT INTO job_logs(job_id, seq, text) VALUES ($1, $2, $3)", id.value(), last_seq + 1, chunk)
-            .status());
-    VITRINE_RETURN_IF_ERROR(conn.Query("UPDATE jobs SET log_bytes = $1 WHERE id = $2", new_size, id.value()).status());
+        conn.Query("UPDATE jobs SET log_bytes = $1 WHERE id = $2", append.new_size, id.value()).status());
     VITRINE_RETURN_IF_ERROR(tx.Commit());
-    return new_size;
+    return append.new_size;
   });
 }
 

@@ -2,7 +2,7 @@
 
 #include <variant>
 
-#include "catalog/job_messages.h"
+#include "catalog/job_rows.h"
 
 namespace vitrine::catalog::sqlite::jobs {
 namespace {
@@ -149,11 +149,7 @@ Result<Job> GetJobOn(Connection& conn, JobId id) {
 
 Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& before,
                     const std::vector<JobOutput>& after) {
-  auto same = [](const JobOutput& a, const JobOutput& b) {
-    return a.name == b.name && a.type == b.type && a.filename == b.filename && a.media_type == b.media_type &&
-           a.size_bytes == b.size_bytes && a.sha256 == b.sha256;
-  };
-  if (std::equal(before.begin(), before.end(), after.begin(), after.end(), same)) return Status::Ok();
+  if (SameOutputs(before, after)) return Status::Ok();
   VITRINE_ASSIGN_OR_RETURN(Statement drop, conn.Prepare("DELETE FROM job_outputs WHERE job_id = ?"));
   VITRINE_RETURN_IF_ERROR(drop.Bind(id.value()).Run());
   VITRINE_ASSIGN_OR_RETURN(Statement insert,
@@ -167,10 +163,6 @@ Status WriteOutputs(Connection& conn, JobId id, const std::vector<JobOutput>& be
   }
   return Status::Ok();
 }
-
-// When a change happened: the time of the message every transition adds (the service owns the
-// clock; the catalog never reads one).
-Timestamp ChangedAt(const Job& j) { return j.messages.empty() ? j.created_at : j.messages.back().time; }
 
 // Writes every column a job's life changes; the identity columns never change.
 Status WriteJob(Connection& conn, const Job& before, const Job& j) {
@@ -186,8 +178,7 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
          OptionalMicros(j.completed_at), OptionalMicros(j.failed_at), OptionalMicros(j.expires_at),
          JobMessagesToJson(j.messages), j.id.value());
   VITRINE_RETURN_IF_ERROR(q.Run());
-  const auto holds_lease = [](JobState s) { return s == JobState::kScheduled || s == JobState::kRunning; };
-  if (holds_lease(before.state) && !holds_lease(j.state)) {
+  if (HoldsLease(before.state) && !HoldsLease(j.state)) {
     VITRINE_ASSIGN_OR_RETURN(Statement revoke, conn.Prepare("UPDATE bearer_tokens SET revoked_at = ?"
                                                             " WHERE job_id = ? AND revoked_at IS NULL"));
     VITRINE_RETURN_IF_ERROR(revoke.Bind(Micros(ChangedAt(j)), j.id.value()).Run());
@@ -197,10 +188,7 @@ Status WriteJob(Connection& conn, const Job& before, const Job& j) {
 
 Result<Job> EditOn(Connection& conn, Job job, const Catalog::JobEdit& edit) {
   const Job before = job;
-  VITRINE_RETURN_IF_ERROR(edit(job));
-  job.id = before.id;  // the edit may not move a job or change what it is
-  job.project_id = before.project_id;
-  job.analytic_id = before.analytic_id;
+  VITRINE_RETURN_IF_ERROR(ApplyJobEdit(job, edit));
   VITRINE_RETURN_IF_ERROR(WriteJob(conn, before, job));
   return job;
 }
@@ -534,25 +522,14 @@ Result<std::int64_t> AppendJobLog(ConnectionPool& pool, JobId id, int attempt, s
     return Status::Conflict("job " + std::to_string(id.value()) + " is on attempt " + std::to_string(stored_attempt) +
                             ", not " + std::to_string(attempt) + ": this worker's lease was lost");
   }
-  if (size >= max_bytes || text.empty()) return size;
-  std::string chunk(text.substr(0, static_cast<std::size_t>(max_bytes - size)));
-  std::int64_t new_size = size + static_cast<std::int64_t>(chunk.size());
-  // Reaching the cap ends the log: the marker goes with the text that reaches it, so that a log
-  // filled exactly by one append still says that what followed was dropped.
-  if (size + static_cast<std::int64_t>(text.size()) >= max_bytes) {
-    // Cut between characters, never inside one: a log is UTF-8 text.
-    while (!chunk.empty() && (static_cast<unsigned char>(text[chunk.size()]) & 0xC0) == 0x80) {
-      chunk.pop_back();
-    }
-    chunk += "\n[log truncated at " + std::to_string(max_bytes) + " bytes]\n";
-    new_size = max_bytes;
-  }
+  const LogAppend append = CutToLogCap(size, text, max_bytes);
+  if (append.chunk.empty()) return size;
   VITRINE_ASSIGN_OR_RETURN(Statement insert, conn->Prepare("INSERT INTO job_logs(job_id, seq, text) VALUES (?, ?, ?)"));
-  VITRINE_RETURN_IF_ERROR(insert.Bind(id.value(), last_seq + 1, chunk).Run());
+  VITRINE_RETURN_IF_ERROR(insert.Bind(id.value(), last_seq + 1, append.chunk).Run());
   VITRINE_ASSIGN_OR_RETURN(Statement grow, conn->Prepare("UPDATE jobs SET log_bytes = ? WHERE id = ?"));
-  VITRINE_RETURN_IF_ERROR(grow.Bind(new_size, id.value()).Run());
+  VITRINE_RETURN_IF_ERROR(grow.Bind(append.new_size, id.value()).Run());
   VITRINE_RETURN_IF_ERROR(tx.Commit());
-  return new_size;
+  return append.new_size;
 }
 
 Result<std::vector<Catalog::LogChunk>> ReadJobLog(ConnectionPool& pool, JobId id, std::int64_t after_seq,
