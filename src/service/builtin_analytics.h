@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vitrine::service {
@@ -10,6 +11,9 @@ namespace vitrine::service {
 inline constexpr const char* kNoopAnalytic = "vitrine/noop";
 inline constexpr const char* kPyramidsAnalytic = "vitrine/pyramids";
 inline constexpr const char* kDarkObjectsAnalytic = "vitrine/dark-objects";
+
+// Names under vitrine/ are the built-in analytics' alone: registering one is refused.
+inline bool IsBuiltinAnalyticName(std::string_view name) { return name.starts_with("vitrine/"); }
 
 const std::vector<std::string>& BuiltinAnalyticDocs();
 

@@ -98,7 +98,7 @@ Result<Analytic> JobService::RegisterAnalytic(const Caller& caller, const std::f
   if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may register analytics");
   VITRINE_ASSIGN_OR_RETURN(std::string text, jobs::ReadBundleAnalyticJson(bundle));
   VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(text));
-  if (doc.name.rfind("vitrine/", 0) == 0) {
+  if (IsBuiltinAnalyticName(doc.name)) {
     return Status::InvalidArgument("analytic names starting with 'vitrine/' are reserved for the built-in ones");
   }
   VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(bundle));
@@ -552,10 +552,9 @@ Status JobService::RequireWorker(const Caller& caller) const {
   return Status::PermissionDenied("running jobs needs the worker capability (an administrator grants it)");
 }
 
-Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const std::string& worker,
-                                                  const std::vector<std::string>& analytics) {
+Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const ClaimRequest& request) {
   VITRINE_RETURN_IF_ERROR(RequireWorker(caller));
-  const std::string worker_name = worker.empty() ? Who(caller) : worker.substr(0, 200);
+  const std::string worker_name = request.worker.empty() ? Who(caller) : request.worker.substr(0, 200);
   // The job acts as its creator, on its project only, for as long as it may run: its token is
   // stored with the claim, and revoked by the catalog when the job leaves SCHEDULED or RUNNING.
   const std::string token = core::RandomUrlToken(32);
@@ -565,10 +564,11 @@ Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const st
       issued + duration_cast<microseconds>(options_.max_wall_time + std::chrono::hours(1))};
   VITRINE_ASSIGN_OR_RETURN(std::optional<Job> claimed,
                            catalog_.ClaimJob(
-                               analytics,
+                               request.analytics,
                                [&](Job& job) -> Status {
                                  const Timestamp now = clock_.Now();
-                                 job.state = JobState::kScheduled;
+                                 const bool start = request.start && IsBuiltinAnalyticName(job.analytic);
+                                 job.state = start ? JobState::kRunning : JobState::kScheduled;
                                  job.attempt += 1;
                                  job.kill_requested = false;
                                  job.worker = worker_name;
@@ -577,6 +577,10 @@ Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const st
                                  Say(job, now,
                                      "Scheduled on " + worker_name + " (attempt " + std::to_string(job.attempt) +
                                          " of " + std::to_string(job.max_attempts) + ")");
+                                 if (start) {
+                                   job.started_at = now;
+                                   Say(job, now, "Running");
+                                 }
                                  return Status::Ok();
                                },
                                job_token));
@@ -697,10 +701,9 @@ void JobService::WaitForQueued(std::chrono::milliseconds timeout) const {
   changes_cv_.wait_for(lock, timeout, [&] { return queue_generation_ != seen || shutting_down_; });
 }
 
-Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, const std::string& worker,
-                                                         const std::vector<std::string>& analytics,
-                                                         std::chrono::milliseconds wait) {
-  const auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(wait, options_.max_wait);
+Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, const ClaimRequest& request) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(request.wait, options_.max_wait);
   while (true) {
     std::uint64_t seen;
     {
@@ -708,7 +711,7 @@ Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, c
       seen = queue_generation_;
       if (shutting_down_) return std::optional<JobLease>();
     }
-    VITRINE_ASSIGN_OR_RETURN(std::optional<JobLease> lease, Claim(caller, worker, analytics));
+    VITRINE_ASSIGN_OR_RETURN(std::optional<JobLease> lease, Claim(caller, request));
     if (lease || std::chrono::steady_clock::now() >= deadline) return lease;
     std::unique_lock lock(changes_mu_);
     // Woken by a job queued here; other servers' jobs are seen at the next look.

@@ -79,6 +79,17 @@ struct JobResult {
   std::string reason;
 };
 
+// What a worker asks for when it claims.
+struct ClaimRequest {
+  std::string worker;                  // its name in the job's records; the caller's when empty
+  std::vector<std::string> analytics;  // what it runs; any analytic when empty
+  std::chrono::milliseconds wait{0};   // how long to wait for a job to be queued
+  // It starts a built-in analytic's job the moment it has it (there is nothing to prepare): the
+  // claim records SCHEDULED and RUNNING at once, sparing a heartbeat. An external analytic's job
+  // stays SCHEDULED while its bundle and inputs are fetched, until the worker's first heartbeat.
+  bool start = false;
+};
+
 class JobService {
  public:
   JobService(catalog::Catalog& catalog, blob::BlobStore& blobs, const ProjectService& projects,
@@ -135,9 +146,9 @@ class JobService {
                                                           std::size_t max_bytes) const;
   Result<OpenedFile> OpenOutput(const Caller& caller, JobId id, std::string_view name, blob::ByteRange range) const;
 
-  // Workers. nullopt when no queued job of `analytics` (any when empty) is waiting.
-  Result<std::optional<JobLease>> Claim(const Caller& caller, const std::string& worker,
-                                        const std::vector<std::string>& analytics);
+  // Workers. nullopt when no queued job of the request's analytics is waiting; the request's
+  // wait is ClaimWaiting's.
+  Result<std::optional<JobLease>> Claim(const Caller& caller, const ClaimRequest& request);
   // Renews the lease; kConflict when the lease is no longer the worker's (expired, taken over,
   // or the job was killed): the worker must stop.
   Result<Job> Heartbeat(const Caller& caller, JobId id, const JobHeartbeat& beat);
@@ -150,10 +161,8 @@ class JobService {
   Result<OpenedFile> OpenBundle(const Caller& caller, AnalyticId id) const;
   // Blocks until a job may have been queued (or `timeout`): idle in-process workers wait here.
   void WaitForQueued(std::chrono::milliseconds timeout) const;
-  // Claim, waiting up to `wait` (at most options().max_wait) for a job to be queued.
-  Result<std::optional<JobLease>> ClaimWaiting(const Caller& caller, const std::string& worker,
-                                               const std::vector<std::string>& analytics,
-                                               std::chrono::milliseconds wait);
+  // Claim, waiting up to request.wait (at most options().max_wait) for a job to be queued.
+  Result<std::optional<JobLease>> ClaimWaiting(const Caller& caller, const ClaimRequest& request);
   // Ends every wait (long-polls, waiting claims) at once, and any started later: the process is
   // stopping.
   void Shutdown();

@@ -63,64 +63,112 @@ Result<Job> JobFromJson(const Json& j) {
   return job;
 }
 
+// Connects at its first use: most built-in jobs never reach the project.
 class HttpWorkspace final : public JobWorkspace {
  public:
-  HttpWorkspace(std::unique_ptr<client::HttpTransport> http, std::unique_ptr<Client> client)
-      : http_(std::move(http)), client_(std::move(client)) {}
+  explicit HttpWorkspace(Credentials job) : job_(std::move(job)) {}
 
   Status DownloadImage(ImageId id, const std::filesystem::path& destination) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
     return client_->DownloadImage(id, destination);
   }
   Status DownloadData(DataId id, const std::filesystem::path& destination) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
     return DownloadTo(*http_, "/api/v1/data/" + std::to_string(id.value()) + "/download", destination);
   }
   Result<std::string> EnsurePyramid(ImageId id) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
     VITRINE_ASSIGN_OR_RETURN(
         Json body, JsonReply(http_->Request("POST", "/api/v1/images/" + std::to_string(id.value()) + "/pyramid", "{}",
                                             /*retry=*/true)));
     return body.value("status", std::string());
   }
   Result<CreatedAnnotationRun> StoreAnnotationRun(const NewAnnotationRun& run) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
     return client_->CreateAnnotationRun(run);
   }
   Status SetImageProperties(ImageId id, const std::map<std::string, std::string>& properties) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
     ImageUpdate update;
     for (const auto& [k, v] : properties) update.properties[k] = v;
     return client_->UpdateImage(id, update).status();
   }
 
  private:
+  Status Connect() {
+    if (client_) return Status::Ok();
+    VITRINE_ASSIGN_OR_RETURN(http_, client::HttpTransport::Create(job_));
+    VITRINE_ASSIGN_OR_RETURN(client_, ConnectRemote(job_));
+    return Status::Ok();
+  }
+
+  const Credentials job_;
   std::unique_ptr<client::HttpTransport> http_;
   std::unique_ptr<Client> client_;
 };
+
+Json ClaimJson(const service::ClaimRequest& request) {
+  return Json{{"worker", request.worker},
+              {"analytics", request.analytics},
+              {"wait", request.wait.count() / 1000.0},
+              {"start", request.start}};
+}
+
+Json ResultJson(const service::JobResult& result) {
+  return Json{{"attempt", result.attempt},
+              {"success", result.success},
+              {"failure_type", JobFailureName(result.failure)},
+              {"reason", result.reason}};
+}
+
+// A claim's answer: a lease when it holds a job, nullopt when not.
+Result<std::optional<service::JobLease>> LeaseFromJson(const Json& body) {
+  if (!body.contains("job") || body["job"].is_null()) return std::optional<service::JobLease>();
+  service::JobLease lease;
+  VITRINE_ASSIGN_OR_RETURN(lease.job, JobFromJson(body["job"]));
+  const Json& a = body.value("analytic", Json::object());
+  lease.analytic.id = AnalyticId(a.value("id", std::int64_t{0}));
+  lease.analytic.name = a.value("name", "");
+  lease.analytic.version = a.value("version", "");
+  lease.analytic.builtin = a.value("builtin", false);
+  lease.analytic.doc = body.contains("doc") ? body["doc"].dump() : "{}";
+  lease.analytic.bundle_sha256 = body.value("bundle_sha256", "");
+  lease.token = body.value("token", "");
+  lease.lease = std::chrono::seconds(body.value("lease_seconds", 30));
+  return std::optional<service::JobLease>(std::move(lease));
+}
 
 class HttpSource final : public JobSource {
  public:
   HttpSource(std::string url, std::unique_ptr<client::HttpTransport> http)
       : url_(std::move(url)), http_(std::move(http)) {}
 
-  Result<std::optional<service::JobLease>> Claim(const std::string& worker, const std::vector<std::string>& analytics,
-                                                 std::chrono::milliseconds wait) override {
-    Json request{{"worker", worker}, {"analytics", analytics}, {"wait", wait.count() / 1000.0}};
+  Result<std::optional<service::JobLease>> Claim(const service::ClaimRequest& request) override {
     // Not retried: a claim the server made but whose answer was lost is taken back by lease expiry.
-    VITRINE_ASSIGN_OR_RETURN(client::HttpReply reply,
-                             http_->Request("POST", "/api/v1/worker/claim", request.dump(), /*retry=*/false));
+    VITRINE_ASSIGN_OR_RETURN(client::HttpReply reply, http_->Request("POST", "/api/v1/worker/claim",
+                                                                     ClaimJson(request).dump(), /*retry=*/false));
     if (reply.status == 204) return std::optional<service::JobLease>();
     VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
     Json body = Json::parse(reply.body, nullptr, false);
-    if (body.is_discarded() || !body.contains("job")) return Status::Unavailable("malformed claim answer");
-    service::JobLease lease;
-    VITRINE_ASSIGN_OR_RETURN(lease.job, JobFromJson(body["job"]));
-    const Json& a = body["analytic"];
-    lease.analytic.id = AnalyticId(a.value("id", std::int64_t{0}));
-    lease.analytic.name = a.value("name", "");
-    lease.analytic.version = a.value("version", "");
-    lease.analytic.builtin = a.value("builtin", false);
-    lease.analytic.doc = body.contains("doc") ? body["doc"].dump() : "{}";
-    lease.analytic.bundle_sha256 = body.value("bundle_sha256", "");
-    lease.token = body.value("token", "");
-    lease.lease = std::chrono::seconds(body.value("lease_seconds", 30));
-    return std::optional<service::JobLease>(std::move(lease));
+    if (body.is_discarded()) return Status::Unavailable("malformed claim answer");
+    return LeaseFromJson(body);
+  }
+  FinishedAndClaimed FinishAndClaim(JobId id, const service::JobResult& result,
+                                    const service::ClaimRequest& next) override {
+    Json request = ClaimJson(next);
+    request["finish"] = ResultJson(result);
+    request["finish"]["job_id"] = id.value();
+    auto reply = http_->Request("POST", "/api/v1/worker/claim", request.dump(), /*retry=*/false);
+    Status failed = reply.ok() ? client::StatusOf(*reply) : reply.status();
+    Json body = failed.ok() ? Json::parse(reply->body, nullptr, false) : Json();
+    if (failed.ok() && (body.is_discarded() || !body.is_object()))
+      failed = Status::Unavailable("malformed claim answer");
+    if (!failed.ok()) return {failed, failed};
+    Result<Job> finished = body.contains("finished")
+                               ? JobFromJson(body["finished"])
+                               : Result<Job>(wire::StatusFromErrorBody(body.value("finish_error", Json()).dump(),
+                                                                       "the server did not say how the finish went"));
+    return {std::move(finished), LeaseFromJson(body)};
   }
   Result<Job> Heartbeat(JobId id, const service::JobHeartbeat& beat) override {
     Json request{{"attempt", beat.attempt}, {"running", beat.running}};
@@ -146,12 +194,8 @@ class HttpSource final : public JobSource {
     return client::StatusOf(*reply);
   }
   Result<Job> Finish(JobId id, const service::JobResult& result) override {
-    Json request{{"attempt", result.attempt},
-                 {"success", result.success},
-                 {"failure_type", JobFailureName(result.failure)},
-                 {"reason", result.reason}};
-    VITRINE_ASSIGN_OR_RETURN(Json body,
-                             JsonReply(http_->Request("POST", JobPath(id) + "/finish", request.dump(), true)));
+    VITRINE_ASSIGN_OR_RETURN(Json body, JsonReply(http_->Request("POST", JobPath(id) + "/finish",
+                                                                 ResultJson(result).dump(), /*retry=*/true)));
     return JobFromJson(body);
   }
   Status FetchBundle(const Analytic& analytic, const std::filesystem::path& destination) override {
@@ -160,10 +204,7 @@ class HttpSource final : public JobSource {
   }
   Result<std::unique_ptr<JobWorkspace>> Workspace(const service::JobLease& lease) override {
     if (lease.token.empty()) return Status::PermissionDenied("the job came without a token (its creator is gone)");
-    Credentials job{url_, lease.token};
-    VITRINE_ASSIGN_OR_RETURN(auto http, client::HttpTransport::Create(job));
-    VITRINE_ASSIGN_OR_RETURN(auto client, ConnectRemote(job));
-    return std::unique_ptr<JobWorkspace>(new HttpWorkspace(std::move(http), std::move(client)));
+    return std::unique_ptr<JobWorkspace>(new HttpWorkspace(Credentials{url_, lease.token}));
   }
   std::string server_url() const override { return url_; }
 

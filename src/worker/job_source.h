@@ -30,18 +30,29 @@ class JobWorkspace {
   virtual Status SetImageProperties(ImageId id, const std::map<std::string, std::string>& properties) = 0;
 };
 
+// A job's reported result and the next claim, from one exchange.
+struct FinishedAndClaimed {
+  Result<Job> finished;
+  Result<std::optional<service::JobLease>> next;
+};
+
 class JobSource {
  public:
   virtual ~JobSource() = default;
-  // A queued job of `analytics` (any when empty), waiting up to `wait` for one; nullopt if none.
-  virtual Result<std::optional<service::JobLease>> Claim(const std::string& worker,
-                                                         const std::vector<std::string>& analytics,
-                                                         std::chrono::milliseconds wait) = 0;
+  // A queued job of the request's analytics, waiting up to request.wait for one; nullopt if none.
+  virtual Result<std::optional<service::JobLease>> Claim(const service::ClaimRequest& request) = 0;
   virtual Result<Job> Heartbeat(JobId id, const service::JobHeartbeat& beat) = 0;
   virtual Status AppendLog(JobId id, int attempt, std::string_view text) = 0;
   virtual Status PutOutput(JobId id, int attempt, const std::string& name, const std::string& filename,
                            const std::string& media_type, const std::filesystem::path& file) = 0;
   virtual Result<Job> Finish(JobId id, const service::JobResult& result) = 0;
+  // Finish, then Claim: one round trip where the source is remote. The result is reported
+  // before the claim is made, and a refused result (a stale attempt) does not stop the claim.
+  virtual FinishedAndClaimed FinishAndClaim(JobId id, const service::JobResult& result,
+                                            const service::ClaimRequest& next) {
+    auto finished = Finish(id, result);
+    return {std::move(finished), Claim(next)};
+  }
   // An external analytic's bundle, written to `destination`.
   virtual Status FetchBundle(const Analytic& analytic, const std::filesystem::path& destination) = 0;
   virtual Result<std::unique_ptr<JobWorkspace>> Workspace(const service::JobLease& lease) = 0;

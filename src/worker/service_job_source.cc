@@ -58,9 +58,8 @@ class ServiceSource final : public JobSource {
   ServiceSource(service::Service& service, std::string server_url)
       : service_(service), server_url_(std::move(server_url)) {}
 
-  Result<std::optional<service::JobLease>> Claim(const std::string& worker, const std::vector<std::string>& analytics,
-                                                 std::chrono::milliseconds wait) override {
-    return service_.jobs().ClaimWaiting(worker_, worker, analytics, wait);
+  Result<std::optional<service::JobLease>> Claim(const service::ClaimRequest& request) override {
+    return service_.jobs().ClaimWaiting(worker_, request);
   }
   Result<Job> Heartbeat(JobId id, const service::JobHeartbeat& beat) override {
     return service_.jobs().Heartbeat(worker_, id, beat);

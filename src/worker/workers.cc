@@ -435,6 +435,7 @@ Status RunExternal(Run& run) {
     }
     if (::chown(run.scratch.c_str(), kNobody, kNobody) != 0) return Status::Internal("cannot hand the job folder over");
   }
+  run.keeper.Report(0);  // prepared: RUNNING from here
   std::string tail;
   std::optional<LogForwarder> log;
   log.emplace(run.source, job.id, job.attempt);
@@ -507,8 +508,30 @@ Workers::~Workers() {
 
 void Workers::Loop(unsigned index) {
   const std::string name = options_.name + "#" + std::to_string(index + 1);
+  // A built-in analytic's job is RUNNING from its claim; an external one's when its process starts.
+  const service::ClaimRequest ask{name, options_.analytics, options_.claim_wait, /*start=*/true};
+  // The last job's result, reported with the next claim: one round trip per job.
+  std::optional<std::pair<JobId, service::JobResult>> unreported;
+  auto report = [&](const Result<Job>& finished) {
+    if (finished.ok()) {
+      ++finished_;
+    } else if (finished.status().code() == ErrorCode::kUnavailable) {
+      return false;  // not delivered: sent again with the next claim
+    } else {
+      spdlog::warn("worker {}: job {}: {}", name, unreported->first.value(), finished.status().ToString());
+    }
+    unreported.reset();
+    return true;
+  };
   while (!stopping_) {
-    auto claimed = source_.Claim(name, options_.analytics, options_.claim_wait);
+    Result<std::optional<service::JobLease>> claimed = std::optional<service::JobLease>();
+    if (unreported) {
+      auto both = source_.FinishAndClaim(unreported->first, unreported->second, ask);
+      report(both.finished);
+      claimed = std::move(both.next);
+    } else {
+      claimed = source_.Claim(ask);
+    }
     if (!claimed.ok()) {
       spdlog::warn("worker {}: cannot claim: {}", name, claimed.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));  // the server is away: ask again shortly
@@ -521,7 +544,7 @@ void Workers::Loop(unsigned index) {
     bool lost = false;
     {
       LeaseKeeper keeper(source_, job.id, job.attempt, lease.lease);
-      keeper.Report(0);
+      if (job.state == JobState::kScheduled && lease.analytic.builtin) keeper.Report(0);
       ScratchFolder scratch{
           options_.scratch_dir / "jobs" /
           (std::to_string(job.id.value()) + "-" + std::to_string(job.attempt) + "-" + core::RandomUrlToken(6))};
@@ -558,10 +581,10 @@ void Workers::Loop(unsigned index) {
         outcome.code() == ErrorCode::kPermissionDenied) {
       result.failure = JobFailure::kUser;  // bad input found late
     }
-    auto finished = source_.Finish(job.id, result);
-    if (!finished.ok()) spdlog::warn("worker {}: job {}: {}", name, job.id.value(), finished.status().ToString());
-    ++finished_;
+    unreported.emplace(job.id, std::move(result));
   }
+  // Stopping: the last result still goes out, on its own (retried while the server is away).
+  if (unreported) report(source_.Finish(unreported->first, unreported->second));
 }
 
 InProcessWorkers::InProcessWorkers(service::Service& service, WorkerOptions options, std::string server_url)

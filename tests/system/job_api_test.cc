@@ -362,6 +362,57 @@ TEST_F(JobApiTest, AWorkerRunsAJobThroughToCompleteOnce) {
   Expect(204, "DELETE", JobPath(job), alice_);  // finished
 }
 
+// A busy worker's one round trip per job: the claim starts the job it hands out, and carries
+// the previous job's result.
+TEST_F(JobApiTest, AClaimCanStartItsJobAndReportThePreviousOne) {
+  const std::int64_t first = NoopJob(alice_, true), second = NoopJob(alice_, true);
+  auto claim = [&](Json body) {
+    body["worker"] = "busy";
+    body["analytics"] = {"vitrine/noop"};
+    return Call("POST", "/api/v1/worker/claim", admin_, body.dump());
+  };
+  HttpResult r = claim({{"start", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json lease = BodyOf(r);
+  EXPECT_EQ(lease["job"]["id"], first);
+  EXPECT_EQ(lease["job"]["state"], "RUNNING") << "started by the claim itself";
+  EXPECT_FALSE(lease["job"]["started_at"].is_null());
+  EXPECT_FALSE(lease.contains("finished")) << "nothing was reported";
+  std::vector<std::string> said;
+  for (const auto& m : lease["job"]["messages"]) said.push_back(m["message"]);
+  ASSERT_GE(said.size(), 2u);
+  EXPECT_NE(said[said.size() - 2].find("Scheduled on busy"), std::string::npos) << said[said.size() - 2];
+  EXPECT_EQ(said.back(), "Running");
+
+  // Reports the first, claims (and starts) the second.
+  r = claim({{"start", true}, {"finish", {{"job_id", first}, {"attempt", 1}, {"success", true}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json both = BodyOf(r);
+  EXPECT_EQ(both["finished"]["id"], first);
+  EXPECT_EQ(both["finished"]["state"], "COMPLETE");
+  EXPECT_EQ(both["job"]["id"], second);
+  EXPECT_EQ(StateOf(first), "COMPLETE");
+
+  // A stale report is refused on its own; the claim still answers (nothing is queued).
+  r = claim({{"finish", {{"job_id", first}, {"attempt", 1}, {"success", false}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json refused = BodyOf(r);
+  EXPECT_FALSE(refused.contains("job"));
+  EXPECT_EQ(refused["finish_error"]["error"]["code"], "conflict") << refused.dump();
+  EXPECT_EQ(StateOf(first), "COMPLETE") << "its result stands";
+
+  r = claim({{"finish", {{"job_id", second}, {"attempt", 1}, {"success", false}, {"reason", "no"}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(BodyOf(r)["finished"]["state"], "FAILED");
+  EXPECT_EQ(BodyOf(r)["finished"]["failure_reason"], "no");
+
+  // Malformed reports are the request's error, before anything is claimed or reported.
+  EXPECT_EQ(claim({{"finish", {{"attempt", 1}, {"success", true}}}}).status, 400);
+  EXPECT_EQ(claim({{"finish", {{"job_id", second}, {"success", true}}}}).status, 400);
+  EXPECT_EQ(claim({{"finish", "done"}}).status, 400);
+  EXPECT_EQ(claim({{"start", "yes"}}).status, 400);
+}
+
 TEST_F(JobApiTest, OutputsPastTheirTtlAreGoneAndSweptAway) {
   const std::int64_t image = UploadSample(project_, alice_, "a.png");
   const std::int64_t job = CreateJob(alice_, {{"project", project_},

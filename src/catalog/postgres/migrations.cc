@@ -312,6 +312,8 @@ const std::vector<Migration>& AllMigrations() {
       {1, "users, projects, images, ontologies, annotations and runs", kSchema},
       {2, "annotation boxes in a GiST index", nullptr, CreateBoxIndex},
       {3, "analytics, data files, jobs (the queue), workers and job-scoped tokens", kJobsSchema},
+      {4, "a job's tokens found by job (revoked at every job's end, and cascaded on delete)",
+       "CREATE INDEX bearer_tokens_by_job ON bearer_tokens(job_id) WHERE job_id IS NOT NULL;"},
   };
   return kMigrations;
 }

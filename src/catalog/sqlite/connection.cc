@@ -23,6 +23,7 @@ Statement::~Statement() {
   if (!stmt_) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  if (lent_) *lent_ = false;
 }
 
 Result<bool> Statement::Step() {
@@ -80,6 +81,21 @@ Result<Statement> Connection::Prepare(const char* sql) {
 }
 
 Result<Statement> Connection::PrepareDynamic(const std::string& sql) {
+  // Bounded, never evicted (a lent statement must outlive its borrower): the texts a catalog
+  // assembles are few (filters present or not), but lists of values bound one by one are not.
+  constexpr std::size_t kMaxKept = 256;
+  auto kept = dynamic_cache_.find(sql);
+  if (kept == dynamic_cache_.end() && dynamic_cache_.size() < kMaxKept) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StmtHandle owned(raw);
+    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "sqlite prepare");
+    kept = dynamic_cache_.emplace(sql, Kept{std::move(owned), false}).first;
+  }
+  if (kept != dynamic_cache_.end() && !kept->second.lent) {
+    kept->second.lent = true;
+    return Statement(db_.get(), kept->second.handle.get(), &kept->second.lent);
+  }
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
   StmtHandle owned(raw);
@@ -97,18 +113,43 @@ Status Connection::Exec(std::string_view sql) {
 }
 
 Result<Transaction> Transaction::Begin(Connection& conn) {
-  VITRINE_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
-  return Transaction(&conn);
+  std::unique_lock<std::timed_mutex> gate;
+  if (conn.group_) {
+    // As long as SQLite's own busy timeout: a writer held up longer reports the same error.
+    gate = std::unique_lock(conn.group_->gate(), std::chrono::seconds(10));
+    if (!gate.owns_lock()) return Status::Unavailable("the catalog is busy: another write held it for 10 s");
+    GroupCommit::DeferFlushes(conn.group_);
+  }
+  Status begun = conn.Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    GroupCommit::DeferFlushes(nullptr);
+    return begun;
+  }
+  return Transaction(&conn, std::move(gate));
 }
 
 Transaction::~Transaction() {
-  if (conn_) (void)conn_->Exec("ROLLBACK");
+  if (!conn_) return;
+  (void)conn_->Exec("ROLLBACK");
+  if (conn_->group_) {
+    GroupCommit::DeferFlushes(nullptr);
+    if (gate_.owns_lock()) gate_.unlock();
+    // A lone statement's commit made meanwhile on this thread is still owed its flush.
+    if (GroupCommit::TakeOwedFlush()) (void)conn_->group_->SyncCommitted();
+  }
 }
 
 Status Transaction::Commit() {
   Connection* conn = std::exchange(conn_, nullptr);
   Status s = conn->Exec("COMMIT");
   if (!s.ok()) (void)conn->Exec("ROLLBACK");
+  if (!conn->group_) return s;
+  GroupCommit::DeferFlushes(nullptr);
+  if (gate_.owns_lock()) gate_.unlock();  // the next writer goes while this one's commit is flushed
+  if (GroupCommit::TakeOwedFlush()) {
+    Status flushed = conn->group_->SyncCommitted();
+    if (s.ok()) s = flushed;
+  }
   return s;
 }
 
@@ -123,12 +164,14 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   ++open_;
   lock.unlock();
   auto conn = Connection::Open(file_);
-  if (!conn.ok()) {
+  Status attached = conn.ok() ? group_.Attach((*conn)->raw()) : conn.status();
+  if (!attached.ok()) {
     std::lock_guard relock(mu_);
     --open_;
     available_.notify_one();
-    return conn.status();
+    return attached;
   }
+  (*conn)->group_ = &group_;
   return Lease(this, std::move(*conn));
 }
 

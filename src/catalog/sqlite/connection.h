@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "catalog/sqlite/group_commit.h"
 #include "vitrine/status.h"
 #include "vitrine/types.h"
 
@@ -59,9 +60,14 @@ class Statement {
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   // A statement that owns its handle (SQL assembled at run time, not cached).
   Statement(sqlite3* db, StmtHandle owned) : db_(db), stmt_(owned.get()), owned_(std::move(owned)) {}
+  // A cached statement marked lent (`*lent` is true) until this one goes out of scope.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* lent) : db_(db), stmt_(stmt), lent_(lent) {}
   ~Statement();
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), owned_(std::move(other.owned_)) {}
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        owned_(std::move(other.owned_)),
+        lent_(std::exchange(other.lent_, nullptr)) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
@@ -129,6 +135,7 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   StmtHandle owned_;
+  bool* lent_ = nullptr;
 };
 
 // One open database connection. Used by one thread at a time (the pool sees to that).
@@ -139,6 +146,8 @@ class Connection {
   // Prepares (or reuses) `sql`. The text must outlive the connection: pass string literals.
   Result<Statement> Prepare(const char* sql);
   // Prepares SQL assembled at run time from fixed fragments (values still bound, never formatted).
+  // Kept by its text for the next time, up to a bound: compiling a statement can cost more than
+  // running it.
   Result<Statement> PrepareDynamic(const std::string& sql);
   // Runs one or more statements with no parameters and no rows (schema, pragmas).
   Status Exec(std::string_view sql);
@@ -147,23 +156,43 @@ class Connection {
   sqlite3* raw() const { return db_.get(); }
 
  private:
+  friend class ConnectionPool;
+  friend class Transaction;
   explicit Connection(DbHandle db) : db_(std::move(db)) {}
   DbHandle db_;
   std::unordered_map<const char*, StmtHandle> cache_;
+  struct Kept {
+    StmtHandle handle;
+    bool lent = false;  // in use by a Statement: the same text prepared meanwhile gets its own
+  };
+  std::unordered_map<std::string, Kept> dynamic_cache_;
+  // The pool's writers' queue and flushes, or null for a connection of its own (migrations,
+  // tools, the checkpointer), which commits with synchronous=FULL.
+  GroupCommit* group_ = nullptr;
 };
 
 // Commits on Commit(); rolls back if destroyed first. BEGIN IMMEDIATE takes the write lock up
 // front, so two writers never deadlock upgrading from read locks.
+//
+// Writers through one pool first queue on the pool's gate, and the next one goes the moment
+// the previous one commits. Left to SQLite, a writer that finds the lock taken sleeps 1, 2, 5,
+// 10... ms in its busy handler before trying again: under a few concurrent short writes (a job
+// queue's claims and finishes) that sleeping, not the work, was most of each request's time.
+// Writers in other processes still meet the busy timeout. Commit() returns once the commit is
+// on disk, flushed after the gate opens, together with the commits of other writers
+// (group_commit.h).
 class Transaction {
  public:
   static Result<Transaction> Begin(Connection& conn);
-  Transaction(Transaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+  Transaction(Transaction&& other) noexcept
+      : conn_(std::exchange(other.conn_, nullptr)), gate_(std::move(other.gate_)) {}
   ~Transaction();
   Status Commit();
 
  private:
-  explicit Transaction(Connection* conn) : conn_(conn) {}
+  Transaction(Connection* conn, std::unique_lock<std::timed_mutex> gate) : conn_(conn), gate_(std::move(gate)) {}
   Connection* conn_;
+  std::unique_lock<std::timed_mutex> gate_;  // released after COMMIT or ROLLBACK
 };
 
 // Hands out connections to one database file; blocks while all are in use.
@@ -185,14 +214,16 @@ class ConnectionPool {
   };
 
   ConnectionPool(std::filesystem::path file, std::size_t max_connections)
-      : file_(std::move(file)), max_(max_connections) {}
+      : file_(std::move(file)), max_(max_connections), group_(file_) {}
   Result<Lease> Acquire();
+  const GroupCommit& group_commit() const { return group_; }
 
  private:
   void Release(std::unique_ptr<Connection> conn);
 
   const std::filesystem::path file_;
   const std::size_t max_;
+  GroupCommit group_;
   std::mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;

@@ -406,6 +406,9 @@ CREATE TABLE job_logs (
 ALTER TABLE bearer_tokens ADD COLUMN project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE;
 ALTER TABLE bearer_tokens ADD COLUMN job_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE;
 )sql"},
+      {10, "a job's tokens found by job (revoked at every job's end, and cascaded on delete)", R"sql(
+CREATE INDEX bearer_tokens_by_job ON bearer_tokens(job_id) WHERE job_id IS NOT NULL;
+)sql"},
   };
   return kMigrations;
 }

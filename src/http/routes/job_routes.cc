@@ -397,33 +397,80 @@ Result<int> AttemptOf(const wire::Json& body) {
   return static_cast<int>(it->get<std::int64_t>());
 }
 
+// A worker's report of how a job ended (the finish route's body, or a claim's "finish").
+Result<service::JobResult> JobResultOf(const wire::Json& body) {
+  service::JobResult result;
+  VITRINE_ASSIGN_OR_RETURN(result.attempt, AttemptOf(body));
+  auto success = body.find("success");
+  if (success == body.end() || !success->is_boolean()) return Status::InvalidArgument("success must be true or false");
+  result.success = success->get<bool>();
+  VITRINE_ASSIGN_OR_RETURN(auto failure, wire::OptionalString(body, "failure_type"));
+  if (failure) {
+    auto parsed = JobFailureFromName(*failure);
+    if (!parsed) return Status::InvalidArgument("failure_type must be USER, ANALYTIC or PLATFORM");
+    result.failure = *parsed;
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto reason, wire::OptionalString(body, "reason"));
+  result.reason = reason.value_or("");
+  return result;
+}
+
+// POST /worker/claim: the next queued job. With "finish" ({"job_id", then the finish route's
+// fields}) it first reports the worker's previous job, so that a busy worker makes one round
+// trip per job; the answer then always has a body, with "finished" (the job) or "finish_error".
 Result<HttpResponse> ClaimJob(service::Service& service, const Caller& caller, const HttpRequest& request,
                               const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body.empty() ? "{}" : request.body));
+  service::ClaimRequest claim;
   VITRINE_ASSIGN_OR_RETURN(auto worker, wire::OptionalString(body, "worker"));
-  std::vector<std::string> analytics;
+  claim.worker = worker.value_or("");
   if (auto it = body.find("analytics"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return Status::InvalidArgument("analytics must be an array of names");
     for (const auto& a : *it) {
       if (!a.is_string()) return Status::InvalidArgument("analytics must be an array of names");
-      analytics.push_back(a.get<std::string>());
+      claim.analytics.push_back(a.get<std::string>());
     }
   }
-  std::chrono::milliseconds wait{0};
   if (auto it = body.find("wait"); it != body.end() && !it->is_null()) {
     if (!it->is_number() || it->get<double>() < 0) return Status::InvalidArgument("wait must be a number of seconds");
-    wait = std::chrono::milliseconds(static_cast<std::int64_t>(
+    claim.wait = std::chrono::milliseconds(static_cast<std::int64_t>(
         std::min(it->get<double>(), static_cast<double>(service.jobs().options().max_wait.count())) * 1000));
   }
-  if (!request.on_worker) return wait.count() > 0 ? WaitOnWorker() : RunOnWorker();
-  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().ClaimWaiting(caller, worker.value_or(""), analytics, wait));
-  if (!lease) return NoContent();
-  return JsonResponse(200, wire::Json{{"job", wire::ToJson(lease->job)},
-                                      {"analytic", wire::ToJson(lease->analytic)},
-                                      {"doc", wire::Json::parse(lease->analytic.doc, nullptr, false)},
-                                      {"bundle_sha256", lease->analytic.bundle_sha256},
-                                      {"token", lease->token},
-                                      {"lease_seconds", lease->lease.count()}});
+  if (auto it = body.find("start"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Status::InvalidArgument("start must be true or false");
+    claim.start = it->get<bool>();
+  }
+  std::optional<std::pair<JobId, service::JobResult>> finish;
+  if (auto it = body.find("finish"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return Status::InvalidArgument("finish must be an object with job_id and the job's result");
+    auto id = it->find("job_id");
+    if (id == it->end() || !id->is_number_integer() || id->get<std::int64_t>() <= 0) {
+      return Status::InvalidArgument("finish.job_id must be the id of the job being reported");
+    }
+    VITRINE_ASSIGN_OR_RETURN(service::JobResult result, JobResultOf(*it));
+    finish.emplace(JobId(id->get<std::int64_t>()), std::move(result));
+  }
+  if (!request.on_worker) return claim.wait.count() > 0 ? WaitOnWorker() : RunOnWorker();
+  wire::Json answer = wire::Json::object();
+  if (finish) {
+    auto finished = service.jobs().Finish(caller, finish->first, finish->second);
+    if (finished.ok()) {
+      answer["finished"] = wire::ToJson(*finished);
+    } else {
+      answer["finish_error"] = wire::ErrorBody(finished.status());
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().ClaimWaiting(caller, claim));
+  if (lease) {
+    answer["job"] = wire::ToJson(lease->job);
+    answer["analytic"] = wire::ToJson(lease->analytic);
+    answer["doc"] = wire::Json::parse(lease->analytic.doc, nullptr, false);
+    answer["bundle_sha256"] = lease->analytic.bundle_sha256;
+    answer["token"] = lease->token;
+    answer["lease_seconds"] = lease->lease.count();
+  }
+  if (answer.empty()) return NoContent();
+  return JsonResponse(200, answer);
 }
 
 Result<HttpResponse> Heartbeat(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -489,19 +536,7 @@ Result<HttpResponse> FinishJob(service::Service& service, const Caller& caller, 
                                const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
-  service::JobResult result;
-  VITRINE_ASSIGN_OR_RETURN(result.attempt, AttemptOf(body));
-  auto success = body.find("success");
-  if (success == body.end() || !success->is_boolean()) return Status::InvalidArgument("success must be true or false");
-  result.success = success->get<bool>();
-  VITRINE_ASSIGN_OR_RETURN(auto failure, wire::OptionalString(body, "failure_type"));
-  if (failure) {
-    auto parsed = JobFailureFromName(*failure);
-    if (!parsed) return Status::InvalidArgument("failure_type must be USER, ANALYTIC or PLATFORM");
-    result.failure = *parsed;
-  }
-  VITRINE_ASSIGN_OR_RETURN(auto reason, wire::OptionalString(body, "reason"));
-  result.reason = reason.value_or("");
+  VITRINE_ASSIGN_OR_RETURN(service::JobResult result, JobResultOf(body));
   return JsonOr(200, service.jobs().Finish(caller, id, result));
 }
 
