@@ -54,6 +54,7 @@ struct HttpResponse {
   // with `on_worker` set, on a worker thread, so network threads never wait for it.
   bool run_on_worker = false;
   // With run_on_worker: the handler will mostly wait (a long-poll), on the executor's waits lane.
+  // With a stream of unknown length: its reads mostly wait (a log followed), on that lane too.
   bool waits = false;
 
   HttpResponse& With(std::string name, std::string value) {

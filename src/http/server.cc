@@ -468,6 +468,7 @@ class Session : public std::enable_shared_from_this<Session> {
         out_stream_res_.content_length(length);
       }
       out_source_ = head_only ? nullptr : std::move(response.stream);
+      out_waits_ = response.waits;
       out_remaining_ = out_source_ ? (unknown_length ? std::numeric_limits<std::uint64_t>::max() : length) : 0;
       out_stream_res_.body().data = nullptr;
       out_stream_res_.body().more = out_remaining_ > 0;
@@ -491,7 +492,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (out_unknown_length_) {
         // A body made as it is sent (an export) costs real work per chunk: on a worker, as its
         // first part was; the session waits, with nothing else pending, for the answer.
-        server_.worker_tasks.Submit([self = shared_from_this(), chunk, keep_alive] {
+        (out_waits_ ? server_.wait_tasks : server_.worker_tasks).Submit([self = shared_from_this(), chunk, keep_alive] {
           Result<std::size_t> n = ReadSafely(*self->out_source_, chunk);
           asio::post(self->stream_.get_executor(), [self, chunk, keep_alive, n = std::move(n)]() mutable {
             if (self->TakeStreamChunk(chunk, std::move(n))) self->WriteBody(keep_alive);
@@ -617,6 +618,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t out_remaining_ = 0;
   bool out_chunked_ = false;
   bool out_unknown_length_ = false;
+  bool out_waits_ = false;  // the source's reads wait for events: on the waits lane
   std::size_t sent_ = 0;
   int status_ = 0;
   // Allocated only while a body is streamed in or out.

@@ -533,6 +533,36 @@ Result<std::vector<catalog::Catalog::LogChunk>> JobService::ReadLog(const Caller
   return catalog_.ReadJobLog(id, after_seq, max_bytes);
 }
 
+Result<JobService::LogRead> JobService::ReadLogWaiting(const Caller& caller, JobId id, std::int64_t after_seq,
+                                                       std::size_t max_bytes, std::chrono::milliseconds timeout) const {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(timeout, options_.max_wait);
+  std::unique_lock lock(changes_mu_);
+  while (true) {
+    const std::uint64_t seen_generation = generation_;
+    lock.unlock();
+    // The state first: a job seen ended before the read has every line of it in the read.
+    VITRINE_ASSIGN_OR_RETURN(Job job, Get(caller, id));
+    VITRINE_ASSIGN_OR_RETURN(auto chunks, catalog_.ReadJobLog(id, after_seq, max_bytes));
+    if (!chunks.empty()) return LogRead{std::move(chunks), false};
+    if (IsFinished(job.state)) return LogRead{{}, true};
+    if (std::chrono::steady_clock::now() >= deadline) return LogRead{};
+    lock.lock();
+    // Woken by a line or a change made here; re-read every half second for other servers'.
+    const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
+    changes_cv_.wait_until(lock, wake, [&] { return generation_ != seen_generation || shutting_down_; });
+    if (shutting_down_) return LogRead{};
+  }
+}
+
+Result<JobService::FollowerPlace> JobService::TakeFollowerPlace() const {
+  if (++followers_ > options_.max_log_followers) {
+    --followers_;
+    return Status::Unavailable("too many job logs are being followed at once; read with ?after=N&wait=S instead");
+  }
+  return FollowerPlace(followers_);
+}
+
 Result<JobService::OpenedFile> JobService::OpenOutput(const Caller& caller, JobId id, std::string_view name,
                                                       blob::ByteRange range) const {
   VITRINE_ASSIGN_OR_RETURN(Job job, Get(caller, id));
@@ -613,7 +643,9 @@ Result<Job> JobService::Heartbeat(const Caller& caller, JobId id, const JobHeart
 
 Status JobService::AppendLog(const Caller& caller, JobId id, int attempt, std::string_view text) {
   VITRINE_RETURN_IF_ERROR(RequireWorker(caller));
-  return catalog_.AppendJobLog(id, attempt, text, options_.max_log_bytes).status();
+  VITRINE_RETURN_IF_ERROR(catalog_.AppendJobLog(id, attempt, text, options_.max_log_bytes).status());
+  Changed();  // wakes those following the log
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<PendingFile<JobOutput>>> JobService::BeginOutput(const Caller& caller, JobId id, int attempt,

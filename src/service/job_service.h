@@ -15,6 +15,7 @@
 // register analytics; administrators and users with the worker capability claim jobs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -144,6 +145,28 @@ class JobService {
                    std::optional<JobState> seen_state = std::nullopt) const;
   Result<std::vector<catalog::Catalog::LogChunk>> ReadLog(const Caller& caller, JobId id, std::int64_t after_seq,
                                                           std::size_t max_bytes) const;
+  struct LogRead {
+    std::vector<catalog::Catalog::LogChunk> chunks;
+    bool ended = false;  // the job has ended and its log has nothing after `after_seq`
+  };
+  // ReadLog that waits up to `timeout` (at most options().max_wait) for a line after `after_seq`
+  // or for the job's end, whichever comes first.
+  Result<LogRead> ReadLogWaiting(const Caller& caller, JobId id, std::int64_t after_seq, std::size_t max_bytes,
+                                 std::chrono::milliseconds timeout) const;
+  // Holds one of the few places for a log followed by a stream (each holds a waiting thread
+  // while the job is quiet); kUnavailable when all are taken. Released when destroyed.
+  class FollowerPlace {
+   public:
+    explicit FollowerPlace(std::atomic<int>& count) : count_(&count) {}
+    FollowerPlace(FollowerPlace&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
+    ~FollowerPlace() {
+      if (count_) --*count_;
+    }
+
+   private:
+    std::atomic<int>* count_;
+  };
+  Result<FollowerPlace> TakeFollowerPlace() const;
   Result<OpenedFile> OpenOutput(const Caller& caller, JobId id, std::string_view name, blob::ByteRange range) const;
 
   // Workers. nullopt when no queued job of the request's analytics is waiting; the request's
@@ -197,6 +220,7 @@ class JobService {
   // Bumped only when a job enters the queue: what waiting claimers wait for.
   std::uint64_t queue_generation_ = 0;
   bool shutting_down_ = false;
+  mutable std::atomic<int> followers_ = 0;
 };
 
 }  // namespace vitrine::service

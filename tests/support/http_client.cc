@@ -30,6 +30,11 @@ std::size_t AppendHeader(char* data, std::size_t size, std::size_t n, void* out)
   return size * n;
 }
 
+std::size_t HandBody(char* data, std::size_t size, std::size_t n, void* on_data) {
+  (*static_cast<const std::function<void(std::string_view)>*>(on_data))(std::string_view(data, size * n));
+  return size * n;
+}
+
 }  // namespace
 
 std::string HttpResult::header(const std::string& name) const {
@@ -72,6 +77,28 @@ HttpResult HttpCallFrom(const std::string& local_address, const std::string& met
     result.error = curl_easy_strerror(rc);
     return result;
   }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
+  return result;
+}
+
+HttpResult HttpFollow(const std::string& url, const std::vector<std::string>& headers,
+                      const std::function<void(std::string_view)>& on_data, long timeout_ms) {
+  HttpResult result;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &HandBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) result.error = curl_easy_strerror(rc);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
   return result;
 }

@@ -5,13 +5,17 @@
 // run end to end by in-process workers.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <numbers>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/sample_images.h"
@@ -545,6 +549,55 @@ TEST_F(JobApiTest, LogIsAppendedByTheWorkerAndReadOnWithAfter) {
   EXPECT_EQ(more.body, "three\n");
   EXPECT_NE(more.header("x-log-next"), next);
   EXPECT_EQ(Expect(200, "GET", JobPath(job), alice_)["log_bytes"], 14);
+}
+
+TEST_F(JobApiTest, ALogIsWaitedForAndFollowedUntilTheJobEnds) {
+  const std::int64_t job = PyramidsJob(UploadSample(project_, alice_, "a.png"));
+  ASSERT_FALSE(Claim(admin_).is_null());
+
+  // ?wait= answers as soon as a line arrives (well before its 20 s).
+  HttpResult waiting;
+  std::thread reader([&] { waiting = Call("GET", JobPath(job, "/log?after=0&wait=20"), carol_); });
+  EXPECT_EQ(Log(job, 1, "first\n").status, 204);
+  reader.join();
+  EXPECT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_EQ(waiting.body, "first\n");
+  EXPECT_TRUE(waiting.header("x-log-ended").empty()) << "the job still runs";
+
+  // ?follow=true streams each line as it comes, and ends with the job.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string seen;
+  HttpResult followed;
+  std::thread follower([&] {
+    followed = HttpFollow(server_.url(JobPath(job, "/log?follow=true")), {"Authorization: Bearer " + carol_},
+                          [&](std::string_view data) {
+                            std::lock_guard lock(mu);
+                            seen += data;
+                            cv.notify_all();
+                          });
+  });
+  auto saw = [&](const std::string& text) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(20), [&] { return seen == text; });
+  };
+  EXPECT_TRUE(saw("first\n")) << "what was written before";
+  EXPECT_EQ(Log(job, 1, "second\n").status, 204);
+  EXPECT_TRUE(saw("first\nsecond\n")) << "a new line, while the job runs";
+  ASSERT_EQ(Finish(job, 1, true).status, 200);
+  follower.join();
+  EXPECT_EQ(followed.status, 200) << followed.error;
+  EXPECT_TRUE(followed.error.empty()) << followed.error;
+  EXPECT_EQ(seen, "first\nsecond\n");
+
+  HttpResult ended = Call("GET", JobPath(job, "/log?after=" + waiting.header("x-log-next") + "&wait=5"), carol_);
+  EXPECT_EQ(ended.body, "second\n");
+  ended = Call("GET", JobPath(job, "/log?after=" + ended.header("x-log-next") + "&wait=5"), carol_);
+  EXPECT_EQ(ended.body, "");
+  EXPECT_EQ(ended.header("x-log-ended"), "true") << "ended, nothing left: answered at once";
+
+  EXPECT_EQ(Call("GET", JobPath(job, "/log?follow=maybe"), carol_).status, 400);
+  EXPECT_EQ(Call("GET", JobPath(99999, "/log?follow=true"), carol_).status, 404);
 }
 
 // ---- data files ----

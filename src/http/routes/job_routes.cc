@@ -322,21 +322,87 @@ Result<HttpResponse> GetJobStatus(service::Service& service, const Caller& calle
                                       {"messages", full["messages"]}});
 }
 
+// A job's log as it is written, until the job ends: each read waits (on the waits lane) for the
+// next lines. Ends early, and the client reads on with ?after=, when the job has been quiet for
+// kQuietEnd, so that a stream whose client went away holds its thread for a bounded time.
+class LogFollower final : public core::ByteSource {
+ public:
+  static constexpr std::chrono::minutes kQuietEnd{10};
+
+  LogFollower(service::Service& service, Caller caller, JobId id, std::int64_t after,
+              service::JobService::FollowerPlace place)
+      : service_(service), caller_(std::move(caller)), id_(id), after_(after), place_(std::move(place)) {}
+
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    const auto quiet_since = std::chrono::steady_clock::now();
+    while (pending_.size() == offset_) {
+      if (ended_ || std::chrono::steady_clock::now() - quiet_since >= kQuietEnd) return std::size_t{0};
+      VITRINE_ASSIGN_OR_RETURN(auto read, service_.jobs().ReadLogWaiting(caller_, id_, after_, 1u << 20,
+                                                                         service_.jobs().options().max_wait));
+      pending_.clear();
+      offset_ = 0;
+      for (const auto& c : read.chunks) {
+        pending_ += c.text;
+        after_ = c.seq;
+      }
+      ended_ = read.ended;
+    }
+    const std::size_t n = std::min(buffer.size(), pending_.size() - offset_);
+    std::copy_n(pending_.data() + offset_, n, buffer.data());
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  service::Service& service_;
+  const Caller caller_;
+  const JobId id_;
+  std::int64_t after_;
+  service::JobService::FollowerPlace place_;
+  std::string pending_;
+  std::size_t offset_ = 0;
+  bool ended_ = false;
+};
+
+// GET /jobs/{id}/log: the lines after ?after= (x-log-next says where to read on). With ?wait=S,
+// waits up to S seconds for a line or the job's end (x-log-ended: true once it has ended and
+// nothing is left). With ?follow=true, streams the log until the job ends.
 Result<HttpResponse> GetJobLog(service::Service& service, const Caller& caller, const HttpRequest& request,
                                const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(JobId id, PathId<JobId>(params, "job_id"));
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
   VITRINE_ASSIGN_OR_RETURN(auto after, query.GetIntIn("after", 0, std::numeric_limits<std::int64_t>::max()));
-  VITRINE_ASSIGN_OR_RETURN(auto chunks, service.jobs().ReadLog(caller, id, after.value_or(0), 8u << 20));
+  VITRINE_ASSIGN_OR_RETURN(auto wait, query.GetIntIn("wait", 0, std::int64_t{24} * 3600));
+  VITRINE_ASSIGN_OR_RETURN(bool follow, BoolParam(query, "follow"));
+  if (follow) {
+    VITRINE_RETURN_IF_ERROR(service.jobs().Get(caller, id).status());  // 404 now, not a broken stream
+    VITRINE_ASSIGN_OR_RETURN(auto place, service.jobs().TakeFollowerPlace());
+    HttpResponse r;
+    r.With("content-type", "text/plain; charset=utf-8").With("cache-control", "no-store");
+    r.stream = std::make_unique<LogFollower>(service, caller, id, after.value_or(0), std::move(place));
+    r.stream_length = -1;
+    r.waits = true;
+    return r;
+  }
+  const bool waiting = wait && *wait > 0;
+  if (waiting && !request.on_worker) return WaitOnWorker();
+  service::JobService::LogRead read;
+  if (waiting) {
+    VITRINE_ASSIGN_OR_RETURN(
+        read, service.jobs().ReadLogWaiting(caller, id, after.value_or(0), 8u << 20, std::chrono::seconds(*wait)));
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(read.chunks, service.jobs().ReadLog(caller, id, after.value_or(0), 8u << 20));
+  }
   HttpResponse r;
   r.With("content-type", "text/plain; charset=utf-8");
   std::int64_t last = after.value_or(0);
-  for (const auto& c : chunks) {
+  for (const auto& c : read.chunks) {
     r.body += c.text;
     last = c.seq;
   }
   // Read on from here with ?after=: the log may have grown meanwhile.
   r.With("x-log-next", std::to_string(last));
+  if (read.ended) r.With("x-log-ended", "true");
   return r;
 }
 
