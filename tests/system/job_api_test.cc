@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -601,6 +603,73 @@ TEST_F(JobApiTest, ALogIsWaitedForAndFollowedUntilTheJobEnds) {
 }
 
 // ---- data files ----
+
+// One part of a multipart/form-data body: a field (no filename) or a file.
+struct FormPart {
+  std::string name, filename, type, bytes;
+};
+
+TEST_F(JobApiTest, DataAndBundlesArriveAsMultipartToo) {
+  auto send = [&](const std::string& path, const std::string& token, const std::vector<FormPart>& parts) {
+    const std::string boundary = "vitrine-test-boundary";
+    std::string body;
+    for (const auto& p : parts) {
+      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.name + "\"";
+      if (!p.filename.empty()) body += "; filename=\"" + p.filename + "\"";
+      body += "\r\n";
+      if (!p.type.empty()) body += "Content-Type: " + p.type + "\r\n";
+      body += "\r\n" + p.bytes + "\r\n";
+    }
+    body += "--" + boundary + "--\r\n";
+    return Call("POST", path, token, body, {"Content-Type: multipart/form-data; boundary=" + boundary});
+  };
+  const std::string csv = "a,b\n1,2\n";
+  const std::string project = std::to_string(project_);
+
+  HttpResult r = send("/api/v1/data", bob_,
+                      {{"project", "", "", project}, {"ttl", "", "", "3600"}, {"file", "counts.csv", "text/csv", csv}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(BodyOf(r)["name"], "counts.csv") << "named after the file part";
+  EXPECT_EQ(BodyOf(r)["media_type"], "text/csv");
+  EXPECT_FALSE(BodyOf(r)["expires_at"].is_null());
+  EXPECT_EQ(
+      Call("GET", "/api/v1/data/" + std::to_string(BodyOf(r)["id"].get<std::int64_t>()) + "/download", carol_).body,
+      csv);
+  r = send("/api/v1/data?project=" + project, bob_,
+           {{"name", "", "", "renamed.csv"}, {"file", "counts.csv", "text/csv", csv}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(BodyOf(r)["name"], "renamed.csv") << "a name field wins; the project from the query";
+
+  EXPECT_EQ(send("/api/v1/data", bob_, {{"file", "x.csv", "text/csv", csv}}).status, 400) << "no project";
+  EXPECT_EQ(send("/api/v1/data", bob_, {{"project", "", "", project}}).status, 400) << "no file part";
+  EXPECT_EQ(send("/api/v1/data", bob_, {{"project", "", "", project}, {"ttl", "", "", "soon"}, {"file", "x", "", csv}})
+                .status,
+            400);
+  EXPECT_EQ(
+      send("/api/v1/data", bob_, {{"project", "", "", project}, {"file", "x", "", csv}, {"ttl", "", "", "60"}}).status,
+      400)
+      << "a field after the file";
+  EXPECT_EQ(send("/api/v1/data", carol_, {{"project", "", "", project}, {"file", "x", "", csv}}).status, 403);
+
+  // An analytic bundle, as Voxel51's client sends one.
+  const auto dir = files_.path() / "bundle";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "analytic.json")
+        << R"({"info": {"name": "lab/multipart", "version": "1.0", "entrypoint": "run.sh"},)"
+           R"( "inputs": [], "parameters": [], "outputs": []})";
+    std::ofstream(dir / "run.sh") << "#!/bin/sh\necho hello\n";
+  }
+  const auto tarball = files_.path() / "bundle.tar.gz";
+  ASSERT_EQ(std::system(("tar czf " + tarball.string() + " -C " + dir.string() + " .").c_str()), 0);
+  const std::string bundle = ReadFileBytes(tarball);
+  const FormPart file{"file", "bundle.tar.gz", "application/gzip", bundle};
+  EXPECT_EQ(send("/api/v1/analytics", alice_, {file}).status, 403) << "administrators only";
+  r = send("/api/v1/analytics", admin_, {{"analytic_type", "", "", "PLATFORM"}, file});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(BodyOf(r)["name"], "lab/multipart");
+  EXPECT_EQ(send("/api/v1/analytics", admin_, {{"file", "x.tar.gz", "", "not a bundle"}}).status, 400);
+}
 
 TEST_F(JobApiTest, DataIsUploadedDownloadedListedExpiredAndDeleted) {
   const std::string csv = "id,count\n1,12\n2,7\n";

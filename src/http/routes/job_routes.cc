@@ -2,9 +2,11 @@
 // as jobs (docs/jobs.md). Uploads (data, bundles, job outputs) stream; long-polls and log reads
 // run on a worker thread, never on a network thread.
 #include <functional>
+#include <map>
 
 #include "core/parse_integer.h"
 #include "http/byte_range.h"
+#include "http/multipart.h"
 #include "http/routes/route_helpers.h"
 #include "wire/job_json.h"
 
@@ -29,6 +31,57 @@ class PendingFileSink final : public BodySink {
  private:
   std::unique_ptr<service::PendingFile<T>> file_;
   int status_;
+};
+
+// A stored file arriving as multipart/form-data: text fields first (64 KiB in all), then one
+// `file` part, streamed. `begin` starts the stored file from the fields and the file part.
+template <class T>
+class MultipartFileSink final : public BodySink, private MultipartHandler {
+ public:
+  using Fields = std::map<std::string, std::string>;
+  using Begin =
+      std::function<Result<std::unique_ptr<service::PendingFile<T>>>(const Fields& fields, const MultipartPart& file)>;
+  MultipartFileSink(std::string boundary, Begin begin, int status)
+      : parser_(std::move(boundary), *this), begin_(std::move(begin)), status_(status) {}
+
+  Status Write(std::string_view chunk) override { return parser_.Feed(chunk); }
+  HttpResponse Finish() override {
+    if (Status done = parser_.Finish(); !done.ok()) return ErrorResponse(done);
+    if (!file_) return ErrorResponse(Status::InvalidArgument("the multipart body has no 'file' part"));
+    auto stored = file_->Finish();
+    if (!stored.ok()) return ErrorResponse(stored.status());
+    return JsonResponse(status_, wire::ToJson(*stored));
+  }
+
+ private:
+  static constexpr std::size_t kMaxFieldBytes = 64 * 1024;
+
+  Status OnPartBegin(const MultipartPart& part) override {
+    if (file_) return Status::InvalidArgument("the 'file' part must be the last part, and the only file");
+    if (part.name == "file") {
+      VITRINE_ASSIGN_OR_RETURN(file_, begin_(fields_, part));
+      return Status::Ok();
+    }
+    field_ = part.name;
+    fields_[field_].clear();
+    return Status::Ok();
+  }
+  Status OnPartData(std::string_view bytes) override {
+    if (file_) return file_->Write(bytes);
+    field_bytes_ += bytes.size();
+    if (field_bytes_ > kMaxFieldBytes) return Status::TooLarge("the fields before the 'file' part are over 64 KiB");
+    fields_[field_].append(bytes);
+    return Status::Ok();
+  }
+  Status OnPartEnd() override { return Status::Ok(); }
+
+  MultipartParser parser_;
+  Begin begin_;
+  int status_;
+  Fields fields_;
+  std::string field_;
+  std::size_t field_bytes_ = 0;
+  std::unique_ptr<service::PendingFile<T>> file_;
 };
 
 std::int64_t DeclaredLength(const HttpRequest& head) {
@@ -99,8 +152,13 @@ Result<HttpResponse> GetAnalyticDoc(service::Service& service, const Caller& cal
 Result<std::unique_ptr<BodySink>> RegisterAnalytic(service::Service& service, const HttpRequest& head,
                                                    const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
-  if (head.header("content-type").starts_with("multipart/")) {
-    return Status::Unsupported("send the bundle (.tar.gz) as the raw request body");
+  if (std::string_view type = head.header("content-type"); type.starts_with("multipart/")) {
+    VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(type));
+    if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may register analytics");
+    return std::unique_ptr<BodySink>(new MultipartFileSink<Analytic>(
+        std::move(boundary),
+        [&service, caller](const auto&, const MultipartPart&) { return service.jobs().BeginAnalyticBundle(caller); },
+        201));
   }
   VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginAnalyticBundle(caller));
   return std::unique_ptr<BodySink>(new PendingFileSink<Analytic>(std::move(pending), 201));
@@ -114,25 +172,50 @@ Result<HttpResponse> DeleteAnalytic(service::Service& service, const Caller& cal
 
 // ---- data ----
 
-Result<std::optional<std::chrono::seconds>> SecondsParam(const QueryParams& query, const char* name) {
-  VITRINE_ASSIGN_OR_RETURN(auto v, query.GetIntIn(name, 1, std::int64_t{10} * 365 * 24 * 3600));
-  if (!v) return std::optional<std::chrono::seconds>();
-  return std::optional(std::chrono::seconds(*v));
+// What a data file is, from the query and, for multipart, the fields before its file part.
+Result<NewDataFile> DataFileOf(const QueryParams& query, const std::map<std::string, std::string>& fields) {
+  auto value = [&](const char* name) -> std::optional<std::string> {
+    if (auto it = fields.find(name); it != fields.end()) return it->second;
+    if (auto v = query.Get(name)) return std::string(*v);
+    return std::nullopt;
+  };
+  NewDataFile data;
+  const std::optional<std::string> project = value("project");
+  if (!project) return Status::InvalidArgument("project is required (?project=ID, or a 'project' field)");
+  auto id = core::ParseInteger<std::int64_t>(*project);
+  if (!id || *id <= 0) return Status::InvalidArgument("project must be a project id");
+  data.project = ProjectId(*id);
+  data.name = value("name").value_or("");
+  if (auto ttl = value("ttl")) {
+    auto seconds = core::ParseInteger<std::int64_t>(*ttl);
+    if (!seconds || *seconds < 1 || *seconds > std::int64_t{10} * 365 * 24 * 3600) {
+      return Status::InvalidArgument("ttl must be a number of seconds, from 1 to ten years");
+    }
+    data.ttl = std::chrono::seconds(*seconds);
+  }
+  return data;
 }
 
+// The body is the file, raw (?project=&name=&ttl=) or as multipart/form-data (those as fields
+// or query parameters, then a `file` part whose filename and type are used when no name is given).
 Result<std::unique_ptr<BodySink>> UploadData(service::Service& service, const HttpRequest& head, const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(head.query));
-  if (head.header("content-type").starts_with("multipart/")) {
-    return Status::Unsupported("send the file as the raw request body, with ?project=ID&name=NAME");
+  if (std::string_view type = head.header("content-type"); type.starts_with("multipart/")) {
+    VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(type));
+    return std::unique_ptr<BodySink>(new MultipartFileSink<DataFile>(
+        std::move(boundary),
+        [&service, caller, query](
+            const auto& fields, const MultipartPart& file) -> Result<std::unique_ptr<service::PendingFile<DataFile>>> {
+          VITRINE_ASSIGN_OR_RETURN(NewDataFile data, DataFileOf(query, fields));
+          if (data.name.empty()) data.name = file.filename;
+          data.media_type = file.content_type;
+          return service.jobs().BeginData(caller, data, -1);
+        },
+        201));
   }
-  NewDataFile data;
-  VITRINE_ASSIGN_OR_RETURN(auto project, IdParam<ProjectId>(query, "project"));
-  if (!project) return Status::InvalidArgument("project is required (?project=ID)");
-  data.project = *project;
-  data.name = std::string(query.Get("name").value_or(""));
+  VITRINE_ASSIGN_OR_RETURN(NewDataFile data, DataFileOf(query, {}));
   data.media_type = std::string(head.header("content-type"));
-  VITRINE_ASSIGN_OR_RETURN(data.ttl, SecondsParam(query, "ttl"));
   VITRINE_ASSIGN_OR_RETURN(auto pending, service.jobs().BeginData(caller, data, DeclaredLength(head)));
   return std::unique_ptr<BodySink>(new PendingFileSink<DataFile>(std::move(pending), 201));
 }
