@@ -12,12 +12,15 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -349,6 +352,39 @@ class FolderRemover {
   fs::path folder_;
 };
 
+// Flushes every file and folder under `dir` (and `dir`) to disk: a bundle published in the
+// cache must survive a power cut whole, or the cache would hand out a truncated entry point.
+Status SyncOne(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Status::Unavailable("cannot open " + path.string() + " to flush it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Status::Unavailable("cannot flush " + path.string());
+}
+
+Status SyncTree(const fs::path& dir) {
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    const auto type = it->symlink_status(error).type();
+    if (type == fs::file_type::regular || type == fs::file_type::directory)
+      VITRINE_RETURN_IF_ERROR(SyncOne(it->path()));
+  }
+  if (error) return Status::Unavailable("cannot walk " + dir.string() + ": " + error.message());
+  return SyncOne(dir);
+}
+
+// Folders of unpackings that a crash left behind (older than an hour: none still being written).
+void RemoveAbandonedUnpackings(const fs::path& root) {
+  std::error_code error;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (auto it = fs::directory_iterator(root, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    if (!it->path().filename().string().starts_with(".unpacking-")) continue;
+    std::error_code ignored;
+    if (it->last_write_time(ignored) < cutoff && !ignored) fs::remove_all(it->path(), ignored);
+  }
+}
+
 }  // namespace
 
 Result<UnpackedBundle> UnpackBundle(const fs::path& bundle_file, std::string_view sha256, const fs::path& cache_root) {
@@ -365,6 +401,7 @@ Result<UnpackedBundle> UnpackBundle(const fs::path& bundle_file, std::string_vie
   if (actual_sha256 != sha256) {
     return Status::InvalidArgument("the bundle's SHA-256 is " + actual_sha256 + ", not " + std::string(sha256));
   }
+  RemoveAbandonedUnpackings(root);
   std::string temp_template = (root / (".unpacking-" + std::string(sha256) + "-XXXXXX")).string();
   if (::mkdtemp(temp_template.data()) == nullptr) {
     return Status::Unavailable("cannot create a folder in the bundle cache " + root.string() + ": " +
@@ -380,8 +417,10 @@ Result<UnpackedBundle> UnpackBundle(const fs::path& bundle_file, std::string_vie
   VITRINE_RETURN_IF_ERROR(ExtractInto(bundle_file, temp_dir));
   // Checked before publishing, so the cache only ever holds usable bundles.
   VITRINE_RETURN_IF_ERROR(DescribeUnpacked(temp_dir).status());
+  VITRINE_RETURN_IF_ERROR(SyncTree(temp_dir));
   if (::rename(temp_dir.c_str(), final_dir.c_str()) == 0) {
     remover.Release();
+    VITRINE_RETURN_IF_ERROR(SyncOne(root));  // the new name
   } else if (errno != EEXIST && errno != ENOTEMPTY) {
     return Status::Unavailable("cannot publish the unpacked bundle " + final_dir.string() + ": " +
                                std::error_code(errno, std::generic_category()).message());

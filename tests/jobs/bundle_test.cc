@@ -3,8 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <chrono>
 
 #include <fstream>
 #include <sstream>
@@ -116,6 +118,19 @@ class BundleTest : public ::testing::Test {
 
   testing::TempDir dir_;
 };
+
+TEST_F(BundleTest, UnpackingsACrashLeftBehindAreRemovedOnceOld) {
+  const std::string sha = std::string(64, 'a');
+  const fs::path abandoned = cache() / (".unpacking-" + sha + "-old123");
+  const fs::path in_progress = cache() / (".unpacking-" + sha + "-new456");
+  fs::create_directories(abandoned / "lib");
+  fs::create_directories(in_progress);
+  fs::last_write_time(abandoned, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  const fs::path file = Bundle({File("analytic.json", kDoc), File("run", kRunScript)});
+  ASSERT_TRUE(Unpack(file).ok());
+  EXPECT_FALSE(fs::exists(abandoned)) << "two hours old: left by a crash";
+  EXPECT_TRUE(fs::exists(in_progress)) << "recent: perhaps another process's, still being written";
+}
 
 TEST_F(BundleTest, UnpacksOnceAndReusesTheCache) {
   const fs::path file =
