@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/commit_batch.h"
 #include "core/digest.h"
 #include "core/time_format.h"
 #include "jobs/bundle.h"
@@ -94,6 +95,18 @@ Result<std::vector<Analytic>> JobService::ListAnalytics(const Caller&, bool all_
 
 Result<Analytic> JobService::GetAnalytic(const Caller&, AnalyticId id) const { return catalog_.GetAnalytic(id); }
 
+Result<std::shared_ptr<const JobService::KnownAnalytic>> JobService::Known(AnalyticId id) const {
+  {
+    std::lock_guard lock(known_mu_);
+    if (auto it = known_.find(id.value()); it != known_.end()) return it->second;
+  }
+  VITRINE_ASSIGN_OR_RETURN(Analytic analytic, catalog_.GetAnalytic(id));
+  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(analytic.doc));
+  auto known = std::make_shared<const KnownAnalytic>(KnownAnalytic{std::move(analytic), std::move(doc)});
+  std::lock_guard lock(known_mu_);
+  return known_.emplace(id.value(), std::move(known)).first->second;
+}
+
 Result<Analytic> JobService::RegisterAnalytic(const Caller& caller, const std::filesystem::path& bundle) {
   if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may register analytics");
   VITRINE_ASSIGN_OR_RETURN(std::string text, jobs::ReadBundleAnalyticJson(bundle));
@@ -130,7 +143,10 @@ Status JobService::DeleteAnalytic(const Caller& caller, AnalyticId id) {
   if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may remove analytics");
   VITRINE_ASSIGN_OR_RETURN(Analytic a, catalog_.GetAnalytic(id));
   if (a.builtin) return Status::InvalidArgument("built-in analytics cannot be removed");
-  return catalog_.DeleteAnalytic(id);
+  VITRINE_RETURN_IF_ERROR(catalog_.DeleteAnalytic(id));
+  std::lock_guard lock(known_mu_);
+  known_.erase(id.value());
+  return Status::Ok();
 }
 
 // ---- data ----
@@ -371,7 +387,8 @@ Result<Job> JobService::Create(const Caller& caller, const NewJob& request) {
   job.analytic_version = analytic->version;
   job.name = request.name.empty() ? analytic->name : request.name;
   job.created_by = caller.user_id();
-  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(analytic->doc));
+  VITRINE_ASSIGN_OR_RETURN(auto known, Known(analytic->id));
+  const AnalyticDoc& doc = known->doc;
   VITRINE_ASSIGN_OR_RETURN(job.inputs, ResolveInputs(caller, request.project, doc, request.inputs));
   VITRINE_ASSIGN_OR_RETURN(job.parameters, ResolveParameters(caller, request.project, doc, request.parameters));
   job.auto_start = request.auto_start;
@@ -618,7 +635,8 @@ Result<std::optional<JobLease>> JobService::Claim(const Caller& caller, const Cl
   Changed();
   JobLease lease;
   lease.lease = options_.lease;
-  VITRINE_ASSIGN_OR_RETURN(lease.analytic, catalog_.GetAnalytic(claimed->analytic_id));
+  VITRINE_ASSIGN_OR_RETURN(auto known, Known(claimed->analytic_id));
+  lease.analytic = known->analytic;
   if (claimed->created_by.valid()) lease.token = token;
   lease.job = std::move(*claimed);
   return std::optional<JobLease>(std::move(lease));
@@ -655,11 +673,11 @@ Result<std::unique_ptr<PendingFile<JobOutput>>> JobService::BeginOutput(const Ca
   VITRINE_RETURN_IF_ERROR(RequireWorker(caller));
   VITRINE_ASSIGN_OR_RETURN(Job job, catalog_.GetJob(id));
   VITRINE_RETURN_IF_ERROR(RequireLease(job, attempt));
-  VITRINE_ASSIGN_OR_RETURN(Analytic analytic, catalog_.GetAnalytic(job.analytic_id));
-  VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(analytic.doc));
+  VITRINE_ASSIGN_OR_RETURN(auto known, Known(job.analytic_id));
+  const AnalyticDoc& doc = known->doc;
   auto declared = std::find_if(doc.outputs.begin(), doc.outputs.end(), [&](const auto& o) { return o.name == name; });
   if (declared == doc.outputs.end()) {
-    return Status::InvalidArgument(analytic.name + " declares no output '" + name + "'");
+    return Status::InvalidArgument(known->analytic.name + " declares no output '" + name + "'");
   }
   JobOutput output;
   output.name = name;
@@ -689,9 +707,8 @@ Result<Job> JobService::Finish(const Caller& caller, JobId id, const JobResult& 
   std::string missing;
   VITRINE_ASSIGN_OR_RETURN(Job before, catalog_.GetJob(id));
   if (result.success) {
-    VITRINE_ASSIGN_OR_RETURN(Analytic analytic, catalog_.GetAnalytic(before.analytic_id));
-    VITRINE_ASSIGN_OR_RETURN(AnalyticDoc doc, ParseAnalyticDoc(analytic.doc));
-    for (const auto& o : doc.outputs) {
+    VITRINE_ASSIGN_OR_RETURN(auto known, Known(before.analytic_id));
+    for (const auto& o : known->doc.outputs) {
       const bool present = std::any_of(before.outputs.begin(), before.outputs.end(),
                                        [&](const JobOutput& have) { return have.name == o.name; });
       if (o.required && !present) missing += (missing.empty() ? "" : ", ") + o.name;
@@ -750,6 +767,23 @@ Result<std::optional<JobLease>> JobService::ClaimWaiting(const Caller& caller, c
     const auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
     changes_cv_.wait_until(lock, wake, [&] { return queue_generation_ != seen || shutting_down_; });
   }
+}
+
+JobService::FinishedAndClaimed JobService::FinishAndClaim(const Caller& caller, JobId id, const JobResult& result,
+                                                          const ClaimRequest& next) {
+  std::optional<Result<Job>> finished;
+  std::optional<Result<std::optional<JobLease>>> claimed;
+  {
+    // One flush for the result and the first look; none held over a wait for the queue.
+    catalog::CommitBatch batch;
+    finished.emplace(Finish(caller, id, result));
+    ClaimRequest at_once = next;
+    at_once.wait = std::chrono::milliseconds(0);
+    claimed.emplace(Claim(caller, at_once));
+    if (Status flushed = batch.Finish(); !flushed.ok()) return {flushed, flushed};
+  }
+  if (claimed->ok() && !**claimed && next.wait.count() > 0) claimed.emplace(ClaimWaiting(caller, next));
+  return {std::move(*finished), std::move(*claimed)};
 }
 
 void JobService::Shutdown() {

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "blob/blob_store.h"
@@ -186,6 +187,13 @@ class JobService {
   void WaitForQueued(std::chrono::milliseconds timeout) const;
   // Claim, waiting up to request.wait (at most options().max_wait) for a job to be queued.
   Result<std::optional<JobLease>> ClaimWaiting(const Caller& caller, const ClaimRequest& request);
+  // A busy worker's step: Finish one job, then ClaimWaiting the next. The result and a job
+  // found at once become durable together; a refused result does not stop the claim.
+  struct FinishedAndClaimed {
+    Result<Job> finished;
+    Result<std::optional<JobLease>> next;
+  };
+  FinishedAndClaimed FinishAndClaim(const Caller& caller, JobId id, const JobResult& result, const ClaimRequest& next);
   // Ends every wait (long-polls, waiting claims) at once, and any started later: the process is
   // stopping.
   void Shutdown();
@@ -206,6 +214,14 @@ class JobService {
   Result<Job> Change(JobId id, const catalog::Catalog::JobEdit& edit);
   void Changed(bool queued = false);
 
+  // An analytic never changes once stored (a new version is a new row): its row and parsed
+  // document are kept by id, for the claims, outputs and results of its every job.
+  struct KnownAnalytic {
+    Analytic analytic;
+    AnalyticDoc doc;
+  };
+  Result<std::shared_ptr<const KnownAnalytic>> Known(AnalyticId id) const;
+
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;
   const ProjectService& projects_;
@@ -221,6 +237,8 @@ class JobService {
   std::uint64_t queue_generation_ = 0;
   bool shutting_down_ = false;
   mutable std::atomic<int> followers_ = 0;
+  mutable std::mutex known_mu_;
+  mutable std::unordered_map<std::int64_t, std::shared_ptr<const KnownAnalytic>> known_;
 };
 
 }  // namespace vitrine::service

@@ -61,6 +61,11 @@ class ServiceSource final : public JobSource {
   Result<std::optional<service::JobLease>> Claim(const service::ClaimRequest& request) override {
     return service_.jobs().ClaimWaiting(worker_, request);
   }
+  FinishedAndClaimed FinishAndClaim(JobId id, const service::JobResult& result,
+                                    const service::ClaimRequest& next) override {
+    auto both = service_.jobs().FinishAndClaim(worker_, id, result, next);
+    return {std::move(both.finished), std::move(both.next)};
+  }
   Result<Job> Heartbeat(JobId id, const service::JobHeartbeat& beat) override {
     return service_.jobs().Heartbeat(worker_, id, beat);
   }

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "catalog/commit_batch.h"
 #include "catalog/sqlite/connection.h"
 #include "support/temp_dir.h"
 
@@ -57,6 +58,31 @@ TEST_F(SqlitePoolTest, ALoneStatementIsFlushedToo) {
   const std::uint64_t before = pool_.group_commit().flushes();
   ASSERT_TRUE((*conn)->Exec("INSERT INTO t(writer) VALUES (0)").ok());
   EXPECT_EQ(pool_.group_commit().flushes(), before + 1);
+}
+
+TEST_F(SqlitePoolTest, ABatchsCommitsShareOneFlushAtItsEnd) {
+  auto conn = pool_.Acquire();
+  ASSERT_TRUE(conn.ok());
+  const std::uint64_t before = pool_.group_commit().flushes();
+  {
+    CommitBatch batch;
+    {
+      CommitBatch inner;  // joins the outer one
+      for (int i = 0; i < 3; ++i) {
+        auto tx = Transaction::Begin(**conn);
+        ASSERT_TRUE(tx.ok());
+        ASSERT_TRUE((*conn)->Exec("INSERT INTO t(writer) VALUES (7)").ok());
+        ASSERT_TRUE(tx->Commit().ok());
+      }
+      ASSERT_TRUE((*conn)->Exec("INSERT INTO t(writer) VALUES (7)").ok());  // a lone statement too
+    }
+    EXPECT_EQ(pool_.group_commit().flushes(), before) << "owed until the batch ends";
+    ASSERT_TRUE(batch.Finish().ok());
+    EXPECT_EQ(pool_.group_commit().flushes(), before + 1);
+  }
+  EXPECT_EQ(pool_.group_commit().flushes(), before + 1) << "finished once";
+  EXPECT_EQ(Count(" WHERE writer = 7"), 4);
+  EXPECT_FALSE(CommitBatch::Active());
 }
 
 TEST_F(SqlitePoolTest, ConcurrentWritersAllCommitAndShareFlushes) {

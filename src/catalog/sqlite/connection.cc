@@ -135,7 +135,7 @@ Transaction::~Transaction() {
     GroupCommit::DeferFlushes(nullptr);
     if (gate_.owns_lock()) gate_.unlock();
     // A lone statement's commit made meanwhile on this thread is still owed its flush.
-    if (GroupCommit::TakeOwedFlush()) (void)conn_->group_->SyncCommitted();
+    if (GroupCommit::TakeOwedFlush()) (void)conn_->group_->CommitOwesFlush();
   }
 }
 
@@ -147,7 +147,7 @@ Status Transaction::Commit() {
   GroupCommit::DeferFlushes(nullptr);
   if (gate_.owns_lock()) gate_.unlock();  // the next writer goes while this one's commit is flushed
   if (GroupCommit::TakeOwedFlush()) {
-    Status flushed = conn->group_->SyncCommitted();
+    Status flushed = conn->group_->CommitOwesFlush();
     if (s.ok()) s = flushed;
   }
   return s;

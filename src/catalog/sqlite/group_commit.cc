@@ -51,7 +51,13 @@ int GroupCommit::OnCommit(void* self, sqlite3* db, const char* schema, int log_p
     return SQLITE_OK;
   }
   // The commit stands either way; an error here makes its statement report the failed flush.
-  return static_cast<GroupCommit*>(self)->SyncCommitted().ok() ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+  return static_cast<GroupCommit*>(self)->CommitOwesFlush().ok() ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+}
+
+Status GroupCommit::CommitOwesFlush() {
+  if (!CommitBatch::Active()) return SyncCommitted();
+  CommitBatch::Owe(*this);
+  return Status::Ok();
 }
 
 Status GroupCommit::SyncCommitted() {

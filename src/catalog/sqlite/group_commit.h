@@ -13,6 +13,9 @@
 // while not yet durable. A power loss in that instant loses it along with the acknowledgement
 // its writer never sent, and any later write that depended on it (a claim of a just-created
 // job) waits for a flush that covers both, since the log is one sequential file.
+//
+// A thread inside a CommitBatch (commit_batch.h) leaves its commits' flush to the batch's end:
+// a worker's result and its next claim, for one.
 #pragma once
 
 #include <sqlite3.h>
@@ -24,11 +27,12 @@
 #include <filesystem>
 #include <mutex>
 
+#include "catalog/commit_batch.h"
 #include "vitrine/status.h"
 
 namespace vitrine::catalog::sqlite {
 
-class GroupCommit {
+class GroupCommit final : public CommitBatch::Flusher {
  public:
   explicit GroupCommit(std::filesystem::path database);
   ~GroupCommit();
@@ -41,6 +45,9 @@ class GroupCommit {
   std::timed_mutex& gate() { return gate_; }
   // Returns once everything committed before the call is on disk.
   Status SyncCommitted();
+  Status FlushCommitted() override { return SyncCommitted(); }
+  // A commit on this thread is owed its flush: now, or at the end of the thread's CommitBatch.
+  Status CommitOwesFlush();
   // Flushes done so far (each may have served several commits).
   std::uint64_t flushes() const { return flushes_; }
 

@@ -601,15 +601,18 @@ Result<HttpResponse> ClaimJob(service::Service& service, const Caller& caller, c
   }
   if (!request.on_worker) return claim.wait.count() > 0 ? WaitOnWorker() : RunOnWorker();
   wire::Json answer = wire::Json::object();
+  std::optional<service::JobLease> lease;
   if (finish) {
-    auto finished = service.jobs().Finish(caller, finish->first, finish->second);
-    if (finished.ok()) {
-      answer["finished"] = wire::ToJson(*finished);
+    auto both = service.jobs().FinishAndClaim(caller, finish->first, finish->second, claim);
+    if (both.finished.ok()) {
+      answer["finished"] = wire::ToJson(*both.finished);
     } else {
-      answer["finish_error"] = wire::ErrorBody(finished.status());
+      answer["finish_error"] = wire::ErrorBody(both.finished.status());
     }
+    VITRINE_ASSIGN_OR_RETURN(lease, std::move(both.next));
+  } else {
+    VITRINE_ASSIGN_OR_RETURN(lease, service.jobs().ClaimWaiting(caller, claim));
   }
-  VITRINE_ASSIGN_OR_RETURN(auto lease, service.jobs().ClaimWaiting(caller, claim));
   if (lease) {
     answer["job"] = wire::ToJson(lease->job);
     answer["analytic"] = wire::ToJson(lease->analytic);
