@@ -23,7 +23,7 @@ class CommitBatch {
     ~Flusher() = default;
   };
 
-  CommitBatch();  // a batch opened inside another joins the outer one
+  CommitBatch();   // a batch opened inside another joins the outer one
   ~CommitBatch();  // Finish(), if not called
   CommitBatch(const CommitBatch&) = delete;
   CommitBatch& operator=(const CommitBatch&) = delete;

@@ -107,9 +107,10 @@ std::vector<std::uint16_t> GaussianWeights(double sigma) {
 }
 
 // out[x] = sum of weights[k] * rows[k][x], rounded from 1/256ths; 16-bit lanes cannot overflow
-// as the weights sum to 256.
-void WeightedSum(const std::vector<const std::uint8_t*>& rows, const std::vector<std::uint16_t>& weights,
-                 std::uint16_t* sum, std::uint8_t* out, int width) {
+// as the weights sum to 256. Compiled twice, the AVX2 form chosen at run time where the CPU has it.
+__attribute__((target_clones("avx2", "default"))) void WeightedSum(const std::vector<const std::uint8_t*>& rows,
+                                                                   const std::vector<std::uint16_t>& weights,
+                                                                   std::uint16_t* sum, std::uint8_t* out, int width) {
   // The kernel is symmetric: rows at the same distance above and below share a multiply.
   const std::size_t centre = weights.size() / 2;
   const std::uint16_t centre_weight = weights[centre];

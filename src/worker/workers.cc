@@ -154,9 +154,17 @@ Status RunPyramids(Run& run) {
 
 std::string OutlineWkt(const imaging::DarkObject& object) {
   std::string wkt = "POLYGON((";
+  wkt.reserve(16 + object.outline.size() * 16);
+  char number[32];
+  auto append = [&](double v) {
+    auto end = std::to_chars(number, number + sizeof number, v).ptr;  // shortest exact form
+    wkt.append(number, end);
+  };
   for (std::size_t i = 0; i < object.outline.size(); ++i) {
-    if (i) wkt += ",";
-    wkt += json(object.outline[i].x).dump() + " " + json(object.outline[i].y).dump();
+    if (i) wkt += ',';
+    append(object.outline[i].x);
+    wkt += ' ';
+    append(object.outline[i].y);
   }
   return wkt + "))";
 }
