@@ -1,6 +1,7 @@
 // JobSource and JobWorkspace over HTTP: a worker anywhere that reaches the server. The worker's
 // own credentials claim and report; the job's scoped token reaches the project.
 #include <fstream>
+#include <mutex>
 
 #include "client/http_transport.h"
 #include "core/percent_encoding.h"
@@ -95,7 +96,9 @@ class HttpWorkspace final : public JobWorkspace {
   }
 
  private:
+  // An analytic may fetch while it stores (dark-objects): the first use connects once.
   Status Connect() {
+    std::lock_guard lock(connect_mu_);
     if (client_) return Status::Ok();
     VITRINE_ASSIGN_OR_RETURN(http_, client::HttpTransport::Create(job_));
     VITRINE_ASSIGN_OR_RETURN(client_, ConnectRemote(job_));
@@ -103,6 +106,7 @@ class HttpWorkspace final : public JobWorkspace {
   }
 
   const Credentials job_;
+  std::mutex connect_mu_;
   std::unique_ptr<client::HttpTransport> http_;
   std::unique_ptr<Client> client_;
 };
