@@ -172,9 +172,13 @@ void Executor::Schedule() {
       timer->idle.notify_all();
       timers_changed_.notify_all();
     });
-    if (!queued) {  // a lane without threads, or the executor stopping: try again an interval later
+    if (!queued) {
+      // A lane without threads, or the executor stopping: try again an interval later, and never
+      // sooner than 100 ms. With a zero interval this loop would otherwise go round without ever
+      // waiting, holding timers_mu_, and RemoveTimer (a task being destroyed) could wait forever
+      // for the lock: ExecutorTest.APeriodicTaskOnALaneWithoutThreadsNeitherSpinsNorHangs hung so.
       next->running = false;
-      next->due = std::chrono::steady_clock::now() + next->interval;
+      next->due = std::chrono::steady_clock::now() + std::max(next->interval, std::chrono::milliseconds(100));
     }
   }
 }

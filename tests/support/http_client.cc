@@ -49,8 +49,12 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   return HttpCallFrom("", method, url, headers, body);
 }
 
-HttpResult HttpCallFrom(const std::string& local_address, const std::string& method, const std::string& url,
-                        const std::vector<std::string>& headers, const std::string& body) {
+namespace {
+
+// One request; the body goes to `write` with `write_data`, as curl hands it over.
+HttpResult Perform(const std::string& local_address, const std::string& method, const std::string& url,
+                   const std::vector<std::string>& headers, const std::string& body, long timeout_ms,
+                   curl_write_callback write, void* write_data) {
   HttpResult result;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   curl_slist* list = nullptr;
@@ -61,15 +65,15 @@ HttpResult HttpCallFrom(const std::string& local_address, const std::string& met
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   if (!local_address.empty()) curl_easy_setopt(c, CURLOPT_INTERFACE, ("host!" + local_address).c_str());
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   if (method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, write_data);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
   CURLcode rc = curl_easy_perform(c);
@@ -81,26 +85,20 @@ HttpResult HttpCallFrom(const std::string& local_address, const std::string& met
   return result;
 }
 
+}  // namespace
+
+HttpResult HttpCallFrom(const std::string& local_address, const std::string& method, const std::string& url,
+                        const std::vector<std::string>& headers, const std::string& body) {
+  std::string received;
+  HttpResult result = Perform(local_address, method, url, headers, body, 30000L, &AppendBody, &received);
+  result.body = std::move(received);
+  return result;
+}
+
 HttpResult HttpFollow(const std::string& url, const std::vector<std::string>& headers,
                       const std::function<void(std::string_view)>& on_data, long timeout_ms) {
-  HttpResult result;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &HandBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &AppendHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) result.error = curl_easy_strerror(rc);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
-  return result;
+  return Perform("", "GET", url, headers, "", timeout_ms, &HandBody,
+                 const_cast<std::function<void(std::string_view)>*>(&on_data));
 }
 
 std::string RawExchange(int port, const std::string& raw, int timeout_ms) {
