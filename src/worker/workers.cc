@@ -536,12 +536,11 @@ void Workers::Loop(unsigned index) {
     if (finished.ok()) {
       ++finished_;
     } else if (finished.status().code() == ErrorCode::kUnavailable) {
-      return false;  // not delivered: sent again with the next claim
+      return;  // not delivered: sent again with the next claim
     } else {
       spdlog::warn("worker {}: job {}: {}", name, unreported->first.value(), finished.status().ToString());
     }
     unreported.reset();
-    return true;
   };
   while (!stopping_) {
     Result<std::optional<service::JobLease>> claimed = std::optional<service::JobLease>();

@@ -131,26 +131,23 @@ Result<Transaction> Transaction::Begin(Connection& conn) {
 Transaction::~Transaction() {
   if (!conn_) return;
   (void)conn_->Exec("ROLLBACK");
-  if (conn_->group_) {
-    GroupCommit::DeferFlushes(nullptr);
-    if (gate_.owns_lock()) gate_.unlock();
-    // A lone statement's commit made meanwhile on this thread is still owed its flush.
-    if (GroupCommit::TakeOwedFlush()) (void)conn_->group_->CommitOwesFlush();
-  }
+  // A lone statement's commit made meanwhile on this thread is still owed its flush.
+  (void)LetGo(*conn_);
+}
+
+Status Transaction::LetGo(Connection& conn) {
+  if (!conn.group_) return Status::Ok();
+  GroupCommit::DeferFlushes(nullptr);
+  if (gate_.owns_lock()) gate_.unlock();  // the next writer goes while this one's commit is flushed
+  return GroupCommit::TakeOwedFlush() ? conn.group_->CommitOwesFlush() : Status::Ok();
 }
 
 Status Transaction::Commit() {
   Connection* conn = std::exchange(conn_, nullptr);
   Status s = conn->Exec("COMMIT");
   if (!s.ok()) (void)conn->Exec("ROLLBACK");
-  if (!conn->group_) return s;
-  GroupCommit::DeferFlushes(nullptr);
-  if (gate_.owns_lock()) gate_.unlock();  // the next writer goes while this one's commit is flushed
-  if (GroupCommit::TakeOwedFlush()) {
-    Status flushed = conn->group_->CommitOwesFlush();
-    if (s.ok()) s = flushed;
-  }
-  return s;
+  Status flushed = LetGo(*conn);
+  return s.ok() ? flushed : s;
 }
 
 Result<ConnectionPool::Lease> ConnectionPool::Acquire() {

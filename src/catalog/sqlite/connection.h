@@ -191,6 +191,8 @@ class Transaction {
 
  private:
   Transaction(Connection* conn, std::unique_lock<std::timed_mutex> gate) : conn_(conn), gate_(std::move(gate)) {}
+  // After COMMIT or ROLLBACK: opens the gate, then flushes what this thread's commits owe.
+  Status LetGo(Connection& conn);
   Connection* conn_;
   std::unique_lock<std::timed_mutex> gate_;  // released after COMMIT or ROLLBACK
 };
