@@ -19,6 +19,9 @@ packages=(
   wrk                       # HTTP benchmark load generator
   nginx-light               # bench/tile_bench.sh ceiling; the local cluster's load balancer
   libarchive-dev            # analytic bundles (.tar.gz) unpacked by job workers
+  libfftw3-dev libhdf5-dev  # feature descriptors: the Gabor bank's FFTs; BisQue's HDF5 feature tables
+  libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev  # descriptors: moments, keypoints, HOG
+  python3-tables python3-h5py  # tests read feature tables as bqapi (PyTables) and h5py do
   python3-celery redis-server python3-redis  # bench/job_bench.sh reference: Celery with a Redis broker
   python3-opencv            # bench/dark_objects_reference.py and job_bench.sh: dark objects with OpenCV
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server

@@ -377,6 +377,58 @@ Result<std::string> ToGeoJson(std::string_view wkb) {
   return TakeString(c, GEOSGeoJSONWriter_writeGeometry_r(c.handle(), c.geojson_writer(), g.get(), -1));
 }
 
+namespace {
+
+Ring RingOf(Context& c, const GEOSGeometry* g) {
+  Ring ring;
+  const GEOSCoordSequence* sequence = GEOSGeom_getCoordSeq_r(c.handle(), g);
+  unsigned int size = 0;
+  if (sequence == nullptr || !GEOSCoordSeq_getSize_r(c.handle(), sequence, &size)) return ring;
+  ring.resize(size);
+  for (unsigned int i = 0; i < size; ++i) {
+    GEOSCoordSeq_getXY_r(c.handle(), sequence, i, &ring[i][0], &ring[i][1]);
+  }
+  return ring;
+}
+
+void CollectParts(Context& c, const GEOSGeometry* g, Parts& parts) {
+  switch (GEOSGeomTypeId_r(c.handle(), g)) {
+    case GEOS_POINT:
+      if (!GEOSisEmpty_r(c.handle(), g)) {
+        std::array<double, 2> p{};
+        GEOSGeomGetX_r(c.handle(), g, &p[0]);
+        GEOSGeomGetY_r(c.handle(), g, &p[1]);
+        parts.points.push_back(p);
+      }
+      return;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      parts.lines.push_back(RingOf(c, g));
+      return;
+    case GEOS_POLYGON: {
+      std::vector<Ring> rings{RingOf(c, GEOSGetExteriorRing_r(c.handle(), g))};
+      const int holes = GEOSGetNumInteriorRings_r(c.handle(), g);
+      for (int i = 0; i < holes; ++i) rings.push_back(RingOf(c, GEOSGetInteriorRingN_r(c.handle(), g, i)));
+      parts.polygons.push_back(std::move(rings));
+      return;
+    }
+    default: {
+      const int n = GEOSGetNumGeometries_r(c.handle(), g);
+      for (int i = 0; i < n; ++i) CollectParts(c, GEOSGetGeometryN_r(c.handle(), g, i), parts);
+    }
+  }
+}
+
+}  // namespace
+
+Result<Parts> PartsOf(std::string_view wkb) {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));
+  Parts parts;
+  CollectParts(c, g.get(), parts);
+  return parts;
+}
+
 Result<std::string> Simplify(std::string_view wkb, double tolerance) {
   Context& c = ThreadContext();
   VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));

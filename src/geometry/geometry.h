@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vitrine/status.h"
 
@@ -43,6 +44,16 @@ Result<Shape> Parse(std::string_view text, TextFormat format, const ParseOptions
 // WKB back to text. GeoJSON is the geometry object alone ({"type": ..., "coordinates": ...}).
 Result<std::string> ToWkt(std::string_view wkb);
 Result<std::string> ToGeoJson(std::string_view wkb);
+
+// A geometry's coordinates by kind: each polygon as its exterior ring then its holes (closed
+// rings of x, y), every point, and every line. Collections are walked through.
+using Ring = std::vector<std::array<double, 2>>;
+struct Parts {
+  std::vector<std::vector<Ring>> polygons;
+  std::vector<std::array<double, 2>> points;
+  std::vector<Ring> lines;
+};
+Result<Parts> PartsOf(std::string_view wkb);
 
 // The geometry simplified (topology preserved) with `tolerance` in pixels, as WKB.
 Result<std::string> Simplify(std::string_view wkb, double tolerance);

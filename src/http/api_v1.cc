@@ -18,6 +18,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddOntologyRoutes(router, service);
   routes::AddViewRoutes(router, service);
   routes::AddJobRoutes(router, service);
+  routes::AddFeatureRoutes(router, service);
   return router;
 }
 

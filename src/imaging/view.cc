@@ -178,12 +178,12 @@ Result<VipsImagePtr> PickChannel(VipsImagePtr image, int channel) {
 }
 
 // Scaled to `width` x `height` exactly.
-Result<VipsImagePtr> ResizeTo(VipsImagePtr image, int width, int height) {
+Result<VipsImagePtr> ResizeTo(VipsImagePtr image, int width, int height, VipsKernel kernel = VIPS_KERNEL_LANCZOS3) {
   VipsImage* out = nullptr;
   const double hscale = static_cast<double>(width) / vips_image_get_width(image.get());
   const double vscale = static_cast<double>(height) / vips_image_get_height(image.get());
   if (hscale != 1.0 || vscale != 1.0) {
-    if (vips_resize(image.get(), &out, hscale, "vscale", vscale, nullptr)) {
+    if (vips_resize(image.get(), &out, hscale, "vscale", vscale, "kernel", kernel, nullptr)) {
       return VipsError("cannot resize the region", ErrorCode::kInternal);
     }
     image.reset(out);
@@ -277,6 +277,105 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   VITRINE_ASSIGN_OR_RETURN(image, ApplyQuality(std::move(image), view.quality));
   VITRINE_RETURN_IF_ERROR(CheckOutputBytes(view, image.get()));
   return Encode(std::move(image), view.format, view.compression_quality);
+}
+
+namespace {
+
+// Every pixel of `image` into `out` (which holds exactly its bytes), computed in one piece.
+Status CopyPixels(VipsImage* image, void* out, std::size_t bytes) {
+  const int width = vips_image_get_width(image), height = vips_image_get_height(image);
+  const std::size_t row_bytes = VIPS_IMAGE_SIZEOF_LINE(image);
+  if (row_bytes * height != bytes) return Status::Internal("decoded pixels of an unexpected size");
+  VipsRegion* region = vips_region_new(image);
+  const VipsRect all{0, 0, width, height};
+  const bool failed = vips_region_prepare(region, &all) != 0;
+  if (!failed) {
+    for (int y = 0; y < height; ++y) {
+      std::memcpy(static_cast<std::uint8_t*>(out) + row_bytes * y, VIPS_REGION_ADDR(region, 0, y), row_bytes);
+    }
+  }
+  g_object_unref(region);
+  if (failed) return VipsError("cannot decode the image");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DecodedPixels> DecodeView(const std::filesystem::path& file, const ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(Source source, OpenSource(file, view));
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, CutRegion(std::move(source), view.region));
+  if (view.channel >= 0) {
+    VITRINE_ASSIGN_OR_RETURN(image, PickChannel(std::move(image), view.channel));
+  }
+  VITRINE_ASSIGN_OR_RETURN(image, ResizeTo(std::move(image), view.width, view.height));
+  if (view.window) {
+    VITRINE_ASSIGN_OR_RETURN(image, ApplyWindow(std::move(image), *view.window));
+  }
+  VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
+  VITRINE_ASSIGN_OR_RETURN(image, Orient(std::move(image), view.mirror, view.rotation));
+  VITRINE_ASSIGN_OR_RETURN(image, ApplyQuality(std::move(image), view.quality));
+  VipsImage* out = nullptr;
+  const int bands = vips_image_get_bands(image.get());
+  const int wanted = view.quality == ViewQuality::kColor ? 3 : 1;
+  if (bands != wanted) {
+    // Grey sources asked in colour repeat their band; alpha (the band past the wanted ones) goes.
+    if (bands < wanted) {
+      VipsImage* copies[3] = {image.get(), image.get(), image.get()};
+      if (vips_bandjoin(copies, &out, 3, nullptr))
+        return VipsError("cannot make the view colour", ErrorCode::kInternal);
+    } else if (vips_extract_band(image.get(), &out, 0, "n", wanted, nullptr)) {
+      return VipsError("cannot drop alpha", ErrorCode::kInternal);
+    }
+    image.reset(out);
+  }
+  VITRINE_RETURN_IF_ERROR(CheckOutputBytes(view, image.get()));
+  DecodedPixels pixels;
+  pixels.width = vips_image_get_width(image.get());
+  pixels.height = vips_image_get_height(image.get());
+  pixels.bands = wanted;
+  pixels.values.resize(static_cast<std::size_t>(pixels.width) * pixels.height * wanted);
+  if (vips_image_get_format(image.get()) != VIPS_FORMAT_UCHAR) {
+    if (vips_cast_uchar(image.get(), &out, nullptr))
+      return VipsError("cannot make the view 8-bit", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  VITRINE_RETURN_IF_ERROR(CopyPixels(image.get(), pixels.values.data(), pixels.values.size()));
+  return pixels;
+}
+
+Result<DecodedLabels> DecodeLabels(const std::filesystem::path& file, const PixelRect& region, int width, int height) {
+  VITRINE_ASSIGN_OR_RETURN(Layout layout, LayoutOf(file));
+  // Always the full resolution: a level of a label image would hold averaged labels.
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr full, OpenWith(layout.loader, file));
+  Source source{nullptr, vips_image_get_width(full.get()), vips_image_get_height(full.get())};
+  ViewRequest view;
+  view.region = region;
+  view.width = width;
+  view.height = height;
+  VITRINE_RETURN_IF_ERROR(CheckRequest(view, source.full_width, source.full_height));
+  source.image = std::move(full);
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, CutRegion(std::move(source), region));
+  VipsImage* out = nullptr;
+  if (vips_image_get_bands(image.get()) > 1) {
+    if (vips_extract_band(image.get(), &out, 0, nullptr))
+      return VipsError("cannot pick the labels' band", ErrorCode::kInternal);
+    image.reset(out);
+  }
+  const VipsBandFormat format = vips_image_get_format(image.get());
+  if (format == VIPS_FORMAT_FLOAT || format == VIPS_FORMAT_DOUBLE || format == VIPS_FORMAT_COMPLEX ||
+      format == VIPS_FORMAT_DPCOMPLEX) {
+    return Status::Unsupported("a mask holds whole-number labels; this image has fractional values");
+  }
+  VITRINE_ASSIGN_OR_RETURN(image, ResizeTo(std::move(image), width, height, VIPS_KERNEL_NEAREST));
+  if (vips_cast(image.get(), &out, VIPS_FORMAT_INT, nullptr))
+    return VipsError("cannot read the labels", ErrorCode::kInternal);
+  image.reset(out);
+  DecodedLabels labels;
+  labels.width = width;
+  labels.height = height;
+  labels.labels.resize(static_cast<std::size_t>(width) * height);
+  VITRINE_RETURN_IF_ERROR(CopyPixels(image.get(), labels.labels.data(), labels.labels.size() * sizeof(std::int32_t)));
+  return labels;
 }
 
 }  // namespace vitrine::imaging

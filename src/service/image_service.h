@@ -113,6 +113,12 @@ class ImageService {
   Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
                             const std::function<bool(std::string_view etag)>& already_have = nullptr,
                             bool may_render = true);
+  // Decoded 8-bit pixels of a region of an image the caller may view, at `width` x `height`,
+  // grey or RGB (as imaging::DecodeView makes them), read from the pyramid when it is built: what
+  // analyses of the pixels (feature descriptors) read. Never cached.
+  Result<imaging::DecodedPixels> Pixels(const Image& image, const PixelRect& region, int width, int height, bool grey);
+  // A label image's values over a region of it, scaled by nearest neighbour (a mask).
+  Result<imaging::DecodedLabels> Labels(const Image& image, const PixelRect& region, int width, int height) const;
   // Null when views are not cached.
   const ViewCache* view_cache() const { return view_cache_.get(); }
   // "native" (levels of its own), "not_needed" (small), "queued", "building" (with the percentage

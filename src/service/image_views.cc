@@ -67,4 +67,22 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
   return out;
 }
 
+Result<imaging::DecodedPixels> ImageService::Pixels(const Image& image, const PixelRect& region, int width, int height,
+                                                    bool grey) {
+  VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source, ViewSource(image));
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(source.sha256));
+  ViewRequest view;
+  view.region = region;
+  view.width = width;
+  view.height = height;
+  view.quality = grey ? ViewQuality::kGray : ViewQuality::kColor;
+  return imaging::DecodeView(path, view);
+}
+
+Result<imaging::DecodedLabels> ImageService::Labels(const Image& image, const PixelRect& region, int width,
+                                                    int height) const {
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
+  return imaging::DecodeLabels(path, region, width, height);
+}
+
 }  // namespace vitrine::service

@@ -10,6 +10,7 @@
 #include "service/annotation_run_service.h"
 #include "service/annotation_service.h"
 #include "service/authenticator.h"
+#include "service/feature_service.h"
 #include "service/image_service.h"
 #include "service/job_service.h"
 #include "service/ontology_service.h"
@@ -34,7 +35,8 @@ class Service {
         ontologies_(catalog, projects_, clock),
         annotations_(catalog, projects_, images_, clock, executor),
         annotation_runs_(catalog, projects_, images_, annotations_, clock),
-        jobs_(catalog, blobs, projects_, images_, clock, options_.jobs) {}
+        jobs_(catalog, blobs, projects_, images_, clock, options_.jobs),
+        features_(images_, annotations_, executor) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
@@ -44,6 +46,7 @@ class Service {
   AnnotationService& annotations() { return annotations_; }
   AnnotationRunService& annotation_runs() { return annotation_runs_; }
   JobService& jobs() { return jobs_; }
+  FeatureService& features() { return features_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -60,6 +63,7 @@ class Service {
   AnnotationService annotations_;
   AnnotationRunService annotation_runs_;
   JobService jobs_;
+  FeatureService features_;
 };
 
 }  // namespace vitrine::service

@@ -246,6 +246,7 @@ inline std::string ContentDisposition(const std::string& filename) {
 
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddJobRoutes(Router& router, service::Service& service);
+void AddFeatureRoutes(Router& router, service::Service& service);
 void AddUserRoutes(Router& router, service::Service& service);
 void AddProjectRoutes(Router& router, service::Service& service);
 void AddImageRoutes(Router& router, service::Service& service);

@@ -1,0 +1,44 @@
+// A descriptor's results over a list of resources, and the files they are given out as: BisQue's
+// HDF5 layout (tables /values and /status, read by bqapi with PyTables), CSV and JSON.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "features/descriptor.h"
+#include "vitrine/status.h"
+
+namespace vitrine::features {
+
+// One row of the table: a row of a resource, or the one row of a resource that failed.
+struct TableRow {
+  // Names of the resources the row describes ("" when absent): an image, its mask image, an
+  // annotation (BisQue's gobject).
+  std::string image, mask, annotation;
+  // HTTP-like: 200, or the error of the resource (400, 404, 415, 500).
+  int status = 200;
+  std::string error;  // why, when status is not 200
+  Row row;            // values empty when status is not 200
+};
+
+struct Table {
+  const Descriptor* descriptor = nullptr;
+  std::vector<TableRow> rows;  // in request order; each resource's rows together
+};
+
+// The HDF5 file in memory. Columns of /values: image, mask, gobject (2000-byte strings, cut
+// beyond), feature (float32[length], int32 for SIFT), then the descriptor's columns; /status:
+// status (int16), one row per /values row. A failed row's feature and columns are zeros.
+Result<std::string> EncodeHdf5(const Table& table);
+// CSV with a header: index, image, mask, annotation, status, error, then the columns, then
+// feature_0 .. feature_{length-1}. Numbers are written to round-trip exactly.
+std::string EncodeCsv(const Table& table);
+// {"feature": NAME, "length": L, "rows": [{"image", "mask", "annotation", <columns>, "feature",
+// "status", "error"?}]}
+nlohmann::json TableJson(const Table& table);
+// The catalogue entry: name, length, description, pixels, accepts, columns, version, reference.
+nlohmann::json DescribeJson(const DescriptorInfo& info);
+
+}  // namespace vitrine::features

@@ -1,0 +1,178 @@
+// /api/v1/features: the descriptor catalogue, and descriptors computed over lists of resources
+// (docs/features.md), answered as JSON, CSV or BisQue's HDF5 tables.
+#include "features/feature_table.h"
+#include "http/routes/route_helpers.h"
+
+namespace vitrine::http::routes {
+namespace {
+
+using service::Caller;
+
+Result<PixelRect> ParseRegion(const wire::Json& value) {
+  std::vector<std::int64_t> numbers;
+  if (value.is_array()) {
+    for (const auto& v : value) {
+      if (!v.is_number_integer()) return Status::InvalidArgument("region must be four whole numbers: x, y, w, h");
+      numbers.push_back(v.get<std::int64_t>());
+    }
+  } else if (value.is_string()) {
+    std::string_view text = value.get_ref<const std::string&>();
+    while (!text.empty()) {
+      auto comma = text.find(',');
+      auto v = core::ParseInteger<std::int64_t>(text.substr(0, comma));
+      if (!v) return Status::InvalidArgument("region must be x,y,w,h in whole pixels");
+      numbers.push_back(*v);
+      text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+  }
+  if (numbers.size() != 4 || numbers[2] <= 0 || numbers[3] <= 0 || numbers[0] < 0 || numbers[1] < 0) {
+    return Status::InvalidArgument("region must be x,y,w,h: a non-negative corner and a positive size");
+  }
+  return PixelRect{numbers[0], numbers[1], numbers[2], numbers[3]};
+}
+
+template <class IdT>
+Result<std::optional<IdT>> OptionalId(const wire::Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<IdT>();
+  if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+    return Status::InvalidArgument(std::string(field) + " must be a positive id");
+  }
+  return std::optional<IdT>(IdT(it->get<std::int64_t>()));
+}
+
+Result<service::FeatureResource> ParseResource(const wire::Json& value, std::size_t index) {
+  service::FeatureResource resource;
+  if (value.is_number_integer() && value.get<std::int64_t>() > 0) {
+    resource.image = ImageId(value.get<std::int64_t>());
+    return resource;
+  }
+  const std::string where = "resources[" + std::to_string(index) + "]";
+  if (!value.is_object()) {
+    return Status::InvalidArgument(where + " must be an image id or an object with image, region, mask, annotation");
+  }
+  auto with_place = [&](Status s) { return Status::InvalidArgument(where + ": " + s.message()); };
+  auto image = OptionalId<ImageId>(value, "image");
+  if (!image.ok()) return with_place(image.status());
+  auto mask = OptionalId<ImageId>(value, "mask");
+  if (!mask.ok()) return with_place(mask.status());
+  auto annotation = OptionalId<AnnotationId>(value, "annotation");
+  if (!annotation.ok()) return with_place(annotation.status());
+  resource.image = *image;
+  resource.mask = *mask;
+  resource.annotation = *annotation;
+  if (auto it = value.find("region"); it != value.end() && !it->is_null()) {
+    auto region = ParseRegion(*it);
+    if (!region.ok()) return with_place(region.status());
+    resource.region = *region;
+  }
+  for (const auto& [key, _] : value.items()) {
+    if (key != "image" && key != "mask" && key != "annotation" && key != "region") {
+      return Status::InvalidArgument(where + ": unknown field '" + key + "'");
+    }
+  }
+  return resource;
+}
+
+Result<int> MaxSize(const wire::Json* parameters, const QueryParams& query) {
+  int max_size = service::kDefaultFeatureMaxSize;
+  if (parameters != nullptr) {
+    if (auto it = parameters->find("max_size"); it != parameters->end()) {
+      if (!it->is_number_integer()) return Status::InvalidArgument("parameters.max_size must be a whole number");
+      max_size = static_cast<int>(std::clamp<std::int64_t>(it->get<std::int64_t>(), -1, 1 << 20));
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto from_query, query.GetInt("max_size"));
+  if (from_query) max_size = static_cast<int>(std::clamp<std::int64_t>(*from_query, -1, 1 << 20));
+  return max_size;
+}
+
+// The table in the format asked for (`format`: json, the default; csv; hdf5, also "hdf").
+Result<HttpResponse> TableResponse(const features::Table& table, const QueryParams& query) {
+  const std::string format(query.Get("format").value_or("json"));
+  const std::string name = table.descriptor->info().name;
+  HttpResponse r;
+  if (format == "json") return JsonResponse(200, features::TableJson(table));
+  if (format == "csv") {
+    r.body = features::EncodeCsv(table);
+    r.With("content-type", "text/csv; charset=utf-8");
+    r.With("content-disposition", "attachment; filename=\"" + ContentDisposition(name + ".csv") + "\"");
+    return r;
+  }
+  if (format == "hdf5" || format == "hdf") {
+    VITRINE_ASSIGN_OR_RETURN(r.body, features::EncodeHdf5(table));
+    r.With("content-type", "application/x-hdf5");
+    r.With("content-disposition", "attachment; filename=\"" + ContentDisposition(name + ".h5") + "\"");
+    return r;
+  }
+  return Status::InvalidArgument("format must be json, csv or hdf5");
+}
+
+Result<HttpResponse> ListDescriptors(service::Service&, const Caller&, const HttpRequest&, const PathParams&) {
+  wire::Json all = wire::Json::array();
+  for (const auto& descriptor : features::Catalogue()) all.push_back(features::DescribeJson(descriptor->info()));
+  return JsonResponse(200, {{"features", std::move(all)}});
+}
+
+Result<HttpResponse> GetDescriptor(service::Service& service, const Caller&, const HttpRequest&,
+                                   const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, service.features().Find(params.at("name")));
+  return JsonResponse(200, features::DescribeJson(descriptor->info()));
+}
+
+Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                     const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  auto resources = body.find("resources");
+  if (resources == body.end() || !resources->is_array()) {
+    return Status::InvalidArgument("resources must be a list of image ids or {image, region, mask, annotation}");
+  }
+  if (resources->size() > service::kMaxFeatureResources) {
+    return Status::InvalidArgument("at most " + std::to_string(service::kMaxFeatureResources) +
+                                   " resources in one request; split the list");
+  }
+  service::FeatureRequest feature_request;
+  for (std::size_t i = 0; i < resources->size(); ++i) {
+    VITRINE_ASSIGN_OR_RETURN(auto resource, ParseResource((*resources)[i], i));
+    feature_request.resources.push_back(std::move(resource));
+  }
+  const wire::Json* parameters = nullptr;
+  if (auto it = body.find("parameters"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return Status::InvalidArgument("parameters must be an object");
+    parameters = &*it;
+  }
+  VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(parameters, query));
+  VITRINE_ASSIGN_OR_RETURN(features::Table table,
+                           service.features().Extract(caller, params.at("name"), feature_request));
+  return TableResponse(table, query);
+}
+
+Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                          const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  service::FeatureResource resource;
+  VITRINE_ASSIGN_OR_RETURN(resource.image, PathId<ImageId>(params, "image_id"));
+  VITRINE_ASSIGN_OR_RETURN(resource.mask, IdParam<ImageId>(query, "mask"));
+  VITRINE_ASSIGN_OR_RETURN(resource.annotation, IdParam<AnnotationId>(query, "annotation"));
+  if (auto region = query.Get("region")) {
+    VITRINE_ASSIGN_OR_RETURN(resource.region, ParseRegion(wire::Json(std::string(*region))));
+  }
+  service::FeatureRequest feature_request;
+  feature_request.resources.push_back(resource);
+  VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(nullptr, query));
+  VITRINE_ASSIGN_OR_RETURN(features::Table table,
+                           service.features().Extract(caller, params.at("name"), feature_request));
+  return TableResponse(table, query);
+}
+
+}  // namespace
+
+void AddFeatureRoutes(Router& router, service::Service& service) {
+  router.Add("GET", "/api/v1/features", Authed(service, ListDescriptors));
+  router.Add("GET", "/api/v1/features/{name}", Authed(service, GetDescriptor));
+  router.Add("POST", "/api/v1/features/{name}", AuthedWork(service, ExtractFeatures));
+  router.Add("GET", "/api/v1/images/{image_id}/features/{name}", AuthedWork(service, ExtractImageFeatures));
+}
+
+}  // namespace vitrine::http::routes

@@ -1,0 +1,58 @@
+// Feature extraction: a descriptor of the catalogue (features/descriptor.h) over a list of
+// resources (an image or a region of it, with a mask image or an annotation), one table of rows
+// in request order. A resource that cannot be described gets a row with its error status (404
+// for an image the caller may not see, 400 for an input the descriptor does not take, 415 for
+// pixels it cannot read) rather than failing the request. The resources of one request are
+// computed on the executor's request lane, on threads that are free (never network threads).
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/executor.h"
+#include "features/feature_table.h"
+#include "service/annotation_service.h"
+#include "service/caller.h"
+#include "service/image_service.h"
+
+namespace vitrine::service {
+
+struct FeatureResource {
+  std::optional<ImageId> image;     // may be left out when an annotation names its image
+  std::optional<PixelRect> region;  // full-resolution pixels of the image; the whole image when absent
+  std::optional<ImageId> mask;      // a label image of the image's size
+  std::optional<AnnotationId> annotation;
+};
+
+// Images larger than this (width or height, in pixels, of the region read) are described at
+// this size, read from their pyramid level; FeatureRequest::max_size overrides it.
+inline constexpr int kDefaultFeatureMaxSize = 2048;
+inline constexpr int kMaxFeatureSize = 8192;
+inline constexpr std::size_t kMaxFeatureResources = 10000;
+
+struct FeatureRequest {
+  std::vector<FeatureResource> resources;
+  int max_size = kDefaultFeatureMaxSize;
+};
+
+class FeatureService {
+ public:
+  FeatureService(ImageService& images, const AnnotationService& annotations, core::Executor& executor)
+      : images_(images), annotations_(annotations), executor_(executor) {}
+
+  // kNotFound for a name not in the catalogue.
+  Result<const features::Descriptor*> Find(std::string_view name) const;
+  // kInvalidArgument for an empty or oversized request (each problem of one resource is its row's).
+  Result<features::Table> Extract(const Caller& caller, std::string_view name, const FeatureRequest& request);
+
+ private:
+  std::vector<features::TableRow> Describe(const Caller& caller, const features::Descriptor& descriptor,
+                                           const FeatureResource& resource, int max_size);
+
+  ImageService& images_;
+  const AnnotationService& annotations_;
+  core::Executor& executor_;
+};
+
+}  // namespace vitrine::service

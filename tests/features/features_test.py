@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Feature descriptors over HTTP against a real `vitrine serve` on loopback, each checked against an
+independent reference computed here with Debian's NumPy and OpenCV:
+  - HTD against a NumPy (float64 FFT) implementation of the published Gabor bank, written below from
+    the formulas in docs/features.md;
+  - Moments and HuMoments against cv2.moments / cv2.HuMoments of the binarised image;
+  - Pixel_Intensity_Statistics against NumPy;
+  - ORB, SIFT and BRISK against OpenCV's detectors run here on the same pixels (keypoints and
+    descriptors, compared as sets);
+  - the HDF5 table read back with PyTables as bqapi reads it (root.values[:]['feature'],
+    root.status, get_where_list) and with h5py; CSV and JSON;
+  - masks with several labels, annotations (polygon with a hole, point, line), regions at the
+    image's edge, a 16-bit image, status rows for what a descriptor refuses, an image of another
+    user's project (404 row), an unknown descriptor (404).
+Prints 'N passed, M failed'; exits non-zero on any failure. Usage: features_test.py VITRINE WORK_DIR
+"""
+import csv
+import http.client
+import io
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import cv2
+import h5py
+import numpy as np
+import tables
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append((name, ok))
+    print(("PASS " if ok else "FAIL ") + name + (": " + detail if detail and not ok else ""), flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Api:
+    def __init__(self, port, token=None):
+        self.port, self.token = port, token
+
+    def call(self, method, path, body=None, raw=None, timeout=120):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            r = conn.getresponse()
+            payload = r.read()
+            if r.getheader("content-type", "").startswith("application/json"):
+                return r.status, json.loads(payload)
+            return r.status, payload
+        finally:
+            conn.close()
+
+    def upload(self, project, name, array):
+        ok, encoded = cv2.imencode(os.path.splitext(name)[1], array)
+        assert ok
+        status, body = self.call("POST", "/api/v1/projects/%d/images?filename=%s" % (project, name),
+                                 raw=encoded.tobytes())
+        assert status == 201, (status, body)
+        return body["id"]
+
+    def extract(self, name, resources, fmt="json", parameters=None):
+        body = {"resources": resources}
+        if parameters:
+            body["parameters"] = parameters
+        return self.call("POST", "/api/v1/features/%s?format=%s" % (name, fmt), body)
+
+
+# ---- references ----------------------------------------------------------------------------------
+
+def gabor_kernel(scale, orientation, scales=4, orientations=6, ul=0.05, uh=0.5, side=81):
+    """Manjunath & Ma's filter, as docs/features.md defines HTD's bank."""
+    a = (uh / ul) ** (1.0 / (scales - 1))
+    su = (a - 1) * uh / ((a + 1) * math.sqrt(2 * math.log(2)))
+    z = -2 * math.log(2) * su * su / uh
+    sv = math.tan(math.pi / (2 * orientations)) * (uh + z) / math.sqrt(2 * math.log(2) - z * z / (su * su))
+    sx, sy = 1 / (2 * math.pi * su), 1 / (2 * math.pi * sv)
+    half = side // 2
+    y, x = np.mgrid[-half:half + 1, -half:half + 1].astype(np.float64)
+    theta = orientation * math.pi / orientations
+    shrink = a ** -scale
+    xr = shrink * (x * math.cos(theta) + y * math.sin(theta))
+    yr = shrink * (-x * math.sin(theta) + y * math.cos(theta))
+    envelope = shrink / (2 * math.pi * sx * sy) * np.exp(-0.5 * (xr ** 2 / sx ** 2 + yr ** 2 / sy ** 2))
+    return envelope * np.exp(2j * math.pi * uh * xr)
+
+
+def htd_reference(grey, labels=None):
+    """{label: 48 values}: circular convolution by FFT, kernel centred on pixel (0, 0)."""
+    h, w = grey.shape
+    spectrum = np.fft.fft2(grey.astype(np.float64))
+    if labels is None:
+        labels = np.zeros_like(grey, dtype=np.int64)
+    out = {int(l): np.zeros(48) for l in np.unique(labels)}
+    for s in range(4):
+        for n in range(6):
+            k = gabor_kernel(s, n)
+            placed = np.zeros((h, w), np.complex128)
+            half = k.shape[0] // 2
+            for ky in range(k.shape[0]):
+                rows = (ky - half) % h
+                cols = (np.arange(k.shape[1]) - half) % w
+                np.add.at(placed[rows], cols, k[ky])
+            r = np.abs(np.fft.ifft2(spectrum * np.fft.fft2(placed)))
+            for l in out:
+                sel = r[labels == l]
+                out[l][s * 6 + n] = sel.mean()
+                out[l][24 + s * 6 + n] = sel.std()
+    return out
+
+
+def binary_moments(grey):
+    return cv2.moments((grey > 0).astype(np.uint8), binaryImage=True)
+
+
+MOMENT_KEYS = ["m00", "m10", "m01", "m20", "m11", "m02", "m30", "m21", "m12", "m03", "mu20", "mu11", "mu02",
+               "mu30", "mu21", "mu12", "mu03", "nu20", "nu11", "nu02", "nu30", "nu21", "nu12", "nu03"]
+
+
+def keypoint_reference(detector, grey):
+    keypoints = detector.detect(grey, None)
+    keypoints = sorted(keypoints, key=lambda k: -k.response)[:500]
+    keypoints, descriptors = detector.compute(grey, keypoints)
+    return {(round(k.pt[0], 2), round(k.pt[1], 2)): d for k, d in zip(keypoints, descriptors)}
+
+
+def close(a, b, rtol, atol=0.0):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
+
+
+# ---- the server ----------------------------------------------------------------------------------
+
+def start_server(binary, data):
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--listen", "127.0.0.1:%d" % port, "--no-access-log"],
+                            stdout=open(data + ".log", "ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if Api(port).call("GET", "/api/v1/features")[0] == 401:
+                return proc, port
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("vitrine serve did not start")
+
+
+def token_for(api, username, password):
+    status, body = api.call("POST", "/api/v1/auth/token", {"username": username, "password": password})
+    assert status in (200, 201), body
+    return body["token"]
+
+
+def synthetic_images():
+    rng = np.random.default_rng(17)
+    y, x = np.mgrid[0:200, 0:240]
+    stripes = (127 + 100 * np.sin(2 * np.pi * (x * math.cos(math.pi / 3) + y * math.sin(math.pi / 3)) / 9))
+    textured = np.clip(stripes + rng.normal(0, 20, stripes.shape), 0, 255).astype(np.uint8)
+    blobs = np.full((240, 320), 235, np.uint8)
+    for _ in range(40):
+        cx, cy, r = rng.integers(20, 300), rng.integers(20, 220), rng.integers(3, 12)
+        cv2.circle(blobs, (int(cx), int(cy)), int(r), int(rng.integers(0, 120)), -1)
+    blobs = cv2.GaussianBlur(blobs, (5, 5), 1.2)
+    shape = np.zeros((150, 170), np.uint8)
+    cv2.fillPoly(shape, [np.array([[20, 30], [140, 10], [150, 120], [60, 140]], np.int32)], 200)
+    labels = np.zeros((200, 240), np.uint8)
+    labels[:, 120:] = 1
+    labels[40:100, 20:80] = 7
+    deep = (np.clip(stripes, 0, 255) * 64).astype(np.uint16)
+    return textured, blobs, shape, labels, deep
+
+
+def main():
+    binary, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    data = os.path.join(work, "data")
+    proc, port = start_server(binary, data)
+    try:
+        with open(os.path.join(data, "admin-password")) as f:
+            api = Api(port, token_for(Api(port), "admin", f.read().strip()))
+        run(api, port, work)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    failed = sum(1 for _, ok in results if not ok)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    sys.exit(1 if failed else 0)
+
+
+def run(api, port, work):
+    project = api.call("POST", "/api/v1/projects", {"name": "features"})[1]["id"]
+    textured, blobs, shape, labels, deep = synthetic_images()
+    ids = {name: api.upload(project, name + ".png", array) for name, array in
+           [("textured", textured), ("blobs", blobs), ("shape", shape), ("labels", labels), ("deep", deep)]}
+
+    # The catalogue.
+    status, catalogue = api.call("GET", "/api/v1/features")
+    names = {f["name"]: f for f in catalogue["features"]}
+    check("the catalogue lists HTD with BisQue's length", status == 200 and names.get("HTD", {}).get("length") == 48)
+    status, one = api.call("GET", "/api/v1/features/HuMoments")
+    check("one descriptor's entry", status == 200 and one["length"] == 7 and one["accepts"] == ["image", "region"])
+    status, body = api.call("GET", "/api/v1/features/htd")
+    check("an unknown name is 404 with its reason", status == 404 and "GET /api/v1/features" in body["error"]["message"])
+    status, body = api.extract("NOPE", [ids["textured"]])
+    check("extracting an unknown descriptor is 404", status == 404)
+
+    # HTD against the NumPy bank: float32 FFTs against float64, so a relative 1e-3.
+    status, table = api.extract("HTD", [ids["textured"]])
+    reference = htd_reference(textured)[0]
+    got = table["rows"][0]["feature"] if status == 200 else []
+    check("HTD equals the NumPy Gabor bank", close(got, reference, rtol=1e-3, atol=1e-4),
+          "max diff %s" % (np.max(np.abs(np.array(got) - reference)) if len(got) == 48 else got))
+    means = np.array(got[:24]).reshape(4, 6) if len(got) == 48 else np.zeros((4, 6))
+    check("HTD's strongest orientation is the stripes' (60 degrees: orientation 2)",
+          int(np.argmax(means.max(axis=0))) == 2, str(means))
+
+    status, table = api.extract("HTD", [{"image": ids["textured"], "mask": ids["labels"]}])
+    ref = htd_reference(textured, labels.astype(np.int64))
+    rows = table["rows"] if status == 200 else []
+    check("a mask with three labels gives three rows, in label order", [r.get("label") for r in rows] == [0, 1, 7])
+    check("each label's row equals the reference over its pixels",
+          len(rows) == 3 and all(close(r["feature"], ref[r["label"]], rtol=1e-3, atol=1e-4) for r in rows))
+
+    # Regions: inside, at the edge (the last pixels), and outside.
+    status, table = api.extract("HTD", [{"image": ids["textured"], "region": [200, 150, 40, 50]},
+                                        {"image": ids["textured"], "region": "230,190,10,10"},
+                                        {"image": ids["textured"], "region": [230, 190, 20, 10]}])
+    rows = table["rows"]
+    check("a region at the image's edge is described",
+          close(rows[0]["feature"], htd_reference(textured[150:200, 200:240])[0], rtol=1e-3, atol=1e-4) and
+          rows[1]["status"] == 200)
+    check("a region past the edge is a 400 row, the others unaffected",
+          rows[2]["status"] == 400 and "not inside" in rows[2]["error"])
+
+    # Moments and HuMoments against OpenCV.
+    status, table = api.extract("Moments", [ids["shape"]])
+    m = binary_moments(shape)
+    check("Moments equal cv2.moments of the binarised image",
+          close(table["rows"][0]["feature"], [m[k] for k in MOMENT_KEYS], rtol=1e-5, atol=1e-9))
+    status, table = api.extract("HuMoments", [ids["shape"]])
+    check("HuMoments equal cv2.HuMoments", close(table["rows"][0]["feature"], cv2.HuMoments(m).ravel(), rtol=1e-4, atol=1e-12))
+
+    # Pixel intensity statistics against NumPy: mean, upper median, sample deviation, min, max.
+    status, table = api.extract("Pixel_Intensity_Statistics", [ids["blobs"]])
+    v = np.sort(blobs.ravel().astype(np.float64))
+    expected = [v.mean(), v[len(v) // 2], v.std(ddof=1), v.min(), v.max()]
+    check("Pixel_Intensity_Statistics equal NumPy's", close(table["rows"][0]["feature"], expected, rtol=1e-5))
+
+    # Keypoints against OpenCV on the same (grey) pixels.
+    for name, detector in [("ORB", cv2.ORB_create(500)), ("SIFT", cv2.SIFT_create()), ("BRISK", cv2.BRISK_create())]:
+        status, table = api.extract(name, [ids["blobs"]])
+        reference = keypoint_reference(detector, blobs)
+        got = {(round(r["x"], 2), round(r["y"], 2)): r["feature"] for r in table["rows"]}
+        same_points = set(got) == set(reference) and len(got) > 5
+        same_descriptors = same_points and all(close(got[p], reference[p], rtol=0, atol=0.5) for p in got)
+        check("%s finds OpenCV's %d keypoints with the same descriptors" % (name, len(reference)),
+              same_points and same_descriptors, "%d vs %d points" % (len(got), len(reference)))
+
+    # Annotations: a polygon with a hole (a mask of its inside), a point (a keypoint), a line.
+    polygon = "POLYGON((40 40,160 40,160 160,40 160,40 40),(80 80,120 80,120 120,80 120,80 80))"
+    status, body = api.call("POST", "/api/v1/annotations", [
+        {"image_id": ids["textured"], "wkt": polygon},
+        {"image_id": ids["blobs"], "wkt": "POINT(160 120)"},
+        {"image_id": ids["textured"], "wkt": "LINESTRING(10 10,100 100)"}])
+    area, point, line = body["ids"]
+    status, table = api.extract("HTD", [{"annotation": area}])
+    rows = table["rows"]
+    # The server reads the annotation's box and a 40-pixel margin: (0,0)-(200,200) here.
+    # Pixels whose centres are inside: columns and rows 40-159, less 80-119.
+    inside = np.zeros((200, 240), np.int64)
+    inside[40:160, 40:160] = 1
+    inside[80:120, 80:120] = 0
+    ref = htd_reference(textured[0:200, 0:200], inside[0:200, 0:200])[1]
+    check("a polygon annotation is one row over its inside (hole excluded)",
+          len(rows) == 1 and rows[0]["label"] == 255 and rows[0]["image"] == "/api/v1/images/%d" % ids["textured"]
+          and close(rows[0]["feature"], ref, rtol=1e-3, atol=1e-4),
+          "%s" % (np.max(np.abs(np.array(rows[0].get("feature", [0] * 48)) - ref)) if rows else rows))
+    status, table = api.extract("SIFT", [{"annotation": point}])
+    rows = table["rows"]
+    kp, d = cv2.SIFT_create().compute(blobs, [cv2.KeyPoint(160, 120, 1)])
+    check("a point annotation is one SIFT keypoint there",
+          len(rows) == 1 and rows[0]["x"] == 160 and rows[0]["y"] == 120 and close(rows[0]["feature"], d[0], rtol=0, atol=0.5))
+    status, table = api.extract("HTD", [{"annotation": line}, {"annotation": area, "image": ids["blobs"]},
+                                        {"image": ids["textured"], "mask": ids["labels"], "annotation": area}])
+    check("a line, an annotation of another image, and mask with annotation are 400 rows",
+          [r["status"] for r in table["rows"]] == [400, 400, 400], str(table["rows"]))
+    status, table = api.extract("Moments", [{"image": ids["shape"], "mask": ids["labels"]}, {"annotation": area}])
+    check("an image-only descriptor refuses masks and areas (400 rows)",
+          [r["status"] for r in table["rows"]] == [400, 400])
+
+    # A 16-bit image is read (scaled to 8 bits for display, as views are).
+    status, table = api.extract("HTD", [ids["deep"]])
+    check("a 16-bit image is described", status == 200 and table["rows"][0]["status"] == 200)
+
+    # Permissions: another user's image is a 404 row among good ones.
+    status, user = api.call("POST", "/api/v1/users", {"username": "eve", "password": "eve-password-12"})
+    eve = Api(port, token_for(Api(port), "eve", "eve-password-12"))
+    eve_project = eve.call("POST", "/api/v1/projects", {"name": "eve's"})[1]["id"]
+    eve_image = eve.upload(eve_project, "mine.png", blobs)
+    status, table = eve.extract("Pixel_Intensity_Statistics", [eve_image, ids["blobs"], 999999])
+    check("images the caller may not read are 404 rows, in request order",
+          status == 200 and [r["status"] for r in table["rows"]] == [200, 404, 404])
+    status, body = eve.extract("HTD", [])
+    check("an empty request is 400", status == 400)
+    status, body = eve.call("POST", "/api/v1/features/HTD", raw=b"{\"resources\": [{\"image\": \"x\"}]}")
+    check("a malformed resource is 400 naming it", status == 400 and "resources[0]" in body["error"]["message"])
+
+    # The HDF5 table as bqapi reads it (PyTables), and as h5py does.
+    resources = [ids["textured"], {"image": ids["textured"], "mask": ids["labels"]}, 999999]
+    status, payload = api.extract("HTD", resources, fmt="hdf5")
+    path = os.path.join(work, "htd.h5")
+    with open(path, "wb") as f:
+        f.write(payload)
+    with tables.open_file(path, "r") as h5:
+        values = h5.root.values[:]
+        status_rows = h5.root.status[:]["status"]
+        check("PyTables reads the table: title, columns, features",
+              h5.title == "HDF" and values["feature"].shape == (5, 48) and values["feature"].dtype == np.float32
+              and list(h5.root.values.colnames) == ["image", "mask", "gobject", "feature", "label"])
+        check("its status rows line up with the value rows",
+              list(status_rows) == [200, 200, 200, 200, 404] and list(h5.root.status.get_where_list("status>=400")) == [4])
+        check("its rows are in request order, naming their resources",
+              [bytes(v).decode() for v in values["image"]] == ["/api/v1/images/%d" % ids["textured"]] * 4 +
+              ["/api/v1/images/999999"] and values["mask"][1].decode() == "/api/v1/images/%d" % ids["labels"]
+              and list(values["label"][:4]) == [0, 0, 1, 7])
+        check("its features equal the JSON answer's",
+              close(values["feature"][0], htd_reference(textured)[0], rtol=1e-3, atol=1e-4))
+    with h5py.File(path, "r") as h5:
+        check("h5py reads the same table", h5["values"]["feature"].shape == (5, 48) and list(h5["status"]["status"]) ==
+              [200, 200, 200, 200, 404])
+    status, payload = api.extract("SIFT", [ids["blobs"]], fmt="hdf5")
+    with open(path, "wb") as f:
+        f.write(payload)
+    with tables.open_file(path, "r") as h5:
+        check("SIFT's features are int32 with keypoint columns",
+              h5.root.values.coldtypes["feature"] == np.dtype(("<i4", (128,))) and
+              list(h5.root.values.colnames)[4:] == ["x", "y", "response", "size", "angle", "octave"])
+
+    # CSV.
+    status, payload = api.extract("HuMoments", [ids["shape"], 999999], fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(payload.decode())))
+    check("CSV has a header and one line per row",
+          len(rows) == 2 and rows[0]["status"] == "200" and rows[1]["status"] == "404" and
+          close([float(rows[0]["feature_%d" % i]) for i in range(7)], cv2.HuMoments(binary_moments(shape)).ravel(),
+                rtol=1e-4, atol=1e-12))
+
+    # One image by URL.
+    status, table = api.call("GET", "/api/v1/images/%d/features/HTD?region=0,0,100,100" % ids["textured"])
+    check("GET /images/{id}/features/{name} describes one image's region",
+          status == 200 and close(table["rows"][0]["feature"], htd_reference(textured[:100, :100])[0], rtol=1e-3, atol=1e-4))
+
+
+if __name__ == "__main__":
+    main()
