@@ -40,13 +40,10 @@ std::vector<std::int32_t> LabelsOf(const LabelMask* mask) {
 const std::vector<std::unique_ptr<Descriptor>>& Catalogue() {
   static const auto* catalogue = [] {
     auto* all = new std::vector<std::unique_ptr<Descriptor>>;
-    all->push_back(MakeHtd());
-    all->push_back(MakeMoments());
-    all->push_back(MakeHuMoments());
-    all->push_back(MakePixelIntensityStatistics());
-    all->push_back(MakeOrb());
-    all->push_back(MakeSift());
-    all->push_back(MakeBrisk());
+    for (auto make : {MakeHtd, MakeHaralick, MakeLbp, MakeTas, MakePftas, MakeZernike, MakeHog, MakeMoments,
+                      MakeHuMoments, MakePixelIntensityStatistics, MakeOrb, MakeSift, MakeBrisk}) {
+      all->push_back(make());
+    }
     return all;
   }();
   return *catalogue;

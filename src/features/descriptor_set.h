@@ -17,6 +17,12 @@ std::unique_ptr<Descriptor> MakePixelIntensityStatistics();
 std::unique_ptr<Descriptor> MakeOrb();
 std::unique_ptr<Descriptor> MakeSift();
 std::unique_ptr<Descriptor> MakeBrisk();
+std::unique_ptr<Descriptor> MakeHaralick();
+std::unique_ptr<Descriptor> MakeLbp();
+std::unique_ptr<Descriptor> MakeTas();
+std::unique_ptr<Descriptor> MakePftas();
+std::unique_ptr<Descriptor> MakeZernike();
+std::unique_ptr<Descriptor> MakeHog();
 
 // The input's pixels as an OpenCV matrix over the same memory (CV_8UC1 or CV_8UC3, RGB order).
 inline cv::Mat PixelsMat(const imaging::DecodedPixels& p) {

@@ -141,6 +141,144 @@ def keypoint_reference(detector, grey):
     return {(round(k.pt[0], 2), round(k.pt[1], 2)): d for k, d in zip(keypoints, descriptors)}
 
 
+def entropy(q):
+    q = q[q > 0]
+    return float(-(q * np.log2(q)).sum())
+
+
+def haralick_reference(im):
+    """mahotas.features.haralick's 13 statistics x 4 directions, from their definitions."""
+    im = im.astype(np.int64)
+    n = int(im.max()) + 1
+    out = []
+    for dy, dx in [(0, 1), (1, 1), (1, 0), (1, -1)]:
+        h, w = im.shape
+        a = im[0:h - dy, max(0, -dx):w - max(0, dx)]
+        b = im[dy:h, max(0, dx):w - max(0, -dx)]
+        c = np.zeros((n, n))
+        np.add.at(c, (a.ravel(), b.ravel()), 1)
+        c = c + c.T
+        p = c / c.sum()
+        i, j = np.mgrid[0:n, 0:n]
+        px, py = p.sum(0), p.sum(1)
+        k = np.arange(n)
+        ux, uy = (k * px).sum(), (k * py).sum()
+        vx, vy = (k * k * px).sum() - ux ** 2, (k * k * py).sum() - uy ** 2
+        psum = np.bincount((i + j).ravel(), p.ravel(), minlength=2 * n)
+        pdiff = np.bincount(np.abs(i - j).ravel(), p.ravel(), minlength=n)
+        sx, sy = math.sqrt(vx), math.sqrt(vy)
+        hxy = entropy(p)
+        pxpy = np.outer(px, py)
+        nz = pxpy > 0
+        hxy1 = -(p[nz] * np.log2(pxpy[nz])).sum()
+        hxy2 = entropy(pxpy)
+        s = np.arange(2 * n)
+        sum_average = (s * psum).sum()
+        out += [(p ** 2).sum(), (k * k * pdiff).sum(),
+                1.0 if sx == 0 or sy == 0 else ((i * j * p).sum() - ux * uy) / (sx * sy),
+                vx, (p / (1 + (i - j) ** 2)).sum(), sum_average, (s * s * psum).sum() - sum_average ** 2,
+                entropy(psum), hxy, pdiff.var(), entropy(pdiff),
+                (hxy - hxy1) / max(entropy(px), entropy(py)), math.sqrt(max(0, 1 - math.exp(-2 * (hxy2 - hxy))))]
+    return np.array(out)
+
+
+def bilinear(im, y, x):
+    """im sampled at (y, x) arrays, bilinearly; 0 outside."""
+    padded = np.pad(im.astype(np.float64), 2)
+    y, x = y + 2, x + 2
+    y0, x0 = np.floor(y).astype(int), np.floor(x).astype(int)
+    fy, fx = y - y0, x - x0
+    h, w = padded.shape
+
+    def at(yy, xx):
+        inside = (yy >= 0) & (xx >= 0) & (yy < h) & (xx < w)
+        return np.where(inside, padded[np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)], 0.0)
+    return ((1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+            fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1)))
+
+
+def lbp_reference(im):
+    h, w = im.shape
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    codes = np.zeros((h, w), np.int64)
+    for k in range(5):
+        angle = 2 * math.pi * k / 5
+        neighbour = bilinear(im, y - 5 * math.sin(angle), x - 5 * math.cos(angle))
+        codes |= (neighbour > im).astype(np.int64) << k
+    def minimal(c):
+        return min(((c >> r) | (c << (5 - r))) & 31 for r in range(5))
+    mapping = np.array([minimal(c) for c in range(32)])
+    counts = np.bincount(mapping[codes].ravel(), minlength=32)
+    return counts[[0, 1, 3, 5, 7, 11, 15, 31]]
+
+
+def tas_reference(im, thresh, margin):
+    im = im.astype(np.float64)
+    mu = (im * (im > thresh)).sum() / ((im > thresh).sum() + 1e-8)
+    sets = [(im > mu - margin) & (im < mu + margin), im > mu - margin, im > mu]
+    sets += [~b for b in sets]
+    out = []
+    for b in sets:
+        padded = np.pad(b.astype(np.int64), 1, mode="edge")
+        h, w = b.shape
+        neighbours = sum(padded[1 + oy:1 + oy + h, 1 + ox:1 + ox + w] for oy in (-1, 0, 1) for ox in (-1, 0, 1)
+                         if (oy, ox) != (0, 0))
+        counts = np.bincount(neighbours[~b], minlength=9)[:9].astype(np.float64)
+        out += list(counts / counts.sum() if counts.sum() else counts)
+    return np.array(out)
+
+
+def otsu_reference(im):
+    hist = np.bincount(im.ravel(), minlength=256).astype(np.float64)
+    best, best_t = -1, 0
+    for t in range(int(im.max()) + 1):
+        nb, no = hist[:t + 1].sum(), hist[t + 1:].sum()
+        if no == 0:
+            break
+        if nb == 0:
+            continue
+        v = np.arange(256)
+        diff = (v[:t + 1] * hist[:t + 1]).sum() / nb - (v[t + 1:] * hist[t + 1:]).sum() / no
+        if nb * no * diff * diff > best:
+            best, best_t = nb * no * diff * diff, t
+    return best_t
+
+
+def zernike_reference(im):
+    im = im.astype(np.float64)
+    y, x = np.mgrid[0:im.shape[0], 0:im.shape[1]]
+    cy, cx = (y * im).sum() / im.sum(), (x * im).sum() / im.sum()
+    yn, xn = (y - cy) / 8, (x - cx) / 8
+    rho = np.maximum(np.hypot(xn, yn), 1e-9)
+    keep = (rho <= 1) & (im > 0)
+    w = im[keep] / im[keep].sum()
+    phase = (xn[keep] + 1j * yn[keep]) / rho[keep]
+    out = []
+    for n in range(9):
+        for l in range(n % 2, n + 1, 2):
+            r = sum((-1) ** m * math.factorial(n - m) / (math.factorial(m) * math.factorial((n + l) // 2 - m) *
+                    math.factorial((n - l) // 2 - m)) * rho[keep] ** (n - 2 * m) for m in range((n - l) // 2 + 1))
+            out.append(abs((n + 1) / math.pi * (w * np.conj(r * phase ** l)).sum()))
+    return np.array(out)
+
+
+def hog_reference(im):
+    """skimage.feature.hog(im, pixels_per_cell=(m, m), cells_per_block=(1, 1)), first cell."""
+    im = im.astype(np.float64)
+    g_row, g_col = np.zeros_like(im), np.zeros_like(im)
+    g_row[1:-1, :] = im[2:, :] - im[:-2, :]
+    g_col[:, 1:-1] = im[:, 2:] - im[:, :-2]
+    m = min(im.shape)
+    mag = np.hypot(g_col, g_row)[:m, :m]
+    ori = (np.rad2deg(np.arctan2(g_row, g_col)) % 180)[:m, :m]
+    bins = np.minimum((ori // 20).astype(int), 8)
+    v = np.bincount(bins.ravel(), mag.ravel(), minlength=9).astype(np.float32) / (m * m)
+    v = v.astype(np.float64)
+    v = v / np.sqrt((v ** 2).sum() + 1e-10)
+    v = np.minimum(v, 0.2)
+    return v / np.sqrt((v ** 2).sum() + 1e-10)
+
+
 def close(a, b, rtol, atol=0.0):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
@@ -266,6 +404,20 @@ def run(api, port, work):
     v = np.sort(blobs.ravel().astype(np.float64))
     expected = [v.mean(), v[len(v) // 2], v.std(ddof=1), v.min(), v.max()]
     check("Pixel_Intensity_Statistics equal NumPy's", close(table["rows"][0]["feature"], expected, rtol=1e-5))
+
+    # Texture and shape descriptors against NumPy implementations of their definitions.
+    small = cv2.resize(textured, (96, 80), interpolation=cv2.INTER_AREA)
+    sid = api.upload(project, "small.png", small)
+    for name, reference in [("HAR", haralick_reference(small)), ("LBP", lbp_reference(small)),
+                            ("TAS", tas_reference(small, 30, 30)),
+                            ("PFTAS", tas_reference(small, otsu_reference(small),
+                                                    small[small > otsu_reference(small)].std())),
+                            ("ZM", zernike_reference(blobs)), ("HOG", hog_reference(textured))]:
+        image = ids["blobs"] if name == "ZM" else ids["textured"] if name == "HOG" else sid
+        status, table = api.extract(name, [image])
+        got = table["rows"][0].get("feature", []) if status == 200 else []
+        check("%s equals its NumPy reference" % name, close(got, reference, rtol=1e-4, atol=1e-6),
+              "got %s, expected %s" % (np.round(got, 5), np.round(reference, 5)))
 
     # Keypoints against OpenCV on the same (grey) pixels.
     for name, detector in [("ORB", cv2.ORB_create(500)), ("SIFT", cv2.SIFT_create()), ("BRISK", cv2.BRISK_create())]:
