@@ -17,6 +17,13 @@ std::unique_ptr<Descriptor> MakePixelIntensityStatistics();
 std::unique_ptr<Descriptor> MakeOrb();
 std::unique_ptr<Descriptor> MakeSift();
 std::unique_ptr<Descriptor> MakeBrisk();
+// MPEG-7 (mpeg7_texture.cc, mpeg7_colour.cc).
+std::unique_ptr<Descriptor> MakeEhd();
+std::unique_ptr<Descriptor> MakeHtd2();
+std::unique_ptr<Descriptor> MakeCld();
+std::unique_ptr<Descriptor> MakeScd();
+std::unique_ptr<Descriptor> MakeCsd();
+std::unique_ptr<Descriptor> MakeDcd();
 std::unique_ptr<Descriptor> MakeHaralick();
 std::unique_ptr<Descriptor> MakeLbp();
 std::unique_ptr<Descriptor> MakeTas();

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "core/digest.h"
 #include "geometry/geometry.h"
 
 namespace vitrine::service {
@@ -108,7 +110,7 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
   }
   std::vector<std::vector<features::TableRow>> per_resource(request.resources.size());
   core::ParallelFor(executor_, core::Lane::kRequests, request.resources.size(), 1, [&](std::size_t i) {
-    per_resource[i] = Describe(caller, *descriptor, request.resources[i], request.max_size);
+    per_resource[i] = Describe(caller, *descriptor, request.resources[i], request.max_size, request.use_cache);
   });
   features::Table table;
   table.descriptor = descriptor;
@@ -118,8 +120,163 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
   return table;
 }
 
+// Everything a resource's rows depend on, found from metadata alone: what the cache key names.
+struct FeaturePlan {
+  Image image;
+  std::optional<Image> mask_image;
+  std::optional<Annotation> annotation;
+  PixelRect region;
+  int width = 0, height = 0;
+  double scale = 1;
+  std::string source_sha256;  // the blob the pixels are read from (original or pyramid)
+};
+
+namespace {
+
+std::string CacheKey(const features::DescriptorInfo& info, const FeaturePlan& plan) {
+  std::string key = "features/" + info.name + "/v" + std::to_string(info.version) + "/" + plan.source_sha256 + "/" +
+                    RegionText(plan.region) + "/" + std::to_string(plan.width) + "x" + std::to_string(plan.height);
+  if (plan.mask_image) key += "/mask:" + plan.mask_image->sha256;
+  if (plan.annotation) key += "/annotation:" + core::Sha256Hex(plan.annotation->wkt);
+  return key;
+}
+
+// Rows as bytes for the cache: per row, its value count, floats, column count, doubles.
+template <class T>
+void Put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <class T>
+bool Take(std::string_view& in, T& v) {
+  if (in.size() < sizeof v) return false;
+  std::memcpy(&v, in.data(), sizeof v);
+  in.remove_prefix(sizeof v);
+  return true;
+}
+
+std::string SerialiseRows(const std::vector<features::Row>& rows) {
+  std::string out;
+  Put(out, static_cast<std::uint32_t>(rows.size()));
+  for (const auto& row : rows) {
+    Put(out, static_cast<std::uint32_t>(row.values.size()));
+    for (float v : row.values) Put(out, v);
+    Put(out, static_cast<std::uint32_t>(row.columns.size()));
+    for (double v : row.columns) Put(out, v);
+  }
+  return out;
+}
+
+Result<std::vector<features::Row>> ParseRows(std::string_view in) {
+  auto corrupt = [] { return Status::Internal("a cached feature entry is unreadable"); };
+  std::uint32_t count = 0;
+  if (!Take(in, count)) return corrupt();
+  std::vector<features::Row> rows(count);
+  for (auto& row : rows) {
+    std::uint32_t n = 0;
+    if (!Take(in, n) || in.size() < std::size_t{n} * sizeof(float)) return corrupt();
+    row.values.resize(n);
+    for (float& v : row.values) Take(in, v);
+    if (!Take(in, n) || in.size() < std::size_t{n} * sizeof(double)) return corrupt();
+    row.columns.resize(n);
+    for (double& v : row.columns) Take(in, v);
+  }
+  return rows;
+}
+
+}  // namespace
+
+Result<FeaturePlan> FeatureService::PlanOf(const Caller& caller, const features::Descriptor& descriptor,
+                                           const FeatureResource& resource, int max_size) {
+  FeaturePlan plan;
+  const features::DescriptorInfo& info = descriptor.info();
+  if (resource.annotation) {
+    VITRINE_ASSIGN_OR_RETURN(plan.annotation, annotations_.Get(caller, *resource.annotation,
+                                                               AnnotationOutput{.properties = false, .terms = false}));
+    if (resource.image && plan.annotation->image_id != *resource.image) {
+      return Status::InvalidArgument("the annotation is on image " + std::to_string(plan.annotation->image_id.value()) +
+                                     ", not on this one");
+    }
+  }
+  if (!resource.image && !plan.annotation) return Status::InvalidArgument("a resource names an image or an annotation");
+  if (resource.mask && plan.annotation) return Status::InvalidArgument("give a mask or an annotation, not both");
+  VITRINE_ASSIGN_OR_RETURN(plan.image, images_.ImageWithoutPropertiesIfViewer(
+                                           caller, resource.image ? *resource.image : plan.annotation->image_id));
+  const Image& image = plan.image;
+  plan.region = resource.region.value_or(PixelRect{0, 0, image.width, image.height});
+  VITRINE_RETURN_IF_ERROR(CheckRegion(plan.region, image));
+  if (plan.annotation && !resource.region && info.target == features::Target::kLabels) {
+    // Only the annotation and a margin around it, not the whole (perhaps whole-slide) image.
+    const auto& b = plan.annotation->bbox;
+    const std::int64_t x0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[0])) - kAnnotationMargin);
+    const std::int64_t y0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[1])) - kAnnotationMargin);
+    const std::int64_t x1 = std::min(image.width, static_cast<std::int64_t>(std::ceil(b[2])) + kAnnotationMargin);
+    const std::int64_t y1 = std::min(image.height, static_cast<std::int64_t>(std::ceil(b[3])) + kAnnotationMargin);
+    if (x1 > x0 && y1 > y0) plan.region = {x0, y0, x1 - x0, y1 - y0};
+  }
+  if (resource.mask) {
+    VITRINE_ASSIGN_OR_RETURN(plan.mask_image, images_.ImageWithoutPropertiesIfViewer(caller, *resource.mask));
+    if (plan.mask_image->width != image.width || plan.mask_image->height != image.height) {
+      return Status::InvalidArgument("the mask is " + std::to_string(plan.mask_image->width) + "x" +
+                                     std::to_string(plan.mask_image->height) + ", the image " +
+                                     std::to_string(image.width) + "x" + std::to_string(image.height));
+    }
+  }
+  plan.scale = std::min(1.0, static_cast<double>(max_size) / std::max(plan.region.width, plan.region.height));
+  plan.width = std::max(1, static_cast<int>(std::lround(plan.region.width * plan.scale)));
+  plan.height = std::max(1, static_cast<int>(std::lround(plan.region.height * plan.scale)));
+  // At full size the original is read, so that a pyramid built meanwhile changes nothing.
+  if (plan.scale < 1) {
+    VITRINE_ASSIGN_OR_RETURN(plan.source_sha256, images_.PixelSource(image));
+  } else {
+    plan.source_sha256 = image.sha256;
+  }
+  return plan;
+}
+
+Result<std::vector<features::Row>> FeatureService::Compute(const features::Descriptor& descriptor,
+                                                           const FeaturePlan& plan) {
+  const features::DescriptorInfo& info = descriptor.info();
+  VITRINE_ASSIGN_OR_RETURN(imaging::DecodedPixels pixels,
+                           images_.Pixels(plan.source_sha256, plan.region, plan.width, plan.height,
+                                          info.pixels == features::PixelKind::kGrey));
+  features::Input input{.pixels = &pixels};
+  std::optional<features::LabelMask> mask;
+  if (plan.mask_image) {
+    VITRINE_ASSIGN_OR_RETURN(mask, images_.Labels(*plan.mask_image, plan.region, plan.width, plan.height));
+    input.mask = &*mask;
+  }
+  if (plan.annotation) {
+    VITRINE_ASSIGN_OR_RETURN(AnnotationInput as_input,
+                             AnnotationAsInput(*plan.annotation, plan.region, plan.width, plan.height));
+    mask = std::move(as_input.mask);
+    if (mask) input.mask = &*mask;
+    input.keypoint = as_input.keypoint;
+  }
+  Result<std::vector<features::Row>> computed = Status::Internal("not computed");
+  try {
+    computed = descriptor.Extract(input);
+  } catch (const std::exception& e) {
+    computed = Status::Internal(info.name + " failed on this input: " + e.what());
+  }
+  if (!computed.ok()) return computed.status();
+  std::vector<features::Row> rows;
+  for (features::Row& row : *computed) {
+    // An annotation's row is its inside; the mask's background is not what was asked about.
+    if (plan.annotation && info.target == features::Target::kLabels && row.columns.at(0) != kInsideLabel) continue;
+    if (info.target == features::Target::kKeypoints) {
+      // Back to the image's full-resolution pixels: x, y and size.
+      row.columns[0] = plan.region.x + row.columns[0] / plan.scale;
+      row.columns[1] = plan.region.y + row.columns[1] / plan.scale;
+      row.columns[3] /= plan.scale;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 std::vector<features::TableRow> FeatureService::Describe(const Caller& caller, const features::Descriptor& descriptor,
-                                                         const FeatureResource& resource, int max_size) {
+                                                         const FeatureResource& resource, int max_size,
+                                                         bool use_cache) {
   features::TableRow named = Named(resource);
   auto failed = [&](const Status& status) {
     features::TableRow row = named;
@@ -127,89 +284,28 @@ std::vector<features::TableRow> FeatureService::Describe(const Caller& caller, c
     row.error = status.message();
     return std::vector<features::TableRow>{row};
   };
-  const features::DescriptorInfo& info = descriptor.info();
-
-  std::optional<Annotation> annotation;
-  if (resource.annotation) {
-    auto found = annotations_.Get(caller, *resource.annotation, AnnotationOutput{.properties = false, .terms = false});
-    if (!found.ok()) return failed(found.status());
-    if (resource.image && found->image_id != *resource.image) {
-      return failed(Status::InvalidArgument("the annotation is on image " + std::to_string(found->image_id.value()) +
-                                            ", not on this one"));
-    }
-    annotation = std::move(*found);
+  auto plan = PlanOf(caller, descriptor, resource, max_size);
+  if (!plan.ok()) return failed(plan.status());
+  if (!resource.image) named.image = "/api/v1/images/" + std::to_string(plan->image.id.value());
+  Result<std::vector<features::Row>> rows = Status::Internal("not computed");
+  if (use_cache) {
+    auto bytes =
+        images_.CachedDerived(plan->image.id, CacheKey(descriptor.info(), *plan), [&]() -> Result<std::string> {
+          VITRINE_ASSIGN_OR_RETURN(auto computed, Compute(descriptor, *plan));
+          return SerialiseRows(computed);
+        });
+    rows = bytes.ok() ? ParseRows(*bytes) : Result<std::vector<features::Row>>(bytes.status());
+  } else {
+    rows = Compute(descriptor, *plan);
   }
-  if (!resource.image && !annotation)
-    return failed(Status::InvalidArgument("a resource names an image or an annotation"));
-  if (resource.mask && annotation) return failed(Status::InvalidArgument("give a mask or an annotation, not both"));
-  const ImageId image_id = resource.image ? *resource.image : annotation->image_id;
-  if (!resource.image) named.image = "/api/v1/images/" + std::to_string(image_id.value());
-  auto image = images_.ImageWithoutPropertiesIfViewer(caller, image_id);
-  if (!image.ok()) return failed(image.status());
-
-  PixelRect region = resource.region.value_or(PixelRect{0, 0, image->width, image->height});
-  if (auto s = CheckRegion(region, *image); !s.ok()) return failed(s);
-  if (annotation && !resource.region && info.target == features::Target::kLabels) {
-    // Only the annotation and a margin around it, not the whole (perhaps whole-slide) image.
-    const auto& b = annotation->bbox;
-    const std::int64_t x0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[0])) - kAnnotationMargin);
-    const std::int64_t y0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[1])) - kAnnotationMargin);
-    const std::int64_t x1 = std::min(image->width, static_cast<std::int64_t>(std::ceil(b[2])) + kAnnotationMargin);
-    const std::int64_t y1 = std::min(image->height, static_cast<std::int64_t>(std::ceil(b[3])) + kAnnotationMargin);
-    if (x1 > x0 && y1 > y0) region = {x0, y0, x1 - x0, y1 - y0};
+  if (!rows.ok()) return failed(rows.status());
+  std::vector<features::TableRow> out;
+  for (features::Row& row : *rows) {
+    features::TableRow table_row = named;
+    table_row.row = std::move(row);
+    out.push_back(std::move(table_row));
   }
-  const double scale = std::min(1.0, static_cast<double>(max_size) / std::max(region.width, region.height));
-  const int width = std::max(1, static_cast<int>(std::lround(region.width * scale)));
-  const int height = std::max(1, static_cast<int>(std::lround(region.height * scale)));
-
-  auto pixels = images_.Pixels(*image, region, width, height, info.pixels == features::PixelKind::kGrey);
-  if (!pixels.ok()) return failed(pixels.status());
-  features::Input input{.pixels = &*pixels};
-  std::optional<features::LabelMask> mask;
-  if (resource.mask) {
-    auto mask_image = images_.ImageWithoutPropertiesIfViewer(caller, *resource.mask);
-    if (!mask_image.ok()) return failed(mask_image.status());
-    if (mask_image->width != image->width || mask_image->height != image->height) {
-      return failed(Status::InvalidArgument("the mask is " + std::to_string(mask_image->width) + "x" +
-                                            std::to_string(mask_image->height) + ", the image " +
-                                            std::to_string(image->width) + "x" + std::to_string(image->height)));
-    }
-    auto labels = images_.Labels(*mask_image, region, width, height);
-    if (!labels.ok()) return failed(labels.status());
-    mask = std::move(*labels);
-    input.mask = &*mask;
-  }
-  if (annotation) {
-    auto as_input = AnnotationAsInput(*annotation, region, width, height);
-    if (!as_input.ok()) return failed(as_input.status());
-    mask = std::move(as_input->mask);
-    if (mask) input.mask = &*mask;
-    input.keypoint = as_input->keypoint;
-  }
-
-  Result<std::vector<features::Row>> computed = Status::Internal("not computed");
-  try {
-    computed = descriptor.Extract(input);
-  } catch (const std::exception& e) {
-    computed = Status::Internal(info.name + " failed on this input: " + e.what());
-  }
-  if (!computed.ok()) return failed(computed.status());
-
-  std::vector<features::TableRow> rows;
-  for (features::Row& row : *computed) {
-    // An annotation's row is its inside; the mask's background is not what was asked about.
-    if (annotation && info.target == features::Target::kLabels && row.columns.at(0) != kInsideLabel) continue;
-    if (info.target == features::Target::kKeypoints) {
-      // Back to the image's full-resolution pixels: x, y and size.
-      row.columns[0] = region.x + row.columns[0] / scale;
-      row.columns[1] = region.y + row.columns[1] / scale;
-      row.columns[3] /= scale;
-    }
-    features::TableRow out = named;
-    out.row = std::move(row);
-    rows.push_back(std::move(out));
-  }
-  return rows;
+  return out;
 }
 
 }  // namespace vitrine::service

@@ -34,7 +34,13 @@ inline constexpr std::size_t kMaxFeatureResources = 10000;
 struct FeatureRequest {
   std::vector<FeatureResource> resources;
   int max_size = kDefaultFeatureMaxSize;
+  // Rows are kept per (descriptor and its version, the pixels' blob, region, size, mask image or
+  // annotation geometry) in the view cache and served from there; false computes afresh.
+  bool use_cache = true;
 };
+
+// What one resource's rows depend on (feature_service.cc).
+struct FeaturePlan;
 
 class FeatureService {
  public:
@@ -47,8 +53,11 @@ class FeatureService {
   Result<features::Table> Extract(const Caller& caller, std::string_view name, const FeatureRequest& request);
 
  private:
+  Result<FeaturePlan> PlanOf(const Caller& caller, const features::Descriptor& descriptor,
+                             const FeatureResource& resource, int max_size);
+  Result<std::vector<features::Row>> Compute(const features::Descriptor& descriptor, const FeaturePlan& plan);
   std::vector<features::TableRow> Describe(const Caller& caller, const features::Descriptor& descriptor,
-                                           const FeatureResource& resource, int max_size);
+                                           const FeatureResource& resource, int max_size, bool use_cache);
 
   ImageService& images_;
   const AnnotationService& annotations_;

@@ -113,12 +113,24 @@ class ImageService {
   Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
                             const std::function<bool(std::string_view etag)>& already_have = nullptr,
                             bool may_render = true);
-  // Decoded 8-bit pixels of a region of an image the caller may view, at `width` x `height`,
-  // grey or RGB (as imaging::DecodeView makes them), read from the pyramid when it is built: what
-  // analyses of the pixels (feature descriptors) read. Never cached.
-  Result<imaging::DecodedPixels> Pixels(const Image& image, const PixelRect& region, int width, int height, bool grey);
+  // The blob analyses of the image's pixels read: its pyramid when built, else the original (a
+  // pyramid build queued for a large image), named by its SHA-256.
+  Result<std::string> PixelSource(const Image& image) {
+    VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source, ViewSource(image));
+    return source.sha256;
+  }
+  // Decoded 8-bit pixels of a region of that blob at `width` x `height`, grey or RGB (as
+  // imaging::DecodeView makes them): what feature descriptors read. Never cached.
+  Result<imaging::DecodedPixels> Pixels(const std::string& source_sha256, const PixelRect& region, int width,
+                                        int height, bool grey) const;
   // A label image's values over a region of it, scaled by nearest neighbour (a mask).
   Result<imaging::DecodedLabels> Labels(const Image& image, const PixelRect& region, int width, int height) const;
+  // Bytes derived from the image under `key` (feature rows), kept in the view cache (its budget,
+  // its eviction, dropped with the image), or made by `make` when views are not cached.
+  Result<std::string> CachedDerived(ImageId image, const std::string& key,
+                                    const std::function<Result<std::string>()>& make) {
+    return view_cache_ ? view_cache_->GetOrRender(image, key, make) : make();
+  }
   // Null when views are not cached.
   const ViewCache* view_cache() const { return view_cache_.get(); }
   // "native" (levels of its own), "not_needed" (small), "queued", "building" (with the percentage

@@ -67,10 +67,9 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
   return out;
 }
 
-Result<imaging::DecodedPixels> ImageService::Pixels(const Image& image, const PixelRect& region, int width, int height,
-                                                    bool grey) {
-  VITRINE_ASSIGN_OR_RETURN(ViewSourceBlob source, ViewSource(image));
-  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(source.sha256));
+Result<imaging::DecodedPixels> ImageService::Pixels(const std::string& source_sha256, const PixelRect& region,
+                                                    int width, int height, bool grey) const {
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(source_sha256));
   ViewRequest view;
   view.region = region;
   view.width = width;

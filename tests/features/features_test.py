@@ -517,6 +517,28 @@ def run(api, port, work):
           close([float(rows[0]["feature_%d" % i]) for i in range(7)], cv2.HuMoments(binary_moments(shape)).ravel(),
                 rtol=1e-4, atol=1e-12))
 
+    # The cache: an identical request is served from it (no new entry, the same numbers); cache=false
+    # computes afresh without storing; another annotation, or another region, is another entry.
+    def entries(image):
+        directory = os.path.join(work, "data", "cache", "views", str(image))
+        return len(os.listdir(directory)) if os.path.isdir(directory) else 0
+    fresh = api.upload(project, "fresh.png", cv2.flip(textured, 1))
+    status, first = api.extract("HAR", [fresh])
+    after_first = entries(fresh)
+    status, second = api.extract("HAR", [fresh])
+    check("a repeated request is answered from the cache", after_first == 1 and entries(fresh) == 1 and first == second,
+          "%d entries, then %d" % (after_first, entries(fresh)))
+    status, third = api.call("POST", "/api/v1/features/HAR?cache=false", {"resources": [fresh]})
+    check("cache=false computes without storing", status == 200 and third == first and entries(fresh) == 1)
+    status, body = api.call("POST", "/api/v1/annotations", [
+        {"image_id": fresh, "wkt": "POLYGON((10 10,90 10,90 90,10 90,10 10))"},
+        {"image_id": fresh, "wkt": "POLYGON((10 10,95 10,95 90,10 90,10 10))"}])
+    a1, a2 = body["ids"]
+    status, t1 = api.extract("HTD", [{"annotation": a1}])
+    status, t2 = api.extract("HTD", [{"annotation": a2}])
+    check("a different annotation is a different cache entry with its own values",
+          entries(fresh) == 3 and t1["rows"][0]["feature"] != t2["rows"][0]["feature"])
+
     # One image by URL.
     status, table = api.call("GET", "/api/v1/images/%d/features/HTD?region=0,0,100,100" % ids["textured"])
     check("GET /images/{id}/features/{name} describes one image's region",

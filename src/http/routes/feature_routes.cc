@@ -87,6 +87,13 @@ Result<int> MaxSize(const wire::Json* parameters, const QueryParams& query) {
   return max_size;
 }
 
+// `cache=false`: computed afresh (and not stored).
+Result<bool> NoCache(const QueryParams& query) {
+  if (!query.Get("cache")) return false;
+  VITRINE_ASSIGN_OR_RETURN(bool cache, BoolParam(query, "cache"));
+  return !cache;
+}
+
 // The table in the format asked for (`format`: json, the default; csv; hdf5, also "hdf").
 Result<HttpResponse> TableResponse(const features::Table& table, const QueryParams& query) {
   const std::string format(query.Get("format").value_or("json"));
@@ -143,6 +150,8 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
     parameters = &*it;
   }
   VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(parameters, query));
+  VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
+  feature_request.use_cache = !no_cache;
   VITRINE_ASSIGN_OR_RETURN(features::Table table,
                            service.features().Extract(caller, params.at("name"), feature_request));
   return TableResponse(table, query);
@@ -161,6 +170,8 @@ Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Calle
   service::FeatureRequest feature_request;
   feature_request.resources.push_back(resource);
   VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(nullptr, query));
+  VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
+  feature_request.use_cache = !no_cache;
   VITRINE_ASSIGN_OR_RETURN(features::Table table,
                            service.features().Extract(caller, params.at("name"), feature_request));
   return TableResponse(table, query);
