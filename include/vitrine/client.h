@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "vitrine/credentials.h"
+#include "vitrine/features.h"
 #include "vitrine/jobs.h"
 #include "vitrine/requests.h"
 #include "vitrine/status.h"
@@ -182,6 +183,19 @@ class Client {
   // Writes the output `name` to `destination` (via a temp file, checked against its SHA-256).
   virtual Status DownloadJobOutput(JobId id, std::string_view name, const std::filesystem::path& destination,
                                    const TransferProgress& progress = {}) = 0;
+
+  // Feature descriptors (docs/features.md). kNotFound for a name not in the catalogue.
+  virtual Result<std::vector<FeatureDescriptor>> ListFeatureDescriptors() = 0;
+  virtual Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) = 0;
+  // The descriptor over each resource, rows in request order; a resource that cannot be
+  // described is a row with its status (404 for an image the caller may not read), not an error.
+  virtual Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                               const FeatureOptions& options = {}) = 0;
+  // The same table written to `destination` as the server writes it (HDF5 in BisQue's layout,
+  // CSV or JSON), through a temp file renamed into place.
+  virtual Status ExportFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                FeatureFormat format, const std::filesystem::path& destination,
+                                const FeatureOptions& options = {}) = 0;
 };
 
 // Waits for a job to finish (COMPLETE or FAILED) by repeated WaitForJob, calling `progress` with

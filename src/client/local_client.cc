@@ -7,10 +7,13 @@
 
 #include "app/data_dir.h"
 #include "app/process.h"
+#include "client/save_file.h"
 #include "core/digest.h"
+#include "features/feature_table.h"
 #include "interchange/annotation_geojson.h"
 #include "service/job_service.h"
 #include "vitrine/client.h"
+#include "wire/feature_json.h"
 
 namespace vitrine {
 namespace {
@@ -364,7 +367,61 @@ class LocalClient final : public Client {
                         "output '" + std::string(name) + "' of job " + std::to_string(id.value()));
   }
 
+  // Through the JSON a server would send, so that both clients give the same values.
+  Result<std::vector<FeatureDescriptor>> ListFeatureDescriptors() override {
+    VITRINE_RETURN_IF_ERROR(Who().status());
+    std::vector<FeatureDescriptor> all;
+    for (const auto& d : features::Catalogue()) {
+      VITRINE_ASSIGN_OR_RETURN(FeatureDescriptor one,
+                               wire::FeatureDescriptorFromJson(features::DescribeJson(d->info())));
+      all.push_back(std::move(one));
+    }
+    return all;
+  }
+  Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) override {
+    VITRINE_RETURN_IF_ERROR(Who().status());
+    VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* d, store_->service->features().Find(name));
+    return wire::FeatureDescriptorFromJson(features::DescribeJson(d->info()));
+  }
+  Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                       const FeatureOptions& options) override {
+    VITRINE_ASSIGN_OR_RETURN(features::Table table, Extract(name, resources, options));
+    return wire::FeatureTableFromJson(features::TableJson(table));
+  }
+  Status ExportFeatures(std::string_view name, const std::vector<FeatureResource>& resources, FeatureFormat format,
+                        const std::filesystem::path& destination, const FeatureOptions& options) override {
+    VITRINE_ASSIGN_OR_RETURN(features::Table table, Extract(name, resources, options));
+    std::string bytes;
+    switch (format) {
+      case FeatureFormat::kHdf5: {
+        VITRINE_ASSIGN_OR_RETURN(bytes, features::EncodeHdf5(table));
+        break;
+      }
+      case FeatureFormat::kCsv:
+        bytes = features::EncodeCsv(table);
+        break;
+      case FeatureFormat::kJson:
+        bytes = features::TableJson(table).dump();
+        break;
+    }
+    return client::SaveBytes(bytes, destination);
+  }
+
  private:
+  Result<features::Table> Extract(std::string_view name, const std::vector<FeatureResource>& resources,
+                                  const FeatureOptions& options) {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    service::FeatureRequest request;
+    request.max_size = options.max_size.value_or(service::kDefaultFeatureMaxSize);
+    request.use_cache = options.use_cache;
+    for (const FeatureResource& r : resources) {
+      service::FeatureResource resource{r.image, std::nullopt, r.mask, r.annotation};
+      if (r.region) resource.region = PixelRect{(*r.region)[0], (*r.region)[1], (*r.region)[2], (*r.region)[3]};
+      request.resources.push_back(resource);
+    }
+    return store_->service->features().Extract(c, name, request);
+  }
+
   // What one log read returns at most: the server's limit for GET /jobs/{id}/log.
   static constexpr std::size_t kLogReadBytes = 8u << 20;
 

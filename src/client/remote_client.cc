@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "client/http_transport.h"
+#include "client/save_file.h"
 #include "core/byte_stream.h"
 #include "core/digest.h"
 #include "core/parse_integer.h"
@@ -11,6 +12,7 @@
 #include "vitrine/client.h"
 #include "wire/annotation_json.h"
 #include "wire/annotation_run_json.h"
+#include "wire/feature_json.h"
 #include "wire/job_json.h"
 #include "wire/json.h"
 
@@ -521,7 +523,34 @@ class RemoteClient final : public Client {
                             "output '" + std::string(name) + "' of job " + Id(id));
   }
 
+  Result<std::vector<FeatureDescriptor>> ListFeatureDescriptors() override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/features"));
+    return ParseItems<FeatureDescriptor>(doc["features"], wire::FeatureDescriptorFromJson);
+  }
+  Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) override {
+    return Call("GET", "/api/v1/features/" + Escape(name), nullptr, wire::FeatureDescriptorFromJson);
+  }
+  Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                       const FeatureOptions& options) override {
+    return Call("POST", FeaturesPath(name, FeatureFormat::kJson, options), wire::FeatureRequestJson(resources, options),
+                wire::FeatureTableFromJson);
+  }
+  Status ExportFeatures(std::string_view name, const std::vector<FeatureResource>& resources, FeatureFormat format,
+                        const std::filesystem::path& destination, const FeatureOptions& options) override {
+    // Describing is read-only on the server: safe to send again after a lost connection.
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->Request("POST", FeaturesPath(name, format, options),
+                                            wire::FeatureRequestJson(resources, options).dump(), true));
+    VITRINE_RETURN_IF_ERROR(client::StatusOf(reply));
+    return client::SaveBytes(reply.body, destination);
+  }
+
  private:
+  static std::string FeaturesPath(std::string_view name, FeatureFormat format, const FeatureOptions& options) {
+    return "/api/v1/features/" + Escape(name) + "?format=" + std::string(wire::FeatureFormatName(format)) +
+           (options.use_cache ? "" : "&cache=false");
+  }
+
   template <class IdT>
   static std::string Id(IdT id) {
     return std::to_string(id.value());

@@ -17,19 +17,19 @@ std::unique_ptr<Descriptor> MakePixelIntensityStatistics();
 std::unique_ptr<Descriptor> MakeOrb();
 std::unique_ptr<Descriptor> MakeSift();
 std::unique_ptr<Descriptor> MakeBrisk();
-// MPEG-7 (mpeg7_texture.cc, mpeg7_colour.cc).
-std::unique_ptr<Descriptor> MakeEhd();
-std::unique_ptr<Descriptor> MakeHtd2();
-std::unique_ptr<Descriptor> MakeCld();
-std::unique_ptr<Descriptor> MakeScd();
-std::unique_ptr<Descriptor> MakeCsd();
-std::unique_ptr<Descriptor> MakeDcd();
 std::unique_ptr<Descriptor> MakeHaralick();
 std::unique_ptr<Descriptor> MakeLbp();
 std::unique_ptr<Descriptor> MakeTas();
 std::unique_ptr<Descriptor> MakePftas();
 std::unique_ptr<Descriptor> MakeZernike();
 std::unique_ptr<Descriptor> MakeHog();
+// The MPEG-7 descriptors (mpeg7_texture.cc, mpeg7_colour.cc).
+std::unique_ptr<Descriptor> MakeEhd();
+std::unique_ptr<Descriptor> MakeHtd2();
+std::unique_ptr<Descriptor> MakeCld();
+std::unique_ptr<Descriptor> MakeScd();
+std::unique_ptr<Descriptor> MakeCsd();
+std::unique_ptr<Descriptor> MakeDcd();
 
 // The input's pixels as an OpenCV matrix over the same memory (CV_8UC1 or CV_8UC3, RGB order).
 inline cv::Mat PixelsMat(const imaging::DecodedPixels& p) {

@@ -193,7 +193,9 @@ nlohmann::json TableJson(const Table& table) {
     if (row.status != 200) out["error"] = row.error;
     rows.push_back(std::move(out));
   }
-  return {{"feature", info.name}, {"length", info.length}, {"rows", std::move(rows)}};
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& column : info.columns) columns.push_back(column.name);
+  return {{"feature", info.name}, {"length", info.length}, {"columns", std::move(columns)}, {"rows", std::move(rows)}};
 }
 
 nlohmann::json DescribeJson(const DescriptorInfo& info) {

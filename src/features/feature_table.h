@@ -35,8 +35,8 @@ Result<std::string> EncodeHdf5(const Table& table);
 // CSV with a header: index, image, mask, annotation, status, error, then the columns, then
 // feature_0 .. feature_{length-1}. Numbers are written to round-trip exactly.
 std::string EncodeCsv(const Table& table);
-// {"feature": NAME, "length": L, "rows": [{"image", "mask", "annotation", <columns>, "feature",
-// "status", "error"?}]}
+// {"feature": NAME, "length": L, "columns": [names], "rows": [{"image", "mask", "annotation",
+// <columns>, "feature", "status", "error"?}]}
 nlohmann::json TableJson(const Table& table);
 // The catalogue entry: name, length, description, pixels, accepts, columns, version, reference.
 nlohmann::json DescribeJson(const DescriptorInfo& info);

@@ -25,15 +25,6 @@ std::string ObjectText(const Json& j, const char* field) {
   return it == j.end() || it->is_null() ? std::string("{}") : it->dump();
 }
 
-template <class Fn>
-auto Reading(const char* what, Fn fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const Json::exception& e) {
-    return Status::Internal(std::string("the server sent ") + what + " of the wrong shape: " + e.what());
-  }
-}
-
 }  // namespace
 
 Json ToJson(const Analytic& a) {

@@ -56,6 +56,17 @@ bool NestedDeeperThan(const Json& json, int max_depth);
 // Parses a request body that must be a JSON object.
 Result<Json> ParseObject(std::string_view body);
 
+// Runs `fn`, which reads a document the server sent with at() and get<>(): a document of another
+// shape becomes kInternal naming `what`, rather than an exception.
+template <class Fn>
+auto Reading(const char* what, Fn fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const Json::exception& e) {
+    return Status::Internal(std::string("the server sent ") + what + " of the wrong shape: " + e.what());
+  }
+}
+
 // Typed access to an optional member of a JSON object; kInvalidArgument naming the field when
 // it is present with the wrong type.
 Result<std::optional<std::string>> OptionalString(const Json& object, const char* field);

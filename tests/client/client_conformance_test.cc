@@ -614,6 +614,25 @@ class Transcript {
     json["doc"] = a.doc;
     return Masked(std::move(json));
   }
+  static std::string Render(const FeatureDescriptor& d) {
+    return wire::Json{{"name", d.name}, {"length", d.length},         {"pixels", d.pixels},   {"accepts", d.accepts},
+                      {"rows", d.rows}, {"value_type", d.value_type}, {"columns", d.columns}, {"version", d.version}}
+        .dump();
+  }
+  static std::string Render(const std::vector<FeatureDescriptor>& all) {
+    std::string out;
+    for (const auto& d : all) out += Render(d) + "\n";
+    return out;
+  }
+  static std::string Render(const FeatureTable& table) {
+    wire::Json rows = wire::Json::array();
+    for (const auto& r : table.rows) {
+      rows.push_back(
+          {{"image", r.image}, {"status", r.status}, {"error", r.error}, {"columns", r.columns}, {"values", r.values}});
+    }
+    return wire::Json{{"feature", table.feature}, {"length", table.length}, {"columns", table.columns}, {"rows", rows}}
+        .dump();
+  }
   static std::string Render(const JobLog& log) { return "log next=" + std::to_string(log.next_seq) + ": " + log.text; }
   static std::string Render(const Page<Annotation>& page) {
     wire::Json items = wire::Json::array();
@@ -904,6 +923,22 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   t.Add("alice.WaitForJob(999)", alice.WaitForJob(JobId(999), std::chrono::seconds(1)));
   t.Add("alice.DeleteJob(2)", alice.DeleteJob(JobId(2)));
 
+  t.Add("alice.ListFeatureDescriptors", alice.ListFeatureDescriptors());
+  t.Add("alice.GetFeatureDescriptor(HTD)", alice.GetFeatureDescriptor("HTD"));
+  t.Add("alice.GetFeatureDescriptor(htd)", alice.GetFeatureDescriptor("htd"));
+  const std::vector<FeatureResource> described = {
+      {.image = ImageId(1)},
+      {.image = ImageId(1), .region = std::array<std::int64_t, 4>{10, 10, 100, 50}},
+      {.image = ImageId(999)},
+      {.image = ImageId(1), .region = std::array<std::int64_t, 4>{300, 0, 100, 10}}};
+  t.Add("alice.ExtractFeatures(HTD)", alice.ExtractFeatures("HTD", described));
+  t.Add("alice.ExtractFeatures(SIFT uncached)", alice.ExtractFeatures("SIFT", described, {.use_cache = false}));
+  t.Add("alice.ExtractFeatures(HAR none)", alice.ExtractFeatures("HAR", {}));
+  t.Add("alice.ExtractFeatures(NOPE)", alice.ExtractFeatures("NOPE", described));
+  t.Add("alice.ExportFeatures(HuMoments csv)",
+        alice.ExportFeatures("HuMoments", described, FeatureFormat::kCsv, files / "hu.csv", {.max_size = 64}));
+  t.Add("features copy", Result<std::string>(ReadFileBytes(files / "hu.csv")));
+
   t.Add("alice.DeleteImage", alice.DeleteImage(ImageId(1)));
   t.Add("alice.GetImage(deleted)", alice.GetImage(ImageId(1)));
   t.Add("alice.DeleteProject(3)", alice.DeleteProject(ProjectId(3)));
@@ -939,6 +974,8 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "alice.CreateJob -> {\"analytic\":\"vitrine/noop\"",
                                "alice.KillJob(1) -> {",
                                "data copy -> bytes",
+                               "alice.ExtractFeatures(HTD) -> {\"columns\":[\"label\"],\"feature\":\"HTD\"",
+                               "features copy -> bytes",
                                "alice.DeleteJob(1) -> ok",
                                "alice.CreateAnnotations -> 1 2 3 \n",
                                "alice.DeleteAnnotations(dry run) -> 6\n",

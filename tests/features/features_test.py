@@ -419,6 +419,20 @@ def run(api, port, work):
         check("%s equals its NumPy reference" % name, close(got, reference, rtol=1e-4, atol=1e-6),
               "got %s, expected %s" % (np.round(got, 5), np.round(reference, 5)))
 
+    # The colour descriptors read RGB; every descriptor answers over HTTP with its length.
+    colour = np.dstack([textured, blobs[:200, :240], 255 - textured])
+    cid = api.upload(project, "colour.png", colour)
+    for name, entry in sorted(names.items()):
+        resource = {"image": ids["labels"] if name in ("Moments", "HuMoments") else cid}
+        status, table = api.extract(name, [resource])
+        rows = table["rows"] if status == 200 else []
+        check("%s answers rows of %d values" % (name, entry["length"]),
+              rows and all(r["status"] == 200 and len(r["feature"]) == entry["length"] for r in rows) or
+              (entry["rows"] == "one per keypoint" and status == 200), str(rows)[:300])
+    status, table = api.extract("CLD", [{"image": cid, "mask": ids["labels"]}])
+    check("a colour descriptor takes a mask: one row per label",
+          [r.get("label") for r in table["rows"]] == [0, 1, 7])
+
     # Keypoints against OpenCV on the same (grey) pixels.
     for name, detector in [("ORB", cv2.ORB_create(500)), ("SIFT", cv2.SIFT_create()), ("BRISK", cv2.BRISK_create())]:
         status, table = api.extract(name, [ids["blobs"]])

@@ -1,0 +1,148 @@
+// The catalogue's promises for every descriptor, the refusals Extract makes, the rasteriser, and
+// the tables' edge cases. The numbers themselves are checked against references in Python
+// (features_test.py) and, for the MPEG-7 descriptors, by their properties (mpeg7_test.cc).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "features/descriptor.h"
+#include "features/feature_table.h"
+
+namespace vitrine::features {
+namespace {
+
+imaging::DecodedPixels Noise(int width, int height, int bands, unsigned seed) {
+  std::mt19937 random(seed);
+  imaging::DecodedPixels p{.width = width, .height = height, .bands = bands};
+  p.values.resize(static_cast<std::size_t>(width) * height * bands);
+  for (auto& v : p.values) v = static_cast<std::uint8_t>(random() % 256);
+  return p;
+}
+
+TEST(FeatureCatalogue, EveryDescriptorGivesRowsOfItsLengthAndColumns) {
+  std::set<std::string> names;
+  for (const auto& d : Catalogue()) {
+    const DescriptorInfo& info = d->info();
+    EXPECT_TRUE(names.insert(info.name).second) << info.name << " twice";
+    EXPECT_FALSE(info.description.empty()) << info.name;
+    EXPECT_FALSE(info.reference.empty()) << info.name;
+    const auto pixels = Noise(160, 144, info.pixels == PixelKind::kGrey ? 1 : 3, 7);
+    auto rows = d->Extract({.pixels = &pixels});
+    ASSERT_TRUE(rows.ok()) << info.name << ": " << rows.status().ToString();
+    if (info.target != Target::kKeypoints) {
+      EXPECT_GE(rows->size(), 1u) << info.name;
+    }
+    for (const Row& row : *rows) {
+      EXPECT_EQ(row.values.size(), static_cast<std::size_t>(info.length)) << info.name;
+      EXPECT_EQ(row.columns.size(), info.columns.size()) << info.name;
+      for (float v : row.values) EXPECT_TRUE(std::isfinite(v)) << info.name;
+    }
+  }
+  EXPECT_GE(names.size(), 19u);
+  for (const char* bisque : {"HTD", "HTD2", "EHD", "CLD", "SCD", "CSD", "DCD", "HAR", "LBP", "TAS", "PFTAS", "ZM",
+                             "HOG", "HuMoments", "Moments", "Pixel_Intensity_Statistics", "ORB", "SIFT", "BRISK"}) {
+    EXPECT_TRUE(names.contains(bisque)) << bisque;
+  }
+}
+
+TEST(FeatureCatalogue, LengthsAreBisques) {
+  const std::pair<const char*, int> lengths[] = {{"HTD", 48},
+                                                 {"HTD2", 62},
+                                                 {"EHD", 80},
+                                                 {"CLD", 120},
+                                                 {"SCD", 256},
+                                                 {"CSD", 64},
+                                                 {"DCD", 100},
+                                                 {"HAR", 52},
+                                                 {"LBP", 8},
+                                                 {"TAS", 54},
+                                                 {"PFTAS", 54},
+                                                 {"ZM", 25},
+                                                 {"HOG", 9},
+                                                 {"ORB", 32},
+                                                 {"SIFT", 128},
+                                                 {"BRISK", 64},
+                                                 {"Moments", 24},
+                                                 {"HuMoments", 7},
+                                                 {"Pixel_Intensity_Statistics", 5}};
+  for (const auto& [name, length] : lengths) {
+    const Descriptor* d = FindDescriptor(name);
+    ASSERT_NE(d, nullptr) << name;
+    EXPECT_EQ(d->info().length, length) << name;
+  }
+  EXPECT_EQ(FindDescriptor("htd"), nullptr);  // case-sensitive, as BisQue's
+}
+
+TEST(FeatureExtract, RefusesWhatADescriptorDoesNotTake) {
+  const auto grey = Noise(64, 64, 1, 1), colour = Noise(64, 64, 3, 2);
+  LabelMask mask{.width = 64, .height = 64, .labels = std::vector<std::int32_t>(64 * 64, 1)};
+  EXPECT_EQ(FindDescriptor("HTD")->Extract({.pixels = &colour}).status().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(FindDescriptor("CLD")->Extract({.pixels = &grey}).status().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(FindDescriptor("HAR")->Extract({.pixels = &grey, .mask = &mask}).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FindDescriptor("HTD")->Extract({.pixels = &grey, .keypoint = GivenKeypoint{3, 3, 1}}).status().code(),
+            ErrorCode::kInvalidArgument);
+  LabelMask small{.width = 32, .height = 64, .labels = std::vector<std::int32_t>(32 * 64, 0)};
+  EXPECT_EQ(FindDescriptor("HTD")->Extract({.pixels = &grey, .mask = &small}).status().code(),
+            ErrorCode::kInvalidArgument);
+  // A point at the very edge has no room for SIFT's patch... or gets one row: never a crash.
+  auto edge = FindDescriptor("ORB")->Extract({.pixels = &grey, .keypoint = GivenKeypoint{0, 0, 1}});
+  EXPECT_TRUE(edge.ok() ? edge->size() == 1 : edge.status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST(FeatureHtd, AFlatImageHasNoDeviationAndTheMaskPicksItsRows) {
+  imaging::DecodedPixels flat{.width = 96, .height = 80, .bands = 1, .values = std::vector<std::uint8_t>(96 * 80, 100)};
+  LabelMask mask{.width = 96, .height = 80, .labels = std::vector<std::int32_t>(96 * 80, 0)};
+  for (int y = 0; y < 80; ++y) {
+    for (int x = 48; x < 96; ++x) mask.labels[y * 96 + x] = 9;
+  }
+  auto rows = FindDescriptor("HTD")->Extract({.pixels = &flat, .mask = &mask});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].columns[0], 0);
+  EXPECT_EQ((*rows)[1].columns[0], 9);
+  for (const Row& row : *rows) {
+    for (int f = 0; f < 24; ++f) {
+      EXPECT_NEAR(row.values[24 + f], 0, 1e-3) << f;  // a flat response everywhere
+      EXPECT_NEAR(row.values[f], (*rows)[0].values[f], 1e-3) << f;
+    }
+  }
+}
+
+TEST(FeatureRasterise, PixelsWhoseCentresAreInsideWithHolesOpen) {
+  const PolygonRings square = {{{2, 2}, {8, 2}, {8, 8}, {2, 8}, {2, 2}}, {{4, 4}, {6, 4}, {6, 6}, {4, 6}, {4, 4}}};
+  const LabelMask mask = RasterisePolygons({square}, 10, 10, 5);
+  int inside = 0;
+  for (int y = 0; y < 10; ++y) {
+    for (int x = 0; x < 10; ++x) {
+      const bool expected = x >= 2 && x < 8 && y >= 2 && y < 8 && !(x >= 4 && x < 6 && y >= 4 && y < 6);
+      EXPECT_EQ(mask.labels[y * 10 + x], expected ? 5 : 0) << x << "," << y;
+      inside += mask.labels[y * 10 + x] == 5;
+    }
+  }
+  EXPECT_EQ(inside, 36 - 4);  // the area of the shape, in pixels
+  // Past the edges: clipped, never written out of bounds.
+  const LabelMask clipped = RasterisePolygons({{{{-5, -5}, {20, -5}, {20, 3}, {-5, 3}, {-5, -5}}}}, 10, 10, 1);
+  EXPECT_EQ(std::count(clipped.labels.begin(), clipped.labels.end(), 1), 30);
+}
+
+TEST(FeatureTable, EmptyAndFailedTablesAreWrittenToo) {
+  Table table{.descriptor = FindDescriptor("SIFT")};
+  auto empty = EncodeHdf5(table);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->substr(1, 3), "HDF");
+  table.rows.push_back({.image = "/api/v1/images/1", .status = 404, .error = "image 1 not found, \"gone\""});
+  auto one = EncodeHdf5(table);
+  ASSERT_TRUE(one.ok());
+  EXPECT_GT(one->size(), empty->size());
+  const std::string csv = EncodeCsv(table);
+  EXPECT_NE(csv.find("404,\"image 1 not found, \"\"gone\"\"\""), std::string::npos) << csv;
+  const auto json = TableJson(table);
+  EXPECT_EQ(json["rows"][0]["status"], 404);
+  EXPECT_FALSE(json["rows"][0].contains("feature"));
+}
+
+}  // namespace
+}  // namespace vitrine::features
