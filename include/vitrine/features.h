@@ -13,17 +13,23 @@
 
 namespace vitrine {
 
+// A column stored beside each row's vector.
+struct FeatureColumn {
+  std::string name;
+  std::string type;  // "int32" or "float32"
+};
+
 // A descriptor of the server's catalogue.
 struct FeatureDescriptor {
   std::string name;
   int length = 0;  // values in each row's vector
   std::string description;
-  std::string pixels;                // "grey" or "colour"
-  std::vector<std::string> accepts;  // "image", "region", "mask", "annotation", "point annotation"
-  std::string rows;                  // "one per resource", "one per mask label", "one per keypoint"
-  std::string value_type;            // "float32" or "int32" (in the HDF5 table)
-  std::vector<std::string> columns;  // the parameter columns beside the vector ("label"; "x", "y", ...)
-  int version = 0;                   // goes up when a change alters the numbers
+  std::string pixels;                  // "grey" or "colour"
+  std::vector<std::string> accepts;    // "image", "region", "mask", "annotation", "point annotation"
+  std::string rows;                    // "one per resource", "one per mask label", "one per keypoint"
+  std::string value_type;              // "float32" or "int32" (in the HDF5 table)
+  std::vector<FeatureColumn> columns;  // the parameter columns beside the vector ("label"; "x", "y", ...)
+  int version = 0;                     // goes up when a change alters the numbers
   std::string reference;
 };
 

@@ -25,6 +25,8 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 void AddWorkerCommand(CLI::App& app, CommandContext& context);
 // `vitrine analytic`, `vitrine data` and `vitrine job`.
 void AddJobCommands(CLI::App& app, CommandContext& context);
+// `vitrine features`.
+void AddFeatureCommands(CLI::App& app, CommandContext& context);
 
 // Runs `body` and turns a non-OK Status into an error message and exit code 1.
 template <class Fn>

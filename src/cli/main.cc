@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   vitrine::cli::AddMaintenanceCommands(app, context);
   vitrine::cli::AddWorkerCommand(app, context);
   vitrine::cli::AddJobCommands(app, context);
+  vitrine::cli::AddFeatureCommands(app, context);
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
 }

@@ -69,7 +69,7 @@ std::string CsvField(const std::string& text) {
 Result<std::string> EncodeHdf5(const Table& table) {
   static std::once_flag quiet;
   std::call_once(quiet, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
-  const DescriptorInfo& info = table.descriptor->info();
+  const DescriptorInfo& info = *table.info;
   auto failed = [](const char* what) { return Status::Internal(std::string("cannot write the HDF5 table: ") + what); };
 
   Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -152,7 +152,7 @@ Result<std::string> EncodeHdf5(const Table& table) {
 }
 
 std::string EncodeCsv(const Table& table) {
-  const DescriptorInfo& info = table.descriptor->info();
+  const DescriptorInfo& info = *table.info;
   std::string out = "index,image,mask,annotation,status,error";
   for (const auto& column : info.columns) out += "," + column.name;
   for (int i = 0; i < info.length; ++i) out += ",feature_" + std::to_string(i);
@@ -175,7 +175,7 @@ std::string EncodeCsv(const Table& table) {
 }
 
 nlohmann::json TableJson(const Table& table) {
-  const DescriptorInfo& info = table.descriptor->info();
+  const DescriptorInfo& info = *table.info;
   nlohmann::json rows = nlohmann::json::array();
   for (const TableRow& row : table.rows) {
     nlohmann::json out = {{"image", row.image}, {"mask", row.mask}, {"annotation", row.annotation}};

@@ -24,8 +24,8 @@ struct TableRow {
 };
 
 struct Table {
-  const Descriptor* descriptor = nullptr;
-  std::vector<TableRow> rows;  // in request order; each resource's rows together
+  const DescriptorInfo* info = nullptr;  // the descriptor's (or the same read back from a server)
+  std::vector<TableRow> rows;            // in request order; each resource's rows together
 };
 
 // The HDF5 file in memory. Columns of /values: image, mask, gobject (2000-byte strings, cut

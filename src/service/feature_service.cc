@@ -113,7 +113,7 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
     per_resource[i] = Describe(caller, *descriptor, request.resources[i], request.max_size, request.use_cache);
   });
   features::Table table;
-  table.descriptor = descriptor;
+  table.info = &descriptor->info();
   for (auto& rows : per_resource) {
     for (auto& row : rows) table.rows.push_back(std::move(row));
   }

@@ -27,7 +27,9 @@ Result<FeatureDescriptor> FeatureDescriptorFromJson(const Json& j) {
     d.accepts = j.at("accepts").get<std::vector<std::string>>();
     d.rows = j.at("rows").get<std::string>();
     d.value_type = j.at("value_type").get<std::string>();
-    for (const auto& column : j.at("columns")) d.columns.push_back(column.at("name").get<std::string>());
+    for (const auto& column : j.at("columns")) {
+      d.columns.push_back({column.at("name").get<std::string>(), column.at("type").get<std::string>()});
+    }
     d.version = j.at("version").get<int>();
     d.reference = j.at("reference").get<std::string>();
     return d;

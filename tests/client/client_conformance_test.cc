@@ -615,8 +615,10 @@ class Transcript {
     return Masked(std::move(json));
   }
   static std::string Render(const FeatureDescriptor& d) {
-    return wire::Json{{"name", d.name}, {"length", d.length},         {"pixels", d.pixels},   {"accepts", d.accepts},
-                      {"rows", d.rows}, {"value_type", d.value_type}, {"columns", d.columns}, {"version", d.version}}
+    wire::Json columns = wire::Json::array();
+    for (const auto& c : d.columns) columns.push_back(c.name + ":" + c.type);
+    return wire::Json{{"name", d.name}, {"length", d.length},         {"pixels", d.pixels}, {"accepts", d.accepts},
+                      {"rows", d.rows}, {"value_type", d.value_type}, {"columns", columns}, {"version", d.version}}
         .dump();
   }
   static std::string Render(const std::vector<FeatureDescriptor>& all) {

@@ -129,7 +129,7 @@ TEST(FeatureRasterise, PixelsWhoseCentresAreInsideWithHolesOpen) {
 }
 
 TEST(FeatureTable, EmptyAndFailedTablesAreWrittenToo) {
-  Table table{.descriptor = FindDescriptor("SIFT")};
+  Table table{.info = &FindDescriptor("SIFT")->info()};
   auto empty = EncodeHdf5(table);
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_EQ(empty->substr(1, 3), "HDF");

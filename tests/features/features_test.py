@@ -338,12 +338,49 @@ def main():
         with open(os.path.join(data, "admin-password")) as f:
             api = Api(port, token_for(Api(port), "admin", f.read().strip()))
         run(api, port, work)
+        run_cli(binary, api, port, work, 1, 1, htd_reference(synthetic_images()[0])[0])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     failed = sum(1 for _, ok in results if not ok)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     sys.exit(1 if failed else 0)
+
+
+def cli(binary, port, token, *args):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "VITRINE_URL": "http://127.0.0.1:%d" % port, "VITRINE_TOKEN": token}
+    return subprocess.run([binary] + list(args), env=env, capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+
+
+def run_cli(binary, api, port, work, project, textured_id, expected_htd):
+    r = cli(binary, port, api.token, "features", "list")
+    check("vitrine features list shows the catalogue", r.returncode == 0 and "HTD" in r.stdout and "SIFT" in r.stdout,
+          r.stderr)
+    r = cli(binary, port, api.token, "features", "show", "HTD", "--json")
+    check("vitrine features show HTD", r.returncode == 0 and json.loads(r.stdout)["length"] == 48, r.stderr)
+    r = cli(binary, port, api.token, "features", "show", "NOPE")
+    check("an unknown descriptor is a message and exit 1", r.returncode == 1 and "NOPE" in r.stderr)
+    out = os.path.join(work, "cli-htd.h5")
+    r = cli(binary, port, api.token, "features", "extract", "HTD", "--project", str(project), "--filename",
+            "textured%", "-o", out)
+    ok = r.returncode == 0 and os.path.exists(out)
+    if ok:
+        with tables.open_file(out, "r") as h5:
+            ok = (h5.root.values.nrows == 1 and close(h5.root.values[0]["feature"], expected_htd, rtol=1e-3, atol=1e-4)
+                  and h5.root.status[0]["status"] == 200)
+    check("vitrine features extract writes BisQue's HDF5 table for a project's images", ok, r.stderr)
+    out = os.path.join(work, "cli-annotations.csv")
+    r = cli(binary, port, api.token, "features", "extract", "HTD", "--images", str(textured_id), "--annotations",
+            "-o", out)
+    rows = list(csv.DictReader(open(out))) if os.path.exists(out) else []
+    # The polygon (200) and the line (400) on that image: a failed row makes the exit code 1.
+    check("--annotations describes each annotation of the images, failures in their rows",
+          r.returncode == 1 and sorted(row["status"] for row in rows) == ["200", "400"] and "1 resources" in r.stderr,
+          r.stderr + str(rows))
+    r = cli(binary, port, api.token, "features", "extract", "HTD", "--images", str(textured_id), "-o", "x.txt")
+    check("an output of an unknown format is refused before any work", r.returncode == 1 and ".h5" in r.stderr)
 
 
 def run(api, port, work):

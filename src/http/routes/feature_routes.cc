@@ -97,7 +97,7 @@ Result<bool> NoCache(const QueryParams& query) {
 // The table in the format asked for (`format`: json, the default; csv; hdf5, also "hdf").
 Result<HttpResponse> TableResponse(const features::Table& table, const QueryParams& query) {
   const std::string format(query.Get("format").value_or("json"));
-  const std::string name = table.descriptor->info().name;
+  const std::string name = table.info->name;
   HttpResponse r;
   if (format == "json") return JsonResponse(200, features::TableJson(table));
   if (format == "csv") {
