@@ -22,6 +22,7 @@ packages=(
   libfftw3-dev libhdf5-dev  # feature descriptors: the Gabor bank's FFTs; BisQue's HDF5 feature tables
   libopencv-core-dev libopencv-imgproc-dev libopencv-features2d-dev  # descriptors: moments, keypoints, HOG
   python3-tables python3-h5py  # tests read feature tables as bqapi (PyTables) and h5py do
+  python3-scipy python3-skimage  # feature references: scikit-image's HOG, LBP and Gabor bank, SciPy's FFT
   python3-celery redis-server python3-redis  # bench/job_bench.sh reference: Celery with a Redis broker
   python3-opencv            # bench/dark_objects_reference.py and job_bench.sh: dark objects with OpenCV
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
@@ -42,4 +43,25 @@ sudo_cmd=()
 [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
+
+# Debian's scipy (and scikit-image through it) depends, via pythran, on libboost-dev: Boost 1.74,
+# which conflicts with the libboost1.81-dev Vitrine builds with. A local placeholder package of
+# that name, depending on libboost1.81-dev, satisfies the dependency with the Boost we have.
+if ! dpkg-query -W -f='${Status}' libboost-dev 2>/dev/null | grep -q "install ok installed"; then
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends equivs libboost1.81-dev </dev/null
+  placeholder=$(mktemp -d)
+  cat >"$placeholder/libboost-dev.ctl" <<'CONTROL'
+Section: libdevel
+Priority: optional
+Standards-Version: 3.9.2
+Package: libboost-dev
+Version: 1.81.0.99
+Depends: libboost1.81-dev
+Description: Boost headers, provided by libboost1.81-dev (a local placeholder)
+ Satisfies libboost-dev for packages that need Boost headers (pythran, for scipy),
+ with the Boost 1.81 Vitrine builds with instead of Debian's default 1.74.
+CONTROL
+  (cd "$placeholder" && equivs-build libboost-dev.ctl >/dev/null && "${sudo_cmd[@]}" dpkg -i libboost-dev_*.deb >/dev/null)
+  rm -rf "$placeholder"
+fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null

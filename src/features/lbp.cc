@@ -1,5 +1,7 @@
 // LBP: rotation-invariant local binary patterns of 5 neighbours at radius 5, counted over the
-// image, as BisQue's mahotas call asks (lbp(image, radius=5, points=5)).
+// image: BisQue's parameters (mahotas' lbp(image, radius=5, points=5)) with scikit-image's exact
+// sampling and comparison (local_binary_pattern(image, 5, 5, 'ror')), since mahotas samples at
+// whole pixels differently from one version to the next.
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -50,17 +52,19 @@ class LocalBinaryPatterns final : public Descriptor {
                     .length = 8,
                     .description = "Rotation-invariant local binary patterns (5 neighbours at radius 5): pixel counts "
                                    "of the 8 pattern classes 0, 1, 3, 5, 7, 11, 15, 31",
-                    .reference = "Ojala et al. 2002; mahotas.features.lbp(image, 5, 5), as BisQue's LBP"}) {}
+                    .reference = "Ojala et al. 2002; skimage.feature.local_binary_pattern(image, 5, 5, 'ror') "
+                                 "counted per class (BisQue's LBP parameters)"}) {}
 
  protected:
   Result<std::vector<Row>> Compute(const Input& input) const override {
     const auto& p = *input.pixels;
     static const std::vector<int> classes = Classes();
+    // Rounded to 5 decimals as scikit-image rounds them, so that (5, 0) stays a whole pixel.
     std::array<double, kPoints> dy{}, dx{};
     for (int k = 0; k < kPoints; ++k) {
       const double angle = 2 * std::numbers::pi * k / kPoints;
-      dy[k] = kRadius * std::sin(angle);
-      dx[k] = kRadius * std::cos(angle);
+      dy[k] = std::round(-kRadius * std::sin(angle) * 1e5) / 1e5;
+      dx[k] = std::round(kRadius * std::cos(angle) * 1e5) / 1e5;
     }
     std::array<double, 1 << kPoints> counts{};
     for (int y = 0; y < p.height; ++y) {
@@ -68,7 +72,7 @@ class LocalBinaryPatterns final : public Descriptor {
         const double centre = p.values[static_cast<std::size_t>(y) * p.width + x];
         int code = 0;
         for (int k = 0; k < kPoints; ++k) {
-          if (Sample(p, y - dy[k], x - dx[k]) > centre) code |= 1 << k;
+          if (Sample(p, y + dy[k], x + dx[k]) - centre >= 0) code |= 1 << k;
         }
         counts[MinimalRotation(code)] += 1;
       }

@@ -30,6 +30,7 @@ import cv2
 import h5py
 import numpy as np
 import tables
+from skimage.feature import hog, local_binary_pattern
 
 results = []
 
@@ -182,36 +183,6 @@ def haralick_reference(im):
     return np.array(out)
 
 
-def bilinear(im, y, x):
-    """im sampled at (y, x) arrays, bilinearly; 0 outside."""
-    padded = np.pad(im.astype(np.float64), 2)
-    y, x = y + 2, x + 2
-    y0, x0 = np.floor(y).astype(int), np.floor(x).astype(int)
-    fy, fx = y - y0, x - x0
-    h, w = padded.shape
-
-    def at(yy, xx):
-        inside = (yy >= 0) & (xx >= 0) & (yy < h) & (xx < w)
-        return np.where(inside, padded[np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)], 0.0)
-    return ((1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
-            fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1)))
-
-
-def lbp_reference(im):
-    h, w = im.shape
-    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
-    codes = np.zeros((h, w), np.int64)
-    for k in range(5):
-        angle = 2 * math.pi * k / 5
-        neighbour = bilinear(im, y - 5 * math.sin(angle), x - 5 * math.cos(angle))
-        codes |= (neighbour > im).astype(np.int64) << k
-    def minimal(c):
-        return min(((c >> r) | (c << (5 - r))) & 31 for r in range(5))
-    mapping = np.array([minimal(c) for c in range(32)])
-    counts = np.bincount(mapping[codes].ravel(), minlength=32)
-    return counts[[0, 1, 3, 5, 7, 11, 15, 31]]
-
-
 def tas_reference(im, thresh, margin):
     im = im.astype(np.float64)
     mu = (im * (im > thresh)).sum() / ((im > thresh).sum() + 1e-8)
@@ -260,23 +231,6 @@ def zernike_reference(im):
                     math.factorial((n - l) // 2 - m)) * rho[keep] ** (n - 2 * m) for m in range((n - l) // 2 + 1))
             out.append(abs((n + 1) / math.pi * (w * np.conj(r * phase ** l)).sum()))
     return np.array(out)
-
-
-def hog_reference(im):
-    """skimage.feature.hog(im, pixels_per_cell=(m, m), cells_per_block=(1, 1)), first cell."""
-    im = im.astype(np.float64)
-    g_row, g_col = np.zeros_like(im), np.zeros_like(im)
-    g_row[1:-1, :] = im[2:, :] - im[:-2, :]
-    g_col[:, 1:-1] = im[:, 2:] - im[:, :-2]
-    m = min(im.shape)
-    mag = np.hypot(g_col, g_row)[:m, :m]
-    ori = (np.rad2deg(np.arctan2(g_row, g_col)) % 180)[:m, :m]
-    bins = np.minimum((ori // 20).astype(int), 8)
-    v = np.bincount(bins.ravel(), mag.ravel(), minlength=9).astype(np.float32) / (m * m)
-    v = v.astype(np.float64)
-    v = v / np.sqrt((v ** 2).sum() + 1e-10)
-    v = np.minimum(v, 0.2)
-    return v / np.sqrt((v ** 2).sum() + 1e-10)
 
 
 def close(a, b, rtol, atol=0.0):
@@ -445,15 +399,19 @@ def run(api, port, work):
     # Texture and shape descriptors against NumPy implementations of their definitions.
     small = cv2.resize(textured, (96, 80), interpolation=cv2.INTER_AREA)
     sid = api.upload(project, "small.png", small)
-    for name, reference in [("HAR", haralick_reference(small)), ("LBP", lbp_reference(small)),
+    lbp_codes = local_binary_pattern(small, 5, 5, "ror").astype(np.int64)
+    m = min(textured.shape)
+    for name, reference in [("HAR", haralick_reference(small)),
+                            ("LBP", np.bincount(lbp_codes.ravel(), minlength=32)[[0, 1, 3, 5, 7, 11, 15, 31]]),
                             ("TAS", tas_reference(small, 30, 30)),
                             ("PFTAS", tas_reference(small, otsu_reference(small),
                                                     small[small > otsu_reference(small)].std())),
-                            ("ZM", zernike_reference(blobs)), ("HOG", hog_reference(textured))]:
+                            ("ZM", zernike_reference(blobs)),
+                            ("HOG", hog(textured, pixels_per_cell=(m, m), cells_per_block=(1, 1))[:9])]:
         image = ids["blobs"] if name == "ZM" else ids["textured"] if name == "HOG" else sid
         status, table = api.extract(name, [image])
         got = table["rows"][0].get("feature", []) if status == 200 else []
-        check("%s equals its NumPy reference" % name, close(got, reference, rtol=1e-4, atol=1e-6),
+        check("%s equals its reference (scikit-image for LBP and HOG, NumPy for the others)" % name, close(got, reference, rtol=1e-4, atol=1e-6),
               "got %s, expected %s" % (np.round(got, 5), np.round(reference, 5)))
 
     # The colour descriptors read RGB; every descriptor answers over HTTP with its length.
