@@ -2,9 +2,9 @@
 // frequencies 0.05 and 0.5 cycles per pixel, each an 81x81 complex kernel applied by circular
 // convolution through FFTW (single precision). docs/features.md has the formulas.
 //
-// Thread-safe. FFTW's planner is not, so plans are made under a lock, once per image size, and
-// executed concurrently on separate arrays. The kernels' spectra are kept per image size within
-// a byte budget; sizes past it transform their kernels on each call instead.
+// Thread-safe. FFTW's planner is not, so plans are made under a lock, once per tile size (an
+// image is transformed in tiles of at most 512x512, see gabor_bank.cc), and executed
+// concurrently on separate arrays. The kernels' spectra are kept per tile size, within a budget.
 #pragma once
 
 #include <array>

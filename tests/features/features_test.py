@@ -364,6 +364,20 @@ def run(api, port, work):
     check("HTD's strongest orientation is the stripes' (60 degrees: orientation 2)",
           int(np.argmax(means.max(axis=0))) == 2, str(means))
 
+    # Larger than one 512-pixel tile both ways: transformed in tiles of the periodic image, the same numbers.
+    rng = np.random.default_rng(5)
+    large = np.clip(cv2.resize(textured, (700, 600)) + rng.normal(0, 10, (600, 700)), 0, 255).astype(np.uint8)
+    large_labels = np.zeros((600, 700), np.uint8)
+    large_labels[100:550, 450:690] = 3
+    lid, llid = api.upload(project, "large.png", large), api.upload(project, "large-labels.png", large_labels)
+    status, table = api.extract("HTD", [lid, {"image": lid, "mask": llid}])
+    ref, ref_labels = htd_reference(large)[0], htd_reference(large, large_labels.astype(np.int64))
+    rows = table["rows"] if status == 200 else []
+    check("HTD of an image larger than a tile equals the reference (whole and per label)",
+          len(rows) == 3 and close(rows[0]["feature"], ref, rtol=1e-3, atol=1e-4) and
+          all(close(r["feature"], ref_labels[r["label"]], rtol=1e-3, atol=1e-4) for r in rows[1:]),
+          str([np.max(np.abs(np.array(r.get("feature", [0] * 48)) - ref)) for r in rows]))
+
     status, table = api.extract("HTD", [{"image": ids["textured"], "mask": ids["labels"]}])
     ref = htd_reference(textured, labels.astype(np.int64))
     rows = table["rows"] if status == 200 else []
