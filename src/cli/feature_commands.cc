@@ -183,7 +183,7 @@ Result<std::string> Encode(const FeatureDescriptor& d, const std::vector<Feature
     case FeatureFormat::kCsv:
       return features::EncodeCsv(table);
     case FeatureFormat::kJson:
-      return features::TableJson(table).dump();
+      return features::TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return Status::InvalidArgument("unknown format");
 }

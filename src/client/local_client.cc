@@ -401,7 +401,7 @@ class LocalClient final : public Client {
         bytes = features::EncodeCsv(table);
         break;
       case FeatureFormat::kJson:
-        bytes = features::TableJson(table).dump();
+        bytes = features::TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         break;
     }
     return client::SaveBytes(bytes, destination);

@@ -12,6 +12,10 @@ Result<std::vector<Row>> Descriptor::Extract(const Input& input) const {
   if (input.pixels->bands != wanted_bands) {
     return Status::Unsupported(info_.name + " reads " + (wanted_bands == 1 ? "grey" : "RGB") + " pixels");
   }
+  if (input.pixels->width < info_.min_side || input.pixels->height < info_.min_side) {
+    return Status::InvalidArgument(info_.name + " needs at least " + std::to_string(info_.min_side) + "x" +
+                                   std::to_string(info_.min_side) + " pixels");
+  }
   if (input.mask != nullptr) {
     if (info_.target != Target::kLabels) {
       return Status::InvalidArgument(info_.name +

@@ -40,6 +40,8 @@ struct DescriptorInfo {
   Target target = Target::kImage;
   bool integer_values = false;  // the vector is stored as int32 (SIFT, as BisQue does)
   std::vector<ParameterColumn> columns;
+  // Smaller inputs (either side, in pixels) are refused (kInvalidArgument) before any work.
+  int min_side = 1;
   // Bumped whenever a change alters the numbers: part of every cached result's key.
   int version = 1;
   std::string reference;  // the definition it follows

@@ -67,8 +67,12 @@ std::string CsvField(const std::string& text) {
 }  // namespace
 
 Result<std::string> EncodeHdf5(const Table& table) {
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  // HDF5's high-level table API is not thread-safe even in a thread-safe build, and its in-memory
+  // driver tells files apart by name: one file at a time in the process. Error stacks are per
+  // thread, so printing them is turned off for each.
+  static std::mutex one_at_a_time;
+  std::lock_guard lock(one_at_a_time);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const DescriptorInfo& info = *table.info;
   auto failed = [](const char* what) { return Status::Internal(std::string("cannot write the HDF5 table: ") + what); };
 

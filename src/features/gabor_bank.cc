@@ -104,11 +104,15 @@ std::shared_ptr<const SizedBank> BankFor(int width, int height) {
   }
   // Made outside the lock: other sizes go on meanwhile; two threads may make the same size once.
   auto bank = MakeBank(width, height);
+  // Evicted banks are destroyed after the lock is released: their plans' destruction waits for
+  // the planner, which may be busy measuring another size.
+  std::vector<std::shared_ptr<const SizedBank>> evicted;
   std::lock_guard lock(mu);
   bytes += SpectraBytes(*bank);
   banks.push_front(bank);
   while (bytes > kSpectraBudgetBytes && banks.size() > 1) {
     bytes -= SpectraBytes(*banks.back());
+    evicted.push_back(std::move(banks.back()));
     banks.pop_back();
   }
   return bank;
@@ -127,21 +131,27 @@ Scratch& ScratchFor(std::size_t n) {
   return scratch;
 }
 
-// How one axis is cut into tiles. An axis of at most kTile pixels is one tile of its whole
-// length: a transform of the whole period is the circular convolution itself. A longer one is cut
-// into tiles of kTile read from the periodic image, each giving its middle `step` outputs: away
-// from a tile's edges by the kernel's half width, they equal the circular convolution of the
-// whole image (overlap-save). So every image is transformed in tiles whose kernel spectra are
-// kept, and large images cost about as much per pixel as 512x512 ones.
-constexpr int kTile = 512;
+// How one axis is cut into tiles, each read from the periodic image (the image repeated on every
+// side). A tile gives its outputs at least the kernel's half width from its edges: there they
+// equal the circular convolution of the whole image (overlap-save). An axis of exactly a tile's
+// length is one tile with no margin: its transform is the circular convolution itself. Tiles
+// have one of four lengths, so there are at most 16 plans and kernel banks whatever the images'
+// sizes, and large images cost about as much per pixel as 512x512 ones.
+constexpr int kTileLengths[] = {128, 256, 384, 512};
+constexpr int kMargin = kGaborKernelSide / 2;
 struct AxisTiles {
   int tile = 0, margin = 0, step = 0, count = 0;
 };
 
 AxisTiles TilesOf(int length) {
-  if (length <= kTile) return {length, 0, length, 1};
-  constexpr int margin = kGaborKernelSide / 2, step = kTile - 2 * margin;
-  return {kTile, margin, step, (length + step - 1) / step};
+  for (int tile : kTileLengths) {
+    if (length == tile) return {tile, 0, tile, 1};
+  }
+  for (int tile : kTileLengths) {
+    if (length + 2 * kMargin <= tile) return {tile, kMargin, length, 1};
+  }
+  constexpr int tile = kTileLengths[3], step = tile - 2 * kMargin;
+  return {tile, kMargin, step, (length + step - 1) / step};
 }
 
 // out = a * b, element by element, over n complex numbers (interleaved re, im).

@@ -12,6 +12,8 @@ namespace {
 // BisQue keeps the first 500 keypoints; we keep the 500 strongest, which does not depend on the
 // detector's internal order.
 constexpr int kMaxKeypoints = 500;
+// The detectors' border and patch (ORB: 31 pixels; smaller images fail inside OpenCV).
+constexpr int kMinKeypointSide = 32;
 
 class KeypointDescriptor final : public Descriptor {
  public:
@@ -70,6 +72,7 @@ std::unique_ptr<Descriptor> MakeOrb() {
                      .pixels = PixelKind::kGrey,
                      .target = Target::kKeypoints,
                      .columns = KeypointColumns(),
+                     .min_side = kMinKeypointSide,
                      .reference = "Rublee et al. 2011; OpenCV cv::ORB defaults"},
       [] { return cv::ORB::create(kMaxKeypoints); });
 }
@@ -84,6 +87,7 @@ std::unique_ptr<Descriptor> MakeSift() {
           .target = Target::kKeypoints,
           .integer_values = true,
           .columns = KeypointColumns(),
+          .min_side = kMinKeypointSide,
           .reference = "Lowe 2004; OpenCV cv::SIFT defaults"},
       [] { return cv::SIFT::create(); });
 }
@@ -96,6 +100,7 @@ std::unique_ptr<Descriptor> MakeBrisk() {
                      .pixels = PixelKind::kGrey,
                      .target = Target::kKeypoints,
                      .columns = KeypointColumns(),
+                     .min_side = kMinKeypointSide,
                      .reference = "Leutenegger et al. 2011; OpenCV cv::BRISK defaults"},
       [] { return cv::BRISK::create(); });
 }

@@ -26,8 +26,9 @@ void FillRow(const PolygonRings& polygon, int y, int width, std::int32_t label, 
   std::sort(crossings.begin(), crossings.end());
   for (std::size_t i = 0; i + 1 < crossings.size(); i += 2) {
     // Centres x + 0.5 in [left, right).
-    const int first = std::max(0, static_cast<int>(std::ceil(crossings[i] - 0.5)));
-    const int last = std::min(width, static_cast<int>(std::ceil(crossings[i + 1] - 0.5)));
+    // Clamped as doubles first: coordinates may lie far outside the mask.
+    const int first = static_cast<int>(std::clamp(std::ceil(crossings[i] - 0.5), 0.0, static_cast<double>(width)));
+    const int last = static_cast<int>(std::clamp(std::ceil(crossings[i + 1] - 0.5), 0.0, static_cast<double>(width)));
     for (int x = first; x < last; ++x) row[x] = label;
   }
 }
@@ -46,8 +47,8 @@ LabelMask RasterisePolygons(const std::vector<PolygonRings>& polygons, int width
       top = std::min(top, p[1]);
       bottom = std::max(bottom, p[1]);
     }
-    const int first = std::max(0, static_cast<int>(std::floor(top)));
-    const int last = std::min(height, static_cast<int>(std::ceil(bottom)));
+    const int first = static_cast<int>(std::clamp(std::floor(top), 0.0, static_cast<double>(height)));
+    const int last = static_cast<int>(std::clamp(std::ceil(bottom), 0.0, static_cast<double>(height)));
     for (int y = first; y < last; ++y) {
       FillRow(polygon, y, width, label, mask.labels.data() + static_cast<std::size_t>(y) * width, crossings);
     }

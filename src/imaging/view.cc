@@ -77,8 +77,9 @@ Result<VipsImagePtr> OpenForShrink(const Layout& layout, const std::filesystem::
 
 Status CheckRequest(const ViewRequest& v, std::int64_t image_width, std::int64_t image_height) {
   const PixelRect& r = v.region;
-  if (r.width < 1 || r.height < 1 || r.x < 0 || r.y < 0 || r.x + r.width > image_width ||
-      r.y + r.height > image_height) {
+  // Each bound checked before any sum, so that no sum can overflow.
+  if (r.width < 1 || r.height < 1 || r.x < 0 || r.y < 0 || r.x > image_width || r.y > image_height ||
+      r.width > image_width - r.x || r.height > image_height - r.y) {
     return Status::InvalidArgument("the region must lie inside the " + std::to_string(image_width) + " x " +
                                    std::to_string(image_height) + " image");
   }

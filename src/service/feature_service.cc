@@ -1,8 +1,10 @@
 #include "service/feature_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 
 #include "core/digest.h"
 #include "geometry/geometry.h"
@@ -48,10 +50,24 @@ features::TableRow Named(const FeatureResource& resource) {
 }
 
 Status CheckRegion(const PixelRect& r, const Image& image) {
-  if (r.width <= 0 || r.height <= 0 || r.x < 0 || r.y < 0 || r.x + r.width > image.width ||
-      r.y + r.height > image.height) {
+  // Each bound checked before any sum, so that no sum can overflow.
+  if (r.width <= 0 || r.height <= 0 || r.x < 0 || r.y < 0 || r.x > image.width || r.y > image.height ||
+      r.width > image.width - r.x || r.height > image.height - r.y) {
     return Status::InvalidArgument("the region " + RegionText(r) + " is not inside the image (" +
                                    std::to_string(image.width) + "x" + std::to_string(image.height) + ")");
+  }
+  return Status::Ok();
+}
+
+// A row per label: a mask of many labels (an image that is not a label image) is refused before
+// any row is computed.
+Status CheckLabelCount(const features::LabelMask& mask) {
+  std::unordered_set<std::int32_t> seen;
+  for (std::int32_t label : mask.labels) {
+    if (seen.insert(label).second && seen.size() > kMaxMaskLabels) {
+      return Status::InvalidArgument("the mask has more than " + std::to_string(kMaxMaskLabels) +
+                                     " labels (one row each): is it a label image?");
+    }
   }
   return Status::Ok();
 }
@@ -75,8 +91,16 @@ Result<AnnotationInput> AnnotationAsInput(const Annotation& annotation, const Pi
       }
     }
     input.mask = features::RasterisePolygons(parts.polygons, width, height, kInsideLabel);
+    if (std::find(input.mask->labels.begin(), input.mask->labels.end(), kInsideLabel) == input.mask->labels.end()) {
+      return Status::InvalidArgument("the annotation covers no pixel's centre at the size described (" +
+                                     std::to_string(width) + "x" + std::to_string(height) + ")");
+    }
   } else if (parts.points.size() == 1) {
     const auto& p = parts.points[0];
+    if (!(p[0] >= region.x && p[0] <= region.x + region.width && p[1] >= region.y &&
+          p[1] <= region.y + region.height)) {
+      return Status::InvalidArgument("the point is outside the pixels described");
+    }
     input.keypoint = features::GivenKeypoint{static_cast<float>((p[0] - region.x) * sx),
                                              static_cast<float>((p[1] - region.y) * sy), 1.0f};
   } else {
@@ -109,9 +133,17 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
     return Status::InvalidArgument("max_size must be 16 to " + std::to_string(kMaxFeatureSize));
   }
   std::vector<std::vector<features::TableRow>> per_resource(request.resources.size());
+  // Once the answer is past its size, the resources not yet begun are not computed.
+  std::atomic<std::size_t> total = 0;
   core::ParallelFor(executor_, core::Lane::kRequests, request.resources.size(), 1, [&](std::size_t i) {
+    if (total.load() > kMaxFeatureRows) return;
     per_resource[i] = Describe(caller, *descriptor, request.resources[i], request.max_size, request.use_cache);
+    total += per_resource[i].size();
   });
+  if (total.load() > kMaxFeatureRows) {
+    return Status::InvalidArgument("these resources give more than " + std::to_string(kMaxFeatureRows) + " rows of " +
+                                   std::string(name) + " in one answer: send fewer resources at a time");
+  }
   features::Table table;
   table.info = &descriptor->info();
   for (auto& rows : per_resource) {
@@ -206,11 +238,15 @@ Result<FeaturePlan> FeatureService::PlanOf(const Caller& caller, const features:
   VITRINE_RETURN_IF_ERROR(CheckRegion(plan.region, image));
   if (plan.annotation && !resource.region && info.target == features::Target::kLabels) {
     // Only the annotation and a margin around it, not the whole (perhaps whole-slide) image.
+    // Clamped as doubles first: a geometry's coordinates are finite but may be far outside.
     const auto& b = plan.annotation->bbox;
-    const std::int64_t x0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[0])) - kAnnotationMargin);
-    const std::int64_t y0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(b[1])) - kAnnotationMargin);
-    const std::int64_t x1 = std::min(image.width, static_cast<std::int64_t>(std::ceil(b[2])) + kAnnotationMargin);
-    const std::int64_t y1 = std::min(image.height, static_cast<std::int64_t>(std::ceil(b[3])) + kAnnotationMargin);
+    auto clamped = [](double v, std::int64_t limit) {
+      return static_cast<std::int64_t>(std::clamp(v, 0.0, static_cast<double>(limit)));
+    };
+    const std::int64_t x0 = clamped(std::floor(b[0]) - kAnnotationMargin, image.width);
+    const std::int64_t y0 = clamped(std::floor(b[1]) - kAnnotationMargin, image.height);
+    const std::int64_t x1 = clamped(std::ceil(b[2]) + kAnnotationMargin, image.width);
+    const std::int64_t y1 = clamped(std::ceil(b[3]) + kAnnotationMargin, image.height);
     if (x1 > x0 && y1 > y0) plan.region = {x0, y0, x1 - x0, y1 - y0};
   }
   if (resource.mask) {
@@ -243,6 +279,7 @@ Result<std::vector<features::Row>> FeatureService::Compute(const features::Descr
   std::optional<features::LabelMask> mask;
   if (plan.mask_image) {
     VITRINE_ASSIGN_OR_RETURN(mask, images_.Labels(*plan.mask_image, plan.region, plan.width, plan.height));
+    VITRINE_RETURN_IF_ERROR(CheckLabelCount(*mask));
     input.mask = &*mask;
   }
   if (plan.annotation) {

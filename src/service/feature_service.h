@@ -30,6 +30,11 @@ struct FeatureResource {
 inline constexpr int kDefaultFeatureMaxSize = 2048;
 inline constexpr int kMaxFeatureSize = 8192;
 inline constexpr std::size_t kMaxFeatureResources = 10000;
+// Rows in one answer at most (a table is built in memory; an HDF5 row holds 6 KB of names): a
+// request for more (keypoints of many images, masks of many labels) is refused, to be split.
+inline constexpr std::size_t kMaxFeatureRows = 20000;
+// Labels of one mask at most (each is a row).
+inline constexpr std::size_t kMaxMaskLabels = 1000;
 
 struct FeatureRequest {
   std::vector<FeatureResource> resources;

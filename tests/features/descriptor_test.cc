@@ -3,9 +3,11 @@
 // (features_test.py) and, for the MPEG-7 descriptors, by their properties (mpeg7_test.cc).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "features/descriptor.h"
 #include "features/feature_table.h"
@@ -45,6 +47,43 @@ TEST(FeatureCatalogue, EveryDescriptorGivesRowsOfItsLengthAndColumns) {
                              "HOG", "HuMoments", "Moments", "Pixel_Intensity_Statistics", "ORB", "SIFT", "BRISK"}) {
     EXPECT_TRUE(names.contains(bisque)) << bisque;
   }
+}
+
+// Tiny, thin and black inputs: a row, or a clear refusal (kInvalidArgument), never a crash.
+TEST(FeatureCatalogue, TinyThinAndBlackInputsAreDescribedOrRefused) {
+  for (const auto& d : Catalogue()) {
+    const int bands = d->info().pixels == PixelKind::kGrey ? 1 : 3;
+    for (auto [width, height] : {std::pair{1, 1}, {1, 64}, {64, 1}, {2, 2}, {31, 40}, {600, 3}}) {
+      const auto pixels = Noise(width, height, bands, 3);
+      auto rows = d->Extract({.pixels = &pixels});
+      EXPECT_TRUE(rows.ok() || rows.status().code() == ErrorCode::kInvalidArgument)
+          << d->info().name << " " << width << "x" << height << ": " << rows.status().ToString();
+    }
+    imaging::DecodedPixels black{.width = 64, .height = 64, .bands = bands};
+    black.values.assign(64 * 64 * bands, 0);
+    auto rows = d->Extract({.pixels = &black});
+    EXPECT_TRUE(rows.ok() || rows.status().code() == ErrorCode::kInvalidArgument)
+        << d->info().name << " on black: " << rows.status().ToString();
+  }
+  const auto small = Noise(20, 20, 1, 4);
+  EXPECT_EQ(FindDescriptor("ORB")->Extract({.pixels = &small}).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(FeatureTable, HdfFilesAreWrittenFromManyThreadsAtOnce) {
+  Table table{.info = &FindDescriptor("HTD")->info()};
+  for (int i = 0; i < 50; ++i) {
+    table.rows.push_back(
+        {.image = "/api/v1/images/" + std::to_string(i), .row = {.values = std::vector<float>(48, i), .columns = {0}}});
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> written = 0;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) written += EncodeHdf5(table).ok();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(written.load(), 20);
 }
 
 TEST(FeatureCatalogue, LengthsAreBisques) {

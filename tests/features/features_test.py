@@ -329,9 +329,11 @@ def run_cli(binary, api, port, work, project, textured_id, expected_htd):
     r = cli(binary, port, api.token, "features", "extract", "HTD", "--images", str(textured_id), "--annotations",
             "-o", out)
     rows = list(csv.DictReader(open(out))) if os.path.exists(out) else []
-    # The polygon (200) and the line (400) on that image: a failed row makes the exit code 1.
+    # The polygon (200), the line and the sub-pixel polygon (400) on that image: failed rows make
+    # the exit code 1.
     check("--annotations describes each annotation of the images, failures in their rows",
-          r.returncode == 1 and sorted(row["status"] for row in rows) == ["200", "400"] and "1 resources" in r.stderr,
+          r.returncode == 1 and sorted(row["status"] for row in rows) == ["200", "400", "400"] and
+          "2 resources" in r.stderr,
           r.stderr + str(rows))
     r = cli(binary, port, api.token, "features", "extract", "HTD", "--images", str(textured_id), "-o", "x.txt")
     check("an output of an unknown format is refused before any work", r.returncode == 1 and ".h5" in r.stderr)
@@ -395,6 +397,16 @@ def run(api, port, work):
           rows[1]["status"] == 200)
     check("a region past the edge is a 400 row, the others unaffected",
           rows[2]["status"] == 400 and "not inside" in rows[2]["error"])
+    status, table = api.extract("HTD", [{"image": ids["textured"], "region": [1, 0, 9223372036854775807, 1]}])
+    check("a region whose sum overflows is a 400 row", status == 200 and table["rows"][0]["status"] == 400,
+          str(table)[:300])
+    status, body = api.call("POST", "/api/v1/features/HTD?format=xml", {"resources": [ids["textured"]]})
+    check("an unknown format is refused before any work", status == 400 and "format" in body["error"]["message"])
+    many = (np.arange(200 * 240).reshape(200, 240) % 1500).astype(np.uint16)
+    many_id = api.upload(project, "many-labels.png", many)
+    status, table = api.extract("HTD", [{"image": ids["textured"], "mask": many_id}, ids["textured"]])
+    check("a mask of more than 1,000 labels is a 400 row (one row per label)",
+          [r["status"] for r in table["rows"]] == [400, 200] and "labels" in table["rows"][0]["error"])
 
     # Moments and HuMoments against OpenCV.
     status, table = api.extract("Moments", [ids["shape"]])
@@ -476,6 +488,11 @@ def run(api, port, work):
     kp, d = cv2.SIFT_create().compute(blobs, [cv2.KeyPoint(160, 120, 1)])
     check("a point annotation is one SIFT keypoint there",
           len(rows) == 1 and rows[0]["x"] == 160 and rows[0]["y"] == 120 and close(rows[0]["feature"], d[0], rtol=0, atol=0.5))
+    status, body = api.call("POST", "/api/v1/annotations", [
+        {"image_id": ids["textured"], "wkt": "POLYGON((10.1 10.1,10.3 10.1,10.3 10.3,10.1 10.1))"}])
+    status, table = api.extract("HTD", [{"annotation": body["ids"][0]}])
+    check("an area covering no pixel's centre is a 400 row, not a missing one",
+          [r["status"] for r in table["rows"]] == [400], str(table)[:300])
     status, table = api.extract("HTD", [{"annotation": line}, {"annotation": area, "image": ids["blobs"]},
                                         {"image": ids["textured"], "mask": ids["labels"], "annotation": area}])
     check("a line, an annotation of another image, and mask with annotation are 400 rows",

@@ -94,9 +94,18 @@ Result<bool> NoCache(const QueryParams& query) {
   return !cache;
 }
 
-// The table in the format asked for (`format`: json, the default; csv; hdf5, also "hdf").
+// `format`: json, the default; csv; hdf5, also "hdf". Checked before any work.
+Result<std::string> FormatParam(const QueryParams& query) {
+  std::string format(query.Get("format").value_or("json"));
+  if (format != "json" && format != "csv" && format != "hdf5" && format != "hdf") {
+    return Status::InvalidArgument("format must be json, csv or hdf5");
+  }
+  return format;
+}
+
+// The table in the format asked for.
 Result<HttpResponse> TableResponse(const features::Table& table, const QueryParams& query) {
-  const std::string format(query.Get("format").value_or("json"));
+  VITRINE_ASSIGN_OR_RETURN(const std::string format, FormatParam(query));
   const std::string name = table.info->name;
   HttpResponse r;
   if (format == "json") return JsonResponse(200, features::TableJson(table));
@@ -130,6 +139,7 @@ Result<HttpResponse> GetDescriptor(service::Service& service, const Caller&, con
 Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
                                      const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_RETURN_IF_ERROR(FormatParam(query).status());
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
   auto resources = body.find("resources");
   if (resources == body.end() || !resources->is_array()) {
@@ -160,6 +170,7 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
 Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
                                           const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
+  VITRINE_RETURN_IF_ERROR(FormatParam(query).status());
   service::FeatureResource resource;
   VITRINE_ASSIGN_OR_RETURN(resource.image, PathId<ImageId>(params, "image_id"));
   VITRINE_ASSIGN_OR_RETURN(resource.mask, IdParam<ImageId>(query, "mask"));
