@@ -258,9 +258,9 @@ Status CheckOutputBytes(const ViewRequest& view, VipsImage* image) {
                                  " MiB in one view: ask for a smaller size, fewer channels or an 8-bit format");
 }
 
-}  // namespace
-
-Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+// What every view is made of before its output form: the region of the right level, the channel,
+// the size, the window.
+Result<VipsImagePtr> ViewPixels(const std::filesystem::path& file, const ViewRequest& view) {
   VITRINE_ASSIGN_OR_RETURN(Source source, OpenSource(file, view));
   VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, CutRegion(std::move(source), view.region));
   if (view.channel >= 0) {
@@ -270,6 +270,13 @@ Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequ
   if (view.window) {
     VITRINE_ASSIGN_OR_RETURN(image, ApplyWindow(std::move(image), *view.window));
   }
+  return image;
+}
+
+}  // namespace
+
+Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, ViewPixels(file, view));
   const bool raw_values = view.format == EncodedFormat::kTiff && !view.window && view.quality == ViewQuality::kColor;
   if (!raw_values) {
     VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
@@ -303,15 +310,7 @@ Status CopyPixels(VipsImage* image, void* out, std::size_t bytes) {
 }  // namespace
 
 Result<DecodedPixels> DecodeView(const std::filesystem::path& file, const ViewRequest& view) {
-  VITRINE_ASSIGN_OR_RETURN(Source source, OpenSource(file, view));
-  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, CutRegion(std::move(source), view.region));
-  if (view.channel >= 0) {
-    VITRINE_ASSIGN_OR_RETURN(image, PickChannel(std::move(image), view.channel));
-  }
-  VITRINE_ASSIGN_OR_RETURN(image, ResizeTo(std::move(image), view.width, view.height));
-  if (view.window) {
-    VITRINE_ASSIGN_OR_RETURN(image, ApplyWindow(std::move(image), *view.window));
-  }
+  VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, ViewPixels(file, view));
   VITRINE_ASSIGN_OR_RETURN(image, ToDisplayable(std::move(image)));
   VITRINE_ASSIGN_OR_RETURN(image, Orient(std::move(image), view.mirror, view.rotation));
   VITRINE_ASSIGN_OR_RETURN(image, ApplyQuality(std::move(image), view.quality));

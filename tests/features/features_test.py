@@ -501,6 +501,21 @@ def run(api, port, work):
     check("an image-only descriptor refuses masks and areas (400 rows)",
           [r["status"] for r in table["rows"]] == [400, 400])
 
+    # A whole-slide-sized pyramidal TIFF: described at the default max_size from a level of its
+    # pyramid (a region of it at full resolution), in the time of a small image.
+    slide = os.path.join(work, "slide.tif")
+    subprocess.run(["vips", "gaussnoise", os.path.join(work, "noise.v"), "12000", "9000"], check=True)
+    subprocess.run(["vips", "tiffsave", os.path.join(work, "noise.v"), slide, "--tile", "--pyramid",
+                    "--compression", "jpeg", "--tile-width", "256", "--tile-height", "256"], check=True)
+    with open(slide, "rb") as f:
+        status, body = api.call("POST", "/api/v1/projects/%d/images?filename=slide.tif" % project, raw=f.read())
+    slide_id = body["id"]
+    status, table = api.extract("HTD", [slide_id, {"image": slide_id, "region": [6000, 4000, 300, 200]}])
+    rows = table["rows"] if status == 200 else []
+    check("a 12000x9000 pyramidal slide is described whole (at 2048) and by region",
+          [r["status"] for r in rows] == [200, 200] and rows[1]["image"].endswith("?region=6000,4000,300,200"),
+          str(rows)[:300])
+
     # A 16-bit image is read (scaled to 8 bits for display, as views are).
     status, table = api.extract("HTD", [ids["deep"]])
     check("a 16-bit image is described", status == 200 and table["rows"][0]["status"] == 200)
