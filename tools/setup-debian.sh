@@ -24,6 +24,8 @@ packages=(
   python3-tables python3-h5py  # tests read feature tables as bqapi (PyTables) and h5py do
   python3-scipy python3-skimage  # feature references: scikit-image's HOG, LBP and Gabor bank, SciPy's FFT
   python3-celery redis-server python3-redis  # bench/job_bench.sh reference: Celery with a Redis broker
+  # Cytomine's Python client (tests/compat): what it imports, and Shapely to read its WKT back
+  python3-requests python3-requests-toolbelt python3-cachecontrol python3-shapely
   python3-opencv            # bench/dark_objects_reference.py and job_bench.sh: dark objects with OpenCV
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh

@@ -211,6 +211,10 @@ class Catalog {
   virtual Result<Page<AnnotationRow>> ListAnnotations(const AnnotationFilter& filter, const PageRequest& page,
                                                       const AnnotationColumns& columns) const = 0;
   virtual Status DeleteAnnotation(AnnotationId id) = 0;
+  // Replaces the geometry (with its measures), terms, properties and updated_at of the stored
+  // annotation `row.annotation.id`, all or nothing; its image, project, author, algorithm and
+  // creation time stay. kNotFound when it is gone or a term is not there.
+  virtual Status ReplaceAnnotation(const AnnotationRow& row) = 0;
   // Deletes every annotation matching `filter` (bbox by bounding box); returns how many.
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 

@@ -15,6 +15,7 @@
 #include "app/data_dir.h"
 #include "cli/commands.h"
 #include "cli/target.h"
+#include "compat/cytomine/cytomine_api.h"
 #include "core/log.h"
 #include "core/parse_integer.h"
 #include "http/api_v1.h"
@@ -155,6 +156,7 @@ Status Serve(const ServeFlags& flags) {
               << std::flush;
   }
   http::Router router = http::MakeApiV1Router(*store->service);
+  compat::cytomine::AddCytomineRoutes(router, *store->service);
   if (!flags.web_dir.empty()) {
     if (!std::filesystem::is_directory(flags.web_dir)) {
       return Status::InvalidArgument("--web " + flags.web_dir + " is not a folder");

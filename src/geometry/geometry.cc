@@ -371,6 +371,20 @@ Result<std::string> ToWkt(std::string_view wkb) {
   return TakeString(c, GEOSWKTWriter_write_r(c.handle(), c.wkt_writer(), g.get()));
 }
 
+Result<std::string> MirrorWktVertically(std::string_view wkt, double height) {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, ReadWithGeos(c, wkt, TextFormat::kWkt));
+  if (GEOSisEmpty_r(c.handle(), g.get()) == 1) return Status::InvalidArgument("the geometry is empty");
+  auto mirror = [](double*, double* y, void* h) {
+    *y = *static_cast<double*>(h) - *y;
+    return 1;
+  };
+  GEOSGeometry* mirrored = GEOSGeom_transformXY_r(c.handle(), g.get(), mirror, &height);
+  if (!mirrored) return Status::InvalidArgument("the geometry cannot be mirrored: " + c.TakeError());
+  GeometryPtr owned = Own(c, mirrored);
+  return TakeString(c, GEOSWKTWriter_write_r(c.handle(), c.wkt_writer(), owned.get()));
+}
+
 Result<std::string> ToGeoJson(std::string_view wkb) {
   Context& c = ThreadContext();
   VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, FromWkb(c, wkb));

@@ -55,6 +55,11 @@ struct Parts {
 };
 Result<Parts> PartsOf(std::string_view wkb);
 
+// WKT mirrored top to bottom within an image `height` pixels tall (y becomes height - y), as WKT:
+// between Vitrine's origin at the top-left, y down, and a bottom-left origin, y up (Cytomine's).
+// Mirroring twice gives back the coordinates. kInvalidArgument for malformed text.
+Result<std::string> MirrorWktVertically(std::string_view wkt, double height);
+
 // The geometry simplified (topology preserved) with `tolerance` in pixels, as WKB.
 Result<std::string> Simplify(std::string_view wkb, double tolerance);
 

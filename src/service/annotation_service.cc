@@ -267,6 +267,45 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
   return out;
 }
 
+Result<Annotation> AnnotationService::Update(const Caller& caller, AnnotationId id, const AnnotationChange& change) {
+  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
+  Annotation& a = row.annotation;
+  const bool own = caller.user() && a.created_by == caller.user_id();
+  VITRINE_RETURN_IF_ERROR(
+      projects_.Require(caller, a.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
+  VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(change.properties));
+  for (const auto& [key, value] : change.properties) {
+    if (value) {
+      a.properties[key] = *value;
+    } else {
+      a.properties.erase(key);
+    }
+  }
+  VITRINE_RETURN_IF_ERROR(ValidateProperties(a.properties));
+  if (change.terms) {
+    NewAnnotation terms_only;
+    terms_only.image_id = a.image_id;
+    terms_only.terms = *change.terms;
+    VITRINE_RETURN_IF_ERROR(CheckTerms({terms_only}, {{a.image_id, a.project_id}}));
+    a.terms = *change.terms;
+  }
+  if (change.wkt) {
+    geometry::ParseOptions options;
+    options.max_vertices = limits_.max_vertices;
+    VITRINE_ASSIGN_OR_RETURN(geometry::Shape shape, geometry::Parse(*change.wkt, geometry::TextFormat::kWkt, options));
+    a.geometry_type = std::move(shape.type);
+    a.bbox = shape.bbox;
+    a.area = shape.area;
+    a.perimeter = shape.perimeter;
+    a.centroid = shape.centroid;
+    a.vertex_count = shape.vertex_count;
+    row.wkb = std::move(shape.wkb);
+  }
+  a.updated_at = clock_.Now();
+  VITRINE_RETURN_IF_ERROR(catalog_.ReplaceAnnotation(row));
+  return Get(caller, id);
+}
+
 Status AnnotationService::Delete(const Caller& caller, AnnotationId id) {
   VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
   const ProjectId project = row.annotation.project_id;

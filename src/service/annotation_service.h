@@ -28,6 +28,14 @@ using AnnotationOutput = vitrine::AnnotationView;
 // Algorithm names and versions, on annotations and runs.
 inline constexpr std::size_t kMaxAlgorithmName = 256;
 
+// A change to one annotation. Each part given replaces the stored one; properties change key by
+// key, a nullopt value removing the key.
+struct AnnotationChange {
+  std::optional<std::string> wkt{};
+  std::optional<std::vector<TermId>> terms{};
+  std::map<std::string, std::optional<std::string>> properties{};
+};
+
 struct AnnotationLimits {
   std::size_t max_per_request = 100'000;
   std::int64_t max_vertices = 1'000'000;
@@ -48,6 +56,9 @@ class AnnotationService {
   // `page.limit` 0 counts without reading rows. The filter must name a project or images.
   Result<Page<Annotation>> List(const Caller& caller, const AnnotationFilter& filter, const PageRequest& page,
                                 const AnnotationOutput& output = {}) const;
+  // Same rights as Delete: contributors change their own, managers any. Returns the annotation
+  // as stored afterwards (with WKT, terms and properties).
+  Result<Annotation> Update(const Caller& caller, AnnotationId id, const AnnotationChange& change);
   Status Delete(const Caller& caller, AnnotationId id);
   // Deletes every match (managers only), or with `dry_run` only counts them.
   Result<std::int64_t> DeleteMatching(const Caller& caller, const AnnotationFilter& filter, bool dry_run);

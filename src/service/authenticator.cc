@@ -1,5 +1,7 @@
 #include "service/authenticator.h"
 
+#include <algorithm>
+
 #include "auth/basic_auth.h"
 #include "auth/cytomine_signature.h"
 #include "auth/password.h"
@@ -32,7 +34,7 @@ Result<Caller> Authenticator::EnabledUser(UserId id) const {
   if (record.status().code() == ErrorCode::kNotFound) return BadCredentials();
   VITRINE_RETURN_IF_ERROR(record.status());
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
-  return Caller::ForUser(std::move(record->user));
+  return Active(Caller::ForUser(std::move(record->user)));
 }
 
 Result<Caller> Authenticator::WithBearerToken(std::string_view token,
@@ -49,8 +51,8 @@ Result<Caller> Authenticator::WithBearerToken(std::string_view token,
                                    std::to_string(max_lifetime->count()) + "}");
   }
   if (!found->owner.user.enabled) return Status::Unauthenticated("account disabled");
-  if (t.project_scope) return Caller::ForJob(std::move(found->owner.user), *t.project_scope);
-  return Caller::ForUser(std::move(found->owner.user));
+  if (t.project_scope) return Active(Caller::ForJob(std::move(found->owner.user), *t.project_scope));
+  return Active(Caller::ForUser(std::move(found->owner.user)));
 }
 
 Result<Caller> Authenticator::WithPassword(std::string_view username, std::string_view password,
@@ -119,7 +121,30 @@ Result<Caller> Authenticator::WithSignature(const SignedRequest& request) const 
   auth::SignedRequestParts parts{request.method, request.content_type, request.date, request.resource};
   if (!auth::VerifyCytomineSignature(key->private_key, parts, parsed->signature)) return BadCredentials();
   VITRINE_RETURN_IF_ERROR(ClaimSignature(request, parsed->public_key));
-  return EnabledUser(key->key.user_id);
+  return Active(EnabledUser(key->key.user_id));
+}
+
+Result<Caller> Authenticator::Active(Result<Caller> caller) const {
+  if (caller.ok() && caller->user()) {
+    const Timestamp now = clock_.Now();
+    std::lock_guard lock(active_mu_);
+    last_active_[caller->user_id().value()] = now;
+  }
+  return caller;
+}
+
+std::vector<UserId> Authenticator::ActiveSince(Timestamp since) const {
+  std::vector<std::pair<Timestamp, std::int64_t>> recent;
+  {
+    std::lock_guard lock(active_mu_);
+    for (const auto& [user, at] : last_active_) {
+      if (at >= since) recent.emplace_back(at, user);
+    }
+  }
+  std::sort(recent.rbegin(), recent.rend());
+  std::vector<UserId> users;
+  for (const auto& [at, user] : recent) users.emplace_back(user);
+  return users;
 }
 
 Status Authenticator::ClaimSignature(const SignedRequest& request, std::string_view public_key) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/clock.h"
@@ -56,8 +57,14 @@ class Authenticator {
   // requests within one second do (they carry identical signatures).
   Result<Caller> WithSignature(const SignedRequest& request) const;
 
+  // The users whose credentials were accepted at or after `since`, most recent first (kept in
+  // memory, since the server started): who is online, for Cytomine's user listing.
+  std::vector<UserId> ActiveSince(Timestamp since) const;
+
  private:
   Result<Caller> EnabledUser(UserId id) const;
+  // Records the caller as active now and passes it on.
+  Result<Caller> Active(Result<Caller> caller) const;
   std::string VerifiedKey(std::string_view username, std::string_view password) const;
   bool RecentlyVerified(const std::string& key, const std::string& password_hash) const;
   void RememberVerified(const std::string& key, const std::string& password_hash) const;
@@ -83,6 +90,9 @@ class Authenticator {
   mutable std::unordered_map<std::string, std::unordered_map<std::string, std::pair<std::string, Timestamp>>>
       used_signatures_;
   mutable std::size_t signatures_remembered_ = 0;
+
+  mutable std::mutex active_mu_;
+  mutable std::unordered_map<std::int64_t, Timestamp> last_active_;
 };
 
 // The form tokens are stored in: SHA-256 hex of the token.

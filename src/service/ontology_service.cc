@@ -52,6 +52,11 @@ Result<Ontology> OntologyService::Get(const Caller& caller, OntologyId id) const
   return catalog_.GetOntology(id);
 }
 
+Result<Term> OntologyService::GetTerm(const Caller& caller, TermId id) const {
+  VITRINE_RETURN_IF_ERROR(RequireSignedIn(caller));
+  return catalog_.GetTerm(id);
+}
+
 Result<Page<Ontology>> OntologyService::List(const Caller& caller, const PageRequest& page) const {
   VITRINE_RETURN_IF_ERROR(RequireSignedIn(caller));
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));

@@ -29,6 +29,7 @@ class OntologyService {
 
   // Names are 1-100 characters, colours "#rrggbb".
   Result<Term> CreateTerm(const Caller& caller, OntologyId ontology, const NewTerm& term);
+  Result<Term> GetTerm(const Caller& caller, TermId id) const;
   Result<Term> UpdateTerm(const Caller& caller, TermId id, const TermUpdate& update);
   // kConflict while annotations carry the term, unless `detach` takes it off them.
   Status DeleteTerm(const Caller& caller, TermId id, bool detach);

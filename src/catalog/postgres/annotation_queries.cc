@@ -253,6 +253,37 @@ Status Delete(ConnectionPool& pool, AnnotationId id) {
   });
 }
 
+Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
+  const Annotation& a = row.annotation;
+  return pool.RunStatus([&](Connection& conn) -> Status {
+    VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
+    VITRINE_ASSIGN_OR_RETURN(
+        auto updated,
+        conn.Query("UPDATE annotations SET geometry = $1, geometry_type = $2, x0 = $3, y0 = $4, x1 = $5, y1 = $6,"
+                   " area = $7, perimeter = $8, centroid_x = $9, centroid_y = $10, vertex_count = $11,"
+                   " updated_at = $12 WHERE id = $13",
+                   Bytes{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3], a.area, a.perimeter,
+                   a.centroid[0], a.centroid[1], a.vertex_count, Micros(a.updated_at), a.id.value()));
+    if (updated.affected() == 0) return Status::NotFound("annotation " + std::to_string(a.id.value()) + " not found");
+    VITRINE_RETURN_IF_ERROR(conn.Query("DELETE FROM annotation_terms WHERE annotation_id = $1", a.id.value()).status());
+    VITRINE_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM annotation_properties WHERE annotation_id = $1", a.id.value()).status());
+    for (TermId term : a.terms) {
+      VITRINE_RETURN_IF_ERROR(conn.Query("INSERT INTO annotation_terms(annotation_id, term_id) VALUES ($1, $2)"
+                                         " ON CONFLICT DO NOTHING",
+                                         a.id.value(), term.value())
+                                  .status());
+    }
+    for (const auto& [key, value] : a.properties) {
+      VITRINE_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO annotation_properties(annotation_id, key, value) VALUES ($1, $2, $3)", a.id.value(),
+                     key, value)
+              .status());
+    }
+    return tx.Commit();
+  });
+}
+
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter) {
   return pool.Run<std::int64_t>([&](Connection& conn) -> Result<std::int64_t> {
     Selection s = Select(filter);

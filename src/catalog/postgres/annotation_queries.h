@@ -16,6 +16,8 @@ Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id);
 Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& filter, const PageRequest& page,
                                  const AnnotationColumns& columns);
 Status Delete(ConnectionPool& pool, AnnotationId id);
+// Catalog::ReplaceAnnotation.
+Status Replace(ConnectionPool& pool, const AnnotationRow& row);
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter);
 
 }  // namespace vitrine::catalog::postgres::annotations

@@ -412,6 +412,7 @@ class PostgresCatalog final : public Catalog {
     return postgres::annotations::List(pool_, filter, page, columns);
   }
   Status DeleteAnnotation(AnnotationId id) override { return postgres::annotations::Delete(pool_, id); }
+  Status ReplaceAnnotation(const AnnotationRow& row) override { return postgres::annotations::Replace(pool_, row); }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return postgres::annotations::DeleteMatching(pool_, filter);
   }

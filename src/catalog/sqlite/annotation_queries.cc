@@ -502,6 +502,67 @@ Status Delete(ConnectionPool& pool, AnnotationId id) {
   return Status::Ok();
 }
 
+Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
+  const Annotation& a = row.annotation;
+  const std::string missing = "annotation " + std::to_string(a.id.value()) + " not found";
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  VITRINE_ASSIGN_OR_RETURN(Statement old, conn->Prepare("SELECT bucket_id, image_id FROM annotations WHERE id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(bool found, old.Bind(a.id.value()).Step());
+  if (!found) return Status::NotFound(missing);
+  const std::int64_t old_bucket = old.Int(0);
+  AnnotationRow placed = row;
+  placed.annotation.image_id = ImageId(old.Int(1));
+  old.Reset();
+  // The shape leaves its bucket (whose box stays a superset, as on delete) for a bucket of its own.
+  VITRINE_ASSIGN_OR_RETURN(Statement leave,
+                           conn->Prepare("DELETE FROM annotation_extents WHERE bucket_id = ? AND id = ?"));
+  VITRINE_RETURN_IF_ERROR(leave.Bind(old_bucket, a.id.value()).Run());
+  VITRINE_ASSIGN_OR_RETURN(Statement drop_empty,
+                           conn->Prepare("DELETE FROM annotation_buckets WHERE id = ?1"
+                                         " AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = ?1)"));
+  VITRINE_RETURN_IF_ERROR(drop_empty.Bind(old_bucket).Run());
+  VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert, conn->Prepare(kBucketInsertSql));
+  VITRINE_ASSIGN_OR_RETURN(Statement extent_insert, conn->Prepare(kExtentInsertSql));
+  const std::vector<AnnotationRow> rows{placed};
+  VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(*conn, bucket_insert, rows));
+  VITRINE_RETURN_IF_ERROR(WriteExtents(extent_insert, buckets, rows, {a.id}));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement update,
+      conn->Prepare("UPDATE annotations SET geometry = ?, geometry_type = ?, x0 = ?, y0 = ?, x1 = ?, y1 = ?,"
+                    " area = ?, perimeter = ?, centroid_x = ?, centroid_y = ?, vertex_count = ?, updated_at = ?,"
+                    " bucket_id = ? WHERE id = ?"));
+  VITRINE_RETURN_IF_ERROR(update
+                              .Bind(Blob{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3], a.area,
+                                    a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count, Micros(a.updated_at),
+                                    buckets.of_row[0], a.id.value())
+                              .Run());
+  for (const char* sql : {"DELETE FROM annotation_terms WHERE annotation_id = ?",
+                          "DELETE FROM annotation_properties WHERE annotation_id = ?"}) {
+    VITRINE_ASSIGN_OR_RETURN(Statement clear, conn->Prepare(sql));
+    VITRINE_RETURN_IF_ERROR(clear.Bind(a.id.value()).Run());
+  }
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement term_link,
+      conn->Prepare("INSERT OR IGNORE INTO annotation_terms(annotation_id, term_id) VALUES (?, ?)"));
+  for (TermId term : a.terms) {
+    term_link.Reset();
+    Status linked = term_link.Bind(a.id.value(), term.value()).Run();
+    if (linked.code() == ErrorCode::kConflict) {
+      return Status::NotFound("term " + std::to_string(term.value()) + " not found");
+    }
+    VITRINE_RETURN_IF_ERROR(linked);
+  }
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement property,
+      conn->Prepare("INSERT INTO annotation_properties(annotation_id, key, value) VALUES (?, ?, ?)"));
+  for (const auto& [key, value] : a.properties) {
+    property.Reset();
+    VITRINE_RETURN_IF_ERROR(property.Bind(a.id.value(), key, value).Run());
+  }
+  return tx.Commit();
+}
+
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));

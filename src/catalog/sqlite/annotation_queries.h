@@ -15,6 +15,8 @@ Result<AnnotationRow> Get(ConnectionPool& pool, AnnotationId id);
 Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& filter, const PageRequest& page,
                                  const AnnotationColumns& columns);
 Status Delete(ConnectionPool& pool, AnnotationId id);
+// Catalog::ReplaceAnnotation.
+Status Replace(ConnectionPool& pool, const AnnotationRow& row);
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter);
 // Builds the R*Tree of boxes anew from every annotation's box, in the caller's transaction:
 // after rows were copied in without it (vitrine migrate).

@@ -427,6 +427,7 @@ class SqliteCatalog final : public Catalog {
     return sqlite::annotations::List(pool_, filter, page, columns);
   }
   Status DeleteAnnotation(AnnotationId id) override { return sqlite::annotations::Delete(pool_, id); }
+  Status ReplaceAnnotation(const AnnotationRow& row) override { return sqlite::annotations::Replace(pool_, row); }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return sqlite::annotations::DeleteMatching(pool_, filter);
   }

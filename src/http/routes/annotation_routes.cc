@@ -171,6 +171,37 @@ Result<HttpResponse> GetAnnotation(service::Service& service, const Caller& call
   return JsonResponse(200, wire::ToJson(a, rendering.fields));
 }
 
+// {"wkt"?, "terms"?: [ids], "properties"?: {"key": "value" or null}}: each part given replaces
+// the stored one (properties key by key).
+Result<HttpResponse> UpdateAnnotation(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                      const PathParams& params) {
+  VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  service::AnnotationChange change;
+  for (const auto& [key, value] : body.items()) {
+    if (key != "wkt" && key != "terms" && key != "properties") {
+      return Status::InvalidArgument("unknown field '" + key + "': an annotation's wkt, terms and properties change");
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(change.wkt, wire::OptionalString(body, "wkt"));
+  if (auto it = body.find("terms"); it != body.end()) {
+    if (!it->is_array()) return Status::InvalidArgument("terms must be a list of term ids");
+    std::vector<TermId> terms;
+    for (const auto& term : *it) {
+      if (!term.is_number_integer() || term.get<std::int64_t>() <= 0) {
+        return Status::InvalidArgument("terms must be a list of term ids");
+      }
+      terms.emplace_back(term.get<std::int64_t>());
+    }
+    change.terms = std::move(terms);
+  }
+  if (auto it = body.find("properties"); it != body.end()) {
+    VITRINE_ASSIGN_OR_RETURN(change.properties, wire::PropertyChangesFromJson(*it));
+  }
+  VITRINE_ASSIGN_OR_RETURN(Annotation updated, service.annotations().Update(caller, id, change));
+  return JsonResponse(200, wire::ToJson(updated));
+}
+
 Result<HttpResponse> DeleteAnnotation(service::Service& service, const Caller& caller, const HttpRequest&,
                                       const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(AnnotationId id, PathId<AnnotationId>(params, "annotation_id"));
@@ -186,6 +217,7 @@ void AddAnnotationRoutes(Router& router, service::Service& service) {
   router.Add("GET", "/api/v1/annotations.geojson", AuthedWork(service, ExportGeoJson));
   router.Add("POST", "/api/v1/images/{image_id}/annotations.geojson", AuthedWork(service, ImportGeoJson));
   router.Add("GET", "/api/v1/annotations/{annotation_id}", Authed(service, GetAnnotation));
+  router.Add("PATCH", "/api/v1/annotations/{annotation_id}", AuthedWork(service, UpdateAnnotation));
   router.Add("DELETE", "/api/v1/annotations/{annotation_id}", Authed(service, DeleteAnnotation));
 }
 

@@ -138,41 +138,6 @@ Result<ImageFilter> ParseImageFilter(const QueryParams& query) {
   return filter;
 }
 
-Result<HttpResponse> ServeFile(ImageService& images, const Caller& caller, const HttpRequest& request, ImageId id) {
-  VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
-  std::string etag = "\"" + image.sha256 + "\"";
-  if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, etag)) return NotModified(etag);
-  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> direct, images.DirectDownloadUrl(caller, id));
-  if (direct) {
-    // 307 keeps the method (HEAD stays HEAD) and the client sends its Range header on.
-    HttpResponse r;
-    r.status = 307;
-    r.With("location", *direct).With("etag", etag).With("cache-control", "private, no-store");
-    return r;
-  }
-  auto range = ResolveRange(request.header("range"), image.size_bytes);
-  if (!range.ok()) {
-    HttpResponse r = ErrorResponse(range.status());
-    r.status = 416;
-    r.With("content-range", "bytes */" + std::to_string(image.size_bytes));
-    return r;
-  }
-  blob::ByteRange wanted;
-  if (*range) wanted = {(*range)->offset, (*range)->length};
-  VITRINE_ASSIGN_OR_RETURN(service::ImageFile file, images.OpenFile(caller, id, wanted));
-  HttpResponse r;
-  r.status = *range ? 206 : 200;
-  r.With("content-type", image.mime_type).With("etag", etag).With("accept-ranges", "bytes");
-  r.With("content-disposition", ContentDisposition(image.filename));
-  if (*range) {
-    r.With("content-range", "bytes " + std::to_string(file.offset) + "-" +
-                                std::to_string(file.offset + file.length - 1) + "/" + std::to_string(image.size_bytes));
-  }
-  r.stream = std::move(file.body);
-  r.stream_length = file.length;
-  return r;
-}
-
 // The body is the image file, raw or as multipart/form-data: where it goes is decided from the
 // head alone.
 Result<std::unique_ptr<BodySink>> UploadImage(service::Service& service, const HttpRequest& head,
@@ -245,7 +210,7 @@ Result<HttpResponse> GetImage(service::Service& service, const Caller& caller, c
 Result<HttpResponse> GetImageFile(service::Service& service, const Caller& caller, const HttpRequest& request,
                                   const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
-  return ServeFile(service.images(), caller, request, id);
+  return ServeImageFile(service.images(), caller, request, id);
 }
 
 Result<HttpResponse> GetThumbnail(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -280,6 +245,42 @@ Result<HttpResponse> DeleteImage(service::Service& service, const Caller& caller
 }
 
 }  // namespace
+
+Result<HttpResponse> ServeImageFile(ImageService& images, const Caller& caller, const HttpRequest& request,
+                                    ImageId id) {
+  VITRINE_ASSIGN_OR_RETURN(Image image, images.Get(caller, id));
+  std::string etag = "\"" + image.sha256 + "\"";
+  if (auto inm = request.header("if-none-match"); !inm.empty() && ETagMatches(inm, etag)) return NotModified(etag);
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> direct, images.DirectDownloadUrl(caller, id));
+  if (direct) {
+    // 307 keeps the method (HEAD stays HEAD) and the client sends its Range header on.
+    HttpResponse r;
+    r.status = 307;
+    r.With("location", *direct).With("etag", etag).With("cache-control", "private, no-store");
+    return r;
+  }
+  auto range = ResolveRange(request.header("range"), image.size_bytes);
+  if (!range.ok()) {
+    HttpResponse r = ErrorResponse(range.status());
+    r.status = 416;
+    r.With("content-range", "bytes */" + std::to_string(image.size_bytes));
+    return r;
+  }
+  blob::ByteRange wanted;
+  if (*range) wanted = {(*range)->offset, (*range)->length};
+  VITRINE_ASSIGN_OR_RETURN(service::ImageFile file, images.OpenFile(caller, id, wanted));
+  HttpResponse r;
+  r.status = *range ? 206 : 200;
+  r.With("content-type", image.mime_type).With("etag", etag).With("accept-ranges", "bytes");
+  r.With("content-disposition", ContentDisposition(image.filename));
+  if (*range) {
+    r.With("content-range", "bytes " + std::to_string(file.offset) + "-" +
+                                std::to_string(file.offset + file.length - 1) + "/" + std::to_string(image.size_bytes));
+  }
+  r.stream = std::move(file.body);
+  r.stream_length = file.length;
+  return r;
+}
 
 void AddImageRoutes(Router& router, service::Service& service) {
   router.AddStreaming("POST", "/api/v1/projects/{project_id}/images", std::bind_front(UploadImage, std::ref(service)));

@@ -244,6 +244,11 @@ inline std::string ContentDisposition(const std::string& filename) {
   return "attachment; filename=\"" + safe + "\"";
 }
 
+// An image's original file: 304 on a matching ETag, 307 to the blob store when downloads are
+// redirected, 206 for a Range, else 200 with the bytes streamed.
+Result<HttpResponse> ServeImageFile(service::ImageService& images, const service::Caller& caller,
+                                    const HttpRequest& request, ImageId id);
+
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddJobRoutes(Router& router, service::Service& service);
 void AddFeatureRoutes(Router& router, service::Service& service);
