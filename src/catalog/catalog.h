@@ -212,9 +212,10 @@ class Catalog {
                                                       const AnnotationColumns& columns) const = 0;
   virtual Status DeleteAnnotation(AnnotationId id) = 0;
   // Replaces the geometry (with its measures), terms, properties and updated_at of the stored
-  // annotation `row.annotation.id`, all or nothing; its image, project, author, algorithm and
+  // annotation `row.annotation.id`, all or nothing, if it was last changed at `seen_updated_at`
+  // (kConflict otherwise: another change came first); its image, project, author, algorithm and
   // creation time stay. kNotFound when it is gone or a term is not there.
-  virtual Status ReplaceAnnotation(const AnnotationRow& row) = 0;
+  virtual Status ReplaceAnnotation(const AnnotationRow& row, Timestamp seen_updated_at) = 0;
   // Deletes every annotation matching `filter` (bbox by bounding box); returns how many.
   virtual Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) = 0;
 

@@ -57,7 +57,8 @@ Result<Parts> PartsOf(std::string_view wkb);
 
 // WKT mirrored top to bottom within an image `height` pixels tall (y becomes height - y), as WKT:
 // between Vitrine's origin at the top-left, y down, and a bottom-left origin, y up (Cytomine's).
-// Mirroring twice gives back the coordinates. kInvalidArgument for malformed text.
+// Mirroring twice gives back coordinates on the pixel grid (and any binary fraction) exactly,
+// others within a rounding of the last bit. kInvalidArgument for malformed text.
 Result<std::string> MirrorWktVertically(std::string_view wkt, double height);
 
 // The geometry simplified (topology preserved) with `tolerance` in pixels, as WKB.

@@ -268,42 +268,60 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
 }
 
 Result<Annotation> AnnotationService::Update(const Caller& caller, AnnotationId id, const AnnotationChange& change) {
-  VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
-  Annotation& a = row.annotation;
-  const bool own = caller.user() && a.created_by == caller.user_id();
-  VITRINE_RETURN_IF_ERROR(
-      projects_.Require(caller, a.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
   VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(change.properties));
-  for (const auto& [key, value] : change.properties) {
-    if (value) {
-      a.properties[key] = *value;
-    } else {
-      a.properties.erase(key);
-    }
-  }
-  VITRINE_RETURN_IF_ERROR(ValidateProperties(a.properties));
-  if (change.terms) {
-    NewAnnotation terms_only;
-    terms_only.image_id = a.image_id;
-    terms_only.terms = *change.terms;
-    VITRINE_RETURN_IF_ERROR(CheckTerms({terms_only}, {{a.image_id, a.project_id}}));
-    a.terms = *change.terms;
-  }
+  std::optional<geometry::Shape> shape;
   if (change.wkt) {
     geometry::ParseOptions options;
     options.max_vertices = limits_.max_vertices;
-    VITRINE_ASSIGN_OR_RETURN(geometry::Shape shape, geometry::Parse(*change.wkt, geometry::TextFormat::kWkt, options));
-    a.geometry_type = std::move(shape.type);
-    a.bbox = shape.bbox;
-    a.area = shape.area;
-    a.perimeter = shape.perimeter;
-    a.centroid = shape.centroid;
-    a.vertex_count = shape.vertex_count;
-    row.wkb = std::move(shape.wkb);
+    options.repair = change.repair;
+    VITRINE_ASSIGN_OR_RETURN(shape, geometry::Parse(*change.wkt, geometry::TextFormat::kWkt, options));
   }
-  a.updated_at = clock_.Now();
-  VITRINE_RETURN_IF_ERROR(catalog_.ReplaceAnnotation(row));
-  return Get(caller, id);
+  NewAnnotation added;
+  added.terms = change.terms.value_or(std::vector<TermId>());
+  added.terms.insert(added.terms.end(), change.add_terms.begin(), change.add_terms.end());
+  // Read, change, and write only if nobody wrote in between: a concurrent change (another
+  // term, another key) is read again and kept, never overwritten. Each retry follows a write
+  // that succeeded, so the loop ends; the bound only keeps a hot row from holding a thread.
+  constexpr int kAttempts = 16;
+  for (int attempt = 1;; ++attempt) {
+    VITRINE_ASSIGN_OR_RETURN(catalog::AnnotationRow row, VisibleAnnotation(caller, id));
+    Annotation& a = row.annotation;
+    const bool own = caller.user() && a.created_by == caller.user_id();
+    VITRINE_RETURN_IF_ERROR(
+        projects_.Require(caller, a.project_id, own ? ProjectRole::kContributor : ProjectRole::kManager));
+    if (!added.terms.empty()) {
+      added.image_id = a.image_id;
+      VITRINE_RETURN_IF_ERROR(CheckTerms({added}, {{a.image_id, a.project_id}}));
+    }
+    std::set<TermId> terms(a.terms.begin(), a.terms.end());
+    if (change.terms) terms = {change.terms->begin(), change.terms->end()};
+    terms.insert(change.add_terms.begin(), change.add_terms.end());
+    for (TermId term : change.remove_terms) terms.erase(term);
+    a.terms.assign(terms.begin(), terms.end());
+    for (const auto& [key, value] : change.properties) {
+      if (value) {
+        a.properties[key] = *value;
+      } else {
+        a.properties.erase(key);
+      }
+    }
+    VITRINE_RETURN_IF_ERROR(ValidateProperties(a.properties));
+    if (shape) {
+      a.geometry_type = shape->type;
+      a.bbox = shape->bbox;
+      a.area = shape->area;
+      a.perimeter = shape->perimeter;
+      a.centroid = shape->centroid;
+      a.vertex_count = shape->vertex_count;
+      row.wkb = shape->wkb;
+    }
+    const Timestamp seen = a.updated_at;
+    a.updated_at = std::max(clock_.Now(), seen + std::chrono::microseconds(1));  // always a new version
+    Status replaced = catalog_.ReplaceAnnotation(row, seen);
+    if (replaced.code() == ErrorCode::kConflict && attempt < kAttempts) continue;
+    VITRINE_RETURN_IF_ERROR(replaced);
+    return Get(caller, id);
+  }
 }
 
 Status AnnotationService::Delete(const Caller& caller, AnnotationId id) {

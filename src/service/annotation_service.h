@@ -28,11 +28,15 @@ using AnnotationOutput = vitrine::AnnotationView;
 // Algorithm names and versions, on annotations and runs.
 inline constexpr std::size_t kMaxAlgorithmName = 256;
 
-// A change to one annotation. Each part given replaces the stored one; properties change key by
-// key, a nullopt value removing the key.
+// A change to one annotation. Each part given replaces the stored one; terms may instead be
+// added and removed one by one, and properties change key by key (a nullopt value removes the
+// key), so that concurrent changes of different terms or keys all hold.
 struct AnnotationChange {
   std::optional<std::string> wkt{};
+  bool repair = false;  // make an invalid shape valid (GEOS MakeValid) instead of refusing it
   std::optional<std::vector<TermId>> terms{};
+  std::vector<TermId> add_terms{};
+  std::vector<TermId> remove_terms{};
   std::map<std::string, std::optional<std::string>> properties{};
 };
 

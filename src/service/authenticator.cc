@@ -34,7 +34,7 @@ Result<Caller> Authenticator::EnabledUser(UserId id) const {
   if (record.status().code() == ErrorCode::kNotFound) return BadCredentials();
   VITRINE_RETURN_IF_ERROR(record.status());
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
-  return Active(Caller::ForUser(std::move(record->user)));
+  return Caller::ForUser(std::move(record->user));
 }
 
 Result<Caller> Authenticator::WithBearerToken(std::string_view token,
@@ -77,7 +77,7 @@ Result<Caller> Authenticator::WithPassword(std::string_view username, std::strin
   }
   limiter_.RecordSuccess(username, client);
   if (!record->user.enabled) return Status::Unauthenticated("account disabled");
-  return Caller::ForUser(std::move(record->user));
+  return Active(Caller::ForUser(std::move(record->user)));
 }
 
 Result<Caller> Authenticator::WithBasicAuthorization(std::string_view header, std::string_view client) const {

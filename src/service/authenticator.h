@@ -63,7 +63,7 @@ class Authenticator {
 
  private:
   Result<Caller> EnabledUser(UserId id) const;
-  // Records the caller as active now and passes it on.
+  // Every accepted credential passes here, so that ActiveSince knows who is online.
   Result<Caller> Active(Result<Caller> caller) const;
   std::string VerifiedKey(std::string_view username, std::string_view password) const;
   bool RecentlyVerified(const std::string& key, const std::string& password_hash) const;

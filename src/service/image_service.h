@@ -35,6 +35,9 @@
 
 namespace vitrine::service {
 
+// What an image update may change: its filename and properties.
+using ImageChanges = catalog::ImageChanges;
+
 struct UploadRequest {
   ProjectId project;
   std::string filename;

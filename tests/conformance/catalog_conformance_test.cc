@@ -297,6 +297,83 @@ TEST_P(CatalogConformance, ProjectPropertiesAreStoredChangedAndFiltered) {
   EXPECT_TRUE(names(std::nullopt, {"stain", std::nullopt}).empty());
 }
 
+TEST_P(CatalogConformance, ReplacedAnnotationsAreFoundWhereTheyNowAre) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  Image image;
+  image.project_id = p->id;
+  image.filename = "x.png";
+  image.sha256 = std::string(64, 'a');
+  image.created_at = At(1);
+  auto stored_image = catalog().InsertImage(image);
+  auto ontology = catalog().CreateOntology("O", a.id, At(1));
+  auto tumour = catalog().CreateTerm(ontology->id, {"tumour", "#ff0000", std::nullopt});
+  auto stroma = catalog().CreateTerm(ontology->id, {"stroma", "#00ff00", std::nullopt});
+  ASSERT_TRUE(stored_image.ok() && tumour.ok() && stroma.ok());
+
+  AnnotationRow row;
+  row.annotation.project_id = p->id;
+  row.annotation.image_id = stored_image->id;
+  row.annotation.geometry_type = "Point";
+  row.annotation.bbox = {5, 5, 5, 5};
+  row.annotation.terms = {tumour->id};
+  row.annotation.properties = {{"k", "v"}};
+  row.annotation.created_at = row.annotation.updated_at = At(2);
+  row.wkb = "first";
+  // Neighbours in the same insert share its R*Tree bucket: the replaced one must leave it.
+  auto ids = catalog().InsertAnnotations({row, row, row});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+
+  AnnotationRow moved = row;
+  moved.annotation.id = ids->at(1);
+  moved.annotation.geometry_type = "Polygon";
+  moved.annotation.bbox = {500, 600, 520, 640};
+  moved.annotation.area = 800;
+  moved.annotation.terms = {stroma->id};
+  moved.annotation.properties = {{"k2", "v2"}};
+  moved.annotation.updated_at = At(3);
+  moved.wkb = "second";
+  ASSERT_TRUE(catalog().ReplaceAnnotation(moved, At(2)).ok());
+  EXPECT_EQ(catalog().ReplaceAnnotation(moved, At(2)).code(), ErrorCode::kConflict) << "it changed since At(2)";
+
+  auto got = catalog().GetAnnotation(ids->at(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->wkb, "second");
+  EXPECT_EQ(got->annotation.geometry_type, "Polygon");
+  EXPECT_EQ(got->annotation.bbox, (std::array<double, 4>{500, 600, 520, 640}));
+  EXPECT_EQ(got->annotation.area, 800);
+  EXPECT_EQ(got->annotation.terms, std::vector<TermId>{stroma->id});
+  EXPECT_EQ(got->annotation.properties, (Properties{{"k2", "v2"}}));
+  EXPECT_EQ(got->annotation.created_at, At(2)) << "creation stays";
+  EXPECT_EQ(got->annotation.updated_at, At(3));
+
+  auto in_box = [&](std::array<double, 4> box) {
+    AnnotationFilter filter;
+    filter.images = {stored_image->id};
+    filter.bbox = box;
+    std::vector<AnnotationId> found;
+    auto page = catalog().ListAnnotations(filter, {100, 0}, {false, false, false, true});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& r : page->items) found.push_back(r.annotation.id);
+    return found;
+  };
+  EXPECT_EQ(in_box({0, 0, 10, 10}), (std::vector<AnnotationId>{ids->at(0), ids->at(2)}));
+  EXPECT_EQ(in_box({510, 610, 511, 611}), std::vector<AnnotationId>{ids->at(1)});
+  AnnotationFilter by_term;
+  by_term.images = {stored_image->id};
+  by_term.terms = {tumour->id};
+  EXPECT_EQ(catalog().ListAnnotations(by_term, {100, 0}, {false, false, false, true})->total, 2);
+
+  moved.annotation.id = AnnotationId(ids->back().value() + 100);
+  EXPECT_EQ(catalog().ReplaceAnnotation(moved, At(2)).code(), ErrorCode::kNotFound);
+  moved.annotation.id = ids->at(0);
+  moved.annotation.terms = {TermId(stroma->id.value() + 100)};
+  EXPECT_EQ(catalog().ReplaceAnnotation(moved, At(2)).code(), ErrorCode::kNotFound) << "a term that is not there";
+  EXPECT_EQ(catalog().GetAnnotation(ids->at(0))->wkb, "first") << "a failed replacement changes nothing";
+  ASSERT_TRUE(catalog().DeleteAnnotation(ids->at(1)).ok());
+  EXPECT_TRUE(in_box({510, 610, 511, 611}).empty());
+}
+
 TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
   std::string hostile = "x'); DROP TABLE users; --\" \xe2\x9c\x93 %s \\0";
   User a = AddUser("a");

@@ -3,8 +3,10 @@
 // requests, permissions, and deletion.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/sample_images.h"
@@ -102,6 +104,45 @@ TEST_F(AnnotationApiTest, OneAnnotationComesBackWithItsMeasures) {
       {{"image_id", image_}, {"wkt", "POINT (5 5)"}, {"algorithm", "yolo-insects"}, {"algorithm_version", "2.1"}});
   EXPECT_EQ(machine["algorithm"], "yolo-insects");
   EXPECT_EQ(machine["algorithm_version"], "2.1");
+}
+
+TEST_F(AnnotationApiTest, AnAnnotationChangesByItsAuthorOrAManagerAndConcurrentChangesAllHold) {
+  Json a = Create({{"image_id", image_}, {"wkt", Rectangle(10, 20, 30, 60)}, {"properties", {{"keep", "me"}}}});
+  const std::string path = "/api/v1/annotations/" + a["id"].dump();
+  auto patch = [&](const Json& body, const std::string& token) { return Call("PATCH", path, token, body.dump()); };
+
+  HttpResult moved = patch({{"wkt", Rectangle(0, 0, 5, 5)}, {"properties", {{"cell", "mitosis"}}}}, alice_token_);
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(BodyOf(moved)["area"], 25);
+  EXPECT_EQ(BodyOf(moved)["properties"], (Json{{"cell", "mitosis"}, {"keep", "me"}}));
+  EXPECT_EQ(List(Image(image_) + "&bbox=1,1,2,2")["total"], 1) << "found where it now is";
+  EXPECT_EQ(List(Image(image_) + "&bbox=20,40,21,41")["total"], 0) << "and no longer where it was";
+
+  EXPECT_EQ(patch({{"wkt", "POLYGON ((0 0, 1 1"}}, alice_token_).status, 400);
+  EXPECT_EQ(patch({{"image_id", other_image_}}, alice_token_).status, 400) << "an annotation stays on its image";
+  EXPECT_EQ(patch({{"terms", {99999}}}, alice_token_).status, 400);
+  EXPECT_EQ(patch({{"properties", {{"cell", "x"}}}}, eve_token_).status, 404) << "outsiders do not see it";
+  const std::string member =
+      "/api/v1/projects/" + std::to_string(project_) + "/members/" + std::to_string(bob_.value());
+  Call("PUT", member, alice_token_, Json{{"role", "contributor"}}.dump());
+  EXPECT_EQ(patch({{"properties", {{"cell", "x"}}}}, bob_token_).status, 403) << "a contributor changes their own";
+  Call("PUT", member, alice_token_, Json{{"role", "manager"}}.dump());
+  EXPECT_EQ(patch({{"properties", {{"cell", nullptr}}}}, bob_token_).status, 200) << "a manager changes any";
+
+  // Each writer sets its own key at once: none may put back a version without the others'.
+  std::vector<std::thread> writers;
+  std::atomic<int> refused = 0;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&, i] {
+      if (patch({{"properties", {{"w" + std::to_string(i), "done"}}}}, alice_token_).status != 200) ++refused;
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(refused, 0);
+  Json after = BodyOf(Call("GET", path, alice_token_));
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(after["properties"]["w" + std::to_string(i)], "done") << i;
+  EXPECT_EQ(after["properties"]["keep"], "me");
+  EXPECT_FALSE(after["properties"].contains("cell"));
 }
 
 TEST_F(AnnotationApiTest, BulkCreateReturnsIdsInInputOrder) {

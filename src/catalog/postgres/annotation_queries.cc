@@ -253,7 +253,7 @@ Status Delete(ConnectionPool& pool, AnnotationId id) {
   });
 }
 
-Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
+Status Replace(ConnectionPool& pool, const AnnotationRow& row, Timestamp seen_updated_at) {
   const Annotation& a = row.annotation;
   return pool.RunStatus([&](Connection& conn) -> Status {
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
@@ -261,10 +261,16 @@ Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
         auto updated,
         conn.Query("UPDATE annotations SET geometry = $1, geometry_type = $2, x0 = $3, y0 = $4, x1 = $5, y1 = $6,"
                    " area = $7, perimeter = $8, centroid_x = $9, centroid_y = $10, vertex_count = $11,"
-                   " updated_at = $12 WHERE id = $13",
+                   " updated_at = $12 WHERE id = $13 AND updated_at = $14",
                    Bytes{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3], a.area, a.perimeter,
-                   a.centroid[0], a.centroid[1], a.vertex_count, Micros(a.updated_at), a.id.value()));
-    if (updated.affected() == 0) return Status::NotFound("annotation " + std::to_string(a.id.value()) + " not found");
+                   a.centroid[0], a.centroid[1], a.vertex_count, Micros(a.updated_at), a.id.value(),
+                   Micros(seen_updated_at)));
+    if (updated.affected() == 0) {
+      VITRINE_ASSIGN_OR_RETURN(auto exists, conn.Query("SELECT 1 FROM annotations WHERE id = $1", a.id.value()));
+      const std::string which = "annotation " + std::to_string(a.id.value());
+      return exists.size() == 0 ? Status::NotFound(which + " not found")
+                                : Status::Conflict(which + " changed meanwhile");
+    }
     VITRINE_RETURN_IF_ERROR(conn.Query("DELETE FROM annotation_terms WHERE annotation_id = $1", a.id.value()).status());
     VITRINE_RETURN_IF_ERROR(
         conn.Query("DELETE FROM annotation_properties WHERE annotation_id = $1", a.id.value()).status());

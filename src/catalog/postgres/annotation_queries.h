@@ -17,7 +17,7 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
                                  const AnnotationColumns& columns);
 Status Delete(ConnectionPool& pool, AnnotationId id);
 // Catalog::ReplaceAnnotation.
-Status Replace(ConnectionPool& pool, const AnnotationRow& row);
+Status Replace(ConnectionPool& pool, const AnnotationRow& row, Timestamp seen_updated_at);
 Result<std::int64_t> DeleteMatching(ConnectionPool& pool, const AnnotationFilter& filter);
 
 }  // namespace vitrine::catalog::postgres::annotations

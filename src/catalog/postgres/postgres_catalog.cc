@@ -412,7 +412,9 @@ class PostgresCatalog final : public Catalog {
     return postgres::annotations::List(pool_, filter, page, columns);
   }
   Status DeleteAnnotation(AnnotationId id) override { return postgres::annotations::Delete(pool_, id); }
-  Status ReplaceAnnotation(const AnnotationRow& row) override { return postgres::annotations::Replace(pool_, row); }
+  Status ReplaceAnnotation(const AnnotationRow& row, Timestamp seen_updated_at) override {
+    return postgres::annotations::Replace(pool_, row, seen_updated_at);
+  }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return postgres::annotations::DeleteMatching(pool_, filter);
   }

@@ -502,31 +502,37 @@ Status Delete(ConnectionPool& pool, AnnotationId id) {
   return Status::Ok();
 }
 
-Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
+Status Replace(ConnectionPool& pool, const AnnotationRow& row, Timestamp seen_updated_at) {
   const Annotation& a = row.annotation;
-  const std::string missing = "annotation " + std::to_string(a.id.value()) + " not found";
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
-  VITRINE_ASSIGN_OR_RETURN(Statement old, conn->Prepare("SELECT bucket_id, image_id FROM annotations WHERE id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(Statement old, conn->Prepare("SELECT bucket_id, image_id, x0, y0, x1, y1, updated_at"
+                                                        " FROM annotations WHERE id = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool found, old.Bind(a.id.value()).Step());
-  if (!found) return Status::NotFound(missing);
-  const std::int64_t old_bucket = old.Int(0);
+  if (!found) return Status::NotFound("annotation " + std::to_string(a.id.value()) + " not found");
+  std::int64_t bucket = old.Int(0);
   AnnotationRow placed = row;
   placed.annotation.image_id = ImageId(old.Int(1));
+  const bool moved = std::array<double, 4>{old.Real(2), old.Real(3), old.Real(4), old.Real(5)} != a.bbox;
+  const bool changed_meanwhile = old.Int(6) != Micros(seen_updated_at);
   old.Reset();
-  // The shape leaves its bucket (whose box stays a superset, as on delete) for a bucket of its own.
-  VITRINE_ASSIGN_OR_RETURN(Statement leave,
-                           conn->Prepare("DELETE FROM annotation_extents WHERE bucket_id = ? AND id = ?"));
-  VITRINE_RETURN_IF_ERROR(leave.Bind(old_bucket, a.id.value()).Run());
-  VITRINE_ASSIGN_OR_RETURN(Statement drop_empty,
-                           conn->Prepare("DELETE FROM annotation_buckets WHERE id = ?1"
-                                         " AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = ?1)"));
-  VITRINE_RETURN_IF_ERROR(drop_empty.Bind(old_bucket).Run());
-  VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert, conn->Prepare(kBucketInsertSql));
-  VITRINE_ASSIGN_OR_RETURN(Statement extent_insert, conn->Prepare(kExtentInsertSql));
-  const std::vector<AnnotationRow> rows{placed};
-  VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(*conn, bucket_insert, rows));
-  VITRINE_RETURN_IF_ERROR(WriteExtents(extent_insert, buckets, rows, {a.id}));
+  if (changed_meanwhile) return Status::Conflict("annotation " + std::to_string(a.id.value()) + " changed meanwhile");
+  if (moved) {
+    // The shape leaves its bucket (whose box stays a superset, as on delete) for one of its own.
+    VITRINE_ASSIGN_OR_RETURN(Statement leave,
+                             conn->Prepare("DELETE FROM annotation_extents WHERE bucket_id = ? AND id = ?"));
+    VITRINE_RETURN_IF_ERROR(leave.Bind(bucket, a.id.value()).Run());
+    VITRINE_ASSIGN_OR_RETURN(Statement drop_empty,
+                             conn->Prepare("DELETE FROM annotation_buckets WHERE id = ?1"
+                                           " AND NOT EXISTS (SELECT 1 FROM annotation_extents WHERE bucket_id = ?1)"));
+    VITRINE_RETURN_IF_ERROR(drop_empty.Bind(bucket).Run());
+    VITRINE_ASSIGN_OR_RETURN(Statement bucket_insert, conn->Prepare(kBucketInsertSql));
+    VITRINE_ASSIGN_OR_RETURN(Statement extent_insert, conn->Prepare(kExtentInsertSql));
+    const std::vector<AnnotationRow> rows{placed};
+    VITRINE_ASSIGN_OR_RETURN(Buckets buckets, InsertBuckets(*conn, bucket_insert, rows));
+    VITRINE_RETURN_IF_ERROR(WriteExtents(extent_insert, buckets, rows, {a.id}));
+    bucket = buckets.of_row[0];
+  }
   VITRINE_ASSIGN_OR_RETURN(
       Statement update,
       conn->Prepare("UPDATE annotations SET geometry = ?, geometry_type = ?, x0 = ?, y0 = ?, x1 = ?, y1 = ?,"
@@ -535,7 +541,7 @@ Status Replace(ConnectionPool& pool, const AnnotationRow& row) {
   VITRINE_RETURN_IF_ERROR(update
                               .Bind(Blob{row.wkb}, a.geometry_type, a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3], a.area,
                                     a.perimeter, a.centroid[0], a.centroid[1], a.vertex_count, Micros(a.updated_at),
-                                    buckets.of_row[0], a.id.value())
+                                    bucket, a.id.value())
                               .Run());
   for (const char* sql : {"DELETE FROM annotation_terms WHERE annotation_id = ?",
                           "DELETE FROM annotation_properties WHERE annotation_id = ?"}) {

@@ -427,7 +427,9 @@ class SqliteCatalog final : public Catalog {
     return sqlite::annotations::List(pool_, filter, page, columns);
   }
   Status DeleteAnnotation(AnnotationId id) override { return sqlite::annotations::Delete(pool_, id); }
-  Status ReplaceAnnotation(const AnnotationRow& row) override { return sqlite::annotations::Replace(pool_, row); }
+  Status ReplaceAnnotation(const AnnotationRow& row, Timestamp seen_updated_at) override {
+    return sqlite::annotations::Replace(pool_, row, seen_updated_at);
+  }
   Result<std::int64_t> DeleteAnnotations(const AnnotationFilter& filter) override {
     return sqlite::annotations::DeleteMatching(pool_, filter);
   }

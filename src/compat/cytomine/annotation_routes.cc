@@ -52,6 +52,30 @@ Result<std::vector<TermId>> TermsOf(const Json& item) {
   return terms;
 }
 
+// Properties as Cytomine sends them with a new annotation: "properties" (or "property"), a list
+// of {"key", "value"} or an object of key: value.
+Result<Properties> PropertiesOf(const Json& item) {
+  Properties properties;
+  for (const char* field : {"property", "properties"}) {
+    auto it = item.find(field);
+    if (it == item.end() || it->is_null()) continue;
+    auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    if (it->is_object()) {
+      for (const auto& [key, value] : it->items()) properties[key] = text(value);
+    } else if (it->is_array()) {
+      for (const Json& p : *it) {
+        if (!p.is_object() || !p.contains("key") || !p["key"].is_string()) {
+          return Status::InvalidArgument(std::string(field) + " must hold {\"key\", \"value\"} objects");
+        }
+        properties[p["key"].get<std::string>()] = p.contains("value") ? text(p["value"]) : "";
+      }
+    } else {
+      return Status::InvalidArgument(std::string(field) + " must be a list of {\"key\", \"value\"} or an object");
+    }
+  }
+  return properties;
+}
+
 Result<service::NewAnnotation> NewAnnotationOf(const Json& item, ImageLookup& images) {
   if (!item.is_object()) return Status::InvalidArgument("an annotation must be a JSON object");
   VITRINE_ASSIGN_OR_RETURN(auto image_id, OptionalIdField(item, "image"));
@@ -66,6 +90,7 @@ Result<service::NewAnnotation> NewAnnotationOf(const Json& item, ImageLookup& im
   VITRINE_ASSIGN_OR_RETURN(a.wkt, Mirrored(location->get<std::string>(), *image));
   a.repair = true;  // Cytomine makes an invalid shape valid rather than refusing it
   VITRINE_ASSIGN_OR_RETURN(a.terms, TermsOf(item));
+  VITRINE_ASSIGN_OR_RETURN(a.properties, PropertiesOf(item));
   return a;
 }
 
@@ -142,6 +167,7 @@ Result<HttpResponse> UpdateAnnotation(service::Service& service, const Caller& c
   ImageLookup images(service, caller);
   VITRINE_ASSIGN_OR_RETURN(Annotation current, service.annotations().Get(caller, id));
   service::AnnotationChange change;
+  change.repair = true;  // as on create
   if (auto location = body.find("location"); location != body.end() && location->is_string()) {
     VITRINE_ASSIGN_OR_RETURN(const Image* image, images.Get(current.image_id));
     VITRINE_ASSIGN_OR_RETURN(change.wkt, Mirrored(location->get<std::string>(), *image));
@@ -199,7 +225,9 @@ constexpr const char* kUnsupportedFilters[] = {"noTerm",
                                                "maxDistanceBaseAnnotation"};
 
 Result<std::optional<Timestamp>> MillisParam(const http::QueryParams& query, const char* name) {
-  VITRINE_ASSIGN_OR_RETURN(auto ms, query.GetInt(name));
+  // Milliseconds that still fit in microseconds: ±285,000 years.
+  constexpr std::int64_t kMaxMillis = std::numeric_limits<std::int64_t>::max() / 1000;
+  VITRINE_ASSIGN_OR_RETURN(auto ms, query.GetIntIn(name, -kMaxMillis, kMaxMillis));
   if (!ms) return std::optional<Timestamp>();
   return std::optional(Timestamp(std::chrono::milliseconds(*ms)));
 }
@@ -301,7 +329,11 @@ Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& ca
   VITRINE_ASSIGN_OR_RETURN(
       Json list, PagedList<Annotation>(
                      slice, service.annotations().limits().max_page,
-                     [&](const PageRequest& page) { return service.annotations().List(caller, filter, page, output); },
+                     [&](const PageRequest& page) {
+                       service::AnnotationOutput paged = output;
+                       paged.count_total = page.offset == slice.offset;  // counting every match is the costly part
+                       return service.annotations().List(caller, filter, page, paged);
+                     },
                      [&](const Annotation& a) -> Json {
                        auto row = AnnotationRow(a, columns, images);
                        if (!row.ok()) {
@@ -311,8 +343,14 @@ Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& ca
                        if (columns.user) {
                          auto [it, fresh] = usernames.try_emplace(a.created_by);
                          if (fresh) {
+                           // Others' accounts are not the caller's to read; their project's members are.
                            auto user = service.users().Get(caller, a.created_by);
-                           it->second = user.ok() ? user->username : "";
+                           if (user.ok()) {
+                             it->second = user->username;
+                           } else if (auto members = service.projects().ListMembers(caller, a.project_id);
+                                      members.ok()) {
+                             for (const ProjectMember& m : *members) usernames[m.user_id] = m.username;
+                           }
                          }
                          (*row)["creator"] = (*row)["name"] = it->second;
                        }
@@ -320,6 +358,18 @@ Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& ca
                      }));
   VITRINE_RETURN_IF_ERROR(row_error);
   return CytomineJsonResponse(list);
+}
+
+// kNotFound unless the annotation carries the term.
+Status CarriedTerm(service::Service& service, const Caller& caller, AnnotationId id, TermId term) {
+  service::AnnotationOutput terms_only;
+  terms_only.wkt = terms_only.properties = false;
+  VITRINE_ASSIGN_OR_RETURN(Annotation a, service.annotations().Get(caller, id, terms_only));
+  if (std::find(a.terms.begin(), a.terms.end(), term) == a.terms.end()) {
+    return Status::NotFound("annotation " + std::to_string(id.value()) + " does not carry term " +
+                            std::to_string(term.value()));
+  }
+  return Status::Ok();
 }
 
 // Terms of one annotation: /api/annotation/{a}/term/{t}.json.
@@ -335,21 +385,13 @@ Result<HttpResponse> ChangeAnnotationTerm(service::Service& service, const Calle
                                           bool add) {
   VITRINE_ASSIGN_OR_RETURN(AnnotationId id, IdIn<AnnotationId>(params, "annotation_id"));
   VITRINE_ASSIGN_OR_RETURN(TermId term, IdIn<TermId>(params, "term_id"));
-  service::AnnotationOutput terms_only;
-  terms_only.wkt = terms_only.properties = false;
-  VITRINE_ASSIGN_OR_RETURN(Annotation a, service.annotations().Get(caller, id, terms_only));
-  std::set<TermId> terms(a.terms.begin(), a.terms.end());
-  if (!add && !terms.contains(term)) {
-    return Status::NotFound("annotation " + std::to_string(id.value()) + " does not carry term " +
-                            std::to_string(term.value()));
-  }
-  if (add) {
-    terms.insert(term);
-  } else {
-    terms.erase(term);
-  }
   service::AnnotationChange change;
-  change.terms = std::vector<TermId>(terms.begin(), terms.end());
+  if (add) {
+    change.add_terms = {term};
+  } else {
+    VITRINE_RETURN_IF_ERROR(CarriedTerm(service, caller, id, term));
+    change.remove_terms = {term};
+  }
   VITRINE_RETURN_IF_ERROR(service.annotations().Update(caller, id, change).status());
   return CytomineJsonResponse(
       CommandEnvelope("annotationterm", add ? "added" : "deleted", AnnotationTermJson(id, term, caller)));
@@ -359,13 +401,7 @@ Result<HttpResponse> GetAnnotationTerm(service::Service& service, const Caller& 
                                        const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(AnnotationId id, IdIn<AnnotationId>(params, "annotation_id"));
   VITRINE_ASSIGN_OR_RETURN(TermId term, IdIn<TermId>(params, "term_id"));
-  service::AnnotationOutput terms_only;
-  terms_only.wkt = terms_only.properties = false;
-  VITRINE_ASSIGN_OR_RETURN(Annotation a, service.annotations().Get(caller, id, terms_only));
-  if (std::find(a.terms.begin(), a.terms.end(), term) == a.terms.end()) {
-    return Status::NotFound("annotation " + std::to_string(id.value()) + " does not carry term " +
-                            std::to_string(term.value()));
-  }
+  VITRINE_RETURN_IF_ERROR(CarriedTerm(service, caller, id, term));
   return CytomineJsonResponse(AnnotationTermJson(id, term, caller));
 }
 
@@ -377,9 +413,9 @@ void AddAnnotationRoutes(http::Router& router, service::Service& service) {
   // One annotation under each of the names Cytomine gives it.
   for (const char* domain : {"annotation", "userannotation", "algoannotation"}) {
     const std::string path = std::string("/api/") + domain + "/{annotation_id}.json";
-    router.Add("GET", path, Cytomine(service, GetAnnotation));
+    router.Add("GET", path, Cytomine(service, GetAnnotation, /*heavy=*/true));
     router.Add("PUT", path, Cytomine(service, UpdateAnnotation, /*heavy=*/true));
-    router.Add("DELETE", path, Cytomine(service, DeleteAnnotation));
+    router.Add("DELETE", path, Cytomine(service, DeleteAnnotation, /*heavy=*/true));
   }
   const char* term_path = "/api/annotation/{annotation_id}/term/{term_id}.json";
   router.Add("GET", term_path, Cytomine(service, GetAnnotationTerm));

@@ -37,22 +37,31 @@ struct Slice {
 };
 Result<Slice> SliceOf(const http::QueryParams& query);
 
-// At most this many rows in one answer, even for max=0: a listing stays bounded in memory.
+// At most this many rows in one answer of a paged listing (images, annotations): past it, max=0
+// is refused (413) rather than answered short, since the client never pages by itself.
 inline constexpr std::int64_t kMaxRowsPerAnswer = 100'000;
 
 // Reads the rows of `slice` from a paged service listing (pages of up to `page_size`) and
-// wraps them in the list envelope with `to_json` applied to each.
+// wraps them in the list envelope with `to_json` applied to each. `fetch` may count the total
+// on the first page only (page.offset == slice.offset) and leave it -1 after.
 template <class T>
 Result<Json> PagedList(const Slice& slice, std::int64_t page_size,
                        const std::function<Result<Page<T>>(const PageRequest&)>& fetch,
                        const std::function<Json(const T&)>& to_json) {
-  const std::int64_t wanted = slice.max > 0 ? std::min(slice.max, kMaxRowsPerAnswer) : kMaxRowsPerAnswer;
+  if (slice.max > kMaxRowsPerAnswer) {
+    return Status::InvalidArgument("max is at most " + std::to_string(kMaxRowsPerAnswer));
+  }
+  const std::int64_t wanted = slice.max > 0 ? slice.max : kMaxRowsPerAnswer;
   Json rows = Json::array();
   std::int64_t total = 0;
   for (std::int64_t read = 0; read < wanted;) {
     const std::int64_t limit = std::min(page_size, wanted - read);
     VITRINE_ASSIGN_OR_RETURN(Page<T> page, fetch(PageRequest{limit, slice.offset + read}));
-    total = page.total;
+    if (page.total >= 0) total = page.total;
+    if (slice.max == 0 && total - slice.offset > kMaxRowsPerAnswer) {
+      return Status::TooLarge(std::to_string(total - slice.offset) + " rows match; an answer holds at most " +
+                              std::to_string(kMaxRowsPerAnswer) + ": page with max and offset");
+    }
     for (const T& item : page.items) rows.push_back(to_json(item));
     read += static_cast<std::int64_t>(page.items.size());
     if (static_cast<std::int64_t>(page.items.size()) < limit) break;

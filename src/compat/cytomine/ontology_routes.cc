@@ -212,13 +212,13 @@ Result<HttpResponse> DeleteRelation(service::Service& service, const Caller& cal
 }  // namespace
 
 void AddOntologyRoutes(http::Router& router, service::Service& service) {
-  router.Add("GET", "/api/ontology.json", Cytomine(service, ListOntologies));
+  router.Add("GET", "/api/ontology.json", Cytomine(service, ListOntologies, /*heavy=*/true));
   router.Add("POST", "/api/ontology.json", Cytomine(service, CreateOntology));
   router.Add("GET", "/api/ontology/{ontology_id}.json", Cytomine(service, GetOntology));
   router.Add("PUT", "/api/ontology/{ontology_id}.json", Cytomine(service, UpdateOntology));
   router.Add("DELETE", "/api/ontology/{ontology_id}.json", Cytomine(service, DeleteOntology, /*heavy=*/true));
 
-  router.Add("GET", "/api/term.json", Cytomine(service, ListTerms));
+  router.Add("GET", "/api/term.json", Cytomine(service, ListTerms, /*heavy=*/true));
   router.Add("GET", "/api/ontology/{ontology_id}/term.json", Cytomine(service, ListTerms));
   router.Add("GET", "/api/project/{project_id}/term.json", Cytomine(service, ListTerms));
   router.Add("GET", "/api/annotation/{annotation_id}/term.json", Cytomine(service, ListTerms));

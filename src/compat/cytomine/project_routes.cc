@@ -134,24 +134,46 @@ Result<HttpResponse> ListProjects(service::Service& service, const Caller& calle
                                   const ProjectSelection& selection) {
   VITRINE_ASSIGN_OR_RETURN(auto query, http::QueryParams::Parse(request.query));
   VITRINE_ASSIGN_OR_RETURN(Slice slice, SliceOf(query));
+  Status row_error;
+  auto row_of = [&](const Project& project) -> Json {
+    auto row = ProjectRow(service, caller, project);
+    if (!row.ok()) row_error = row.status();
+    return row.ok() ? std::move(*row) : Json();
+  };
+  if (!selection.ontology && !selection.member) {
+    // Rows (a few reads each) are made for the page asked only.
+    VITRINE_ASSIGN_OR_RETURN(
+        Json list, PagedList<Project>(
+                       slice, PageRequest::kMaxLimit,
+                       [&](const PageRequest& page) { return service.projects().List(caller, {}, page); }, row_of));
+    VITRINE_RETURN_IF_ERROR(row_error);
+    return CytomineJsonResponse(list);
+  }
   VITRINE_ASSIGN_OR_RETURN(auto projects, AllProjects(service, caller));
-  Json rows = Json::array();
+  std::vector<Project> selected;
   for (const Project& project : projects) {
     if (selection.ontology) {
       VITRINE_ASSIGN_OR_RETURN(auto ontology, service.ontologies().ProjectOntology(caller, project.id));
       if (ontology != selection.ontology) continue;
     }
-    if (selection.member && *selection.member != caller.user_id()) {
+    // An administrator's listing holds every project: membership is then checked, as for others'.
+    if (selection.member && (caller.is_admin() || *selection.member != caller.user_id())) {
       VITRINE_ASSIGN_OR_RETURN(auto members, service.projects().ListMembers(caller, project.id));
       if (std::none_of(members.begin(), members.end(),
                        [&](const ProjectMember& m) { return m.user_id == *selection.member; })) {
         continue;
       }
     }
-    VITRINE_ASSIGN_OR_RETURN(Json row, ProjectRow(service, caller, project));
-    rows.push_back(std::move(row));
+    selected.push_back(project);
   }
-  return CytomineJsonResponse(ListOf(std::move(rows), slice));
+  const auto size = static_cast<std::int64_t>(selected.size());
+  const std::int64_t end = slice.max > 0 ? std::min(size, slice.offset + slice.max) : size;
+  Json rows = Json::array();
+  for (std::int64_t i = slice.offset; i < end; ++i) {
+    rows.push_back(row_of(selected[static_cast<std::size_t>(i)]));
+    VITRINE_RETURN_IF_ERROR(row_error);
+  }
+  return CytomineJsonResponse(ListEnvelope(std::move(rows), size, slice.offset, slice.max));
 }
 
 // The ontology a create or update names, when it names one.
@@ -216,7 +238,7 @@ Result<HttpResponse> DeleteProject(service::Service& service, const Caller& call
 void AddUserRoutes(http::Router& router, service::Service& service) {
   router.Add("GET", "/api/user/current.json", Cytomine(service, CurrentUser));
   router.Add("GET", "/api/user.json", Cytomine(service, ListUsers, /*heavy=*/true));
-  router.Add("GET", "/api/user/{user_id}.json", Cytomine(service, GetUser));
+  router.Add("GET", "/api/user/{user_id}.json", Cytomine(service, GetUser, /*heavy=*/true));
   router.Add("GET", "/api/project/{project_id}/user.json",
              Cytomine(service, [](auto& s, const Caller& c, const HttpRequest& r, const PathParams& p) {
                return ListProjectUsers(s, c, r, p, false);
@@ -251,7 +273,7 @@ void AddProjectRoutes(http::Router& router, service::Service& service) {
                  },
                  /*heavy=*/true));
   router.Add("POST", "/api/project.json", Cytomine(service, CreateProject));
-  router.Add("GET", "/api/project/{project_id}.json", Cytomine(service, GetProject));
+  router.Add("GET", "/api/project/{project_id}.json", Cytomine(service, GetProject, /*heavy=*/true));
   router.Add("PUT", "/api/project/{project_id}.json", Cytomine(service, UpdateProject));
   router.Add("DELETE", "/api/project/{project_id}.json", Cytomine(service, DeleteProject, /*heavy=*/true));
 }

@@ -73,7 +73,7 @@ Status Change(service::Service& service, const Caller& caller, const Owner& owne
       return service.projects().Update(caller, ProjectId(owner.id), update).status();
     }
     case Kind::kImage: {
-      catalog::ImageChanges update;
+      service::ImageChanges update;
       update.properties = std::move(changes);
       return service.images().Update(caller, ImageId(owner.id), update).status();
     }

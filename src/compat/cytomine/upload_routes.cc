@@ -1,6 +1,8 @@
 // Cytomine's upload (`Cytomine.upload_image`): POST /upload?storage=S&projects=P with the file in a
 // multipart `files[]` part, streamed into Vitrine's own ingest. Each user has one storage, whose id
 // is theirs; an upload names the project the image goes to (Vitrine keeps no image outside one).
+#include <charconv>
+
 #include "compat/cytomine/cytomine_routes.h"
 #include "http/authenticate.h"
 #include "http/multipart.h"
@@ -148,6 +150,12 @@ Result<std::unique_ptr<http::BodySink>> OpenUpload(service::Service& service, co
   // Rights are checked now, before any byte of the body is read.
   VITRINE_RETURN_IF_ERROR(service.projects().Require(caller, ProjectId(*project), ProjectRole::kContributor));
   service::UploadRequest request{ProjectId(*project), "", std::move(properties)};
+  if (auto length = head.header("content-length"); !length.empty()) {
+    // An upper bound (the multipart framing counts too): a file that cannot fit is refused now.
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+    if (ec == std::errc() && end == length.data() + length.size()) request.expected_bytes = n;
+  }
   return std::unique_ptr<http::BodySink>(
       new UploadSink(service, std::move(caller), std::move(request), *storage, boundary));
 }
