@@ -307,6 +307,39 @@ def check_images(ctx):
               (attr(abstract, "width"), attr(abstract, "height")) == (width, height))
 
 
+def check_uploads(ctx):
+    """upload_image as a Cytomine user calls it: into the user's one storage and a project; the image
+    lands in Vitrine's store like any other (same bytes, same listing, properties kept)."""
+    m, cytomine = ctx.m, ctx.Cytomine.get_instance()
+    storages = m.StorageCollection().fetch()
+    check("StorageCollection: one storage, with the user's id", ids(storages) == {ctx.alice.id}, ids(storages))
+    path = os.path.join(ctx.work, "uploaded-500x300.png")
+    data = encoded(".png", 500, 300)
+    with open(path, "wb") as f:
+        f.write(data)
+    uploaded = cytomine.upload_image(path, ctx.alice.id, id_project=ctx.main, properties={"stain": "HE"})
+    instances = uploaded.images[0].get("imageInstances") if uploaded and uploaded.images else None
+    instance = instances[0] if instances else None
+    check("upload_image answers the UploadedFile with its image instance",
+          attr(uploaded, "originalFilename") == "uploaded-500x300.png" and attr(instance, "project") == ctx.main,
+          vars(uploaded) if uploaded else uploaded)
+    if not instance:
+        return
+    native = ctx.alice.api.ok("GET", "/api/v1/images/%d" % instance.id)
+    check("the uploaded image is a Vitrine image: size, name, properties",
+          (native["width"], native["height"], native["filename"], native["properties"].get("stain")) ==
+          (500, 300, "uploaded-500x300.png", "HE"), native)
+    status, body = ctx.alice.api.call("GET", "/api/v1/images/%d/file" % instance.id)
+    check("its bytes are the file's", status == 200 and body == data)
+    listed = m.ImageInstanceCollection().fetch_with_filter("project", ctx.main)
+    check("it is in the project's image instances", instance.id in ids(listed))
+    check("an upload to another user's storage is refused",
+          cytomine.upload_image(path, ctx.alice.id + 1000, id_project=ctx.main) is False)
+    check("an upload without a project is refused", cytomine.upload_image(path, ctx.alice.id) is False)
+    # Leave the project's image listing as the later sections expect it.
+    ctx.alice.api.call("DELETE", "/api/v1/images/%d" % instance.id)
+
+
 def check_users(ctx):
     m = ctx.m
     everyone = m.UserCollection().fetch()
@@ -563,8 +596,8 @@ def check_deletions(ctx):
         check("... and is gone natively", ctx.alice.api.call("GET", "/api/v1/ontologies/%d" % scratch.id)[0] == 404)
 
 
-SECTIONS = [check_connection, check_ontology, check_projects, check_images, check_users, check_annotations,
-            check_bulk_and_filters, check_properties, check_non_member, check_signatures, check_deletions]
+SECTIONS = [check_connection, check_ontology, check_projects, check_images, check_uploads, check_users,
+            check_annotations, check_bulk_and_filters, check_properties, check_non_member, check_signatures, check_deletions]
 
 
 def run_section(name, section, *args):
