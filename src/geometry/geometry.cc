@@ -474,4 +474,32 @@ Result<bool> BoxTest::Intersects(std::string_view wkb) const {
   return hit == 1;
 }
 
+struct CoverTest::Prepared {
+  GeometryPtr region;  // declared first: outlives the prepared geometry made of it
+  PreparedPtr prepared;
+};
+
+CoverTest::CoverTest(std::unique_ptr<Prepared> prepared) : prepared_(std::move(prepared)) {}
+CoverTest::~CoverTest() = default;
+CoverTest::CoverTest(CoverTest&&) noexcept = default;
+CoverTest& CoverTest::operator=(CoverTest&&) noexcept = default;
+
+Result<CoverTest> CoverTest::Of(std::string_view region_wkb) {
+  Context& c = ThreadContext();
+  auto prepared = std::make_unique<Prepared>();
+  VITRINE_ASSIGN_OR_RETURN(prepared->region, FromWkb(c, region_wkb));
+  prepared->prepared =
+      OwnGeos<GEOSPreparedGeom_destroy_r>(c.handle(), GEOSPrepare_r(c.handle(), prepared->region.get()));
+  if (!prepared->prepared) return Status::Internal("cannot prepare the region: " + c.TakeError());
+  return CoverTest(std::move(prepared));
+}
+
+Result<bool> CoverTest::Covers(std::string_view wkt) const {
+  Context& c = ThreadContext();
+  VITRINE_ASSIGN_OR_RETURN(GeometryPtr g, ReadWithGeos(c, wkt, TextFormat::kWkt));
+  char hit = GEOSPreparedCovers_r(c.handle(), prepared_->prepared.get(), g.get());
+  if (hit == 2) return Status::Internal("cover test failed: " + c.TakeError());
+  return hit == 1;
+}
+
 }  // namespace vitrine::geometry

@@ -79,4 +79,22 @@ class BoxTest {
   std::unique_ptr<Prepared> prepared_;
 };
 
+// Which of many geometries lie wholly in one region (its boundary counts as inside): Cytomine's
+// "included" annotations. Prepared once, used from the thread that made it.
+class CoverTest {
+ public:
+  // `region_wkb` as Parse gives it.
+  static Result<CoverTest> Of(std::string_view region_wkb);
+  ~CoverTest();
+  CoverTest(CoverTest&&) noexcept;
+  CoverTest& operator=(CoverTest&&) noexcept;
+  // The candidate as WKT (as listings give it).
+  Result<bool> Covers(std::string_view wkt) const;
+
+ private:
+  struct Prepared;
+  explicit CoverTest(std::unique_ptr<Prepared> prepared);
+  std::unique_ptr<Prepared> prepared_;
+};
+
 }  // namespace vitrine::geometry

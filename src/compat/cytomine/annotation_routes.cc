@@ -360,6 +360,69 @@ Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& ca
   return CytomineJsonResponse(list);
 }
 
+// The region an "included" listing names, in Vitrine's coordinates: another annotation's shape
+// (`annotation=ID`, itself left out of the answer) or `geometry=WKT` in Cytomine's.
+Result<std::pair<std::string, std::optional<AnnotationId>>> IncludingRegion(service::Service& service,
+                                                                            const Caller& caller,
+                                                                            const http::QueryParams& query,
+                                                                            const Image& image) {
+  if (auto given = query.Get("annotation"); given && !given->empty() && *given != "null") {
+    VITRINE_ASSIGN_OR_RETURN(auto id, query.GetInt("annotation"));
+    if (!id || *id <= 0) return Status::InvalidArgument("annotation must be a positive id");
+    VITRINE_ASSIGN_OR_RETURN(Annotation container, service.annotations().Get(caller, AnnotationId(*id)));
+    if (container.image_id != image.id) {
+      return Status::InvalidArgument("annotation " + std::to_string(*id) + " is not on image " +
+                                     std::to_string(image.id.value()));
+    }
+    return std::pair(container.wkt, std::optional(container.id));
+  }
+  if (auto wkt = query.Get("geometry"); wkt && !wkt->empty()) {
+    VITRINE_ASSIGN_OR_RETURN(std::string mirrored, Mirrored(std::string(*wkt), image));
+    return std::pair(mirrored, std::optional<AnnotationId>());
+  }
+  return Status::InvalidArgument("name the region the annotations lie in: annotation=ID or geometry=WKT");
+}
+
+// /api/annotation/included.json: one image's annotations lying wholly in a region, with the
+// listing's other filters and its columns. Candidates come by bounding box; GEOS decides.
+Result<HttpResponse> ListIncluded(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                  const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(auto query, http::QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(Slice slice, SliceOf(query));
+  ImageLookup images(service, caller);
+  VITRINE_ASSIGN_OR_RETURN(AnnotationFilter filter, FilterOf(query, images));
+  if (filter.images.size() != 1) return Status::InvalidArgument("included annotations need exactly one image");
+  if (filter.bbox) return Status::InvalidArgument("included annotations take a region, not a bbox");
+  VITRINE_ASSIGN_OR_RETURN(const Image* image, images.Get(filter.images.front()));
+  VITRINE_ASSIGN_OR_RETURN(auto region, IncludingRegion(service, caller, query, *image));
+  VITRINE_ASSIGN_OR_RETURN(geometry::Shape shape, geometry::Parse(region.first, geometry::TextFormat::kWkt));
+  VITRINE_ASSIGN_OR_RETURN(geometry::CoverTest cover, geometry::CoverTest::Of(shape.wkb));
+  filter.bbox = shape.bbox;
+  const AnnotationColumns columns = ColumnsOf(query);
+  service::AnnotationOutput output;
+  output.terms = columns.term;
+  output.properties = false;
+  output.count_total = false;
+  const std::int64_t page_size = service.annotations().limits().max_page;
+  Json rows = Json::array();
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(auto page, service.annotations().List(caller, filter, {page_size, 0}, output));
+    for (const Annotation& a : page.items) {
+      if (a.id == region.second) continue;
+      VITRINE_ASSIGN_OR_RETURN(bool inside, cover.Covers(a.wkt));
+      if (!inside) continue;
+      if (static_cast<std::int64_t>(rows.size()) == kMaxRowsPerAnswer) {
+        return Status::TooLarge("more than " + std::to_string(kMaxRowsPerAnswer) + " annotations lie in the region");
+      }
+      VITRINE_ASSIGN_OR_RETURN(Json row, AnnotationRow(a, columns, images));
+      rows.push_back(std::move(row));
+    }
+    if (static_cast<std::int64_t>(page.items.size()) < page_size) break;
+    filter.after = page.items.back().id;
+  }
+  return CytomineJsonResponse(ListOf(std::move(rows), slice));
+}
+
 // kNotFound unless the annotation carries the term.
 Status CarriedTerm(service::Service& service, const Caller& caller, AnnotationId id, TermId term) {
   service::AnnotationOutput terms_only;
@@ -410,6 +473,7 @@ Result<HttpResponse> GetAnnotationTerm(service::Service& service, const Caller& 
 void AddAnnotationRoutes(http::Router& router, service::Service& service) {
   router.Add("POST", "/api/annotation.json", Cytomine(service, CreateAnnotations, /*heavy=*/true));
   router.Add("GET", "/api/annotation.json", Cytomine(service, ListAnnotations, /*heavy=*/true));
+  router.Add("GET", "/api/annotation/included.json", Cytomine(service, ListIncluded, /*heavy=*/true));
   // One annotation under each of the names Cytomine gives it.
   for (const char* domain : {"annotation", "userannotation", "algoannotation"}) {
     const std::string path = std::string("/api/") + domain + "/{annotation_id}.json";

@@ -354,6 +354,25 @@ def check_users(ctx):
           {ctx.alice.id, ctx.bob.id, ctx.dave.id} <= members and ctx.carol.id not in members, members)
 
 
+def check_included(ctx):
+    """AnnotationCollection(included=True, annotation=A): the image's annotations lying wholly in A
+    (A itself left out), in Cytomine's coordinates on an image of its own."""
+    m, api = ctx.m, ctx.alice.api
+    image = api.ok("POST", "/api/v1/projects/%d/images?filename=included.png" % ctx.main,
+                   raw=encoded(".png", 400, 300))["id"]
+    container = attr(m.Annotation(location=box(100, 100, 300, 250), id_image=image).save(), "id")
+    inside = {attr(m.Annotation(location=wkt, id_image=image).save(), "id")
+              for wkt in (box(120, 120, 150, 150), box(250, 200, 300, 250), "POINT (200 180)")}
+    across = attr(m.Annotation(location=box(280, 90, 350, 140), id_image=image).save(), "id")
+    outside = attr(m.Annotation(location="POINT (20 20)", id_image=image).save(), "id")
+    found = m.AnnotationCollection(image=image, included=True, annotation=container, showWKT=True).fetch()
+    check("included: the annotations wholly in another, edges counting, not itself nor those across its edge",
+          ids(found) == inside and across and outside, (ids(found), inside))
+    check("included rows carry their location in Cytomine's coordinates",
+          found and all(shape(a.location) for a in found))
+    api.call("DELETE", "/api/v1/images/%d" % image)
+
+
 def check_annotations(ctx):
     m, api, height = ctx.m, ctx.alice.api, 480
     location = box(10, 20, 110, 70)
@@ -597,7 +616,8 @@ def check_deletions(ctx):
 
 
 SECTIONS = [check_connection, check_ontology, check_projects, check_images, check_uploads, check_users,
-            check_annotations, check_bulk_and_filters, check_properties, check_non_member, check_signatures, check_deletions]
+            check_annotations, check_included, check_bulk_and_filters, check_properties, check_non_member,
+            check_signatures, check_deletions]
 
 
 def run_section(name, section, *args):
