@@ -2,7 +2,9 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "auth/password.h"
 #include "core/digest.h"
@@ -77,6 +79,44 @@ Result<Page<User>> UserService::List(const Caller& caller, const PageRequest& pa
   if (!caller.is_admin()) return Status::PermissionDenied("only an administrator may list users");
   VITRINE_RETURN_IF_ERROR(ValidatePage(page));
   return catalog_.ListUsers(page);
+}
+
+Result<std::vector<User>> UserService::ListKnown(const Caller& caller) const {
+  std::vector<User> known;
+  constexpr std::int64_t kPage = PageRequest::kMaxLimit;
+  if (caller.is_admin()) {
+    for (std::int64_t offset = 0;; offset += kPage) {
+      VITRINE_ASSIGN_OR_RETURN(auto page, catalog_.ListUsers({kPage, offset}));
+      known.insert(known.end(), page.items.begin(), page.items.end());
+      if (static_cast<std::int64_t>(page.items.size()) < kPage) return known;
+    }
+  }
+  if (!caller.user()) return known;
+  std::map<std::int64_t, std::string> members;
+  // A job's token reaches one project: its members, not those of the user's other projects.
+  if (caller.project_scope()) {
+    VITRINE_ASSIGN_OR_RETURN(auto listed, catalog_.ListMembers(*caller.project_scope()));
+    for (const ProjectMember& m : listed) members.emplace(m.user_id.value(), m.username);
+  } else {
+    for (std::int64_t offset = 0;; offset += kPage) {
+      VITRINE_ASSIGN_OR_RETURN(auto page, catalog_.ListProjects(caller.user_id(), {}, {kPage, offset}));
+      for (const Project& project : page.items) {
+        VITRINE_ASSIGN_OR_RETURN(auto listed, catalog_.ListMembers(project.id));
+        for (const ProjectMember& m : listed) members.emplace(m.user_id.value(), m.username);
+      }
+      if (static_cast<std::int64_t>(page.items.size()) < kPage) break;
+    }
+  }
+  members.erase(caller.user_id().value());
+  known.push_back(*caller.user());
+  for (const auto& [id, username] : members) {
+    User user;
+    user.id = UserId(id);
+    user.username = username;
+    known.push_back(std::move(user));
+  }
+  std::sort(known.begin(), known.end(), [](const User& a, const User& b) { return a.id < b.id; });
+  return known;
 }
 
 Result<User> UserService::Update(const Caller& caller, UserId id, const UpdateUserRequest& request,

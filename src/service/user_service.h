@@ -36,6 +36,10 @@ class UserService {
   Result<User> Get(const Caller& caller, UserId id) const;
   Result<User> FindByUsername(const Caller& caller, std::string_view username) const;
   Result<Page<User>> List(const Caller& caller, const PageRequest& page) const;
+  // The accounts a caller may know of, by id: every account for an administrator; else their
+  // own and the members of their projects, of whom only the id and username are filled in (what
+  // a project's member list shows them already).
+  Result<std::vector<User>> ListKnown(const Caller& caller) const;
   // A new password revokes the user's bearer tokens, all but `current_token` (the one the
   // request came with, if any). kConflict when it would leave no enabled administrator.
   // `current_password` is checked under the sign-in limits of `client` (kTooManyRequests).

@@ -44,6 +44,31 @@ TEST(GeometryTest, EveryTypeRoundTripsThroughWktAndGeoJson) {
   }
 }
 
+TEST(GeometryTest, MirroringFlipsYWithinTheHeightAndTwiceGivesBackTheShape) {
+  auto mirrored = MirrorWktVertically("POLYGON ((10 20, 110 20, 110 70, 10 70, 10 20))", 480);
+  ASSERT_TRUE(mirrored.ok()) << mirrored.status().ToString();
+  EXPECT_EQ(ParseOk(*mirrored).bbox, (std::array<double, 4>{10, 410, 110, 460}));
+  auto back = MirrorWktVertically(*mirrored, 480);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(ParseOk(*back).wkb, ParseOk("POLYGON ((10 20, 110 20, 110 70, 10 70, 10 20))").wkb);
+  auto point = MirrorWktVertically("MULTIPOINT ((0.5 0.25), (3 480))", 480);
+  ASSERT_TRUE(point.ok());
+  EXPECT_EQ(ParseOk(*point).bbox, (std::array<double, 4>{0.5, 0, 3, 479.75}));
+  for (const char* bad : {"", "POLYGON EMPTY", "POLYGON ((0 0, 1 1", "CIRCLE (1 2)"}) {
+    EXPECT_EQ(MirrorWktVertically(bad, 100).status().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(GeometryTest, ACoverTestKeepsWhatLiesWhollyInTheRegionEdgesIncluded) {
+  auto test = CoverTest::Of(ParseOk("POLYGON ((0 0, 100 0, 100 100, 0 100, 0 0))").wkb);
+  ASSERT_TRUE(test.ok()) << test.status().ToString();
+  EXPECT_TRUE(*test->Covers("POINT (50 50)"));
+  EXPECT_TRUE(*test->Covers("POLYGON ((0 0, 100 0, 100 10, 0 10, 0 0))")) << "on the edge";
+  EXPECT_FALSE(*test->Covers("POLYGON ((90 90, 110 90, 110 110, 90 110, 90 90))")) << "across the edge";
+  EXPECT_FALSE(*test->Covers("POINT (150 50)"));
+  EXPECT_EQ(test->Covers("POINT (").status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(GeometryTest, MeasuresAreStoredBesideTheShape) {
   Shape square = ParseOk("POLYGON ((10 20, 30 20, 30 40, 10 40, 10 20))");
   EXPECT_EQ(square.bbox, (std::array<double, 4>{10, 20, 30, 40}));

@@ -20,6 +20,24 @@ TEST_F(Fixture, OnlyAdminsCreateAndListUsers) {
   EXPECT_EQ(service_->users().List(root, {})->total, 3);
 }
 
+TEST_F(Fixture, UsersKnowThemselvesAndTheirProjectsMembersAdminsKnowEveryone) {
+  Caller alice = AddUser("alice"), bob = AddUser("bob"), eve = AddUser("eve"), root = AddUser("root", true);
+  auto project = service_->projects().Create(alice, {"Slides"});
+  ASSERT_TRUE(project.ok());
+  ASSERT_TRUE(service_->projects().PutMember(alice, project->id, bob.user_id(), ProjectRole::kViewer).ok());
+  ASSERT_TRUE(service_->users().Update(root, bob.user_id(), {.email = std::string("bob@lab.org")}).ok());
+
+  auto known = service_->users().ListKnown(alice);
+  ASSERT_TRUE(known.ok()) << known.status().ToString();
+  std::vector<std::string> names;
+  for (const User& u : *known) names.push_back(u.username);
+  EXPECT_EQ(names, (std::vector<std::string>{"alice", "bob"})) << "not eve, who shares no project";
+  EXPECT_TRUE(known->at(1).email.empty()) << "of others, the id and username only";
+  EXPECT_EQ(service_->users().ListKnown(eve)->size(), 1u);
+  EXPECT_EQ(service_->users().ListKnown(root)->size(), 4u);
+  EXPECT_EQ(service_->users().ListKnown(root)->at(1).email, "bob@lab.org");
+}
+
 TEST_F(Fixture, UsernamesAreValidated) {
   auto& users = service_->users();
   for (const char* bad : {"", " alice", "al ice", "-lead", "a/b", "x'--"}) {

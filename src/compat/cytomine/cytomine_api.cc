@@ -12,13 +12,6 @@
 namespace vitrine::compat::cytomine {
 namespace {
 
-HttpResponse CytomineError(const Status& status) {
-  HttpResponse r = http::JsonResponse(http::HttpStatusFor(status.code()), ErrorBody(status));
-  r.With("cache-control", "no-store");
-  if (status.retry_after_seconds() > 0) r.With("retry-after", std::to_string(status.retry_after_seconds()));
-  return r;
-}
-
 // Public, as in Cytomine: clients call it before they sign anything (and sign it wrongly).
 HttpResponse Ping(const HttpRequest& request, const PathParams&) {
   return CytomineJsonResponse(Json{{"alive", true},
@@ -32,16 +25,21 @@ HttpResponse Ping(const HttpRequest& request, const PathParams&) {
 http::Handler Cytomine(service::Service& service, CytomineHandler fn, bool heavy) {
   return [&service, fn = std::move(fn), heavy](const HttpRequest& request, const PathParams& params) -> HttpResponse {
     if (!request.on_worker && (heavy || http::AuthenticationWouldBlock(service.auth(), request))) {
-      HttpResponse later;
-      later.run_on_worker = true;
-      return later;
+      return http::routes::RunOnWorker();
     }
     auto caller = http::AuthenticateRequest(service.auth(), request);
-    if (!caller.ok()) return CytomineError(caller.status());
+    if (!caller.ok()) return CytomineErrorResponse(caller.status());
     Result<HttpResponse> response = fn(service, *caller, request, params);
-    if (!response.ok()) return CytomineError(response.status());
+    if (!response.ok()) return CytomineErrorResponse(response.status());
     return std::move(response).value();
   };
+}
+
+HttpResponse CytomineErrorResponse(const Status& status) {
+  HttpResponse r = http::JsonResponse(http::HttpStatusFor(status.code()), ErrorBody(status));
+  r.With("cache-control", "no-store");
+  if (status.retry_after_seconds() > 0) r.With("retry-after", std::to_string(status.retry_after_seconds()));
+  return r;
 }
 
 HttpResponse CytomineJsonResponse(const Json& body) {
@@ -67,13 +65,6 @@ Json ListOf(Json rows, const Slice& slice) {
   return ListEnvelope(std::move(page), size, slice.offset, slice.max);
 }
 
-Result<Json> BodyObject(const HttpRequest& request) {
-  Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Status::InvalidArgument("the body is not JSON");
-  if (!body.is_object()) return Status::InvalidArgument("the body must be a JSON object");
-  return body;
-}
-
 Result<std::optional<std::int64_t>> OptionalIdField(const Json& object, const char* field) {
   auto it = object.find(field);
   if (it == object.end() || it->is_null()) return std::optional<std::int64_t>();
@@ -88,7 +79,8 @@ Result<std::optional<std::int64_t>> OptionalIdField(const Json& object, const ch
 }
 
 bool Truthy(std::optional<std::string_view> value) {
-  return value && (strncasecmp(value->data(), "true", value->size()) == 0 ? value->size() == 4 : *value == "1");
+  if (!value) return false;
+  return *value == "1" || (value->size() == 4 && strncasecmp(value->data(), "true", 4) == 0);
 }
 
 void AddCytomineRoutes(http::Router& router, service::Service& service) {

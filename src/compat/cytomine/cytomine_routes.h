@@ -2,7 +2,6 @@
 // error bodies, never a cached JSON answer), its listings' paging, and the registrars.
 #pragma once
 
-#include <charconv>
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,6 +9,7 @@
 #include "compat/cytomine/cytomine_json.h"
 #include "http/query.h"
 #include "http/router.h"
+#include "http/routes/route_helpers.h"
 #include "service/service.h"
 
 namespace vitrine::compat::cytomine {
@@ -29,6 +29,8 @@ http::Handler Cytomine(service::Service& service, CytomineHandler fn, bool heavy
 
 // 200 with `body`, never stored by the client's HTTP cache (it caches what it may).
 HttpResponse CytomineJsonResponse(const Json& body);
+// The error's native status with Cytomine's error body.
+HttpResponse CytomineErrorResponse(const Status& status);
 
 // Cytomine's `max` (0: all) and `offset` query parameters.
 struct Slice {
@@ -72,20 +74,14 @@ Result<Json> PagedList(const Slice& slice, std::int64_t page_size,
 // Wraps rows already in memory.
 Json ListOf(Json rows, const Slice& slice);
 
-// A `{name}` capture as a positive id.
+// A `{name}` capture as a positive id, as the native routes read them.
 template <class IdT>
 Result<IdT> IdIn(const PathParams& params, const char* name) {
-  auto it = params.find(name);
-  if (it != params.end()) {
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-    if (ec == std::errc() && end == it->second.data() + it->second.size() && v > 0) return IdT(v);
-  }
-  return Status::InvalidArgument(std::string(name) + " must be a positive integer");
+  return http::routes::PathId<IdT>(params, name);
 }
 
-// The body as a JSON object (ignoring nothing: callers read the keys they know).
-Result<Json> BodyObject(const HttpRequest& request);
+// The body as a JSON object (callers read the keys they know and ignore the rest).
+inline Result<Json> BodyObject(const HttpRequest& request) { return wire::ParseObject(request.body); }
 // An id field that may be absent, null, a number or a numeric string.
 Result<std::optional<std::int64_t>> OptionalIdField(const Json& object, const char* field);
 // Cytomine's booleans: "true"/"True"/"1" (any case) are true.

@@ -35,9 +35,8 @@ Result<HttpResponse> GetOntology(service::Service& service, const Caller& caller
 Result<HttpResponse> CreateOntology(service::Service& service, const Caller& caller, const HttpRequest& request,
                                     const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Json body, BodyObject(request));
-  auto name = body.find("name");
-  if (name == body.end() || !name->is_string()) return Status::InvalidArgument("an ontology needs a name");
-  VITRINE_ASSIGN_OR_RETURN(Ontology ontology, service.ontologies().Create(caller, name->get<std::string>()));
+  VITRINE_ASSIGN_OR_RETURN(std::string name, wire::RequiredString(body, "name"));
+  VITRINE_ASSIGN_OR_RETURN(Ontology ontology, service.ontologies().Create(caller, name));
   return CytomineJsonResponse(CommandEnvelope("ontology", "added", OntologyJson(ontology)));
 }
 
@@ -113,12 +112,11 @@ Result<HttpResponse> GetTerm(service::Service& service, const Caller& caller, co
 Result<HttpResponse> CreateTerm(service::Service& service, const Caller& caller, const HttpRequest& request,
                                 const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Json body, BodyObject(request));
-  auto name = body.find("name");
-  if (name == body.end() || !name->is_string()) return Status::InvalidArgument("a term needs a name");
+  VITRINE_ASSIGN_OR_RETURN(std::string name, wire::RequiredString(body, "name"));
   VITRINE_ASSIGN_OR_RETURN(auto ontology, OptionalIdField(body, "ontology"));
   if (!ontology) return Status::InvalidArgument("a term needs its ontology");
   NewTerm term;
-  term.name = name->get<std::string>();
+  term.name = name;
   if (auto color = body.find("color"); color != body.end() && color->is_string()) term.color = *color;
   VITRINE_ASSIGN_OR_RETURN(auto parent, OptionalIdField(body, "parent"));
   if (parent) term.parent_id = TermId(*parent);

@@ -19,27 +19,11 @@ Result<std::vector<Project>> AllProjects(service::Service& service, const Caller
   }
 }
 
-// The users a caller may know about: everyone for an administrator; else themselves and the
-// members of their projects (the native API shows them no more).
+// The users a caller may know about (UserService::ListKnown), as Cytomine's users.
 Result<Json> VisibleUsers(service::Service& service, const Caller& caller) {
+  VITRINE_ASSIGN_OR_RETURN(auto known, service.users().ListKnown(caller));
   Json users = Json::array();
-  if (caller.is_admin()) {
-    for (std::int64_t offset = 0;; offset += PageRequest::kMaxLimit) {
-      VITRINE_ASSIGN_OR_RETURN(auto page, service.users().List(caller, {PageRequest::kMaxLimit, offset}));
-      for (const User& user : page.items) users.push_back(UserJson(user));
-      if (static_cast<std::int64_t>(page.items.size()) < PageRequest::kMaxLimit) return users;
-    }
-  }
-  std::map<std::int64_t, std::string> known;
-  if (caller.user()) known[caller.user_id().value()] = caller.user()->username;
-  VITRINE_ASSIGN_OR_RETURN(auto projects, AllProjects(service, caller));
-  for (const Project& project : projects) {
-    VITRINE_ASSIGN_OR_RETURN(auto members, service.projects().ListMembers(caller, project.id));
-    for (const ProjectMember& m : members) known.emplace(m.user_id.value(), m.username);
-  }
-  for (const auto& [id, username] : known) {
-    users.push_back(id == caller.user_id().value() ? UserJson(*caller.user()) : MemberJson(UserId(id), username));
-  }
+  for (const User& user : known) users.push_back(UserJson(user));
   return users;
 }
 
@@ -186,11 +170,10 @@ Result<std::optional<OntologyId>> OntologyField(const Json& body) {
 Result<HttpResponse> CreateProject(service::Service& service, const Caller& caller, const HttpRequest& request,
                                    const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Json body, BodyObject(request));
-  auto name = body.find("name");
-  if (name == body.end() || !name->is_string()) return Status::InvalidArgument("a project needs a name");
+  VITRINE_ASSIGN_OR_RETURN(std::string name, wire::RequiredString(body, "name"));
   VITRINE_ASSIGN_OR_RETURN(auto ontology, OntologyField(body));
   service::CreateProjectRequest create;
-  create.name = name->get<std::string>();
+  create.name = name;
   VITRINE_ASSIGN_OR_RETURN(Project project, service.projects().Create(caller, create));
   if (ontology) {
     Status attached = service.ontologies().SetProjectOntology(caller, project.id, ontology);

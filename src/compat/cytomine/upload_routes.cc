@@ -6,7 +6,6 @@
 #include "compat/cytomine/cytomine_routes.h"
 #include "http/authenticate.h"
 #include "http/multipart.h"
-#include "http/responses.h"
 
 namespace vitrine::compat::cytomine {
 namespace {
@@ -36,12 +35,6 @@ Result<HttpResponse> GetStorage(service::Service&, const Caller& caller, const H
     return Status::NotFound("storage " + std::to_string(id) + " not found");
   }
   return CytomineJsonResponse(StorageJson(*caller.user()));
-}
-
-HttpResponse Refused(const Status& status) {
-  HttpResponse r = http::JsonResponse(http::HttpStatusFor(status.code()), ErrorBody(status));
-  r.With("cache-control", "no-store");
-  return r;
 }
 
 // What the client reads back: an UploadedFile, and the image as abstract image and instance.
@@ -80,10 +73,10 @@ class UploadSink final : public http::BodySink, private http::MultipartHandler {
   Status Write(std::string_view chunk) override { return parser_.Feed(chunk); }
 
   HttpResponse Finish() override {
-    if (Status done = parser_.Finish(); !done.ok()) return Refused(done);
-    if (!upload_) return Refused(Status::InvalidArgument("the upload has no 'files[]' part"));
+    if (Status done = parser_.Finish(); !done.ok()) return CytomineErrorResponse(done);
+    if (!upload_) return CytomineErrorResponse(Status::InvalidArgument("the upload has no 'files[]' part"));
     auto outcome = upload_->Finish();
-    if (!outcome.ok()) return Refused(outcome.status());
+    if (!outcome.ok()) return CytomineErrorResponse(outcome.status());
     return CytomineJsonResponse(UploadAnswer(outcome->image, storage_));
   }
 

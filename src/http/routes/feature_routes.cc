@@ -124,6 +124,18 @@ Result<HttpResponse> TableResponse(const features::Table& table, const QueryPara
   return Status::InvalidArgument("format must be json, csv or hdf5");
 }
 
+// Runs a request's resources through the descriptor with the size and caching asked for, and
+// answers the table in the format asked for.
+Result<HttpResponse> Extracted(service::Service& service, const Caller& caller, const std::string& name,
+                               service::FeatureRequest request, const wire::Json* parameters,
+                               const QueryParams& query) {
+  VITRINE_ASSIGN_OR_RETURN(request.max_size, MaxSize(parameters, query));
+  VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
+  request.use_cache = !no_cache;
+  VITRINE_ASSIGN_OR_RETURN(features::Table table, service.features().Extract(caller, name, request));
+  return TableResponse(table, query);
+}
+
 Result<HttpResponse> ListDescriptors(service::Service&, const Caller&, const HttpRequest&, const PathParams&) {
   wire::Json all = wire::Json::array();
   for (const auto& descriptor : features::Catalogue()) all.push_back(features::DescribeJson(descriptor->info()));
@@ -159,12 +171,7 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
     if (!it->is_object()) return Status::InvalidArgument("parameters must be an object");
     parameters = &*it;
   }
-  VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(parameters, query));
-  VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
-  feature_request.use_cache = !no_cache;
-  VITRINE_ASSIGN_OR_RETURN(features::Table table,
-                           service.features().Extract(caller, params.at("name"), feature_request));
-  return TableResponse(table, query);
+  return Extracted(service, caller, params.at("name"), std::move(feature_request), parameters, query);
 }
 
 Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -180,12 +187,7 @@ Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Calle
   }
   service::FeatureRequest feature_request;
   feature_request.resources.push_back(resource);
-  VITRINE_ASSIGN_OR_RETURN(feature_request.max_size, MaxSize(nullptr, query));
-  VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
-  feature_request.use_cache = !no_cache;
-  VITRINE_ASSIGN_OR_RETURN(features::Table table,
-                           service.features().Extract(caller, params.at("name"), feature_request));
-  return TableResponse(table, query);
+  return Extracted(service, caller, params.at("name"), std::move(feature_request), nullptr, query);
 }
 
 }  // namespace
