@@ -21,10 +21,8 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import cv2
 import h5py
@@ -32,18 +30,15 @@ import numpy as np
 import tables
 from skimage.feature import hog, local_binary_pattern
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from live_server import start_server  # noqa: E402
+
 results = []
 
 
 def check(name, ok, detail=""):
     results.append((name, ok))
     print(("PASS " if ok else "FAIL ") + name + (": " + detail if detail and not ok else ""), flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Api:
@@ -239,23 +234,6 @@ def close(a, b, rtol, atol=0.0):
 
 
 # ---- the server ----------------------------------------------------------------------------------
-
-def start_server(binary, data):
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--listen", "127.0.0.1:%d" % port, "--no-access-log"],
-                            stdout=open(data + ".log", "ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if Api(port).call("GET", "/api/v1/features")[0] == 401:
-                return proc, port
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError("vitrine serve did not start")
-
 
 def token_for(api, username, password):
     status, body = api.call("POST", "/api/v1/auth/token", {"username": username, "password": password})

@@ -23,8 +23,6 @@ import logging
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +31,9 @@ import types
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from live_server import start_server  # noqa: E402
 
 results = []
 
@@ -120,30 +121,6 @@ class Api:
         status, answer = self.call(method, path, body, raw)
         assert status in expect, (method, path, status, answer)
         return answer
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary, data):
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--listen", "127.0.0.1:%d" % port, "--no-access-log"],
-                            stdout=open(data + ".log", "ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if Api(port).call("GET", "/api/v1/health")[0] == 200:
-                return proc, port
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("vitrine serve did not start (see %s.log)" % data)
 
 
 def token_for(port, username, password):
