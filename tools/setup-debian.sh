@@ -26,6 +26,9 @@ packages=(
   python3-celery redis-server python3-redis  # bench/job_bench.sh reference: Celery with a Redis broker
   # Cytomine's Python client (tests/compat): what it imports, and Shapely to read its WKT back
   python3-requests python3-requests-toolbelt python3-cachecontrol python3-shapely
+  # Sticky Pi's RemoteClient (tests/compat/stickypi): what sticky_pi_api imports
+  python3-pandas python3-joblib python3-sqlalchemy python3-passlib python3-itsdangerous python3-dotenv
+  python3-boto3 python3-pil
   python3-opencv            # bench/dark_objects_reference.py and job_bench.sh: dark objects with OpenCV
   libpq-dev postgresql      # the PostgreSQL catalog (btree_gist, in this package, for box indexes), its test server
   curl procps time          # time: peak-RSS figures in bench/memory_bench.sh

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -16,6 +18,8 @@
 #include "cli/commands.h"
 #include "cli/target.h"
 #include "compat/cytomine/cytomine_api.h"
+#include "compat/stickypi/stickypi_api.h"
+#include "core/digest.h"
 #include "core/log.h"
 #include "core/parse_integer.h"
 #include "http/api_v1.h"
@@ -44,6 +48,9 @@ struct ServeFlags {
   unsigned redirect_downloads_seconds = 0;
   unsigned job_workers = 1;
   unsigned job_lease_seconds = 30;
+  std::string stickypi_project = compat::stickypi::StickyPiOptions().project_name;
+  std::string link_key_file;  // default: <data>/link-signing-key
+  unsigned link_lifetime_seconds = 3600;
 };
 
 // Writes `text` to a file only its owner may read (replacing one left from an older store).
@@ -55,6 +62,23 @@ Status WritePrivateFile(const std::filesystem::path& path, const std::string& te
   ::close(fd);
   if (!written) return Status::Internal("cannot write " + path.string() + ": " + std::strerror(errno));
   return Status::Ok();
+}
+
+// The key that signs the links Sticky Pi clients fetch pictures by: read from `path`, or made
+// there (random, readable only by its owner) when the file does not exist yet.
+Result<std::string> LinkSigningKey(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream in(path, std::ios::binary);
+    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+    if (!in.good() && !in.eof()) return Status::Internal("cannot read " + path.string());
+    if (key.size() < 32) return Status::InvalidArgument(path.string() + " holds fewer than 32 characters: not a key");
+    return key;
+  }
+  std::string key = core::RandomUrlToken(32);
+  VITRINE_RETURN_IF_ERROR(WritePrivateFile(path, key + "\n"));
+  return key;
 }
 
 // Each connection is a file descriptor, and the usual soft limit (1,024) is below the default
@@ -157,6 +181,13 @@ Status Serve(const ServeFlags& flags) {
   }
   http::Router router = http::MakeApiV1Router(*store->service);
   compat::cytomine::AddCytomineRoutes(router, *store->service);
+  compat::stickypi::StickyPiOptions sticky;
+  sticky.project_name = flags.stickypi_project;
+  sticky.link_lifetime = std::chrono::seconds(flags.link_lifetime_seconds);
+  VITRINE_ASSIGN_OR_RETURN(sticky.link_key,
+                           LinkSigningKey(flags.link_key_file.empty() ? flags.store.data_dir / "link-signing-key"
+                                                                      : std::filesystem::path(flags.link_key_file)));
+  compat::stickypi::AddStickyPiRoutes(router, *store->service, std::move(sticky));
   if (!flags.web_dir.empty()) {
     if (!std::filesystem::is_directory(flags.web_dir)) {
       return Status::InvalidArgument("--web " + flags.web_dir + " is not a folder");
@@ -252,6 +283,19 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
                    "How long a worker holds a job without renewing: after this, a silent worker's job is queued "
                    "again (workers renew every third of it)")
       ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
+  serve
+      ->add_option(
+          "--stickypi-project", flags->stickypi_project,
+          "The name the Sticky Pi project gets when the first Sticky Pi client writes (docs/compat/stickypi.md)")
+      ->capture_default_str();
+  serve->add_option("--link-signing-key", flags->link_key_file,
+                    "File holding the key that signs picture links (default: link-signing-key in the data folder, "
+                    "made at first start); servers sharing a catalog must share it");
+  serve
+      ->add_option("--link-lifetime-seconds", flags->link_lifetime_seconds,
+                   "How long a signed picture link handed to a Sticky Pi client stays valid")
+      ->check(CLI::Range(10u, 7u * 24u * 3600u))
       ->capture_default_str();
   serve->callback(Run(context, [flags] { return Serve(*flags); }));
 }

@@ -1,6 +1,8 @@
 #include "imaging/exif.h"
 
 #include <cctype>
+#include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "core/time_format.h"
@@ -61,6 +63,47 @@ std::map<std::string, std::string> ParseStickyPiUserComment(std::string_view com
     auto name = kNames.find(header[i]);
     if (name != kNames.end() && !values[i].empty()) out[name->second] = values[i];
   }
+  return out;
+}
+
+namespace {
+
+// The number after "'key': " in a dict literal, as written; nullopt when the key is absent or
+// its value is not a plain number.
+std::optional<std::string> DictNumber(std::string_view dict, std::string_view key) {
+  const std::string quoted = "'" + std::string(key) + "':";
+  auto at = dict.find(quoted);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = dict.substr(at + quoted.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  std::size_t n = 0;
+  while (n < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[n])) || rest[n] == '.' || rest[n] == '-' ||
+                             rest[n] == 'e' || rest[n] == 'E' || rest[n] == '+')) {
+    ++n;
+  }
+  if (n == 0 || (n < rest.size() && rest[n] != ',' && rest[n] != '}' && rest[n] != ' ')) return std::nullopt;
+  return std::string(rest.substr(0, n));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseStickyPiLegacyMake(std::string_view make) {
+  std::map<std::string, std::string> out;
+  auto open = make.find('{');
+  if (open == std::string_view::npos || make.find('}', open) == std::string_view::npos) return out;
+  std::string_view dict = make.substr(open, make.find('}', open) - open + 1);
+  for (const char* key : {"temp", "hum"}) {
+    if (auto v = DictNumber(dict, key)) out[key] = *v;
+  }
+  std::map<std::string, std::string> gps;
+  bool all_zero = true;
+  for (const char* key : {"lat", "lng", "alt"}) {
+    auto v = DictNumber(dict, key);
+    if (!v) continue;
+    gps[key] = *v;
+    if (std::strtod(v->c_str(), nullptr) != 0.0) all_zero = false;
+  }
+  if (!all_zero) out.insert(gps.begin(), gps.end());
   return out;
 }
 

@@ -98,6 +98,25 @@ void ReadPhysicalSize(VipsImage* image, const char* loader, ImageInfo& info) {
   if (auto mag = NumberField(image, "aperio.AppMag")) info.magnification = mag;
 }
 
+// libvips cuts its text of a long EXIF string short (the 2020 Sticky Pi dicts lose their end),
+// so the whole dict is read from the raw EXIF block, where the text begins the same way.
+std::string LegacyMakeDict(VipsImage* image, const std::string& vips_text) {
+  const void* data = nullptr;
+  std::size_t size = 0;
+  if (vips_image_get_typeof(image, VIPS_META_EXIF_NAME) == 0 ||
+      vips_image_get_blob(image, VIPS_META_EXIF_NAME, &data, &size) != 0) {
+    vips_error_clear();
+    return vips_text;
+  }
+  std::string_view raw(static_cast<const char*>(data), size);
+  std::string_view head = std::string_view(vips_text).substr(0, 32);
+  auto start = raw.find(head);
+  if (start == std::string_view::npos) return vips_text;
+  auto end = raw.find('}', start);
+  if (end == std::string_view::npos) return vips_text;
+  return std::string(raw.substr(start, end - start + 1));
+}
+
 void ReadExif(VipsImage* image, ImageInfo& info) {
   for (const char* field : {"exif-ifd2-DateTimeOriginal", "exif-ifd0-DateTime"}) {
     if (auto text = StringField(image, field)) {
@@ -109,6 +128,9 @@ void ReadExif(VipsImage* image, ImageInfo& info) {
   }
   if (auto comment = StringField(image, "exif-ifd2-UserComment")) {
     for (auto& [k, v] : ParseStickyPiUserComment(ExifValue(*comment))) info.properties[k] = v;
+  }
+  if (auto make = StringField(image, "exif-ifd0-Make"); make && make->starts_with("{'")) {
+    for (auto& [k, v] : ParseStickyPiLegacyMake(LegacyMakeDict(image, *make))) info.properties[k] = v;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "imaging/probe.h"
 #include "imaging/thumbnail.h"
 #include "service/image_service.h"
@@ -30,6 +31,8 @@ class IngestUpload final : public ImageUpload {
     return writer_->Write(bytes);
   }
 
+  void ExpectMd5(std::string md5_hex) override { request_.expected_md5 = std::move(md5_hex); }
+
   Result<IngestOutcome> Finish() override {
     if (written_ == 0) return Status::InvalidArgument("the file is empty");
     auto t0 = std::chrono::steady_clock::now();
@@ -50,6 +53,11 @@ class IngestUpload final : public ImageUpload {
     double thumb_ms = ms_since(t0);
     VITRINE_ASSIGN_OR_RETURN(blob::BlobRef ref, writer_->Commit());
     double commit_ms = ms_since(t0);
+    if (request_.expected_md5 && core::Lowercase(*request_.expected_md5) != ref.md5) {
+      // The blob stays unreferenced: garbage collection takes it.
+      return Status::InvalidArgument("the file's MD5 is " + ref.md5 + ", not the " + *request_.expected_md5 +
+                                     " sent with it: it changed on the way");
+    }
     spdlog::debug("ingest {}: probe {:.1f} ms, thumbnail {:.1f} ms, blob commit {:.1f} ms", request_.filename, probe_ms,
                   thumb_ms - probe_ms, commit_ms - thumb_ms);
     auto& catalog = service_.catalog_;

@@ -43,6 +43,8 @@ struct UploadRequest {
   std::string filename;
   Properties properties;
   std::int64_t expected_bytes = -1;  // the declared size, if known: refused at once without room
+  // The MD5 (hex) the sender computed: a file whose bytes differ is refused before it is recorded.
+  std::optional<std::string> expected_md5{};
 };
 
 // kTooLarge when the image has more pixels than `options` allow (a decompression bomb is a
@@ -61,6 +63,8 @@ class ImageUpload {
  public:
   virtual ~ImageUpload() = default;
   virtual Status Write(std::string_view bytes) = 0;
+  // For protocols that send the checksum after the file (Sticky Pi's): as UploadRequest's.
+  virtual void ExpectMd5(std::string md5_hex) = 0;
   virtual Result<IngestOutcome> Finish() = 0;
 };
 

@@ -39,5 +39,25 @@ TEST(ExifTest, StickyPiUserCommentMapsSensorFields) {
   EXPECT_TRUE(ParseStickyPiUserComment("v,T,H,B,L,lat,lng,a,l,b\n1,2").empty()) << "field count mismatch";
 }
 
+TEST(ExifTest, StickyPiLegacyMakeKeepsSensorsAndDropsAZeroGpsFix) {
+  // As the 2020 cameras wrote it (the shared trap photo 5c173ff2.2020-06-20_21-33-24.jpg).
+  auto fields = ParseStickyPiLegacyMake(
+      "{'lng': 0.0, 'lat': 0.0, 'alt': 0.0, 'datetime': '2020-06-20 06:38:36', 'no_flash_exposure_time': (23646, "
+      "1000000), 'no_flash_iso': 100, 'temp': 21.899999618530273, 'hum': 76.80000305175781}");
+  EXPECT_EQ(fields.at("temp"), "21.899999618530273");
+  EXPECT_EQ(fields.at("hum"), "76.80000305175781");
+  EXPECT_EQ(fields.count("lat"), 0u) << "0, 0, 0 is no fix, as upstream reads it";
+  EXPECT_EQ(fields.size(), 2u);
+
+  auto located = ParseStickyPiLegacyMake("{'lng': -123.25, 'lat': 49.26, 'alt': 0.0, 'temp': 20}");
+  EXPECT_EQ(located.at("lat"), "49.26");
+  EXPECT_EQ(located.at("lng"), "-123.25");
+  EXPECT_EQ(located.at("alt"), "0.0");
+  EXPECT_EQ(located.at("temp"), "20");
+
+  EXPECT_TRUE(ParseStickyPiLegacyMake("Canon").empty());
+  EXPECT_TRUE(ParseStickyPiLegacyMake("{'temp': 'warm'}").empty());
+}
+
 }  // namespace
 }  // namespace vitrine::imaging

@@ -1,0 +1,169 @@
+// Sticky Pi's tokens and users. A Sticky Pi user is a Vitrine user; what Sticky Pi calls its
+// roles are the user's role in the Sticky Pi project: admin = manager (or a Vitrine
+// administrator), read_write_user = contributor, read_only_user = viewer.
+#include <map>
+
+#include "compat/stickypi/stickypi_routes.h"
+
+namespace vitrine::compat::stickypi {
+namespace {
+
+// SQL LIKE as upstream's MySQL runs it on these columns: '%' any run, '_' one character, ASCII
+// case ignored.
+bool Like(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b); };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && (pattern[p] == '_' || same(pattern[p], text[t]))) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
+struct UserRoles {
+  std::map<UserId, ProjectRole> in_project;
+};
+
+Result<UserRoles> RolesOf(StickyPi& sticky) {
+  UserRoles roles;
+  VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(sticky));
+  if (!project) return roles;
+  VITRINE_ASSIGN_OR_RETURN(auto members, sticky.service.projects().ListMembers(Caller::LocalOperator(), *project));
+  for (const ProjectMember& m : members) roles.in_project[m.user_id] = m.role;
+  return roles;
+}
+
+Json UserRow(const User& user, const UserRoles& roles) {
+  auto role = roles.in_project.find(user.id);
+  const bool manager = role != roles.in_project.end() && role->second == ProjectRole::kManager;
+  const bool writer = role != roles.in_project.end() && role->second >= ProjectRole::kContributor;
+  return Json{{"id", user.id.value()},
+              {"username", user.username},
+              {"email", user.email.empty() ? Json(nullptr) : Json(user.email)},
+              {"password_hash", "***********"},
+              {"is_admin", user.admin || manager},
+              {"can_write", user.admin || writer},
+              {"datetime_created", FormatTime(user.created_at)},
+              {"api_version", "vitrine"},
+              {"api_user_id", nullptr}};
+}
+
+// Whether `user` matches one of upstream's filter dicts: LIKE on text columns, equality on
+// the others; an empty dict matches everyone.
+Result<bool> Matches(const User& user, const Json& filter) {
+  for (const auto& [key, value] : filter.items()) {
+    if (key == "username" || key == "email") {
+      if (!value.is_string()) return Status::InvalidArgument("'" + key + "' must be a string (a LIKE pattern)");
+      if (!Like(value.get<std::string>(), key == "username" ? user.username : user.email)) return false;
+    } else if (key == "id") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() != user.id.value()) return false;
+    } else if (key == "is_admin") {
+      if (!value.is_boolean() || value.get<bool>() != user.admin) return false;
+    } else {
+      return Status::InvalidArgument("users are found by username, email, id or is_admin, not '" + key + "'");
+    }
+  }
+  return true;
+}
+
+Result<std::vector<User>> MatchingUsers(StickyPi& sticky, const Caller& caller, const Json& info) {
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<User> known, sticky.service.users().ListKnown(caller));
+  std::vector<User> out;
+  for (const User& user : known) {
+    for (const Json& filter : filters) {
+      VITRINE_ASSIGN_OR_RETURN(bool match, Matches(user, filter));
+      if (match) {
+        out.push_back(user);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Basic username:password (or a token) → a token for `token:` Basic, valid 24 h as upstream's.
+Result<Json> GetToken(StickyPi& sticky, const Caller& caller, const Json&, const HttpRequest&, const PathParams&) {
+  if (!caller.user()) return Status::Unauthenticated("sign in with a username and password");
+  VITRINE_ASSIGN_OR_RETURN(NewBearerToken token,
+                           sticky.service.users().IssueToken(caller, caller.user_id(), std::chrono::hours(24)));
+  return Json{{"token", token.token},
+              {"expiration",
+               std::chrono::duration_cast<std::chrono::seconds>(token.info.expires_at.time_since_epoch()).count()}};
+}
+
+Result<Json> GetUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&, const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, info));
+  VITRINE_ASSIGN_OR_RETURN(UserRoles roles, RolesOf(sticky));
+  Json rows = Json::array();
+  for (const User& user : users) rows.push_back(UserRow(user, roles));
+  return rows;
+}
+
+// Each new user joins the Sticky Pi project: manager if is_admin, contributor if can_write
+// (the default), else viewer. Creating accounts takes a Vitrine administrator.
+Result<Json> PutUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&, const PathParams&) {
+  VITRINE_RETURN_IF_ERROR(RequireStickyPiAdmin(sticky, caller));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectForWriting(sticky, caller));
+  Json rows = Json::array();
+  for (const Json& item : items) {
+    service::CreateUserRequest request;
+    VITRINE_ASSIGN_OR_RETURN(request.username, StringField(item, "username"));
+    VITRINE_ASSIGN_OR_RETURN(request.password, StringField(item, "password"));
+    VITRINE_ASSIGN_OR_RETURN(auto email, wire::OptionalString(item, "email"));
+    VITRINE_ASSIGN_OR_RETURN(auto is_admin, wire::OptionalBool(item, "is_admin"));
+    VITRINE_ASSIGN_OR_RETURN(auto can_write, wire::OptionalBool(item, "can_write"));
+    request.email = email.value_or("");
+    VITRINE_ASSIGN_OR_RETURN(User user, sticky.service.users().Create(caller, request));
+    const ProjectRole role = is_admin.value_or(false)   ? ProjectRole::kManager
+                             : can_write.value_or(true) ? ProjectRole::kContributor
+                                                        : ProjectRole::kViewer;
+    VITRINE_RETURN_IF_ERROR(sticky.service.projects().PutMember(caller, project, user.id, role).status());
+    rows.push_back(UserRow(user, UserRoles{{{user.id, role}}}));
+  }
+  return rows;
+}
+
+// Vitrine keeps accounts (their images and annotations name them): "deleting" one disables it,
+// which ends its sign-ins and tokens.
+Result<Json> DeleteUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
+                         const PathParams&) {
+  VITRINE_RETURN_IF_ERROR(RequireStickyPiAdmin(sticky, caller));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
+  for (const Json& filter : filters) {
+    if (filter.empty()) return Status::InvalidArgument("name the users to delete: an empty filter would match all");
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, info));
+  VITRINE_ASSIGN_OR_RETURN(UserRoles roles, RolesOf(sticky));
+  Json rows = Json::array();
+  for (const User& user : users) {
+    service::UpdateUserRequest disable;
+    disable.enabled = false;
+    VITRINE_ASSIGN_OR_RETURN(User disabled, sticky.service.users().Update(caller, user.id, disable));
+    rows.push_back(UserRow(disabled, roles));
+  }
+  return rows;
+}
+
+}  // namespace
+
+void AddUserRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky) {
+  router.Add("POST", "/get_token", Route(sticky, GetToken));
+  router.Add("POST", "/get_users", Route(sticky, GetUsers));
+  router.Add("POST", "/put_users", Route(sticky, PutUsers));
+  router.Add("POST", "/delete_users", Route(sticky, DeleteUsers));
+}
+
+}  // namespace vitrine::compat::stickypi

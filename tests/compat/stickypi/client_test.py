@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Sticky Pi's official, unmodified RemoteClient against a real `vitrine serve` on loopback.
+
+The client runs as field labs run it (RemoteClient(...).put_images(files), get_image_series(...),
+put_uid_annotations(...)) on the real trap photos of ../shared/data/stickypi, and what it stores is
+cross-checked through Vitrine's own /api/v1. Covers: tokens (Basic user:password, then `token:`),
+users and their roles, incremental put_images (a re-put uploads nothing), metadata with the EXIF
+sensor values as upstream's ImageParser reads them (2020 `Make` dicts, 2022 `UserComment` lines),
+pictures through signed links (and tampered, foreign, expired and orphaned links refused), series
+by device, pattern and range, uid annotations (as annotation runs, natively queryable by box),
+roles (read-only users cannot write, only admins delete) and deletes cascading to annotations.
+
+Usage: client_test.py VITRINE WORK_DIR CLIENT_DIR DATA_DIR
+  CLIENT_DIR: ../shared/clients (sticky-pi-api and its shims); DATA_DIR: ../shared/data/stickypi.
+Prints 'N passed, M failed'; exits non-zero on any failure. Without the client it prints 'NOT RUN'
+and exits 0, unless VITRINE_REQUIRE_COMPAT_CLIENTS=1.
+"""
+import datetime
+import glob
+import hashlib
+import hmac
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import types
+import urllib.parse
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from live_server import start_server  # noqa: E402
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append((name, bool(ok)))
+    print(("PASS " if ok else "FAIL ") + name + (": " + str(detail) if detail and not ok else ""), flush=True)
+
+
+def raises(call, *args, **kwargs):
+    """The exception the client raised, or None."""
+    try:
+        call(*args, **kwargs)
+    except Exception as e:  # the client raises RemoteAPIException with the server's JSON error
+        print("  (refused as expected: %s)" % str(e)[:160])
+        return e
+    return None
+
+
+def close(a, b, tolerance=1e-3):
+    return a is not None and b is not None and abs(float(a) - float(b)) <= tolerance
+
+
+def when(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%d_%H-%M-%S")
+
+
+class Native:
+    """Vitrine's own API, for setup and cross-checks."""
+
+    def __init__(self, requests, base, token):
+        self.requests, self.base, self.headers = requests, base, {"Authorization": "Bearer " + token}
+
+    def get(self, path, **params):
+        return self.requests.get(self.base + path, headers=self.headers, params=params, timeout=60)
+
+
+def client_for(ctx, username, password, n_threads=1):
+    local = tempfile.mkdtemp(prefix="spi-%s-" % username, dir=ctx.work)
+    client = ctx.RemoteClient(local, "127.0.0.1", username, password, protocol="http", port=ctx.port,
+                              n_threads=n_threads)
+    return client
+
+
+def quick_refusals(client):
+    """The client retries every refused call 5 times, sleeping 5 s each: spare the waiting where a
+    refusal is the expected answer (the retries still happen, so each refusal is asked 6 times)."""
+    client._sleep_time_between_attempts = 0
+    return client
+
+
+# ---- sections ------------------------------------------------------------------------------------
+
+def check_tokens_and_users(ctx):
+    admin = ctx.admin
+    token = admin.get_token()
+    check("get_token answers a token and a unix expiration about 24 h ahead",
+          isinstance(token.get("token"), str) and abs(token.get("expiration", 0) - (time.time() + 86400)) < 120,
+          token)
+    r = ctx.requests.post(ctx.base + "/get_users", json=[{}], auth=(token["token"], ""), timeout=30)
+    check("Basic `token:` authenticates a raw call", r.status_code == 200 and any(
+        u["username"] == "admin" for u in r.json()), r.text[:200])
+    r = ctx.requests.post(ctx.base + "/get_users", json=[{}], auth=("admin", "wrong-password"), timeout=30)
+    check("a wrong password: 401 with a JSON error", r.status_code == 401 and "error" in r.json(), r.text[:200])
+    r = ctx.requests.post(ctx.base + "/get_users", data=b"[{", auth=(token["token"], ""), timeout=30,
+                          headers={"Content-Type": "application/json"})
+    check("a body that is not JSON: 400 naming it", r.status_code == 400 and "JSON" in r.text, r.text[:200])
+
+    made = admin.put_users([{"username": "spi_writer", "password": "writer-long-password", "email": "w@example.org"},
+                            {"username": "spi_reader", "password": "reader-long-password", "can_write": False}])
+    check("put_users creates both users", sorted(u["username"] for u in made) == ["spi_reader", "spi_writer"], made)
+    listed = {u["username"]: u for u in admin.get_users()}
+    check("get_users lists them with masked passwords",
+          {"spi_writer", "spi_reader", "admin"} <= set(listed) and
+          all(u["password_hash"] == "***********" for u in listed.values()), listed)
+    check("can_write and is_admin follow the Sticky Pi roles",
+          listed["spi_writer"]["can_write"] is True and listed["spi_reader"]["can_write"] is False and
+          listed["admin"]["is_admin"] is True and listed["spi_writer"]["is_admin"] is False, listed)
+    pattern = admin.get_users([{"username": "spi_%"}])
+    check("get_users takes LIKE patterns", sorted(u["username"] for u in pattern) == ["spi_reader", "spi_writer"],
+          pattern)
+    projects = ctx.native_admin.get("/api/v1/projects").json()["items"]
+    sticky = [p for p in projects if p.get("properties", {}).get("sticky_pi") == "project"]
+    check("the first write made the Sticky Pi project, marked by its property", len(sticky) == 1, projects)
+    ctx.writer = client_for(ctx, "spi_writer", "writer-long-password", n_threads=2)
+    ctx.reader = quick_refusals(client_for(ctx, "spi_reader", "reader-long-password"))
+    if sticky:
+        ctx.project = sticky[0]["id"]
+        listed = ctx.native_admin.get("/api/v1/projects/%d/members" % ctx.project).json()
+        members = {m["username"]: m["role"] for m in (listed["items"] if isinstance(listed, dict) else listed)}
+        check("the users are members with the roles asked for",
+              members.get("spi_writer") == "contributor" and members.get("spi_reader") == "viewer", members)
+
+
+def check_put_images(ctx):
+    files = ctx.files
+    first = ctx.writer.put_images(files[:2])
+    check("put_images of two photos uploads two", len(first) == 2, first)
+    rest = ctx.writer.put_images(files)
+    check("put_images of all uploads only the other %d" % (len(files) - 2), len(rest) == len(files) - 2,
+          [r.get("device") for r in rest])
+    again = ctx.writer.put_images(files)
+    check("a re-put uploads nothing", again == [], again)
+    fresh = client_for(ctx, "spi_writer", "writer-long-password")  # no local cache: asks the server
+    check("... nor from a client without the stats cache", fresh.put_images(files) == [])
+    refused = raises(ctx.reader.put_images, [ctx.spare])
+    check("a read-only user cannot put images", refused is not None)
+    listed = ctx.native_admin.get("/api/v1/images", limit=100).json()
+    check("every photo is a Vitrine image in /api/v1", listed.get("total") == len(files), listed.get("total"))
+
+
+def check_metadata(ctx):
+    legacy = os.path.join(ctx.data, "raw_images", "5c173ff2", "5c173ff2.2020-06-20_21-33-24.jpg")
+    modern = os.path.join(ctx.data, "raw_images", "2022", "512858f4.2022-05-17_18-46-57.jpg")
+    rows = ctx.writer.get_images([{"device": "5c173ff2", "datetime": when("2020-06-20_21-33-24")},
+                                  {"device": "512858f4", "datetime": "2022-05-17T18:46:57Z"},
+                                  {"device": "512858f4", "datetime": "2022-05-17_18-46-57"},
+                                  {"device": "0a5bb6f4", "datetime": "2021-01-01T00:00:00Z"}])
+    check("get_images finds the asked photos, skips the missing one, takes both date forms", len(rows) == 3,
+          [(r["device"], r["datetime"]) for r in rows])
+    if len(rows) < 2:
+        return
+    old, new = rows[0], rows[1]
+    md5 = hashlib.md5(open(legacy, "rb").read()).hexdigest()
+    check("2020 photo: size, md5 and capture time",
+          old["width"] == 2592 and old["height"] == 1944 and old["md5"] == md5 == "65e69135d29871e8ee0ac453583effaf" and
+          old["datetime"] == when("2020-06-20_21-33-24"), old)
+    check("2020 photo: temp and hum from the EXIF Make dict, no GPS fix",
+          close(old["temp"], 21.9) and close(old["hum"], 76.8) and old["lat"] is None and old["lng"] is None and
+          old["device_version"] == "1.0.0", old)
+    check("2022 photo: 4056 x 3040 and the UserComment sensor values",
+          new["width"] == 4056 and new["height"] == 3040 and new["device_version"] == "3.1.0" and
+          close(new["lat"], 49.26142, 1e-6) and close(new["lng"], -123.25088, 1e-6) and close(new["alt"], 97.3) and
+          new["bat"] == 72 and close(new["lum"], 1.2) and new["but"] is True and close(new["temp"], 20.6), new)
+    parsed = ctx.ImageParser(modern)
+    check("the rows agree with upstream's own ImageParser on the same file",
+          all(close(new[k], parsed[k], 1e-4) for k in ("lat", "lng", "alt", "temp", "hum", "lum", "bat")) and
+          new["md5"] == parsed["md5"] and new["datetime"] == parsed["datetime"], dict(parsed))
+    image = ctx.native_admin.get("/api/v1/images/%d" % new["id"]).json()
+    check("natively, the same image has its device, capture time and sensor properties",
+          image.get("device") == "512858f4" and image.get("captured_at", "").startswith("2022-05-17T18:46:57") and
+          image.get("properties", {}).get("hum") == "42.6", image)
+
+
+def jpeg_size(data):
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    return None if img is None else (img.shape[1], img.shape[0])
+
+
+def check_links(ctx):
+    legacy = os.path.join(ctx.data, "raw_images", "5c173ff2", "5c173ff2.2020-06-20_21-33-24.jpg")
+    q = [{"device": "5c173ff2", "datetime": "2020-06-20T21:33:24Z"}]
+    meta = ctx.writer.get_images(q)[0]
+    check("what=metadata has an empty url", meta["url"] == "", meta["url"])
+    thumb = ctx.writer.get_images(q, what="thumbnail")[0]["url"]
+    mini = ctx.writer.get_images(q, what="thumbnail-mini")[0]["url"]
+    full = ctx.writer.get_images(q, what="image")[0]["url"]
+    get = lambda url: ctx.requests.get(url, timeout=60)  # no credentials, as upstream's S3 links
+    r = get(thumb)
+    check("thumbnail link: a 512 x 384 JPEG without credentials",
+          r.status_code == 200 and jpeg_size(r.content) == (512, 384), (r.status_code, r.text[:100]))
+    r = get(mini)
+    check("thumbnail-mini link: 128 x 96", r.status_code == 200 and jpeg_size(r.content) == (128, 96), r.status_code)
+    r = get(full)
+    check("image link: the original bytes", r.status_code == 200 and r.content == open(legacy, "rb").read(),
+          r.status_code)
+    parsed = ctx.ImageParser(full)
+    check("upstream's ImageParser reads the image through its link",
+          parsed["device"] == "5c173ff2" and parsed["md5"] == meta["md5"], dict(parsed))
+
+    url = urllib.parse.urlsplit(thumb)
+    query = dict(urllib.parse.parse_qsl(url.query))
+    def variant(path=None, **changes):
+        q2 = dict(query, **changes)
+        return urllib.parse.urlunsplit((url.scheme, url.netloc, path or url.path, urllib.parse.urlencode(q2), ""))
+    sig = query["signature"]
+    tampered = get(variant(signature=("0" if sig[0] != "0" else "1") + sig[1:]))
+    check("a tampered signature: 403 with a JSON error",
+          tampered.status_code == 403 and "signature" in tampered.json().get("error", {}).get("message", ""),
+          tampered.text[:200])
+    check("a later expiry with the old signature: 403",
+          get(variant(expires=str(int(query["expires"]) + 3600))).status_code == 403)
+    other_id = ctx.writer.get_images([{"device": "1b74105a", "datetime": "2020-07-05T10:07:16Z"}])[0]["id"]
+    parts = url.path.split("/")  # /stickypi/files/<id>/<what>/<name>
+    foreign = list(parts)
+    foreign[3] = str(other_id)
+    check("the signature of one image on another: 403", get(variant("/".join(foreign))).status_code == 403)
+    bigger = list(parts)
+    bigger[4] = "image"
+    check("a thumbnail's signature on the full image: 403", get(variant("/".join(bigger))).status_code == 403)
+    # An expired link, signed with the server's own key: refused for its age, not its signature.
+    key = open(os.path.join(ctx.work, "data", "link-signing-key")).read().strip()
+    expired = int(time.time()) - 5
+    claim = "vitrine-link\nimage/%s/%s\n%s\n%d" % (parts[3], parts[4], query["user"], expired)
+    signature = hmac.new(key.encode(), claim.encode(), hashlib.sha256).hexdigest()
+    r = get(variant(expires=str(expired), signature=signature))
+    check("a correctly signed link that expired: 403 naming the expiry",
+          r.status_code == 403 and "expired" in r.text, r.text[:200])
+    check("no signature at all: 403", get(variant().split("?")[0]).status_code == 403)
+    ctx.reader_link = ctx.reader.get_images(q, what="thumbnail")[0]["url"]
+    check("a reader's link works while the reader may sign in", get(ctx.reader_link).status_code == 200)
+
+
+def check_series(ctx):
+    s = lambda device, start, end, what="metadata": ctx.writer.get_image_series(
+        [{"device": device, "start_datetime": start, "end_datetime": end}], what=what)
+    everything = s("%", when("2020-01-01_00-00-00"), when("2030-01-01_00-00-00"))
+    check("series of every device ('%%'): all %d photos" % len(ctx.files), len(everything) == len(ctx.files),
+          len(everything))
+    one = s("0a5bb6f4", when("2020-01-01_00-00-00"), when("2030-01-01_00-00-00"))
+    times = [r["datetime"] for r in one]
+    check("series of one device: its 5, in capture order",
+          len(one) == 5 and times == sorted(times) and {r["device"] for r in one} == {"0a5bb6f4"}, times)
+    ranged = s("0a5bb6f4", times[1], times[3])
+    check("a range: start inclusive, end exclusive", [r["datetime"] for r in ranged] == times[1:3],
+          [r["datetime"] for r in ranged])
+    pattern = s("%b74%", when("2020-01-01_00-00-00"), when("2030-01-01_00-00-00"), what="thumbnail-mini")
+    check("a device pattern, with thumbnail-mini links",
+          len(pattern) == 2 and all(r["url"].startswith(ctx.base + "/stickypi/files/") for r in pattern), pattern)
+    check("the same series twice: the same rows", s("%", times[0], times[-1]) == s("%", times[0], times[-1]))
+
+
+def contour(x, y, w, h):
+    return [[[x, y]], [[x + w, y]], [[x + w, y + h]], [[x, y + h]]]
+
+
+def check_uid_annotations(ctx):
+    image = ctx.writer.get_images([{"device": "0a5bb6f4", "datetime": "2020-06-20T20:19:15Z"}])[0]
+    meta = {"algo_name": "sticky-pi-universal-insect-detector", "algo_version": "1598113346-ad2cd78dfaca12821046dfb8994724d5",
+            "device": image["device"], "datetime": image["datetime"], "md5": image["md5"]}
+    document = {"annotations": [
+        {"contour": contour(100, 200, 30, 40), "name": "insect", "fill_colour": "#ff0000",
+         "stroke_colour": "#0000ff", "value": 0},
+        {"contour": contour(1000, 1500, 12, 9), "name": "insect", "fill_colour": "#ff0000",
+         "stroke_colour": "#0000ff", "value": 1}], "metadata": meta}
+    stored = ctx.writer.put_uid_annotations([document])
+    check("put_uid_annotations stores the document", len(stored) == 1 and stored[0]["n_objects"] == 2 and
+          stored[0]["parent_image_id"] == image["id"], stored)
+    writer = quick_refusals(ctx.writer)
+    check("the same algorithm version again: refused", raises(writer.put_uid_annotations, [document]) is not None)
+    bumped = json.loads(json.dumps(document, default=str))
+    bumped["metadata"] = dict(meta, algo_version="1598200000-00000000000000000000000000000000")
+    bumped["metadata"]["datetime"] = image["datetime"]
+    check("a new algorithm version: stored beside it", len(ctx.writer.put_uid_annotations([bumped])) == 1)
+    orphan = dict(document, metadata=dict(meta, datetime=when("2020-06-19_00-00-00")))
+    check("annotations of an image that does not exist: refused",
+          raises(writer.put_uid_annotations, [orphan]) is not None)
+    wrong_md5 = dict(document, metadata=dict(meta, md5="0" * 32, algo_version="1598300000-x"))
+    check("annotations made on other bytes (md5): refused", raises(writer.put_uid_annotations, [wrong_md5]) is not None)
+    check("a read-only user cannot put annotations", raises(ctx.reader.put_uid_annotations, [bumped]) is not None)
+
+    got = ctx.writer.get_uid_annotations([{"device": image["device"], "datetime": image["datetime"]}], what="data")
+    check("get_uid_annotations: both versions", len(got) == 2, got)
+    mine = [g for g in got if g["algo_version"] == meta["algo_version"]]
+    if mine:
+        back = json.loads(mine[0]["json"])
+        check("the document comes back: contours, names, colours and values",
+              [a["contour"] for a in back["annotations"]] == [a["contour"] for a in document["annotations"]] and
+              [a["value"] for a in back["annotations"]] == [0, 1] and
+              all(a["name"] == "insect" and a["fill_colour"] == "#ff0000" for a in back["annotations"]) and
+              back["metadata"]["md5"] == image["md5"], back)
+    metadata_only = ctx.writer.get_uid_annotations([{"device": image["device"], "datetime": image["datetime"]}])
+    check("what=metadata leaves json empty", all(g["json"] == "" for g in metadata_only), metadata_only)
+    series = ctx.writer.get_uid_annotations_series(
+        [{"device": "0a5bb6f4", "start_datetime": when("2020-06-20_00-00-00"), "end_datetime": when("2020-06-21_00-00-00")}])
+    check("get_uid_annotations_series finds them by device and range", len(series) == 2, series)
+    merged = ctx.writer.get_images_with_uid_annotations_series(
+        [{"device": "0a5bb6f4", "start_datetime": when("2020-06-20_00-00-00"), "end_datetime": when("2020-06-21_00-00-00")}])
+    check("get_images_with_uid_annotations_series merges images with their annotations",
+          len(merged) == 6 and sum(1 for m in merged if m.get("algo_name")) == 2, len(merged))
+    natively = ctx.native_admin.get("/api/v1/annotations", image=image["id"], bbox="990,1490,1020,1520").json()
+    check("natively, a detection is an annotation found by box",
+          natively.get("total") == 2 and all(a["properties"].get("name") == "insect" for a in natively["items"]),
+          natively)
+    runs = ctx.native_admin.get("/api/v1/annotation-runs", device="0a5bb6f4",
+                                algorithm="sticky-pi-universal-insect-detector").json()
+    check("natively, each document is an annotation run", runs.get("total") == 2, runs)
+    ctx.annotated = image
+
+
+def check_roles_and_deletes(ctx):
+    target = ctx.annotated
+    key = [{"device": target["device"], "datetime": target["datetime"]}]
+    check("a writer that is not admin cannot delete images",
+          raises(quick_refusals(ctx.writer).delete_images, key) is not None)
+    check("... and the image is still there", len(ctx.writer.get_images(key)) == 1)
+    deleted = ctx.admin.delete_images(key)
+    check("the admin deletes it", len(deleted) == 1 and deleted[0]["id"] == target["id"], deleted)
+    check("it is gone through Sticky Pi", ctx.writer.get_images(key) == [])
+    check("... natively", ctx.native_admin.get("/api/v1/images/%d" % target["id"]).status_code == 404)
+    check("its annotations went with it", ctx.writer.get_uid_annotations(key) == [] and
+          ctx.native_admin.get("/api/v1/annotation-runs", device="0a5bb6f4").json().get("total") == 0)
+    refused = raises(quick_refusals(ctx.writer).delete_users, [{"username": "spi_reader"}])
+    check("a writer cannot delete users", refused is not None)
+    gone = ctx.admin.delete_users([{"username": "spi_reader"}])
+    check("the admin deletes (disables) a user", [u["username"] for u in gone] == ["spi_reader"], gone)
+    r = ctx.requests.post(ctx.base + "/get_token", auth=("spi_reader", "reader-long-password"), timeout=30)
+    check("a deleted user gets no token", r.status_code == 401, r.status_code)
+    check("a deleted user's links open nothing", ctx.requests.get(ctx.reader_link, timeout=30).status_code == 403)
+
+
+SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
+            check_uid_annotations, check_roles_and_deletes]
+
+
+def run_section(name, section, *args):
+    """A client call that raises fails its section; the next sections still run."""
+    try:
+        section(*args)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:
+        traceback.print_exc()
+        check(name + " ran to its end", False, "%s: %s" % (type(e).__name__, e))
+
+
+def load_client(client_dir):
+    """The client's modules, or the reason they cannot be used."""
+    if not os.path.isdir(os.path.join(client_dir, "sticky-pi-api", "sticky_pi_api")):
+        return None, "no Sticky Pi client at %s" % client_dir
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    sys.path[:0] = [os.path.join(client_dir, "sticky-pi-api"), os.path.join(client_dir, "shims")]
+    try:
+        import requests
+        from sticky_pi_api.client import RemoteClient
+        from sticky_pi_api.image_parser import ImageParser
+    except ImportError as e:
+        return None, "the Sticky Pi client cannot be imported (%s)" % e
+    return types.SimpleNamespace(requests=requests, RemoteClient=RemoteClient, ImageParser=ImageParser), None
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit("usage: client_test.py VITRINE WORK_DIR CLIENT_DIR DATA_DIR")
+    binary, work, client_dir, data_dir = sys.argv[1:5]
+    ctx, reason = load_client(os.path.abspath(client_dir))
+    files = sorted(glob.glob(os.path.join(data_dir, "raw_images", "**", "*.jpg"), recursive=True))
+    if ctx is not None and len(files) < 11:
+        ctx, reason = None, "the Sticky Pi photos are missing from %s" % data_dir
+    if ctx is None:
+        if os.environ.get("VITRINE_REQUIRE_COMPAT_CLIENTS") == "1":
+            print("FAIL " + reason + " (VITRINE_REQUIRE_COMPAT_CLIENTS=1)")
+            sys.exit(1)
+        print("NOT RUN: " + reason)
+        sys.exit(0)
+    logging.basicConfig(level=logging.WARNING)
+    work = os.path.abspath(work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    data = os.path.join(work, "data")
+    proc, port = start_server(binary, data)
+    fired = threading.Event()
+    watchdog = threading.Timer(400, lambda: (fired.set(), proc.kill()))
+    watchdog.start()
+    try:
+        ctx.port, ctx.work, ctx.data = port, work, os.path.abspath(data_dir)
+        ctx.base = "http://127.0.0.1:%d" % port
+        # One photo is kept out of the shared set: what the read-only user tries to upload.
+        ctx.files = [f for f in files if not f.endswith("512858f4.2022-05-17_18-34-50.jpg")]
+        ctx.spare = [f for f in files if f.endswith("512858f4.2022-05-17_18-34-50.jpg")][0]
+        with open(os.path.join(data, "admin-password")) as f:
+            password = f.read().strip()
+        token = ctx.requests.post(ctx.base + "/api/v1/auth/token", json={"username": "admin", "password": password},
+                                  timeout=60).json()["token"]
+        ctx.native_admin = Native(ctx.requests, ctx.base, token)
+        ctx.admin = ctx.RemoteClient(tempfile.mkdtemp(prefix="spi-admin-", dir=work), "127.0.0.1", "admin", password,
+                                     protocol="http", port=port, n_threads=1)
+        for section in SECTIONS:
+            run_section(section.__name__, section, ctx)
+    finally:
+        watchdog.cancel()
+        proc.terminate()
+        proc.wait(timeout=30)
+    check("everything ran within the watchdog's 400 s", not fired.is_set())
+    failed = sum(1 for _, ok in results if not ok)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
