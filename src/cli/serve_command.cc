@@ -68,12 +68,20 @@ Status WritePrivateFile(const std::filesystem::path& path, const std::string& te
 // there (random, readable only by its owner) when the file does not exist yet.
 Result<std::string> LinkSigningKey(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
+  const auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    // Never make a new key over one we merely failed to look at: the links it signed would break.
+    return Status::Internal("cannot look at " + path.string() + ": " + ec.message());
+  }
+  if (std::filesystem::exists(status)) {
     std::ifstream in(path, std::ios::binary);
     std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
     if (!in.good() && !in.eof()) return Status::Internal("cannot read " + path.string());
-    if (key.size() < 32) return Status::InvalidArgument(path.string() + " holds fewer than 32 characters: not a key");
+    if (key.size() < compat::stickypi::kMinLinkKeySize) {
+      return Status::InvalidArgument(path.string() + " holds fewer than " +
+                                     std::to_string(compat::stickypi::kMinLinkKeySize) + " characters: not a key");
+    }
     return key;
   }
   std::string key = core::RandomUrlToken(32);
@@ -187,7 +195,7 @@ Status Serve(const ServeFlags& flags) {
   VITRINE_ASSIGN_OR_RETURN(sticky.link_key,
                            LinkSigningKey(flags.link_key_file.empty() ? flags.store.data_dir / "link-signing-key"
                                                                       : std::filesystem::path(flags.link_key_file)));
-  compat::stickypi::AddStickyPiRoutes(router, *store->service, std::move(sticky));
+  VITRINE_RETURN_IF_ERROR(compat::stickypi::AddStickyPiRoutes(router, *store->service, std::move(sticky)));
   if (!flags.web_dir.empty()) {
     if (!std::filesystem::is_directory(flags.web_dir)) {
       return Status::InvalidArgument("--web " + flags.web_dir + " is not a folder");

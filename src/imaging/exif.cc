@@ -92,9 +92,12 @@ std::map<std::string, std::string> ParseStickyPiLegacyMake(std::string_view make
   auto open = make.find('{');
   if (open == std::string_view::npos || make.find('}', open) == std::string_view::npos) return out;
   std::string_view dict = make.substr(open, make.find('}', open) - open + 1);
-  for (const char* key : {"temp", "hum"}) {
-    if (auto v = DictNumber(dict, key)) out[key] = *v;
-  }
+  // Other cameras write text to Make too: only a dict with Sticky Pi's sensor pair is one of ours.
+  auto temp = DictNumber(dict, "temp");
+  auto hum = DictNumber(dict, "hum");
+  if (!temp || !hum) return out;
+  out["temp"] = *temp;
+  out["hum"] = *hum;
   std::map<std::string, std::string> gps;
   bool all_zero = true;
   for (const char* key : {"lat", "lng", "alt"}) {

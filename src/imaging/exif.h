@@ -24,7 +24,8 @@ std::map<std::string, std::string> ParseStickyPiUserComment(std::string_view com
 
 // The 2020 cameras wrote a Python dict literal into Make instead: "{'lng': 0.0, 'lat': 0.0,
 // 'alt': 0.0, 'temp': 21.899999618530273, 'hum': 76.80000305175781, ...}". Returns temp, hum and,
-// unless all three are zero (no GPS fix), lat, lng and alt; empty when Make is not such a dict.
+// unless all three are zero (no GPS fix), lat, lng and alt; empty when Make is not such a dict
+// (one with both temp and hum).
 std::map<std::string, std::string> ParseStickyPiLegacyMake(std::string_view make);
 
 }  // namespace vitrine::imaging

@@ -130,7 +130,8 @@ void ReadExif(VipsImage* image, ImageInfo& info) {
     for (auto& [k, v] : ParseStickyPiUserComment(ExifValue(*comment))) info.properties[k] = v;
   }
   if (auto make = StringField(image, "exif-ifd0-Make"); make && make->starts_with("{'")) {
-    for (auto& [k, v] : ParseStickyPiLegacyMake(LegacyMakeDict(image, *make))) info.properties[k] = v;
+    // The UserComment lines are the newer firmware's: they win where both speak.
+    for (auto& [k, v] : ParseStickyPiLegacyMake(LegacyMakeDict(image, *make))) info.properties.emplace(k, v);
   }
 }
 

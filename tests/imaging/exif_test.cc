@@ -49,14 +49,16 @@ TEST(ExifTest, StickyPiLegacyMakeKeepsSensorsAndDropsAZeroGpsFix) {
   EXPECT_EQ(fields.count("lat"), 0u) << "0, 0, 0 is no fix, as upstream reads it";
   EXPECT_EQ(fields.size(), 2u);
 
-  auto located = ParseStickyPiLegacyMake("{'lng': -123.25, 'lat': 49.26, 'alt': 0.0, 'temp': 20}");
+  auto located = ParseStickyPiLegacyMake("{'lng': -123.25, 'lat': 49.26, 'alt': 0.0, 'temp': 20, 'hum': 55}");
   EXPECT_EQ(located.at("lat"), "49.26");
   EXPECT_EQ(located.at("lng"), "-123.25");
   EXPECT_EQ(located.at("alt"), "0.0");
   EXPECT_EQ(located.at("temp"), "20");
 
   EXPECT_TRUE(ParseStickyPiLegacyMake("Canon").empty());
-  EXPECT_TRUE(ParseStickyPiLegacyMake("{'temp': 'warm'}").empty());
+  EXPECT_TRUE(ParseStickyPiLegacyMake("{'temp': 'warm', 'hum': 50}").empty());
+  EXPECT_TRUE(ParseStickyPiLegacyMake("{'lat': 49.26, 'lng': -123.25, 'alt': 3}").empty())
+      << "a dict without Sticky Pi's sensor pair is some other camera's";
 }
 
 }  // namespace

@@ -18,8 +18,6 @@ namespace {
 // 128×96 when the longest side is 512 and 128.
 constexpr int kThumbnailSize = 512;
 constexpr int kThumbnailMiniSize = 128;
-// One lookup per item: a client asks for its chunk of 128 at a time.
-constexpr std::size_t kMaxLookups = 10'000;
 
 Json Answered(StickyPi& sticky, const Caller& caller, const HttpRequest& request, const Image& image,
               std::string_view what) {
@@ -83,11 +81,17 @@ Result<Json> DeleteImages(StickyPi& sticky, const Caller& caller, const Json& in
                           const PathParams&) {
   VITRINE_RETURN_IF_ERROR(RequireStickyPiAdmin(sticky, caller));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  if (items.size() > kMaxLookups) {
+    return Status::TooLarge("delete at most " + std::to_string(kMaxLookups) + " images at once");
+  }
+  // Only the Sticky Pi project's images: a manager of it is no admin of the others.
+  VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(sticky));
   Json rows = Json::array();
+  if (!project) return rows;
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(std::string device, StringField(item, "device"));
     VITRINE_ASSIGN_OR_RETURN(Timestamp datetime, ParseTime(item, "datetime"));
-    VITRINE_ASSIGN_OR_RETURN(std::optional<Image> image, FindImage(sticky, caller, device, datetime));
+    VITRINE_ASSIGN_OR_RETURN(std::optional<Image> image, FindImage(sticky, caller, device, datetime, project));
     if (!image) continue;
     VITRINE_RETURN_IF_ERROR(sticky.service.images().Delete(caller, image->id));
     rows.push_back(ImageRow(*image));
@@ -108,7 +112,13 @@ class NewImageSink final : public http::BodySink, private http::MultipartHandler
   HttpResponse Finish() override {
     if (Status done = parser_.Finish(); !done.ok()) return StickyPiError(done);
     if (!upload_) return StickyPiError(Status::InvalidArgument("the request has no file part"));
-    if (!md5_.empty()) upload_->ExpectMd5(md5_);
+    // The MD5 is what makes a re-put safe to skip and a torn upload detectable: required, as
+    // upstream's client always sends it.
+    if (md5_name_ != filename_ + ".md5" || md5_.empty()) {
+      return StickyPiError(Status::InvalidArgument("the request needs a part '" + filename_ +
+                                                   ".md5' holding the file's MD5 (hexadecimal)"));
+    }
+    upload_->ExpectMd5(md5_);
     auto outcome = upload_->Finish();
     if (!outcome.ok()) return StickyPiError(outcome.status());
     if (!outcome->created) {
@@ -121,15 +131,18 @@ class NewImageSink final : public http::BodySink, private http::MultipartHandler
  private:
   Status OnPartBegin(const http::MultipartPart& part) override {
     part_ = Part::kIgnored;
-    if (!part.filename.empty()) {
+    // The MD5 is told by its part's name (a form field upstream; a file part from other senders).
+    if (part.name.size() > 4 && part.name.ends_with(".md5")) {
+      if (!md5_name_.empty()) return Status::InvalidArgument("send one .md5 part per request");
+      md5_name_ = part.name;
+      part_ = Part::kMd5;
+    } else if (!part.filename.empty()) {
       if (upload_) return Status::InvalidArgument("send one image per request");
       VITRINE_RETURN_IF_ERROR(CheckNewName(part.filename));
       filename_ = part.filename;
       VITRINE_ASSIGN_OR_RETURN(
           upload_, sticky_->service.images().BeginUpload(caller_, service::UploadRequest{project_, part.filename, {}}));
       part_ = Part::kFile;
-    } else if (part.name.size() > 4 && part.name.ends_with(".md5")) {
-      part_ = Part::kMd5;
     }
     return Status::Ok();
   }
@@ -161,8 +174,10 @@ class NewImageSink final : public http::BodySink, private http::MultipartHandler
                                      "' is not a Sticky Pi photo name: <8 hex digits>.<YYYY-MM-DD_hh-mm-ss>.jpg");
     }
     VITRINE_RETURN_IF_ERROR(parsed->status());
+    // Checked before the upload, not atomically with it: two clients racing to put the same photo
+    // may both store it (the ingest's duplicate-content check catches identical bytes).
     VITRINE_ASSIGN_OR_RETURN(std::optional<Image> existing,
-                             FindImage(*sticky_, caller_, (*parsed)->device, (*parsed)->captured_at));
+                             FindImage(*sticky_, caller_, (*parsed)->device, (*parsed)->captured_at, project_));
     if (existing) {
       return Status::Conflict("device " + (*parsed)->device + " already has image " +
                               std::to_string(existing->id.value()) + " at " + FormatTime((*parsed)->captured_at));
@@ -177,6 +192,7 @@ class NewImageSink final : public http::BodySink, private http::MultipartHandler
   http::MultipartParser parser_;
   std::unique_ptr<service::ImageUpload> upload_;
   std::string filename_;
+  std::string md5_name_;
   std::string md5_;
   Part part_ = Part::kIgnored;
 };
@@ -221,7 +237,11 @@ HttpResponse ServeLink(StickyPi& sticky, const HttpRequest& request, const PathP
     return http::routes::PictureResponse(request, std::move(thumb));
   }();
   if (!served.ok()) return StickyPiError(served.status());
-  return std::move(served).value();
+  // A link outlives neither its signature nor its user's rights: nothing may keep its answer.
+  HttpResponse response = std::move(served).value();
+  std::erase_if(response.headers, [](const http::Header& h) { return core::Lowercase(h.name) == "cache-control"; });
+  response.With("cache-control", "no-store");
+  return response;
 }
 
 }  // namespace

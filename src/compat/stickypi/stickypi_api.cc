@@ -89,12 +89,25 @@ HttpResponse StickyPiJson(const Json& body) {
 }
 
 Result<std::optional<ProjectId>> FindProject(StickyPi& sticky) {
+  // Any manager may set any property on their own project, so the mark alone proves nothing: it
+  // counts on a project an administrator made (as ProjectForWriting does), and only on one.
   ProjectFilter filter;
   filter.property = PropertyMatch{kProjectMark, std::string(kProjectMarkValue)};
-  VITRINE_ASSIGN_OR_RETURN(Page<Project> marked,
-                           sticky.service.projects().List(Caller::LocalOperator(), filter, PageRequest{1, 0}));
-  if (marked.items.empty()) return std::optional<ProjectId>();
-  return std::optional(marked.items.front().id);
+  const Caller local = Caller::LocalOperator();
+  VITRINE_ASSIGN_OR_RETURN(Page<Project> marked, sticky.service.projects().List(local, filter, PageRequest{1000, 0}));
+  std::vector<ProjectId> trusted;
+  for (const Project& project : marked.items) {
+    auto creator = sticky.service.users().Get(local, project.created_by);
+    if (creator.ok() && creator->admin) trusted.push_back(project.id);
+  }
+  if (trusted.empty()) return std::optional<ProjectId>();
+  if (trusted.size() > 1) {
+    std::string ids;
+    for (ProjectId id : trusted) ids += (ids.empty() ? "" : ", ") + std::to_string(id.value());
+    return Status::Conflict("several projects made by administrators carry the property sticky_pi=project (" +
+                                      ids + "): an administrator removes it from all but one");
+  }
+  return std::optional(trusted.front());
 }
 
 Result<ProjectId> ProjectForWriting(StickyPi& sticky, const Caller& caller) {
@@ -103,7 +116,11 @@ Result<ProjectId> ProjectForWriting(StickyPi& sticky, const Caller& caller) {
     std::lock_guard lock(sticky.project_creation);
     VITRINE_ASSIGN_OR_RETURN(project, FindProject(sticky));
     if (!project) {
-      if (!caller.user()) return Status::InvalidArgument("the Sticky Pi project is made by its first writer, a user");
+      if (!caller.user() || !caller.user()->admin) {
+        return Status::PermissionDenied(
+            "there is no Sticky Pi project yet: a Vitrine administrator makes it with their first Sticky Pi write "
+            "(put_users, put_images)");
+      }
       service::CreateProjectRequest request{sticky.options.project_name,
                                             "Sticky Pi trap images and detector results (docs/compat/stickypi.md)",
                                             {{kProjectMark, kProjectMarkValue}}};
@@ -215,7 +232,7 @@ std::string LinkFor(const StickyPi& sticky, const Caller& caller, const HttpRequ
 }
 
 Result<std::optional<Image>> FindImage(StickyPi& sticky, const Caller& caller, const std::string& device,
-                                       Timestamp datetime) {
+                                       Timestamp datetime, std::optional<ProjectId> within) {
   if (device.empty() || device.find_first_of("%_\\") != std::string::npos) {
     return Status::InvalidArgument("device '" + device + "' is not a device id (8 hexadecimal digits)");
   }
@@ -224,7 +241,8 @@ Result<std::optional<Image>> FindImage(StickyPi& sticky, const Caller& caller, c
   filter.captured_from = datetime;
   filter.captured_to = datetime + std::chrono::seconds(1);
   VITRINE_ASSIGN_OR_RETURN(Page<Image> found,
-                           sticky.service.images().ListAcrossProjects(caller, filter, PageRequest{1, 0}));
+                           within ? sticky.service.images().List(caller, *within, filter, PageRequest{1, 0})
+                                  : sticky.service.images().ListAcrossProjects(caller, filter, PageRequest{1, 0}));
   if (found.items.empty()) return std::optional<Image>();
   return std::optional(std::move(found.items.front()));
 }
@@ -240,11 +258,17 @@ Result<std::vector<Json>> Objects(const Json& info) {
   return out;
 }
 
-void AddStickyPiRoutes(http::Router& router, service::Service& service, StickyPiOptions options) {
+Status AddStickyPiRoutes(http::Router& router, service::Service& service, StickyPiOptions options) {
+  // Anyone could sign links with a guessable key, and open every picture with them.
+  if (options.link_key.size() < kMinLinkKeySize) {
+    return Status::InvalidArgument("the Sticky Pi link key needs at least " + std::to_string(kMinLinkKeySize) +
+                                   " bytes");
+  }
   auto sticky = std::make_shared<StickyPi>(service, std::move(options));
   AddUserRoutes(router, sticky);
   AddImageRoutes(router, sticky);
   AddUidAnnotationRoutes(router, sticky);
+  return Status::Ok();
 }
 
 }  // namespace vitrine::compat::stickypi

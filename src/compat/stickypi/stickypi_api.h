@@ -17,12 +17,14 @@ struct StickyPiOptions {
   // The name the Sticky Pi project gets when the first Sticky Pi write makes it.
   std::string project_name = "Sticky Pi";
   // Signs the image links handed to clients (auth/link_signature.h); servers sharing a catalog
-  // must share it. Must not be empty.
+  // must share it. At least kMinLinkKeySize bytes.
   std::string link_key;
   std::chrono::seconds link_lifetime{std::chrono::hours(1)};
 };
 
-// `service` must outlive the router.
-void AddStickyPiRoutes(http::Router& router, service::Service& service, StickyPiOptions options);
+inline constexpr std::size_t kMinLinkKeySize = 32;
+
+// `service` must outlive the router. kInvalidArgument (and no route added) for a short link key.
+Status AddStickyPiRoutes(http::Router& router, service::Service& service, StickyPiOptions options);
 
 }  // namespace vitrine::compat::stickypi

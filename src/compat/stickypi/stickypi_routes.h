@@ -67,9 +67,12 @@ Status CheckImageWhat(std::string_view what);
 std::string LinkFor(const StickyPi& sticky, const Caller& caller, const HttpRequest& request, const Image& image,
                     std::string_view what);
 
-// The image of `device` captured at `datetime` (to the second) the caller can read, if any.
+// The image of `device` captured at `datetime` (to the second) the caller can read, if any:
+// in any project the caller reads, or only in `within` (writes go to the Sticky Pi project).
 Result<std::optional<Image>> FindImage(StickyPi& sticky, const Caller& caller, const std::string& device,
-                                       Timestamp datetime);
+                                       Timestamp datetime, std::optional<ProjectId> within = std::nullopt);
+// At most this many (device, datetime) lookups in one request (a client asks 128 at a time).
+inline constexpr std::size_t kMaxLookups = 10'000;
 // At most this many rows in one series answer (upstream answers everything in one go).
 inline constexpr std::int64_t kMaxSeriesRows = 100'000;
 

@@ -1,6 +1,8 @@
 // Sticky Pi's uid annotations (one detector document per image and algorithm version) as
 // Vitrine annotation runs: each contour is an annotation of the run, so a detector's output is
 // queryable like any annotation in /api/v1 (by box, by property, by run).
+#include <cmath>
+
 #include "compat/stickypi/stickypi_routes.h"
 #include "core/ascii.h"
 
@@ -9,6 +11,9 @@ namespace {
 
 // The keys of a contour dict kept as annotation properties (the contour itself is the geometry).
 constexpr const char* kContourKey = "contour";
+// One answer with what=data holds at most this many contours in all (each is a JSON document of
+// its own, rebuilt in memory): past it the client is asked for a shorter range.
+constexpr std::int64_t kMaxContoursPerAnswer = 500'000;
 
 Status CheckAnnotationWhat(std::string_view what) {
   if (what == "metadata" || what == "data") return Status::Ok();
@@ -69,8 +74,10 @@ Json ContourOf(const std::string& geojson) {
   for (const Json& point : ring) {
     Json xy = Json::array();
     for (const Json& v : point) {
-      double d = v.get<double>();
-      xy.push_back(d == static_cast<double>(static_cast<std::int64_t>(d)) ? Json(static_cast<std::int64_t>(d)) : v);
+      // Whole numbers go back as integers, as OpenCV wrote them; only those an int64 holds exactly.
+      const double d = v.get<double>();
+      const bool whole = std::fabs(d) < 0x1p53 && d == std::trunc(d);
+      xy.push_back(whole ? Json(static_cast<std::int64_t>(d)) : v);
     }
     contour.push_back(Json::array({xy}));
   }
@@ -91,7 +98,13 @@ Json RunRow(const AnnotationRun& run) {
 
 // The document as the detector sent it, rebuilt from the run: its metadata and, in input order,
 // each annotation's contour and properties.
-Result<std::string> RunDocument(StickyPi& sticky, const Caller& caller, const AnnotationRun& run) {
+Result<std::string> RunDocument(StickyPi& sticky, const Caller& caller, const AnnotationRun& run,
+                                std::int64_t& contours_left) {
+  contours_left -= run.annotation_count;
+  if (contours_left < 0) {
+    return Status::TooLarge("the documents asked for hold more than " + std::to_string(kMaxContoursPerAnswer) +
+                            " contours: ask for fewer images or a shorter time range");
+  }
   AnnotationFilter filter;
   filter.images = {run.image_id};
   filter.run = run.id;
@@ -121,7 +134,7 @@ Result<std::string> RunDocument(StickyPi& sticky, const Caller& caller, const An
 }
 
 Result<Json> RunRows(StickyPi& sticky, const Caller& caller, const AnnotationRunFilter& filter, std::string_view what,
-                     Json& rows) {
+                     Json& rows, std::int64_t& contours_left) {
   for (std::int64_t offset = 0;;) {
     VITRINE_ASSIGN_OR_RETURN(
         Page<AnnotationRun> page,
@@ -133,7 +146,7 @@ Result<Json> RunRows(StickyPi& sticky, const Caller& caller, const AnnotationRun
     for (const AnnotationRun& run : page.items) {
       Json row = RunRow(run);
       if (what == "data") {
-        VITRINE_ASSIGN_OR_RETURN(std::string document, RunDocument(sticky, caller, run));
+        VITRINE_ASSIGN_OR_RETURN(std::string document, RunDocument(sticky, caller, run, contours_left));
         row["json"] = std::move(document);
       }
       rows.push_back(std::move(row));
@@ -150,6 +163,8 @@ Result<Json> RunRows(StickyPi& sticky, const Caller& caller, const AnnotationRun
 Result<Json> PutUidAnnotations(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                                const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> documents, Objects(info));
+  // Detector output is written onto the Sticky Pi project's images only, as uploads are.
+  VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(sticky));
   Json rows = Json::array();
   for (const Json& document : documents) {
     auto metadata = document.find("metadata");
@@ -163,10 +178,13 @@ Result<Json> PutUidAnnotations(StickyPi& sticky, const Caller& caller, const Jso
     VITRINE_ASSIGN_OR_RETURN(std::string device, StringField(*metadata, "device"));
     VITRINE_ASSIGN_OR_RETURN(Timestamp datetime, ParseTime(*metadata, "datetime"));
     VITRINE_ASSIGN_OR_RETURN(std::string md5, StringField(*metadata, "md5"));
-    VITRINE_ASSIGN_OR_RETURN(std::optional<Image> image, FindImage(sticky, caller, device, datetime));
+    std::optional<Image> image;
+    if (project) {
+      VITRINE_ASSIGN_OR_RETURN(image, FindImage(sticky, caller, device, datetime, project));
+    }
     if (!image) {
-      return Status::NotFound("no image of device " + device + " at " + FormatTime(datetime) +
-                              ": annotations need their image uploaded first");
+      return Status::NotFound("the Sticky Pi project has no image of device " + device + " at " +
+                              FormatTime(datetime) + ": annotations need their image uploaded first");
     }
     run.image_id = image->id;
     run.image_md5 = md5;
@@ -198,6 +216,10 @@ Result<Json> GetUidAnnotations(StickyPi& sticky, const Caller& caller, const Jso
   const std::string& what = params.at("what");
   VITRINE_RETURN_IF_ERROR(CheckAnnotationWhat(what));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  if (items.size() > kMaxLookups) {
+    return Status::TooLarge("ask for the documents of at most " + std::to_string(kMaxLookups) + " images at once");
+  }
+  std::int64_t contours_left = kMaxContoursPerAnswer;
   Json rows = Json::array();
   for (const Json& item : items) {
     if (item.empty()) continue;
@@ -207,7 +229,7 @@ Result<Json> GetUidAnnotations(StickyPi& sticky, const Caller& caller, const Jso
     if (!image) continue;
     AnnotationRunFilter filter;
     filter.images = {image->id};
-    VITRINE_RETURN_IF_ERROR(RunRows(sticky, caller, filter, what, rows).status());
+    VITRINE_RETURN_IF_ERROR(RunRows(sticky, caller, filter, what, rows, contours_left).status());
   }
   return rows;
 }
@@ -218,6 +240,7 @@ Result<Json> GetUidAnnotationsSeries(StickyPi& sticky, const Caller& caller, con
   const std::string& what = params.at("what");
   VITRINE_RETURN_IF_ERROR(CheckAnnotationWhat(what));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  std::int64_t contours_left = kMaxContoursPerAnswer;
   Json rows = Json::array();
   for (const Json& item : items) {
     AnnotationRunFilter filter;
@@ -227,7 +250,7 @@ Result<Json> GetUidAnnotationsSeries(StickyPi& sticky, const Caller& caller, con
     VITRINE_ASSIGN_OR_RETURN(filter.captured_to, ParseTime(item, "end_datetime"));
     if (auto algo = item.find("algo_name"); algo != item.end() && algo->is_string()) filter.algorithm = *algo;
     if (auto v = item.find("algo_version"); v != item.end() && v->is_string()) filter.algorithm_version = *v;
-    VITRINE_RETURN_IF_ERROR(RunRows(sticky, caller, filter, what, rows).status());
+    VITRINE_RETURN_IF_ERROR(RunRows(sticky, caller, filter, what, rows, contours_left).status());
   }
   return rows;
 }

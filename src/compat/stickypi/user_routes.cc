@@ -61,7 +61,7 @@ Json UserRow(const User& user, const UserRoles& roles) {
 
 // Whether `user` matches one of upstream's filter dicts: LIKE on text columns, equality on
 // the others; an empty dict matches everyone.
-Result<bool> Matches(const User& user, const Json& filter) {
+Result<bool> Matches(const User& user, const UserRoles& roles, const Json& filter) {
   for (const auto& [key, value] : filter.items()) {
     if (key == "username" || key == "email") {
       if (!value.is_string()) return Status::InvalidArgument("'" + key + "' must be a string (a LIKE pattern)");
@@ -69,7 +69,7 @@ Result<bool> Matches(const User& user, const Json& filter) {
     } else if (key == "id") {
       if (!value.is_number_integer() || value.get<std::int64_t>() != user.id.value()) return false;
     } else if (key == "is_admin") {
-      if (!value.is_boolean() || value.get<bool>() != user.admin) return false;
+      if (!value.is_boolean() || value.get<bool>() != UserRow(user, roles)["is_admin"].get<bool>()) return false;
     } else {
       return Status::InvalidArgument("users are found by username, email, id or is_admin, not '" + key + "'");
     }
@@ -77,13 +77,14 @@ Result<bool> Matches(const User& user, const Json& filter) {
   return true;
 }
 
-Result<std::vector<User>> MatchingUsers(StickyPi& sticky, const Caller& caller, const Json& info) {
+Result<std::vector<User>> MatchingUsers(StickyPi& sticky, const Caller& caller, const UserRoles& roles,
+                                        const Json& info) {
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
   VITRINE_ASSIGN_OR_RETURN(std::vector<User> known, sticky.service.users().ListKnown(caller));
   std::vector<User> out;
   for (const User& user : known) {
     for (const Json& filter : filters) {
-      VITRINE_ASSIGN_OR_RETURN(bool match, Matches(user, filter));
+      VITRINE_ASSIGN_OR_RETURN(bool match, Matches(user, roles, filter));
       if (match) {
         out.push_back(user);
         break;
@@ -104,51 +105,74 @@ Result<Json> GetToken(StickyPi& sticky, const Caller& caller, const Json&, const
 }
 
 Result<Json> GetUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&, const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, info));
   VITRINE_ASSIGN_OR_RETURN(UserRoles roles, RolesOf(sticky));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, roles, info));
   Json rows = Json::array();
   for (const User& user : users) rows.push_back(UserRow(user, roles));
   return rows;
 }
 
+// Accounts are Vitrine's, so making and ending them takes a Vitrine administrator (a manager of
+// the Sticky Pi project is Sticky Pi's admin for images, not for accounts).
+Status RequireAccountAdmin(const Caller& caller) {
+  if (caller.user() && caller.is_admin()) return Status::Ok();
+  return Status::PermissionDenied("making and deleting users takes a Vitrine administrator");
+}
+
 // Each new user joins the Sticky Pi project: manager if is_admin, contributor if can_write
-// (the default), else viewer. Creating accounts takes a Vitrine administrator.
+// (the default), else viewer.
 Result<Json> PutUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&, const PathParams&) {
-  VITRINE_RETURN_IF_ERROR(RequireStickyPiAdmin(sticky, caller));
+  VITRINE_RETURN_IF_ERROR(RequireAccountAdmin(caller));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
-  VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectForWriting(sticky, caller));
-  Json rows = Json::array();
-  for (const Json& item : items) {
+  struct NewUser {
     service::CreateUserRequest request;
-    VITRINE_ASSIGN_OR_RETURN(request.username, StringField(item, "username"));
-    VITRINE_ASSIGN_OR_RETURN(request.password, StringField(item, "password"));
+    ProjectRole role;
+  };
+  // Every item is read, and every name checked, before the first account is made: a list with a
+  // bad item makes none (one that fails while being made still leaves those before it).
+  std::vector<NewUser> wanted;
+  for (const Json& item : items) {
+    NewUser user;
+    VITRINE_ASSIGN_OR_RETURN(user.request.username, StringField(item, "username"));
+    VITRINE_ASSIGN_OR_RETURN(user.request.password, StringField(item, "password"));
     VITRINE_ASSIGN_OR_RETURN(auto email, wire::OptionalString(item, "email"));
     VITRINE_ASSIGN_OR_RETURN(auto is_admin, wire::OptionalBool(item, "is_admin"));
     VITRINE_ASSIGN_OR_RETURN(auto can_write, wire::OptionalBool(item, "can_write"));
-    request.email = email.value_or("");
-    VITRINE_ASSIGN_OR_RETURN(User user, sticky.service.users().Create(caller, request));
-    const ProjectRole role = is_admin.value_or(false)   ? ProjectRole::kManager
-                             : can_write.value_or(true) ? ProjectRole::kContributor
-                                                        : ProjectRole::kViewer;
-    VITRINE_RETURN_IF_ERROR(sticky.service.projects().PutMember(caller, project, user.id, role).status());
-    rows.push_back(UserRow(user, UserRoles{{{user.id, role}}}));
+    user.request.email = email.value_or("");
+    user.role = is_admin.value_or(false)   ? ProjectRole::kManager
+                : can_write.value_or(true) ? ProjectRole::kContributor
+                                           : ProjectRole::kViewer;
+    VITRINE_RETURN_IF_ERROR(service::ValidateUsername(user.request.username));
+    if (sticky.service.users().FindByUsername(Caller::LocalOperator(), user.request.username).ok()) {
+      return Status::Conflict("a user named '" + user.request.username + "' exists already");
+    }
+    wanted.push_back(std::move(user));
+  }
+  VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectForWriting(sticky, caller));
+  Json rows = Json::array();
+  for (const NewUser& item : wanted) {
+    VITRINE_ASSIGN_OR_RETURN(User user, sticky.service.users().Create(caller, item.request));
+    VITRINE_RETURN_IF_ERROR(sticky.service.projects().PutMember(caller, project, user.id, item.role).status());
+    rows.push_back(UserRow(user, UserRoles{{{user.id, item.role}}}));
   }
   return rows;
 }
 
 // Vitrine keeps accounts (their images and annotations name them): "deleting" one disables it,
-// which ends its sign-ins and tokens.
+// which ends its sign-ins and tokens. Only members of the Sticky Pi project are reached, never
+// the caller nor an administrator, so that a broad pattern cannot lock everyone out.
 Result<Json> DeleteUsers(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                          const PathParams&) {
-  VITRINE_RETURN_IF_ERROR(RequireStickyPiAdmin(sticky, caller));
+  VITRINE_RETURN_IF_ERROR(RequireAccountAdmin(caller));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
   for (const Json& filter : filters) {
     if (filter.empty()) return Status::InvalidArgument("name the users to delete: an empty filter would match all");
   }
-  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, info));
   VITRINE_ASSIGN_OR_RETURN(UserRoles roles, RolesOf(sticky));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<User> users, MatchingUsers(sticky, caller, roles, info));
   Json rows = Json::array();
   for (const User& user : users) {
+    if (user.admin || user.id == caller.user_id() || !roles.in_project.contains(user.id) || !user.enabled) continue;
     service::UpdateUserRequest disable;
     disable.enabled = false;
     VITRINE_ASSIGN_OR_RETURN(User disabled, sticky.service.users().Update(caller, user.id, disable));

@@ -72,6 +72,14 @@ class Native:
     def get(self, path, **params):
         return self.requests.get(self.base + path, headers=self.headers, params=params, timeout=60)
 
+    def post(self, path, body):
+        return self.requests.post(self.base + path, headers=self.headers, json=body, timeout=60)
+
+    @staticmethod
+    def signed_in(requests, base, username, password):
+        r = requests.post(base + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=60)
+        return Native(requests, base, r.json()["token"])
+
 
 def client_for(ctx, username, password, n_threads=1):
     local = tempfile.mkdtemp(prefix="spi-%s-" % username, dir=ctx.work)
@@ -104,19 +112,29 @@ def check_tokens_and_users(ctx):
                           headers={"Content-Type": "application/json"})
     check("a body that is not JSON: 400 naming it", r.status_code == 400 and "JSON" in r.text, r.text[:200])
 
+    refused = raises(quick_refusals(admin).put_users, [{"username": "spi_early", "password": "early-long-password"},
+                                                       {"username": "spi_broken"}])
+    admin._sleep_time_between_attempts = 5
+    check("put_users with a bad item: refused", refused is not None)
     made = admin.put_users([{"username": "spi_writer", "password": "writer-long-password", "email": "w@example.org"},
-                            {"username": "spi_reader", "password": "reader-long-password", "can_write": False}])
-    check("put_users creates both users", sorted(u["username"] for u in made) == ["spi_reader", "spi_writer"], made)
+                            {"username": "spi_reader", "password": "reader-long-password", "can_write": False},
+                            {"username": "spi_manager", "password": "manager-long-password", "is_admin": True}])
+    check("put_users creates the users", sorted(u["username"] for u in made) == [
+        "spi_manager", "spi_reader", "spi_writer"], made)
+    check("... and none of a list with a bad item", "spi_early" not in [u["username"] for u in admin.get_users()])
     listed = {u["username"]: u for u in admin.get_users()}
     check("get_users lists them with masked passwords",
           {"spi_writer", "spi_reader", "admin"} <= set(listed) and
           all(u["password_hash"] == "***********" for u in listed.values()), listed)
     check("can_write and is_admin follow the Sticky Pi roles",
           listed["spi_writer"]["can_write"] is True and listed["spi_reader"]["can_write"] is False and
-          listed["admin"]["is_admin"] is True and listed["spi_writer"]["is_admin"] is False, listed)
+          listed["admin"]["is_admin"] is True and listed["spi_writer"]["is_admin"] is False and
+          listed["spi_manager"]["is_admin"] is True, listed)
+    admins = sorted(u["username"] for u in admin.get_users([{"is_admin": True}]))
+    check("the is_admin filter follows the same rule", admins == ["admin", "spi_manager"], admins)
     pattern = admin.get_users([{"username": "spi_%"}])
-    check("get_users takes LIKE patterns", sorted(u["username"] for u in pattern) == ["spi_reader", "spi_writer"],
-          pattern)
+    check("get_users takes LIKE patterns",
+          sorted(u["username"] for u in pattern) == ["spi_manager", "spi_reader", "spi_writer"], pattern)
     projects = ctx.native_admin.get("/api/v1/projects").json()["items"]
     sticky = [p for p in projects if p.get("properties", {}).get("sticky_pi") == "project"]
     check("the first write made the Sticky Pi project, marked by its property", len(sticky) == 1, projects)
@@ -132,6 +150,10 @@ def check_tokens_and_users(ctx):
 
 def check_put_images(ctx):
     files = ctx.files
+    # Any user may mark a project of their own as the Sticky Pi one: that must not divert uploads.
+    writer_native = Native.signed_in(ctx.requests, ctx.base, "spi_writer", "writer-long-password")
+    decoy = writer_native.post("/api/v1/projects", {"name": "decoy", "properties": {"sticky_pi": "project"}})
+    check("(a writer makes a decoy project marked sticky_pi=project)", decoy.status_code in (200, 201), decoy.text[:200])
     first = ctx.writer.put_images(files[:2])
     check("put_images of two photos uploads two", len(first) == 2, first)
     rest = ctx.writer.put_images(files)
@@ -145,6 +167,25 @@ def check_put_images(ctx):
     check("a read-only user cannot put images", refused is not None)
     listed = ctx.native_admin.get("/api/v1/images", limit=100).json()
     check("every photo is a Vitrine image in /api/v1", listed.get("total") == len(files), listed.get("total"))
+    if decoy.status_code in (200, 201):
+        in_decoy = ctx.native_admin.get("/api/v1/projects/%d/images" % decoy.json()["id"]).json()
+        in_real = ctx.native_admin.get("/api/v1/projects/%d/images" % ctx.project, limit=100).json()
+        check("uploads went to the administrator's Sticky Pi project, not the decoy",
+              in_decoy.get("total") == 0 and in_real.get("total") == len(files), (in_decoy, in_real.get("total")))
+
+    # Without its .md5 part an upload cannot be checked: refused, nothing stored.
+    name = os.path.basename(ctx.spare)
+    with open(ctx.spare, "rb") as f:
+        r = ctx.requests.post(ctx.base + "/_put_new_images", files={name: (name, f)},
+                              auth=("spi_writer", "writer-long-password"), timeout=60)
+    check("an upload without its .md5 part: 400 naming it", r.status_code == 400 and ".md5" in r.text, r.text[:200])
+    with open(ctx.spare, "rb") as f:
+        r = ctx.requests.post(ctx.base + "/_put_new_images", files={name: (name, f), name + ".md5": (None, "0" * 32)},
+                              auth=("spi_writer", "writer-long-password"), timeout=60)
+    check("an upload whose bytes do not have its MD5: refused", r.status_code == 400 and "MD5" in r.text.upper(),
+          r.text[:200])
+    check("... and neither was stored", ctx.native_admin.get("/api/v1/images", limit=1).json().get("total") ==
+          len(files))
 
 
 def check_metadata(ctx):
@@ -197,6 +238,8 @@ def check_links(ctx):
     r = get(thumb)
     check("thumbnail link: a 512 x 384 JPEG without credentials",
           r.status_code == 200 and jpeg_size(r.content) == (512, 384), (r.status_code, r.text[:100]))
+    check("... that nothing may cache (a link outlives neither its expiry nor its user's rights)",
+          r.headers.get("cache-control") == "no-store", r.headers.get("cache-control"))
     r = get(mini)
     check("thumbnail-mini link: 128 x 96", r.status_code == 200 and jpeg_size(r.content) == (128, 96), r.status_code)
     r = get(full)
@@ -322,19 +365,28 @@ def check_roles_and_deletes(ctx):
     check("a writer that is not admin cannot delete images",
           raises(quick_refusals(ctx.writer).delete_images, key) is not None)
     check("... and the image is still there", len(ctx.writer.get_images(key)) == 1)
-    deleted = ctx.admin.delete_images(key)
-    check("the admin deletes it", len(deleted) == 1 and deleted[0]["id"] == target["id"], deleted)
+    manager = quick_refusals(client_for(ctx, "spi_manager", "manager-long-password"))
+    deleted = manager.delete_images(key)
+    check("Sticky Pi's admin (a manager of the project) deletes it",
+          len(deleted) == 1 and deleted[0]["id"] == target["id"], deleted)
     check("it is gone through Sticky Pi", ctx.writer.get_images(key) == [])
     check("... natively", ctx.native_admin.get("/api/v1/images/%d" % target["id"]).status_code == 404)
     check("its annotations went with it", ctx.writer.get_uid_annotations(key) == [] and
           ctx.native_admin.get("/api/v1/annotation-runs", device="0a5bb6f4").json().get("total") == 0)
     refused = raises(quick_refusals(ctx.writer).delete_users, [{"username": "spi_reader"}])
     check("a writer cannot delete users", refused is not None)
+    check("nor can a manager: accounts take a Vitrine administrator",
+          raises(manager.delete_users, [{"username": "spi_reader"}]) is not None)
     gone = ctx.admin.delete_users([{"username": "spi_reader"}])
     check("the admin deletes (disables) a user", [u["username"] for u in gone] == ["spi_reader"], gone)
     r = ctx.requests.post(ctx.base + "/get_token", auth=("spi_reader", "reader-long-password"), timeout=30)
     check("a deleted user gets no token", r.status_code == 401, r.status_code)
     check("a deleted user's links open nothing", ctx.requests.get(ctx.reader_link, timeout=30).status_code == 403)
+    everyone = ctx.admin.delete_users([{"username": "%"}])
+    check("delete_users '%' reaches the project's members only, never the caller or an administrator",
+          sorted(u["username"] for u in everyone) == ["spi_manager", "spi_writer"], everyone)
+    r = ctx.requests.post(ctx.base + "/get_token", auth=("admin", ctx.admin_password), timeout=30)
+    check("... so the administrator still signs in", r.status_code == 200, r.status_code)
 
 
 SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
@@ -401,6 +453,7 @@ def main():
         token = ctx.requests.post(ctx.base + "/api/v1/auth/token", json={"username": "admin", "password": password},
                                   timeout=60).json()["token"]
         ctx.native_admin = Native(ctx.requests, ctx.base, token)
+        ctx.admin_password = password
         ctx.admin = ctx.RemoteClient(tempfile.mkdtemp(prefix="spi-admin-", dir=work), "127.0.0.1", "admin", password,
                                      protocol="http", port=port, n_threads=1)
         for section in SECTIONS:
