@@ -46,6 +46,9 @@ struct DataFile {
   UserId created_by;
   Timestamp created_at;
   std::optional<Timestamp> expires_at;  // deleted by the periodic sweep after this
+  // S3's ETag for the file uploaded in 15 MiB parts (core::MultipartEtag): its MD5 up to 15 MiB.
+  // Empty for files stored before Vitrine kept it.
+  std::string etag;
 };
 
 struct DataFilter {
@@ -151,6 +154,8 @@ struct NewDataFile {
   std::string name{};  // default: the file's own name
   std::string media_type{};
   std::optional<std::chrono::seconds> ttl{};
+  // When set, a file whose ETag (DataFile::etag) differs is refused and nothing is recorded.
+  std::optional<std::string> expected_etag{};
 };
 
 }  // namespace vitrine

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -30,6 +31,37 @@ std::string Digest::FinishHex() {
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx_->md.get(), out, &len);
   return ToHex(std::string_view(reinterpret_cast<const char*>(out), len));
+}
+
+MultipartEtag::MultipartEtag(std::int64_t part_size) : part_size_(part_size), part_(DigestKind::kMd5) {}
+
+void MultipartEtag::Update(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (in_part_ == part_size_) EndPart();
+    const auto take = static_cast<std::size_t>(std::min<std::int64_t>(part_size_ - in_part_, bytes.size()));
+    part_.Update(bytes.substr(0, take));
+    in_part_ += static_cast<std::int64_t>(take);
+    bytes.remove_prefix(take);
+  }
+}
+
+void MultipartEtag::EndPart() {
+  std::string hex = part_.FinishHex();
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    part_digests_.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  ++parts_;
+  part_ = Digest(DigestKind::kMd5);
+  in_part_ = 0;
+}
+
+std::string MultipartEtag::FinishHex() {
+  // A part is only closed when bytes follow it, so one that ends exactly on a boundary counts once.
+  if (parts_ == 0) return part_.FinishHex();
+  EndPart();
+  Digest whole(DigestKind::kMd5);
+  whole.Update(part_digests_);
+  return whole.FinishHex() + "-" + std::to_string(parts_);
 }
 
 std::string Sha256Hex(std::string_view bytes) {

@@ -2,6 +2,7 @@
 // the small encodings that go with them. Wraps OpenSSL's EVP interface.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,26 @@ class Digest {
  private:
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
+};
+
+// The ETag S3 gives an object uploaded in parts of `part_size` bytes, which tools compare files
+// by: the MD5 of the bytes when they fit one part, else the MD5 of the parts' binary MD5s
+// followed by "-<number of parts>". Feed bytes with Update, read it with FinishHex (once).
+class MultipartEtag {
+ public:
+  static constexpr std::int64_t kDefaultPartSize = std::int64_t{15} << 20;  // what Sticky Pi's clients use
+  explicit MultipartEtag(std::int64_t part_size = kDefaultPartSize);
+
+  void Update(std::string_view bytes);
+  std::string FinishHex();
+
+ private:
+  void EndPart();
+  std::int64_t part_size_;
+  std::int64_t in_part_ = 0;
+  Digest part_;
+  std::string part_digests_;  // binary
+  std::int64_t parts_ = 0;
 };
 
 std::string Sha256Hex(std::string_view bytes);

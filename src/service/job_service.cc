@@ -22,6 +22,45 @@ using std::chrono::microseconds;
 
 std::string JobName(JobId id) { return "job " + std::to_string(id.value()); }
 
+// A data file's name: a file name, or several joined by '/' (folders, as ML bundles name their
+// files: ml/<bundle>/config/model.yaml). Never an absolute path, nor one that climbs.
+Status ValidateDataName(std::string_view name) {
+  if (name.size() > 1024) return Status::InvalidArgument("a data file's name is longer than 1024 bytes");
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = name.find('/', start);
+    const std::string_view segment = name.substr(start, slash == std::string_view::npos ? name.npos : slash - start);
+    if (segment.empty()) {
+      return Status::InvalidArgument("a data file's name is file names joined by '/', with none empty ('" +
+                                     std::string(name) + "')");
+    }
+    VITRINE_RETURN_IF_ERROR(ValidateFilename(segment));
+    if (slash == std::string_view::npos) return Status::Ok();
+    start = slash + 1;
+  }
+}
+
+// Passes a data file's bytes to the blob store while working out its ETag, which the blob store
+// does not keep.
+class EtagWriter final : public blob::BlobWriter {
+ public:
+  EtagWriter(std::unique_ptr<blob::BlobWriter> inner, std::shared_ptr<std::string> etag)
+      : inner_(std::move(inner)), etag_(std::move(etag)) {}
+  Status Write(std::string_view bytes) override {
+    etag_digest_.Update(bytes);
+    return inner_->Write(bytes);
+  }
+  Result<blob::BlobRef> Commit() override {
+    *etag_ = etag_digest_.FinishHex();
+    return inner_->Commit();
+  }
+  const std::filesystem::path& local_path() const override { return inner_->local_path(); }
+
+ private:
+  std::unique_ptr<blob::BlobWriter> inner_;
+  std::shared_ptr<std::string> etag_;
+  core::MultipartEtag etag_digest_;
+};
+
 Status NotInState(const Job& job, std::string_view action) {
   return Status::Conflict("cannot " + std::string(action) + " " + JobName(job.id) + ": it is " +
                           std::string(JobStateName(job.state)));
@@ -155,13 +194,15 @@ Result<std::unique_ptr<PendingFile<DataFile>>> JobService::BeginData(const Calle
                                                                      std::int64_t expected_bytes) {
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, data.project, ProjectRole::kContributor));
   if (data.name.empty()) return Status::InvalidArgument("a data file needs a name");
-  VITRINE_RETURN_IF_ERROR(ValidateFilename(data.name));
+  VITRINE_RETURN_IF_ERROR(ValidateDataName(data.name));
   if (data.ttl && data.ttl->count() <= 0) return Status::InvalidArgument("ttl must be a positive number of seconds");
   if (expected_bytes > options_.max_data_bytes) {
     return Status::TooLarge("a data file may hold at most " + std::to_string(options_.max_data_bytes) + " bytes");
   }
   if (expected_bytes > 0) VITRINE_RETURN_IF_ERROR(blobs_.CheckRoomFor(expected_bytes));
-  VITRINE_ASSIGN_OR_RETURN(auto writer, blobs_.StartPut(options_.max_data_bytes));
+  VITRINE_ASSIGN_OR_RETURN(auto blob_writer, blobs_.StartPut(options_.max_data_bytes));
+  auto etag = std::make_shared<std::string>();
+  auto writer = std::make_unique<EtagWriter>(std::move(blob_writer), etag);
   DataFile row;
   row.project_id = data.project;
   row.name = data.name;
@@ -170,11 +211,18 @@ Result<std::unique_ptr<PendingFile<DataFile>>> JobService::BeginData(const Calle
   const Timestamp now = clock_.Now();
   row.created_at = now;
   if (data.ttl) row.expires_at = now + duration_cast<microseconds>(*data.ttl);
-  return std::make_unique<PendingFile<DataFile>>(std::move(writer), [this, row](const blob::BlobRef& ref) mutable {
-    row.size_bytes = ref.size;
-    row.sha256 = ref.sha256;
-    return catalog_.InsertDataFile(row);
-  });
+  return std::make_unique<PendingFile<DataFile>>(
+      std::move(writer), [this, row, etag, expected = data.expected_etag](const blob::BlobRef& ref) mutable {
+        // An unreferenced blob is collected like any other: refusing here stores nothing.
+        if (expected && *expected != *etag) {
+          return Result<DataFile>(Status::InvalidArgument("the file's ETag is " + *etag + ", not " + *expected +
+                                                          ": it changed or was cut short on the way"));
+        }
+        row.size_bytes = ref.size;
+        row.sha256 = ref.sha256;
+        row.etag = *etag;
+        return catalog_.InsertDataFile(row);
+      });
 }
 
 Result<DataFile> JobService::GetData(const Caller& caller, DataId id) const {

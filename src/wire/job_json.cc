@@ -47,6 +47,7 @@ Json ToJson(const DataFile& d) {
               {"media_type", d.media_type},
               {"size", d.size_bytes},
               {"sha256", d.sha256},
+              {"etag", d.etag},
               {"created_by", d.created_by.value()},
               {"created_at", core::FormatIso8601(d.created_at)},
               {"upload_date", core::FormatIso8601(d.created_at)},
@@ -126,6 +127,7 @@ Result<DataFile> DataFileFromJson(const Json& j) {
     d.media_type = j.at("media_type").get<std::string>();
     d.size_bytes = j.at("size").get<std::int64_t>();
     d.sha256 = j.at("sha256").get<std::string>();
+    d.etag = j.value("etag", "");  // servers before 0.x did not send it
     d.created_by = UserId(j.at("created_by").get<std::int64_t>());
     VITRINE_ASSIGN_OR_RETURN(d.created_at, TimeAt(j, "created_at"));
     VITRINE_ASSIGN_OR_RETURN(d.expires_at, OptionalTimeAt(j, "expires_at"));

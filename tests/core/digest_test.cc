@@ -27,6 +27,23 @@ TEST(DigestTest, Base64RoundTripsAndAcceptsUrlAlphabet) {
   EXPECT_FALSE(Base64Decode("ab=c", out));
 }
 
+// The expected values are Python's hashlib over the same bytes (the part digests' rule by hand).
+TEST(DigestTest, MultipartEtagIsThePlainMd5ForOnePartAndS3sFormForMore) {
+  std::string bytes;
+  for (int i = 0; i < 1024; ++i) bytes.push_back(static_cast<char>(i % 256));
+  auto etag = [&](std::string_view data, std::int64_t part, std::size_t feed) {
+    MultipartEtag e(part);
+    for (std::size_t at = 0; at < data.size(); at += feed) e.Update(data.substr(at, feed));
+    return e.FinishHex();
+  };
+  EXPECT_EQ(etag(bytes, 1024, 7), "b2ea9f7fcea831a4a63b213f41a8855b") << "exactly one part: the file's MD5";
+  EXPECT_EQ(etag(bytes, 300, 1000), "1e6d126440597ba7a5a3d05df01164bf-4");
+  EXPECT_EQ(etag(bytes, 300, 1), "1e6d126440597ba7a5a3d05df01164bf-4") << "however the bytes arrive";
+  EXPECT_EQ(etag(std::string_view(bytes).substr(0, 600), 300, 64), "6332cfeb3eaecf3833c994fd6481f346-2")
+      << "a file ending on a part boundary has no empty last part";
+  EXPECT_EQ(MultipartEtag(300).FinishHex(), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
 TEST(DigestTest, RandomTokensAreUrlSafeAndDistinct) {
   std::string a = RandomUrlToken(32), b = RandomUrlToken(32);
   EXPECT_NE(a, b);

@@ -41,7 +41,8 @@ Analytic ReadAnalytic(const Rows& q, int r) {
 // ---- data files ----
 
 constexpr const char* kDataColumns =
-    "SELECT id, project_id, name, media_type, size_bytes, sha256, created_by, created_at, expires_at FROM data_files";
+    "SELECT id, project_id, name, media_type, size_bytes, sha256, created_by, created_at, expires_at, etag"
+    " FROM data_files";
 
 DataFile ReadData(const Rows& q, int r) {
   DataFile d;
@@ -54,6 +55,7 @@ DataFile ReadData(const Rows& q, int r) {
   d.created_by = UserId(q.OptionalInt(r, 6).value_or(0));
   d.created_at = FromMicros(q.Int(r, 7));
   d.expires_at = OptionalTime(q, r, 8);
+  d.etag = q.Text(r, 9);
   return d;
 }
 
@@ -261,9 +263,9 @@ Result<DataFile> InsertDataFile(ConnectionPool& pool, const DataFile& d) {
   return pool.Run<DataFile>([&](Connection& conn) -> Result<DataFile> {
     auto q = conn.Query(
         "INSERT INTO data_files(project_id, name, media_type, size_bytes, sha256, created_by,"
-        " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        " created_at, expires_at, etag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         d.project_id.value(), d.name, d.media_type, d.size_bytes, d.sha256, OptionalUser(d.created_by),
-        Micros(d.created_at), OptionalMicros(d.expires_at));
+        Micros(d.created_at), OptionalMicros(d.expires_at), d.etag);
     if (!q.ok() && q.status().code() == ErrorCode::kNotFound) {
       return Status::NotFound("project " + std::to_string(d.project_id.value()) + " not found");
     }

@@ -314,6 +314,9 @@ const std::vector<Migration>& AllMigrations() {
       {3, "analytics, data files, jobs (the queue), workers and job-scoped tokens", kJobsSchema},
       {4, "a job's tokens found by job (revoked at every job's end, and cascaded on delete)",
        "CREATE INDEX bearer_tokens_by_job ON bearer_tokens(job_id) WHERE job_id IS NOT NULL;"},
+      {5, "data files keep their S3-style ETag (ML bundles are synchronised by it)",
+       "ALTER TABLE data_files ADD COLUMN etag TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX data_files_by_name ON data_files(project_id, name);"},
   };
   return kMigrations;
 }

@@ -60,7 +60,8 @@ Result<std::vector<T>> Collect(Statement& q, Reader read) {
 // ---- data files ----
 
 constexpr const char* kDataColumns =
-    "SELECT id, project_id, name, media_type, size_bytes, sha256, created_by, created_at, expires_at FROM data_files";
+    "SELECT id, project_id, name, media_type, size_bytes, sha256, created_by, created_at, expires_at, etag"
+    " FROM data_files";
 
 DataFile ReadData(const Statement& q) {
   DataFile d;
@@ -73,6 +74,7 @@ DataFile ReadData(const Statement& q) {
   d.created_by = UserId(q.OptionalInt(6).value_or(0));
   d.created_at = FromMicros(q.Int(7));
   d.expires_at = OptionalTime(q, 8);
+  d.etag = q.Text(9);
   return d;
 }
 
@@ -265,9 +267,9 @@ Result<DataFile> InsertDataFile(ConnectionPool& pool, const DataFile& d) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(
       Statement q, conn->Prepare("INSERT INTO data_files(project_id, name, media_type, size_bytes, sha256, created_by,"
-                                 " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                 " created_at, expires_at, etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   Status s = q.Bind(d.project_id.value(), d.name, d.media_type, d.size_bytes, d.sha256, OptionalUser(d.created_by),
-                    Micros(d.created_at), OptionalMicros(d.expires_at))
+                    Micros(d.created_at), OptionalMicros(d.expires_at), d.etag)
                  .Run();
   if (s.code() == ErrorCode::kConflict) {
     return Status::NotFound("project " + std::to_string(d.project_id.value()) + " not found");

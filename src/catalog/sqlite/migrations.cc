@@ -409,6 +409,10 @@ ALTER TABLE bearer_tokens ADD COLUMN job_id INTEGER REFERENCES jobs(id) ON DELET
       {10, "a job's tokens found by job (revoked at every job's end, and cascaded on delete)", R"sql(
 CREATE INDEX bearer_tokens_by_job ON bearer_tokens(job_id) WHERE job_id IS NOT NULL;
 )sql"},
+      {11, "data files keep their S3-style ETag (ML bundles are synchronised by it)", R"sql(
+ALTER TABLE data_files ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+CREATE INDEX data_files_by_name ON data_files(project_id, name);
+)sql"},
   };
   return kMigrations;
 }

@@ -215,33 +215,15 @@ HttpResponse ServeLink(StickyPi& sticky, const HttpRequest& request, const PathP
     const std::string& what = params.at("what");
     if (what == "metadata") return Status::NotFound("metadata has no file");
     VITRINE_RETURN_IF_ERROR(CheckImageWhat(what));
-    VITRINE_ASSIGN_OR_RETURN(auto query, http::QueryParams::Parse(request.query));
-    VITRINE_ASSIGN_OR_RETURN(auto user, query.GetInt("user"));
-    VITRINE_ASSIGN_OR_RETURN(auto expires, query.GetInt("expires"));
-    auto signature = query.Get("signature");
-    if (!user || !expires || !signature) {
-      return Status::PermissionDenied("this link is not signed: ask the API for a new link");
-    }
-    const auth::LinkClaim claim{"image/" + std::to_string(id.value()) + "/" + what, *user, *expires};
-    const auto now =
-        std::chrono::duration_cast<std::chrono::seconds>(sticky.service.clock().Now().time_since_epoch()).count();
-    VITRINE_RETURN_IF_ERROR(auth::VerifyLink(sticky.options.link_key, claim, *signature, now));
-    // The link speaks for its user as they are now: disabled, or out of the project, it opens nothing.
-    auto account = sticky.service.users().Get(Caller::LocalOperator(), UserId(*user));
-    if (!account.ok() || !account->enabled) return Status::PermissionDenied("this link's user may no longer sign in");
-    const Caller caller = Caller::ForUser(*account);
+    VITRINE_ASSIGN_OR_RETURN(const Caller caller,
+                             VerifySignedQuery(sticky, request, "image/" + std::to_string(id.value()) + "/" + what));
     if (what == "image") return http::routes::ServeImageFile(sticky.service.images(), caller, request, id);
     VITRINE_ASSIGN_OR_RETURN(service::EncodedImage thumb,
                              sticky.service.images().Thumbnail(
                                  caller, id, what == "thumbnail" ? kThumbnailSize : kThumbnailMiniSize, "jpg"));
     return http::routes::PictureResponse(request, std::move(thumb));
   }();
-  if (!served.ok()) return StickyPiError(served.status());
-  // A link outlives neither its signature nor its user's rights: nothing may keep its answer.
-  HttpResponse response = std::move(served).value();
-  std::erase_if(response.headers, [](const http::Header& h) { return core::Lowercase(h.name) == "cache-control"; });
-  response.With("cache-control", "no-store");
-  return response;
+  return LinkAnswer(std::move(served));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "core/percent_encoding.h"
 #include "core/time_format.h"
 #include "http/authenticate.h"
+#include "http/query.h"
 #include "http/responses.h"
 #include "http/routes/route_helpers.h"
 
@@ -104,8 +105,8 @@ Result<std::optional<ProjectId>> FindProject(StickyPi& sticky) {
   if (trusted.size() > 1) {
     std::string ids;
     for (ProjectId id : trusted) ids += (ids.empty() ? "" : ", ") + std::to_string(id.value());
-    return Status::Conflict("several projects made by administrators carry the property sticky_pi=project (" +
-                                      ids + "): an administrator removes it from all but one");
+    return Status::Conflict("several projects made by administrators carry the property sticky_pi=project (" + ids +
+                            "): an administrator removes it from all but one");
   }
   return std::optional(trusted.front());
 }
@@ -213,22 +214,59 @@ Status CheckImageWhat(std::string_view what) {
                                  "' is not something to get: ask for metadata, image, thumbnail or thumbnail-mini");
 }
 
-std::string LinkFor(const StickyPi& sticky, const Caller& caller, const HttpRequest& request, const Image& image,
-                    std::string_view what) {
+std::string BaseUrl(const HttpRequest& request) {
+  return std::string(request.secure ? "https://" : "http://") + (request.host.empty() ? "localhost" : request.host);
+}
+
+std::string SignedQuery(const StickyPi& sticky, const Caller& caller, const std::string& object) {
   const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
                                    (sticky.service.clock().Now() + sticky.options.link_lifetime).time_since_epoch())
                                    .count();
-  const std::string object = "image/" + std::to_string(image.id.value()) + "/" + std::string(what);
   const std::int64_t user = caller.user() ? caller.user_id().value() : 0;
   const std::string signature = auth::SignLink(sticky.options.link_key, {object, user, expires});
+  return "user=" + std::to_string(user) + "&expires=" + std::to_string(expires) + "&signature=" + signature;
+}
+
+Result<Caller> VerifySignedQuery(StickyPi& sticky, const HttpRequest& request, const std::string& object) {
+  VITRINE_ASSIGN_OR_RETURN(auto query, http::QueryParams::Parse(request.query));
+  VITRINE_ASSIGN_OR_RETURN(auto user, query.GetInt("user"));
+  VITRINE_ASSIGN_OR_RETURN(auto expires, query.GetInt("expires"));
+  auto signature = query.Get("signature");
+  if (!user || !expires || !signature) {
+    return Status::PermissionDenied("this link is not signed: ask the API for a new link");
+  }
+  return LinkCaller(sticky, auth::LinkClaim{object, *user, *expires}, std::string(*signature));
+}
+
+Result<Caller> LinkCaller(StickyPi& sticky, const auth::LinkClaim& claim, const std::string& signature) {
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(sticky.service.clock().Now().time_since_epoch()).count();
+  VITRINE_RETURN_IF_ERROR(auth::VerifyLink(sticky.options.link_key, claim, signature, now));
+  // The link speaks for its user as they are now: disabled, or out of the project, it opens nothing.
+  auto account = sticky.service.users().Get(Caller::LocalOperator(), UserId(claim.user));
+  if (!account.ok() || !account->enabled) return Status::PermissionDenied("this link's user may no longer sign in");
+  return Caller::ForUser(*account);
+}
+
+HttpResponse LinkAnswer(Result<HttpResponse> served) {
+  if (!served.ok()) return StickyPiError(served.status());
+  // A link outlives neither its signature nor its user's rights: nothing may keep its answer.
+  HttpResponse response = std::move(served).value();
+  std::erase_if(response.headers, [](const http::Header& h) { return core::Lowercase(h.name) == "cache-control"; });
+  response.With("cache-control", "no-store");
+  return response;
+}
+
+std::string LinkFor(const StickyPi& sticky, const Caller& caller, const HttpRequest& request, const Image& image,
+                    std::string_view what) {
+  const std::string object = "image/" + std::to_string(image.id.value()) + "/" + std::string(what);
   // The last path segment is the file's Sticky Pi name: clients parse the image they fetch
   // (ImageParser) by the name the URL ends with, and keep it when they save it.
   std::string name = image.device && image.captured_at ? *image.device + "." + FileNameTime(*image.captured_at) + ".jpg"
                                                        : image.filename;
   if (what != "image") name += "." + std::string(what);
-  return std::string(request.secure ? "https://" : "http://") + (request.host.empty() ? "localhost" : request.host) +
-         "/stickypi/files/" + object.substr(6) + "/" + core::PercentEncode(name) + "?user=" + std::to_string(user) +
-         "&expires=" + std::to_string(expires) + "&signature=" + signature;
+  return BaseUrl(request) + "/stickypi/files/" + object.substr(6) + "/" + core::PercentEncode(name) + "?" +
+         SignedQuery(sticky, caller, object);
 }
 
 Result<std::optional<Image>> FindImage(StickyPi& sticky, const Caller& caller, const std::string& device,
@@ -268,6 +306,7 @@ Status AddStickyPiRoutes(http::Router& router, service::Service& service, Sticky
   AddUserRoutes(router, sticky);
   AddImageRoutes(router, sticky);
   AddUidAnnotationRoutes(router, sticky);
+  AddMlBundleRoutes(router, sticky);
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/link_signature.h"
 #include "compat/stickypi/stickypi_api.h"
 #include "http/router.h"
 #include "service/service.h"
@@ -67,6 +68,17 @@ Status CheckImageWhat(std::string_view what);
 std::string LinkFor(const StickyPi& sticky, const Caller& caller, const HttpRequest& request, const Image& image,
                     std::string_view what);
 
+// Links that need no credentials: "http://host" as the request reached us; the query
+// `user=&expires=&signature=` binding `object` (auth/link_signature.h) to the caller for the
+// configured lifetime; and back, the caller a request's signed query (or a claim) speaks for:
+// kPermissionDenied when unsigned, tampered, expired, or its user may no longer sign in.
+std::string BaseUrl(const HttpRequest& request);
+std::string SignedQuery(const StickyPi& sticky, const Caller& caller, const std::string& object);
+Result<Caller> VerifySignedQuery(StickyPi& sticky, const HttpRequest& request, const std::string& object);
+Result<Caller> LinkCaller(StickyPi& sticky, const auth::LinkClaim& claim, const std::string& signature);
+// What a link answers: `served`, that no cache may keep, or the error.
+HttpResponse LinkAnswer(Result<HttpResponse> served);
+
 // The image of `device` captured at `datetime` (to the second) the caller can read, if any:
 // in any project the caller reads, or only in `within` (writes go to the Sticky Pi project).
 Result<std::optional<Image>> FindImage(StickyPi& sticky, const Caller& caller, const std::string& device,
@@ -82,5 +94,6 @@ Result<std::vector<Json>> Objects(const Json& info);
 void AddUserRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddImageRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddUidAnnotationRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
+void AddMlBundleRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 
 }  // namespace vitrine::compat::stickypi

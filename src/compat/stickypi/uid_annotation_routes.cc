@@ -183,8 +183,8 @@ Result<Json> PutUidAnnotations(StickyPi& sticky, const Caller& caller, const Jso
       VITRINE_ASSIGN_OR_RETURN(image, FindImage(sticky, caller, device, datetime, project));
     }
     if (!image) {
-      return Status::NotFound("the Sticky Pi project has no image of device " + device + " at " +
-                              FormatTime(datetime) + ": annotations need their image uploaded first");
+      return Status::NotFound("the Sticky Pi project has no image of device " + device + " at " + FormatTime(datetime) +
+                              ": annotations need their image uploaded first");
     }
     run.image_id = image->id;
     run.image_md5 = md5;

@@ -120,6 +120,17 @@ Result<HttpResponse> SendFile(const HttpRequest& request,
   return r;
 }
 
+}  // namespace
+
+Result<HttpResponse> ServeDataFile(service::JobService& jobs, const Caller& caller, const HttpRequest& request,
+                                   DataId id) {
+  VITRINE_ASSIGN_OR_RETURN(DataFile d, jobs.GetData(caller, id));
+  return SendFile(
+      request, [&](blob::ByteRange range) { return jobs.OpenData(caller, id, range); }, d.size_bytes, d.sha256);
+}
+
+namespace {
+
 // ---- analytics ----
 
 Result<HttpResponse> ListAnalytics(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -242,10 +253,7 @@ Result<HttpResponse> GetData(service::Service& service, const Caller& caller, co
 Result<HttpResponse> DownloadData(service::Service& service, const Caller& caller, const HttpRequest& request,
                                   const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(DataId id, PathId<DataId>(params, "data_id"));
-  VITRINE_ASSIGN_OR_RETURN(DataFile d, service.jobs().GetData(caller, id));
-  return SendFile(
-      request, [&](blob::ByteRange range) { return service.jobs().OpenData(caller, id, range); }, d.size_bytes,
-      d.sha256);
+  return ServeDataFile(service.jobs(), caller, request, id);
 }
 
 Result<HttpResponse> SetDataTtl(service::Service& service, const Caller& caller, const HttpRequest& request,

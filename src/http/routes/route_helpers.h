@@ -249,6 +249,10 @@ inline std::string ContentDisposition(const std::string& filename) {
 Result<HttpResponse> ServeImageFile(service::ImageService& images, const service::Caller& caller,
                                     const HttpRequest& request, ImageId id);
 
+// A data file's bytes (Range, If-None-Match), for `caller`.
+Result<HttpResponse> ServeDataFile(service::JobService& jobs, const service::Caller& caller, const HttpRequest& request,
+                                   DataId id);
+
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddJobRoutes(Router& router, service::Service& service);
 void AddFeatureRoutes(Router& router, service::Service& service);

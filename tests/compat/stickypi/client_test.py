@@ -359,6 +359,94 @@ def check_uid_annotations(ctx):
     ctx.annotated = image
 
 
+def write_file(path, data, mtime=None):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+
+
+def tree(folder):
+    """{relative path: bytes} of the files under `folder`."""
+    out = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            out[os.path.relpath(path, folder)] = open(path, "rb").read()
+    return out
+
+
+def check_ml_bundles(ctx):
+    from sticky_pi_api.utils import multipart_etag
+    name = "universal-insect-detector"
+    pushed = os.path.join(ctx.work, "bundles", "push", name)
+    rng = np.random.default_rng(7)
+    model = rng.integers(0, 256, size=20 * 1024 * 1024 + 12345, dtype=np.uint8).tobytes()  # two 15 MiB parts
+    an_hour_ago = time.time() - 3600
+    write_file(os.path.join(pushed, "config", "config.yaml"), b"MODEL:\n  WEIGHTS: model_final.pth\n", an_hour_ago)
+    write_file(os.path.join(pushed, "data", "a.svg"), b"<svg>" + b"a" * 100000 + b"</svg>", an_hour_ago)
+    write_file(os.path.join(pushed, "data", "b_1.svg"), b"<svg>" + b"b" * 5000 + b"</svg>", an_hour_ago)
+    write_file(os.path.join(pushed, "output", "model_final.pth"), model, an_hour_ago)
+    write_file(os.path.join(pushed, "data", ".cache", "skipped.svg"), b"<svg/>")  # the client skips .cache
+
+    up = ctx.writer.put_ml_bundle_dir(name, pushed)
+    check("put_ml_bundle_dir uploads the bundle's 4 files",
+          sorted(f["key"] for f in up) == ["config/config.yaml", "data/a.svg", "data/b_1.svg",
+                                           "output/model_final.pth"], [f["key"] for f in up])
+    listed = ctx.native_admin.get("/api/v1/data", project=ctx.project, name="ml/%s/%%" % name).json()
+    by_name = {d["name"]: d for d in listed.get("items", [])}
+    model_etag = multipart_etag(os.path.join(pushed, "output", "model_final.pth"), 15 * 1024 * 1024)
+    check("natively, they are data files ml/<bundle>/<key> with S3's multipart ETag",
+          len(by_name) == 4 and model_etag.endswith("-2") and
+          by_name.get("ml/%s/output/model_final.pth" % name, {}).get("etag") == model_etag and
+          by_name.get("ml/%s/output/model_final.pth" % name, {}).get("size") == len(model), listed)
+    check("a second push moves nothing", ctx.writer.put_ml_bundle_dir(name, pushed) == [])
+
+    write_file(os.path.join(pushed, "config", "config.yaml"), b"MODEL:\n  WEIGHTS: model_final.pth\n  LR: 0.01\n",
+               time.time() + 5)
+    changed = ctx.writer.put_ml_bundle_dir(name, pushed)
+    check("after a change, a push moves the changed file only", [f["key"] for f in changed] == ["config/config.yaml"],
+          [f["key"] for f in changed])
+    listed = ctx.native_admin.get("/api/v1/data", project=ctx.project, name="ml/%s/%%" % name).json()
+    check("... and the version it replaces is gone", listed.get("total") == 4, listed.get("total"))
+
+    pulled = os.path.join(ctx.work, "bundles", "pull", name)
+    os.makedirs(pulled)
+    down = ctx.writer.get_ml_bundle_dir(name, pulled, "all")
+    expected = {k: v for k, v in tree(pushed).items() if ".cache" not in k}
+    check("get_ml_bundle_dir into an empty folder brings the 4 files, byte for byte",
+          len(down) == 4 and tree(pulled) == expected, sorted(tree(pulled)))
+    check("a second pull moves nothing", ctx.writer.get_ml_bundle_dir(name, pulled, "all") == [])
+    model_only = os.path.join(ctx.work, "bundles", "model", name)
+    os.makedirs(model_only)
+    ctx.reader.get_ml_bundle_dir(name, model_only, "model")
+    check("what='model' brings config/ and output/ only (and a reader may pull)",
+          sorted(tree(model_only)) == ["config/config.yaml", "output/model_final.pth"], sorted(tree(model_only)))
+    check("a reader cannot push", raises(ctx.reader.put_ml_bundle_dir, name, pushed) is not None)
+
+    # An upload link is bound to its file's name and ETag, its user and its expiry.
+    token = ctx.writer.get_token()["token"]
+    extra = b"<svg>extra</svg>"
+    extra_md5 = hashlib.md5(extra).hexdigest()
+    links = ctx.requests.post(ctx.base + "/_get_ml_bundle_upload_links", auth=(token, ""), timeout=60, json=[
+        {"bundle_name": name, "key": "data/extra.svg", "path": "/x", "md5": extra_md5, "mtime": time.time()}]).json()
+    target = links[0]["url"]
+    post = lambda fields, body: ctx.requests.post(target["url"], data=fields, files={"file": ("extra.svg", body)},
+                                                  timeout=60)
+    sig = target["fields"]["signature"]
+    r = post(dict(target["fields"], signature=("0" if sig[0] != "0" else "1") + sig[1:]), extra)
+    check("an upload link with a tampered signature: 403", r.status_code == 403, r.text[:200])
+    r = post(dict(target["fields"], key="ml/%s/data/other.svg" % name), extra)
+    check("... used for another file: 403", r.status_code == 403, r.text[:200])
+    r = post(target["fields"], b"<svg>not the bytes announced</svg>")
+    check("... with other bytes than its md5: 400", r.status_code == 400 and "ETag" in r.text, r.text[:200])
+    r = post(target["fields"], extra)
+    check("... as given: 204", r.status_code == 204, r.text[:200])
+    listed = ctx.native_admin.get("/api/v1/data", project=ctx.project, name="ml/%s/%%" % name).json()
+    check("only the announced bytes were stored", listed.get("total") == 5, listed.get("total"))
+
+
 def check_roles_and_deletes(ctx):
     target = ctx.annotated
     key = [{"device": target["device"], "datetime": target["datetime"]}]
@@ -390,7 +478,7 @@ def check_roles_and_deletes(ctx):
 
 
 SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
-            check_uid_annotations, check_roles_and_deletes]
+            check_uid_annotations, check_ml_bundles, check_roles_and_deletes]
 
 
 def run_section(name, section, *args):
