@@ -451,6 +451,7 @@ class JobCatalogConformance : public CatalogConformance {
     d.created_by = owner_.id;
     d.created_at = At(4);
     d.expires_at = expires_at;
+    d.etag = "0123456789abcdef0123456789abcdef-2";
     auto stored = catalog().InsertDataFile(d);
     EXPECT_TRUE(stored.ok()) << stored.status().ToString();
     return stored.ok() ? *stored : d;
@@ -534,6 +535,7 @@ TEST_P(JobCatalogConformance, DataFilesAreListedByProjectAndMemberAndExpire) {
   EXPECT_EQ(got->created_by, owner_.id);
   EXPECT_EQ(got->created_at, At(4));
   EXPECT_EQ(got->expires_at, At(50));
+  EXPECT_EQ(got->etag, "0123456789abcdef0123456789abcdef-2");
   EXPECT_EQ(catalog().GetDataFile(DataId(9999)).status().code(), ErrorCode::kNotFound);
   DataFile orphan = kept;
   orphan.project_id = ProjectId(9999);

@@ -19,6 +19,7 @@
 #include <numbers>
 #include <thread>
 
+#include "core/percent_encoding.h"
 #include "support/http_client.h"
 #include "support/sample_images.h"
 #include "support/test_server.h"
@@ -692,6 +693,17 @@ TEST_F(JobApiTest, DataIsUploadedDownloadedListedExpiredAndDeleted) {
   EXPECT_EQ(upload(bob_, "name=x.csv").status, 400) << "no project";
   EXPECT_EQ(upload(bob_, p).status, 400) << "no name";
   EXPECT_EQ(upload(bob_, p + "&name=x.csv&ttl=0").status, 400);
+  EXPECT_EQ(BodyOf(kept)["etag"], "de5dda9b2f147cbb7cc4bbcd57d1c32d") << "one part: the file's MD5";
+
+  // Names may have folders, never climbing out of them.
+  HttpResult nested = upload(bob_, p + "&name=ml/detector/config/counts.csv");
+  ASSERT_EQ(nested.status, 201) << nested.body;
+  EXPECT_EQ(BodyOf(nested)["name"], "ml/detector/config/counts.csv");
+  for (const char* bad : {"/counts.csv", "ml//counts.csv", "ml/../counts.csv", "ml/", "..", "ml/./x"}) {
+    HttpResult refused = upload(bob_, p + "&name=" + core::PercentEncode(bad));
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+  }
+  Expect(204, "DELETE", "/api/v1/data/" + std::to_string(BodyOf(nested)["id"].get<std::int64_t>()), bob_);
 
   const std::string d = "/api/v1/data/" + std::to_string(kept_id);
   HttpResult whole = Call("GET", d + "/download", carol_);
