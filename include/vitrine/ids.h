@@ -29,6 +29,9 @@ using AnnotationId = Id<struct AnnotationTag>;
 using OntologyId = Id<struct OntologyTag>;
 using TermId = Id<struct TermTag>;
 using AnnotationRunId = Id<struct AnnotationRunTag>;
+using TuboidSeriesId = Id<struct TuboidSeriesTag>;
+using TuboidId = Id<struct TuboidTag>;
+using ItcLabelId = Id<struct ItcLabelTag>;
 
 }  // namespace vitrine
 

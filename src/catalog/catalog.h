@@ -234,6 +234,22 @@ class Catalog {
                                                          const PageRequest& page) const = 0;
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
 
+  // Tuboids (Sticky Pi). InsertTuboid stores `tuboid` in its series, made first when no series of
+  // that project, device, range, algorithm and version exists (`tuboid.series` describes it), in
+  // one transaction: kConflict when the name is taken in the project or the series holds its
+  // n_tuboids already; kInvalidArgument when the tuboid's shots leave the series' range.
+  // Listings come in order of series start, series id, then index in the series; `member`
+  // limits them to that user's projects. DeleteTuboidSeries takes its tuboids and their labels
+  // with it (their images stay: the caller deletes them).
+  virtual Result<Tuboid> InsertTuboid(const Tuboid& tuboid) = 0;
+  virtual Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,
+                                           const PageRequest& page) const = 0;
+  virtual Status DeleteTuboidSeries(TuboidSeriesId id) = 0;
+  // kConflict when the tuboid has a label of that algorithm and version; kNotFound when the
+  // tuboid is gone. Labels list in order of tuboid, then id.
+  virtual Result<ItcLabel> InsertItcLabel(const ItcLabel& label) = 0;
+  virtual Result<std::vector<ItcLabel>> ListItcLabels(const std::vector<TuboidId>& tuboids) const = 0;
+
   // Ontologies and terms. Term names are unique in an ontology without regard to case
   // (kConflict). DeleteTerm: kConflict if annotations carry the term (unless `detach`, which
   // takes it off them) or it has child terms. DeleteOntology: kConflict while a project uses it

@@ -374,6 +374,116 @@ TEST_P(CatalogConformance, ReplacedAnnotationsAreFoundWhereTheyNowAre) {
   EXPECT_TRUE(in_box({510, 610, 511, 611}).empty());
 }
 
+TEST_P(CatalogConformance, TuboidsFillTheirSeriesAndGoWithItAndWithTheirTilesImage) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  auto other = catalog().CreateProject({"Q", "", b.id, At(1)});
+  ASSERT_TRUE(p.ok() && other.ok());
+  auto image = [&](ProjectId project, char fill) {
+    Image i;
+    i.project_id = project;
+    i.filename = "tuboid.jpg";
+    i.sha256 = std::string(64, fill);
+    i.created_at = At(2);
+    auto stored = catalog().InsertImage(i);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    return stored.ok() ? stored->id : ImageId();
+  };
+  auto tuboid = [&](ProjectId project, const std::string& device, std::int64_t start, std::int64_t index, char fill) {
+    Tuboid t;
+    t.series = {
+        TuboidSeriesId(), project, device, At(start), At(start + 1000), "sim", "1606980656-91e2", 80, 2, a.id, At(3)};
+    t.name = device + ".series." + std::to_string(start) + "." + std::to_string(index);
+    t.index_in_series = index;
+    t.start = At(start + 10 * index);
+    t.end = At(start + 10 * index + 5);
+    t.n_shots = 2;
+    t.shots = "08038ade.2020-07-08_22-16-46,854.2,185.4,2.3\n08038ade.2020-07-08_22-35-31,853.9,184.3,2.2\n";
+    t.tiles_image_id = image(project, fill);
+    t.context_image_id = image(project, static_cast<char>(fill + 1));
+    t.created_by = a.id;
+    t.created_at = At(3);
+    return t;
+  };
+
+  auto first = catalog().InsertTuboid(tuboid(p->id, "08038ade", 100, 0, 'a'));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->series.id.valid());
+  EXPECT_EQ(first->series.n_tuboids, 2);
+  EXPECT_EQ(first->shots, tuboid(p->id, "08038ade", 100, 0, 'c').shots) << "shots are kept verbatim";
+  auto second = catalog().InsertTuboid(tuboid(p->id, "08038ade", 100, 1, 'e'));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->series.id, first->series.id) << "the same series, found again";
+  EXPECT_EQ(catalog().InsertTuboid(tuboid(p->id, "08038ade", 100, 2, 'g')).status().code(), ErrorCode::kConflict)
+      << "the series holds its 2 already";
+  EXPECT_EQ(catalog().InsertTuboid(tuboid(p->id, "08038ade", 500, 0, 'i')).ok(), true) << "another series";
+  Tuboid same_name = tuboid(p->id, "08038ade", 900, 0, 'k');
+  same_name.name = first->name;
+  EXPECT_EQ(catalog().InsertTuboid(same_name).status().code(), ErrorCode::kConflict) << "names are unique";
+  Tuboid outside = tuboid(p->id, "08038ade", 2000, 0, 'm');
+  outside.end = At(9999);
+  EXPECT_EQ(catalog().InsertTuboid(outside).status().code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(catalog().InsertTuboid(tuboid(other->id, "1b74105a", 100, 0, 'o')).ok());
+
+  auto names = [&](const TuboidFilter& filter, std::optional<UserId> member = std::nullopt) {
+    std::vector<std::string> out;
+    auto page = catalog().ListTuboids(filter, member, {});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const Tuboid& t : page->items) out.push_back(t.name);
+      EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  const Names all_of_p = {first->name, second->name, "08038ade.series.500.0"};
+  EXPECT_EQ(names({p->id}), all_of_p) << "by series start, then index";
+  EXPECT_EQ(names({}, b.id), Names{"1b74105a.series.100.0"}) << "a member sees their projects only";
+  TuboidFilter by_device;
+  by_device.device_like = "0803%";
+  EXPECT_EQ(names(by_device), all_of_p);
+  TuboidFilter contained;
+  contained.contained_from = At(100);
+  contained.contained_to = At(1100);
+  contained.device_like = "08038ade";
+  EXPECT_EQ(names(contained), (Names{first->name, second->name})) << "series wholly inside, ends inclusive";
+  contained.contained_to = At(1099);
+  EXPECT_TRUE(names(contained).empty());
+  TuboidFilter by_name;
+  by_name.names = {second->name, "missing"};
+  EXPECT_EQ(names(by_name), Names{second->name});
+
+  ItcLabel label;
+  label.tuboid_id = first->id;
+  label.algorithm = "itc";
+  label.algorithm_version = "1611000000-abc";
+  label.label = 3;
+  label.pattern = "^Insecta.*Diptera.*";
+  label.type = "Insecta";
+  label.order = "Diptera";
+  label.created_by = a.id;
+  label.created_at = At(4);
+  auto stored_label = catalog().InsertItcLabel(label);
+  ASSERT_TRUE(stored_label.ok()) << stored_label.status().ToString();
+  EXPECT_EQ(catalog().InsertItcLabel(label).status().code(), ErrorCode::kConflict);
+  ItcLabel orphan = label;
+  orphan.tuboid_id = TuboidId(999999);
+  EXPECT_EQ(catalog().InsertItcLabel(orphan).status().code(), ErrorCode::kNotFound);
+  auto labels = catalog().ListItcLabels({first->id, second->id});
+  ASSERT_TRUE(labels.ok()) << labels.status().ToString();
+  ASSERT_EQ(labels->size(), 1u);
+  EXPECT_EQ((*labels)[0].order, std::optional<std::string>("Diptera"));
+  EXPECT_FALSE((*labels)[0].family.has_value());
+  EXPECT_EQ((*labels)[0].pattern, label.pattern);
+
+  ASSERT_TRUE(catalog().DeleteImage(second->tiles_image_id).ok());
+  EXPECT_EQ(names(by_name), Names{}) << "a tuboid is its tiles image: it goes with it";
+  ASSERT_TRUE(catalog().DeleteTuboidSeries(first->series.id).ok());
+  EXPECT_EQ(names({p->id}), Names{"08038ade.series.500.0"});
+  EXPECT_TRUE(catalog().ListItcLabels({first->id})->empty()) << "labels go with their tuboid";
+  EXPECT_EQ(catalog().DeleteTuboidSeries(first->series.id).code(), ErrorCode::kNotFound);
+}
+
 TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
   std::string hostile = "x'); DROP TABLE users; --\" \xe2\x9c\x93 %s \\0";
   User a = AddUser("a");

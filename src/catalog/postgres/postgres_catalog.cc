@@ -11,6 +11,7 @@
 #include "catalog/postgres/ontology_queries.h"
 #include "catalog/postgres/property_queries.h"
 #include "catalog/postgres/row_copier.h"
+#include "catalog/postgres/tuboid_queries.h"
 
 namespace vitrine::catalog {
 namespace {
@@ -431,6 +432,19 @@ class PostgresCatalog final : public Catalog {
     return postgres::annotation_runs::List(pool_, filter, member, page);
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override { return postgres::annotation_runs::Delete(pool_, id); }
+
+  Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return postgres::tuboids::Insert(pool_, tuboid); }
+  Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,
+                                   const PageRequest& page) const override {
+    return postgres::tuboids::List(pool_, filter, member, page);
+  }
+  Status DeleteTuboidSeries(TuboidSeriesId id) override { return postgres::tuboids::DeleteSeries(pool_, id); }
+  Result<ItcLabel> InsertItcLabel(const ItcLabel& label) override {
+    return postgres::tuboids::InsertLabel(pool_, label);
+  }
+  Result<std::vector<ItcLabel>> ListItcLabels(const std::vector<TuboidId>& tuboids) const override {
+    return postgres::tuboids::ListLabels(pool_, tuboids);
+  }
 
   Result<Ontology> CreateOntology(const std::string& name, UserId created_by, Timestamp created_at) override {
     return postgres::ontologies::Create(pool_, name, created_by, created_at);

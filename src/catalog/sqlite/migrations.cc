@@ -413,6 +413,58 @@ CREATE INDEX bearer_tokens_by_job ON bearer_tokens(job_id) WHERE job_id IS NOT N
 ALTER TABLE data_files ADD COLUMN etag TEXT NOT NULL DEFAULT '';
 CREATE INDEX data_files_by_name ON data_files(project_id, name);
 )sql"},
+      {12, "Sticky Pi's tuboid series, tuboids and their ITC labels", R"sql(
+CREATE TABLE tuboid_series (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id        INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  device            TEXT NOT NULL,
+  start_at          INTEGER NOT NULL,
+  end_at            INTEGER NOT NULL,
+  algorithm         TEXT NOT NULL,
+  algorithm_version TEXT NOT NULL,
+  n_images          INTEGER NOT NULL,
+  n_tuboids         INTEGER NOT NULL,
+  created_by        INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at        INTEGER NOT NULL,
+  UNIQUE (project_id, device, start_at, end_at, algorithm, algorithm_version)
+);
+CREATE INDEX tuboid_series_by_device ON tuboid_series(device, start_at);
+CREATE TABLE tuboids (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  series_id        INTEGER NOT NULL REFERENCES tuboid_series(id) ON DELETE CASCADE,
+  project_id       INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name             TEXT NOT NULL,
+  index_in_series  INTEGER NOT NULL,
+  start_at         INTEGER NOT NULL,
+  end_at           INTEGER NOT NULL,
+  n_shots          INTEGER NOT NULL,
+  shots            TEXT NOT NULL,
+  tiles_image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  context_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL,
+  created_by       INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at       INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE INDEX tuboids_by_series ON tuboids(series_id, index_in_series);
+CREATE INDEX tuboids_by_tiles ON tuboids(tiles_image_id);
+CREATE INDEX tuboids_by_context ON tuboids(context_image_id);
+CREATE TABLE itc_labels (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  tuboid_id         INTEGER NOT NULL REFERENCES tuboids(id) ON DELETE CASCADE,
+  algorithm         TEXT NOT NULL,
+  algorithm_version TEXT NOT NULL,
+  label             INTEGER NOT NULL,
+  pattern           TEXT NOT NULL,
+  type              TEXT NOT NULL,
+  taxon_order       TEXT,
+  family            TEXT,
+  genus             TEXT,
+  species           TEXT,
+  created_by        INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at        INTEGER NOT NULL,
+  UNIQUE (tuboid_id, algorithm, algorithm_version)
+);
+)sql"},
   };
   return kMigrations;
 }

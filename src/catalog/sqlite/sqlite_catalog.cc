@@ -12,6 +12,7 @@
 #include "catalog/sqlite/ontology_queries.h"
 #include "catalog/sqlite/property_queries.h"
 #include "catalog/sqlite/row_copier.h"
+#include "catalog/sqlite/tuboid_queries.h"
 #include "catalog/sqlite/wal_checkpointer.h"
 
 namespace vitrine::catalog {
@@ -446,6 +447,17 @@ class SqliteCatalog final : public Catalog {
     return sqlite::annotation_runs::List(pool_, filter, member, page);
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override { return sqlite::annotation_runs::Delete(pool_, id); }
+
+  Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return sqlite::tuboids::Insert(pool_, tuboid); }
+  Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,
+                                   const PageRequest& page) const override {
+    return sqlite::tuboids::List(pool_, filter, member, page);
+  }
+  Status DeleteTuboidSeries(TuboidSeriesId id) override { return sqlite::tuboids::DeleteSeries(pool_, id); }
+  Result<ItcLabel> InsertItcLabel(const ItcLabel& label) override { return sqlite::tuboids::InsertLabel(pool_, label); }
+  Result<std::vector<ItcLabel>> ListItcLabels(const std::vector<TuboidId>& tuboids) const override {
+    return sqlite::tuboids::ListLabels(pool_, tuboids);
+  }
 
   Result<Ontology> CreateOntology(const std::string& name, UserId created_by, Timestamp created_at) override {
     return sqlite::ontologies::Create(pool_, name, created_by, created_at);

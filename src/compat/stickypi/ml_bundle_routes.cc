@@ -35,8 +35,8 @@ Status CheckBundleName(const std::string& bundle) {
 // A key is the file's path in the bundle: relative, folders joined by '/', never climbing
 // (the data file's name rules check the rest when it is stored).
 Status CheckKey(const std::string& key) {
-  if (key.empty() || key.front() == '/' || key.size() > 900 || key.find("//") != std::string::npos ||
-      key == ".." || key.starts_with("../") || key.ends_with("/..") || key.find("/../") != std::string::npos) {
+  if (key.empty() || key.front() == '/' || key.size() > 900 || key.find("//") != std::string::npos || key == ".." ||
+      key.starts_with("../") || key.ends_with("/..") || key.find("/../") != std::string::npos) {
     return Status::InvalidArgument("'" + key + "' is not a file's path in a bundle (config/model.yaml)");
   }
   return Status::Ok();
@@ -96,9 +96,7 @@ Result<std::string> EtagOf(StickyPi& sticky, const Caller& caller, const DataFil
 }
 
 // Upstream's mtime of a remote file is when it was stored.
-double Mtime(const DataFile& d) {
-  return std::chrono::duration<double>(d.created_at.time_since_epoch()).count();
-}
+double Mtime(const DataFile& d) { return std::chrono::duration<double>(d.created_at.time_since_epoch()).count(); }
 
 std::string UploadObject(ProjectId project, const std::string& name, const std::string& etag) {
   return "ml-upload/" + std::to_string(project.value()) + "/" + etag + "/" + name;
@@ -254,8 +252,8 @@ class BundleFileSink final : public http::BodySink, private http::MultipartHandl
     VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(*sticky_));
     if (!project) return Status::NotFound("there is no Sticky Pi project");
     VITRINE_ASSIGN_OR_RETURN(
-        caller_, LinkCaller(*sticky_, auth::LinkClaim{UploadObject(*project, *name, *etag), *user_id, *expiry},
-                            *signature));
+        caller_,
+        LinkCaller(*sticky_, auth::LinkClaim{UploadObject(*project, *name, *etag), *user_id, *expiry}, *signature));
     NewDataFile data;
     data.project = *project;
     data.name = *name;
@@ -307,8 +305,8 @@ void AddMlBundleRoutes(http::Router& router, const std::shared_ptr<StickyPi>& st
   router.Add("POST", "/_get_ml_bundle_upload_links", Route(sticky, GetUploadLinks));
   router.AddStreaming("POST", "/stickypi/ml-upload",
                       [sticky](const HttpRequest& head, const PathParams&) -> Result<std::unique_ptr<http::BodySink>> {
-                        VITRINE_ASSIGN_OR_RETURN(std::string boundary, http::MultipartParser::BoundaryOf(
-                                                                           head.header("content-type")));
+                        VITRINE_ASSIGN_OR_RETURN(std::string boundary,
+                                                 http::MultipartParser::BoundaryOf(head.header("content-type")));
                         return std::unique_ptr<http::BodySink>(new BundleFileSink(sticky, std::move(boundary)));
                       });
   for (const char* method : {"GET", "HEAD"}) {
