@@ -19,6 +19,7 @@ Router MakeApiV1Router(service::Service& service) {
   routes::AddViewRoutes(router, service);
   routes::AddJobRoutes(router, service);
   routes::AddFeatureRoutes(router, service);
+  routes::AddTuboidRoutes(router, service);
   return router;
 }
 

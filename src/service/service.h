@@ -16,6 +16,7 @@
 #include "service/ontology_service.h"
 #include "service/options.h"
 #include "service/project_service.h"
+#include "service/tuboid_service.h"
 #include "service/user_service.h"
 
 namespace vitrine::service {
@@ -36,7 +37,8 @@ class Service {
         annotations_(catalog, projects_, images_, clock, executor),
         annotation_runs_(catalog, projects_, images_, annotations_, clock),
         jobs_(catalog, blobs, projects_, images_, clock, options_.jobs),
-        features_(images_, annotations_, executor) {}
+        features_(images_, annotations_, executor),
+        tuboids_(catalog, projects_, images_, clock) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
@@ -47,6 +49,7 @@ class Service {
   AnnotationRunService& annotation_runs() { return annotation_runs_; }
   JobService& jobs() { return jobs_; }
   FeatureService& features() { return features_; }
+  TuboidService& tuboids() { return tuboids_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -64,6 +67,7 @@ class Service {
   AnnotationRunService annotation_runs_;
   JobService jobs_;
   FeatureService features_;
+  TuboidService tuboids_;
 };
 
 }  // namespace vitrine::service

@@ -66,8 +66,8 @@ Result<TuboidSeriesId> LockSeries(Connection& conn, const TuboidSeries& s) {
   const std::int64_t expected = found.Int(0, 1);
   VITRINE_ASSIGN_OR_RETURN(auto count, conn.Query("SELECT COUNT(*) FROM tuboids WHERE series_id = $1", id.value()));
   if (count.Int(0, 0) >= expected) {
-    return Status::Conflict("tuboid series " + std::to_string(id.value()) + " holds its " +
-                            std::to_string(expected) + " tuboids already");
+    return Status::Conflict("tuboid series " + std::to_string(id.value()) + " holds its " + std::to_string(expected) +
+                            " tuboids already");
   }
   return id;
 }

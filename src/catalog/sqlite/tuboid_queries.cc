@@ -67,11 +67,11 @@ Result<std::pair<TuboidSeriesId, std::int64_t>> FindOrMakeSeries(Connection& con
       Statement insert,
       conn.Prepare("INSERT INTO tuboid_series(project_id, device, start_at, end_at, algorithm, algorithm_version,"
                    " n_images, n_tuboids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  Status made = insert
-                    .Bind(s.project_id.value(), s.device, Micros(s.start), Micros(s.end), s.algorithm,
-                          s.algorithm_version, s.n_images, s.n_tuboids, OptionalUser(s.created_by),
-                          Micros(s.created_at))
-                    .Run();
+  Status made =
+      insert
+          .Bind(s.project_id.value(), s.device, Micros(s.start), Micros(s.end), s.algorithm, s.algorithm_version,
+                s.n_images, s.n_tuboids, OptionalUser(s.created_by), Micros(s.created_at))
+          .Run();
   if (made.code() == ErrorCode::kConflict) {
     return Status::NotFound("project " + std::to_string(s.project_id.value()) + " not found");
   }
@@ -88,8 +88,7 @@ Result<Tuboid> Insert(ConnectionPool& pool, const Tuboid& tuboid) {
   VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
   VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   VITRINE_ASSIGN_OR_RETURN(auto series, FindOrMakeSeries(*conn, tuboid.series));
-  VITRINE_ASSIGN_OR_RETURN(Statement taken,
-                           conn->Prepare("SELECT id FROM tuboids WHERE project_id = ? AND name = ?"));
+  VITRINE_ASSIGN_OR_RETURN(Statement taken, conn->Prepare("SELECT id FROM tuboids WHERE project_id = ? AND name = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool exists, taken.Bind(tuboid.series.project_id.value(), tuboid.name).Step());
   if (exists) {
     return Status::Conflict("tuboid " + tuboid.name + " is already stored (id " + std::to_string(taken.Int(0)) + ")");
@@ -101,12 +100,12 @@ Result<Tuboid> Insert(ConnectionPool& pool, const Tuboid& tuboid) {
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   std::optional<std::int64_t> context;
   if (tuboid.context_image_id) context = tuboid.context_image_id->value();
-  Status inserted = insert
-                        .Bind(series.first.value(), tuboid.series.project_id.value(), tuboid.name,
-                              tuboid.index_in_series, Micros(tuboid.start), Micros(tuboid.end), tuboid.n_shots,
-                              tuboid.shots, tuboid.tiles_image_id.value(), context, OptionalUser(tuboid.created_by),
-                              Micros(tuboid.created_at))
-                        .Run();
+  Status inserted =
+      insert
+          .Bind(series.first.value(), tuboid.series.project_id.value(), tuboid.name, tuboid.index_in_series,
+                Micros(tuboid.start), Micros(tuboid.end), tuboid.n_shots, tuboid.shots, tuboid.tiles_image_id.value(),
+                context, OptionalUser(tuboid.created_by), Micros(tuboid.created_at))
+          .Run();
   if (inserted.code() == ErrorCode::kConflict) return Status::NotFound("the tuboid's images are gone");
   VITRINE_RETURN_IF_ERROR(inserted);
   const TuboidId id(conn->last_insert_id());
@@ -216,8 +215,8 @@ Result<ItcLabel> InsertLabel(ConnectionPool& pool, const ItcLabel& label) {
     VITRINE_ASSIGN_OR_RETURN(Statement tuboid, conn->Prepare("SELECT 1 FROM tuboids WHERE id = ?"));
     VITRINE_ASSIGN_OR_RETURN(bool exists, tuboid.Bind(label.tuboid_id.value()).Step());
     if (!exists) return Status::NotFound("tuboid " + std::to_string(label.tuboid_id.value()) + " not found");
-    return Status::Conflict("tuboid " + std::to_string(label.tuboid_id.value()) + " has a label of " +
-                            label.algorithm + " " + label.algorithm_version + " already");
+    return Status::Conflict("tuboid " + std::to_string(label.tuboid_id.value()) + " has a label of " + label.algorithm +
+                            " " + label.algorithm_version + " already");
   }
   VITRINE_RETURN_IF_ERROR(inserted);
   ItcLabel stored = label;
@@ -236,9 +235,7 @@ Result<std::vector<ItcLabel>> ListLabels(ConnectionPool& pool, const std::vector
                            Placeholders(tuboids.size()) + ") ORDER BY tuboid_id, id"));
   int index = 1;
   for (TuboidId id : tuboids) q.BindAt(index++, id.value());
-  auto optional_text = [&](int column) {
-    return q.IsNull(column) ? std::nullopt : std::optional(q.Text(column));
-  };
+  auto optional_text = [&](int column) { return q.IsNull(column) ? std::nullopt : std::optional(q.Text(column)); };
   while (true) {
     VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;

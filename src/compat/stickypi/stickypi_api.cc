@@ -307,6 +307,7 @@ Status AddStickyPiRoutes(http::Router& router, service::Service& service, Sticky
   AddImageRoutes(router, sticky);
   AddUidAnnotationRoutes(router, sticky);
   AddMlBundleRoutes(router, sticky);
+  AddTuboidRoutes(router, sticky);
   return Status::Ok();
 }
 

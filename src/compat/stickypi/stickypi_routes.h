@@ -95,5 +95,6 @@ void AddUserRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky
 void AddImageRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddUidAnnotationRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddMlBundleRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
+void AddTuboidRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 
 }  // namespace vitrine::compat::stickypi

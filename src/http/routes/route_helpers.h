@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "core/parse_integer.h"
@@ -253,6 +255,19 @@ Result<HttpResponse> ServeImageFile(service::ImageService& images, const service
 Result<HttpResponse> ServeDataFile(service::JobService& jobs, const service::Caller& caller, const HttpRequest& request,
                                    DataId id);
 
+// How one protocol reads and answers the tuboid upload form (multipart parts `metadata`: the
+// shots; `tuboid`: the tiles JPEG; `context`: the context JPEG; `tuboid_id`: the name, plain or
+// as a JSON string; `series_info`: a JSON object), which /api/v1/tuboids and Sticky Pi's
+// /_put_tiled_tuboids share. The images stream into `project`'s ingest; a refused tuboid
+// leaves none behind.
+struct TuboidForm {
+  std::function<Result<TuboidSeries>(const wire::Json& series_info)> series;
+  std::function<HttpResponse(const Tuboid&)> answer;
+  std::function<HttpResponse(const Status&)> error;
+};
+std::unique_ptr<BodySink> MakeTuboidUploadSink(service::Service& service, service::Caller caller, ProjectId project,
+                                               std::string boundary, TuboidForm form);
+
 void AddAuthRoutes(Router& router, service::Service& service);
 void AddJobRoutes(Router& router, service::Service& service);
 void AddFeatureRoutes(Router& router, service::Service& service);
@@ -263,5 +278,6 @@ void AddAnnotationRoutes(Router& router, service::Service& service);
 void AddAnnotationRunRoutes(Router& router, service::Service& service);
 void AddOntologyRoutes(Router& router, service::Service& service);
 void AddViewRoutes(Router& router, service::Service& service);
+void AddTuboidRoutes(Router& router, service::Service& service);
 
 }  // namespace vitrine::http::routes

@@ -447,6 +447,81 @@ def check_ml_bundles(ctx):
     check("only the announced bytes were stored", listed.get("total") == 5, listed.get("total"))
 
 
+def check_tuboids(ctx):
+    series_dir = glob.glob(os.path.join(ctx.data, "tiled_tuboids", "*"))[0]
+    dirs = sorted(glob.glob(os.path.join(series_dir, "*")))
+    device, start, end, version = os.path.basename(series_dir).split(".")
+    series_info = {"algo_name": "sticky-pi-siamese-insect-matcher", "algo_version": version, "device": device,
+                   "start_datetime": start, "end_datetime": end, "n_images": 50, "n_tuboids": len(dirs)}
+    stored = ctx.writer.put_tiled_tuboids(dirs, series_info)
+    rows = [r for group in stored for r in group]
+    check("put_tiled_tuboids stores the %d tuboids of the shared series" % len(dirs),
+          len(rows) == len(dirs) and sorted(r["tuboid_id"] for r in rows) == [os.path.basename(d) for d in dirs] and
+          all(r["device_series"] == device for r in rows), rows[:1])
+    first_shots = open(os.path.join(dirs[0], "metadata.txt")).read().strip().splitlines()
+    row0 = [r for r in rows if r["tuboid_id"] == os.path.basename(dirs[0])]
+    check("a tuboid's shots give its n_shots, start and end",
+          row0 and row0[0]["n_shots"] == len(first_shots) and
+          row0[0]["start_datetime"] == when(first_shots[0].split(",")[0].split(".")[1]), row0)
+    writer = quick_refusals(ctx.writer)
+    check("the same tuboid again: refused", raises(writer.put_tiled_tuboids, dirs[:1], series_info) is not None)
+    check("a read-only user cannot put tuboids",
+          raises(ctx.reader.put_tiled_tuboids, dirs[:1], dict(series_info, algo_version="1606980657-x")) is not None)
+
+    q = lambda s, e, what="metadata": ctx.writer.get_tiled_tuboid_series(
+        [{"device": device[:4] + "%", "start_datetime": s, "end_datetime": e}], what=what)
+    inside = q(when("2020-07-08_00-00-00"), when("2020-07-10_00-00-00"))
+    check("get_tiled_tuboid_series: a range holding the series finds its tuboids", len(inside) == len(dirs),
+          len(inside))
+    check("... a range cutting the series finds none (series wholly inside, as upstream)",
+          q(when("2020-07-08_00-00-00"), when("2020-07-09_00-00-00")) == [])
+    data = q(when("2020-07-08_00-00-00"), when("2020-07-10_00-00-00"), "data")
+    mine = [r for r in data if r["tuboid_id"] == os.path.basename(dirs[0])]
+    if mine:
+        r = ctx.requests.get(mine[0]["tuboid"], timeout=60)
+        check("what=data: the tiles image through its signed link, byte for byte",
+              r.status_code == 200 and r.content == open(os.path.join(dirs[0], "tuboid.jpg"), "rb").read(),
+              r.status_code)
+        r = ctx.requests.get(mine[0]["metadata"], timeout=60)
+        check("... and the shots (metadata.txt)",
+              r.status_code == 200 and r.text == open(os.path.join(dirs[0], "metadata.txt")).read(), r.text[:100])
+        r = ctx.requests.get(mine[0]["context"], timeout=60)
+        check("... and the context image", r.status_code == 200 and
+              r.content == open(os.path.join(dirs[0], "context.jpg"), "rb").read(), r.status_code)
+
+    labels = [{"tuboid_id": os.path.basename(d), "label": i % 3, "pattern": "^Insecta.*Diptera.*", "type": "Insecta",
+               "order": "Diptera", "family": "Drosophilidae" if i % 2 else None, "genus": None, "species": None,
+               "algo_name": "insect-tuboid-classifier", "algo_version": "1611000000-abcdef"}
+              for i, d in enumerate(dirs[:3])]
+    put = ctx.writer.put_itc_labels(labels)
+    check("put_itc_labels labels 3 tuboids", len(put) == 3 and all(p["order"] == "Diptera" for p in put), put)
+    check("the same label again: refused", raises(writer.put_itc_labels, labels[:1]) is not None)
+    got = ctx.writer._get_itc_labels([{"tuboid_id": os.path.basename(d)} for d in dirs])
+    check("_get_itc_labels finds them by tuboid name", len(got) == 3, got)
+    merged = ctx.writer.get_tiled_tuboid_series_itc_labels(
+        [{"device": device, "start_datetime": when("2020-07-08_00-00-00"),
+          "end_datetime": when("2020-07-10_00-00-00")}])
+    labelled = [m for m in merged if m.get("order_itc") == "Diptera"]  # unlabelled ones hold None or NaN
+    check("get_tiled_tuboid_series_itc_labels merges tuboids with their labels",
+          len(merged) == len(dirs) and len(labelled) == 3 and
+          sorted(m["label_itc"] for m in labelled) == [0, 1, 2], merged[:1])
+
+    native = ctx.native_admin.get("/api/v1/tuboids", device=device).json()
+    items = native.get("items", [])
+    check("natively, the tuboids with their series, shots and labels",
+          native.get("total") == len(dirs) and sum(1 for t in items if t["labels"]) == 3 and
+          all(t["series"]["n_tuboids"] == len(dirs) and len(t["shots"]) == t["n_shots"] for t in items), native)
+    if items:
+        tiles = ctx.native_admin.get("/api/v1/images/%d" % items[0]["tiles_image_id"]).json()
+        check("the tiles are a Vitrine image (4 tiles of 224 px a row)", tiles.get("width") == 896, tiles)
+        thumb = ctx.native_admin.get("/api/v1/images/%d/thumbnail" % items[0]["tiles_image_id"])
+        check("... viewed like any image", thumb.status_code == 200 and jpeg_size(thumb.content) is not None,
+              thumb.status_code)
+        ctx.tuboid_images = [items[0]["tiles_image_id"], items[0]["context_image_id"]]
+    ctx.tuboid_series = {"device": device, "start_datetime": when("2020-07-08_00-00-00"),
+                         "end_datetime": when("2020-07-10_00-00-00")}
+
+
 def check_roles_and_deletes(ctx):
     target = ctx.annotated
     key = [{"device": target["device"], "datetime": target["datetime"]}]
@@ -461,6 +536,15 @@ def check_roles_and_deletes(ctx):
     check("... natively", ctx.native_admin.get("/api/v1/images/%d" % target["id"]).status_code == 404)
     check("its annotations went with it", ctx.writer.get_uid_annotations(key) == [] and
           ctx.native_admin.get("/api/v1/annotation-runs", device="0a5bb6f4").json().get("total") == 0)
+    if getattr(ctx, "tuboid_series", None):
+        check("a writer cannot delete tuboids",
+              raises(quick_refusals(ctx.writer).delete_tiled_tuboids, [ctx.tuboid_series]) is not None)
+        gone = manager.delete_tiled_tuboids([ctx.tuboid_series])
+        check("Sticky Pi's admin deletes the tuboid series", len(gone) == 1, gone)
+        check("... its tuboids are gone", ctx.writer.get_tiled_tuboid_series([ctx.tuboid_series]) == [] and
+              ctx.native_admin.get("/api/v1/tuboids").json().get("total") == 0)
+        check("... with their images", all(ctx.native_admin.get("/api/v1/images/%d" % i).status_code == 404
+                                           for i in getattr(ctx, "tuboid_images", [0])))
     refused = raises(quick_refusals(ctx.writer).delete_users, [{"username": "spi_reader"}])
     check("a writer cannot delete users", refused is not None)
     check("nor can a manager: accounts take a Vitrine administrator",
@@ -478,7 +562,7 @@ def check_roles_and_deletes(ctx):
 
 
 SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
-            check_uid_annotations, check_ml_bundles, check_roles_and_deletes]
+            check_uid_annotations, check_ml_bundles, check_tuboids, check_roles_and_deletes]
 
 
 def run_section(name, section, *args):

@@ -1,0 +1,19 @@
+// Tuboids and their ITC labels on the wire (/api/v1/tuboids).
+#pragma once
+
+#include <vector>
+
+#include "vitrine/status.h"
+#include "vitrine/types.h"
+#include "wire/json.h"
+
+namespace vitrine::wire {
+
+// The tuboid with its series, and "shots" as a list of {device, captured_at, x, y, scale}.
+Json ToJson(const Tuboid& tuboid);
+Json ToJson(const ItcLabel& label);
+// The body that labels a tuboid: algorithm, algorithm_version, label, pattern, type and,
+// optionally, order, family, genus, species.
+Result<ItcLabel> ItcLabelFromJson(const Json& json);
+
+}  // namespace vitrine::wire
