@@ -15,7 +15,8 @@ constexpr std::int64_t kMaxLookups = 10'000;
 std::string TuboidNotFound(TuboidId id) { return "tuboid " + std::to_string(id.value()) + " not found"; }
 
 Status CheckSeries(const TuboidSeries& s) {
-  if (!core::IsStickyPiDevice(s.device)) return Status::InvalidArgument("device '" + s.device + "' is not 8 hexadecimal digits");
+  if (!core::IsStickyPiDevice(s.device))
+    return Status::InvalidArgument("device '" + s.device + "' is not 8 hexadecimal digits");
   if (!(s.start < s.end)) return Status::InvalidArgument("a tuboid series ends after it starts");
   for (const std::string* text : {&s.algorithm, &s.algorithm_version}) {
     if (text->empty() || text->size() > kMaxAlgorithmText) {

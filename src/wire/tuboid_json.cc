@@ -80,8 +80,8 @@ Result<ItcLabel> ItcLabelFromJson(const Json& json) {
     return Status::InvalidArgument("a label needs 'label', an integer");
   }
   l.label = label->get<std::int64_t>();
-  for (auto [field, out] : {std::pair{"order", &l.order}, std::pair{"family", &l.family},
-                            std::pair{"genus", &l.genus}, std::pair{"species", &l.species}}) {
+  for (auto [field, out] : {std::pair{"order", &l.order}, std::pair{"family", &l.family}, std::pair{"genus", &l.genus},
+                            std::pair{"species", &l.species}}) {
     auto it = json.find(field);
     if (it == json.end() || it->is_null()) continue;
     if (!it->is_string()) return Status::InvalidArgument(std::string("'") + field + "' must be a string or null");

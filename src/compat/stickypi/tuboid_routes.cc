@@ -113,8 +113,8 @@ void AddFileLinks(const StickyPi& sticky, const Caller& caller, const HttpReques
 Result<std::vector<Tuboid>> AllTuboids(StickyPi& sticky, const Caller& caller, const TuboidFilter& filter) {
   std::vector<Tuboid> out;
   for (std::int64_t offset = 0;;) {
-    VITRINE_ASSIGN_OR_RETURN(Page<Tuboid> page, sticky.service.tuboids().List(
-                                                    caller, filter, PageRequest{PageRequest::kMaxLimit, offset}));
+    VITRINE_ASSIGN_OR_RETURN(
+        Page<Tuboid> page, sticky.service.tuboids().List(caller, filter, PageRequest{PageRequest::kMaxLimit, offset}));
     if (static_cast<std::int64_t>(out.size() + page.items.size()) > kMaxSeriesRows) {
       return Status::TooLarge("more than " + std::to_string(kMaxSeriesRows) +
                               " tuboids match: ask for a shorter time range");
@@ -136,8 +136,8 @@ Result<TuboidFilter> SeriesFilter(const Json& item) {
   return filter;
 }
 
-Result<Json> GetTiledTuboidSeries(StickyPi& sticky, const Caller& caller, const Json& info,
-                                  const HttpRequest& request, const PathParams& params) {
+Result<Json> GetTiledTuboidSeries(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest& request,
+                                  const PathParams& params) {
   const std::string& what = params.at("what");
   VITRINE_RETURN_IF_ERROR(CheckTuboidWhat(what));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
@@ -235,9 +235,9 @@ Result<Json> GetItcLabels(StickyPi& sticky, const Caller& caller, const Json& in
   for (const auto& [name, t] : tuboids) ids.push_back(t.id);
   Json rows = Json::array();
   for (std::size_t at = 0; at < ids.size(); at += PageRequest::kMaxLimit) {
-    std::vector<TuboidId> chunk(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                ids.begin() + static_cast<std::ptrdiff_t>(
-                                                  std::min(ids.size(), at + PageRequest::kMaxLimit)));
+    std::vector<TuboidId> chunk(
+        ids.begin() + static_cast<std::ptrdiff_t>(at),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + PageRequest::kMaxLimit)));
     VITRINE_ASSIGN_OR_RETURN(std::vector<ItcLabel> labels, sticky.service.tuboids().Labels(caller, chunk));
     for (const ItcLabel& l : labels) rows.push_back(LabelRow(l));
   }
@@ -277,9 +277,8 @@ HttpResponse ServeShots(StickyPi& sticky, const HttpRequest& request, const Path
 }  // namespace
 
 void AddTuboidRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky) {
-  router.AddStreaming("POST", "/_put_tiled_tuboids", [sticky](const HttpRequest& head, const PathParams&) {
-    return OpenTuboidUpload(sticky, head);
-  });
+  router.AddStreaming("POST", "/_put_tiled_tuboids",
+                      [sticky](const HttpRequest& head, const PathParams&) { return OpenTuboidUpload(sticky, head); });
   router.Add("POST", "/get_tiled_tuboid_series/{what}", Route(sticky, GetTiledTuboidSeries));
   router.Add("POST", "/delete_tiled_tuboids", Route(sticky, DeleteTiledTuboids));
   router.Add("POST", "/put_itc_labels", Route(sticky, PutItcLabels));

@@ -16,8 +16,7 @@ constexpr std::size_t kMaxSeriesInfoBytes = 16 * 1024;
 
 class TuboidUploadSink final : public BodySink, private MultipartHandler {
  public:
-  TuboidUploadSink(service::Service& service, Caller caller, ProjectId project, std::string boundary,
-                   TuboidForm form)
+  TuboidUploadSink(service::Service& service, Caller caller, ProjectId project, std::string boundary, TuboidForm form)
       : service_(service),
         caller_(std::move(caller)),
         project_(project),
@@ -51,8 +50,8 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
       const bool tiles = part.name == "tuboid";
       auto& upload = tiles ? tiles_ : context_;
       if (upload) return Status::InvalidArgument("send one '" + part.name + "' part");
-      service::UploadRequest request{project_, tiles ? "tuboid.jpg" : "context.jpg",
-                                     {{"sticky_pi", tiles ? "tuboid-tiles" : "tuboid-context"}}};
+      service::UploadRequest request{
+          project_, tiles ? "tuboid.jpg" : "context.jpg", {{"sticky_pi", tiles ? "tuboid-tiles" : "tuboid-context"}}};
       VITRINE_ASSIGN_OR_RETURN(upload, service_.images().BeginUpload(caller_, request));
       part_ = tiles ? Part::kTiles : Part::kContext;
     }
@@ -171,9 +170,10 @@ Result<std::unique_ptr<BodySink>> UploadTuboid(service::Service& service, const 
   if (!project) return Status::InvalidArgument("project is required (?project=ID)");
   VITRINE_RETURN_IF_ERROR(service.projects().Require(caller, *project, ProjectRole::kContributor));
   VITRINE_ASSIGN_OR_RETURN(std::string boundary, MultipartParser::BoundaryOf(head.header("content-type")));
-  return MakeTuboidUploadSink(service, std::move(caller), *project, std::move(boundary),
-                              TuboidForm{NativeSeries, [](const Tuboid& t) { return JsonResponse(201, wire::ToJson(t)); },
-                                         [](const Status& s) { return ErrorResponse(s); }});
+  return MakeTuboidUploadSink(
+      service, std::move(caller), *project, std::move(boundary),
+      TuboidForm{NativeSeries, [](const Tuboid& t) { return JsonResponse(201, wire::ToJson(t)); },
+                 [](const Status& s) { return ErrorResponse(s); }});
 }
 
 // Each tuboid with "labels": its ITC labels.
@@ -239,8 +239,7 @@ Result<HttpResponse> DeleteSeries(service::Service& service, const Caller& calle
 
 std::unique_ptr<BodySink> MakeTuboidUploadSink(service::Service& service, Caller caller, ProjectId project,
                                                std::string boundary, TuboidForm form) {
-  return std::make_unique<TuboidUploadSink>(service, std::move(caller), project, std::move(boundary),
-                                            std::move(form));
+  return std::make_unique<TuboidUploadSink>(service, std::move(caller), project, std::move(boundary), std::move(form));
 }
 
 void AddTuboidRoutes(Router& router, service::Service& service) {
