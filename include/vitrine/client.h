@@ -141,6 +141,16 @@ class Client {
   // Deletes the run and its annotations.
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
 
+  // Tuboids (Sticky Pi's tracked insects), each with its ITC labels. Listed by series start,
+  // then index; without a project, across every readable project. Uploads go through
+  // POST /api/v1/tuboids (docs/api.md) or a Sticky Pi client.
+  virtual Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter = {}, const PageRequest& page = {}) = 0;
+  virtual Result<Tuboid> GetTuboid(TuboidId id) = 0;
+  // kConflict when the tuboid has a label of that algorithm and version.
+  virtual Result<ItcLabel> LabelTuboid(TuboidId id, const ItcLabel& label) = 0;
+  // The series with its tuboids, their labels and their images (a manager's right).
+  virtual Status DeleteTuboidSeries(TuboidSeriesId id) = 0;
+
   // Analytics: what jobs can run. Listings (latest version of each, or every version) leave
   // `doc` empty; GetAnalytic fills it. Registering a bundle (a .tar.gz holding analytic.json
   // and an entry point) and deleting need an administrator; built-ins cannot be deleted

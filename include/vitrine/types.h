@@ -224,38 +224,6 @@ struct TuboidSeries {
   Timestamp created_at;
 };
 
-// One tracked insect: its shots tiled into one image (224-px tiles, 4 a row), the first shot's
-// photo with the insect boxed (context), and one line per shot: "<device>.<YYYY-MM-DD_hh-mm-ss>,
-// <centre x>,<centre y>,<scale>".
-struct Tuboid {
-  TuboidId id;
-  TuboidSeries series;
-  std::string name;  // "<device>.<series start>.<series end>.<algorithm version>.<NNNN>"
-  std::int64_t index_in_series = 0;
-  Timestamp start;  // first and last shot
-  Timestamp end;
-  std::int64_t n_shots = 0;
-  std::string shots;  // the metadata lines, as uploaded
-  ImageId tiles_image_id;
-  std::optional<ImageId> context_image_id;  // gone when that image was deleted
-  UserId created_by;
-  Timestamp created_at;
-};
-
-// Filters for tuboid listings; every given filter must match. Series are matched as upstream
-// does: wholly inside [contained_from, contained_to], both inclusive.
-struct TuboidFilter {
-  std::optional<ProjectId> project{};
-  std::optional<TuboidSeriesId> series{};
-  std::vector<std::string> names{};
-  std::vector<TuboidId> ids{};
-  std::optional<std::string> device_like{};  // SQL LIKE on the series' device
-  std::optional<Timestamp> contained_from{};
-  std::optional<Timestamp> contained_to{};
-  std::optional<std::string> algorithm{};
-  std::optional<std::string> algorithm_version{};
-};
-
 // A classifier's taxonomic prediction for a tuboid (Sticky Pi's ITC labels): one per tuboid,
 // algorithm and version.
 struct ItcLabel {
@@ -272,6 +240,39 @@ struct ItcLabel {
   std::optional<std::string> species{};
   UserId created_by;
   Timestamp created_at;
+};
+
+// One tracked insect: its shots tiled into one image (224-px tiles, 4 a row), the first shot's
+// photo with the insect boxed (context), and one line per shot: "<device>.<YYYY-MM-DD_hh-mm-ss>,
+// <centre x>,<centre y>,<scale>".
+struct Tuboid {
+  TuboidId id;
+  TuboidSeries series;
+  std::string name;  // "<device>.<series start>.<series end>.<algorithm version>.<NNNN>"
+  std::int64_t index_in_series = 0;
+  Timestamp start;  // first and last shot
+  Timestamp end;
+  std::int64_t n_shots = 0;
+  std::string shots;  // the metadata lines, as uploaded
+  ImageId tiles_image_id;
+  std::optional<ImageId> context_image_id;  // gone when that image was deleted
+  UserId created_by;
+  Timestamp created_at;
+  std::vector<ItcLabel> labels;  // its ITC labels, by id
+};
+
+// Filters for tuboid listings; every given filter must match. Series are matched as upstream
+// does: wholly inside [contained_from, contained_to], both inclusive.
+struct TuboidFilter {
+  std::optional<ProjectId> project{};
+  std::optional<TuboidSeriesId> series{};
+  std::vector<std::string> names{};
+  std::vector<TuboidId> ids{};
+  std::optional<std::string> device_like{};  // SQL LIKE on the series' device
+  std::optional<Timestamp> contained_from{};
+  std::optional<Timestamp> contained_to{};
+  std::optional<std::string> algorithm{};
+  std::optional<std::string> algorithm_version{};
 };
 
 // Filters for annotation listings; every given filter must match. A listing names a project or

@@ -274,6 +274,22 @@ class LocalClient final : public Client {
     return runs().Delete(c, id);
   }
 
+  Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, const PageRequest& page) override {
+    return With([&](const Caller& c) { return store_->service->tuboids().List(c, filter, page); });
+  }
+  Result<Tuboid> GetTuboid(TuboidId id) override {
+    return With([&](const Caller& c) { return store_->service->tuboids().Get(c, id); });
+  }
+  Result<ItcLabel> LabelTuboid(TuboidId id, const ItcLabel& label) override {
+    ItcLabel on = label;
+    on.tuboid_id = id;
+    return With([&](const Caller& c) { return store_->service->tuboids().CreateLabel(c, on); });
+  }
+  Status DeleteTuboidSeries(TuboidSeriesId id) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    return store_->service->tuboids().DeleteSeries(c, id);
+  }
+
   Result<std::vector<Analytic>> ListAnalytics(bool all_versions) override {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
     VITRINE_ASSIGN_OR_RETURN(std::vector<Analytic> found, jobs().ListAnalytics(c, all_versions));

@@ -15,6 +15,7 @@
 #include "wire/feature_json.h"
 #include "wire/job_json.h"
 #include "wire/json.h"
+#include "wire/tuboid_json.h"
 
 namespace vitrine {
 namespace {
@@ -102,6 +103,25 @@ std::string RunFilterQuery(const AnnotationRunFilter& f) {
   if (f.captured_from) add("captured_from", core::FormatIso8601(*f.captured_from));
   if (f.captured_to) add("captured_to", core::FormatIso8601(*f.captured_to));
   if (f.metadata) add("property", PropertyQuery(*f.metadata));
+  return q;
+}
+
+std::string TuboidFilterQuery(const TuboidFilter& f) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) { q += std::string("&") + name + "=" + Escape(value); };
+  if (f.project) add("project", std::to_string(f.project->value()));
+  if (f.series) add("series", std::to_string(f.series->value()));
+  if (!f.names.empty()) {
+    std::string names;
+    for (const std::string& name : f.names) names += (names.empty() ? "" : ",") + name;
+    add("names", names);
+  }
+  if (!f.ids.empty()) add("ids", Ids(f.ids));
+  if (f.device_like) add("device", *f.device_like);
+  if (f.contained_from) add("from", core::FormatIso8601(*f.contained_from));
+  if (f.contained_to) add("to", core::FormatIso8601(*f.contained_to));
+  if (f.algorithm) add("algorithm", *f.algorithm);
+  if (f.algorithm_version) add("algorithm_version", *f.algorithm_version);
   return q;
 }
 
@@ -400,6 +420,20 @@ class RemoteClient final : public Client {
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override {
     return Fetch("DELETE", "/api/v1/annotation-runs/" + Id(id)).status();
+  }
+
+  Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, const PageRequest& page) override {
+    VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/tuboids?" + PageQuery(page) + TuboidFilterQuery(filter)));
+    return ParsePage<Tuboid>(doc, wire::TuboidFromJson);
+  }
+  Result<Tuboid> GetTuboid(TuboidId id) override {
+    return Call("GET", "/api/v1/tuboids/" + Id(id), {}, wire::TuboidFromJson);
+  }
+  Result<ItcLabel> LabelTuboid(TuboidId id, const ItcLabel& label) override {
+    return Call("POST", "/api/v1/tuboids/" + Id(id) + "/labels", wire::ToJson(label), wire::ItcLabelFromJson);
+  }
+  Status DeleteTuboidSeries(TuboidSeriesId id) override {
+    return Fetch("DELETE", "/api/v1/tuboid-series/" + Id(id)).status();
   }
 
   Result<std::vector<Analytic>> ListAnalytics(bool all_versions) override {

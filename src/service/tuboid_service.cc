@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 
 #include "core/time_format.h"
 #include "service/pagination.h"
@@ -93,11 +94,25 @@ Result<Page<Tuboid>> TuboidService::List(const Caller& caller, const TuboidFilte
   if (caller.project_scope() && !filter.project) {
     TuboidFilter in_scope = filter;
     in_scope.project = caller.project_scope();
-    return catalog_.ListTuboids(in_scope, std::nullopt, page);
+    VITRINE_ASSIGN_OR_RETURN(Page<Tuboid> found, catalog_.ListTuboids(in_scope, std::nullopt, page));
+    return WithLabels(std::move(found));
   }
   std::optional<UserId> member;
   if (!caller.is_admin() && !filter.project) member = caller.user_id();
-  return catalog_.ListTuboids(filter, member, page);
+  VITRINE_ASSIGN_OR_RETURN(Page<Tuboid> found, catalog_.ListTuboids(filter, member, page));
+  return WithLabels(std::move(found));
+}
+
+Result<Page<Tuboid>> TuboidService::WithLabels(Page<Tuboid> page) const {
+  std::vector<TuboidId> ids;
+  for (const Tuboid& t : page.items) ids.push_back(t.id);
+  VITRINE_ASSIGN_OR_RETURN(std::vector<ItcLabel> labels, catalog_.ListItcLabels(ids));
+  std::map<TuboidId, std::vector<ItcLabel>> by_tuboid;
+  for (ItcLabel& l : labels) by_tuboid[l.tuboid_id].push_back(std::move(l));
+  for (Tuboid& t : page.items) {
+    if (auto found = by_tuboid.find(t.id); found != by_tuboid.end()) t.labels = std::move(found->second);
+  }
+  return page;
 }
 
 Result<Tuboid> TuboidService::Get(const Caller& caller, TuboidId id) const {

@@ -39,8 +39,8 @@ class TuboidService {
   // series that holds its n_tuboids.
   Result<Tuboid> Create(const Caller& caller, const NewTuboid& tuboid);
   Result<Tuboid> Get(const Caller& caller, TuboidId id) const;
-  // In order of series start, then index; without a project, across every project the caller
-  // can read.
+  // In order of series start, then index, each with its labels; without a project, across
+  // every project the caller can read.
   Result<Page<Tuboid>> List(const Caller& caller, const TuboidFilter& filter, const PageRequest& page) const;
   // The series, its tuboids, their labels and their images.
   Status DeleteSeries(const Caller& caller, TuboidSeriesId id);
@@ -51,6 +51,8 @@ class TuboidService {
   Result<std::vector<ItcLabel>> Labels(const Caller& caller, const std::vector<TuboidId>& tuboids) const;
 
  private:
+  Result<Page<Tuboid>> WithLabels(Page<Tuboid> page) const;
+
   catalog::Catalog& catalog_;
   const ProjectService& projects_;
   ImageService& images_;

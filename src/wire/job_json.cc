@@ -7,11 +7,6 @@ namespace {
 
 Json OptionalTime(const std::optional<Timestamp>& t) { return t ? Json(core::FormatIso8601(*t)) : Json(nullptr); }
 
-// Reads a field the server always sends; nlohmann throws on a wrong shape, caught by the caller.
-Result<Timestamp> TimeAt(const Json& j, const char* field) {
-  return core::ParseIso8601(j.at(field).get<std::string>());
-}
-
 Result<std::optional<Timestamp>> OptionalTimeAt(const Json& j, const char* field) {
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) return std::optional<Timestamp>();

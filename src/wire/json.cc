@@ -302,4 +302,8 @@ Result<std::string> RequiredString(const Json& j, const char* field) {
   return *v;
 }
 
+Result<Timestamp> TimeAt(const Json& j, const char* field) {
+  return core::ParseIso8601(j.at(field).get<std::string>());
+}
+
 }  // namespace vitrine::wire

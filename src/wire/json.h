@@ -67,6 +67,10 @@ auto Reading(const char* what, Fn fn) -> decltype(fn()) {
   }
 }
 
+// A time field (ISO 8601) of a document the server sent; nlohmann throws on a wrong shape, for
+// Reading to catch.
+Result<Timestamp> TimeAt(const Json& j, const char* field);
+
 // Typed access to an optional member of a JSON object; kInvalidArgument naming the field when
 // it is present with the wrong type.
 Result<std::optional<std::string>> OptionalString(const Json& object, const char* field);

@@ -21,6 +21,8 @@ Json ToJson(const Tuboid& t) {
                            {"scale", shot.scale}});
     }
   }
+  Json labels = Json::array();
+  for (const ItcLabel& l : t.labels) labels.push_back(ToJson(l));
   const TuboidSeries& s = t.series;
   return Json{{"id", t.id.value()},
               {"name", t.name},
@@ -33,7 +35,9 @@ Json ToJson(const Tuboid& t) {
                 {"algorithm", s.algorithm},
                 {"algorithm_version", s.algorithm_version},
                 {"n_images", s.n_images},
-                {"n_tuboids", s.n_tuboids}}},
+                {"n_tuboids", s.n_tuboids},
+                {"created_by", s.created_by.value()},
+                {"created_at", core::FormatIso8601(s.created_at)}}},
               {"index_in_series", t.index_in_series},
               {"start", core::FormatIso8601(t.start)},
               {"end", core::FormatIso8601(t.end)},
@@ -41,8 +45,44 @@ Json ToJson(const Tuboid& t) {
               {"shots", std::move(shots)},
               {"tiles_image_id", t.tiles_image_id.value()},
               {"context_image_id", t.context_image_id ? Json(t.context_image_id->value()) : Json(nullptr)},
+              {"shots_text", t.shots},
               {"created_by", t.created_by.value()},
-              {"created_at", core::FormatIso8601(t.created_at)}};
+              {"created_at", core::FormatIso8601(t.created_at)},
+              {"labels", std::move(labels)}};
+}
+
+Result<Tuboid> TuboidFromJson(const Json& j) {
+  return Reading("a tuboid", [&]() -> Result<Tuboid> {
+    Tuboid t;
+    t.id = TuboidId(j.at("id").get<std::int64_t>());
+    t.name = j.at("name").get<std::string>();
+    const Json& s = j.at("series");
+    t.series.id = TuboidSeriesId(s.at("id").get<std::int64_t>());
+    t.series.project_id = ProjectId(j.at("project_id").get<std::int64_t>());
+    t.series.device = s.at("device").get<std::string>();
+    VITRINE_ASSIGN_OR_RETURN(t.series.start, TimeAt(s, "start"));
+    VITRINE_ASSIGN_OR_RETURN(t.series.end, TimeAt(s, "end"));
+    t.series.algorithm = s.at("algorithm").get<std::string>();
+    t.series.algorithm_version = s.at("algorithm_version").get<std::string>();
+    t.series.n_images = s.at("n_images").get<std::int64_t>();
+    t.series.n_tuboids = s.at("n_tuboids").get<std::int64_t>();
+    t.series.created_by = UserId(s.value("created_by", std::int64_t{0}));
+    VITRINE_ASSIGN_OR_RETURN(t.series.created_at, TimeAt(s, "created_at"));
+    t.index_in_series = j.at("index_in_series").get<std::int64_t>();
+    VITRINE_ASSIGN_OR_RETURN(t.start, TimeAt(j, "start"));
+    VITRINE_ASSIGN_OR_RETURN(t.end, TimeAt(j, "end"));
+    t.n_shots = j.at("n_shots").get<std::int64_t>();
+    t.shots = j.at("shots_text").get<std::string>();
+    t.tiles_image_id = ImageId(j.at("tiles_image_id").get<std::int64_t>());
+    if (const Json& c = j.at("context_image_id"); !c.is_null()) t.context_image_id = ImageId(c.get<std::int64_t>());
+    t.created_by = UserId(j.at("created_by").get<std::int64_t>());
+    VITRINE_ASSIGN_OR_RETURN(t.created_at, TimeAt(j, "created_at"));
+    for (const Json& l : j.at("labels")) {
+      VITRINE_ASSIGN_OR_RETURN(ItcLabel label, ItcLabelFromJson(l));
+      t.labels.push_back(std::move(label));
+    }
+    return t;
+  });
 }
 
 Json ToJson(const ItcLabel& l) {
@@ -80,6 +120,18 @@ Result<ItcLabel> ItcLabelFromJson(const Json& json) {
     return Status::InvalidArgument("a label needs 'label', an integer");
   }
   l.label = label->get<std::int64_t>();
+  // As answered (a stored label): its identity too.
+  if (auto id = json.find("id"); id != json.end() && id->is_number_integer())
+    l.id = ItcLabelId(id->get<std::int64_t>());
+  if (auto id = json.find("tuboid_id"); id != json.end() && id->is_number_integer()) {
+    l.tuboid_id = TuboidId(id->get<std::int64_t>());
+  }
+  if (auto by = json.find("created_by"); by != json.end() && by->is_number_integer()) {
+    l.created_by = UserId(by->get<std::int64_t>());
+  }
+  if (auto at = json.find("created_at"); at != json.end() && at->is_string()) {
+    VITRINE_ASSIGN_OR_RETURN(l.created_at, core::ParseIso8601(at->get<std::string>()));
+  }
   for (auto [field, out] : {std::pair{"order", &l.order}, std::pair{"family", &l.family}, std::pair{"genus", &l.genus},
                             std::pair{"species", &l.species}}) {
     auto it = json.find(field);

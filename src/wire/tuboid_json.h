@@ -11,9 +11,11 @@ namespace vitrine::wire {
 
 // The tuboid with its series, and "shots" as a list of {device, captured_at, x, y, scale}.
 Json ToJson(const Tuboid& tuboid);
+Result<Tuboid> TuboidFromJson(const Json& json);
 Json ToJson(const ItcLabel& label);
-// The body that labels a tuboid: algorithm, algorithm_version, label, pattern, type and,
-// optionally, order, family, genus, species.
+// The body that labels a tuboid (algorithm, algorithm_version, label, pattern, type and,
+// optionally, order, family, genus, species), or a label as answered (with its id, tuboid_id,
+// created_by, created_at).
 Result<ItcLabel> ItcLabelFromJson(const Json& json);
 
 }  // namespace vitrine::wire

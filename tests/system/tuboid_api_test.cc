@@ -111,8 +111,7 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   EXPECT_EQ(Put(bob_, "08038ade.2020-07-08_20-00-00.2020-07-09_16-00-00.1606980656-91e2.0001", 4).status, 400)
       << "a name that is not its series'";
   EXPECT_EQ(Put(bob_, std::string(kSeriesName) + ".0001", 5, Series(), "not,a,shot\n").status, 400);
-  EXPECT_EQ(Put(bob_, std::string(kSeriesName) + ".0001", 6, Series(),
-                "08038ade.2020-07-10_22-16-46,854.2,185.4,2.3\n")
+  EXPECT_EQ(Put(bob_, std::string(kSeriesName) + ".0001", 6, Series(), "08038ade.2020-07-10_22-16-46,854.2,185.4,2.3\n")
                 .status,
             400)
       << "shots outside the series' range";
@@ -130,9 +129,12 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   EXPECT_EQ(listed("", eve_)["total"], 0);
 
   const std::string labels = "/api/v1/tuboids/" + std::to_string(tuboid["id"].get<std::int64_t>()) + "/labels";
-  const Json label = {{"algorithm", "insect-tuboid-classifier"}, {"algorithm_version", "1611000000-ab"},
-                      {"label", 2},          {"pattern", "^Insecta.*Diptera.*"},
-                      {"type", "Insecta"},   {"order", "Diptera"}};
+  const Json label = {{"algorithm", "insect-tuboid-classifier"},
+                      {"algorithm_version", "1611000000-ab"},
+                      {"label", 2},
+                      {"pattern", "^Insecta.*Diptera.*"},
+                      {"type", "Insecta"},
+                      {"order", "Diptera"}};
   EXPECT_EQ(Call("POST", labels, carol_, label.dump()).status, 403);
   r = Call("POST", labels, bob_, label.dump());
   ASSERT_EQ(r.status, 201) << r.body;

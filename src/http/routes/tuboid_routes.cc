@@ -2,6 +2,7 @@
 // listed by series (device, range wholly inside, algorithm), labelled (ITC labels) and deleted
 // by series. Also the upload form both this API and Sticky Pi's /_put_tiled_tuboids take.
 #include "core/parse_integer.h"
+#include "core/tuboid_shots.h"
 #include "http/multipart.h"
 #include "http/routes/route_helpers.h"
 #include "wire/tuboid_json.h"
@@ -176,23 +177,6 @@ Result<std::unique_ptr<BodySink>> UploadTuboid(service::Service& service, const 
                  [](const Status& s) { return ErrorResponse(s); }});
 }
 
-// Each tuboid with "labels": its ITC labels.
-Result<wire::Json> WithLabels(service::Service& service, const Caller& caller, const std::vector<Tuboid>& tuboids) {
-  std::vector<TuboidId> ids;
-  for (const Tuboid& t : tuboids) ids.push_back(t.id);
-  VITRINE_ASSIGN_OR_RETURN(std::vector<ItcLabel> labels, service.tuboids().Labels(caller, ids));
-  std::map<TuboidId, wire::Json> by_tuboid;
-  for (const ItcLabel& l : labels) by_tuboid[l.tuboid_id].push_back(wire::ToJson(l));
-  wire::Json items = wire::Json::array();
-  for (const Tuboid& t : tuboids) {
-    wire::Json item = wire::ToJson(t);
-    auto found = by_tuboid.find(t.id);
-    item["labels"] = found == by_tuboid.end() ? wire::Json::array() : std::move(found->second);
-    items.push_back(std::move(item));
-  }
-  return items;
-}
-
 Result<HttpResponse> ListTuboids(service::Service& service, const Caller& caller, const HttpRequest& request,
                                  const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
@@ -200,14 +184,19 @@ Result<HttpResponse> ListTuboids(service::Service& service, const Caller& caller
   VITRINE_ASSIGN_OR_RETURN(f.project, IdParam<ProjectId>(query, "project"));
   VITRINE_ASSIGN_OR_RETURN(f.series, IdParam<TuboidSeriesId>(query, "series"));
   if (auto v = query.Get("device")) f.device_like = std::string(*v);
-  if (auto v = query.Get("name")) f.names = {std::string(*v)};
+  if (auto v = query.Get("names")) {
+    for (std::string_view name : core::SplitOn(*v, ',')) f.names.emplace_back(name);
+  }
+  if (auto v = query.Get("name")) f.names.emplace_back(*v);
+  VITRINE_ASSIGN_OR_RETURN(f.ids, IdListParam<TuboidId>(query, "id", "ids"));
   if (auto v = query.Get("algorithm")) f.algorithm = std::string(*v);
   if (auto v = query.Get("algorithm_version")) f.algorithm_version = std::string(*v);
   VITRINE_ASSIGN_OR_RETURN(f.contained_from, TimeParam(query, "from"));
   VITRINE_ASSIGN_OR_RETURN(f.contained_to, TimeParam(query, "to"));
   VITRINE_ASSIGN_OR_RETURN(PageRequest page, query.Page());
   VITRINE_ASSIGN_OR_RETURN(Page<Tuboid> found, service.tuboids().List(caller, f, page));
-  VITRINE_ASSIGN_OR_RETURN(wire::Json items, WithLabels(service, caller, found.items));
+  wire::Json items = wire::Json::array();
+  for (const Tuboid& t : found.items) items.push_back(wire::ToJson(t));
   return JsonResponse(200, wire::Json{{"items", std::move(items)}, {"total", found.total}});
 }
 
@@ -215,8 +204,7 @@ Result<HttpResponse> GetTuboid(service::Service& service, const Caller& caller, 
                                const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(TuboidId id, PathId<TuboidId>(params, "tuboid_id"));
   VITRINE_ASSIGN_OR_RETURN(Tuboid tuboid, service.tuboids().Get(caller, id));
-  VITRINE_ASSIGN_OR_RETURN(wire::Json items, WithLabels(service, caller, {tuboid}));
-  return JsonResponse(200, items.at(0));
+  return JsonResponse(200, wire::ToJson(tuboid));
 }
 
 Result<HttpResponse> LabelTuboid(service::Service& service, const Caller& caller, const HttpRequest& request,
