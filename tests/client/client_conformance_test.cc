@@ -22,6 +22,7 @@
 #include "wire/annotation_json.h"
 #include "wire/annotation_run_json.h"
 #include "wire/job_json.h"
+#include "wire/tuboid_json.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -598,6 +599,13 @@ class Transcript {
     for (const auto& r : page.items) items.push_back(wire::ToJson(r));
     return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
   }
+  static std::string Render(const Page<Tuboid>& page) {
+    wire::Json items = wire::Json::array();
+    for (const auto& t : page.items) items.push_back(wire::ToJson(t));
+    return Masked(wire::Json{{"items", std::move(items)}, {"total", page.total}});
+  }
+  static std::string Render(const Tuboid& t) { return Masked(wire::ToJson(t)); }
+  static std::string Render(const ItcLabel& l) { return Masked(wire::ToJson(l)); }
   static std::string Render(const Page<DataFile>& page) {
     wire::Json items = wire::Json::array();
     for (const auto& d : page.items) items.push_back(wire::ToJson(d));
@@ -852,6 +860,12 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   bad_shape.annotations = {{.wkt = "POINT (1 1)"}, {.wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}};
   t.Add("alice.CreateAnnotationRun(bowtie)", alice.CreateAnnotationRun(bad_shape));
   t.Add("alice.CreateAnnotationRun(no version)", alice.CreateAnnotationRun({.image_id = ImageId(1), .algorithm = "x"}));
+  // Tuboids arrive by upload (HTTP or a Sticky Pi client); the client reads, labels and deletes.
+  t.Add("alice.ListTuboids", alice.ListTuboids({.device_like = "0803%"}));
+  t.Add("alice.GetTuboid(missing)", alice.GetTuboid(TuboidId(1)));
+  ItcLabel label{.algorithm = "itc", .algorithm_version = "1", .label = 2, .pattern = "^Insecta.*", .type = "Insecta"};
+  t.Add("alice.LabelTuboid(missing)", alice.LabelTuboid(TuboidId(1), label));
+  t.Add("alice.DeleteTuboidSeries(missing)", alice.DeleteTuboidSeries(TuboidSeriesId(1)));
   t.Add("alice.GetAnnotationRun(2)", alice.GetAnnotationRun(AnnotationRunId(2)));
   t.Add("alice.GetAnnotationRun(1 replaced)", alice.GetAnnotationRun(AnnotationRunId(1)));
   t.Add("alice.ListAnnotationRuns(device)", alice.ListAnnotationRuns({.device_like = "5c17%"}));
