@@ -22,8 +22,8 @@
 #include "wire/annotation_json.h"
 #include "wire/annotation_run_json.h"
 #include "wire/job_json.h"
-#include "wire/tuboid_json.h"
 #include "wire/json.h"
+#include "wire/tuboid_json.h"
 
 namespace vitrine::testing {
 namespace {
