@@ -18,9 +18,9 @@ CLIENTS_DIR=${CLIENTS_DIR:-$(cd .. && pwd)/shared/clients}
 start_server
 echo "vitrine: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores; N=$N SERIES=$SERIES THREADS=$THREADS"
 PYTHONPATH="$CLIENTS_DIR/sticky-pi-api:$CLIENTS_DIR/shims${PYTHONPATH:+:$PYTHONPATH}" \
-  /usr/bin/python3 - "$URL" "$TOKEN" "$PROJECT" "$N" "$SERIES" "$ROUNDS" "$THREADS" "$WORK" <<'PYTHON'
+  /usr/bin/python3 - "$URL" "$TOKEN" "$PROJECT" "$N" "$SERIES" "$ROUNDS" "$THREADS" "$WORK" "$DATA" <<'PYTHON'
 import concurrent.futures, datetime, logging, os, statistics, sys, time, urllib.request
-url, token, project, n, series, rounds, threads, work = sys.argv[1:9]
+url, token, project, n, series, rounds, threads, work, data = sys.argv[1:10]
 project, n, series, rounds, threads = int(project), int(n), int(series), int(rounds), int(threads)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 logging.disable(logging.WARNING)
@@ -80,7 +80,12 @@ def timed_put(client):
 
 local = LocalClient(os.path.join(work, "local-client"), n_threads=threads)
 local_s = timed_put(local)
-remote = RemoteClient(os.path.join(work, "remote-client"), "127.0.0.1", "bench", "bench-password",
+# The Sticky Pi project is made by an administrator (docs/compat/stickypi.md): the server's own
+# admin makes it, and the writer the clients run as, with put_users.
+admin_password = open(os.path.join(data, "admin-password")).read().strip()
+RemoteClient(os.path.join(work, "admin-client"), "127.0.0.1", "admin", admin_password, protocol="http", port=port,
+             n_threads=1).put_users([{"username": "spi-writer", "password": "spi-writer-password"}])
+remote = RemoteClient(os.path.join(work, "remote-client"), "127.0.0.1", "spi-writer", "spi-writer-password",
                       protocol="http", port=port, n_threads=threads)
 remote_s = timed_put(remote)
 again = time.monotonic()
@@ -89,7 +94,7 @@ again_s = time.monotonic() - again
 # What bounds the ratio: both clients parse every photo themselves (ImageParser: a full decode
 # and two thumbnails) before anything moves. A fresh client re-putting uploads nothing, so its
 # time is that parse alone.
-parse_only = RemoteClient(os.path.join(work, "parse-only-client"), "127.0.0.1", "bench", "bench-password",
+parse_only = RemoteClient(os.path.join(work, "parse-only-client"), "127.0.0.1", "spi-writer", "spi-writer-password",
                           protocol="http", port=port, n_threads=threads)
 t = time.monotonic()
 assert parse_only.put_images(files) == []
@@ -117,11 +122,14 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
     list(pool.map(upload, range(series)))
 print("uploaded %d series photos natively in %.0f s" % (series, time.monotonic() - t))
 query = [{"device": "5e1e5000", "start_datetime": start, "end_datetime": start + datetime.timedelta(days=365)}]
+# Reads go across every project the reader may read: the owner of the project they are in asks.
+reader = RemoteClient(os.path.join(work, "reader-client"), "127.0.0.1", "bench", "bench-password", protocol="http",
+                      port=port, n_threads=threads)
 for what in ("metadata", "thumbnail"):
     times = []
     for _ in range(rounds):
         t = time.monotonic()
-        rows = remote.get_image_series(query, what=what)
+        rows = reader.get_image_series(query, what=what)
         times.append(time.monotonic() - t)
         assert len(rows) == series, len(rows)
     times.sort()
@@ -129,7 +137,7 @@ for what in ("metadata", "thumbnail"):
           % (series, what, 1000 * statistics.median(times), 1000 * times[int(0.9 * (len(times) - 1))]))
     # The same request without the client's decoding (it turns every date string into a datetime).
     import requests
-    tok = remote.get_token()["token"]
+    tok = reader.get_token()["token"]
     body = [{"device": "5e1e5000", "start_datetime": "2021-06-01T00:00:00Z", "end_datetime": "2022-06-01T00:00:00Z"}]
     raw = []
     for _ in range(rounds):
