@@ -15,12 +15,15 @@ THREADS=${THREADS:-8}
 CLIENTS_DIR=${CLIENTS_DIR:-$(cd .. && pwd)/shared/clients}
 [ -d "$CLIENTS_DIR/sticky-pi-api" ] || { echo "the Sticky Pi client is not at $CLIENTS_DIR (set CLIENTS_DIR)" >&2; exit 1; }
 
+# The Sticky Pi project is made by an administrator (docs/compat/stickypi.md).
+# shellcheck disable=SC2086
+VITRINE_PASSWORD=spi-admin-password "$BIN" user add spi-admin --admin --data "$DATA" $STORE_ARGS >/dev/null
 start_server
 echo "vitrine: $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores; N=$N SERIES=$SERIES THREADS=$THREADS"
 PYTHONPATH="$CLIENTS_DIR/sticky-pi-api:$CLIENTS_DIR/shims${PYTHONPATH:+:$PYTHONPATH}" \
-  /usr/bin/python3 - "$URL" "$TOKEN" "$PROJECT" "$N" "$SERIES" "$ROUNDS" "$THREADS" "$WORK" "$DATA" <<'PYTHON'
+  /usr/bin/python3 - "$URL" "$TOKEN" "$PROJECT" "$N" "$SERIES" "$ROUNDS" "$THREADS" "$WORK" <<'PYTHON'
 import concurrent.futures, datetime, logging, os, statistics, sys, time, urllib.request
-url, token, project, n, series, rounds, threads, work, data = sys.argv[1:10]
+url, token, project, n, series, rounds, threads, work = sys.argv[1:9]
 project, n, series, rounds, threads = int(project), int(n), int(series), int(rounds), int(threads)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 logging.disable(logging.WARNING)
@@ -80,11 +83,9 @@ def timed_put(client):
 
 local = LocalClient(os.path.join(work, "local-client"), n_threads=threads)
 local_s = timed_put(local)
-# The Sticky Pi project is made by an administrator (docs/compat/stickypi.md): the server's own
-# admin makes it, and the writer the clients run as, with put_users.
-admin_password = open(os.path.join(data, "admin-password")).read().strip()
-RemoteClient(os.path.join(work, "admin-client"), "127.0.0.1", "admin", admin_password, protocol="http", port=port,
-             n_threads=1).put_users([{"username": "spi-writer", "password": "spi-writer-password"}])
+# An administrator's put_users makes the Sticky Pi project, and the writer the clients run as.
+RemoteClient(os.path.join(work, "admin-client"), "127.0.0.1", "spi-admin", "spi-admin-password", protocol="http",
+             port=port, n_threads=1).put_users([{"username": "spi-writer", "password": "spi-writer-password"}])
 remote = RemoteClient(os.path.join(work, "remote-client"), "127.0.0.1", "spi-writer", "spi-writer-password",
                       protocol="http", port=port, n_threads=threads)
 remote_s = timed_put(remote)
