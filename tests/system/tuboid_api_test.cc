@@ -106,6 +106,8 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   EXPECT_EQ(Images(), 2);
 
   EXPECT_EQ(Put(bob_, first, 2).status, 409) << "a name is stored once";
+  EXPECT_EQ(Put(bob_, std::string(kSeriesName) + ".0001", 1).status, 409)
+      << "images held already (another tuboid's) are not shared: deleting one series must not take them";
   EXPECT_EQ(Put(carol_, std::string(kSeriesName) + ".0001", 3).status, 403) << "a viewer";
   EXPECT_EQ(Put(eve_, std::string(kSeriesName) + ".0001", 3).status, 404) << "a non-member";
   EXPECT_EQ(Put(bob_, "08038ade.2020-07-08_20-00-00.2020-07-09_16-00-00.1606980656-91e2.0001", 4).status, 400)

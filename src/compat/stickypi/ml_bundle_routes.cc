@@ -42,6 +42,24 @@ Status CheckKey(const std::string& key) {
   return Status::Ok();
 }
 
+// An ETag as upstream's client writes it: 32 hexadecimal digits, "-<parts>" for a multipart
+// one, or "" for an empty file. Anything else could also stretch the signed object's fields.
+Status CheckEtag(const std::string& etag) {
+  auto all = [&](std::size_t from, std::size_t to, auto allowed) {
+    for (std::size_t i = from; i < to; ++i) {
+      if (!allowed(etag[i])) return false;
+    }
+    return true;
+  };
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const bool plain = etag.size() == 32 && all(0, 32, hex);
+  const bool multipart =
+      etag.size() > 33 && etag.size() <= 40 && all(0, 32, hex) && etag[32] == '-' && all(33, etag.size(), digit);
+  if (etag.empty() || plain || multipart) return Status::Ok();
+  return Status::InvalidArgument("'" + etag + "' is not an ETag (32 hexadecimal digits, then -<parts> if multipart)");
+}
+
 Status CheckWhat(std::string_view what) {
   if (what == "all" || what == "data" || what == "model") return Status::Ok();
   return Status::InvalidArgument("'" + std::string(what) + "' is not part of a bundle: ask for all, data or model");
@@ -150,6 +168,7 @@ Result<Json> GetUploadLinks(StickyPi& sticky, const Caller& caller, const Json& 
     VITRINE_ASSIGN_OR_RETURN(std::string etag, StringField(item, "md5"));
     VITRINE_RETURN_IF_ERROR(CheckBundleName(bundle));
     VITRINE_RETURN_IF_ERROR(CheckKey(key));
+    VITRINE_RETURN_IF_ERROR(CheckEtag(etag));
     auto mtime = item.find("mtime");
     if (mtime == item.end() || !mtime->is_number()) {
       return Status::InvalidArgument("each file needs 'mtime', its modification time in seconds");
@@ -246,6 +265,14 @@ class BundleFileSink final : public http::BodySink, private http::MultipartHandl
     if (!name || !etag || !user || !expires || !signature) {
       return Status::PermissionDenied("an upload needs its link's fields (key, md5, user, expires, signature) first");
     }
+    // What the link may name is checked again, whatever its signature says.
+    VITRINE_RETURN_IF_ERROR(CheckEtag(*etag));
+    const auto bundle_end = name->find('/', 3);
+    if (!name->starts_with("ml/") || bundle_end == std::string::npos) {
+      return Status::PermissionDenied("this upload link is not for an ML bundle file");
+    }
+    VITRINE_RETURN_IF_ERROR(CheckBundleName(name->substr(3, bundle_end - 3)));
+    VITRINE_RETURN_IF_ERROR(CheckKey(name->substr(bundle_end + 1)));
     auto user_id = core::ParseInteger<std::int64_t>(*user);
     auto expiry = core::ParseInteger<std::int64_t>(*expires);
     if (!user_id || !expiry) return Status::PermissionDenied("this upload link is damaged: ask for a new one");

@@ -87,9 +87,15 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
     return Status::Ok();
   }
 
-  Result<ImageId> Ingested(std::unique_ptr<service::ImageUpload>& upload) {
+  // A tuboid's images are its own: deleting its series deletes them, so bytes the project holds
+  // already (someone's photo, another tuboid's tiles) are refused rather than shared.
+  Result<ImageId> Ingested(std::unique_ptr<service::ImageUpload>& upload, const char* part) {
     VITRINE_ASSIGN_OR_RETURN(service::IngestOutcome outcome, upload->Finish());
-    if (outcome.created) created_.push_back(outcome.image.id);
+    if (!outcome.created) {
+      return Status::Conflict(std::string("the '") + part + "' part holds the bytes of image " +
+                              std::to_string(outcome.image.id.value()) + " already: a tuboid's images are its own");
+    }
+    created_.push_back(outcome.image.id);
     return outcome.image.id;
   }
 
@@ -111,8 +117,8 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
     VITRINE_ASSIGN_OR_RETURN(tuboid.series, form_.series(series));
     tuboid.series.project_id = project_;
     tuboid.shots = std::move(shots_);
-    VITRINE_ASSIGN_OR_RETURN(tuboid.tiles_image_id, Ingested(tiles_));
-    VITRINE_ASSIGN_OR_RETURN(tuboid.context_image_id, Ingested(context_));
+    VITRINE_ASSIGN_OR_RETURN(tuboid.tiles_image_id, Ingested(tiles_, "tuboid"));
+    VITRINE_ASSIGN_OR_RETURN(tuboid.context_image_id, Ingested(context_, "context"));
     return service_.tuboids().Create(caller_, tuboid);
   }
 

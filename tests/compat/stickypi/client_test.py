@@ -441,6 +441,9 @@ def check_ml_bundles(ctx):
     check("... used for another file: 403", r.status_code == 403, r.text[:200])
     r = post(target["fields"], b"<svg>not the bytes announced</svg>")
     check("... with other bytes than its md5: 400", r.status_code == 400 and "ETag" in r.text, r.text[:200])
+    r = ctx.requests.post(ctx.base + "/_get_ml_bundle_upload_links", auth=(token, ""), timeout=60, json=[
+        {"bundle_name": name, "key": "data/x.svg", "path": "/x", "md5": extra_md5 + "/../../other", "mtime": 1}])
+    check("an md5 that is not an ETag: 400", r.status_code == 400, r.text[:200])
     r = post(target["fields"], extra)
     check("... as given: 204", r.status_code == 204, r.text[:200])
     listed = ctx.native_admin.get("/api/v1/data", project=ctx.project, name="ml/%s/%%" % name).json()
