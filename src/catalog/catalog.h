@@ -238,12 +238,14 @@ class Catalog {
   // that project, device, range, algorithm and version exists (`tuboid.series` describes it), in
   // one transaction: kConflict when the name is taken in the project or the series holds its
   // n_tuboids already; kInvalidArgument when the tuboid's shots leave the series' range.
-  // Listings come in order of series start, series id, then index in the series; `member`
-  // limits them to that user's projects. DeleteTuboidSeries takes its tuboids and their labels
+  // Listings come in order of series start, series id, then index in the series, without their
+  // shots (TuboidShots reads them, for one tuboid); `member` limits them to that user's
+  // projects. DeleteTuboidSeries takes its tuboids and their labels
   // with it (their images stay: the caller deletes them).
   virtual Result<Tuboid> InsertTuboid(const Tuboid& tuboid) = 0;
   virtual Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,
                                            const PageRequest& page) const = 0;
+  virtual Result<std::string> TuboidShots(TuboidId id) const = 0;
   virtual Status DeleteTuboidSeries(TuboidSeriesId id) = 0;
   // kConflict when the tuboid has a label of that algorithm and version; kNotFound when the
   // tuboid is gone. Labels list in order of tuboid, then id.

@@ -54,7 +54,7 @@ Result<Tuboid> TuboidService::Create(const Caller& caller, const NewTuboid& in) 
   VITRINE_RETURN_IF_ERROR(projects_.Require(caller, in.series.project_id, ProjectRole::kContributor));
   VITRINE_RETURN_IF_ERROR(CheckSeries(in.series));
   VITRINE_ASSIGN_OR_RETURN(std::int64_t index, IndexFromName(in.name, in.series));
-  if (in.shots.size() > kMaxShotsBytes) return Status::TooLarge("a tuboid's shots take at most 1 MiB");
+  if (in.shots.size() > kMaxShotsBytes) return Status::TooLarge("a tuboid's shots take at most 256 KiB");
   VITRINE_ASSIGN_OR_RETURN(std::vector<core::TuboidShot> shots, core::ParseTuboidShots(in.shots));
   if (shots.empty()) return Status::InvalidArgument("a tuboid has at least one shot");
   for (ImageId id : {in.tiles_image_id, in.context_image_id}) {
@@ -120,7 +120,9 @@ Result<Tuboid> TuboidService::Get(const Caller& caller, TuboidId id) const {
   filter.ids = {id};
   VITRINE_ASSIGN_OR_RETURN(Page<Tuboid> found, List(caller, filter, PageRequest{1, 0}));
   if (found.items.empty()) return Status::NotFound(TuboidNotFound(id));
-  return std::move(found.items.front());
+  Tuboid tuboid = std::move(found.items.front());
+  VITRINE_ASSIGN_OR_RETURN(tuboid.shots, catalog_.TuboidShots(id));
+  return tuboid;
 }
 
 Status TuboidService::DeleteSeries(const Caller& caller, TuboidSeriesId id) {

@@ -28,7 +28,7 @@ struct NewTuboid {
 
 class TuboidService {
  public:
-  static constexpr std::size_t kMaxShotsBytes = 1 << 20;
+  static constexpr std::size_t kMaxShotsBytes = 256 << 10;
 
   TuboidService(catalog::Catalog& catalog, const ProjectService& projects, ImageService& images,
                 const core::Clock& clock)
@@ -38,9 +38,10 @@ class TuboidService {
   // the shots must lie inside the series' range. kConflict for a name already stored or a
   // series that holds its n_tuboids.
   Result<Tuboid> Create(const Caller& caller, const NewTuboid& tuboid);
+  // The tuboid with its labels and its shots.
   Result<Tuboid> Get(const Caller& caller, TuboidId id) const;
-  // In order of series start, then index, each with its labels; without a project, across
-  // every project the caller can read.
+  // In order of series start, then index, each with its labels but without its shots; without
+  // a project, across every project the caller can read.
   Result<Page<Tuboid>> List(const Caller& caller, const TuboidFilter& filter, const PageRequest& page) const;
   // The series, its tuboids, their labels and their images.
   Status DeleteSeries(const Caller& caller, TuboidSeriesId id);

@@ -24,7 +24,7 @@ Json ToJson(const Tuboid& t) {
   Json labels = Json::array();
   for (const ItcLabel& l : t.labels) labels.push_back(ToJson(l));
   const TuboidSeries& s = t.series;
-  return Json{{"id", t.id.value()},
+  Json out{{"id", t.id.value()},
               {"name", t.name},
               {"project_id", s.project_id.value()},
               {"series",
@@ -42,13 +42,17 @@ Json ToJson(const Tuboid& t) {
               {"start", core::FormatIso8601(t.start)},
               {"end", core::FormatIso8601(t.end)},
               {"n_shots", t.n_shots},
-              {"shots", std::move(shots)},
               {"tiles_image_id", t.tiles_image_id.value()},
               {"context_image_id", t.context_image_id ? Json(t.context_image_id->value()) : Json(nullptr)},
-              {"shots_text", t.shots},
               {"created_by", t.created_by.value()},
               {"created_at", core::FormatIso8601(t.created_at)},
               {"labels", std::move(labels)}};
+  // A listing carries no shots (a stored tuboid has one at least): the tuboid's own answer does.
+  if (!t.shots.empty()) {
+    out["shots"] = std::move(shots);
+    out["shots_text"] = t.shots;
+  }
+  return out;
 }
 
 Result<Tuboid> TuboidFromJson(const Json& j) {
@@ -72,7 +76,7 @@ Result<Tuboid> TuboidFromJson(const Json& j) {
     VITRINE_ASSIGN_OR_RETURN(t.start, TimeAt(j, "start"));
     VITRINE_ASSIGN_OR_RETURN(t.end, TimeAt(j, "end"));
     t.n_shots = j.at("n_shots").get<std::int64_t>();
-    t.shots = j.at("shots_text").get<std::string>();
+    t.shots = j.value("shots_text", std::string());
     t.tiles_image_id = ImageId(j.at("tiles_image_id").get<std::int64_t>());
     if (const Json& c = j.at("context_image_id"); !c.is_null()) t.context_image_id = ImageId(c.get<std::int64_t>());
     t.created_by = UserId(j.at("created_by").get<std::int64_t>());

@@ -9,7 +9,8 @@
 
 namespace vitrine::wire {
 
-// The tuboid with its series, and "shots" as a list of {device, captured_at, x, y, scale}.
+// The tuboid with its series and, when its shots were read (never in a listing), "shots" as a
+// list of {device, captured_at, x, y, scale} and "shots_text" as uploaded.
 Json ToJson(const Tuboid& tuboid);
 Result<Tuboid> TuboidFromJson(const Json& json);
 Json ToJson(const ItcLabel& label);

@@ -411,6 +411,10 @@ TEST_P(CatalogConformance, TuboidsFillTheirSeriesAndGoWithItAndWithTheirTilesIma
   EXPECT_TRUE(first->series.id.valid());
   EXPECT_EQ(first->series.n_tuboids, 2);
   EXPECT_EQ(first->shots, tuboid(p->id, "08038ade", 100, 0, 'c').shots) << "shots are kept verbatim";
+  auto shots = catalog().TuboidShots(first->id);
+  ASSERT_TRUE(shots.ok()) << shots.status().ToString();
+  EXPECT_EQ(*shots, first->shots);
+  EXPECT_EQ(catalog().TuboidShots(TuboidId(first->id.value() + 1000)).status().code(), ErrorCode::kNotFound);
   auto second = catalog().InsertTuboid(tuboid(p->id, "08038ade", 100, 1, 'e'));
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->series.id, first->series.id) << "the same series, found again";
@@ -430,7 +434,10 @@ TEST_P(CatalogConformance, TuboidsFillTheirSeriesAndGoWithItAndWithTheirTilesIma
     auto page = catalog().ListTuboids(filter, member, {});
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     if (page.ok()) {
-      for (const Tuboid& t : page->items) out.push_back(t.name);
+      for (const Tuboid& t : page->items) {
+        out.push_back(t.name);
+        EXPECT_EQ(t.shots, "") << "a listing leaves the shots out";
+      }
       EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
     }
     return out;

@@ -124,7 +124,9 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   auto listed = [&](const std::string& query, const std::string& token) {
     return BodyOf(Call("GET", "/api/v1/tuboids?" + query, token));
   };
-  EXPECT_EQ(listed("device=0803%25", carol_)["total"], 2);
+  const Json by_device = listed("device=0803%25", carol_);
+  EXPECT_EQ(by_device["total"], 2);
+  EXPECT_FALSE(by_device["items"][0].contains("shots")) << "a listing leaves the shots out";
   EXPECT_EQ(listed("from=2020-07-08T00:00:00Z&to=2020-07-10T00:00:00Z", carol_)["total"], 2);
   EXPECT_EQ(listed("from=2020-07-08T00:00:00Z&to=2020-07-09T00:00:00Z", carol_)["total"], 0)
       << "a range cutting the series";
@@ -147,6 +149,7 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   Json got = BodyOf(Call("GET", "/api/v1/tuboids/" + std::to_string(tuboid["id"].get<std::int64_t>()), carol_));
   ASSERT_EQ(got["labels"].size(), 1u);
   EXPECT_EQ(got["labels"][0]["label"], 2);
+  EXPECT_EQ(got["shots"].size(), 2u) << "the tuboid's own answer has them";
 
   const std::string series = "/api/v1/tuboid-series/" + std::to_string(tuboid["series"]["id"].get<std::int64_t>());
   EXPECT_EQ(Call("DELETE", series, bob_).status, 403) << "deleting a series takes a manager";

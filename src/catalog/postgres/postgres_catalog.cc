@@ -438,6 +438,7 @@ class PostgresCatalog final : public Catalog {
                                    const PageRequest& page) const override {
     return postgres::tuboids::List(pool_, filter, member, page);
   }
+  Result<std::string> TuboidShots(TuboidId id) const override { return postgres::tuboids::Shots(pool_, id); }
   Status DeleteTuboidSeries(TuboidSeriesId id) override { return postgres::tuboids::DeleteSeries(pool_, id); }
   Result<ItcLabel> InsertItcLabel(const ItcLabel& label) override {
     return postgres::tuboids::InsertLabel(pool_, label);

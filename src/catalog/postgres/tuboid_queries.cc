@@ -5,8 +5,9 @@
 namespace vitrine::catalog::postgres::tuboids {
 namespace {
 
+// A listing leaves out the shots (up to 256 KiB a tuboid); TuboidShots reads them for one.
 constexpr const char* kColumns =
-    "SELECT t.id, t.name, t.index_in_series, t.start_at, t.end_at, t.n_shots, t.shots, t.tiles_image_id,"
+    "SELECT t.id, t.name, t.index_in_series, t.start_at, t.end_at, t.n_shots, '', t.tiles_image_id,"
     " t.context_image_id, t.created_by, t.created_at, s.id, s.project_id, s.device, s.start_at, s.end_at,"
     " s.algorithm, s.algorithm_version, s.n_images, s.n_tuboids, s.created_by, s.created_at"
     " FROM tuboids t JOIN tuboid_series s ON s.id = t.series_id";
@@ -100,6 +101,7 @@ Result<Tuboid> Insert(ConnectionPool& pool, const Tuboid& tuboid) {
     VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query(std::string(kColumns) + " WHERE t.id = $1", inserted->Int(0, 0)));
     if (q.empty()) return Status::Internal("a tuboid just stored cannot be read back");
     Tuboid stored = ReadTuboid(q, 0);
+    stored.shots = tuboid.shots;
     VITRINE_RETURN_IF_ERROR(tx.Commit());
     return stored;
   });
@@ -143,6 +145,14 @@ Result<Page<Tuboid>> List(ConnectionPool& pool, const TuboidFilter& filter, std:
     VITRINE_ASSIGN_OR_RETURN(auto q, conn.Exec(sql, params));
     for (int r = 0; r < q.size(); ++r) out.items.push_back(ReadTuboid(q, r));
     return out;
+  });
+}
+
+Result<std::string> Shots(ConnectionPool& pool, TuboidId id) {
+  return pool.Run<std::string>([&](Connection& conn) -> Result<std::string> {
+    VITRINE_ASSIGN_OR_RETURN(auto q, conn.Query("SELECT shots FROM tuboids WHERE id = $1", id.value()));
+    if (q.empty()) return Status::NotFound("tuboid " + std::to_string(id.value()) + " not found");
+    return q.Text(0, 0);
   });
 }
 

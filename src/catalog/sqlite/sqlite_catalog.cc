@@ -453,6 +453,7 @@ class SqliteCatalog final : public Catalog {
                                    const PageRequest& page) const override {
     return sqlite::tuboids::List(pool_, filter, member, page);
   }
+  Result<std::string> TuboidShots(TuboidId id) const override { return sqlite::tuboids::Shots(pool_, id); }
   Status DeleteTuboidSeries(TuboidSeriesId id) override { return sqlite::tuboids::DeleteSeries(pool_, id); }
   Result<ItcLabel> InsertItcLabel(const ItcLabel& label) override { return sqlite::tuboids::InsertLabel(pool_, label); }
   Result<std::vector<ItcLabel>> ListItcLabels(const std::vector<TuboidId>& tuboids) const override {

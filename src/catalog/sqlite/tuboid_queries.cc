@@ -7,8 +7,9 @@
 namespace vitrine::catalog::sqlite::tuboids {
 namespace {
 
+// A listing leaves out the shots (up to 256 KiB a tuboid); TuboidShots reads them for one.
 constexpr const char* kColumns =
-    "SELECT t.id, t.name, t.index_in_series, t.start_at, t.end_at, t.n_shots, t.shots, t.tiles_image_id,"
+    "SELECT t.id, t.name, t.index_in_series, t.start_at, t.end_at, t.n_shots, '', t.tiles_image_id,"
     " t.context_image_id, t.created_by, t.created_at, s.id, s.project_id, s.device, s.start_at, s.end_at,"
     " s.algorithm, s.algorithm_version, s.n_images, s.n_tuboids, s.created_by, s.created_at"
     " FROM tuboids t JOIN tuboid_series s ON s.id = t.series_id";
@@ -113,6 +114,7 @@ Result<Tuboid> Insert(ConnectionPool& pool, const Tuboid& tuboid) {
   VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(id.value()).Step());
   if (!found) return Status::Internal("a tuboid just stored cannot be read back");
   Tuboid stored = ReadTuboid(q);
+  stored.shots = tuboid.shots;
   VITRINE_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -189,6 +191,14 @@ Result<Page<Tuboid>> List(ConnectionPool& pool, const TuboidFilter& filter, std:
     out.items.push_back(ReadTuboid(q));
   }
   return out;
+}
+
+Result<std::string> Shots(ConnectionPool& pool, TuboidId id) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("SELECT shots FROM tuboids WHERE id = ?"));
+  VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(id.value()).Step());
+  if (!found) return Status::NotFound("tuboid " + std::to_string(id.value()) + " not found");
+  return q.Text(0);
 }
 
 Status DeleteSeries(ConnectionPool& pool, TuboidSeriesId id) {
