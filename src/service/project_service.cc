@@ -30,7 +30,13 @@ Status ProjectNotFound(ProjectId id) {
   return Status::NotFound("project " + std::to_string(id.value()) + " not found");
 }
 
+Status AdminOnlyProperty() {
+  return Status::PermissionDenied(std::string("the project property ") + kAdminOnlyProjectProperty +
+                                  " marks a protocol's project: only an administrator sets or removes it");
+}
+
 }  // namespace
+
 
 Status ProjectService::Require(const Caller& caller, ProjectId id, ProjectRole needed) const {
   if (caller.project_scope() && *caller.project_scope() != id) return ProjectNotFound(id);
@@ -50,6 +56,9 @@ Result<Project> ProjectService::Create(const Caller& caller, const CreateProject
   VITRINE_RETURN_IF_ERROR(ValidateName(request.name));
   VITRINE_RETURN_IF_ERROR(ValidateDescription(request.description));
   VITRINE_RETURN_IF_ERROR(ValidateProperties(request.properties));
+  if (request.properties.contains(kAdminOnlyProjectProperty) && !caller.is_admin()) {
+    return AdminOnlyProperty();
+  }
   UserId manager = caller.user_id();
   if (owner && *owner != manager) {
     if (!caller.is_admin())
@@ -71,6 +80,9 @@ Result<Project> ProjectService::Update(const Caller& caller, ProjectId id, const
   if (request.name) VITRINE_RETURN_IF_ERROR(ValidateName(*request.name));
   if (request.description) VITRINE_RETURN_IF_ERROR(ValidateDescription(*request.description));
   VITRINE_RETURN_IF_ERROR(ValidatePropertyChanges(request.properties));
+  if (request.properties.contains(kAdminOnlyProjectProperty) && !caller.is_admin()) {
+    return AdminOnlyProperty();
+  }
   return catalog_.UpdateProject(id, {request.name, request.description, request.properties, clock_.Now()});
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "service/properties.h"
 #include "support/service_fixture.h"
 
 namespace vitrine::service {
@@ -34,6 +35,24 @@ TEST_F(Fixture, RolesGateEditsAndAdminsSeeEverything) {
   EXPECT_EQ(service_->projects().Update(admin, p->id, rename)->name, "Q");
   EXPECT_EQ(service_->projects().List(admin, {}, {})->total, 1);
   EXPECT_EQ(service_->projects().Get(admin, ProjectId(999)).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(Fixture, OnlyAdminsMarkAProtocolsProject) {
+  Caller manager = AddUser("manager");
+  Caller admin = AddUser("root", true);
+  const Properties mark = {{kAdminOnlyProjectProperty, "project"}};
+  EXPECT_EQ(service_->projects().Create(manager, {"decoy", "", mark}).status().code(), ErrorCode::kPermissionDenied);
+  auto own = service_->projects().Create(manager, {"own"});
+  ASSERT_TRUE(own.ok());
+  UpdateProjectRequest set_mark{std::nullopt, std::nullopt, {{kAdminOnlyProjectProperty, "project"}}};
+  EXPECT_EQ(service_->projects().Update(manager, own->id, set_mark).status().code(), ErrorCode::kPermissionDenied);
+  auto marked = service_->projects().Update(admin, own->id, set_mark);
+  ASSERT_TRUE(marked.ok()) << marked.status().ToString();
+  EXPECT_EQ(marked->properties.at(kAdminOnlyProjectProperty), "project");
+  UpdateProjectRequest unmark{std::nullopt, std::nullopt, {{kAdminOnlyProjectProperty, std::nullopt}}};
+  EXPECT_EQ(service_->projects().Update(manager, own->id, unmark).status().code(), ErrorCode::kPermissionDenied);
+  UpdateProjectRequest other{std::nullopt, std::nullopt, {{"stain", "H&E"}}};
+  EXPECT_TRUE(service_->projects().Update(manager, own->id, other).ok()) << "other properties stay the manager's";
 }
 
 TEST_F(Fixture, TheLastManagerStays) {

@@ -185,6 +185,7 @@ Result<Json> GetUploadLinks(StickyPi& sticky, const Caller& caller, const Json& 
     Json fields = Json::object();
     fields["key"] = DataName(bundle, key);
     fields["md5"] = etag;
+    fields["project"] = std::to_string(project.value());
     std::string query = SignedQuery(sticky, caller, UploadObject(project, DataName(bundle, key), etag));
     // The signed query's three values travel as form fields, as S3's policy fields do.
     for (std::string_view rest = query; !rest.empty();) {
@@ -261,9 +262,10 @@ class BundleFileSink final : public http::BodySink, private http::MultipartHandl
   // file is kept.
   Status BeginFile() {
     auto name = Field("key"), etag = Field("md5"), user = Field("user"), expires = Field("expires");
-    auto signature = Field("signature");
-    if (!name || !etag || !user || !expires || !signature) {
-      return Status::PermissionDenied("an upload needs its link's fields (key, md5, user, expires, signature) first");
+    auto signature = Field("signature"), project_field = Field("project");
+    if (!name || !etag || !user || !expires || !signature || !project_field) {
+      return Status::PermissionDenied(
+          "an upload needs its link's fields (key, md5, project, user, expires, signature) first");
     }
     // What the link may name is checked again, whatever its signature says.
     VITRINE_RETURN_IF_ERROR(CheckEtag(*etag));
@@ -275,14 +277,21 @@ class BundleFileSink final : public http::BodySink, private http::MultipartHandl
     VITRINE_RETURN_IF_ERROR(CheckKey(name->substr(bundle_end + 1)));
     auto user_id = core::ParseInteger<std::int64_t>(*user);
     auto expiry = core::ParseInteger<std::int64_t>(*expires);
-    if (!user_id || !expiry) return Status::PermissionDenied("this upload link is damaged: ask for a new one");
-    VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(*sticky_));
-    if (!project) return Status::NotFound("there is no Sticky Pi project");
+    auto project_id = core::ParseInteger<std::int64_t>(*project_field);
+    if (!user_id || !expiry || !project_id) {
+      return Status::PermissionDenied("this upload link is damaged: ask for a new one");
+    }
+    const ProjectId project(*project_id);
+    // The signature first: a request without one costs no catalog query.
     VITRINE_ASSIGN_OR_RETURN(
         caller_,
-        LinkCaller(*sticky_, auth::LinkClaim{UploadObject(*project, *name, *etag), *user_id, *expiry}, *signature));
+        LinkCaller(*sticky_, auth::LinkClaim{UploadObject(project, *name, *etag), *user_id, *expiry}, *signature));
+    VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> sticky_project, FindProject(*sticky_));
+    if (sticky_project != project) {
+      return Status::PermissionDenied("this upload link is for a project that is no longer the Sticky Pi project");
+    }
     NewDataFile data;
-    data.project = *project;
+    data.project = project;
     data.name = *name;
     data.media_type = "application/octet-stream";
     // Upstream's client writes "" for an empty file, whose MD5 the store works out.

@@ -13,13 +13,14 @@
 #include "http/query.h"
 #include "http/responses.h"
 #include "http/routes/route_helpers.h"
+#include "service/properties.h"
 
 namespace vitrine::compat::stickypi {
 namespace {
 
 // The project property that marks the Sticky Pi project: a property rather than a name, since
-// names are neither unique nor fixed.
-constexpr const char* kProjectMark = "sticky_pi";
+// names are neither unique nor fixed; one that only administrators set.
+constexpr const char* kProjectMark = service::kAdminOnlyProjectProperty;
 constexpr const char* kProjectMarkValue = "project";
 
 // What upstream's `api_version` column holds; clients only display it.
@@ -90,25 +91,20 @@ HttpResponse StickyPiJson(const Json& body) {
 }
 
 Result<std::optional<ProjectId>> FindProject(StickyPi& sticky) {
-  // Any manager may set any property on their own project, so the mark alone proves nothing: it
-  // counts on a project an administrator made (as ProjectForWriting does), and only on one.
+  // Only an administrator sets the mark (ProjectService refuses anyone else), so a project that
+  // carries it is the one an administrator chose.
   ProjectFilter filter;
   filter.property = PropertyMatch{kProjectMark, std::string(kProjectMarkValue)};
-  const Caller local = Caller::LocalOperator();
-  VITRINE_ASSIGN_OR_RETURN(Page<Project> marked, sticky.service.projects().List(local, filter, PageRequest{1000, 0}));
-  std::vector<ProjectId> trusted;
-  for (const Project& project : marked.items) {
-    auto creator = sticky.service.users().Get(local, project.created_by);
-    if (creator.ok() && creator->admin) trusted.push_back(project.id);
-  }
-  if (trusted.empty()) return std::optional<ProjectId>();
-  if (trusted.size() > 1) {
+  VITRINE_ASSIGN_OR_RETURN(Page<Project> marked,
+                           sticky.service.projects().List(Caller::LocalOperator(), filter, PageRequest{10, 0}));
+  if (marked.items.empty()) return std::optional<ProjectId>();
+  if (marked.total > 1) {
     std::string ids;
-    for (ProjectId id : trusted) ids += (ids.empty() ? "" : ", ") + std::to_string(id.value());
-    return Status::Conflict("several projects made by administrators carry the property sticky_pi=project (" + ids +
-                            "): an administrator removes it from all but one");
+    for (const Project& project : marked.items) ids += (ids.empty() ? "" : ", ") + std::to_string(project.id.value());
+    return Status::Conflict("several projects carry the property sticky_pi=project (" + ids +
+                            (marked.total > 10 ? ", ..." : "") + "): an administrator removes it from all but one");
   }
-  return std::optional(trusted.front());
+  return std::optional(marked.items.front().id);
 }
 
 Result<ProjectId> ProjectForWriting(StickyPi& sticky, const Caller& caller) {
