@@ -226,6 +226,18 @@ class Catalog {
   // come in order of the image's capture time, then id; `member` limits them to that user's
   // projects.
   enum class RunReplacement { kNever, kOwn, kAny };
+  struct AnnotationLeaseQuery {
+    ProjectId project;
+    std::optional<std::string> device_like;
+    std::optional<Timestamp> from;
+    std::optional<Timestamp> to;
+    std::string algorithm;
+    std::string min_version;
+    std::int64_t limit = 8;
+    UserId leased_by;
+    Timestamp now;
+    Timestamp expired_before;
+  };
   virtual Result<CreatedAnnotationRun> InsertAnnotationRun(const AnnotationRun& run, RunReplacement replace,
                                                            std::vector<AnnotationRow> rows) = 0;
   virtual Result<AnnotationRun> GetAnnotationRun(AnnotationRunId id) const = 0;
@@ -233,6 +245,13 @@ class Catalog {
                                                          std::optional<UserId> member,
                                                          const PageRequest& page) const = 0;
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
+  // Leases images of `query.project` to a detector (Sticky Pi's get_images_to_annotate), in one
+  // transaction: drops leases taken before `query.expired_before`, then takes up to
+  // `query.limit` images, by capture time, that are in the series (device LIKE, capture time in
+  // [from, to)), have no run of the algorithm at `min_version` or later (versions compared as
+  // text, as upstream: they start with a timestamp) and no live lease for the algorithm. Two
+  // concurrent calls never lease the same image.
+  virtual Result<std::vector<ImageId>> LeaseImagesToAnnotate(const AnnotationLeaseQuery& query) = 0;
 
   // Tuboids (Sticky Pi). InsertTuboid stores `tuboid` in its series, made first when no series of
   // that project, device, range, algorithm and version exists (`tuboid.series` describes it), in

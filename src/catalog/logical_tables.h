@@ -8,7 +8,7 @@
 
 namespace vitrine::catalog {
 
-inline constexpr std::array<const char*, 25> kLogicalTables = {"users",
+inline constexpr std::array<const char*, 26> kLogicalTables = {"users",
                                                                "api_keys",
                                                                "projects",
                                                                "project_members",
@@ -24,6 +24,7 @@ inline constexpr std::array<const char*, 25> kLogicalTables = {"users",
                                                                "annotations",
                                                                "annotation_properties",
                                                                "annotation_terms",
+                                                               "annotation_leases",
                                                                "tuboid_series",
                                                                "tuboids",
                                                                "itc_labels",

@@ -97,4 +97,37 @@ Status AnnotationRunService::Delete(const Caller& caller, AnnotationRunId id) {
   return catalog_.DeleteAnnotationRun(id);
 }
 
+Result<std::vector<Image>> AnnotationRunService::LeaseImages(const Caller& caller,
+                                                             const AnnotationLeaseRequest& request) {
+  VITRINE_RETURN_IF_ERROR(ValidateName(request.algorithm, "algorithm"));
+  if (request.min_version.size() > kMaxAlgorithmName) {
+    return Status::InvalidArgument("algorithm_version takes at most " + std::to_string(kMaxAlgorithmName) + " bytes");
+  }
+  if (request.limit < 1 || request.limit > kMaxLeased) {
+    return Status::InvalidArgument("lease 1-" + std::to_string(kMaxLeased) + " images at once");
+  }
+  VITRINE_RETURN_IF_ERROR(projects_.Require(caller, request.project, ProjectRole::kContributor));
+  const Timestamp now = clock_.Now();
+  catalog::Catalog::AnnotationLeaseQuery query;
+  query.project = request.project;
+  query.device_like = request.device_like;
+  query.from = request.from;
+  query.to = request.to;
+  query.algorithm = request.algorithm;
+  query.min_version = request.min_version;
+  query.limit = request.limit;
+  query.leased_by = caller.user_id();
+  query.now = now;
+  query.expired_before = now - kLeaseLifetime;
+  VITRINE_ASSIGN_OR_RETURN(std::vector<ImageId> leased, catalog_.LeaseImagesToAnnotate(query));
+  std::vector<Image> images;
+  for (ImageId id : leased) {
+    auto image = images_.Get(caller, id);
+    if (image.status().code() == ErrorCode::kNotFound) continue;  // deleted since
+    VITRINE_RETURN_IF_ERROR(image.status());
+    images.push_back(std::move(image).value());
+  }
+  return images;
+}
+
 }  // namespace vitrine::service

@@ -16,6 +16,18 @@
 
 namespace vitrine::service {
 
+// What a detector worker asks for: images of `project` in a series that have no run of
+// `algorithm` at `min_version` or later, and that no other worker holds.
+struct AnnotationLeaseRequest {
+  ProjectId project;
+  std::string algorithm;
+  std::string min_version;
+  std::optional<std::string> device_like{};  // SQL LIKE
+  std::optional<Timestamp> from{};           // capture time in [from, to)
+  std::optional<Timestamp> to{};
+  std::int64_t limit = 8;
+};
+
 class AnnotationRunService {
  public:
   AnnotationRunService(catalog::Catalog& catalog, const ProjectService& projects, const ImageService& images,
@@ -32,6 +44,14 @@ class AnnotationRunService {
                                    const PageRequest& page) const;
   // Deletes the run with its annotations.
   Status Delete(const Caller& caller, AnnotationRunId id);
+
+  // Sticky Pi's work leases: up to `limit` (at most kMaxLeased) images by capture time, each now
+  // held for the caller and `algorithm` for kLeaseLifetime, so that workers sharing a series do
+  // not annotate an image twice. A lease ends when it expires; a run stored meanwhile is what
+  // keeps the image from being leased again. Contributors.
+  static constexpr std::chrono::hours kLeaseLifetime{6};
+  static constexpr std::int64_t kMaxLeased = 100;
+  Result<std::vector<Image>> LeaseImages(const Caller& caller, const AnnotationLeaseRequest& request);
 
  private:
   Result<AnnotationRun> VisibleRun(const Caller& caller, AnnotationRunId id) const;

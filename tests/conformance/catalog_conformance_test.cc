@@ -491,6 +491,124 @@ TEST_P(CatalogConformance, TuboidsFillTheirSeriesAndGoWithItAndWithTheirTilesIma
   EXPECT_EQ(catalog().DeleteTuboidSeries(first->series.id).code(), ErrorCode::kNotFound);
 }
 
+TEST_P(CatalogConformance, LeasesHandEachImageToOneWorkerUntilTheyExpireOrItsRunIsStored) {
+  User a = AddUser("a"), b = AddUser("b");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  auto other = catalog().CreateProject({"Q", "", a.id, At(1)});
+  ASSERT_TRUE(p.ok() && other.ok());
+  std::vector<ImageId> photos;
+  auto photo = [&](ProjectId project, const std::string& device, std::int64_t captured, char fill) {
+    Image i;
+    i.project_id = project;
+    i.filename = device + ".jpg";
+    i.sha256 = std::string(63, fill) + static_cast<char>('a' + captured % 26);
+    i.device = device;
+    i.captured_at = At(captured);
+    i.created_at = At(2);
+    auto stored = catalog().InsertImage(i);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+    return stored.ok() ? stored->id : ImageId();
+  };
+  for (int k = 0; k < 11; ++k) photos.push_back(photo(p->id, "08038ade", 1000 + 10 * (10 - k), 'a'));
+  std::reverse(photos.begin(), photos.end());  // by capture time
+  photo(p->id, "1b74105a", 1050, 'b');         // another device
+  photo(p->id, "08038ade", 5000, 'c');         // after the range
+  photo(other->id, "08038ade", 1050, 'd');     // another project
+
+  Catalog::AnnotationLeaseQuery query;
+  query.project = p->id;
+  query.device_like = "0803%";
+  query.from = At(1000);
+  query.to = At(2000);
+  query.algorithm = "insect-detector";
+  query.min_version = "1598113346";
+  query.leased_by = a.id;
+  query.now = At(10'000);
+  query.expired_before = At(0);
+  auto first = catalog().LeaseImagesToAnnotate(query);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, std::vector<ImageId>(photos.begin(), photos.begin() + 8)) << "8, by capture time";
+  query.leased_by = b.id;
+  auto second = catalog().LeaseImagesToAnnotate(query);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(*second, std::vector<ImageId>(photos.begin() + 8, photos.end())) << "the other 3";
+  EXPECT_EQ(catalog().LeaseImagesToAnnotate(query)->size(), 0u) << "every image is held";
+  Catalog::AnnotationLeaseQuery other_algorithm = query;
+  other_algorithm.algorithm = "tuboid-matcher";
+  EXPECT_EQ(catalog().LeaseImagesToAnnotate(other_algorithm)->size(), 8u) << "leases are per algorithm";
+
+  // Runs: one at an older version leaves its image to lease, one at this version or later not.
+  auto run = [&](ImageId image, const std::string& version) {
+    AnnotationRun r;
+    r.project_id = p->id;
+    r.image_id = image;
+    r.algorithm = "insect-detector";
+    r.algorithm_version = version;
+    r.created_by = a.id;
+    r.created_at = At(3);
+    auto stored = catalog().InsertAnnotationRun(r, Catalog::RunReplacement::kNever, {});
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+  };
+  run(photos[0], "1598113345-old");
+  run(photos[1], "1598113346-same");
+  run(photos[2], "1700000000-newer");
+  query.now = At(20'000);
+  query.expired_before = At(10'001);  // every earlier lease has expired
+  auto after = catalog().LeaseImagesToAnnotate(query);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  std::vector<ImageId> expected = {photos[0]};
+  expected.insert(expected.end(), photos.begin() + 3, photos.begin() + 10);
+  EXPECT_EQ(*after, expected) << "expired leases are dropped; a run at min_version or later is done";
+  EXPECT_EQ(catalog().DeleteImage(photos[3]).ok(), true) << "a leased image can still be deleted";
+}
+
+TEST_P(CatalogConformance, ConcurrentLeasesHandEachImageOutOnce) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  ASSERT_TRUE(p.ok());
+  constexpr int kImages = 120;
+  for (int k = 0; k < kImages; ++k) {
+    Image i;
+    i.project_id = p->id;
+    i.filename = "x.jpg";
+    i.sha256 = std::string(60, 'a') + std::to_string(1000 + k);
+    i.device = "08038ade";
+    i.captured_at = At(k);
+    i.created_at = At(2);
+    ASSERT_TRUE(catalog().InsertImage(i).ok());
+  }
+  std::mutex mu;
+  std::map<ImageId, int> leases;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      Catalog::AnnotationLeaseQuery query;
+      query.project = p->id;
+      query.algorithm = "insect-detector";
+      query.leased_by = a.id;
+      query.now = At(100);
+      query.expired_before = At(0);
+      query.limit = 7;
+      while (true) {
+        auto leased = catalog().LeaseImagesToAnnotate(query);
+        if (!leased.ok()) {
+          // A busy database may refuse a lease; it must never hand an image out twice.
+          if (++errors > 1000) return;
+          continue;
+        }
+        if (leased->empty()) return;
+        std::lock_guard lock(mu);
+        for (ImageId id : *leased) ++leases[id];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(errors.load(), 1000);
+  EXPECT_EQ(leases.size(), static_cast<std::size_t>(kImages));
+  for (const auto& [id, count] : leases) EXPECT_EQ(count, 1) << "image " << id.value();
+}
+
 TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
   std::string hostile = "x'); DROP TABLE users; --\" \xe2\x9c\x93 %s \\0";
   User a = AddUser("a");

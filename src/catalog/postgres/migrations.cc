@@ -369,6 +369,16 @@ CREATE TABLE itc_labels (
   UNIQUE (tuboid_id, algorithm, algorithm_version)
 );
 )sql"},
+      {7, "detector leases on images (Sticky Pi's get_images_to_annotate)", R"sql(
+CREATE TABLE annotation_leases (
+  image_id   BIGINT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  algorithm  TEXT NOT NULL,
+  leased_by  BIGINT REFERENCES users(id) ON DELETE SET NULL,
+  leased_at  BIGINT NOT NULL,
+  PRIMARY KEY (image_id, algorithm)
+);
+CREATE INDEX annotation_leases_by_time ON annotation_leases(leased_at);
+)sql"},
   };
   return kMigrations;
 }

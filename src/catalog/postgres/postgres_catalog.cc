@@ -432,6 +432,9 @@ class PostgresCatalog final : public Catalog {
     return postgres::annotation_runs::List(pool_, filter, member, page);
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override { return postgres::annotation_runs::Delete(pool_, id); }
+  Result<std::vector<ImageId>> LeaseImagesToAnnotate(const AnnotationLeaseQuery& query) override {
+    return postgres::annotation_runs::LeaseImages(pool_, query);
+  }
 
   Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return postgres::tuboids::Insert(pool_, tuboid); }
   Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,

@@ -175,4 +175,42 @@ Status Delete(ConnectionPool& pool, AnnotationRunId id) {
   return Status::Ok();
 }
 
+Result<std::vector<ImageId>> LeaseImages(ConnectionPool& pool, const Catalog::AnnotationLeaseQuery& query) {
+  VITRINE_ASSIGN_OR_RETURN(auto conn, pool.Acquire());
+  VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  VITRINE_ASSIGN_OR_RETURN(Statement expire, conn->Prepare("DELETE FROM annotation_leases WHERE leased_at < ?"));
+  VITRINE_RETURN_IF_ERROR(expire.Bind(Micros(query.expired_before)).Run());
+  // The WHERE clause is assembled from fixed fragments; every value is a bound parameter.
+  std::string where = " WHERE i.project_id = ? AND i.captured_at IS NOT NULL";
+  std::vector<images::BindValue> binds{query.project.value()};
+  images::AppendSeriesConditions(where, binds, query.device_like, query.from, query.to);
+  where +=
+      " AND NOT EXISTS (SELECT 1 FROM annotation_leases l WHERE l.image_id = i.id AND l.algorithm = ?)"
+      " AND NOT EXISTS (SELECT 1 FROM annotation_runs r WHERE r.image_id = i.id AND r.algorithm = ?"
+      " AND r.algorithm_version >= ?)";
+  binds.emplace_back(query.algorithm);
+  binds.emplace_back(query.algorithm);
+  binds.emplace_back(query.min_version);
+  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic("SELECT i.id FROM images i" + where +
+                                                             " ORDER BY i.captured_at, i.id LIMIT ?"));
+  int index = 1;
+  for (const auto& v : binds) std::visit([&](const auto& x) { q.BindAt(index++, x); }, v);
+  q.BindAt(index, query.limit);
+  std::vector<ImageId> leased;
+  while (true) {
+    VITRINE_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    leased.emplace_back(q.Int(0));
+  }
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement lease,
+      conn->Prepare("INSERT INTO annotation_leases(image_id, algorithm, leased_by, leased_at) VALUES (?, ?, NULLIF(?, 0), ?)"));
+  for (ImageId image : leased) {
+    VITRINE_RETURN_IF_ERROR(lease.Bind(image.value(), query.algorithm, query.leased_by.value(), Micros(query.now)).Run());
+    lease.Reset();
+  }
+  VITRINE_RETURN_IF_ERROR(tx.Commit());
+  return leased;
+}
+
 }  // namespace vitrine::catalog::sqlite::annotation_runs

@@ -15,5 +15,6 @@ Result<AnnotationRun> Get(ConnectionPool& pool, AnnotationRunId id);
 Result<Page<AnnotationRun>> List(ConnectionPool& pool, const AnnotationRunFilter& filter, std::optional<UserId> member,
                                  const PageRequest& page);
 Status Delete(ConnectionPool& pool, AnnotationRunId id);
+Result<std::vector<ImageId>> LeaseImages(ConnectionPool& pool, const Catalog::AnnotationLeaseQuery& query);
 
 }  // namespace vitrine::catalog::sqlite::annotation_runs

@@ -465,6 +465,16 @@ CREATE TABLE itc_labels (
   UNIQUE (tuboid_id, algorithm, algorithm_version)
 );
 )sql"},
+      {13, "detector leases on images (Sticky Pi's get_images_to_annotate)", R"sql(
+CREATE TABLE annotation_leases (
+  image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  algorithm  TEXT NOT NULL,
+  leased_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  leased_at  INTEGER NOT NULL,
+  PRIMARY KEY (image_id, algorithm)
+);
+CREATE INDEX annotation_leases_by_time ON annotation_leases(leased_at);
+)sql"},
   };
   return kMigrations;
 }

@@ -447,6 +447,9 @@ class SqliteCatalog final : public Catalog {
     return sqlite::annotation_runs::List(pool_, filter, member, page);
   }
   Status DeleteAnnotationRun(AnnotationRunId id) override { return sqlite::annotation_runs::Delete(pool_, id); }
+  Result<std::vector<ImageId>> LeaseImagesToAnnotate(const AnnotationLeaseQuery& query) override {
+    return sqlite::annotation_runs::LeaseImages(pool_, query);
+  }
 
   Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return sqlite::tuboids::Insert(pool_, tuboid); }
   Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, std::optional<UserId> member,

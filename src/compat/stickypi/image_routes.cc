@@ -75,6 +75,39 @@ Result<Json> GetImageSeries(StickyPi& sticky, const Caller& caller, const Json& 
   return rows;
 }
 
+// Work for detectors: [{algo_name, algo_version, device (LIKE), start_datetime, end_datetime}]
+// gives up to 8 images in all of the Sticky Pi project, by capture time, that have no run of
+// that algorithm at that version or later and that no other worker holds; each is now held for
+// the caller for 6 hours, as upstream's intents are (held per algorithm here, where upstream
+// holds an image for every algorithm at once).
+Result<Json> GetImagesToAnnotate(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest& request,
+                                 const PathParams& params) {
+  constexpr std::int64_t kMaxLeased = 8;  // upstream's max_requested_images
+  const std::string& what = params.at("what");
+  VITRINE_RETURN_IF_ERROR(CheckImageWhat(what));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  if (items.size() > kMaxLookups) return Status::TooLarge("send at most " + std::to_string(kMaxLookups) + " series");
+  VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(sticky));
+  Json rows = Json::array();
+  if (!project) return rows;
+  for (const Json& item : items) {
+    if (item.empty()) continue;
+    service::AnnotationLeaseRequest lease;
+    lease.project = *project;
+    VITRINE_ASSIGN_OR_RETURN(lease.algorithm, StringField(item, "algo_name"));
+    VITRINE_ASSIGN_OR_RETURN(lease.min_version, StringField(item, "algo_version"));
+    VITRINE_ASSIGN_OR_RETURN(std::string device, StringField(item, "device"));
+    lease.device_like = core::Lowercase(device);
+    VITRINE_ASSIGN_OR_RETURN(lease.from, ParseTime(item, "start_datetime"));
+    VITRINE_ASSIGN_OR_RETURN(lease.to, ParseTime(item, "end_datetime"));
+    lease.limit = kMaxLeased - static_cast<std::int64_t>(rows.size());
+    if (lease.limit == 0) break;
+    VITRINE_ASSIGN_OR_RETURN(std::vector<Image> leased, sticky.service.annotation_runs().LeaseImages(caller, lease));
+    for (const Image& image : leased) rows.push_back(Answered(sticky, caller, request, image, what));
+  }
+  return rows;
+}
+
 // Upstream's admin-only delete, by (device, datetime); answers the rows deleted. An image's
 // annotation runs go with it.
 Result<Json> DeleteImages(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
@@ -231,6 +264,7 @@ HttpResponse ServeLink(StickyPi& sticky, const HttpRequest& request, const PathP
 void AddImageRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky) {
   router.Add("POST", "/get_images/{what}", Route(sticky, GetImages));
   router.Add("POST", "/get_image_series/{what}", Route(sticky, GetImageSeries));
+  router.Add("POST", "/get_images_to_annotate/{what}", Route(sticky, GetImagesToAnnotate));
   router.Add("POST", "/delete_images", Route(sticky, DeleteImages));
   router.AddStreaming("POST", "/_put_new_images", [sticky](const HttpRequest& head, const PathParams& params) {
     return OpenNewImage(sticky, head, params);

@@ -55,6 +55,32 @@ Result<HttpResponse> DeleteRun(service::Service& service, const Caller& caller, 
   return NoContentOr(service.annotation_runs().Delete(caller, id));
 }
 
+// {"project", "algorithm", "min_version"?, "device"?, "from"?, "to"?, "limit"?}: images a
+// detector worker now holds (service/annotation_run_service.h).
+Result<HttpResponse> LeaseImages(service::Service& service, const Caller& caller, const HttpRequest& request,
+                                 const PathParams&) {
+  VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
+  service::AnnotationLeaseRequest lease;
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::int64_t> project, wire::OptionalInt(body, "project"));
+  if (!project) return Status::InvalidArgument("name the project to lease images of");
+  lease.project = ProjectId(*project);
+  VITRINE_ASSIGN_OR_RETURN(lease.algorithm, wire::RequiredString(body, "algorithm"));
+  VITRINE_ASSIGN_OR_RETURN(auto min_version, wire::OptionalString(body, "min_version"));
+  lease.min_version = min_version.value_or("");
+  VITRINE_ASSIGN_OR_RETURN(lease.device_like, wire::OptionalString(body, "device"));
+  for (auto [field, bound] : {std::pair{"from", &lease.from}, std::pair{"to", &lease.to}}) {
+    if (body.contains(field)) {
+      VITRINE_ASSIGN_OR_RETURN(*bound, wire::TimeAt(body, field));
+    }
+  }
+  VITRINE_ASSIGN_OR_RETURN(auto limit, wire::OptionalInt(body, "limit"));
+  lease.limit = limit.value_or(lease.limit);
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Image> leased, service.annotation_runs().LeaseImages(caller, lease));
+  wire::Json items = wire::Json::array();
+  for (const Image& image : leased) items.push_back(wire::ToJson(image));
+  return JsonResponse(200, wire::Json{{"items", std::move(items)}});
+}
+
 }  // namespace
 
 void AddAnnotationRunRoutes(Router& router, service::Service& service) {
@@ -62,6 +88,7 @@ void AddAnnotationRunRoutes(Router& router, service::Service& service) {
   router.Add("GET", "/api/v1/annotation-runs", Authed(service, ListRuns));
   router.Add("GET", "/api/v1/annotation-runs/{run_id}", Authed(service, GetRun));
   router.Add("DELETE", "/api/v1/annotation-runs/{run_id}", AuthedWork(service, DeleteRun));
+  router.Add("POST", "/api/v1/annotation-leases", AuthedWork(service, LeaseImages));
 }
 
 }  // namespace vitrine::http::routes

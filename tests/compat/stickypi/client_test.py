@@ -365,6 +365,31 @@ def check_uid_annotations(ctx):
     ctx.annotated = image
 
 
+def check_images_to_annotate(ctx):
+    detector = {"algo_name": "sticky-pi-universal-insect-detector", "algo_version": "1598113346-ad2cd78d",
+                "device": "%", "start_datetime": when("2020-01-01_00-00-00"),
+                "end_datetime": when("2030-01-01_00-00-00")}
+    todo = len(ctx.files) - 1  # one photo has this detector's run already (check_uid_annotations)
+    first = ctx.writer.get_images_to_annotate([detector], what="thumbnail")
+    check("get_images_to_annotate leases 8 images, with links",
+          len(first) == 8 and all(r["url"].startswith(ctx.base + "/stickypi/files/") for r in first),
+          [(r.get("device"), r.get("url", "")[:60]) for r in first])
+    times = [r["datetime"] for r in first]
+    check("... by capture time", times == sorted(times), times)
+    second = ctx.writer.get_images_to_annotate([detector])
+    leased = {r["id"] for r in first} | {r["id"] for r in second}
+    check("... then the other %d, none twice" % (todo - 8), len(second) == todo - 8 and len(leased) == todo,
+          [r["id"] for r in second])
+    check("... the annotated photo is not among them", ctx.annotated["id"] not in leased)
+    check("... then nothing: every image is held", ctx.writer.get_images_to_annotate([detector]) == [])
+    newer = ctx.writer.get_images_to_annotate([dict(detector, algo_version="1700000000-newer")])
+    check("a newer version of the detector: the annotated photo needs it",
+          [r["id"] for r in newer] == [ctx.annotated["id"]], newer)
+    other = ctx.writer.get_images_to_annotate([dict(detector, algo_name="another-detector", device="0a5b%")])
+    check("another algorithm leases for itself (one device: its 5)", len(other) == 5, len(other))
+    check("a read-only user gets no work", raises(ctx.reader.get_images_to_annotate, [detector]) is not None)
+
+
 def write_file(path, data, mtime=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -573,7 +598,7 @@ def check_roles_and_deletes(ctx):
 
 
 SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
-            check_uid_annotations, check_ml_bundles, check_tuboids, check_roles_and_deletes]
+            check_uid_annotations, check_images_to_annotate, check_ml_bundles, check_tuboids, check_roles_and_deletes]
 
 
 def run_section(name, section, *args):
