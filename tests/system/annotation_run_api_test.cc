@@ -212,6 +212,42 @@ TEST_F(AnnotationRunApiTest, DeletingARunOrItsImageTakesItsAnnotations) {
   EXPECT_EQ(Get("/api/v1/annotation-runs")["total"], 0);
 }
 
+TEST_F(AnnotationRunApiTest, LeasesHandOutImagesWithoutARunOnceEach) {
+  Post(Run(early_, "1598113346-ad2c", 1), 201);
+  auto lease = [&](const Json& body, int expected_status, const std::string& token = "") {
+    HttpResult r = Call("POST", "/api/v1/annotation-leases", token.empty() ? alice_token_ : token, body.dump());
+    EXPECT_EQ(r.status, expected_status) << r.body;
+    return BodyOf(r);
+  };
+  const Json ask = {{"project", project_},     {"algorithm", "insect-detector"}, {"min_version", "1598113346"},
+                    {"device", "5c17%"},       {"from", "2020-06-20T00:00:00Z"}, {"to", "2020-06-22T00:00:00Z"},
+                    {"limit", 1}};
+  Json first = lease(ask, 200);
+  ASSERT_EQ(first["items"].size(), 1u) << first.dump();
+  EXPECT_EQ(first["items"][0]["id"], late_) << "the early photo has its run; the other device is not asked for";
+  EXPECT_EQ(lease(ask, 200)["items"].size(), 0u) << "held by the first lease";
+  Json newer = ask;
+  newer["min_version"] = "1700000000";
+  EXPECT_EQ(lease(newer, 200)["items"][0]["id"], early_) << "a newer version needs the annotated photo";
+
+  Call("PUT", "/api/v1/projects/" + std::to_string(project_) + "/members/" + std::to_string(bob_.value()),
+       alice_token_, Json{{"role", "viewer"}}.dump());
+  lease(ask, 403, bob_token_);
+  lease(ask, 404, eve_token_);
+  Json bad = ask;
+  bad.erase("algorithm");
+  EXPECT_NE(lease(bad, 400)["error"]["message"].get<std::string>().find("algorithm"), std::string::npos);
+  bad = ask;
+  bad["limit"] = 1000;
+  lease(bad, 400);
+  bad = ask;
+  bad["from"] = "yesterday";
+  lease(bad, 400);
+  bad.erase("from");
+  bad.erase("project");
+  lease(bad, 400);
+}
+
 TEST_F(AnnotationRunApiTest, PermissionsOnEveryRoute) {
   const std::string p = std::to_string(project_);
   std::int64_t alices = Post(Run(early_, "v1", 1), 201)["id"];
