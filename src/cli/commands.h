@@ -25,6 +25,9 @@ void AddMaintenanceCommands(CLI::App& app, CommandContext& context);
 void AddWorkerCommand(CLI::App& app, CommandContext& context);
 // `vitrine analytic`, `vitrine data` and `vitrine job`.
 void AddJobCommands(CLI::App& app, CommandContext& context);
+// `vitrine bundle` (ML bundles) and `vitrine tuboid`.
+void AddBundleCommands(CLI::App& app, CommandContext& context);
+void AddTuboidCommands(CLI::App& app, CommandContext& context);
 // `vitrine features`.
 void AddFeatureCommands(CLI::App& app, CommandContext& context);
 

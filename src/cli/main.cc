@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   vitrine::cli::AddWorkerCommand(app, context);
   vitrine::cli::AddJobCommands(app, context);
   vitrine::cli::AddFeatureCommands(app, context);
+  vitrine::cli::AddBundleCommands(app, context);
+  vitrine::cli::AddTuboidCommands(app, context);
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
 }

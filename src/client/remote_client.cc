@@ -468,6 +468,7 @@ class RemoteClient final : public Client {
     std::string path = "/api/v1/data?project=" + Id(data.project) +
                        "&name=" + Escape(data.name.empty() ? file.filename().string() : data.name);
     if (data.ttl) path += "&ttl=" + std::to_string(data.ttl->count());
+    if (data.expected_etag) path += "&etag=" + Escape(*data.expected_etag);
     // Not retried: each upload makes a new data file.
     VITRINE_ASSIGN_OR_RETURN(
         HttpReply reply,

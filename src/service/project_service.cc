@@ -37,7 +37,6 @@ Status AdminOnlyProperty() {
 
 }  // namespace
 
-
 Status ProjectService::Require(const Caller& caller, ProjectId id, ProjectRole needed) const {
   if (caller.project_scope() && *caller.project_scope() != id) return ProjectNotFound(id);
   // An administrator's job acts with an administrator's rights, on its project only.

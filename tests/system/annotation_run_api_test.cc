@@ -219,8 +219,8 @@ TEST_F(AnnotationRunApiTest, LeasesHandOutImagesWithoutARunOnceEach) {
     EXPECT_EQ(r.status, expected_status) << r.body;
     return BodyOf(r);
   };
-  const Json ask = {{"project", project_},     {"algorithm", "insect-detector"}, {"min_version", "1598113346"},
-                    {"device", "5c17%"},       {"from", "2020-06-20T00:00:00Z"}, {"to", "2020-06-22T00:00:00Z"},
+  const Json ask = {{"project", project_}, {"algorithm", "insect-detector"}, {"min_version", "1598113346"},
+                    {"device", "5c17%"},   {"from", "2020-06-20T00:00:00Z"}, {"to", "2020-06-22T00:00:00Z"},
                     {"limit", 1}};
   Json first = lease(ask, 200);
   ASSERT_EQ(first["items"].size(), 1u) << first.dump();
@@ -230,8 +230,8 @@ TEST_F(AnnotationRunApiTest, LeasesHandOutImagesWithoutARunOnceEach) {
   newer["min_version"] = "1700000000";
   EXPECT_EQ(lease(newer, 200)["items"][0]["id"], early_) << "a newer version needs the annotated photo";
 
-  Call("PUT", "/api/v1/projects/" + std::to_string(project_) + "/members/" + std::to_string(bob_.value()),
-       alice_token_, Json{{"role", "viewer"}}.dump());
+  Call("PUT", "/api/v1/projects/" + std::to_string(project_) + "/members/" + std::to_string(bob_.value()), alice_token_,
+       Json{{"role", "viewer"}}.dump());
   lease(ask, 403, bob_token_);
   lease(ask, 404, eve_token_);
   Json bad = ask;

@@ -7,6 +7,7 @@
 #include "support/http_client.h"
 #include "support/sample_images.h"
 #include "support/test_server.h"
+#include "support/tuboid_form.h"
 #include "wire/json.h"
 
 namespace vitrine::testing {
@@ -61,21 +62,10 @@ class TuboidApiTest : public ::testing::Test {
 
   HttpResult Put(const std::string& token, const std::string& name, int seed, const Json& series = Series(),
                  const std::string& shots = kShots) {
-    const std::string boundary = "tuboid-boundary";
-    std::string body;
-    auto part = [&](const std::string& field, const std::string& filename, const std::string& bytes) {
-      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"";
-      if (!filename.empty()) body += "; filename=\"" + filename + "\"";
-      body += "\r\n\r\n" + bytes + "\r\n";
-    };
-    part("metadata", "metadata.txt", shots);
-    part("tuboid", "tuboid.jpg", Jpeg(seed));
-    part("context", "context.jpg", Jpeg(seed + 100));
-    part("tuboid_id", "", name);
-    part("series_info", "", series.dump());
-    body += "--" + boundary + "--\r\n";
+    const std::string body = TuboidFormBody({name, shots, Jpeg(seed), Jpeg(seed + 100), series.dump()});
     return HttpCall("POST", server_.url("/api/v1/tuboids?project=" + std::to_string(project_)),
-                    {"Authorization: Bearer " + token, "Content-Type: multipart/form-data; boundary=" + boundary},
+                    {"Authorization: Bearer " + token,
+                     std::string("Content-Type: multipart/form-data; boundary=") + kTuboidFormBoundary},
                     body);
   }
 

@@ -191,8 +191,8 @@ Result<std::vector<ImageId>> LeaseImages(ConnectionPool& pool, const Catalog::An
   binds.emplace_back(query.algorithm);
   binds.emplace_back(query.algorithm);
   binds.emplace_back(query.min_version);
-  VITRINE_ASSIGN_OR_RETURN(Statement q, conn->PrepareDynamic("SELECT i.id FROM images i" + where +
-                                                             " ORDER BY i.captured_at, i.id LIMIT ?"));
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement q, conn->PrepareDynamic("SELECT i.id FROM images i" + where + " ORDER BY i.captured_at, i.id LIMIT ?"));
   int index = 1;
   for (const auto& v : binds) std::visit([&](const auto& x) { q.BindAt(index++, x); }, v);
   q.BindAt(index, query.limit);
@@ -204,9 +204,11 @@ Result<std::vector<ImageId>> LeaseImages(ConnectionPool& pool, const Catalog::An
   }
   VITRINE_ASSIGN_OR_RETURN(
       Statement lease,
-      conn->Prepare("INSERT INTO annotation_leases(image_id, algorithm, leased_by, leased_at) VALUES (?, ?, NULLIF(?, 0), ?)"));
+      conn->Prepare(
+          "INSERT INTO annotation_leases(image_id, algorithm, leased_by, leased_at) VALUES (?, ?, NULLIF(?, 0), ?)"));
   for (ImageId image : leased) {
-    VITRINE_RETURN_IF_ERROR(lease.Bind(image.value(), query.algorithm, query.leased_by.value(), Micros(query.now)).Run());
+    VITRINE_RETURN_IF_ERROR(
+        lease.Bind(image.value(), query.algorithm, query.leased_by.value(), Micros(query.now)).Run());
     lease.Reset();
   }
   VITRINE_RETURN_IF_ERROR(tx.Commit());

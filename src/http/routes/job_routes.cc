@@ -197,6 +197,7 @@ Result<NewDataFile> DataFileOf(const QueryParams& query, const std::map<std::str
   if (!id || *id <= 0) return Status::InvalidArgument("project must be a project id");
   data.project = ProjectId(*id);
   data.name = value("name").value_or("");
+  data.expected_etag = value("etag");
   if (auto ttl = value("ttl")) {
     auto seconds = core::ParseInteger<std::int64_t>(*ttl);
     if (!seconds || *seconds < 1 || *seconds > std::int64_t{10} * 365 * 24 * 3600) {
@@ -207,7 +208,7 @@ Result<NewDataFile> DataFileOf(const QueryParams& query, const std::map<std::str
   return data;
 }
 
-// The body is the file, raw (?project=&name=&ttl=) or as multipart/form-data (those as fields
+// The body is the file, raw (?project=&name=&ttl=&etag=) or as multipart/form-data (those as fields
 // or query parameters, then a `file` part whose filename and type are used when no name is given).
 Result<std::unique_ptr<BodySink>> UploadData(service::Service& service, const HttpRequest& head, const PathParams&) {
   VITRINE_ASSIGN_OR_RETURN(Caller caller, AuthenticateRequest(service.auth(), head));
