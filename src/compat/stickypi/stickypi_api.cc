@@ -90,6 +90,27 @@ HttpResponse StickyPiJson(const Json& body) {
   return r;
 }
 
+bool Like(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b); };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && (pattern[p] == '_' || same(pattern[p], text[t]))) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
 Result<std::optional<ProjectId>> FindProject(StickyPi& sticky) {
   // Only an administrator sets the mark (ProjectService refuses anyone else), so a project that
   // carries it is the one an administrator chose.
@@ -304,6 +325,7 @@ Status AddStickyPiRoutes(http::Router& router, service::Service& service, Sticky
   AddUidAnnotationRoutes(router, sticky);
   AddMlBundleRoutes(router, sticky);
   AddTuboidRoutes(router, sticky);
+  AddProjectRoutes(router, sticky);
   return Status::Ok();
 }
 

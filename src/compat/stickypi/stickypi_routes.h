@@ -46,6 +46,10 @@ Result<Caller> AuthenticateStickyPi(const service::Service& service, const HttpR
 HttpResponse StickyPiError(const Status& status);
 HttpResponse StickyPiJson(const Json& body);
 
+// SQL LIKE as upstream's MySQL runs it on its text columns: '%' any run, '_' one character,
+// ASCII case ignored.
+bool Like(std::string_view pattern, std::string_view text);
+
 // The Sticky Pi project, or nullopt before the first write made it.
 Result<std::optional<ProjectId>> FindProject(StickyPi& sticky);
 // The Sticky Pi project, made now (with the caller as manager) if there is none; kNotFound or
@@ -96,5 +100,6 @@ void AddImageRoutes(http::Router& router, const std::shared_ptr<StickyPi>& stick
 void AddUidAnnotationRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddMlBundleRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddTuboidRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
+void AddProjectRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 
 }  // namespace vitrine::compat::stickypi

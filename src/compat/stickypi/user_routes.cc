@@ -8,29 +8,6 @@
 namespace vitrine::compat::stickypi {
 namespace {
 
-// SQL LIKE as upstream's MySQL runs it on these columns: '%' any run, '_' one character, ASCII
-// case ignored.
-bool Like(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b); };
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '%') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && (pattern[p] == '_' || same(pattern[p], text[t]))) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '%') ++p;
-  return p == pattern.size();
-}
-
 struct UserRoles {
   std::map<UserId, ProjectRole> in_project;
 };

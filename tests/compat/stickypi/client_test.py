@@ -148,6 +148,61 @@ def check_tokens_and_users(ctx):
               members.get("spi_writer") == "contributor" and members.get("spi_reader") == "viewer", members)
 
 
+def check_projects(ctx):
+    users = {u["username"]: u["id"] for u in ctx.admin.get_users()}
+    made = ctx.writer.put_projects([{"name": "bait-2022", "description": "bait trial", "notes": "weekly"},
+                                    {"name": "bait-2022"}])
+    check("put_projects makes projects; names need not be unique",
+          len(made) == 2 and made[0]["name"] == made[1]["name"] == "bait-2022" and made[0]["notes"] == "weekly" and
+          made[0]["api_user_id"] == users["spi_writer"], made)
+    if len(made) != 2:
+        return
+    first, second = made[0]["id"], made[1]["id"]
+    mine = ctx.writer.get_projects([{"name": "bait%"}])
+    check("get_projects takes LIKE patterns", sorted(p["id"] for p in mine) == sorted([first, second]), mine)
+    check("... and shows a user only their projects", ctx.reader.get_projects([{"name": "bait%"}]) == [])
+    everything = ctx.admin.get_projects()
+    check("... and an administrator all of them, the Sticky Pi project too",
+          {first, second, ctx.project} <= {p["id"] for p in everything}, everything)
+
+    given = ctx.writer.put_project_permissions([{"project_id": first, "user_id": users["spi_reader"], "level": 1}])
+    check("put_project_permissions gives a level", given == [
+        {"parent_project_id": first, "parent_user_id": users["spi_reader"], "level": 1, "api_version": "vitrine"}],
+        given)
+    seen = [p["id"] for p in ctx.reader.get_projects()]
+    check("... the reader now sees that project (and the Sticky Pi one), not the other",
+          sorted(seen) == sorted([first, ctx.project]), seen)
+    members = ctx.native_admin.get("/api/v1/projects/%d/members" % first).json()
+    members = members["items"] if isinstance(members, dict) else members
+    roles = {m["username"]: m["role"] for m in members}
+    check("... natively a project role: 1 viewer, 3 manager",
+          roles == {"spi_writer": "manager", "spi_reader": "viewer"}, roles)
+    permissions = ctx.reader.get_project_permissions([{"id": first}])
+    check("get_project_permissions lists the project's levels",
+          sorted((p["parent_user_id"], p["level"]) for p in permissions) ==
+          sorted([(users["spi_writer"], 3), (users["spi_reader"], 1)]), permissions)
+    reader = quick_refusals(ctx.reader)
+    check("a reader cannot give permissions",
+          raises(reader.put_project_permissions, [{"project_id": first, "user_id": users["spi_reader"],
+                                                   "level": 3}]) is not None)
+    check("a level outside 1-3 is refused",
+          raises(quick_refusals(ctx.writer).put_project_permissions,
+                 [{"project_id": first, "user_id": users["spi_reader"], "level": 7}]) is not None)
+    ctx.writer._sleep_time_between_attempts = 5
+
+    check("delete_projects passes over projects the caller does not manage",
+          ctx.reader.delete_projects([{"id": first}]) == [])
+    gone = ctx.writer.delete_projects([{"id": second}])
+    check("delete_projects deletes the caller's", [p["id"] for p in gone] == [second], gone)
+    check("... an empty filter is refused", raises(quick_refusals(ctx.writer).delete_projects, [{}]) is not None)
+    ctx.writer._sleep_time_between_attempts = 5
+    r = ctx.requests.post(ctx.base + "/delete_projects", json=[{"id": ctx.project}],
+                          auth=("admin", ctx.admin_password), timeout=30)
+    check("... the Sticky Pi project, holding the photos, is not deleted this way (409)",
+          r.status_code == 409 and "Sticky Pi images" in r.text, r.text[:200])
+    ctx.experiment = first
+
+
 def check_put_images(ctx):
     files = ctx.files
     # A user who could mark a project of their own as the Sticky Pi one would divert uploads into it.
@@ -597,7 +652,7 @@ def check_roles_and_deletes(ctx):
     check("... so the administrator still signs in", r.status_code == 200, r.status_code)
 
 
-SECTIONS = [check_tokens_and_users, check_put_images, check_metadata, check_links, check_series,
+SECTIONS = [check_tokens_and_users, check_projects, check_put_images, check_metadata, check_links, check_series,
             check_uid_annotations, check_images_to_annotate, check_ml_bundles, check_tuboids, check_roles_and_deletes]
 
 
