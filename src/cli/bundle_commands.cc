@@ -31,9 +31,8 @@ std::string Prefix(const std::string& bundle) { return "ml/" + bundle + "/"; }
 
 Status CheckBundleName(const std::string& name) {
   const bool valid = !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
-                     std::all_of(name.begin(), name.end(), [](unsigned char c) {
-                       return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-                     });
+                     std::all_of(name.begin(), name.end(),
+                                 [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
   if (valid) return Status::Ok();
   return Status::InvalidArgument("'" + name + "' is not a bundle name (1-128 letters, digits, '-', '_', '.')");
 }
@@ -42,8 +41,7 @@ Status CheckBundleName(const std::string& name) {
 bool InPart(const std::string& key, const std::string& what) {
   if (what == "all") return true;
   const std::string folder = key.substr(0, key.find('/'));
-  return key.find('/') != std::string::npos &&
-         (folder == "config" || folder == (what == "data" ? "data" : "output"));
+  return key.find('/') != std::string::npos && (folder == "config" || folder == (what == "data" ? "data" : "output"));
 }
 
 // A stored name never climbs out of the folder it is pulled into.
@@ -71,8 +69,7 @@ Result<std::map<std::string, DataFile>> RemoteFiles(Client& client, ProjectId pr
   DataFilter filter;
   filter.project = project;
   filter.name_like = Prefix(bundle) + "%";  // '_' matches any character: names are kept exact below
-  Pager<DataFile> pager([&](const PageRequest& page) { return client.ListData(filter, page); },
-                        PageRequest::kMaxLimit);
+  Pager<DataFile> pager([&](const PageRequest& page) { return client.ListData(filter, page); }, PageRequest::kMaxLimit);
   VITRINE_ASSIGN_OR_RETURN(std::vector<DataFile> all, pager.All());
   std::map<std::string, DataFile> files;
   for (DataFile& d : all) {
@@ -204,7 +201,8 @@ void AddBundleCommands(CLI::App& app, CommandContext& context) {
   auto [push, push_flags] = add("push", "Upload the files of a folder that the server lacks or holds otherwise", Push);
   push->add_option("directory", push_flags->directory, "The bundle's folder (config/, data/, output/)")->required();
   push->add_option("--name", push_flags->name, "The bundle's name (default: the folder's)");
-  auto [pull, pull_flags] = add("pull", "Download the files of a bundle that the folder lacks or holds otherwise", Pull);
+  auto [pull, pull_flags] =
+      add("pull", "Download the files of a bundle that the folder lacks or holds otherwise", Pull);
   pull->add_option("name", pull_flags->name, "The bundle's name")->required();
   pull->add_option("directory", pull_flags->directory, "Where to write it")->required();
   pull->add_option("--what", pull_flags->what, "all; data (config/ and data/); model (config/ and output/)")

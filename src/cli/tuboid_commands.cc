@@ -26,8 +26,11 @@ struct TuboidFlags {
 std::string Labels(const Tuboid& t) {
   std::string out;
   for (const ItcLabel& l : t.labels) {
-    const std::string& taxon = l.species ? *l.species : l.genus ? *l.genus : l.family ? *l.family
-                               : l.order ? *l.order : l.type;
+    const std::string& taxon = l.species  ? *l.species
+                               : l.genus  ? *l.genus
+                               : l.family ? *l.family
+                               : l.order  ? *l.order
+                                          : l.type;
     out += (out.empty() ? "" : ", ") + taxon + " (" + l.algorithm_version + ")";
   }
   return out.empty() ? "-" : out;

@@ -136,14 +136,17 @@ TEST_F(StickyPiCommandsTest, BundlesAndTuboidsOnAServer) {
     WriteSampleImage(path, {.width = 100 + seed, .height = 50});
     return ReadFileBytes(path);
   };
-  const Json series = {{"device", "08038ade"},          {"start", "2020-07-08T20:00:00Z"},
-                       {"end", "2020-07-09T15:00:00Z"}, {"algorithm", "sticky-pi-siamese-insect-matcher"},
-                       {"algorithm_version", "1606980656-91e2"}, {"n_images", 50},
+  const Json series = {{"device", "08038ade"},
+                       {"start", "2020-07-08T20:00:00Z"},
+                       {"end", "2020-07-09T15:00:00Z"},
+                       {"algorithm", "sticky-pi-siamese-insect-matcher"},
+                       {"algorithm_version", "1606980656-91e2"},
+                       {"n_images", 50},
                        {"n_tuboids", 1}};
   HttpResult uploaded = HttpCall(
       "POST", serve.url() + "/api/v1/tuboids?project=" + project,
-      {"Authorization: Bearer " + token, std::string("Content-Type: multipart/form-data; boundary=") +
-                                             kTuboidFormBoundary},
+      {"Authorization: Bearer " + token,
+       std::string("Content-Type: multipart/form-data; boundary=") + kTuboidFormBoundary},
       TuboidFormBody({"08038ade.2020-07-08_20-00-00.2020-07-09_15-00-00.1606980656-91e2.0000",
                       "08038ade.2020-07-08_22-16-46,854.2,185.4,2.3\n08038ade.2020-07-08_22-35-31,853.9,184.3,2.2\n",
                       jpeg(1), jpeg(2), series.dump()}));

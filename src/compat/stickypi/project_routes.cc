@@ -70,8 +70,8 @@ Result<std::vector<Project>> MatchingProjects(StickyPi& sticky, const Caller& ca
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
   std::vector<Project> out;
   for (std::int64_t offset = 0;;) {
-    VITRINE_ASSIGN_OR_RETURN(Page<Project> page, sticky.service.projects().List(
-                                                     caller, {}, PageRequest{PageRequest::kMaxLimit, offset}));
+    VITRINE_ASSIGN_OR_RETURN(Page<Project> page,
+                             sticky.service.projects().List(caller, {}, PageRequest{PageRequest::kMaxLimit, offset}));
     for (Project& p : page.items) {
       for (const Json& filter : filters) {
         VITRINE_ASSIGN_OR_RETURN(bool match, Matches(p, filter));
@@ -150,9 +150,9 @@ Result<Json> DeleteProjects(StickyPi& sticky, const Caller& caller, const Json& 
     data.project = p.id;
     VITRINE_ASSIGN_OR_RETURN(Page<DataFile> files, sticky.service.jobs().ListData(caller, data, PageRequest{1, 0}));
     if (images.total > 0 || files.total > 0) {
-      return Status::Conflict(which + " holds " + std::to_string(images.total) + " images and " +
-                              std::to_string(files.total) + " data files: delete it natively (DELETE /api/v1/projects/" +
-                              std::to_string(p.id.value()) + ")");
+      return Status::Conflict(
+          which + " holds " + std::to_string(images.total) + " images and " + std::to_string(files.total) +
+          " data files: delete it natively (DELETE /api/v1/projects/" + std::to_string(p.id.value()) + ")");
     }
     doomed.push_back(std::move(p));
   }
