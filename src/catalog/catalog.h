@@ -128,6 +128,21 @@ class RowCopier {
   virtual Status FinishCopy() = 0;
 };
 
+// A column of a project's series (Sticky Pi's project_series_<id> tables).
+struct SeriesColumn {
+  std::string name;
+  std::string sql_type;
+};
+
+struct ProjectSeriesRow {
+  std::int64_t id = 0;
+  ProjectId project;
+  std::string device;
+  Timestamp start;
+  Timestamp end;
+  std::map<std::string, std::string> values;  // column name -> the value's JSON
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -270,6 +285,20 @@ class Catalog {
   // tuboid is gone. Labels list in order of tuboid, then id.
   virtual Result<ItcLabel> InsertItcLabel(const ItcLabel& label) = 0;
   virtual Result<std::vector<ItcLabel>> ListItcLabels(const std::vector<TuboidId>& tuboids) const = 0;
+
+  // Sticky Pi's project series: rows (a device and a time range) describing a project's
+  // experiment, with columns the project defines (name and SQL type, in order of creation).
+  // Values are stored as given (the JSON of each), keyed by column name: renaming a column
+  // renames its values, dropping it drops them, all in one transaction. PutProjectSeries
+  // inserts a row (id 0) or replaces one wholly: kConflict when the project has a row of that
+  // device and range, kNotFound for an id not in the project. Rows list by id.
+  virtual Result<std::vector<SeriesColumn>> ListSeriesColumns(ProjectId project) const = 0;
+  virtual Status AddSeriesColumn(ProjectId project, const SeriesColumn& column) = 0;  // kConflict if taken
+  virtual Status RenameSeriesColumn(ProjectId project, const std::string& from, const std::string& to) = 0;
+  virtual Status DropSeriesColumn(ProjectId project, const std::string& name) = 0;
+  virtual Result<std::vector<ProjectSeriesRow>> ListProjectSeries(ProjectId project, std::int64_t limit) const = 0;
+  virtual Result<ProjectSeriesRow> PutProjectSeries(const ProjectSeriesRow& row) = 0;
+  virtual Status DeleteProjectSeries(ProjectId project, std::int64_t id) = 0;
 
   // Ontologies and terms. Term names are unique in an ontology without regard to case
   // (kConflict). DeleteTerm: kConflict if annotations carry the term (unless `detach`, which

@@ -8,7 +8,7 @@
 
 namespace vitrine::catalog {
 
-inline constexpr std::array<const char*, 26> kLogicalTables = {"users",
+inline constexpr std::array<const char*, 29> kLogicalTables = {"users",
                                                                "api_keys",
                                                                "projects",
                                                                "project_members",
@@ -28,6 +28,9 @@ inline constexpr std::array<const char*, 26> kLogicalTables = {"users",
                                                                "tuboid_series",
                                                                "tuboids",
                                                                "itc_labels",
+                                                               "project_series_columns",
+                                                               "project_series",
+                                                               "project_series_values",
                                                                "analytics",
                                                                "data_files",
                                                                "jobs",

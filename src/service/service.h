@@ -15,6 +15,7 @@
 #include "service/job_service.h"
 #include "service/ontology_service.h"
 #include "service/options.h"
+#include "service/project_series_service.h"
 #include "service/project_service.h"
 #include "service/tuboid_service.h"
 #include "service/user_service.h"
@@ -38,7 +39,8 @@ class Service {
         annotation_runs_(catalog, projects_, images_, annotations_, clock),
         jobs_(catalog, blobs, projects_, images_, clock, options_.jobs),
         features_(images_, annotations_, executor),
-        tuboids_(catalog, projects_, images_, clock) {}
+        tuboids_(catalog, projects_, images_, clock),
+        project_series_(catalog, projects_) {}
 
   const Authenticator& auth() const { return auth_; }
   UserService& users() { return users_; }
@@ -50,6 +52,7 @@ class Service {
   JobService& jobs() { return jobs_; }
   FeatureService& features() { return features_; }
   TuboidService& tuboids() { return tuboids_; }
+  ProjectSeriesService& project_series() { return project_series_; }
   const core::Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
 
@@ -68,6 +71,7 @@ class Service {
   JobService jobs_;
   FeatureService features_;
   TuboidService tuboids_;
+  ProjectSeriesService project_series_;
 };
 
 }  // namespace vitrine::service

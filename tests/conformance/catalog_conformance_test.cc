@@ -609,6 +609,72 @@ TEST_P(CatalogConformance, ConcurrentLeasesHandEachImageOutOnce) {
   for (const auto& [id, count] : leases) EXPECT_EQ(count, 1) << "image " << id.value();
 }
 
+TEST_P(CatalogConformance, ProjectSeriesKeepTheirColumnsValuesThroughRenamesAndDrops) {
+  User a = AddUser("a");
+  auto p = catalog().CreateProject({"P", "", a.id, At(1)});
+  auto q = catalog().CreateProject({"Q", "", a.id, At(1)});
+  ASSERT_TRUE(p.ok() && q.ok());
+  ASSERT_TRUE(catalog().AddSeriesColumn(p->id, {"bait", "BOOLEAN"}).ok());
+  ASSERT_TRUE(catalog().AddSeriesColumn(p->id, {"site", "VARCHAR(32)"}).ok());
+  ASSERT_TRUE(catalog().AddSeriesColumn(q->id, {"bait", "INT"}).ok()) << "columns are per project";
+  EXPECT_EQ(catalog().AddSeriesColumn(p->id, {"bait", "INT"}).code(), ErrorCode::kConflict);
+  auto columns = catalog().ListSeriesColumns(p->id);
+  ASSERT_TRUE(columns.ok());
+  ASSERT_EQ(columns->size(), 2u);
+  EXPECT_EQ((*columns)[0].name, "bait") << "in order of creation";
+  EXPECT_EQ((*columns)[1].sql_type, "VARCHAR(32)");
+
+  ProjectSeriesRow row{0, p->id, "08038ade", At(100), At(200), {{"bait", "true"}, {"site", "\"north\""}}};
+  auto first = catalog().PutProjectSeries(row);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_GT(first->id, 0);
+  EXPECT_EQ(first->values, row.values);
+  EXPECT_EQ(catalog().PutProjectSeries(row).status().code(), ErrorCode::kConflict) << "one row per device and range";
+  ProjectSeriesRow in_q = row;
+  in_q.project = q->id;
+  in_q.values = {{"bait", "1"}};
+  ASSERT_TRUE(catalog().PutProjectSeries(in_q).ok()) << "the same range in another project";
+  ProjectSeriesRow second = row;
+  second.start = At(200);
+  second.end = At(300);
+  second.values = {{"bait", "false"}};
+  ASSERT_TRUE(catalog().PutProjectSeries(second).ok());
+
+  ProjectSeriesRow replaced = *first;
+  replaced.device = "1b74105a";
+  replaced.values = {{"site", "\"south\""}};
+  auto updated = catalog().PutProjectSeries(replaced);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->id, first->id);
+  EXPECT_EQ(updated->device, "1b74105a");
+  EXPECT_EQ(updated->values, replaced.values) << "a row is replaced wholly";
+  ProjectSeriesRow stranger = replaced;
+  stranger.project = q->id;
+  EXPECT_EQ(catalog().PutProjectSeries(stranger).status().code(), ErrorCode::kNotFound) << "the id is not Q's";
+
+  ASSERT_TRUE(catalog().RenameSeriesColumn(p->id, "site", "location").ok());
+  EXPECT_EQ(catalog().RenameSeriesColumn(p->id, "site", "x").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog().RenameSeriesColumn(p->id, "location", "bait").code(), ErrorCode::kConflict);
+  auto rows = catalog().ListProjectSeries(p->id, 100);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].values, (std::map<std::string, std::string>{{"location", "\"south\""}})) << "values follow";
+  ASSERT_TRUE(catalog().DropSeriesColumn(p->id, "bait").ok());
+  EXPECT_EQ(catalog().DropSeriesColumn(p->id, "bait").code(), ErrorCode::kNotFound);
+  rows = catalog().ListProjectSeries(p->id, 100);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE((*rows)[1].values.empty()) << "a dropped column's values go with it";
+  EXPECT_EQ(catalog().ListProjectSeries(q->id, 100)->front().values.at("bait"), "1") << "Q's column is its own";
+  EXPECT_EQ(catalog().ListProjectSeries(p->id, 1)->size(), 1u);
+
+  EXPECT_EQ(catalog().DeleteProjectSeries(q->id, first->id).code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(catalog().DeleteProjectSeries(p->id, first->id).ok());
+  EXPECT_EQ(catalog().ListProjectSeries(p->id, 100)->size(), 1u);
+  ASSERT_TRUE(catalog().DeleteProject(p->id).ok());
+  EXPECT_TRUE(catalog().ListProjectSeries(p->id, 100)->empty()) << "rows go with their project";
+  EXPECT_TRUE(catalog().ListSeriesColumns(p->id)->empty());
+}
+
 TEST_P(CatalogConformance, TextIsStoredVerbatimNotInterpreted) {
   std::string hostile = "x'); DROP TABLE users; --\" \xe2\x9c\x93 %s \\0";
   User a = AddUser("a");

@@ -9,6 +9,7 @@
 #include "catalog/postgres/job_queries.h"
 #include "catalog/postgres/migrations.h"
 #include "catalog/postgres/ontology_queries.h"
+#include "catalog/postgres/project_series_queries.h"
 #include "catalog/postgres/property_queries.h"
 #include "catalog/postgres/row_copier.h"
 #include "catalog/postgres/tuboid_queries.h"
@@ -434,6 +435,28 @@ class PostgresCatalog final : public Catalog {
   Status DeleteAnnotationRun(AnnotationRunId id) override { return postgres::annotation_runs::Delete(pool_, id); }
   Result<std::vector<ImageId>> LeaseImagesToAnnotate(const AnnotationLeaseQuery& query) override {
     return postgres::annotation_runs::LeaseImages(pool_, query);
+  }
+
+  Result<std::vector<SeriesColumn>> ListSeriesColumns(ProjectId project) const override {
+    return postgres::project_series::Columns(pool_, project);
+  }
+  Status AddSeriesColumn(ProjectId project, const SeriesColumn& column) override {
+    return postgres::project_series::AddColumn(pool_, project, column);
+  }
+  Status RenameSeriesColumn(ProjectId project, const std::string& from, const std::string& to) override {
+    return postgres::project_series::RenameColumn(pool_, project, from, to);
+  }
+  Status DropSeriesColumn(ProjectId project, const std::string& name) override {
+    return postgres::project_series::DropColumn(pool_, project, name);
+  }
+  Result<std::vector<ProjectSeriesRow>> ListProjectSeries(ProjectId project, std::int64_t limit) const override {
+    return postgres::project_series::List(pool_, project, limit);
+  }
+  Result<ProjectSeriesRow> PutProjectSeries(const ProjectSeriesRow& row) override {
+    return postgres::project_series::Put(pool_, row);
+  }
+  Status DeleteProjectSeries(ProjectId project, std::int64_t id) override {
+    return postgres::project_series::Delete(pool_, project, id);
   }
 
   Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return postgres::tuboids::Insert(pool_, tuboid); }

@@ -475,6 +475,29 @@ CREATE TABLE annotation_leases (
 );
 CREATE INDEX annotation_leases_by_time ON annotation_leases(leased_at);
 )sql"},
+      {14, "Sticky Pi's project series: a project's device x time-range rows and their own columns", R"sql(
+CREATE TABLE project_series_columns (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  sql_type   TEXT NOT NULL,
+  position   INTEGER NOT NULL,
+  PRIMARY KEY (project_id, name)
+);
+CREATE TABLE project_series (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  device     TEXT NOT NULL,
+  start_at   INTEGER NOT NULL,
+  end_at     INTEGER NOT NULL,
+  UNIQUE (project_id, device, start_at, end_at)
+);
+CREATE TABLE project_series_values (
+  series_id  INTEGER NOT NULL REFERENCES project_series(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (series_id, name)
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -10,6 +10,7 @@
 #include "catalog/sqlite/job_queries.h"
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/ontology_queries.h"
+#include "catalog/sqlite/project_series_queries.h"
 #include "catalog/sqlite/property_queries.h"
 #include "catalog/sqlite/row_copier.h"
 #include "catalog/sqlite/tuboid_queries.h"
@@ -449,6 +450,28 @@ class SqliteCatalog final : public Catalog {
   Status DeleteAnnotationRun(AnnotationRunId id) override { return sqlite::annotation_runs::Delete(pool_, id); }
   Result<std::vector<ImageId>> LeaseImagesToAnnotate(const AnnotationLeaseQuery& query) override {
     return sqlite::annotation_runs::LeaseImages(pool_, query);
+  }
+
+  Result<std::vector<SeriesColumn>> ListSeriesColumns(ProjectId project) const override {
+    return sqlite::project_series::Columns(pool_, project);
+  }
+  Status AddSeriesColumn(ProjectId project, const SeriesColumn& column) override {
+    return sqlite::project_series::AddColumn(pool_, project, column);
+  }
+  Status RenameSeriesColumn(ProjectId project, const std::string& from, const std::string& to) override {
+    return sqlite::project_series::RenameColumn(pool_, project, from, to);
+  }
+  Status DropSeriesColumn(ProjectId project, const std::string& name) override {
+    return sqlite::project_series::DropColumn(pool_, project, name);
+  }
+  Result<std::vector<ProjectSeriesRow>> ListProjectSeries(ProjectId project, std::int64_t limit) const override {
+    return sqlite::project_series::List(pool_, project, limit);
+  }
+  Result<ProjectSeriesRow> PutProjectSeries(const ProjectSeriesRow& row) override {
+    return sqlite::project_series::Put(pool_, row);
+  }
+  Status DeleteProjectSeries(ProjectId project, std::int64_t id) override {
+    return sqlite::project_series::Delete(pool_, project, id);
   }
 
   Result<Tuboid> InsertTuboid(const Tuboid& tuboid) override { return sqlite::tuboids::Insert(pool_, tuboid); }

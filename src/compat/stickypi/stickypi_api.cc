@@ -326,6 +326,7 @@ Status AddStickyPiRoutes(http::Router& router, service::Service& service, Sticky
   AddMlBundleRoutes(router, sticky);
   AddTuboidRoutes(router, sticky);
   AddProjectRoutes(router, sticky);
+  AddProjectSeriesRoutes(router, sticky);
   return Status::Ok();
 }
 

@@ -101,5 +101,6 @@ void AddUidAnnotationRoutes(http::Router& router, const std::shared_ptr<StickyPi
 void AddMlBundleRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddTuboidRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 void AddProjectRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
+void AddProjectSeriesRoutes(http::Router& router, const std::shared_ptr<StickyPi>& sticky);
 
 }  // namespace vitrine::compat::stickypi

@@ -203,6 +203,56 @@ def check_projects(ctx):
     ctx.experiment = first
 
 
+def check_project_series(ctx):
+    p = ctx.experiment
+    columns = ctx.writer.put_project_columns([{"project_id": p, "column_name": "bait", "column_SQL_type": "BOOLEAN"},
+                                              {"project_id": p, "column_name": "site", "column_SQL_type": "VARCHAR(32)"},
+                                              {"project_id": p, "column_name": "n_traps", "column_SQL_type": "INT"}])
+    check("put_project_columns adds columns", [c["column_name"] for c in columns] == ["bait", "site", "n_traps"],
+          columns)
+    week = {"project_id": p, "device": "0a5bb6f4", "start_datetime": when("2020-06-15_00-00-00"),
+            "end_datetime": when("2020-06-22_00-00-00")}
+    put = ctx.writer.put_project_series([dict(week, bait=True, site="north", n_traps=3),
+                                         dict(week, device="1b74105a", bait=False)])
+    check("put_project_series adds rows with their values",
+          len(put) == 2 and put[0]["bait"] is True and put[0]["site"] == "north" and put[0]["n_traps"] == 3 and
+          put[1]["site"] is None, put)
+    writer = quick_refusals(ctx.writer)
+    check("the same device and week again: refused", raises(writer.put_project_series, [week]) is not None)
+    check("a value of the wrong kind: refused",
+          raises(writer.put_project_series, [dict(week, device="aaaaaaaa", n_traps="many")]) is not None)
+    check("a column that does not exist: refused",
+          raises(writer.put_project_series, [dict(week, device="aaaaaaaa", colour="red")]) is not None)
+    check("a column name that is not an identifier: refused", raises(
+        writer.put_project_columns, [{"project_id": p, "column_name": "x; DROP TABLE", "column_SQL_type": "INT"}])
+        is not None)
+    ctx.writer._sleep_time_between_attempts = 5
+    if len(put) == 2:
+        updated = ctx.writer.put_project_series([{"project_id": p, "id": put[0]["id"], "site": "south"}])
+        check("put_project_series with an id updates what it gives, keeps the rest",
+              updated and updated[0]["site"] == "south" and updated[0]["bait"] is True and
+              updated[0]["device"] == "0a5bb6f4", updated)
+    renamed = ctx.writer.put_project_columns([{"project_id": p, "column_name": "location", "old_column_name": "site"}])
+    check("put_project_columns with old_column_name renames", renamed == [{"column_name": "location",
+                                                                           "column_SQL_type": None}], renamed)
+    rows = ctx.reader.get_project_series([{"project_id": p}])
+    check("get_project_series: the rows, the renamed column with its values",
+          len(rows) == 2 and rows[0].get("location") == "south" and "site" not in rows[0], rows)
+    check("a reader cannot drop columns",
+          raises(quick_refusals(ctx.reader).delete_project_columns, [{"project_id": p, "column_name": "bait"}])
+          is not None)
+    dropped = ctx.writer.delete_project_columns([{"project_id": p, "column_name": "n_traps"}])
+    check("delete_project_columns drops a column", dropped == [{"column_name": "n_traps"}], dropped)
+    if len(put) == 2:
+        gone = ctx.writer.delete_project_series([{"project_id": p, "id": put[1]["id"]}])
+        check("delete_project_series answers the rows deleted", [g["device"] for g in gone] == ["1b74105a"], gone)
+    rows = ctx.writer.get_project_series([{"project_id": p}])
+    check("... one row left, without the dropped column", len(rows) == 1 and "n_traps" not in rows[0], rows)
+    outsider = quick_refusals(client_for(ctx, "spi_manager", "manager-long-password"))
+    check("a user outside the project cannot read its series",
+          raises(outsider.get_project_series, [{"project_id": p}]) is not None)
+
+
 def check_put_images(ctx):
     files = ctx.files
     # A user who could mark a project of their own as the Sticky Pi one would divert uploads into it.
@@ -652,7 +702,7 @@ def check_roles_and_deletes(ctx):
     check("... so the administrator still signs in", r.status_code == 200, r.status_code)
 
 
-SECTIONS = [check_tokens_and_users, check_projects, check_put_images, check_metadata, check_links, check_series,
+SECTIONS = [check_tokens_and_users, check_projects, check_project_series, check_put_images, check_metadata, check_links, check_series,
             check_uid_annotations, check_images_to_annotate, check_ml_bundles, check_tuboids, check_roles_and_deletes]
 
 
