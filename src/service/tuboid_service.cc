@@ -170,6 +170,12 @@ Result<ItcLabel> TuboidService::CreateLabel(const Caller& caller, const ItcLabel
       return Status::InvalidArgument("order, family, genus and species take at most 64 bytes");
     }
   }
+  // Labels are unique per classifier version; versions are not bounded, so tuboids' labels are.
+  VITRINE_ASSIGN_OR_RETURN(std::vector<ItcLabel> held, catalog_.ListItcLabels({label.tuboid_id}));
+  if (held.size() >= kMaxLabelsPerTuboid) {
+    return Status::TooLarge("tuboid " + std::to_string(label.tuboid_id.value()) + " has " +
+                            std::to_string(kMaxLabelsPerTuboid) + " labels already");
+  }
   ItcLabel stored = label;
   stored.created_by = caller.user_id();
   stored.created_at = clock_.Now();

@@ -29,6 +29,7 @@ struct NewTuboid {
 class TuboidService {
  public:
   static constexpr std::size_t kMaxShotsBytes = 256 << 10;
+  static constexpr std::size_t kMaxLabelsPerTuboid = 100;
 
   TuboidService(catalog::Catalog& catalog, const ProjectService& projects, ImageService& images,
                 const core::Clock& clock)
@@ -46,7 +47,8 @@ class TuboidService {
   // The series, its tuboids, their labels and their images.
   Status DeleteSeries(const Caller& caller, TuboidSeriesId id);
 
-  // kConflict when the tuboid has a label of this algorithm and version.
+  // kConflict when the tuboid has a label of this algorithm and version; kTooLarge when it has
+  // kMaxLabelsPerTuboid.
   Result<ItcLabel> CreateLabel(const Caller& caller, const ItcLabel& label);
   // The labels of those of `tuboids` the caller can read.
   Result<std::vector<ItcLabel>> Labels(const Caller& caller, const std::vector<TuboidId>& tuboids) const;

@@ -107,6 +107,20 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
                 .status,
             400)
       << "shots outside the series' range";
+  const std::string closing = std::string("--") + kTuboidFormBoundary + "--\r\n";
+  for (const char* extra : {"tuboid_id", "notes"}) {
+    std::string body =
+        TuboidFormBody({std::string(kSeriesName) + ".0001", kShots, Jpeg(30), Jpeg(31), Series().dump()});
+    body.insert(body.size() - closing.size(), std::string("--") + kTuboidFormBoundary +
+                                                  "\r\nContent-Disposition: form-data; name=\"" + extra +
+                                                  "\"\r\n\r\nx\r\n");
+    HttpResult r = HttpCall("POST", server_.url("/api/v1/tuboids?project=" + std::to_string(project_)),
+                            {"Authorization: Bearer " + bob_,
+                             std::string("Content-Type: multipart/form-data; boundary=") + kTuboidFormBoundary},
+                            body);
+    EXPECT_EQ(r.status, 400) << extra << ": " << r.body;
+    EXPECT_NE(r.body.find(extra), std::string::npos) << "the error names the part: " << r.body;
+  }
   EXPECT_EQ(Images(), 2) << "refused uploads leave no images";
   ASSERT_EQ(Put(bob_, std::string(kSeriesName) + ".0001", 7).status, 201);
   EXPECT_EQ(Put(bob_, std::string(kSeriesName) + ".0002", 8).status, 409) << "the series expects 2";
@@ -135,9 +149,17 @@ TEST_F(TuboidApiTest, UploadedCheckedListedLabelledAndDeletedBySeries) {
   EXPECT_EQ(BodyOf(r)["order"], "Diptera");
   EXPECT_TRUE(BodyOf(r)["family"].is_null());
   EXPECT_EQ(Call("POST", labels, bob_, label.dump()).status, 409);
+  for (int version = 1; version < 100; ++version) {
+    Json another = label;
+    another["algorithm_version"] = "1611000000-v" + std::to_string(version);
+    ASSERT_EQ(Call("POST", labels, bob_, another.dump()).status, 201) << version;
+  }
+  Json too_many = label;
+  too_many["algorithm_version"] = "1611000000-v100";
+  EXPECT_EQ(Call("POST", labels, bob_, too_many.dump()).status, 413) << "100 labels a tuboid";
   EXPECT_EQ(Call("POST", labels, bob_, Json{{"algorithm", "x"}}.dump()).status, 400);
   Json got = BodyOf(Call("GET", "/api/v1/tuboids/" + std::to_string(tuboid["id"].get<std::int64_t>()), carol_));
-  ASSERT_EQ(got["labels"].size(), 1u);
+  ASSERT_EQ(got["labels"].size(), 100u);
   EXPECT_EQ(got["labels"][0]["label"], 2);
   EXPECT_EQ(got["shots"].size(), 2u) << "the tuboid's own answer has them";
 

@@ -149,6 +149,8 @@ Result<Json> GetFileList(StickyPi& sticky, const Caller& caller, const Json& inf
   return rows;
 }
 
+constexpr std::size_t kMaxBundlesPerRequest = 16;
+
 // POST /_get_ml_bundle_upload_links with the client's local files [{bundle_name, key, path, md5,
 // mtime}]: those the server lacks (missing, or different and newer locally), each with where to
 // POST it, as upstream's presigned POST: {"url", "fields"}.
@@ -175,6 +177,11 @@ Result<Json> GetUploadLinks(StickyPi& sticky, const Caller& caller, const Json& 
     }
     auto known = remote.find(bundle);
     if (known == remote.end()) {
+      // Each bundle costs a listing: a request names few (a client sends one).
+      if (remote.size() == kMaxBundlesPerRequest) {
+        return Status::TooLarge("ask for the files of at most " + std::to_string(kMaxBundlesPerRequest) +
+                                " bundles at once");
+      }
       VITRINE_ASSIGN_OR_RETURN(auto files, BundleFiles(sticky, caller, project, bundle));
       known = remote.emplace(bundle, std::move(files)).first;
     }

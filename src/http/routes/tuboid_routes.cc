@@ -1,6 +1,8 @@
 // /api/v1/tuboids: Sticky Pi's tracked insects, uploaded with their tiles and context images,
 // listed by series (device, range wholly inside, algorithm), labelled (ITC labels) and deleted
 // by series. Also the upload form both this API and Sticky Pi's /_put_tiled_tuboids take.
+#include <set>
+
 #include "core/parse_integer.h"
 #include "core/tuboid_shots.h"
 #include "http/multipart.h"
@@ -41,6 +43,7 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
 
   Status OnPartBegin(const MultipartPart& part) override {
     part_ = Part::kIgnored;
+    if (!seen_.insert(part.name).second) return Status::InvalidArgument("send one '" + part.name + "' part");
     if (part.name == "metadata") {
       part_ = Part::kShots;
     } else if (part.name == "tuboid_id") {
@@ -55,6 +58,9 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
           project_, tiles ? "tuboid.jpg" : "context.jpg", {{"sticky_pi", tiles ? "tuboid-tiles" : "tuboid-context"}}};
       VITRINE_ASSIGN_OR_RETURN(upload, service_.images().BeginUpload(caller_, request));
       part_ = tiles ? Part::kTiles : Part::kContext;
+    } else {
+      return Status::InvalidArgument("a tuboid upload has no part '" + part.name +
+                                     "' (metadata, tuboid, context, tuboid_id, series_info)");
     }
     return Status::Ok();
   }
@@ -129,6 +135,7 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
   MultipartParser parser_;
   Part part_ = Part::kIgnored;
   std::string shots_, name_, series_info_;
+  std::set<std::string> seen_;  // part names
   std::unique_ptr<service::ImageUpload> tiles_, context_;
   std::vector<ImageId> created_;
 };

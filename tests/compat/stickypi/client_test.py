@@ -584,6 +584,10 @@ def check_ml_bundles(ctx):
     check("... as given: 204", r.status_code == 204, r.text[:200])
     listed = ctx.native_admin.get("/api/v1/data", project=ctx.project, name="ml/%s/%%" % name).json()
     check("only the announced bytes were stored", listed.get("total") == 5, listed.get("total"))
+    r = ctx.requests.post(ctx.base + "/_get_ml_bundle_upload_links", auth=(token, ""), timeout=60, json=[
+        {"bundle_name": "b%d" % i, "key": "data/x.svg", "path": "/x", "md5": extra_md5, "mtime": 1}
+        for i in range(17)])
+    check("links for 17 bundles in one request: 413 (each costs a listing)", r.status_code == 413, r.text[:200])
 
 
 def check_tuboids(ctx):
