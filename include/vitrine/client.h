@@ -142,8 +142,15 @@ class Client {
   virtual Status DeleteAnnotationRun(AnnotationRunId id) = 0;
 
   // Tuboids (Sticky Pi's tracked insects), each with its ITC labels. Listed by series start,
-  // then index; without a project, across every readable project. Uploads go through
-  // POST /api/v1/tuboids (docs/api.md) or a Sticky Pi client.
+  // then index, without their shots (GetTuboid has them); without a project, across every
+  // readable project. UploadTuboid sends a tuboid as Sticky Pi's matcher writes it: `folder`,
+  // named after the tuboid ("<device>.<start>.<end>.<algorithm version>.<NNNN>"), holds
+  // metadata.txt (its shots), tuboid.jpg and context.jpg; `series` names its series (device,
+  // start, end, algorithm, algorithm_version, n_images, n_tuboids). kConflict when the name is
+  // stored, the series is full or an image's bytes are in the project already; a refused
+  // tuboid leaves no image.
+  virtual Result<Tuboid> UploadTuboid(ProjectId project, const std::filesystem::path& folder,
+                                      const TuboidSeries& series) = 0;
   virtual Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter = {}, const PageRequest& page = {}) = 0;
   virtual Result<Tuboid> GetTuboid(TuboidId id) = 0;
   // kConflict when the tuboid has a label of that algorithm and version.

@@ -326,37 +326,50 @@ static int ReportUploadProgress(void* data, curl_off_t, curl_off_t, curl_off_t, 
   return 0;
 }
 
+Result<HttpReply> HttpTransport::UploadForm(std::string_view path_and_query, const std::vector<FormPart>& parts,
+                                            const std::function<void(std::int64_t)>& progress, bool retry) {
+  for (const FormPart& p : parts) {
+    std::error_code ec;
+    if (!p.file.empty() && !std::filesystem::is_regular_file(p.file, ec)) {
+      return Status::NotFound("cannot read " + p.file.string());
+    }
+  }
+  return WithRetries("POST " + std::string(path_and_query), retry, [&]() -> Result<HttpReply> {
+    CurlHandle curl = handles_->Take();
+    HttpReply reply;
+    HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");
+    std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(curl.get()), &curl_mime_free);
+    for (const FormPart& p : parts) {
+      curl_mimepart* part = curl_mime_addpart(mime.get());
+      curl_mime_name(part, p.name.c_str());
+      if (p.file.empty()) {
+        curl_mime_data(part, p.text.data(), p.text.size());
+      } else {
+        curl_mime_filedata(part, p.file.c_str());  // read from disk as it is sent
+      }
+      if (!p.filename.empty()) curl_mime_filename(part, p.filename.c_str());
+      if (!p.content_type.empty()) curl_mime_type(part, p.content_type.c_str());
+    }
+    curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
+    if (progress) {
+      curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, &ReportUploadProgress);
+      curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
+      curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
+    }
+    CURLcode rc = PerformInto(curl.get(), reply);
+    handles_->Give(std::move(curl));
+    if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
+    return reply;
+  });
+}
+
 Result<HttpReply> HttpTransport::UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,
                                                  const std::filesystem::path& file, const std::string& filename,
                                                  const std::function<void(std::int64_t)>& progress) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) return Status::NotFound("cannot read " + file.string());
-  return WithRetries(
-      "POST " + std::string(path_and_query) + " (" + file.string() + ")", true, [&]() -> Result<HttpReply> {
-        CurlHandle curl = handles_->Take();
-        HttpReply reply;
-        HeaderList headers = Prepare(curl.get(), credentials_, options_, "POST", path_and_query, "");
-        std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(curl.get()), &curl_mime_free);
-        curl_mimepart* meta = curl_mime_addpart(mime.get());
-        curl_mime_name(meta, "metadata");
-        curl_mime_data(meta, metadata_json.data(), metadata_json.size());
-        curl_mime_type(meta, "application/json");
-        curl_mimepart* part = curl_mime_addpart(mime.get());
-        curl_mime_name(part, "file");
-        curl_mime_filedata(part, file.c_str());  // read from disk as it is sent
-        curl_mime_filename(part, filename.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
-        curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "POST");
-        if (progress) {
-          curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, &ReportUploadProgress);
-          curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
-          curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
-        }
-        CURLcode rc = PerformInto(curl.get(), reply);
-        handles_->Give(std::move(curl));
-        if (rc != CURLE_OK) return TransportError(rc, credentials_.url);
-        return reply;
-      });
+  return UploadForm(path_and_query,
+                    {{"metadata", metadata_json, {}, "", "application/json"}, {"file", "", file, filename, ""}},
+                    progress);
 }
 
 Result<HttpReply> HttpTransport::Download(std::string_view path_and_query,

@@ -60,6 +60,17 @@ class HttpTransport {
   Result<HttpReply> UploadFile(std::string_view path_and_query, const std::filesystem::path& file,
                                const std::function<void(std::int64_t)>& progress = {},
                                std::string_view content_type = "application/octet-stream", bool retry = true);
+  // One part of a multipart/form-data body: `text`, or `file` streamed from disk when set.
+  struct FormPart {
+    std::string name;
+    std::string text;
+    std::filesystem::path file{};
+    std::string filename{};  // the part's filename, when not empty
+    std::string content_type{};
+  };
+  // POSTs `parts` as multipart/form-data. `retry` as for Request.
+  Result<HttpReply> UploadForm(std::string_view path_and_query, const std::vector<FormPart>& parts,
+                               const std::function<void(std::int64_t)>& progress = {}, bool retry = true);
   // Sends a multipart/form-data body: a JSON `metadata` part, then `file` streamed from disk.
   // `progress(bytes_sent_so_far)` is called as it goes (the metadata part included).
   Result<HttpReply> UploadMultipart(std::string_view path_and_query, const std::string& metadata_json,

@@ -8,6 +8,7 @@
 #include "app/data_dir.h"
 #include "app/process.h"
 #include "client/save_file.h"
+#include "client/tuboid_folder.h"
 #include "core/digest.h"
 #include "features/feature_table.h"
 #include "interchange/annotation_geojson.h"
@@ -274,6 +275,28 @@ class LocalClient final : public Client {
     return runs().Delete(c, id);
   }
 
+  Result<Tuboid> UploadTuboid(ProjectId project, const std::filesystem::path& folder,
+                              const TuboidSeries& series) override {
+    VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
+    VITRINE_ASSIGN_OR_RETURN(client::TuboidFolder files,
+                             client::ReadTuboidFolder(folder, service::TuboidService::kMaxShotsBytes));
+    service::TuboidService& tuboids = store_->service->tuboids();
+    service::NewTuboid tuboid{series, files.name, files.shots, {}, {}};
+    tuboid.series.project_id = project;
+    std::vector<ImageId> ingested;
+    Result<Tuboid> stored = [&]() -> Result<Tuboid> {
+      for (bool tiles : {true, false}) {
+        VITRINE_ASSIGN_OR_RETURN(auto source, core::FileSource::Open(tiles ? files.tiles : files.context));
+        VITRINE_ASSIGN_OR_RETURN(auto upload, tuboids.BeginImage(c, project, tiles));
+        VITRINE_RETURN_IF_ERROR(Pump(*source, {}, [&](std::string_view bytes) { return upload->Write(bytes); }));
+        VITRINE_ASSIGN_OR_RETURN((tiles ? tuboid.tiles_image_id : tuboid.context_image_id),
+                                 tuboids.FinishImage(*upload, tiles, ingested));
+      }
+      return tuboids.Create(c, tuboid);
+    }();
+    if (!stored.ok()) tuboids.Discard(ingested);  // a refused tuboid leaves no image
+    return stored;
+  }
   Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, const PageRequest& page) override {
     return With([&](const Caller& c) { return store_->service->tuboids().List(c, filter, page); });
   }

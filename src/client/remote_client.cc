@@ -4,6 +4,7 @@
 
 #include "client/http_transport.h"
 #include "client/save_file.h"
+#include "client/tuboid_folder.h"
 #include "core/byte_stream.h"
 #include "core/digest.h"
 #include "core/parse_integer.h"
@@ -422,6 +423,29 @@ class RemoteClient final : public Client {
     return Fetch("DELETE", "/api/v1/annotation-runs/" + Id(id)).status();
   }
 
+  Result<Tuboid> UploadTuboid(ProjectId project, const std::filesystem::path& folder,
+                              const TuboidSeries& series) override {
+    // The server decides how long shots may be; this bounds what is read into memory.
+    VITRINE_ASSIGN_OR_RETURN(client::TuboidFolder tuboid, client::ReadTuboidFolder(folder, 1 << 20));
+    const Json series_info = {{"device", series.device},
+                              {"start", core::FormatIso8601(series.start)},
+                              {"end", core::FormatIso8601(series.end)},
+                              {"algorithm", series.algorithm},
+                              {"algorithm_version", series.algorithm_version},
+                              {"n_images", series.n_images},
+                              {"n_tuboids", series.n_tuboids}};
+    // Not retried: a second try after a lost answer would be refused as a duplicate.
+    VITRINE_ASSIGN_OR_RETURN(HttpReply reply,
+                             http_->UploadForm("/api/v1/tuboids?project=" + Id(project),
+                                               {{"metadata", tuboid.shots, {}, "metadata.txt", "text/plain"},
+                                                {"tuboid", "", tuboid.tiles, "tuboid.jpg", "image/jpeg"},
+                                                {"context", "", tuboid.context, "context.jpg", "image/jpeg"},
+                                                {"tuboid_id", tuboid.name},
+                                                {"series_info", series_info.dump(), {}, "", "application/json"}},
+                                               {}, false));
+    VITRINE_ASSIGN_OR_RETURN(Json doc, JsonOf(reply));
+    return wire::TuboidFromJson(doc);
+  }
   Result<Page<Tuboid>> ListTuboids(const TuboidFilter& filter, const PageRequest& page) override {
     VITRINE_ASSIGN_OR_RETURN(Json doc, Fetch("GET", "/api/v1/tuboids?" + PageQuery(page) + TuboidFilterQuery(filter)));
     return ParsePage<Tuboid>(doc, wire::TuboidFromJson);

@@ -115,6 +115,26 @@ Result<Page<Tuboid>> TuboidService::WithLabels(Page<Tuboid> page) const {
   return page;
 }
 
+Result<std::unique_ptr<ImageUpload>> TuboidService::BeginImage(const Caller& caller, ProjectId project, bool tiles) {
+  return images_.BeginUpload(caller, UploadRequest{project,
+                                                   tiles ? "tuboid.jpg" : "context.jpg",
+                                                   {{"sticky_pi", tiles ? "tuboid-tiles" : "tuboid-context"}}});
+}
+
+Result<ImageId> TuboidService::FinishImage(ImageUpload& upload, bool tiles, std::vector<ImageId>& ingested) {
+  VITRINE_ASSIGN_OR_RETURN(IngestOutcome outcome, upload.Finish());
+  if (!outcome.created) {
+    return Status::Conflict(std::string("the '") + (tiles ? "tuboid" : "context") + "' part holds the bytes of image " +
+                            std::to_string(outcome.image.id.value()) + " already: a tuboid's images are its own");
+  }
+  ingested.push_back(outcome.image.id);
+  return outcome.image.id;
+}
+
+void TuboidService::Discard(const std::vector<ImageId>& ingested) {
+  for (ImageId image : ingested) (void)images_.Delete(Caller::LocalOperator(), image);
+}
+
 Result<Tuboid> TuboidService::Get(const Caller& caller, TuboidId id) const {
   TuboidFilter filter;
   filter.ids = {id};

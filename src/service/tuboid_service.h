@@ -35,6 +35,15 @@ class TuboidService {
                 const core::Clock& clock)
       : catalog_(catalog), projects_(projects), images_(images), clock_(clock) {}
 
+  // A tuboid's two images arrive as uploads the caller streams (BeginImage, then the upload's
+  // Write), marked sticky_pi=tuboid-tiles or tuboid-context. FinishImage adds the image made to
+  // `ingested`, and is kConflict when the project holds those bytes as an image already: a
+  // tuboid's images are its own, deleted with its series. Discard deletes what a refused upload
+  // ingested.
+  Result<std::unique_ptr<ImageUpload>> BeginImage(const Caller& caller, ProjectId project, bool tiles);
+  Result<ImageId> FinishImage(ImageUpload& upload, bool tiles, std::vector<ImageId>& ingested);
+  void Discard(const std::vector<ImageId>& ingested);
+
   // The name must agree with the series (device, start, end, version) and end with the index;
   // the shots must lie inside the series' range. kConflict for a name already stored or a
   // series that holds its n_tuboids.

@@ -13,6 +13,7 @@
 
 #include "app/data_dir.h"
 #include "core/digest.h"
+#include "core/time_format.h"
 #include "support/cli_runner.h"
 #include "support/sample_images.h"
 #include "support/temp_dir.h"
@@ -860,12 +861,32 @@ Transcript RunEveryOperation(ClientUnderTest& c, const std::filesystem::path& fi
   bad_shape.annotations = {{.wkt = "POINT (1 1)"}, {.wkt = "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))"}};
   t.Add("alice.CreateAnnotationRun(bowtie)", alice.CreateAnnotationRun(bad_shape));
   t.Add("alice.CreateAnnotationRun(no version)", alice.CreateAnnotationRun({.image_id = ImageId(1), .algorithm = "x"}));
-  // Tuboids arrive by upload (HTTP or a Sticky Pi client); the client reads, labels and deletes.
-  t.Add("alice.ListTuboids", alice.ListTuboids({.device_like = "0803%"}));
+  // Tuboids: uploaded from a matcher's folder, read, labelled and deleted by series.
   t.Add("alice.GetTuboid(missing)", alice.GetTuboid(TuboidId(1)));
   ItcLabel label{.algorithm = "itc", .algorithm_version = "1", .label = 2, .pattern = "^Insecta.*", .type = "Insecta"};
   t.Add("alice.LabelTuboid(missing)", alice.LabelTuboid(TuboidId(1), label));
   t.Add("alice.DeleteTuboidSeries(missing)", alice.DeleteTuboidSeries(TuboidSeriesId(1)));
+  const std::filesystem::path tuboid = files / "08038ade.2020-07-08_20-00-00.2020-07-09_15-00-00.1606980656-91e2.0000";
+  std::filesystem::create_directories(tuboid);
+  std::ofstream(tuboid / "metadata.txt") << "08038ade.2020-07-08_22-16-46,854.2,185.4,2.3\n"
+                                            "08038ade.2020-07-08_22-35-31,853.9,184.3,2.2\n";
+  WriteSampleImage(tuboid / "tuboid.jpg", {.width = 224, .height = 224});
+  WriteSampleImage(tuboid / "context.jpg", {.width = 300, .height = 200});
+  const TuboidSeries tuboid_series{.device = "08038ade",
+                                   .start = core::ParseIso8601("2020-07-08T20:00:00Z").value(),
+                                   .end = core::ParseIso8601("2020-07-09T15:00:00Z").value(),
+                                   .algorithm = "sticky-pi-siamese-insect-matcher",
+                                   .algorithm_version = "1606980656-91e2",
+                                   .n_images = 50,
+                                   .n_tuboids = 2};
+  t.Add("alice.UploadTuboid", alice.UploadTuboid(ProjectId(1), tuboid, tuboid_series));
+  t.Add("alice.UploadTuboid(again)", alice.UploadTuboid(ProjectId(1), tuboid, tuboid_series));
+  t.Add("alice.UploadTuboid(no folder)", alice.UploadTuboid(ProjectId(1), files / "nowhere", tuboid_series));
+  t.Add("alice.ListTuboids", alice.ListTuboids({.device_like = "0803%"}));
+  t.Add("alice.LabelTuboid", alice.LabelTuboid(TuboidId(1), label));
+  t.Add("alice.GetTuboid", alice.GetTuboid(TuboidId(1)));
+  t.Add("alice.DeleteTuboidSeries", alice.DeleteTuboidSeries(TuboidSeriesId(1)));
+  t.Add("alice.ListTuboids(after)", alice.ListTuboids({.device_like = "0803%"}));
   t.Add("alice.GetAnnotationRun(2)", alice.GetAnnotationRun(AnnotationRunId(2)));
   t.Add("alice.GetAnnotationRun(1 replaced)", alice.GetAnnotationRun(AnnotationRunId(1)));
   t.Add("alice.ListAnnotationRuns(device)", alice.ListAnnotationRuns({.device_like = "5c17%"}));
@@ -987,6 +1008,8 @@ TEST(ClientConformanceBoth, SameCallsGiveIdenticalResultsAndErrors) {
                                "error unsupported",
                                "copy matches -> bytes",
                                "alice.DeleteImage -> ok",
+                               "alice.UploadTuboid -> {\"context_image_id\"",
+                               "alice.DeleteTuboidSeries -> ok",
                                "alice.CreateJob -> {\"analytic\":\"vitrine/noop\"",
                                "alice.KillJob(1) -> {",
                                "data copy -> bytes",

@@ -32,7 +32,7 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
     Result<Tuboid> stored = Store();
     if (!stored.ok()) {
       // What this request ingested goes again: a refused tuboid leaves no images behind.
-      for (const auto& image : created_) (void)service_.images().Delete(Caller::LocalOperator(), image);
+      service_.tuboids().Discard(created_);
       return form_.error(stored.status());
     }
     return form_.answer(*stored);
@@ -54,9 +54,7 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
       const bool tiles = part.name == "tuboid";
       auto& upload = tiles ? tiles_ : context_;
       if (upload) return Status::InvalidArgument("send one '" + part.name + "' part");
-      service::UploadRequest request{
-          project_, tiles ? "tuboid.jpg" : "context.jpg", {{"sticky_pi", tiles ? "tuboid-tiles" : "tuboid-context"}}};
-      VITRINE_ASSIGN_OR_RETURN(upload, service_.images().BeginUpload(caller_, request));
+      VITRINE_ASSIGN_OR_RETURN(upload, service_.tuboids().BeginImage(caller_, project_, tiles));
       part_ = tiles ? Part::kTiles : Part::kContext;
     } else {
       return Status::InvalidArgument("a tuboid upload has no part '" + part.name +
@@ -93,18 +91,6 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
     return Status::Ok();
   }
 
-  // A tuboid's images are its own: deleting its series deletes them, so bytes the project holds
-  // already (someone's photo, another tuboid's tiles) are refused rather than shared.
-  Result<ImageId> Ingested(std::unique_ptr<service::ImageUpload>& upload, const char* part) {
-    VITRINE_ASSIGN_OR_RETURN(service::IngestOutcome outcome, upload->Finish());
-    if (!outcome.created) {
-      return Status::Conflict(std::string("the '") + part + "' part holds the bytes of image " +
-                              std::to_string(outcome.image.id.value()) + " already: a tuboid's images are its own");
-    }
-    created_.push_back(outcome.image.id);
-    return outcome.image.id;
-  }
-
   Result<Tuboid> Store() {
     VITRINE_RETURN_IF_ERROR(parser_.Finish());
     if (!tiles_ || !context_ || shots_.empty() || name_.empty() || series_info_.empty()) {
@@ -123,8 +109,8 @@ class TuboidUploadSink final : public BodySink, private MultipartHandler {
     VITRINE_ASSIGN_OR_RETURN(tuboid.series, form_.series(series));
     tuboid.series.project_id = project_;
     tuboid.shots = std::move(shots_);
-    VITRINE_ASSIGN_OR_RETURN(tuboid.tiles_image_id, Ingested(tiles_, "tuboid"));
-    VITRINE_ASSIGN_OR_RETURN(tuboid.context_image_id, Ingested(context_, "context"));
+    VITRINE_ASSIGN_OR_RETURN(tuboid.tiles_image_id, service_.tuboids().FinishImage(*tiles_, true, created_));
+    VITRINE_ASSIGN_OR_RETURN(tuboid.context_image_id, service_.tuboids().FinishImage(*context_, false, created_));
     return service_.tuboids().Create(caller_, tuboid);
   }
 
