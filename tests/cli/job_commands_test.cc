@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/cli_runner.h"
+#include "support/cli_target.h"
 #include "support/temp_dir.h"
 #include "wire/json.h"
 
@@ -16,35 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Target {
-  std::string args;  // " --data DIR --username alice" or " --server URL --username alice"
-  std::map<std::string, std::string> env;
-};
+using Target = CliTarget;
 
 class JobCommandsTest : public ::testing::Test {
  protected:
-  // A data folder with the user alice, and her project; returns the project's id.
-  std::string MakeFolder(const fs::path& data) {
-    std::string folder = " --data " + data.string();
-    EXPECT_EQ(RunVitrine("user add alice --password password-alice" + folder).exit_code, 0);
-    CommandResult project = RunVitrine("project create Traps --owner alice --json" + folder);
-    EXPECT_EQ(project.exit_code, 0) << project.output;
-    return std::to_string(wire::Json::parse(project.output)["id"].get<int>());
-  }
-
-  std::map<std::string, std::string> Env() {
-    return {{"VITRINE_CREDENTIALS", (dir_.path() / "no-such-file").string()}, {"VITRINE_PASSWORD", "password-alice"}};
-  }
-
-  CommandResult Run(const Target& t, const std::string& command) { return RunVitrine(command + t.args, "", t.env); }
-
-  wire::Json RunJson(const Target& t, const std::string& command) {
-    CommandResult r = Run(t, command + " --json");
-    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.output;
-    auto json = wire::Json::parse(r.output, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << command << "\n" << r.output;
-    return json;
-  }
+  std::string MakeFolder(const fs::path& data) { return MakeAliceFolder(data); }
+  std::map<std::string, std::string> Env() { return AliceEnv(dir_.path()); }
+  CommandResult Run(const Target& t, const std::string& command) { return RunOn(t, command); }
+  wire::Json RunJson(const Target& t, const std::string& command) { return RunJsonOn(t, command); }
 
   // What both targets must do alike.
   void CommonScript(const Target& t, const std::string& project) {
