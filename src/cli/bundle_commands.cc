@@ -2,7 +2,8 @@
 // as a project's data files named ml/<bundle>/<path>, synchronised by S3-style ETag as Sticky Pi's
 // clients do it, so the same bundle is shared with their put_ml_bundle_dir / get_ml_bundle_dir.
 // Only files whose ETag differs move; a pull writes each file beside its target and renames it
-// into place, so an interrupted pull leaves no half-written file under a bundle's name.
+// into place once its SHA-256 is checked, so an interrupted pull leaves no half-written file
+// under a bundle's name.
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -147,17 +148,21 @@ Status Pull(const BundleFlags& f) {
     ++wanted;
     if (!InsideBundle(key)) return Status::InvalidArgument("the server names a file outside the bundle: " + key);
     const fs::path target = fs::path(f.directory) / key;
+    // A folder (or file) inside the bundle that is a link elsewhere would carry the file out.
     std::error_code ec;
+    const fs::path root = fs::weakly_canonical(f.directory, ec);
+    const fs::path resolved = fs::weakly_canonical(target, ec);
+    if (ec || std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end()).first != root.end()) {
+      return Status::InvalidArgument(target.string() + " leads out of " + f.directory + " (through a link)");
+    }
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) return Status::Internal("cannot make " + target.parent_path().string() + ": " + ec.message());
     if (fs::is_regular_file(target, ec)) {
       VITRINE_ASSIGN_OR_RETURN(std::string etag, FileEtag(target));
       if (etag == file.etag) continue;
     }
-    fs::create_directories(target.parent_path(), ec);
-    if (ec) return Status::Internal("cannot make " + target.parent_path().string() + ": " + ec.message());
-    const fs::path partial = target.string() + ".part";
-    VITRINE_RETURN_IF_ERROR(client->DownloadData(file.id, partial));
-    fs::rename(partial, target, ec);
-    if (ec) return Status::Internal("cannot move " + partial.string() + " into place: " + ec.message());
+    // Written beside the target, checked, then renamed into place.
+    VITRINE_RETURN_IF_ERROR(client->DownloadData(file.id, target));
     std::cout << "pulled " << key << " (" << file.size_bytes << " bytes)\n";
     ++pulled;
   }

@@ -103,6 +103,9 @@ Result<std::vector<Image>> AnnotationRunService::LeaseImages(const Caller& calle
   if (request.min_version.size() > kMaxAlgorithmName) {
     return Status::InvalidArgument("algorithm_version takes at most " + std::to_string(kMaxAlgorithmName) + " bytes");
   }
+  if (request.device_like && request.device_like->size() > kMaxAlgorithmName) {
+    return Status::InvalidArgument("device takes at most " + std::to_string(kMaxAlgorithmName) + " bytes");
+  }
   if (request.limit < 1 || request.limit > kMaxLeased) {
     return Status::InvalidArgument("lease 1-" + std::to_string(kMaxLeased) + " images at once");
   }

@@ -55,6 +55,9 @@ Result<Project> ProjectService::Create(const Caller& caller, const CreateProject
   VITRINE_RETURN_IF_ERROR(ValidateName(request.name));
   VITRINE_RETURN_IF_ERROR(ValidateDescription(request.description));
   VITRINE_RETURN_IF_ERROR(ValidateProperties(request.properties));
+  if (caller.project_scope()) {
+    return Status::PermissionDenied("a job's token acts on its own project only: it makes no projects");
+  }
   if (request.properties.contains(kAdminOnlyProjectProperty) && !caller.is_admin()) {
     return AdminOnlyProperty();
   }

@@ -80,6 +80,17 @@ class StickyPiCommandsTest : public ::testing::Test {
     EXPECT_TRUE(fs::exists(model_only / "config" / "config.yaml"));
     EXPECT_FALSE(fs::exists(model_only / "data"));
 
+    const fs::path linked = dir_.path() / "linked", elsewhere = dir_.path() / "elsewhere";
+    fs::create_directories(linked);
+    fs::create_directories(elsewhere);
+    fs::create_symlink(elsewhere, linked / "config");
+    CommandResult escaped = Run(t, "bundle pull insect-detector " + linked.string() + p);
+    EXPECT_EQ(escaped.exit_code, 1) << escaped.output;
+    EXPECT_NE(escaped.output.find("through a link"), std::string::npos) << escaped.output;
+    EXPECT_TRUE(fs::is_empty(elsewhere)) << "nothing was written through the link";
+    fs::remove_all(linked);
+    fs::remove_all(elsewhere);
+
     CommandResult missing = Run(t, "bundle pull no-such-bundle " + copy.string() + p);
     EXPECT_EQ(missing.exit_code, 1);
     EXPECT_NE(missing.output.find("has no bundle no-such-bundle"), std::string::npos) << missing.output;

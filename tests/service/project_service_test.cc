@@ -51,6 +51,11 @@ TEST_F(Fixture, OnlyAdminsMarkAProtocolsProject) {
   EXPECT_EQ(marked->properties.at(kAdminOnlyProjectProperty), "project");
   UpdateProjectRequest unmark{std::nullopt, std::nullopt, {{kAdminOnlyProjectProperty, std::nullopt}}};
   EXPECT_EQ(service_->projects().Update(manager, own->id, unmark).status().code(), ErrorCode::kPermissionDenied);
+  auto as_job = service_->users().Get(admin, manager.user_id());
+  ASSERT_TRUE(as_job.ok());
+  EXPECT_EQ(service_->projects().Create(Caller::ForJob(*as_job, own->id), {"from a job"}).status().code(),
+            ErrorCode::kPermissionDenied)
+      << "a job's token makes no projects";
   UpdateProjectRequest other{std::nullopt, std::nullopt, {{"stain", "H&E"}}};
   EXPECT_TRUE(service_->projects().Update(manager, own->id, other).ok()) << "other properties stay the manager's";
 }

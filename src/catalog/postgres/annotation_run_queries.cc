@@ -141,29 +141,36 @@ Result<std::vector<ImageId>> LeaseImages(ConnectionPool& pool, const Catalog::An
     VITRINE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
     VITRINE_RETURN_IF_ERROR(
         conn.Query("DELETE FROM annotation_leases WHERE leased_at < $1", Micros(query.expired_before)).status());
-    // The WHERE clause is assembled from fixed fragments; every value is a parameter. Versions
-    // compare byte by byte (COLLATE "C"), as on SQLite, whatever the database's collation.
-    Params params;
-    std::string where = " WHERE i.project_id = " + params.Add(query.project.value()) + " AND i.captured_at IS NOT NULL";
-    images::AppendSeriesConditions(where, params, query.device_like, query.from, query.to);
-    const std::string algorithm = params.Add(query.algorithm);
-    where +=
-        " AND NOT EXISTS (SELECT 1 FROM annotation_leases l WHERE l.image_id = i.id AND l.algorithm = " + algorithm +
-        ") AND NOT EXISTS (SELECT 1 FROM annotation_runs r WHERE r.image_id = i.id" +
-        " AND r.algorithm = " + algorithm +
-        " AND r.algorithm_version COLLATE \"C\" >= " + params.Add(query.min_version) + ")";
-    VITRINE_ASSIGN_OR_RETURN(auto candidates,
-                             conn.Exec("SELECT i.id FROM images i" + where + " ORDER BY i.captured_at, i.id LIMIT " +
-                                           params.Add(query.limit),
-                                       params));
-    // A concurrent call may have leased a candidate since: the primary key keeps it theirs.
     std::vector<ImageId> leased;
-    for (int r = 0; r < candidates.size(); ++r) {
+    // A concurrent call may lease a candidate first (the primary key keeps it theirs, and this
+    // call waits for theirs to commit): look again for what is left, a few times, so that a
+    // worker is not told "nothing" while work remains.
+    for (int round = 0; round < 4 && static_cast<std::int64_t>(leased.size()) < query.limit; ++round) {
+      // The WHERE clause is assembled from fixed fragments; every value is a parameter. Versions
+      // compare byte by byte (COLLATE "C"), as on SQLite, whatever the database's collation.
+      Params params;
+      std::string where =
+          " WHERE i.project_id = " + params.Add(query.project.value()) + " AND i.captured_at IS NOT NULL";
+      images::AppendSeriesConditions(where, params, query.device_like, query.from, query.to);
+      const std::string algorithm = params.Add(query.algorithm);
+      where +=
+          " AND NOT EXISTS (SELECT 1 FROM annotation_leases l WHERE l.image_id = i.id AND l.algorithm = " + algorithm +
+          ") AND NOT EXISTS (SELECT 1 FROM annotation_runs r WHERE r.image_id = i.id" +
+          " AND r.algorithm = " + algorithm +
+          " AND r.algorithm_version COLLATE \"C\" >= " + params.Add(query.min_version) + ")";
+      const std::int64_t wanted = query.limit - static_cast<std::int64_t>(leased.size());
       VITRINE_ASSIGN_OR_RETURN(
-          auto taken, conn.Query("INSERT INTO annotation_leases(image_id, algorithm, leased_by, leased_at)"
-                                 " VALUES ($1, $2, NULLIF($3, 0), $4) ON CONFLICT DO NOTHING",
-                                 candidates.Int(r, 0), query.algorithm, query.leased_by.value(), Micros(query.now)));
-      if (taken.affected() == 1) leased.emplace_back(candidates.Int(r, 0));
+          auto candidates,
+          conn.Exec("SELECT i.id FROM images i" + where + " ORDER BY i.captured_at, i.id LIMIT " + params.Add(wanted),
+                    params));
+      for (int r = 0; r < candidates.size(); ++r) {
+        VITRINE_ASSIGN_OR_RETURN(
+            auto taken, conn.Query("INSERT INTO annotation_leases(image_id, algorithm, leased_by, leased_at)"
+                                   " VALUES ($1, $2, NULLIF($3, 0), $4) ON CONFLICT DO NOTHING",
+                                   candidates.Int(r, 0), query.algorithm, query.leased_by.value(), Micros(query.now)));
+        if (taken.affected() == 1) leased.emplace_back(candidates.Int(r, 0));
+      }
+      if (candidates.size() < wanted) break;  // nothing more to find
     }
     VITRINE_RETURN_IF_ERROR(tx.Commit());
     return leased;

@@ -3,6 +3,10 @@
 namespace vitrine::catalog::postgres::project_series {
 namespace {
 
+// As service::ProjectSeriesService::kMaxRows: a project that holds this many takes no more, so
+// that its series can always be listed whole.
+constexpr std::int64_t kMaxRowsPerProject = 100'000;
+
 std::string ColumnMissing(ProjectId project, const std::string& name) {
   return "project " + std::to_string(project.value()) + "'s series have no column '" + name + "'";
 }
@@ -26,6 +30,11 @@ Result<ProjectSeriesRow> ReadRow(Connection& conn, ProjectId project, std::int64
                                                    id));
   for (int r = 0; r < values.size(); ++r) row.values[values.Text(r, 0)] = values.Text(r, 1);
   return row;
+}
+
+Status RowsFull(ProjectId project) {
+  return Status::TooLarge("project " + std::to_string(project.value()) + " has " + std::to_string(kMaxRowsPerProject) +
+                          " series: delete some first");
 }
 
 }  // namespace
@@ -117,6 +126,12 @@ Result<ProjectSeriesRow> Put(ConnectionPool& pool, const ProjectSeriesRow& row) 
     std::int64_t id = row.id;
     Status written;
     if (id == 0) {
+      // The project's row is locked first, so that two inserts cannot both pass the count.
+      VITRINE_RETURN_IF_ERROR(
+          conn.Query("SELECT id FROM projects WHERE id = $1 FOR NO KEY UPDATE", row.project.value()).status());
+      VITRINE_ASSIGN_OR_RETURN(
+          auto count, conn.Query("SELECT COUNT(*) FROM project_series WHERE project_id = $1", row.project.value()));
+      if (count.Int(0, 0) >= kMaxRowsPerProject) return RowsFull(row.project);
       auto inserted = conn.Query(
           "INSERT INTO project_series(project_id, device, start_at, end_at) VALUES ($1, $2, $3, $4) RETURNING id",
           row.project.value(), row.device, Micros(row.start), Micros(row.end));

@@ -3,6 +3,10 @@
 namespace vitrine::catalog::sqlite::project_series {
 namespace {
 
+// As service::ProjectSeriesService::kMaxRows: a project that holds this many takes no more, so
+// that its series can always be listed whole.
+constexpr std::int64_t kMaxRowsPerProject = 100'000;
+
 std::string ColumnMissing(ProjectId project, const std::string& name) {
   return "project " + std::to_string(project.value()) + "'s series have no column '" + name + "'";
 }
@@ -35,6 +39,11 @@ Result<ProjectSeriesRow> ReadRow(Connection& conn, ProjectId project, std::int64
     row.values[values.Text(0)] = values.Text(1);
   }
   return row;
+}
+
+Status RowsFull(ProjectId project) {
+  return Status::TooLarge("project " + std::to_string(project.value()) + " has " + std::to_string(kMaxRowsPerProject) +
+                          " series: delete some first");
 }
 
 }  // namespace
@@ -132,6 +141,10 @@ Result<ProjectSeriesRow> Put(ConnectionPool& pool, const ProjectSeriesRow& row) 
   std::int64_t id = row.id;
   Status written;
   if (id == 0) {
+    VITRINE_ASSIGN_OR_RETURN(Statement count,
+                             conn->Prepare("SELECT COUNT(*) FROM project_series WHERE project_id = ?"));
+    VITRINE_ASSIGN_OR_RETURN(bool counted, count.Bind(row.project.value()).Step());
+    if (counted && count.Int(0) >= kMaxRowsPerProject) return RowsFull(row.project);
     VITRINE_ASSIGN_OR_RETURN(Statement insert,
                              conn->Prepare("INSERT INTO project_series(project_id, device, start_at, end_at)"
                                            " VALUES (?, ?, ?, ?)"));

@@ -83,23 +83,29 @@ Result<Json> GetImageSeries(StickyPi& sticky, const Caller& caller, const Json& 
 Result<Json> GetImagesToAnnotate(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest& request,
                                  const PathParams& params) {
   constexpr std::int64_t kMaxLeased = 8;  // upstream's max_requested_images
+  constexpr std::size_t kMaxSeries = 16;  // each series is a write transaction
   const std::string& what = params.at("what");
   VITRINE_RETURN_IF_ERROR(CheckImageWhat(what));
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
-  if (items.size() > kMaxLookups) return Status::TooLarge("send at most " + std::to_string(kMaxLookups) + " series");
+  if (items.size() > kMaxSeries) return Status::TooLarge("send at most " + std::to_string(kMaxSeries) + " series");
   VITRINE_ASSIGN_OR_RETURN(std::optional<ProjectId> project, FindProject(sticky));
-  Json rows = Json::array();
-  if (!project) return rows;
+  // Every item is read before the first lease is taken: a bad one leaves nothing held.
+  std::vector<service::AnnotationLeaseRequest> leases;
   for (const Json& item : items) {
     if (item.empty()) continue;
     service::AnnotationLeaseRequest lease;
-    lease.project = *project;
     VITRINE_ASSIGN_OR_RETURN(lease.algorithm, StringField(item, "algo_name"));
     VITRINE_ASSIGN_OR_RETURN(lease.min_version, StringField(item, "algo_version"));
     VITRINE_ASSIGN_OR_RETURN(std::string device, StringField(item, "device"));
     lease.device_like = core::Lowercase(device);
     VITRINE_ASSIGN_OR_RETURN(lease.from, ParseTime(item, "start_datetime"));
     VITRINE_ASSIGN_OR_RETURN(lease.to, ParseTime(item, "end_datetime"));
+    leases.push_back(std::move(lease));
+  }
+  Json rows = Json::array();
+  if (!project) return rows;
+  for (service::AnnotationLeaseRequest& lease : leases) {
+    lease.project = *project;
     lease.limit = kMaxLeased - static_cast<std::int64_t>(rows.size());
     if (lease.limit == 0) break;
     VITRINE_ASSIGN_OR_RETURN(std::vector<Image> leased, sticky.service.annotation_runs().LeaseImages(caller, lease));

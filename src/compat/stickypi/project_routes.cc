@@ -57,7 +57,10 @@ Result<bool> Matches(const Project& p, const Json& filter) {
       if (value.get<std::int64_t>() != p.id.value()) return false;
       continue;
     }
-    if (!value.is_string()) return Status::InvalidArgument("'" + key + "' must be a LIKE pattern");
+    if (!value.is_string() || value.get<std::string>().size() > kMaxLikePattern) {
+      return Status::InvalidArgument("'" + key + "' must be a LIKE pattern of at most " +
+                                     std::to_string(kMaxLikePattern) + " bytes");
+    }
     const Json& field = row.at(key);
     const std::string text = field.is_string() ? field.get<std::string>() : field.is_null() ? "" : field.dump();
     if (!Like(value.get<std::string>(), text)) return false;
@@ -68,6 +71,9 @@ Result<bool> Matches(const Project& p, const Json& filter) {
 // The projects the caller belongs to (all, for an administrator) that match any of `info`.
 Result<std::vector<Project>> MatchingProjects(StickyPi& sticky, const Caller& caller, const Json& info) {
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
+  if (filters.size() > kMaxLikeFilters) {
+    return Status::TooLarge("send at most " + std::to_string(kMaxLikeFilters) + " filters at once");
+  }
   std::vector<Project> out;
   for (std::int64_t offset = 0;;) {
     VITRINE_ASSIGN_OR_RETURN(Page<Project> page,

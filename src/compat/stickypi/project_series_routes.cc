@@ -4,6 +4,7 @@
 // booleans, numbers, datetimes or text; a value of another kind is refused (400) naming the
 // column, where upstream's database would have coerced or failed.
 #include <cctype>
+#include <map>
 
 #include "compat/stickypi/stickypi_routes.h"
 #include "core/ascii.h"
@@ -73,6 +74,64 @@ Json SeriesRow(const ProjectSeriesRow& row, const std::vector<SeriesColumn>& col
   return out;
 }
 
+// Items per request: each may cost a listing of its project's series (each project's once, for
+// writes), or a transaction.
+constexpr std::size_t kMaxItems = 100;
+constexpr std::size_t kMaxWrittenRows = 1000;
+
+Result<std::vector<Json>> Items(const Json& info, std::size_t most = kMaxItems) {
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  if (items.size() > most) return Status::TooLarge("send at most " + std::to_string(most) + " items at once");
+  return items;
+}
+
+// A request's view of the series it touches: each project's rows listed once, kept up to date
+// as the request changes them.
+class LoadedRows {
+ public:
+  LoadedRows(service::ProjectSeriesService& series, const Caller& caller) : series_(series), caller_(caller) {}
+
+  Result<std::vector<ProjectSeriesRow>*> Of(ProjectId project) {
+    auto it = rows_.find(project);
+    if (it == rows_.end()) {
+      VITRINE_ASSIGN_OR_RETURN(auto rows, series_.Rows(caller_, project));
+      it = rows_.emplace(project, std::move(rows)).first;
+    }
+    return &it->second;
+  }
+
+  Result<ProjectSeriesRow> Find(ProjectId project, std::int64_t id) {
+    VITRINE_ASSIGN_OR_RETURN(auto* rows, Of(project));
+    for (const ProjectSeriesRow& r : *rows) {
+      if (r.id == id) return r;
+    }
+    return Status::NotFound("project " + std::to_string(project.value()) + " has no series " + std::to_string(id));
+  }
+
+  void Stored(const ProjectSeriesRow& row) {
+    auto it = rows_.find(row.project);
+    if (it == rows_.end()) return;
+    for (ProjectSeriesRow& r : it->second) {
+      if (r.id == row.id) {
+        r = row;
+        return;
+      }
+    }
+    it->second.push_back(row);
+  }
+
+  void Deleted(ProjectId project, std::int64_t id) {
+    if (auto it = rows_.find(project); it != rows_.end()) {
+      std::erase_if(it->second, [&](const ProjectSeriesRow& r) { return r.id == id; });
+    }
+  }
+
+ private:
+  service::ProjectSeriesService& series_;
+  const Caller& caller_;
+  std::map<ProjectId, std::vector<ProjectSeriesRow>> rows_;
+};
+
 Result<ProjectId> ProjectOf(const Json& item) {
   auto it = item.find("project_id");
   if (it == item.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
@@ -83,12 +142,15 @@ Result<ProjectId> ProjectOf(const Json& item) {
 
 Result<Json> GetProjectSeries(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                               const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Items(info));
   Json rows = Json::array();
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
     VITRINE_ASSIGN_OR_RETURN(auto columns, sticky.service.project_series().Columns(caller, project));
     VITRINE_ASSIGN_OR_RETURN(auto found, sticky.service.project_series().Rows(caller, project));
+    if (static_cast<std::int64_t>(rows.size() + found.size()) > kMaxSeriesRows) {
+      return Status::TooLarge("more than " + std::to_string(kMaxSeriesRows) + " series: ask for fewer projects");
+    }
     for (const ProjectSeriesRow& row : found) rows.push_back(SeriesRow(row, columns));
   }
   return rows;
@@ -98,10 +160,10 @@ Result<Json> GetProjectSeries(StickyPi& sticky, const Caller& caller, const Json
 // "id", the row is updated: what the item gives replaces, the rest stays.
 Result<Json> PutProjectSeries(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                               const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
-  if (items.size() > 10'000) return Status::TooLarge("put at most 10,000 series at once");
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Items(info, kMaxWrittenRows));
   Json rows = Json::array();
   auto& series = sticky.service.project_series();
+  LoadedRows loaded(series, caller);
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
     VITRINE_ASSIGN_OR_RETURN(auto columns, series.Columns(caller, project));
@@ -110,13 +172,7 @@ Result<Json> PutProjectSeries(StickyPi& sticky, const Caller& caller, const Json
     const bool update = item.contains("id");
     if (update) {
       if (!item["id"].is_number_integer()) return Status::InvalidArgument("id must be a series id");
-      VITRINE_ASSIGN_OR_RETURN(auto existing, series.Rows(caller, project));
-      auto it = std::find_if(existing.begin(), existing.end(),
-                             [&](const ProjectSeriesRow& r) { return r.id == item["id"].get<std::int64_t>(); });
-      if (it == existing.end()) {
-        return Status::NotFound("project " + std::to_string(project.value()) + " has no series " + item["id"].dump());
-      }
-      row = *it;
+      VITRINE_ASSIGN_OR_RETURN(row, loaded.Find(project, item["id"].get<std::int64_t>()));
     }
     for (const auto& [key, value] : item.items()) {
       if (key == "project_id" || key == "id") continue;
@@ -146,6 +202,7 @@ Result<Json> PutProjectSeries(StickyPi& sticky, const Caller& caller, const Json
       }
     }
     VITRINE_ASSIGN_OR_RETURN(ProjectSeriesRow stored, series.PutRow(caller, row));
+    loaded.Stored(stored);
     rows.push_back(SeriesRow(stored, columns));
   }
   return rows;
@@ -154,19 +211,19 @@ Result<Json> PutProjectSeries(StickyPi& sticky, const Caller& caller, const Json
 // [{"project_id", "id"}]: the rows deleted.
 Result<Json> DeleteProjectSeries(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                                  const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Items(info));
   Json rows = Json::array();
   auto& series = sticky.service.project_series();
+  LoadedRows loaded(series, caller);
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
     auto id = item.find("id");
     if (id == item.end() || !id->is_number_integer()) return Status::InvalidArgument("each item names the series' id");
     VITRINE_ASSIGN_OR_RETURN(auto columns, series.Columns(caller, project));
-    VITRINE_ASSIGN_OR_RETURN(auto existing, series.Rows(caller, project));
-    auto it = std::find_if(existing.begin(), existing.end(),
-                           [&](const ProjectSeriesRow& r) { return r.id == id->get<std::int64_t>(); });
-    VITRINE_RETURN_IF_ERROR(series.DeleteRow(caller, project, id->get<std::int64_t>()));
-    if (it != existing.end()) rows.push_back(SeriesRow(*it, columns));
+    VITRINE_ASSIGN_OR_RETURN(ProjectSeriesRow doomed, loaded.Find(project, id->get<std::int64_t>()));
+    VITRINE_RETURN_IF_ERROR(series.DeleteRow(caller, project, doomed.id));
+    loaded.Deleted(project, doomed.id);
+    rows.push_back(SeriesRow(doomed, columns));
   }
   return rows;
 }
@@ -175,7 +232,7 @@ Result<Json> DeleteProjectSeries(StickyPi& sticky, const Caller& caller, const J
 // instead of a type, renames one.
 Result<Json> PutProjectColumns(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                                const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Items(info));
   Json rows = Json::array();
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
@@ -195,7 +252,7 @@ Result<Json> PutProjectColumns(StickyPi& sticky, const Caller& caller, const Jso
 
 Result<Json> DeleteProjectColumns(StickyPi& sticky, const Caller& caller, const Json& info, const HttpRequest&,
                                   const PathParams&) {
-  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Objects(info));
+  VITRINE_ASSIGN_OR_RETURN(std::vector<Json> items, Items(info));
   Json rows = Json::array();
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));

@@ -47,8 +47,11 @@ HttpResponse StickyPiError(const Status& status);
 HttpResponse StickyPiJson(const Json& body);
 
 // SQL LIKE as upstream's MySQL runs it on its text columns: '%' any run, '_' one character,
-// ASCII case ignored.
+// ASCII case ignored. Matching costs up to pattern × text steps: routes refuse patterns longer
+// than kMaxLikePattern and requests with more than kMaxLikeFilters filters.
 bool Like(std::string_view pattern, std::string_view text);
+inline constexpr std::size_t kMaxLikePattern = 256;
+inline constexpr std::size_t kMaxLikeFilters = 100;
 
 // The Sticky Pi project, or nullopt before the first write made it.
 Result<std::optional<ProjectId>> FindProject(StickyPi& sticky);

@@ -41,7 +41,10 @@ Json UserRow(const User& user, const UserRoles& roles) {
 Result<bool> Matches(const User& user, const UserRoles& roles, const Json& filter) {
   for (const auto& [key, value] : filter.items()) {
     if (key == "username" || key == "email") {
-      if (!value.is_string()) return Status::InvalidArgument("'" + key + "' must be a string (a LIKE pattern)");
+      if (!value.is_string() || value.get<std::string>().size() > kMaxLikePattern) {
+        return Status::InvalidArgument("'" + key + "' must be a LIKE pattern of at most " +
+                                       std::to_string(kMaxLikePattern) + " bytes");
+      }
       if (!Like(value.get<std::string>(), key == "username" ? user.username : user.email)) return false;
     } else if (key == "id") {
       if (!value.is_number_integer() || value.get<std::int64_t>() != user.id.value()) return false;
@@ -57,6 +60,9 @@ Result<bool> Matches(const User& user, const UserRoles& roles, const Json& filte
 Result<std::vector<User>> MatchingUsers(StickyPi& sticky, const Caller& caller, const UserRoles& roles,
                                         const Json& info) {
   VITRINE_ASSIGN_OR_RETURN(std::vector<Json> filters, Objects(info));
+  if (filters.size() > kMaxLikeFilters) {
+    return Status::TooLarge("send at most " + std::to_string(kMaxLikeFilters) + " filters at once");
+  }
   VITRINE_ASSIGN_OR_RETURN(std::vector<User> known, sticky.service.users().ListKnown(caller));
   std::vector<User> out;
   for (const User& user : known) {

@@ -248,6 +248,14 @@ def check_project_series(ctx):
         check("delete_project_series answers the rows deleted", [g["device"] for g in gone] == ["1b74105a"], gone)
     rows = ctx.writer.get_project_series([{"project_id": p}])
     check("... one row left, without the dropped column", len(rows) == 1 and "n_traps" not in rows[0], rows)
+    token = ctx.writer.get_token()["token"]
+    r = ctx.requests.post(ctx.base + "/get_project_series", auth=(token, ""), timeout=60,
+                          json=[{"project_id": p}] * 101)
+    check("get_project_series of 101 items: 413 (each lists a project's series)", r.status_code == 413, r.text[:200])
+    r = ctx.requests.post(ctx.base + "/get_projects", auth=(token, ""), timeout=60, json=[{"name": "%" * 300}])
+    check("a LIKE pattern over 256 bytes: 400 (matching costs pattern x text)", r.status_code == 400, r.text[:200])
+    r = ctx.requests.post(ctx.base + "/get_users", auth=(token, ""), timeout=60, json=[{"username": "a"}] * 101)
+    check("more than 100 filters: 413", r.status_code == 413, r.text[:200])
     outsider = quick_refusals(client_for(ctx, "spi_manager", "manager-long-password"))
     check("a user outside the project cannot read its series",
           raises(outsider.get_project_series, [{"project_id": p}]) is not None)
@@ -493,6 +501,14 @@ def check_images_to_annotate(ctx):
     other = ctx.writer.get_images_to_annotate([dict(detector, algo_name="another-detector", device="0a5b%")])
     check("another algorithm leases for itself (one device: its 5)", len(other) == 5, len(other))
     check("a read-only user gets no work", raises(ctx.reader.get_images_to_annotate, [detector]) is not None)
+    token = ctx.writer.get_token()["token"]
+    third = {"algo_name": "third-detector", "algo_version": "1", "device": "%",
+             "start_datetime": "2020-01-01T00:00:00Z", "end_datetime": "2030-01-01T00:00:00Z"}
+    r = ctx.requests.post(ctx.base + "/get_images_to_annotate/metadata", auth=(token, ""), timeout=60,
+                          json=[third, {"algo_name": "third-detector"}])
+    check("a request with a bad second series: 400", r.status_code == 400, r.text[:200])
+    check("... and its first series leased nothing",
+          len(ctx.writer.get_images_to_annotate([dict(detector, algo_name="third-detector")])) == 8)
 
 
 def write_file(path, data, mtime=None):
