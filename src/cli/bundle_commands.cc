@@ -102,9 +102,9 @@ Result<std::map<std::string, fs::path>> LocalFiles(const fs::path& directory) {
 
 std::string BundleOf(const BundleFlags& f) {
   if (!f.name.empty()) return f.name;
-  return fs::path(f.directory).lexically_normal().filename().string().empty()
-             ? fs::path(f.directory).lexically_normal().parent_path().filename().string()
-             : fs::path(f.directory).lexically_normal().filename().string();
+  fs::path folder = fs::path(f.directory).lexically_normal();
+  if (!folder.has_filename()) folder = folder.parent_path();  // "detector/" names "detector"
+  return folder.filename().string();
 }
 
 Status Push(const BundleFlags& f) {

@@ -6,8 +6,9 @@ namespace vitrine::client {
 
 Result<TuboidFolder> ReadTuboidFolder(const std::filesystem::path& folder, std::size_t max_shots_bytes) {
   TuboidFolder out;
-  out.name = folder.lexically_normal().filename().string();
-  if (out.name.empty()) out.name = folder.lexically_normal().parent_path().filename().string();
+  std::filesystem::path named = folder.lexically_normal();
+  if (!named.has_filename()) named = named.parent_path();  // "tuboid/" names "tuboid"
+  out.name = named.filename().string();
   out.tiles = folder / "tuboid.jpg";
   out.context = folder / "context.jpg";
   const std::filesystem::path shots = folder / "metadata.txt";

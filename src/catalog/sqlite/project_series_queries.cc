@@ -7,6 +7,14 @@ namespace {
 // that its series can always be listed whole.
 constexpr std::int64_t kMaxRowsPerProject = 100'000;
 
+std::string RowMissing(ProjectId project, std::int64_t id) {
+  return "project " + std::to_string(project.value()) + " has no series " + std::to_string(id);
+}
+
+std::string ColumnTaken(ProjectId project, const std::string& name) {
+  return "project " + std::to_string(project.value()) + "'s series have a column '" + name + "' already";
+}
+
 std::string ColumnMissing(ProjectId project, const std::string& name) {
   return "project " + std::to_string(project.value()) + "'s series have no column '" + name + "'";
 }
@@ -27,8 +35,7 @@ Result<ProjectSeriesRow> ReadRow(Connection& conn, ProjectId project, std::int64
   VITRINE_ASSIGN_OR_RETURN(
       Statement q, conn.Prepare("SELECT device, start_at, end_at FROM project_series WHERE id = ? AND project_id = ?"));
   VITRINE_ASSIGN_OR_RETURN(bool found, q.Bind(id, project.value()).Step());
-  if (!found)
-    return Status::NotFound("project " + std::to_string(project.value()) + " has no series " + std::to_string(id));
+  if (!found) return Status::NotFound(RowMissing(project, id));
   ProjectSeriesRow row{id, project, q.Text(0), FromMicros(q.Int(1)), FromMicros(q.Int(2)), {}};
   VITRINE_ASSIGN_OR_RETURN(Statement values,
                            conn.Prepare("SELECT name, value FROM project_series_values WHERE series_id = ?"));
@@ -71,8 +78,7 @@ Status AddColumn(ConnectionPool& pool, ProjectId project, const SeriesColumn& co
                                          " WHERE project_id = ?"));
   Status added = q.Bind(project.value(), column.name, column.sql_type, project.value()).Run();
   if (added.code() == ErrorCode::kConflict) {
-    return Status::Conflict("project " + std::to_string(project.value()) + "'s series have a column '" + column.name +
-                            "' already");
+    return Status::Conflict(ColumnTaken(project, column.name));
   }
   return added;
 }
@@ -84,8 +90,7 @@ Status RenameColumn(ConnectionPool& pool, ProjectId project, const std::string& 
       Statement rename, conn->Prepare("UPDATE project_series_columns SET name = ? WHERE project_id = ? AND name = ?"));
   Status renamed = rename.Bind(to, project.value(), from).Run();
   if (renamed.code() == ErrorCode::kConflict) {
-    return Status::Conflict("project " + std::to_string(project.value()) + "'s series have a column '" + to +
-                            "' already");
+    return Status::Conflict(ColumnTaken(project, to));
   }
   VITRINE_RETURN_IF_ERROR(renamed);
   if (conn->changes() == 0) return Status::NotFound(ColumnMissing(project, from));
@@ -156,8 +161,7 @@ Result<ProjectSeriesRow> Put(ConnectionPool& pool, const ProjectSeriesRow& row) 
                                            " WHERE id = ? AND project_id = ?"));
     written = update.Bind(row.device, Micros(row.start), Micros(row.end), id, row.project.value()).Run();
     if (written.ok() && conn->changes() == 0) {
-      return Status::NotFound("project " + std::to_string(row.project.value()) + " has no series " +
-                              std::to_string(id));
+      return Status::NotFound(RowMissing(row.project, id));
     }
   }
   if (written.code() == ErrorCode::kConflict) {
@@ -176,7 +180,7 @@ Status Delete(ConnectionPool& pool, ProjectId project, std::int64_t id) {
   VITRINE_ASSIGN_OR_RETURN(Statement q, conn->Prepare("DELETE FROM project_series WHERE id = ? AND project_id = ?"));
   VITRINE_RETURN_IF_ERROR(q.Bind(id, project.value()).Run());
   if (conn->changes() == 0) {
-    return Status::NotFound("project " + std::to_string(project.value()) + " has no series " + std::to_string(id));
+    return Status::NotFound(RowMissing(project, id));
   }
   return Status::Ok();
 }

@@ -47,14 +47,13 @@ Json ProjectRow(const Project& p) {
 }
 
 // Upstream applies LIKE to every key of a filter dict; an empty dict matches every project.
-Result<bool> Matches(const Project& p, const Json& filter) {
-  const Json row = ProjectRow(p);
+Result<bool> Matches(const Json& row, const Json& filter) {
   for (const auto& [key, value] : filter.items()) {
     if (key != "id" && key != "name" && key != "description" && key != "notes") {
       return Status::InvalidArgument("projects are found by id, name, description or notes, not '" + key + "'");
     }
     if (key == "id" && value.is_number_integer()) {
-      if (value.get<std::int64_t>() != p.id.value()) return false;
+      if (value.get<std::int64_t>() != row.at("id").get<std::int64_t>()) return false;
       continue;
     }
     if (!value.is_string() || value.get<std::string>().size() > kMaxLikePattern) {
@@ -79,8 +78,9 @@ Result<std::vector<Project>> MatchingProjects(StickyPi& sticky, const Caller& ca
     VITRINE_ASSIGN_OR_RETURN(Page<Project> page,
                              sticky.service.projects().List(caller, {}, PageRequest{PageRequest::kMaxLimit, offset}));
     for (Project& p : page.items) {
+      const Json row = ProjectRow(p);
       for (const Json& filter : filters) {
-        VITRINE_ASSIGN_OR_RETURN(bool match, Matches(p, filter));
+        VITRINE_ASSIGN_OR_RETURN(bool match, Matches(row, filter));
         if (match) {
           out.push_back(std::move(p));
           break;

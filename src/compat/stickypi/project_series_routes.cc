@@ -85,8 +85,8 @@ Result<std::vector<Json>> Items(const Json& info, std::size_t most = kMaxItems) 
   return items;
 }
 
-// A request's view of the series it touches: each project's rows listed once, kept up to date
-// as the request changes them.
+// A request's view of the series it touches: each project's columns and rows listed once, the
+// rows kept up to date as the request changes them.
 class LoadedRows {
  public:
   LoadedRows(service::ProjectSeriesService& series, const Caller& caller) : series_(series), caller_(caller) {}
@@ -96,6 +96,15 @@ class LoadedRows {
     if (it == rows_.end()) {
       VITRINE_ASSIGN_OR_RETURN(auto rows, series_.Rows(caller_, project));
       it = rows_.emplace(project, std::move(rows)).first;
+    }
+    return &it->second;
+  }
+
+  Result<const std::vector<SeriesColumn>*> ColumnsOf(ProjectId project) {
+    auto it = columns_.find(project);
+    if (it == columns_.end()) {
+      VITRINE_ASSIGN_OR_RETURN(auto columns, series_.Columns(caller_, project));
+      it = columns_.emplace(project, std::move(columns)).first;
     }
     return &it->second;
   }
@@ -130,6 +139,7 @@ class LoadedRows {
   service::ProjectSeriesService& series_;
   const Caller& caller_;
   std::map<ProjectId, std::vector<ProjectSeriesRow>> rows_;
+  std::map<ProjectId, std::vector<SeriesColumn>> columns_;
 };
 
 Result<ProjectId> ProjectOf(const Json& item) {
@@ -166,7 +176,8 @@ Result<Json> PutProjectSeries(StickyPi& sticky, const Caller& caller, const Json
   LoadedRows loaded(series, caller);
   for (const Json& item : items) {
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
-    VITRINE_ASSIGN_OR_RETURN(auto columns, series.Columns(caller, project));
+    VITRINE_ASSIGN_OR_RETURN(const std::vector<SeriesColumn>* columns_of, loaded.ColumnsOf(project));
+    const std::vector<SeriesColumn>& columns = *columns_of;
     ProjectSeriesRow row;
     row.project = project;
     const bool update = item.contains("id");
@@ -219,11 +230,11 @@ Result<Json> DeleteProjectSeries(StickyPi& sticky, const Caller& caller, const J
     VITRINE_ASSIGN_OR_RETURN(ProjectId project, ProjectOf(item));
     auto id = item.find("id");
     if (id == item.end() || !id->is_number_integer()) return Status::InvalidArgument("each item names the series' id");
-    VITRINE_ASSIGN_OR_RETURN(auto columns, series.Columns(caller, project));
+    VITRINE_ASSIGN_OR_RETURN(const std::vector<SeriesColumn>* columns, loaded.ColumnsOf(project));
     VITRINE_ASSIGN_OR_RETURN(ProjectSeriesRow doomed, loaded.Find(project, id->get<std::int64_t>()));
     VITRINE_RETURN_IF_ERROR(series.DeleteRow(caller, project, doomed.id));
     loaded.Deleted(project, doomed.id);
-    rows.push_back(SeriesRow(doomed, columns));
+    rows.push_back(SeriesRow(doomed, *columns));
   }
   return rows;
 }
