@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev            # embedded catalog (and its R*Tree for annotation bounding boxes)
   libgeos-dev               # annotation geometry: validation, repair, measures (GEOS C API)
   libvips-dev libvips-tools # every pixel operation; vipsthumbnail is a benchmark reference
+  libtiff-dev libturbojpeg0-dev  # tiles read from tiled TIFFs, sent as stored or re-encoded alone
   libargon2-dev             # password hashing (argon2id)
   libssl-dev                # SHA-256, HMAC, random bytes
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev

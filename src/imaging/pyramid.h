@@ -12,8 +12,10 @@ namespace vitrine::imaging {
 
 // Images with a side above this get a pyramid, unless they have levels of their own.
 inline constexpr std::int64_t kPyramidThreshold = 4096;
+// The tiles of the pyramids built here, which Deep Zoom and IIIF then announce.
+inline constexpr int kPyramidTileSide = 256;
 
-// Writes `destination`: 256-px tiles, each level half the one before. Lossless (deflate) unless
+// Writes `destination`: kPyramidTileSide tiles, each level half the one before. Lossless (deflate) unless
 // the original is itself a JPEG (then JPEG at quality 90, as lossy as the source already was).
 // Streams the source: memory stays bounded for any size. `progress` hears the percentage done
 // as it changes. A build cannot be stopped part way: libvips 8.14 crashes in TIFFClose when a

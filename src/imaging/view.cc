@@ -9,6 +9,7 @@
 
 #include "imaging/encode.h"
 #include "imaging/levels.h"
+#include "imaging/stored_tiles.h"
 
 namespace vitrine::imaging {
 namespace {
@@ -276,6 +277,10 @@ Result<VipsImagePtr> ViewPixels(const std::filesystem::path& file, const ViewReq
 }  // namespace
 
 Result<std::string> RenderView(const std::filesystem::path& file, const ViewRequest& view) {
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> tile, PassThroughTile(file, view));
+  if (tile) return std::move(*tile);
+  VITRINE_ASSIGN_OR_RETURN(tile, TranscodeTile(file, view));
+  if (tile) return std::move(*tile);
   VITRINE_ASSIGN_OR_RETURN(VipsImagePtr image, ViewPixels(file, view));
   const bool raw_values = view.format == EncodedFormat::kTiff && !view.window && view.quality == ViewQuality::kColor;
   if (!raw_values) {

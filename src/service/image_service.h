@@ -120,6 +120,10 @@ class ImageService {
   Result<EncodedImage> View(const Caller& caller, ImageId id, const ViewPlan& plan,
                             const std::function<bool(std::string_view etag)>& already_have = nullptr,
                             bool may_render = true);
+  // The side of the square tiles Deep Zoom and IIIF announce for the image: its own when it has
+  // levels of its own in a tiled file, else those of the pyramid built for it (a small image
+  // without one is served at any size). Views of exactly such tiles are read as stored.
+  int TileSide(const Image& image) const;
   // The blob analyses of the image's pixels read: its pyramid when built, else the original (a
   // pyramid build queued for a large image), named by its SHA-256.
   Result<std::string> PixelSource(const Image& image) {

@@ -2,6 +2,8 @@
 // covers every input of their bytes, and kept in the view cache.
 #include <spdlog/fmt/fmt.h>
 
+#include "imaging/pyramid.h"
+#include "imaging/stored_tiles.h"
 #include "service/image_service.h"
 
 namespace vitrine::service {
@@ -52,6 +54,17 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     VITRINE_RETURN_IF_ERROR(path.status());
     return imaging::RenderView(*path, view);
   };
+  if (may_render) {
+    // A tile that goes out as stored costs one read: less than writing it to the cache.
+    auto path = blobs_.LocalPath(source.sha256);
+    if (path.ok()) {
+      VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> stored, imaging::PassThroughTile(*path, view));
+      if (stored) {
+        out.bytes = std::move(*stored);
+        return out;
+      }
+    }
+  }
   if (!may_render) {
     auto stored = view_cache_ ? view_cache_->Find(id, out.etag) : std::nullopt;
     if (stored) {
@@ -65,6 +78,16 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     VITRINE_ASSIGN_OR_RETURN(out.bytes, render());
   }
   return out;
+}
+
+int ImageService::TileSide(const Image& image) const {
+  if (image.levels > 1) {
+    auto path = blobs_.LocalPath(image.sha256);
+    if (path.ok()) {
+      if (std::optional<int> side = imaging::StoredTileSide(*path)) return *side;
+    }
+  }
+  return imaging::kPyramidTileSide;
 }
 
 Result<imaging::DecodedPixels> ImageService::Pixels(const std::string& source_sha256, const PixelRect& region,

@@ -69,12 +69,14 @@ void DeepZoom(std::string_view line, std::int64_t width, std::int64_t height) {
       return;
     }
   }
-  auto view =
-      deep_zoom::Tile(width, height, static_cast<int>(numbers[0]), numbers[1], numbers[2], EncodedFormat::kJpeg);
-  if (!view.ok()) return;
-  CheckView(*view, width, height);
-  Check(view->width <= deep_zoom::kTileSize + 2 * deep_zoom::kOverlap);
-  Check(view->height <= deep_zoom::kTileSize + 2 * deep_zoom::kOverlap);
+  for (deep_zoom::Geometry geometry : {deep_zoom::kClassicGeometry, deep_zoom::Geometry{256, 0}}) {
+    auto view = deep_zoom::Tile(width, height, static_cast<int>(numbers[0]), numbers[1], numbers[2],
+                                EncodedFormat::kJpeg, geometry);
+    if (!view.ok()) continue;
+    CheckView(*view, width, height);
+    Check(view->width <= geometry.tile_size + 2 * geometry.overlap);
+    Check(view->height <= geometry.tile_size + 2 * geometry.overlap);
+  }
 }
 
 }  // namespace
@@ -88,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto newline = text.find('\n');
   Iiif(text.substr(0, newline), width, height);
   if (newline != std::string_view::npos) DeepZoom(text.substr(newline + 1), width, height);
-  (void)iiif::InfoJson("http://localhost/iiif/3/1", width, height).dump();
-  (void)deep_zoom::Descriptor(width, height, EncodedFormat::kJpeg);
+  (void)iiif::InfoJson("http://localhost/iiif/3/1", width, height, 256).dump();
+  (void)deep_zoom::Descriptor(width, height, EncodedFormat::kJpeg, deep_zoom::Geometry{});
   return 0;
 }

@@ -97,7 +97,7 @@ TEST(IiifTest, ImageRequestAppliesRegionThenSize) {
 }
 
 TEST(IiifTest, InfoJsonDescribesTilesAndSizes) {
-  wire::Json info = iiif::InfoJson("http://h/iiif/3/7", 40000, 30000);
+  wire::Json info = iiif::InfoJson("http://h/iiif/3/7", 40000, 30000, 512);
   EXPECT_EQ(info["@context"], "http://iiif.io/api/image/3/context.json");
   EXPECT_EQ(info["type"], "ImageService3");
   EXPECT_EQ(info["profile"], "level2");
@@ -108,6 +108,11 @@ TEST(IiifTest, InfoJsonDescribesTilesAndSizes) {
   // Sizes within the limits only, smallest first.
   EXPECT_EQ(info["sizes"].front(), (wire::Json{{"width", 313}, {"height", 235}}));
   EXPECT_EQ(info["sizes"].back(), (wire::Json{{"width", 10000}, {"height", 7500}}));
+  // A pyramid of 256-px tiles: one more halving to reach one tile (157 x 118).
+  wire::Json stored = iiif::InfoJson("http://h/iiif/3/7", 40000, 30000, 256);
+  EXPECT_EQ(stored["tiles"][0]["width"], 256);
+  EXPECT_EQ(stored["tiles"][0]["height"], 256);
+  EXPECT_EQ(stored["tiles"][0]["scaleFactors"].back(), 256);
 }
 
 TEST(DeepZoomTest, LevelsAndEdgeTiles) {
@@ -118,34 +123,63 @@ TEST(DeepZoomTest, LevelsAndEdgeTiles) {
   EXPECT_EQ(deep_zoom::MaxLevel(40000, 40000), 16);
 
   // 1200 x 700: level 11 is the full image; 5 x 3 tiles of 254 + overlap.
-  auto first = deep_zoom::Tile(1200, 700, 11, 0, 0, EncodedFormat::kJpeg);
+  auto first = deep_zoom::Tile(1200, 700, 11, 0, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->region, (PixelRect{0, 0, 255, 255}));
   EXPECT_EQ(first->width, 255);
-  auto inner = deep_zoom::Tile(1200, 700, 11, 1, 1, EncodedFormat::kJpeg);
+  auto inner = deep_zoom::Tile(1200, 700, 11, 1, 1, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);
   EXPECT_EQ(inner->region, (PixelRect{253, 253, 256, 256}));
-  auto last = deep_zoom::Tile(1200, 700, 11, 4, 2, EncodedFormat::kJpeg);  // partial column and row
+  auto last = deep_zoom::Tile(1200, 700, 11, 4, 2, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);  // partial column and row
   EXPECT_EQ(last->region, (PixelRect{1015, 507, 185, 193}));
   EXPECT_EQ(last->width, 185);
   EXPECT_EQ(last->height, 193);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 5, 0, EncodedFormat::kJpeg).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 0, 3, EncodedFormat::kJpeg).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 12, 0, 0, EncodedFormat::kJpeg).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 5, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 0, 3, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 12, 0, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
   // Level 10 halves it (600 x 350, sizes rounded up): the last column is 600 - 507 = 93 wide and
   // covers full-resolution pixels 1014..1199.
-  auto half = deep_zoom::Tile(1201, 700, 10, 2, 1, EncodedFormat::kPng);
+  auto half = deep_zoom::Tile(1201, 700, 10, 2, 1, EncodedFormat::kPng, deep_zoom::kClassicGeometry);
   ASSERT_TRUE(half.ok());
   EXPECT_EQ(half->width, 601 - 507);
   EXPECT_EQ(half->height, 350 - 253);
   EXPECT_EQ(half->region, (PixelRect{1014, 506, 1201 - 1014, 700 - 506}));
   // Level 0 is one pixel showing the whole image.
-  auto top = deep_zoom::Tile(1200, 700, 0, 0, 0, EncodedFormat::kJpeg);
+  auto top = deep_zoom::Tile(1200, 700, 0, 0, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);
   EXPECT_EQ(top->region, (PixelRect{0, 0, 1200, 700}));
   EXPECT_EQ(top->width, 1);
   EXPECT_EQ(top->height, 1);
-  EXPECT_NE(deep_zoom::Descriptor(1200, 700, EncodedFormat::kJpeg)
+  EXPECT_NE(deep_zoom::Descriptor(1200, 700, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry)
                 .find(R"(TileSize="254" Overlap="1" Format="jpg"><Size Width="1200" Height="700"/>)"),
             std::string::npos);
+}
+
+TEST(DeepZoomTest, TilesOfAStoredPyramidAreItsOwn) {
+  const deep_zoom::Geometry stored{256, 0};
+  EXPECT_NE(deep_zoom::Descriptor(40000, 30000, EncodedFormat::kJpeg, stored)
+                .find(R"(TileSize="256" Overlap="0" Format="jpg"><Size Width="40000" Height="30000"/>)"),
+            std::string::npos);
+  // Full resolution (level 16): tile (3, 2) is pixels 768..1023 x 512..767, nothing more.
+  auto inner = deep_zoom::Tile(40000, 30000, 16, 3, 2, EncodedFormat::kJpeg, stored);
+  ASSERT_TRUE(inner.ok());
+  EXPECT_EQ(inner->region, (PixelRect{768, 512, 256, 256}));
+  EXPECT_EQ(inner->width, 256);
+  // The last column: 40000 = 156 x 256 + 64.
+  auto edge = deep_zoom::Tile(40000, 30000, 16, 156, 0, EncodedFormat::kJpeg, stored);
+  ASSERT_TRUE(edge.ok());
+  EXPECT_EQ(edge->region, (PixelRect{39936, 0, 64, 256}));
+  EXPECT_EQ(edge->width, 64);
+  EXPECT_EQ(deep_zoom::Tile(40000, 30000, 16, 157, 0, EncodedFormat::kJpeg, stored).status().code(),
+            ErrorCode::kNotFound);
+  // Level 14 (a quarter, 10000 x 7500): tile (1, 1) is 256 x 256 of it, 1024 px a side in the full image.
+  auto quarter = deep_zoom::Tile(40000, 30000, 14, 1, 1, EncodedFormat::kJpeg, stored);
+  ASSERT_TRUE(quarter.ok());
+  EXPECT_EQ(quarter->region, (PixelRect{1024, 1024, 1024, 1024}));
+  EXPECT_EQ(quarter->width, 256);
+  // 7500 = 29 x 256 + 76: the last row at level 14 is 76 px, the full image's last 300 rows.
+  auto bottom = deep_zoom::Tile(40000, 30000, 14, 0, 29, EncodedFormat::kJpeg, stored);
+  ASSERT_TRUE(bottom.ok());
+  EXPECT_EQ(bottom->height, 76);
+  EXPECT_EQ(bottom->region, (PixelRect{0, 29696, 1024, 304}));
 }
 
 }  // namespace

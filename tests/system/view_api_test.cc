@@ -5,6 +5,7 @@
 #include <vips/vips.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -207,10 +208,20 @@ TEST_F(ViewApiTest, DeepZoomTilesAreTheRegionsTheyCover) {
   HttpResult dzi = Get("/api/v1/images/" + Image() + ".dzi");
   ASSERT_EQ(dzi.status, 200) << dzi.body;
   EXPECT_NE(dzi.body.find(R"(<Size Width="320" Height="240"/>)"), std::string::npos) << dzi.body;
-  // Level 9 is the full 320 x 240 image: tile (1, 0) is x 253..319 with its left overlap.
+  EXPECT_NE(dzi.body.find(R"(TileSize="256" Overlap="0")"), std::string::npos) << dzi.body;
+  // Level 9 is the full 320 x 240 image: tile (1, 0) is x 256..319.
   HttpResult tile = Get("/api/v1/images/" + Image() + "_files/9/1_0.png");
   ASSERT_EQ(tile.status, 200) << tile.body;
-  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(Source(), 253, 0, 67, 240).get()));
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(Source(), 256, 0, 64, 240).get()));
+  // The classic form, 254 px and 1 px of overlap, when asked: x 253..319 with its left overlap.
+  HttpResult classic_dzi = Get("/api/v1/images/" + Image() + ".dzi?overlap=1");
+  EXPECT_NE(classic_dzi.body.find(R"(TileSize="254" Overlap="1")"), std::string::npos) << classic_dzi.body;
+  HttpResult classic = Get("/api/v1/images/" + Image() + "_files/9/1_0.png?overlap=1");
+  ASSERT_EQ(classic.status, 200) << classic.body;
+  EXPECT_EQ(Decode(classic.body), PixelsOf(Crop(Source(), 253, 0, 67, 240).get()));
+  HttpResult bad = Get("/api/v1/images/" + Image() + "_files/9/1_0.png?overlap=2");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("overlap"), std::string::npos) << bad.body;
   // Level 8 halves it: one 160 x 120 tile.
   HttpResult half = Get("/api/v1/images/" + Image() + "_files/8/0_0.png");
   EXPECT_EQ(Decode(half.body), PixelsOf(Resize(Source(), 160, 120).get()));
@@ -270,10 +281,83 @@ TEST_F(ViewApiTest, ThreeLevelOpenSlideFileIsReadAtItsLevels) {
   HttpResult part = Get("/api/v1/images/" + id + "/region?x=200&y=100&w=400&h=200&width=200&height=100&format=png");
   ASSERT_EQ(part.status, 200) << part.body;
   EXPECT_EQ(Decode(part.body), PixelsOf(Crop(level(1), 100, 50, 200, 100).get()));
-  // Deep Zoom level 9 of 1024 px is half size: level 1, its first tile of 254 + 1 px.
+  // Deep Zoom level 9 of 1024 px is half size: level 1, its first tile of the slide's own 256 px.
   HttpResult tile = Get("/api/v1/images/" + id + "_files/9/0_0.png");
   ASSERT_EQ(tile.status, 200) << tile.body;
-  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(level(1), 0, 0, 255, 255).get()));
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(level(1), 0, 0, 256, 256).get()));
+}
+
+// Tiles as viewers ask for them once they follow the file's own 256-px tiles: Deep Zoom without
+// overlap, IIIF at each scale factor. Whole tiles are the stored JPEG streams (the same pixels
+// as the file, bit for bit), so a stitched level has no seam; edge tiles are re-encoded.
+TEST_F(ViewApiTest, StoredJpegTilesStitchSeamlesslyThroughDeepZoomAndIiif) {
+  auto tiff = files_.path() / "slide.tif";
+  WriteSampleImage(tiff, {.width = 1500,
+                          .height = 1100,
+                          .tiff_options = "[tile,pyramid,compression=jpeg,Q=85,tile-width=256,tile-height=256]"});
+  const std::string id = std::to_string(Upload(tiff, "slide.tif"));
+  HttpResult dzi = Get("/api/v1/images/" + id + ".dzi");
+  EXPECT_NE(dzi.body.find(R"(TileSize="256" Overlap="0")"), std::string::npos) << dzi.body;
+  Json info = Json::parse(Get("/iiif/3/" + id + "/info.json").body);
+  EXPECT_EQ(info["tiles"][0]["width"], 256) << info.dump();
+
+  // Each level stitched from its tiles against the page libvips decodes; `url` names tile (c, r).
+  auto stitch = [&](int page, int level_w, int level_h, const std::function<std::string(int, int)>& url) {
+    Img level(vips_image_new_from_file(tiff.c_str(), "page", page, nullptr));
+    ASSERT_TRUE(level);
+    ASSERT_EQ(vips_image_get_width(level.get()), level_w);
+    double edge_difference = 0;
+    std::int64_t edge_values = 0;
+    for (int r = 0; r * 256 < level_h; ++r) {
+      for (int c = 0; c * 256 < level_w; ++c) {
+        SCOPED_TRACE("page " + std::to_string(page) + " tile " + std::to_string(c) + "," + std::to_string(r));
+        HttpResult tile = Get(url(c, r));
+        ASSERT_EQ(tile.status, 200) << tile.body;
+        const int w = std::min(256, level_w - c * 256), h = std::min(256, level_h - r * 256);
+        Pixels got = Decode(tile.body), want = PixelsOf(Crop(level, c * 256, r * 256, w, h).get());
+        ASSERT_EQ(got.width, w);
+        ASSERT_EQ(got.height, h);
+        if (w == 256 && h == 256) {
+          EXPECT_EQ(got, want);
+          continue;
+        }
+        for (std::size_t i = 0; i < got.bytes.size(); ++i) {
+          edge_difference += std::abs(int(static_cast<unsigned char>(got.bytes[i])) -
+                                      int(static_cast<unsigned char>(want.bytes[i])));
+        }
+        edge_values += static_cast<std::int64_t>(got.bytes.size());
+      }
+    }
+    EXPECT_LT(edge_difference / static_cast<double>(edge_values), 2.0);  // re-encoded at quality 85
+  };
+  // Deep Zoom level 11 is the full image (6 x 5 tiles), level 10 half of it (page 1).
+  stitch(0, 1500, 1100, [&](int c, int r) {
+    return "/api/v1/images/" + id + "_files/11/" + std::to_string(c) + "_" + std::to_string(r) + ".jpg";
+  });
+  stitch(1, 750, 550, [&](int c, int r) {
+    return "/api/v1/images/" + id + "_files/10/" + std::to_string(c) + "_" + std::to_string(r) + ".jpg";
+  });
+  // IIIF at scale factor 2, as OpenSeadragon forms its requests: 512-px regions into 256 px.
+  stitch(1, 750, 550, [&](int c, int r) {
+    const int x = c * 512, y = r * 512, w = std::min(512, 1500 - x), h = std::min(512, 1100 - y);
+    return "/iiif/3/" + id + "/" + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(w) + "," +
+           std::to_string(h) + "/" + std::to_string((w + 1) / 2) + "," + std::to_string((h + 1) / 2) +
+           "/0/default.jpg";
+  });
+
+  // A tile that goes out as stored is not written to the view cache, and keeps its ETag.
+  const service::ViewCache* cache = server_.service().images().view_cache();
+  const std::int64_t entries = cache->stats().entries;
+  const std::string whole = "/api/v1/images/" + id + "_files/11/2_2.jpg";
+  HttpResult first = Get(whole);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(cache->stats().entries, entries);
+  EXPECT_FALSE(first.header("etag").empty());
+  EXPECT_EQ(Get("GET", whole, "", {"If-None-Match: " + first.header("etag")}).status, 304);
+  EXPECT_EQ(Get(whole).body, first.body);
+  // The classic geometry straddles stored tiles: rendered, and cached.
+  ASSERT_EQ(Get("/api/v1/images/" + id + "_files/11/2_2.jpg?overlap=1").status, 200);
+  EXPECT_EQ(cache->stats().entries, entries + 1);
 }
 
 TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {
@@ -387,7 +471,7 @@ TEST_F(ViewApiTest, SixteenBitImagesAreShownThroughAContrastWindow) {
   // Deep Zoom tiles take the window from the query OpenSeadragon repeats.
   HttpResult tile = Get("/api/v1/images/" + id + "_files/9/0_0.png?window=0,4080");
   ASSERT_EQ(tile.status, 200) << tile.body;
-  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.grey, 0, 0, 255, 200).get()));  // 254 + 1 overlap
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.grey, 0, 0, 256, 200).get()));
 
   for (const char* bad : {"window=5,5", "window=9,1", "window=abc", "window=1", "window=1,", "window=nan,3",
                           "channel=1", "channel=-1", "plane=1", "format=bmp"}) {
@@ -437,7 +521,7 @@ TEST_F(ViewApiTest, PlanesAndChannelsOfStacksAreViewedOneAtATime) {
   }
   HttpResult tile = Get("/api/v1/images/" + stack_id + "_files/9/0_0.png?plane=2");
   ASSERT_EQ(tile.status, 200) << tile.body;
-  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.half, 0, 0, 255, 200).get()));
+  EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(stack.half, 0, 0, 256, 200).get()));
   EXPECT_EQ(Get("/api/v1/images/" + stack_id + "/region?plane=3").status, 400);
 }
 

@@ -12,7 +12,8 @@ int MaxLevel(std::int64_t width, std::int64_t height) {
 }
 
 Result<ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std::int64_t col, std::int64_t row,
-                         EncodedFormat format) {
+                         EncodedFormat format, Geometry geometry) {
+  const int tile_size = geometry.tile_size, overlap = geometry.overlap;
   const int max_level = MaxLevel(width, height);
   auto missing = [&] {
     return Status::NotFound("no Deep Zoom tile " + std::to_string(level) + "/" + std::to_string(col) + "_" +
@@ -22,13 +23,13 @@ Result<ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std
   if (level < 0 || level > max_level || col < 0 || row < 0) return missing();
   const std::int64_t scale = std::int64_t{1} << (max_level - level);
   const std::int64_t level_w = (width + scale - 1) / scale, level_h = (height + scale - 1) / scale;
-  const std::int64_t columns = (level_w + kTileSize - 1) / kTileSize, rows = (level_h + kTileSize - 1) / kTileSize;
+  const std::int64_t columns = (level_w + tile_size - 1) / tile_size, rows = (level_h + tile_size - 1) / tile_size;
   if (col >= columns || row >= rows) return missing();
   // The tile in the level's pixels, with its overlap.
-  const std::int64_t x0 = col * kTileSize - (col > 0 ? kOverlap : 0);
-  const std::int64_t y0 = row * kTileSize - (row > 0 ? kOverlap : 0);
-  const std::int64_t x1 = std::min(level_w, (col + 1) * kTileSize + kOverlap);
-  const std::int64_t y1 = std::min(level_h, (row + 1) * kTileSize + kOverlap);
+  const std::int64_t x0 = col * tile_size - (col > 0 ? overlap : 0);
+  const std::int64_t y0 = row * tile_size - (row > 0 ? overlap : 0);
+  const std::int64_t x1 = std::min(level_w, (col + 1) * tile_size + overlap);
+  const std::int64_t y1 = std::min(level_h, (row + 1) * tile_size + overlap);
   ViewRequest view;
   view.region.x = x0 * scale;
   view.region.y = y0 * scale;
@@ -40,10 +41,10 @@ Result<ViewRequest> Tile(std::int64_t width, std::int64_t height, int level, std
   return view;
 }
 
-std::string Descriptor(std::int64_t width, std::int64_t height, EncodedFormat format) {
+std::string Descriptor(std::int64_t width, std::int64_t height, EncodedFormat format, Geometry geometry) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" TileSize=\"" +
-         std::to_string(kTileSize) + "\" Overlap=\"" + std::to_string(kOverlap) + "\" Format=\"" +
+         std::to_string(geometry.tile_size) + "\" Overlap=\"" + std::to_string(geometry.overlap) + "\" Format=\"" +
          std::string(ExtensionOf(format)) + "\"><Size Width=\"" + std::to_string(width) + "\" Height=\"" +
          std::to_string(height) + "\"/></Image>\n";
 }

@@ -195,14 +195,14 @@ Result<ViewRequest> ParseImageRequest(std::string_view region, std::string_view 
   return view;
 }
 
-wire::Json InfoJson(const std::string& id, std::int64_t width, std::int64_t height) {
+wire::Json InfoJson(const std::string& id, std::int64_t width, std::int64_t height, int tile_side) {
   wire::Json scale_factors = wire::Json::array();
   wire::Json sizes = wire::Json::array();
   for (std::int64_t factor = 1;; factor *= 2) {
     scale_factors.push_back(factor);
     const std::int64_t w = (width + factor - 1) / factor, h = (height + factor - 1) / factor;
     if (w <= kMaxWidth && h <= kMaxHeight) sizes.insert(sizes.begin(), wire::Json{{"width", w}, {"height", h}});
-    if (w <= kTileSize && h <= kTileSize) break;
+    if (w <= tile_side && h <= tile_side) break;
   }
   return wire::Json{
       {"@context", "http://iiif.io/api/image/3/context.json"},
@@ -215,7 +215,7 @@ wire::Json InfoJson(const std::string& id, std::int64_t width, std::int64_t heig
       {"maxWidth", kMaxWidth},
       {"maxHeight", kMaxHeight},
       {"sizes", std::move(sizes)},
-      {"tiles", wire::Json::array({{{"width", kTileSize}, {"height", kTileSize}, {"scaleFactors", scale_factors}}})},
+      {"tiles", wire::Json::array({{{"width", tile_side}, {"height", tile_side}, {"scaleFactors", scale_factors}}})},
       {"preferredFormats", wire::Json::array({"jpg"})},
       {"extraFormats", wire::Json::array({"webp", "tif"})},
       {"extraQualities", wire::Json::array({"color", "gray", "bitonal"})},

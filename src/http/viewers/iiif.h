@@ -18,7 +18,6 @@ namespace vitrine::http::iiif {
 
 inline constexpr int kMaxWidth = kMaxViewSide;
 inline constexpr int kMaxHeight = kMaxViewSide;
-inline constexpr int kTileSize = 512;
 
 Result<PixelRect> ParseRegion(std::string_view region, std::int64_t image_width, std::int64_t image_height);
 // The output size for a region of `region_width` x `region_height`.
@@ -33,7 +32,8 @@ Result<ViewRequest> ParseImageRequest(std::string_view region, std::string_view 
                                       std::string_view quality_format, std::int64_t image_width,
                                       std::int64_t image_height);
 
-// info.json for an image served at `id` (the base URI, without "/info.json").
-wire::Json InfoJson(const std::string& id, std::int64_t image_width, std::int64_t image_height);
+// info.json for an image served at `id` (the base URI, without "/info.json"), announcing square
+// tiles of `tile_side` at every halving down to one tile.
+wire::Json InfoJson(const std::string& id, std::int64_t image_width, std::int64_t image_height, int tile_side);
 
 }  // namespace vitrine::http::iiif

@@ -1,0 +1,343 @@
+#include "imaging/stored_tiles.h"
+
+#include <fcntl.h>
+#include <tiffio.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace vitrine::imaging {
+namespace {
+
+// One resolution level of the file whose tiles are JPEG streams.
+struct StoredLevel {
+  int scale_log2 = 0;  // the full image halved this many times, rounded up
+  std::int64_t width = 0, height = 0;
+  std::int64_t tile_width = 0, tile_height = 0;
+  std::int64_t tiles_across = 0;
+  bool passes_through = false;  // YCbCr or grey components: a JFIF stream as stored
+  std::string tables;           // the TIFF's JPEGTables (SOI, DQT/DHT..., EOI), or empty
+  std::vector<std::uint64_t> offsets, byte_counts;
+};
+
+// What is kept of one file: its first page's size and tiles, its JPEG levels and an open
+// descriptor to read their tiles from.
+struct StoredLayout {
+  StoredLayout() = default;
+  StoredLayout(const StoredLayout&) = delete;
+  StoredLayout& operator=(const StoredLayout&) = delete;
+  ~StoredLayout() {
+    if (fd >= 0) close(fd);
+  }
+  int fd = -1;
+  std::int64_t width = 0, height = 0;
+  std::optional<int> tile_side;
+  std::vector<StoredLevel> levels;  // finest first
+  std::size_t memory_bytes = 0;
+};
+
+// A tile larger than this is no tile a viewer asked for: left to the general renderer.
+constexpr std::uint64_t kMaxTileBytes = std::uint64_t{16} << 20;
+// Layouts kept: the tile offsets of a 100,000² slide at 256 px are 2.4 MB.
+constexpr std::size_t kMaxLayoutBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxLayouts = 256;
+
+// libtiff's messages about files that are no TIFF, or odd ones, are not the server's to log:
+// such a file simply has no stored levels.
+int Quiet(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+// k such that the page is the full image halved k times, each time rounded up; -1 if none.
+int ScaleOf(std::int64_t full_width, std::int64_t full_height, std::int64_t width, std::int64_t height) {
+  for (int k = 0; k < 48; ++k) {
+    const std::int64_t scale = std::int64_t{1} << k;
+    const std::int64_t w = (full_width + scale - 1) / scale, h = (full_height + scale - 1) / scale;
+    if (w == width && h == height) return k;
+    if (w < width || h < height) return -1;
+  }
+  return -1;
+}
+
+// The current page as a JPEG level, when it is one.
+std::optional<StoredLevel> JpegLevel(TIFF* tiff, const StoredLayout& layout) {
+  std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
+  std::uint16_t compression = 0, photometric = 0, bits = 0, samples = 0, planar = 0, orientation = 0;
+  if (!TIFFIsTiled(tiff) || !TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &width) ||
+      !TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &height) || !TIFFGetField(tiff, TIFFTAG_TILEWIDTH, &tile_width) ||
+      !TIFFGetField(tiff, TIFFTAG_TILELENGTH, &tile_height) || !TIFFGetField(tiff, TIFFTAG_COMPRESSION, &compression) ||
+      !TIFFGetField(tiff, TIFFTAG_PHOTOMETRIC, &photometric)) {
+    return std::nullopt;
+  }
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLESPERPIXEL, &samples);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &orientation);
+  const bool ycbcr = photometric == PHOTOMETRIC_YCBCR && samples == 3;
+  const bool rgb = photometric == PHOTOMETRIC_RGB && samples == 3;
+  const bool grey = photometric == PHOTOMETRIC_MINISBLACK && samples == 1;
+  if (compression != COMPRESSION_JPEG || bits != 8 || planar != PLANARCONFIG_CONTIG ||
+      orientation != ORIENTATION_TOPLEFT || !(ycbcr || rgb || grey) || tile_width == 0 || tile_height == 0) {
+    return std::nullopt;
+  }
+  StoredLevel level;
+  level.scale_log2 = ScaleOf(layout.width, layout.height, width, height);
+  if (level.scale_log2 < 0) return std::nullopt;
+  for (const StoredLevel& other : layout.levels) {
+    if (other.scale_log2 == level.scale_log2) return std::nullopt;  // a plane of a stack, not a level
+  }
+  level.width = width;
+  level.height = height;
+  level.tile_width = tile_width;
+  level.tile_height = tile_height;
+  level.tiles_across = (level.width + tile_width - 1) / tile_width;
+  level.passes_through = ycbcr || grey;
+  std::uint32_t table_bytes = 0;
+  const void* tables = nullptr;
+  if (TIFFGetField(tiff, TIFFTAG_JPEGTABLES, &table_bytes, &tables) && tables && table_bytes >= 4) {
+    level.tables.assign(static_cast<const char*>(tables), table_bytes);
+  }
+  const std::uint32_t tiles = TIFFNumberOfTiles(tiff);
+  level.offsets.resize(tiles);
+  level.byte_counts.resize(tiles);
+  for (std::uint32_t i = 0; i < tiles; ++i) {
+    int error = 0;
+    level.offsets[i] = TIFFGetStrileOffsetWithErr(tiff, i, &error);
+    if (!error) level.byte_counts[i] = TIFFGetStrileByteCountWithErr(tiff, i, &error);
+    if (error) return std::nullopt;
+  }
+  return level;
+}
+
+std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file) {
+  auto layout = std::make_shared<StoredLayout>();
+  TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetErrorHandlerExtR(options, Quiet, nullptr);
+  TIFFOpenOptionsSetWarningHandlerExtR(options, Quiet, nullptr);
+  // 'm': no memory map (only the directories are read here); 'O': tile offsets read when asked.
+  TIFF* raw = TIFFOpenExt(file.c_str(), "rmO", options);
+  TIFFOpenOptionsFree(options);
+  if (!raw) return layout;
+  std::unique_ptr<TIFF, void (*)(TIFF*)> tiff(raw, TIFFClose);
+  std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
+  TIFFGetField(raw, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(raw, TIFFTAG_IMAGELENGTH, &height);
+  layout->width = width;
+  layout->height = height;
+  if (TIFFIsTiled(raw) && TIFFGetField(raw, TIFFTAG_TILEWIDTH, &tile_width) &&
+      TIFFGetField(raw, TIFFTAG_TILELENGTH, &tile_height) && tile_width == tile_height && tile_width >= 16 &&
+      tile_width <= 4096) {
+    layout->tile_side = static_cast<int>(tile_width);
+  }
+  if (width == 0 || height == 0) return layout;
+  do {
+    if (auto level = JpegLevel(raw, *layout)) {
+      layout->memory_bytes += level->offsets.size() * 2 * sizeof(std::uint64_t) + level->tables.size();
+      layout->levels.push_back(std::move(*level));
+    }
+  } while (TIFFReadDirectory(raw));
+  if (!layout->levels.empty()) {
+    layout->fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (layout->fd < 0) layout->levels.clear();
+  }
+  return layout;
+}
+
+// Layouts by file, the least recently used dropped first.
+class LayoutCache {
+ public:
+  std::shared_ptr<const StoredLayout> Get(const std::filesystem::path& file) {
+    const std::string key = file.string();
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = index_.find(key); it != index_.end()) {
+        order_.splice(order_.begin(), order_, it->second);
+        return it->second->second;
+      }
+    }
+    std::shared_ptr<const StoredLayout> layout = ReadLayout(file);
+    std::lock_guard lock(mu_);
+    if (index_.contains(key) || layout->memory_bytes > kMaxLayoutBytes) return layout;
+    order_.emplace_front(key, layout);
+    index_.emplace(key, order_.begin());
+    bytes_ += layout->memory_bytes;
+    while (bytes_ > kMaxLayoutBytes || order_.size() > kMaxLayouts) {
+      bytes_ -= order_.back().second->memory_bytes;
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+    return layout;
+  }
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const StoredLayout>>;
+  std::mutex mu_;
+  std::list<Entry> order_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::size_t bytes_ = 0;
+};
+
+std::shared_ptr<const StoredLayout> LayoutOfFile(const std::filesystem::path& file) {
+  static LayoutCache* cache = new LayoutCache();  // never destroyed: views may run during exit
+  return cache->Get(file);
+}
+
+// The stored tile a view is: which one, and how much of it (less at the image's right and
+// bottom edges).
+struct TileAt {
+  const StoredLevel* level = nullptr;
+  std::int64_t index = 0;
+  int width = 0, height = 0;
+};
+
+std::optional<TileAt> FindTile(const StoredLayout& layout, const ViewRequest& view) {
+  if (view.plane != 0 || view.channel >= 0 || view.window || view.rotation != 0 || view.mirror ||
+      view.quality != ViewQuality::kColor || view.format != EncodedFormat::kJpeg) {
+    return std::nullopt;
+  }
+  const PixelRect& r = view.region;
+  if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1) return std::nullopt;
+  for (const StoredLevel& level : layout.levels) {
+    const std::int64_t scale = std::int64_t{1} << level.scale_log2;
+    if (r.x % scale != 0 || r.y % scale != 0) continue;
+    const std::int64_t x = r.x / scale, y = r.y / scale;
+    if (x >= level.width || y >= level.height || x % level.tile_width != 0 || y % level.tile_height != 0) continue;
+    const std::int64_t width = std::min(level.tile_width, level.width - x);
+    const std::int64_t height = std::min(level.tile_height, level.height - y);
+    if (view.width != width || view.height != height) continue;
+    if (r.width != std::min(width * scale, layout.width - r.x) || r.height != std::min(height * scale, layout.height - r.y)) {
+      continue;
+    }
+    const std::int64_t index = (y / level.tile_height) * level.tiles_across + x / level.tile_width;
+    if (index >= static_cast<std::int64_t>(level.offsets.size())) return std::nullopt;
+    return TileAt{&level, index, static_cast<int>(width), static_cast<int>(height)};
+  }
+  return std::nullopt;
+}
+
+Result<std::string> ReadBytes(int fd, std::uint64_t offset, std::uint64_t length) {
+  std::string bytes(length, '\0');
+  std::uint64_t done = 0;
+  while (done < length) {
+    const ssize_t n = pread(fd, bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Internal(std::string("cannot read a stored tile: ") + std::strerror(errno));
+    if (n == 0) return Status::Unsupported("the image cannot be decoded: a tile lies past the end of the file");
+    done += static_cast<std::uint64_t>(n);
+  }
+  return bytes;
+}
+
+// The JFIF header a YCbCr or grey stream carries (version 1.01, no density, no thumbnail).
+constexpr std::string_view kJfifHeader("\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18);
+
+bool StartsWithMarker(std::string_view bytes, unsigned char marker) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+         static_cast<unsigned char>(bytes[1]) == marker;
+}
+
+// The tile as a stream any decoder reads: SOI, JFIF (for YCbCr and grey), the shared tables,
+// then the tile's own segments after its SOI.
+Result<std::string> CompleteStream(const StoredLayout& layout, const TileAt& at) {
+  const StoredLevel& level = *at.level;
+  const std::uint64_t length = level.byte_counts[at.index];
+  if (length < 4 || length > kMaxTileBytes) {
+    return Status::Unsupported("the image cannot be decoded: tile " + std::to_string(at.index) + " has " +
+                               std::to_string(length) + " bytes");
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string tile, ReadBytes(layout.fd, level.offsets[at.index], length));
+  std::string_view tables = level.tables;
+  if (!StartsWithMarker(tile, 0xD8) ||
+      (!tables.empty() && (!StartsWithMarker(tables, 0xD8) || !StartsWithMarker(tables.substr(tables.size() - 2), 0xD9)))) {
+    return Status::Unsupported("the image cannot be decoded: a stored JPEG tile is malformed");
+  }
+  std::string stream;
+  stream.reserve(2 + kJfifHeader.size() + tables.size() + tile.size());
+  stream.append("\xFF\xD8", 2);
+  if (level.passes_through) stream.append(kJfifHeader);
+  if (!tables.empty()) stream.append(tables.substr(2, tables.size() - 4));
+  stream.append(std::string_view(tile).substr(2));
+  return stream;
+}
+
+struct TurboJpegDestroy {
+  void operator()(void* handle) const { tjDestroy(handle); }
+};
+using TurboJpegHandle = std::unique_ptr<void, TurboJpegDestroy>;
+
+Status TurboJpegError(void* handle, std::string_view what) {
+  return Status::Unsupported("the image cannot be decoded: " + std::string(what) + ": " + tjGetErrorStr2(handle));
+}
+
+// The part of the tile the view is, decoded and encoded again at the view's quality (chroma
+// subsampled below quality 90, as libvips' encoder does).
+Result<std::string> Transcode(std::string_view stream, const TileAt& at, int quality) {
+  thread_local TurboJpegHandle decoder(tjInitDecompress());
+  thread_local TurboJpegHandle encoder(tjInitCompress());
+  if (!decoder || !encoder) return Status::Internal("cannot start libjpeg-turbo");
+  const auto* data = reinterpret_cast<const unsigned char*>(stream.data());
+  const unsigned long size = stream.size();
+  int width = 0, height = 0, subsampling = 0, colourspace = 0;
+  if (tjDecompressHeader3(decoder.get(), data, size, &width, &height, &subsampling, &colourspace) != 0) {
+    return TurboJpegError(decoder.get(), "a stored tile");
+  }
+  if (width < at.width || height < at.height) {
+    return Status::Unsupported("the image cannot be decoded: a stored tile is smaller than its level says");
+  }
+  const bool grey = colourspace == TJCS_GRAY;
+  const int format = grey ? TJPF_GRAY : TJPF_RGB;
+  const int pitch = width * tjPixelSize[format];
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(pitch) * height);
+  if (tjDecompress2(decoder.get(), data, size, pixels.data(), width, pitch, height, format, 0) != 0) {
+    return TurboJpegError(decoder.get(), "a stored tile");
+  }
+  unsigned char* encoded = nullptr;
+  unsigned long encoded_size = 0;
+  const int sampling = grey ? TJSAMP_GRAY : quality >= 90 ? TJSAMP_444 : TJSAMP_420;
+  if (tjCompress2(encoder.get(), pixels.data(), at.width, pitch, at.height, format, &encoded, &encoded_size, sampling,
+                  quality, 0) != 0) {
+    tjFree(encoded);
+    return TurboJpegError(encoder.get(), "encoding a tile");
+  }
+  std::string out(reinterpret_cast<const char*>(encoded), encoded_size);
+  tjFree(encoded);
+  return out;
+}
+
+bool DefaultCompressionQuality(const ViewRequest& view) {
+  return view.compression_quality == ViewRequest{}.compression_quality;
+}
+
+}  // namespace
+
+std::optional<int> StoredTileSide(const std::filesystem::path& file) { return LayoutOfFile(file)->tile_side; }
+
+Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view) {
+  std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
+  std::optional<TileAt> at = FindTile(*layout, view);
+  if (!at || !at->level->passes_through || !DefaultCompressionQuality(view) || at->width != at->level->tile_width ||
+      at->height != at->level->tile_height) {
+    return std::optional<std::string>();
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));
+  return std::optional<std::string>(std::move(stream));
+}
+
+Result<std::optional<std::string>> TranscodeTile(const std::filesystem::path& file, const ViewRequest& view) {
+  std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
+  std::optional<TileAt> at = FindTile(*layout, view);
+  if (!at) return std::optional<std::string>();
+  VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));
+  VITRINE_ASSIGN_OR_RETURN(std::string tile, Transcode(stream, *at, view.compression_quality));
+  return std::optional<std::string>(std::move(tile));
+}
+
+}  // namespace vitrine::imaging
