@@ -19,21 +19,95 @@
 namespace vitrine::imaging {
 namespace {
 
-// One resolution level of the file whose tiles are JPEG streams.
+// One resolution level of the file: JPEG tiles (read as bytes) or tiles libtiff decodes
+// (deflate, LZW, none: the pyramids Vitrine builds of lossless sources).
 struct StoredLevel {
+  int page = 0;
   int scale_log2 = 0;  // the full image halved this many times, rounded up
   std::int64_t width = 0, height = 0;
   std::int64_t tile_width = 0, tile_height = 0;
   std::int64_t tiles_across = 0;
-  bool passes_through = false;  // YCbCr or grey components: a JFIF stream as stored
+  bool jpeg = false;
+  bool passes_through = false;  // JPEG with YCbCr or grey components: a JFIF stream as stored
+  int samples = 0;              // 3 (RGB) or 1 (grey), for decoded tiles
   std::string tables;           // the TIFF's JPEGTables (SOI, DQT/DHT..., EOI), or empty
   std::vector<std::uint64_t> offsets, byte_counts;
 };
 
-// What is kept of one file: its first page's size and tiles, its JPEG levels and an open
-// descriptor to read their tiles from.
+struct TiffClose {
+  void operator()(TIFF* tiff) const { TIFFClose(tiff); }
+};
+using TiffPtr = std::unique_ptr<TIFF, TiffClose>;
+
+// libtiff's messages about files that are no TIFF, or odd ones, are not the server's to log:
+// such a file simply has no stored levels, and a tile that does not decode goes to the general
+// renderer, which says why.
+int Quiet(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+TiffPtr OpenTiff(const std::filesystem::path& file) {
+  TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetErrorHandlerExtR(options, Quiet, nullptr);
+  TIFFOpenOptionsSetWarningHandlerExtR(options, Quiet, nullptr);
+  // 'm': no memory map; 'O': a tile's offset is read when that tile is.
+  TIFF* tiff = TIFFOpenExt(file.c_str(), "rmO", options);
+  TIFFOpenOptionsFree(options);
+  return TiffPtr(tiff);
+}
+
+// Open libtiff handles of one file, each left at the page it last read: a handle decodes for one
+// thread at a time, and a page's directory is read once per handle, not once per tile.
+class TiffHandles {
+ public:
+  explicit TiffHandles(std::filesystem::path file) : file_(std::move(file)) {}
+
+  // A handle taken for one decode, given back when the lease ends.
+  struct Lease {
+    Lease(TiffHandles* owner, int page, TiffPtr tiff) : owner(owner), page(page), tiff(std::move(tiff)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (tiff) owner->Return(page, std::move(tiff));
+    }
+    TiffHandles* owner;
+    int page;
+    TiffPtr tiff;
+  };
+
+  std::optional<Lease> Take(int page) {
+    TiffPtr tiff;
+    {
+      std::lock_guard lock(mu_);
+      auto it = std::find_if(idle_.begin(), idle_.end(), [&](const auto& entry) { return entry.first == page; });
+      if (it == idle_.end() && !idle_.empty()) it = idle_.begin();
+      if (it != idle_.end()) {
+        const bool same_page = it->first == page;
+        tiff = std::move(it->second);
+        idle_.erase(it);
+        if (same_page) return Lease(this, page, std::move(tiff));
+      }
+    }
+    if (!tiff) tiff = OpenTiff(file_);
+    if (!tiff || !TIFFSetDirectory(tiff.get(), static_cast<tdir_t>(page))) return std::nullopt;
+    return Lease(this, page, std::move(tiff));
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdle = 8;
+
+  void Return(int page, TiffPtr tiff) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.emplace_back(page, std::move(tiff));
+  }
+
+  const std::filesystem::path file_;
+  std::mutex mu_;
+  std::vector<std::pair<int, TiffPtr>> idle_;
+};
+
+// What is kept of one file: its first page's size and tiles, its levels, an open descriptor to
+// read JPEG tiles from and libtiff handles to decode the others.
 struct StoredLayout {
-  StoredLayout() = default;
+  explicit StoredLayout(const std::filesystem::path& file) : handles(file) {}
   StoredLayout(const StoredLayout&) = delete;
   StoredLayout& operator=(const StoredLayout&) = delete;
   ~StoredLayout() {
@@ -44,6 +118,7 @@ struct StoredLayout {
   std::optional<int> tile_side;
   std::vector<StoredLevel> levels;  // finest first
   std::size_t memory_bytes = 0;
+  mutable TiffHandles handles;
 };
 
 // A tile larger than this is no tile a viewer asked for: left to the general renderer.
@@ -51,10 +126,6 @@ constexpr std::uint64_t kMaxTileBytes = std::uint64_t{16} << 20;
 // Layouts kept: the tile offsets of a 100,000² slide at 256 px are 2.4 MB.
 constexpr std::size_t kMaxLayoutBytes = std::size_t{64} << 20;
 constexpr std::size_t kMaxLayouts = 256;
-
-// libtiff's messages about files that are no TIFF, or odd ones, are not the server's to log:
-// such a file simply has no stored levels.
-int Quiet(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
 // k such that the page is the full image halved k times, each time rounded up; -1 if none.
 int ScaleOf(std::int64_t full_width, std::int64_t full_height, std::int64_t width, std::int64_t height) {
@@ -67,8 +138,11 @@ int ScaleOf(std::int64_t full_width, std::int64_t full_height, std::int64_t widt
   return -1;
 }
 
-// The current page as a JPEG level, when it is one.
-std::optional<StoredLevel> JpegLevel(TIFF* tiff, const StoredLayout& layout) {
+// A decoded tile larger than this is left to the general renderer.
+constexpr std::int64_t kMaxDecodedTileBytes = std::int64_t{16} << 20;
+
+// The current page as a level, when it is one.
+std::optional<StoredLevel> LevelOf(TIFF* tiff, int page, const StoredLayout& layout) {
   std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
   std::uint16_t compression = 0, photometric = 0, bits = 0, samples = 0, planar = 0, orientation = 0;
   if (!TIFFIsTiled(tiff) || !TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &width) ||
@@ -81,14 +155,19 @@ std::optional<StoredLevel> JpegLevel(TIFF* tiff, const StoredLayout& layout) {
   TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &planar);
   TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &orientation);
-  const bool ycbcr = photometric == PHOTOMETRIC_YCBCR && samples == 3;
+  const bool jpeg = compression == COMPRESSION_JPEG;
+  const bool ycbcr = jpeg && photometric == PHOTOMETRIC_YCBCR && samples == 3;
   const bool rgb = photometric == PHOTOMETRIC_RGB && samples == 3;
   const bool grey = photometric == PHOTOMETRIC_MINISBLACK && samples == 1;
-  if (compression != COMPRESSION_JPEG || bits != 8 || planar != PLANARCONFIG_CONTIG ||
-      orientation != ORIENTATION_TOPLEFT || !(ycbcr || rgb || grey) || tile_width == 0 || tile_height == 0) {
+  if (compression == COMPRESSION_OJPEG || bits != 8 || planar != PLANARCONFIG_CONTIG ||
+      orientation != ORIENTATION_TOPLEFT || !(ycbcr || rgb || grey) || tile_width == 0 || tile_height == 0 ||
+      std::int64_t{tile_width} * tile_height * samples > kMaxDecodedTileBytes) {
     return std::nullopt;
   }
   StoredLevel level;
+  level.page = page;
+  level.jpeg = jpeg;
+  level.samples = samples;
   level.scale_log2 = ScaleOf(layout.width, layout.height, width, height);
   if (level.scale_log2 < 0) return std::nullopt;
   for (const StoredLevel& other : layout.levels) {
@@ -99,7 +178,8 @@ std::optional<StoredLevel> JpegLevel(TIFF* tiff, const StoredLayout& layout) {
   level.tile_width = tile_width;
   level.tile_height = tile_height;
   level.tiles_across = (level.width + tile_width - 1) / tile_width;
-  level.passes_through = ycbcr || grey;
+  level.passes_through = jpeg && (ycbcr || grey);
+  if (!jpeg) return level;  // libtiff finds and decodes its tiles
   std::uint32_t table_bytes = 0;
   const void* tables = nullptr;
   if (TIFFGetField(tiff, TIFFTAG_JPEGTABLES, &table_bytes, &tables) && tables && table_bytes >= 4) {
@@ -118,15 +198,10 @@ std::optional<StoredLevel> JpegLevel(TIFF* tiff, const StoredLayout& layout) {
 }
 
 std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file) {
-  auto layout = std::make_shared<StoredLayout>();
-  TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
-  TIFFOpenOptionsSetErrorHandlerExtR(options, Quiet, nullptr);
-  TIFFOpenOptionsSetWarningHandlerExtR(options, Quiet, nullptr);
-  // 'm': no memory map (only the directories are read here); 'O': tile offsets read when asked.
-  TIFF* raw = TIFFOpenExt(file.c_str(), "rmO", options);
-  TIFFOpenOptionsFree(options);
-  if (!raw) return layout;
-  std::unique_ptr<TIFF, void (*)(TIFF*)> tiff(raw, TIFFClose);
+  auto layout = std::make_shared<StoredLayout>(file);
+  TiffPtr tiff = OpenTiff(file);
+  if (!tiff) return layout;
+  TIFF* raw = tiff.get();
   std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
   TIFFGetField(raw, TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(raw, TIFFTAG_IMAGELENGTH, &height);
@@ -138,15 +213,18 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
     layout->tile_side = static_cast<int>(tile_width);
   }
   if (width == 0 || height == 0) return layout;
+  int page = 0;
   do {
-    if (auto level = JpegLevel(raw, *layout)) {
+    if (auto level = LevelOf(raw, page, *layout)) {
       layout->memory_bytes += level->offsets.size() * 2 * sizeof(std::uint64_t) + level->tables.size();
       layout->levels.push_back(std::move(*level));
     }
+    ++page;
   } while (TIFFReadDirectory(raw));
-  if (!layout->levels.empty()) {
+  const bool any_jpeg = std::any_of(layout->levels.begin(), layout->levels.end(), [](auto& l) { return l.jpeg; });
+  if (any_jpeg) {
     layout->fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (layout->fd < 0) layout->levels.clear();
+    if (layout->fd < 0) std::erase_if(layout->levels, [](const StoredLevel& l) { return l.jpeg; });
   }
   return layout;
 }
@@ -217,7 +295,7 @@ std::optional<TileAt> FindTile(const StoredLayout& layout, const ViewRequest& vi
       continue;
     }
     const std::int64_t index = (y / level.tile_height) * level.tiles_across + x / level.tile_width;
-    if (index >= static_cast<std::int64_t>(level.offsets.size())) return std::nullopt;
+    if (level.jpeg && index >= static_cast<std::int64_t>(level.offsets.size())) return std::nullopt;
     return TileAt{&level, index, static_cast<int>(width), static_cast<int>(height)};
   }
   return std::nullopt;
@@ -277,12 +355,28 @@ Status TurboJpegError(void* handle, std::string_view what) {
   return Status::Unsupported("the image cannot be decoded: " + std::string(what) + ": " + tjGetErrorStr2(handle));
 }
 
-// The part of the tile the view is, decoded and encoded again at the view's quality (chroma
+// The top-left `at.width` x `at.height` of decoded tile pixels as JPEG at `quality` (chroma
 // subsampled below quality 90, as libvips' encoder does).
+Result<std::string> EncodePart(const unsigned char* pixels, int pitch, bool grey, const TileAt& at, int quality) {
+  thread_local TurboJpegHandle encoder(tjInitCompress());
+  if (!encoder) return Status::Internal("cannot start libjpeg-turbo");
+  unsigned char* encoded = nullptr;
+  unsigned long encoded_size = 0;
+  const int sampling = grey ? TJSAMP_GRAY : quality >= 90 ? TJSAMP_444 : TJSAMP_420;
+  if (tjCompress2(encoder.get(), pixels, at.width, pitch, at.height, grey ? TJPF_GRAY : TJPF_RGB, &encoded,
+                  &encoded_size, sampling, quality, 0) != 0) {
+    tjFree(encoded);
+    return TurboJpegError(encoder.get(), "encoding a tile");
+  }
+  std::string out(reinterpret_cast<const char*>(encoded), encoded_size);
+  tjFree(encoded);
+  return out;
+}
+
+// A stored JPEG tile, decoded, its part encoded again.
 Result<std::string> Transcode(std::string_view stream, const TileAt& at, int quality) {
   thread_local TurboJpegHandle decoder(tjInitDecompress());
-  thread_local TurboJpegHandle encoder(tjInitCompress());
-  if (!decoder || !encoder) return Status::Internal("cannot start libjpeg-turbo");
+  if (!decoder) return Status::Internal("cannot start libjpeg-turbo");
   const auto* data = reinterpret_cast<const unsigned char*>(stream.data());
   const unsigned long size = stream.size();
   int width = 0, height = 0, subsampling = 0, colourspace = 0;
@@ -299,17 +393,24 @@ Result<std::string> Transcode(std::string_view stream, const TileAt& at, int qua
   if (tjDecompress2(decoder.get(), data, size, pixels.data(), width, pitch, height, format, 0) != 0) {
     return TurboJpegError(decoder.get(), "a stored tile");
   }
-  unsigned char* encoded = nullptr;
-  unsigned long encoded_size = 0;
-  const int sampling = grey ? TJSAMP_GRAY : quality >= 90 ? TJSAMP_444 : TJSAMP_420;
-  if (tjCompress2(encoder.get(), pixels.data(), at.width, pitch, at.height, format, &encoded, &encoded_size, sampling,
-                  quality, 0) != 0) {
-    tjFree(encoded);
-    return TurboJpegError(encoder.get(), "encoding a tile");
+  return EncodePart(pixels.data(), pitch, grey, at, quality);
+}
+
+// A tile libtiff decodes (deflate, LZW, uncompressed), its part encoded as JPEG; nullopt when
+// libtiff cannot (the general renderer then says why).
+Result<std::optional<std::string>> DecodeAndEncode(const StoredLayout& layout, const TileAt& at, int quality) {
+  const StoredLevel& level = *at.level;
+  std::optional<TiffHandles::Lease> lease = layout.handles.Take(level.page);
+  if (!lease) return std::optional<std::string>();
+  const tmsize_t bytes = TIFFTileSize(lease->tiff.get());
+  if (bytes != level.tile_width * level.tile_height * level.samples) return std::optional<std::string>();
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(bytes));
+  if (TIFFReadEncodedTile(lease->tiff.get(), static_cast<std::uint32_t>(at.index), pixels.data(), bytes) != bytes) {
+    return std::optional<std::string>();
   }
-  std::string out(reinterpret_cast<const char*>(encoded), encoded_size);
-  tjFree(encoded);
-  return out;
+  const int pitch = static_cast<int>(level.tile_width) * level.samples;
+  VITRINE_ASSIGN_OR_RETURN(std::string tile, EncodePart(pixels.data(), pitch, level.samples == 1, at, quality));
+  return std::optional<std::string>(std::move(tile));
 }
 
 bool DefaultCompressionQuality(const ViewRequest& view) {
@@ -323,7 +424,7 @@ std::optional<int> StoredTileSide(const std::filesystem::path& file) { return La
 Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view) {
   std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
   std::optional<TileAt> at = FindTile(*layout, view);
-  if (!at || !at->level->passes_through || !DefaultCompressionQuality(view) || at->width != at->level->tile_width ||
+  if (!at || !at->level->jpeg || !at->level->passes_through || !DefaultCompressionQuality(view) || at->width != at->level->tile_width ||
       at->height != at->level->tile_height) {
     return std::optional<std::string>();
   }
@@ -335,6 +436,7 @@ Result<std::optional<std::string>> TranscodeTile(const std::filesystem::path& fi
   std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
   std::optional<TileAt> at = FindTile(*layout, view);
   if (!at) return std::optional<std::string>();
+  if (!at->level->jpeg) return DecodeAndEncode(*layout, *at, view.compression_quality);
   VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));
   VITRINE_ASSIGN_OR_RETURN(std::string tile, Transcode(stream, *at, view.compression_quality));
   return std::optional<std::string>(std::move(tile));

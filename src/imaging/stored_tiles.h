@@ -4,7 +4,9 @@
 // - a whole JPEG tile, asked at the default quality, goes out as it is stored, the TIFF's shared
 //   JPEG tables merged in: a complete JFIF stream, no decode, no encode;
 // - a JPEG tile cut at the image's edge, stored with RGB components, or asked at another quality,
-//   is decoded and encoded alone with libjpeg-turbo.
+//   is decoded and encoded alone with libjpeg-turbo;
+// - a tile stored otherwise (deflate, LZW, uncompressed: the pyramids Vitrine builds of lossless
+//   sources), 8-bit RGB or grey, is decoded by libtiff and encoded alone with libjpeg-turbo.
 // Anything else (other compressions, rotations, windows, planes...) is left to RenderView.
 //
 // A level is a tiled page whose size is the full image's halved k times, rounded up, as Deep
@@ -30,7 +32,7 @@ std::optional<int> StoredTileSide(const std::filesystem::path& file);
 Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view);
 
 // The tile the view is, decoded and encoded on its own: any view that is one tile (or its part at
-// the image's edge) of a stored JPEG level, as JPEG with no rotation, window, plane or channel.
+// the image's edge) of a stored 8-bit level, as JPEG with no rotation, window, plane or channel.
 // nullopt when the view is not one.
 Result<std::optional<std::string>> TranscodeTile(const std::filesystem::path& file, const ViewRequest& view);
 
