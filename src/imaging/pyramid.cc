@@ -48,8 +48,8 @@ Status BuildPyramid(const std::filesystem::path& source, const std::filesystem::
     g_signal_connect(image.get(), "eval", G_CALLBACK(OnEval), &watch);
     g_signal_connect(image.get(), "posteval", G_CALLBACK(OnPostEval), &watch);
   }
-  int rc = vips_tiffsave(image.get(), destination.c_str(), "tile", TRUE, "tile_width", kPyramidTileSide, "tile_height", kPyramidTileSide,
-                         "pyramid", TRUE, "bigtiff", TRUE, "compression",
+  int rc = vips_tiffsave(image.get(), destination.c_str(), "tile", TRUE, "tile_width", kPyramidTileSide, "tile_height",
+                         kPyramidTileSide, "pyramid", TRUE, "bigtiff", TRUE, "compression",
                          jpeg ? VIPS_FOREIGN_TIFF_COMPRESSION_JPEG : VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "Q", 90,
                          nullptr);
   if (rc != 0) return VipsError("cannot build the pyramid", ErrorCode::kInternal);

@@ -232,7 +232,8 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
 // Layouts by file, the least recently used dropped first.
 class LayoutCache {
  public:
-  std::shared_ptr<const StoredLayout> Get(const std::filesystem::path& file) {
+  // nullptr when the layout is not known and `read` is false.
+  std::shared_ptr<const StoredLayout> Get(const std::filesystem::path& file, bool read = true) {
     const std::string key = file.string();
     {
       std::lock_guard lock(mu_);
@@ -241,9 +242,12 @@ class LayoutCache {
         return it->second->second;
       }
     }
+    if (!read) return nullptr;
     std::shared_ptr<const StoredLayout> layout = ReadLayout(file);
+    std::error_code ec;
+    const bool missing = !std::filesystem::exists(file, ec);  // not known as "no levels": it may come back
     std::lock_guard lock(mu_);
-    if (index_.contains(key) || layout->memory_bytes > kMaxLayoutBytes) return layout;
+    if (missing || index_.contains(key) || layout->memory_bytes > kMaxLayoutBytes) return layout;
     order_.emplace_front(key, layout);
     index_.emplace(key, order_.begin());
     bytes_ += layout->memory_bytes;
@@ -263,9 +267,9 @@ class LayoutCache {
   std::size_t bytes_ = 0;
 };
 
-std::shared_ptr<const StoredLayout> LayoutOfFile(const std::filesystem::path& file) {
+std::shared_ptr<const StoredLayout> LayoutOfFile(const std::filesystem::path& file, bool read = true) {
   static LayoutCache* cache = new LayoutCache();  // never destroyed: views may run during exit
-  return cache->Get(file);
+  return cache->Get(file, read);
 }
 
 // The stored tile a view is: which one, and how much of it (less at the image's right and
@@ -291,7 +295,8 @@ std::optional<TileAt> FindTile(const StoredLayout& layout, const ViewRequest& vi
     const std::int64_t width = std::min(level.tile_width, level.width - x);
     const std::int64_t height = std::min(level.tile_height, level.height - y);
     if (view.width != width || view.height != height) continue;
-    if (r.width != std::min(width * scale, layout.width - r.x) || r.height != std::min(height * scale, layout.height - r.y)) {
+    if (r.width != std::min(width * scale, layout.width - r.x) ||
+        r.height != std::min(height * scale, layout.height - r.y)) {
       continue;
     }
     const std::int64_t index = (y / level.tile_height) * level.tiles_across + x / level.tile_width;
@@ -334,7 +339,8 @@ Result<std::string> CompleteStream(const StoredLayout& layout, const TileAt& at)
   VITRINE_ASSIGN_OR_RETURN(std::string tile, ReadBytes(layout.fd, level.offsets[at.index], length));
   std::string_view tables = level.tables;
   if (!StartsWithMarker(tile, 0xD8) ||
-      (!tables.empty() && (!StartsWithMarker(tables, 0xD8) || !StartsWithMarker(tables.substr(tables.size() - 2), 0xD9)))) {
+      (!tables.empty() &&
+       (!StartsWithMarker(tables, 0xD8) || !StartsWithMarker(tables.substr(tables.size() - 2), 0xD9)))) {
     return Status::Unsupported("the image cannot be decoded: a stored JPEG tile is malformed");
   }
   std::string stream;
@@ -421,11 +427,13 @@ bool DefaultCompressionQuality(const ViewRequest& view) {
 
 std::optional<int> StoredTileSide(const std::filesystem::path& file) { return LayoutOfFile(file)->tile_side; }
 
-Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view) {
-  std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
+Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view,
+                                                   bool read_layout) {
+  std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file, read_layout);
+  if (!layout) return std::optional<std::string>();
   std::optional<TileAt> at = FindTile(*layout, view);
-  if (!at || !at->level->jpeg || !at->level->passes_through || !DefaultCompressionQuality(view) || at->width != at->level->tile_width ||
-      at->height != at->level->tile_height) {
+  if (!at || !at->level->jpeg || !at->level->passes_through || !DefaultCompressionQuality(view) ||
+      at->width != at->level->tile_width || at->height != at->level->tile_height) {
     return std::optional<std::string>();
   }
   VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));

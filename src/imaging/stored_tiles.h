@@ -28,8 +28,10 @@ std::optional<int> StoredTileSide(const std::filesystem::path& file);
 
 // The tile the view is, exactly as stored (tables merged), when it can go out so: a whole JPEG
 // tile, YCbCr or grey, asked as JPEG at the default quality with no other option. nullopt when
-// it cannot (the view is another one).
-Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view);
+// it cannot (the view is another one). Without `read_layout`, nullopt too for a file whose layout
+// is not known yet (reading it takes milliseconds for a large slide: not on a network thread).
+Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view,
+                                                   bool read_layout = true);
 
 // The tile the view is, decoded and encoded on its own: any view that is one tile (or its part at
 // the image's edge) of a stored 8-bit level, as JPEG with no rotation, window, plane or channel.

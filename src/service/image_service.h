@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -196,6 +197,10 @@ class ImageService {
   };
   Result<ViewSourceBlob> ViewSource(const Image& image);
   Status BuildPyramid(const Image& image);
+  // The view as the blob stores it (imaging::PassThroughTile), or nullopt. Without `may_read`
+  // (a network thread), only from a blob whose file a worker has already looked at: the blob
+  // store is not asked (it may download) nor is a new file's layout read.
+  Result<std::optional<std::string>> PassThroughTile(const std::string& sha256, const ViewRequest& view, bool may_read);
 
   catalog::Catalog& catalog_;
   blob::BlobStore& blobs_;
@@ -207,6 +212,10 @@ class ImageService {
   // Each pyramid found, so tiles skip the lookup: the image's content hash (an id could be
   // reused by another image), then the pyramid's blob.
   std::map<ImageId, std::pair<std::string, std::string>> pyramids_ready_;
+  // Local files of the blobs whose stored tiles a worker has read (by SHA-256), for the network
+  // threads. Blobs are named by content, so a path stays right while the blob exists.
+  std::mutex stored_tile_files_mu_;
+  std::map<std::string, std::filesystem::path, std::less<>> stored_tile_files_;
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
   // Last two: their tasks end before the members they use go away. Each on a lane of its own

@@ -54,16 +54,12 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     VITRINE_RETURN_IF_ERROR(path.status());
     return imaging::RenderView(*path, view);
   };
-  if (may_render) {
-    // A tile that goes out as stored costs one read: less than writing it to the cache.
-    auto path = blobs_.LocalPath(source.sha256);
-    if (path.ok()) {
-      VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> stored, imaging::PassThroughTile(*path, view));
-      if (stored) {
-        out.bytes = std::move(*stored);
-        return out;
-      }
-    }
+  // A tile that goes out as stored costs one read: less than writing it to the cache, and no
+  // more than reading it back (which network threads do).
+  VITRINE_ASSIGN_OR_RETURN(std::optional<std::string> stored, PassThroughTile(source.sha256, view, may_render));
+  if (stored) {
+    out.bytes = std::move(*stored);
+    return out;
   }
   if (!may_render) {
     auto stored = view_cache_ ? view_cache_->Find(id, out.etag) : std::nullopt;
@@ -78,6 +74,25 @@ Result<EncodedImage> ImageService::View(const Caller& caller, ImageId id, const 
     VITRINE_ASSIGN_OR_RETURN(out.bytes, render());
   }
   return out;
+}
+
+Result<std::optional<std::string>> ImageService::PassThroughTile(const std::string& sha256, const ViewRequest& view,
+                                                                 bool may_read) {
+  std::optional<std::filesystem::path> file;
+  {
+    std::lock_guard lock(stored_tile_files_mu_);
+    if (auto it = stored_tile_files_.find(sha256); it != stored_tile_files_.end()) file = it->second;
+  }
+  if (!file) {
+    if (!may_read) return std::optional<std::string>();
+    auto path = blobs_.LocalPath(sha256);
+    if (!path.ok()) return std::optional<std::string>();  // the renderer says why
+    file = *path;
+    std::lock_guard lock(stored_tile_files_mu_);
+    if (stored_tile_files_.size() >= 4096) stored_tile_files_.clear();  // a bound; refilled by workers
+    stored_tile_files_.emplace(sha256, *file);
+  }
+  return imaging::PassThroughTile(*file, view, may_read);
 }
 
 int ImageService::TileSide(const Image& image) const {

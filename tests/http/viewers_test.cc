@@ -129,13 +129,17 @@ TEST(DeepZoomTest, LevelsAndEdgeTiles) {
   EXPECT_EQ(first->width, 255);
   auto inner = deep_zoom::Tile(1200, 700, 11, 1, 1, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);
   EXPECT_EQ(inner->region, (PixelRect{253, 253, 256, 256}));
-  auto last = deep_zoom::Tile(1200, 700, 11, 4, 2, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry);  // partial column and row
+  auto last = deep_zoom::Tile(1200, 700, 11, 4, 2, EncodedFormat::kJpeg,
+                              deep_zoom::kClassicGeometry);  // partial column and row
   EXPECT_EQ(last->region, (PixelRect{1015, 507, 185, 193}));
   EXPECT_EQ(last->width, 185);
   EXPECT_EQ(last->height, 193);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 5, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 0, 3, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(deep_zoom::Tile(1200, 700, 12, 0, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 5, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 11, 0, 3, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(deep_zoom::Tile(1200, 700, 12, 0, 0, EncodedFormat::kJpeg, deep_zoom::kClassicGeometry).status().code(),
+            ErrorCode::kNotFound);
   // Level 10 halves it (600 x 350, sizes rounded up): the last column is 600 - 507 = 93 wide and
   // covers full-resolution pixels 1014..1199.
   auto half = deep_zoom::Tile(1201, 700, 10, 2, 1, EncodedFormat::kPng, deep_zoom::kClassicGeometry);

@@ -180,10 +180,11 @@ TEST_F(StoredTilesTest, LosslessTilesAreDecodedAloneAndEncoded) {
   for (int bands : {3, 1}) {
     SCOPED_TRACE(std::to_string(bands) + " bands");
     auto file = dir_.path() / ("deflate" + std::to_string(bands) + ".tif");
-    testing::WriteSampleImage(file, {.width = 1500,
-                                     .height = 1100,
-                                     .bands = bands,
-                                     .tiff_options = "[tile,pyramid,compression=deflate,tile-width=256,tile-height=256]"});
+    testing::WriteSampleImage(file,
+                              {.width = 1500,
+                               .height = 1100,
+                               .bands = bands,
+                               .tiff_options = "[tile,pyramid,compression=deflate,tile-width=256,tile-height=256]"});
     EXPECT_EQ(StoredTileSide(file), 256);
     for (auto [k, col, row] : {std::tuple{0, 1, 1}, {0, 5, 4}, {1, 2, 2}, {2, 1, 0}}) {
       ViewRequest view = TileView(1500, 1100, k, col, row);

@@ -285,6 +285,14 @@ TEST_F(ViewApiTest, ThreeLevelOpenSlideFileIsReadAtItsLevels) {
   HttpResult tile = Get("/api/v1/images/" + id + "_files/9/0_0.png");
   ASSERT_EQ(tile.status, 200) << tile.body;
   EXPECT_EQ(Decode(tile.body), PixelsOf(Crop(level(1), 0, 0, 256, 256).get()));
+  // Its JPEG tiles are read as the TIFF stores them (libtiff), whatever reads the levels.
+  HttpResult stored = Get("/api/v1/images/" + id + "_files/10/1_1.jpg");
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  Img as_tiff(nullptr);
+  VipsImage* tiff_page = nullptr;
+  ASSERT_EQ(vips_tiffload(svs.c_str(), &tiff_page, nullptr), 0);
+  as_tiff.reset(tiff_page);
+  EXPECT_EQ(Decode(stored.body), PixelsOf(Crop(as_tiff, 256, 256, 256, 256).get()));
 }
 
 // Tiles as viewers ask for them once they follow the file's own 256-px tiles: Deep Zoom without
@@ -322,8 +330,8 @@ TEST_F(ViewApiTest, StoredJpegTilesStitchSeamlesslyThroughDeepZoomAndIiif) {
           continue;
         }
         for (std::size_t i = 0; i < got.bytes.size(); ++i) {
-          edge_difference += std::abs(int(static_cast<unsigned char>(got.bytes[i])) -
-                                      int(static_cast<unsigned char>(want.bytes[i])));
+          edge_difference +=
+              std::abs(int(static_cast<unsigned char>(got.bytes[i])) - int(static_cast<unsigned char>(want.bytes[i])));
         }
         edge_values += static_cast<std::int64_t>(got.bytes.size());
       }
@@ -341,8 +349,7 @@ TEST_F(ViewApiTest, StoredJpegTilesStitchSeamlesslyThroughDeepZoomAndIiif) {
   stitch(1, 750, 550, [&](int c, int r) {
     const int x = c * 512, y = r * 512, w = std::min(512, 1500 - x), h = std::min(512, 1100 - y);
     return "/iiif/3/" + id + "/" + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(w) + "," +
-           std::to_string(h) + "/" + std::to_string((w + 1) / 2) + "," + std::to_string((h + 1) / 2) +
-           "/0/default.jpg";
+           std::to_string(h) + "/" + std::to_string((w + 1) / 2) + "," + std::to_string((h + 1) / 2) + "/0/default.jpg";
   });
 
   // A tile that goes out as stored is not written to the view cache, and keeps its ETag.

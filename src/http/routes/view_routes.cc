@@ -189,7 +189,8 @@ Result<HttpResponse> GetPyramidStatus(service::Service& service, const Caller& c
 Result<deep_zoom::Geometry> DeepZoomGeometry(service::Service& service, const QueryParams& query, const Image& image) {
   std::string_view overlap = query.Get("overlap").value_or("0");
   if (overlap == "1") return deep_zoom::kClassicGeometry;
-  if (overlap != "0") return Status::InvalidArgument("overlap must be 0 (the image's own tiles) or 1 (254 + 1 px tiles)");
+  if (overlap != "0")
+    return Status::InvalidArgument("overlap must be 0 (the image's own tiles) or 1 (254 + 1 px tiles)");
   return deep_zoom::Geometry{service.images().TileSide(image), 0};
 }
 
