@@ -165,18 +165,10 @@ Result<FeatureFormat> FormatOf(const std::string& output) {
 }
 
 // The table written as the server writes it, from the rows the client gathered batch by batch.
-Result<std::string> Encode(const FeatureDescriptor& d, const std::vector<FeatureRow>& rows, FeatureFormat format) {
-  features::DescriptorInfo info{.name = d.name, .length = d.length, .integer_values = d.value_type == "int32"};
-  for (const auto& c : d.columns) info.columns.push_back({c.name, c.type == "int32"});
+Result<std::string> Encode(const FeatureDescriptor& d, std::vector<FeatureRow> rows, FeatureFormat format) {
+  const features::DescriptorInfo info = features::InfoOf(d);
   features::Table table{.info = &info};
-  for (const auto& r : rows) {
-    table.rows.push_back({.image = r.image,
-                          .mask = r.mask,
-                          .annotation = r.annotation,
-                          .status = r.status,
-                          .error = r.error,
-                          .row = {.values = r.values, .columns = r.columns}});
-  }
+  for (auto& r : rows) table.rows.push_back(features::RowOf(std::move(r)));
   switch (format) {
     case FeatureFormat::kHdf5:
       return features::EncodeHdf5(table);

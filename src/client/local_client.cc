@@ -450,14 +450,7 @@ class LocalClient final : public Client {
   Result<features::Table> Extract(std::string_view name, const std::vector<FeatureResource>& resources,
                                   const FeatureOptions& options) {
     VITRINE_ASSIGN_OR_RETURN(Caller c, Who());
-    service::FeatureRequest request;
-    request.max_size = options.max_size.value_or(service::kDefaultFeatureMaxSize);
-    request.use_cache = options.use_cache;
-    for (const FeatureResource& r : resources) {
-      service::FeatureResource resource{r.image, std::nullopt, r.mask, r.annotation};
-      if (r.region) resource.region = PixelRect{(*r.region)[0], (*r.region)[1], (*r.region)[2], (*r.region)[3]};
-      request.resources.push_back(resource);
-    }
+    const service::FeatureRequest request = service::FeatureRequestOf(resources, options);
     return store_->service->features().Extract(c, name, request);
   }
 

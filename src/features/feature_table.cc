@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 
 namespace vitrine::features {
@@ -64,28 +65,17 @@ std::string CsvField(const std::string& text) {
   return quoted + "\"";
 }
 
-}  // namespace
-
-Result<std::string> EncodeHdf5(const Table& table) {
-  // HDF5's high-level table API is not thread-safe even in a thread-safe build, and its in-memory
-  // driver tells files apart by name: one file at a time in the process. Error stacks are per
-  // thread, so printing them is turned off for each.
-  static std::mutex one_at_a_time;
-  std::lock_guard lock(one_at_a_time);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const DescriptorInfo& info = *table.info;
+// Writes the two tables into an open file, /values in slices of about 4 MB so that a large table
+// needs no second copy of itself as records.
+Status WriteTables(hid_t file, const Table& table) {
   auto failed = [](const char* what) { return Status::Internal(std::string("cannot write the HDF5 table: ") + what); };
-
-  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  if (!access.ok() || H5Pset_fapl_core(access.get(), 1 << 20, /*backing_store=*/0) < 0) return failed("core driver");
-  Handle file(H5Fcreate("features.h5", H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
-  if (!file.ok()) return failed("file");
   // PyTables' marks on the root group: its title is the file's title, "HDF" as BisQue's.
-  H5LTset_attribute_string(file.get(), "/", "CLASS", "GROUP");
-  H5LTset_attribute_string(file.get(), "/", "VERSION", "1.0");
-  H5LTset_attribute_string(file.get(), "/", "TITLE", "HDF");
-  H5LTset_attribute_string(file.get(), "/", "PYTABLES_FORMAT_VERSION", "2.1");
+  H5LTset_attribute_string(file, "/", "CLASS", "GROUP");
+  H5LTset_attribute_string(file, "/", "VERSION", "1.0");
+  H5LTset_attribute_string(file, "/", "TITLE", "HDF");
+  H5LTset_attribute_string(file, "/", "PYTABLES_FORMAT_VERSION", "2.1");
 
+  const DescriptorInfo& info = *table.info;
   Handle name_type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(name_type.get(), kNameBytes);
   H5Tset_strpad(name_type.get(), H5T_STR_NULLPAD);
@@ -102,57 +92,105 @@ Result<std::string> EncodeHdf5(const Table& table) {
   }
 
   const std::size_t n = table.rows.size();
-  std::vector<std::uint8_t> records(n * layout.record_bytes, 0);
+  const std::size_t slice = std::max<std::size_t>(1, (4u << 20) / layout.record_bytes);
+  std::vector<std::uint8_t> records(std::min(n, slice) * layout.record_bytes);
   std::vector<std::int16_t> statuses(n);
-  for (std::size_t r = 0; r < n; ++r) {
-    const TableRow& row = table.rows[r];
-    std::uint8_t* record = records.data() + r * layout.record_bytes;
-    PutName(record + layout.offsets[0], row.image);
-    PutName(record + layout.offsets[1], row.mask);
-    PutName(record + layout.offsets[2], row.annotation);
-    statuses[r] = static_cast<std::int16_t>(row.status);
-    if (row.status != 200) continue;
-    std::uint8_t* feature = record + layout.offsets[3];
-    for (std::size_t i = 0; i < row.row.values.size() && i < length; ++i) {
-      if (info.integer_values) {
-        const std::int32_t v = static_cast<std::int32_t>(std::lround(row.row.values[i]));
-        std::memcpy(feature + 4 * i, &v, 4);
-      } else {
-        std::memcpy(feature + 4 * i, &row.row.values[i], 4);
+  // Records of rows [first, first + count) into `records`.
+  auto fill = [&](std::size_t first, std::size_t count) {
+    std::fill(records.begin(), records.end(), 0);
+    for (std::size_t r = 0; r < count; ++r) {
+      const TableRow& row = table.rows[first + r];
+      std::uint8_t* record = records.data() + r * layout.record_bytes;
+      PutName(record + layout.offsets[0], row.image);
+      PutName(record + layout.offsets[1], row.mask);
+      PutName(record + layout.offsets[2], row.annotation);
+      if (row.status != 200) continue;
+      std::uint8_t* feature = record + layout.offsets[3];
+      for (std::size_t i = 0; i < row.row.values.size() && i < length; ++i) {
+        if (info.integer_values) {
+          const std::int32_t v = static_cast<std::int32_t>(std::lround(row.row.values[i]));
+          std::memcpy(feature + 4 * i, &v, 4);
+        } else {
+          std::memcpy(feature + 4 * i, &row.row.values[i], 4);
+        }
+      }
+      for (std::size_t c = 0; c < info.columns.size() && c < row.row.columns.size(); ++c) {
+        std::uint8_t* at = record + layout.offsets[4 + c];
+        if (info.columns[c].integer) {
+          const std::int32_t v = static_cast<std::int32_t>(row.row.columns[c]);
+          std::memcpy(at, &v, 4);
+        } else {
+          const float v = static_cast<float>(row.row.columns[c]);
+          std::memcpy(at, &v, 4);
+        }
       }
     }
-    for (std::size_t c = 0; c < info.columns.size() && c < row.row.columns.size(); ++c) {
-      std::uint8_t* at = record + layout.offsets[4 + c];
-      if (info.columns[c].integer) {
-        const std::int32_t v = static_cast<std::int32_t>(row.row.columns[c]);
-        std::memcpy(at, &v, 4);
-      } else {
-        const float v = static_cast<float>(row.row.columns[c]);
-        std::memcpy(at, &v, 4);
-      }
-    }
-  }
+  };
+  for (std::size_t r = 0; r < n; ++r) statuses[r] = static_cast<std::int16_t>(table.rows[r].status);
+
   std::vector<const char*> names;
   for (const auto& name : layout.names) names.push_back(name.c_str());
   const hsize_t chunk =
       std::max<hsize_t>(1, std::min<hsize_t>(n, std::max<std::size_t>(1, (256 << 10) / layout.record_bytes)));
-  if (H5TBmake_table("", file.get(), "values", layout.names.size(), n, layout.record_bytes, names.data(),
-                     layout.offsets.data(), layout.types.data(), chunk, nullptr, 0, n ? records.data() : nullptr) < 0) {
+  const std::size_t first_count = std::min(n, slice);
+  fill(0, first_count);
+  if (H5TBmake_table("", file, "values", layout.names.size(), first_count, layout.record_bytes, names.data(),
+                     layout.offsets.data(), layout.types.data(), chunk, nullptr, 0,
+                     first_count ? records.data() : nullptr) < 0) {
     return failed("values");
+  }
+  std::vector<std::size_t> sizes;
+  for (hid_t type : layout.types) sizes.push_back(H5Tget_size(type));
+  for (std::size_t first = first_count; first < n; first += slice) {
+    const std::size_t count = std::min(slice, n - first);
+    fill(first, count);
+    if (H5TBappend_records(file, "values", count, layout.record_bytes, layout.offsets.data(), sizes.data(),
+                           records.data()) < 0) {
+      return failed("values");
+    }
   }
   const char* status_name = "status";
   const std::size_t status_offset = 0;
   const hid_t status_type = H5T_NATIVE_INT16;
-  if (H5TBmake_table("", file.get(), "status", 1, n, sizeof(std::int16_t), &status_name, &status_offset, &status_type,
+  if (H5TBmake_table("", file, "status", 1, n, sizeof(std::int16_t), &status_name, &status_offset, &status_type,
                      std::max<hsize_t>(1, std::min<hsize_t>(n, 4096)), nullptr, 0, n ? statuses.data() : nullptr) < 0) {
     return failed("status");
   }
-  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) return failed("flush");
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return failed("flush");
+  return Status::Ok();
+}
+
+// HDF5's high-level table API is not thread-safe even in a thread-safe build, and its in-memory
+// driver tells files apart by name: one file at a time in the process. Error stacks are per
+// thread, so printing them is turned off for each.
+std::mutex& Hdf5Lock() {
+  static std::mutex one_at_a_time;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  return one_at_a_time;
+}
+
+}  // namespace
+
+Result<std::string> EncodeHdf5(const Table& table) {
+  std::lock_guard lock(Hdf5Lock());
+  auto failed = [](const char* what) { return Status::Internal(std::string("cannot write the HDF5 table: ") + what); };
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!access.ok() || H5Pset_fapl_core(access.get(), 1 << 20, /*backing_store=*/0) < 0) return failed("core driver");
+  Handle file(H5Fcreate("features.h5", H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
+  if (!file.ok()) return failed("file");
+  VITRINE_RETURN_IF_ERROR(WriteTables(file.get(), table));
   const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
   if (size < 0) return failed("image size");
   std::string bytes(static_cast<std::size_t>(size), '\0');
   if (H5Fget_file_image(file.get(), bytes.data(), bytes.size()) != size) return failed("image");
   return bytes;
+}
+
+Status WriteHdf5(const Table& table, const std::filesystem::path& destination) {
+  std::lock_guard lock(Hdf5Lock());
+  Handle file(H5Fcreate(destination.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) return Status::Internal("cannot create the HDF5 file " + destination.string());
+  return WriteTables(file.get(), table);  // flushed; closed by the handle
 }
 
 std::string EncodeCsv(const Table& table) {
@@ -225,6 +263,38 @@ nlohmann::json DescribeJson(const DescriptorInfo& info) {
           {"columns", std::move(columns)},
           {"version", info.version},
           {"reference", info.reference}};
+}
+
+DescriptorInfo InfoOf(const FeatureDescriptor& descriptor) {
+  DescriptorInfo info{.name = descriptor.name,
+                      .length = descriptor.length,
+                      .description = descriptor.description,
+                      .integer_values = descriptor.value_type == "int32",
+                      .version = descriptor.version,
+                      .reference = descriptor.reference};
+  for (const auto& c : descriptor.columns) info.columns.push_back({c.name, c.type == "int32"});
+  return info;
+}
+
+TableRow RowOf(FeatureRow row) {
+  return {.image = std::move(row.image),
+          .mask = std::move(row.mask),
+          .annotation = std::move(row.annotation),
+          .status = row.status,
+          .error = std::move(row.error),
+          .row = {.values = std::move(row.values), .columns = std::move(row.columns)}};
+}
+
+Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination) {
+  if (format == FeatureFormat::kHdf5) return WriteHdf5(table, destination);
+  std::ofstream out(destination, std::ios::binary | std::ios::trunc);
+  if (format == FeatureFormat::kCsv) {
+    out << EncodeCsv(table);
+  } else {
+    out << TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  out.close();
+  return out ? Status::Ok() : Status::Internal("cannot write " + destination.string());
 }
 
 }  // namespace vitrine::features

@@ -2,12 +2,14 @@
 // HDF5 layout (tables /values and /status, read by bqapi with PyTables), CSV and JSON.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "features/descriptor.h"
+#include "vitrine/features.h"
 #include "vitrine/status.h"
 
 namespace vitrine::features {
@@ -32,12 +34,21 @@ struct Table {
 // beyond), feature (float32[length], int32 for SIFT), then the descriptor's columns; /status:
 // status (int16), one row per /values row. A failed row's feature and columns are zeros.
 Result<std::string> EncodeHdf5(const Table& table);
+// The same written to a file, /values in slices: a large table is not held twice.
+Status WriteHdf5(const Table& table, const std::filesystem::path& destination);
 // CSV with a header: index, image, mask, annotation, status, error, then the columns, then
 // feature_0 .. feature_{length-1}. Numbers are written to round-trip exactly.
 std::string EncodeCsv(const Table& table);
 // {"feature": NAME, "length": L, "columns": [names], "rows": [{"image", "mask", "annotation",
 // <columns>, "feature", "status", "error"?}]}
 nlohmann::json TableJson(const Table& table);
+// A table written in one of the formats to a file.
+Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination);
+
+// A descriptor and rows as clients have them (vitrine/features.h), as a table writes them.
+DescriptorInfo InfoOf(const FeatureDescriptor& descriptor);
+TableRow RowOf(FeatureRow row);
+
 // The catalogue entry: name, length, description, pixels, accepts, columns, version, reference.
 nlohmann::json DescribeJson(const DescriptorInfo& info);
 

@@ -56,6 +56,28 @@ const std::vector<std::string>& BuiltinAnalyticDocs() {
      "description": "Per image: the threshold used, the object count and the run id."}
   ]
 })json",
+      R"json({
+  "info": {"name": "vitrine/features", "version": "1.0", "supports_cpu": true, "supports_gpu": false,
+           "description": "Computes a feature descriptor of the catalogue (HTD, HAR, SIFT, ...: GET /api/v1/features) over many images into one table, the way POST /api/v1/features/{name} does for a request, with no limit of 10,000 images per request and progress as it goes. docs/features.md defines the descriptors and the table."},
+  "inputs": [
+    {"name": "images", "type": "images", "required": true,
+     "description": "The images: a list of ids, or a filter (device pattern, capture window) over the job's project."}
+  ],
+  "parameters": [
+    {"name": "descriptor", "type": "string", "required": true,
+     "description": "The descriptor's name, as the catalogue spells it (case-sensitive), e.g. HTD."},
+    {"name": "format", "type": "enum", "choices": ["hdf5", "csv", "json"], "default": "hdf5",
+     "description": "The table's format: BisQue's HDF5 layout (tables /values and /status), CSV or JSON."},
+    {"name": "max_size", "type": "int", "default": 2048, "min": 16, "max": 8192,
+     "description": "Images larger than this (either side, in pixels) are described at this size, read from their pyramid."},
+    {"name": "cache", "type": "bool", "default": true,
+     "description": "Rows already computed for the same pixels and parameters are taken from the server's cache; false computes afresh."}
+  ],
+  "outputs": [
+    {"name": "features", "type": "file", "filename": "features.h5", "required": true,
+     "description": "One row per image (per mask label or keypoint where the descriptor gives more), in the order of the inputs, each with its status; features.csv or features.json for those formats."}
+  ]
+})json",
   };
   return kDocs;
 }

@@ -11,6 +11,7 @@ namespace vitrine::service {
 inline constexpr const char* kNoopAnalytic = "vitrine/noop";
 inline constexpr const char* kPyramidsAnalytic = "vitrine/pyramids";
 inline constexpr const char* kDarkObjectsAnalytic = "vitrine/dark-objects";
+inline constexpr const char* kFeaturesAnalytic = "vitrine/features";
 
 // Names under vitrine/ are the built-in analytics' alone: registering one is refused.
 inline bool IsBuiltinAnalyticName(std::string_view name) { return name.starts_with("vitrine/"); }

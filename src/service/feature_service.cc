@@ -121,13 +121,26 @@ Result<const features::Descriptor*> FeatureService::Find(std::string_view name) 
   return descriptor;
 }
 
+FeatureRequest FeatureRequestOf(const std::vector<vitrine::FeatureResource>& resources, const FeatureOptions& options) {
+  FeatureRequest request;
+  request.max_size = options.max_size.value_or(kDefaultFeatureMaxSize);
+  request.use_cache = options.use_cache;
+  for (const vitrine::FeatureResource& r : resources) {
+    FeatureResource resource{r.image, std::nullopt, r.mask, r.annotation};
+    if (r.region) resource.region = PixelRect{(*r.region)[0], (*r.region)[1], (*r.region)[2], (*r.region)[3]};
+    request.resources.push_back(resource);
+  }
+  return request;
+}
+
 Result<features::Table> FeatureService::Extract(const Caller& caller, std::string_view name,
                                                 const FeatureRequest& request) {
   VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, Find(name));
   if (request.resources.empty()) return Status::InvalidArgument("no resources to describe");
   if (request.resources.size() > kMaxFeatureResources) {
-    return Status::InvalidArgument("at most " + std::to_string(kMaxFeatureResources) +
-                                   " resources in one request; split the list");
+    return Status::InvalidArgument(
+        "at most " + std::to_string(kMaxFeatureResources) +
+        " resources in one request; split the list, or run the vitrine/features job over the images");
   }
   if (request.max_size < 16 || request.max_size > kMaxFeatureSize) {
     return Status::InvalidArgument("max_size must be 16 to " + std::to_string(kMaxFeatureSize));
@@ -142,7 +155,8 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
   });
   if (total.load() > kMaxFeatureRows) {
     return Status::InvalidArgument("these resources give more than " + std::to_string(kMaxFeatureRows) + " rows of " +
-                                   std::string(name) + " in one answer: send fewer resources at a time");
+                                   std::string(name) +
+                                   " in one answer: send fewer resources at a time, or run the vitrine/features job");
   }
   features::Table table;
   table.info = &descriptor->info();

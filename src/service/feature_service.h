@@ -15,6 +15,7 @@
 #include "service/annotation_service.h"
 #include "service/caller.h"
 #include "service/image_service.h"
+#include "vitrine/features.h"
 
 namespace vitrine::service {
 
@@ -43,6 +44,9 @@ struct FeatureRequest {
   // annotation geometry) in the view cache and served from there; false computes afresh.
   bool use_cache = true;
 };
+
+// A request as clients make it (vitrine/features.h).
+FeatureRequest FeatureRequestOf(const std::vector<vitrine::FeatureResource>& resources, const FeatureOptions& options);
 
 // What one resource's rows depend on (feature_service.cc).
 struct FeaturePlan;

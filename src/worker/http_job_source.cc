@@ -94,6 +94,15 @@ class HttpWorkspace final : public JobWorkspace {
     for (const auto& [k, v] : properties) update.properties[k] = v;
     return client_->UpdateImage(id, update).status();
   }
+  Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
+    return client_->GetFeatureDescriptor(name);
+  }
+  Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                       const FeatureOptions& options) override {
+    VITRINE_RETURN_IF_ERROR(Connect());
+    return client_->ExtractFeatures(name, resources, options);
+  }
 
  private:
   // An analytic may fetch while it stores (dark-objects): the first use connects once.

@@ -13,6 +13,7 @@
 
 #include "service/service.h"
 #include "vitrine/credentials.h"
+#include "vitrine/features.h"
 #include "vitrine/jobs.h"
 #include "vitrine/requests.h"
 
@@ -28,6 +29,9 @@ class JobWorkspace {
   virtual Result<std::string> EnsurePyramid(ImageId id) = 0;
   virtual Result<CreatedAnnotationRun> StoreAnnotationRun(const NewAnnotationRun& run) = 0;
   virtual Status SetImageProperties(ImageId id, const std::map<std::string, std::string>& properties) = 0;
+  virtual Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) = 0;
+  virtual Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                               const FeatureOptions& options) = 0;
 };
 
 // A job's reported result and the next claim, from one exchange.

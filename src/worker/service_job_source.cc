@@ -1,7 +1,9 @@
 // JobSource and JobWorkspace on the service of this process.
 #include <fstream>
 
+#include "features/feature_table.h"
 #include "service/service.h"
+#include "wire/feature_json.h"
 #include "worker/job_source.h"
 
 namespace vitrine::worker {
@@ -46,6 +48,16 @@ class ServiceWorkspace final : public JobWorkspace {
     catalog::ImageChanges changes;
     for (const auto& [k, v] : properties) changes.properties[k] = v;
     return service_.images().Update(as_job_, id, changes).status();
+  }
+  Result<FeatureDescriptor> GetFeatureDescriptor(std::string_view name) override {
+    VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, service_.features().Find(name));
+    return wire::FeatureDescriptorFromJson(features::DescribeJson(descriptor->info()));
+  }
+  Result<FeatureTable> ExtractFeatures(std::string_view name, const std::vector<FeatureResource>& resources,
+                                       const FeatureOptions& options) override {
+    VITRINE_ASSIGN_OR_RETURN(features::Table table,
+                             service_.features().Extract(as_job_, name, service::FeatureRequestOf(resources, options)));
+    return wire::FeatureTableFromJson(features::TableJson(table));
   }
 
  private:

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/digest.h"
+#include "features/feature_table.h"
 #include "imaging/dark_objects.h"
 #include "jobs/bundle.h"
 #include "service/analytic_doc.h"
@@ -226,6 +227,63 @@ Status RunDarkObjects(Run& run) {
   }
   VITRINE_RETURN_IF_ERROR(StoreOutput(run, "annotations", "application/json", summary.dump(2)));
   return StoreOutput(run, "summary", "application/json", summary.dump(2));
+}
+
+// The rows a features job gathers at most: its table is held in memory until written, and an
+// HDF5 row of BisQue's layout takes 6 KB on disk.
+constexpr std::size_t kMaxFeatureJobRows = 200000;
+// Resources per request to the feature service: progress moves between them.
+constexpr std::size_t kFeatureJobBatch = 32;
+
+Status RunFeatures(Run& run) {
+  const std::string name = run.parameters.value("descriptor", std::string());
+  const std::string format_name = run.parameters.value("format", std::string("hdf5"));
+  const FeatureFormat format = format_name == "csv"    ? FeatureFormat::kCsv
+                               : format_name == "json" ? FeatureFormat::kJson
+                                                       : FeatureFormat::kHdf5;
+  FeatureOptions options;
+  if (run.parameters.contains("max_size")) options.max_size = run.parameters["max_size"].get<int>();
+  options.use_cache = run.parameters.value("cache", true);
+  VITRINE_ASSIGN_OR_RETURN(FeatureDescriptor descriptor, run.workspace.GetFeatureDescriptor(name));
+  const std::vector<ImageId> images = ImagesOf(run.inputs["images"]);
+
+  const features::DescriptorInfo info = features::InfoOf(descriptor);
+  features::Table table{.info = &info};
+  std::size_t failed = 0;
+  std::string failures;  // the first few, for the log
+  for (std::size_t start = 0; start < images.size(); start += kFeatureJobBatch) {
+    VITRINE_RETURN_IF_ERROR(StopIfLost(run));
+    std::vector<FeatureResource> batch;
+    for (std::size_t i = start; i < std::min(images.size(), start + kFeatureJobBatch); ++i) {
+      batch.push_back({.image = images[i]});
+    }
+    VITRINE_ASSIGN_OR_RETURN(FeatureTable rows, run.workspace.ExtractFeatures(name, batch, options));
+    for (FeatureRow& row : rows.rows) {
+      if (row.status != 200) {
+        if (++failed <= 20) failures += row.image + ": " + std::to_string(row.status) + " " + row.error + "\n";
+      }
+      table.rows.push_back(features::RowOf(std::move(row)));
+    }
+    if (table.rows.size() > kMaxFeatureJobRows) {
+      return Status::InvalidArgument("these images give more than " + std::to_string(kMaxFeatureJobRows) + " rows of " +
+                                     name + ": run it over fewer images per job");
+    }
+    run.keeper.Report(static_cast<int>(100 * std::min(images.size(), start + kFeatureJobBatch) / images.size()));
+  }
+  if (failed > 0) {
+    VITRINE_RETURN_IF_ERROR(run.source.AppendLog(
+        run.lease.job.id, run.lease.job.attempt,
+        std::to_string(failed) + " rows could not be described (their status and error are in the table):\n" +
+            failures + (failed > 20 ? "...\n" : "")));
+  }
+  const std::string extension = format == FeatureFormat::kCsv ? "csv" : format == FeatureFormat::kJson ? "json" : "h5";
+  const std::string media = format == FeatureFormat::kCsv    ? "text/csv"
+                            : format == FeatureFormat::kJson ? "application/json"
+                                                             : "application/x-hdf5";
+  const fs::path file = run.scratch / ("features." + extension);
+  VITRINE_RETURN_IF_ERROR(features::WriteTableFile(table, format, file));
+  return run.source.PutOutput(run.lease.job.id, run.lease.job.attempt, "features", "features." + extension, media,
+                              file);
 }
 
 // ---- external analytics ----
@@ -507,6 +565,7 @@ Status RunAnalytic(Run& run) {
   if (name == service::kNoopAnalytic) return RunNoop(run);
   if (name == service::kPyramidsAnalytic) return RunPyramids(run);
   if (name == service::kDarkObjectsAnalytic) return RunDarkObjects(run);
+  if (name == service::kFeaturesAnalytic) return RunFeatures(run);
   if (!run.lease.analytic.builtin) return RunExternal(run);
   return Status::Unsupported("this worker cannot run " + name);
 }
@@ -514,7 +573,8 @@ Status RunAnalytic(Run& run) {
 }  // namespace
 
 std::vector<std::string> BuiltinAnalyticNames() {
-  return {service::kNoopAnalytic, service::kPyramidsAnalytic, service::kDarkObjectsAnalytic};
+  return {service::kNoopAnalytic, service::kPyramidsAnalytic, service::kDarkObjectsAnalytic,
+          service::kFeaturesAnalytic};
 }
 
 Workers::Workers(JobSource& source, WorkerOptions options) : source_(source), options_(std::move(options)) {

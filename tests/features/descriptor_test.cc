@@ -2,9 +2,13 @@
 // the tables' edge cases. The numbers themselves are checked against references in Python
 // (features_test.py) and, for the MPEG-7 descriptors, by their properties (mpeg7_test.cc).
 #include <gtest/gtest.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <thread>
@@ -181,6 +185,53 @@ TEST(FeatureTable, EmptyAndFailedTablesAreWrittenToo) {
   const auto json = TableJson(table);
   EXPECT_EQ(json["rows"][0]["status"], 404);
   EXPECT_FALSE(json["rows"][0].contains("feature"));
+}
+
+TEST(FeatureTable, ALargeTableIsWrittenToAFileInSlicesAndReadsBackWhole) {
+  Table table{.info = &FindDescriptor("HTD")->info()};
+  constexpr std::size_t kRows = 1500;  // 6 KB records: over two slices of about 4 MB
+  constexpr int kLength = 48;
+  for (std::size_t r = 0; r < kRows; ++r) {
+    TableRow row{.image = "/api/v1/images/" + std::to_string(r + 1)};
+    if (r % 100 == 7) {
+      row.status = 404;
+      row.error = "not found";
+    } else {
+      for (int i = 0; i < kLength; ++i) row.row.values.push_back(static_cast<float>(r) * 100 + static_cast<float>(i));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("vitrine-table-" + std::to_string(::getpid()) + ".h5");
+  ASSERT_TRUE(WriteHdf5(table, file).ok());
+
+  const hid_t h5 = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(h5, 0);
+  hsize_t fields = 0, records = 0;
+  ASSERT_GE(H5TBget_table_info(h5, "values", &fields, &records), 0);
+  EXPECT_EQ(records, kRows);
+  EXPECT_EQ(fields, 4 + table.info->columns.size());  // image, mask, gobject, feature, then the columns
+  std::vector<float> features(kRows * kLength, -1.0f);
+  const std::size_t offset = 0, size = kLength * sizeof(float);
+  ASSERT_GE(H5TBread_fields_name(h5, "values", "feature", 0, kRows, size, &offset, &size, features.data()), 0);
+  std::vector<char> images(kRows * 2000);
+  const std::size_t name_size = 2000;
+  ASSERT_GE(H5TBread_fields_name(h5, "values", "image", 0, kRows, name_size, &offset, &name_size, images.data()), 0);
+  std::vector<std::int16_t> statuses(kRows);
+  const std::size_t status_size = sizeof(std::int16_t);
+  ASSERT_GE(H5TBread_table(h5, "status", status_size, &offset, &status_size, statuses.data()), 0);
+  H5Fclose(h5);
+  std::filesystem::remove(file);
+
+  for (std::size_t r = 0; r < kRows; ++r) {
+    const bool failed = r % 100 == 7;
+    ASSERT_EQ(statuses[r], failed ? 404 : 200) << r;
+    ASSERT_EQ(std::string(images.data() + r * 2000), "/api/v1/images/" + std::to_string(r + 1));
+    for (int i = 0; i < kLength; ++i) {
+      ASSERT_EQ(features[r * kLength + i], failed ? 0.0f : static_cast<float>(r) * 100 + static_cast<float>(i))
+          << r << " " << i;
+    }
+  }
 }
 
 }  // namespace

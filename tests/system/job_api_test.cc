@@ -5,6 +5,7 @@
 // run end to end by in-process workers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -296,8 +297,11 @@ TEST_F(JobApiTest, PermissionsOnEveryRoute) {
 
   // Analytics: everyone reads, only an administrator registers or removes.
   Json analytics = Expect(200, "GET", "/api/v1/analytics", carol_)["analytics"];
-  ASSERT_EQ(analytics.size(), 3u);
-  const std::int64_t noop_id = analytics[1]["id"];
+  ASSERT_EQ(analytics.size(), 4u);  // the built-in ones
+  auto noop =
+      std::find_if(analytics.begin(), analytics.end(), [](const Json& a) { return a["name"] == "vitrine/noop"; });
+  ASSERT_NE(noop, analytics.end()) << analytics.dump();
+  const std::int64_t noop_id = (*noop)["id"];
   Expect(200, "GET", "/api/v1/analytics/" + std::to_string(noop_id), eve_);
   Expect(403, "POST", "/api/v1/analytics", alice_);
   Expect(403, "DELETE", "/api/v1/analytics/" + std::to_string(noop_id), alice_);
@@ -829,6 +833,58 @@ TEST_F(JobApiTest, DarkObjectsCountsInsectsOnAStickyPiPhoto) {
   std::cout << photo.filename().string() << ": " << count << " dark objects\n";
   EXPECT_GE(count, 150);
   EXPECT_LE(count, 350);
+}
+
+TEST_F(JobApiTest, FeaturesJobWritesTheTableTheFeatureRouteGivesInTheInputsOrder) {
+  std::vector<std::int64_t> images;
+  Json resources = Json::array();
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "texture" + std::to_string(i) + ".png";
+    WriteSampleImage(files_.path() / name, {.width = 64 + 16 * i, .height = 48});
+    images.push_back(UploadImage(project_, alice_, name, ReadFileBytes(files_.path() / name)));
+  }
+  std::reverse(images.begin(), images.end());  // rows follow the inputs, not the ids
+  for (std::int64_t id : images) resources.push_back({{"image", id}});
+
+  worker::WorkerOptions options;
+  options.scratch_dir = files_.path() / "worker";
+  worker::InProcessWorkers workers(server_.service(), options);
+  auto run = [&](const Json& parameters) {
+    Json created = CreateJob(alice_, {{"project", project_},
+                                      {"analytic", "vitrine/features"},
+                                      {"inputs", {{"images", {{"image-ids", images}}}}},
+                                      {"parameters", parameters},
+                                      {"auto_start", true}});
+    return RunToTheEnd([&](const std::string& p) { return Call("GET", p, carol_); }, created["id"]);
+  };
+  Json done = run({{"descriptor", "HTD"}, {"format", "json"}, {"cache", false}});
+  ASSERT_EQ(done["state"], "COMPLETE") << done.dump();
+  EXPECT_EQ(done["progress"], 100);
+  const std::string outputs = "/api/v1/jobs/" + std::to_string(done["id"].get<std::int64_t>()) + "/outputs/features";
+  HttpResult table = Call("GET", outputs, carol_);
+  ASSERT_EQ(table.status, 200) << table.body;
+  Json direct = Expect(200, "POST", "/api/v1/features/HTD?format=json&cache=false", carol_, {{"resources", resources}});
+  ASSERT_EQ(BodyOf(table)["rows"].size(), 3u) << table.body;
+  EXPECT_EQ(BodyOf(table), direct);
+  EXPECT_EQ(BodyOf(table)["rows"][0]["image"], "/api/v1/images/" + std::to_string(images[0]));
+
+  Json hdf5 = run({{"descriptor", "HTD"}});
+  ASSERT_EQ(hdf5["state"], "COMPLETE") << hdf5.dump();
+  EXPECT_EQ(hdf5["outputs"][0]["filename"], "features.h5") << hdf5.dump();
+  HttpResult file =
+      Call("GET", "/api/v1/jobs/" + std::to_string(hdf5["id"].get<std::int64_t>()) + "/outputs/features", carol_);
+  ASSERT_EQ(file.status, 200);
+  EXPECT_EQ(file.body.substr(0, 4), "\x89HDF");
+
+  Json unknown = run({{"descriptor", "NoSuchThing"}});
+  EXPECT_EQ(unknown["state"], "FAILED");
+  EXPECT_NE(unknown["failure_reason"].get<std::string>().find("NoSuchThing"), std::string::npos) << unknown.dump();
+  CreateJob(alice_,
+            {{"project", project_},
+             {"analytic", "vitrine/features"},
+             {"inputs", {{"images", {{"image-ids", images}}}}},
+             {"parameters", {{"descriptor", "HTD"}, {"format", "xml"}}}},
+            400);
 }
 
 }  // namespace
