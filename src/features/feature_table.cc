@@ -165,7 +165,6 @@ Status WriteTables(hid_t file, const Table& table) {
 // thread, so printing them is turned off for each.
 std::mutex& Hdf5Lock() {
   static std::mutex one_at_a_time;
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   return one_at_a_time;
 }
 
@@ -173,6 +172,7 @@ std::mutex& Hdf5Lock() {
 
 Result<std::string> EncodeHdf5(const Table& table) {
   std::lock_guard lock(Hdf5Lock());
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   auto failed = [](const char* what) { return Status::Internal(std::string("cannot write the HDF5 table: ") + what); };
   Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (!access.ok() || H5Pset_fapl_core(access.get(), 1 << 20, /*backing_store=*/0) < 0) return failed("core driver");
@@ -188,6 +188,7 @@ Result<std::string> EncodeHdf5(const Table& table) {
 
 Status WriteHdf5(const Table& table, const std::filesystem::path& destination) {
   std::lock_guard lock(Hdf5Lock());
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   Handle file(H5Fcreate(destination.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) return Status::Internal("cannot create the HDF5 file " + destination.string());
   return WriteTables(file.get(), table);  // flushed; closed by the handle

@@ -1,6 +1,7 @@
 #include "imaging/stored_tiles.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <tiffio.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -114,6 +115,7 @@ struct StoredLayout {
     if (fd >= 0) close(fd);
   }
   int fd = -1;
+  std::uint64_t file_bytes = 0;
   std::int64_t width = 0, height = 0;
   std::optional<int> tile_side;
   std::vector<StoredLevel> levels;  // finest first
@@ -185,7 +187,14 @@ std::optional<StoredLevel> LevelOf(TIFF* tiff, int page, const StoredLayout& lay
   if (TIFFGetField(tiff, TIFFTAG_JPEGTABLES, &table_bytes, &tables) && tables && table_bytes >= 4) {
     level.tables.assign(static_cast<const char*>(tables), table_bytes);
   }
-  const std::uint32_t tiles = TIFFNumberOfTiles(tiff);
+  // The tile count comes from the header alone: a tiny file may claim billions of tiles.
+  const std::uint64_t tiles = TIFFNumberOfTiles(tiff);
+  const std::uint64_t expected = static_cast<std::uint64_t>(level.tiles_across) *
+                                 static_cast<std::uint64_t>((level.height + tile_height - 1) / tile_height);
+  if (tiles != expected || tiles * 2 * sizeof(std::uint64_t) > kMaxLayoutBytes) return std::nullopt;
+  // A raw tile is at most this: JPEG's worst case is about its pixels' size.
+  const std::uint64_t max_tile_bytes =
+      std::min<std::uint64_t>(kMaxTileBytes, 2 * std::uint64_t{tile_width} * tile_height * samples + 65536);
   level.offsets.resize(tiles);
   level.byte_counts.resize(tiles);
   for (std::uint32_t i = 0; i < tiles; ++i) {
@@ -193,14 +202,30 @@ std::optional<StoredLevel> LevelOf(TIFF* tiff, int page, const StoredLayout& lay
     level.offsets[i] = TIFFGetStrileOffsetWithErr(tiff, i, &error);
     if (!error) level.byte_counts[i] = TIFFGetStrileByteCountWithErr(tiff, i, &error);
     if (error) return std::nullopt;
+    // A tile past the end of the file, or larger than any tile: the level is not read as stored.
+    if (level.offsets[i] > layout.file_bytes || level.byte_counts[i] > layout.file_bytes - level.offsets[i] ||
+        level.byte_counts[i] > max_tile_bytes) {
+      return std::nullopt;
+    }
   }
   return level;
 }
 
+// nullptr when the file cannot be opened now (missing, or out of descriptors): not known as a file
+// without levels, since it may be readable later.
 std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file) {
   auto layout = std::make_shared<StoredLayout>(file);
+  {
+    const int probe = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (probe < 0) return nullptr;
+    struct stat st {};
+    const bool sized = fstat(probe, &st) == 0;
+    close(probe);
+    if (!sized) return nullptr;
+    layout->file_bytes = static_cast<std::uint64_t>(st.st_size);
+  }
   TiffPtr tiff = OpenTiff(file);
-  if (!tiff) return layout;
+  if (!tiff) return layout;  // not a TIFF: no levels
   TIFF* raw = tiff.get();
   std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
   TIFFGetField(raw, TIFFTAG_IMAGEWIDTH, &width);
@@ -224,7 +249,7 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
   const bool any_jpeg = std::any_of(layout->levels.begin(), layout->levels.end(), [](auto& l) { return l.jpeg; });
   if (any_jpeg) {
     layout->fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (layout->fd < 0) std::erase_if(layout->levels, [](const StoredLevel& l) { return l.jpeg; });
+    if (layout->fd < 0) return nullptr;
   }
   return layout;
 }
@@ -232,7 +257,7 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
 // Layouts by file, the least recently used dropped first.
 class LayoutCache {
  public:
-  // nullptr when the layout is not known and `read` is false.
+  // nullptr when the layout is not known and `read` is false, or the file cannot be opened.
   std::shared_ptr<const StoredLayout> Get(const std::filesystem::path& file, bool read = true) {
     const std::string key = file.string();
     {
@@ -244,10 +269,9 @@ class LayoutCache {
     }
     if (!read) return nullptr;
     std::shared_ptr<const StoredLayout> layout = ReadLayout(file);
-    std::error_code ec;
-    const bool missing = !std::filesystem::exists(file, ec);  // not known as "no levels": it may come back
+    if (!layout) return nullptr;
     std::lock_guard lock(mu_);
-    if (missing || index_.contains(key) || layout->memory_bytes > kMaxLayoutBytes) return layout;
+    if (index_.contains(key) || layout->memory_bytes > kMaxLayoutBytes) return layout;
     order_.emplace_front(key, layout);
     index_.emplace(key, order_.begin());
     bytes_ += layout->memory_bytes;
@@ -267,6 +291,7 @@ class LayoutCache {
   std::size_t bytes_ = 0;
 };
 
+// nullptr as LayoutCache::Get.
 std::shared_ptr<const StoredLayout> LayoutOfFile(const std::filesystem::path& file, bool read = true) {
   static LayoutCache* cache = new LayoutCache();  // never destroyed: views may run during exit
   return cache->Get(file, read);
@@ -282,8 +307,9 @@ struct TileAt {
 
 std::optional<TileAt> FindTile(const StoredLayout& layout, const ViewRequest& view) {
   if (view.plane != 0 || view.channel >= 0 || view.window || view.rotation != 0 || view.mirror ||
-      view.quality != ViewQuality::kColor || view.format != EncodedFormat::kJpeg) {
-    return std::nullopt;
+      view.quality != ViewQuality::kColor || view.format != EncodedFormat::kJpeg || view.compression_quality < 1 ||
+      view.compression_quality > 100) {
+    return std::nullopt;  // the general renderer serves it, or says what is wrong with the request
   }
   const PixelRect& r = view.region;
   if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1) return std::nullopt;
@@ -325,6 +351,32 @@ constexpr std::string_view kJfifHeader("\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00
 bool StartsWithMarker(std::string_view bytes, unsigned char marker) {
   return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
          static_cast<unsigned char>(bytes[1]) == marker;
+}
+
+// The width and height a JPEG stream's frame header (SOFn) gives; nullopt when there is none
+// before the scan.
+std::optional<std::pair<int, int>> FrameSize(std::string_view stream) {
+  std::size_t at = 2;  // after SOI
+  while (at + 4 <= stream.size()) {
+    if (static_cast<unsigned char>(stream[at]) != 0xFF) return std::nullopt;
+    const unsigned char marker = static_cast<unsigned char>(stream[at + 1]);
+    if (marker == 0xFF) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) return std::nullopt;  // the scan, or the end, before any frame
+    const std::size_t length =
+        (std::size_t{static_cast<unsigned char>(stream[at + 2])} << 8) | static_cast<unsigned char>(stream[at + 3]);
+    if (length < 2 || at + 2 + length > stream.size()) return std::nullopt;
+    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (frame) {
+      if (length < 7) return std::nullopt;
+      const auto byte = [&](std::size_t i) { return static_cast<int>(static_cast<unsigned char>(stream[at + 4 + i])); };
+      return std::pair{(byte(3) << 8) | byte(4), (byte(1) << 8) | byte(2)};
+    }
+    at += 2 + length;
+  }
+  return std::nullopt;
 }
 
 // The tile as a stream any decoder reads: SOI, JFIF (for YCbCr and grey), the shared tables,
@@ -389,8 +441,8 @@ Result<std::string> Transcode(std::string_view stream, const TileAt& at, int qua
   if (tjDecompressHeader3(decoder.get(), data, size, &width, &height, &subsampling, &colourspace) != 0) {
     return TurboJpegError(decoder.get(), "a stored tile");
   }
-  if (width < at.width || height < at.height) {
-    return Status::Unsupported("the image cannot be decoded: a stored tile is smaller than its level says");
+  if (width != at.level->tile_width || height != at.level->tile_height) {
+    return Status::Unsupported("the image cannot be decoded: a stored tile is not of its level's tile size");
   }
   const bool grey = colourspace == TJCS_GRAY;
   const int format = grey ? TJPF_GRAY : TJPF_RGB;
@@ -425,7 +477,11 @@ bool DefaultCompressionQuality(const ViewRequest& view) {
 
 }  // namespace
 
-std::optional<int> StoredTileSide(const std::filesystem::path& file) { return LayoutOfFile(file)->tile_side; }
+Result<std::optional<int>> StoredTileSide(const std::filesystem::path& file) {
+  std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
+  if (!layout) return Status::Unavailable("cannot open " + file.filename().string() + " now");
+  return layout->tile_side;
+}
 
 Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& file, const ViewRequest& view,
                                                    bool read_layout) {
@@ -436,18 +492,25 @@ Result<std::optional<std::string>> PassThroughTile(const std::filesystem::path& 
       at->width != at->level->tile_width || at->height != at->level->tile_height) {
     return std::optional<std::string>();
   }
-  VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));
-  return std::optional<std::string>(std::move(stream));
+  // A malformed tile, or one whose frame is not the level's tile, goes to the general renderer,
+  // which says what is wrong with it.
+  Result<std::string> stream = CompleteStream(*layout, *at);
+  if (!stream.ok() || FrameSize(*stream) != std::pair{at->width, at->height}) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(*stream));
 }
 
 Result<std::optional<std::string>> TranscodeTile(const std::filesystem::path& file, const ViewRequest& view) {
   std::shared_ptr<const StoredLayout> layout = LayoutOfFile(file);
+  if (!layout) return std::optional<std::string>();
   std::optional<TileAt> at = FindTile(*layout, view);
   if (!at) return std::optional<std::string>();
   if (!at->level->jpeg) return DecodeAndEncode(*layout, *at, view.compression_quality);
-  VITRINE_ASSIGN_OR_RETURN(std::string stream, CompleteStream(*layout, *at));
-  VITRINE_ASSIGN_OR_RETURN(std::string tile, Transcode(stream, *at, view.compression_quality));
-  return std::optional<std::string>(std::move(tile));
+  // A tile that does not decode goes to the general renderer, which says what is wrong with it.
+  Result<std::string> stream = CompleteStream(*layout, *at);
+  if (!stream.ok()) return std::optional<std::string>();
+  Result<std::string> tile = Transcode(*stream, *at, view.compression_quality);
+  if (!tile.ok()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(*tile));
 }
 
 }  // namespace vitrine::imaging

@@ -23,8 +23,9 @@
 
 namespace vitrine::imaging {
 
-// The side of the square tiles of a tiled TIFF's first page; nullopt for any other file.
-std::optional<int> StoredTileSide(const std::filesystem::path& file);
+// The side of the square tiles of a tiled TIFF's first page; nullopt for any other file;
+// kUnavailable when the file cannot be opened now.
+Result<std::optional<int>> StoredTileSide(const std::filesystem::path& file);
 
 // The tile the view is, exactly as stored (tables merged), when it can go out so: a whole JPEG
 // tile, YCbCr or grey, asked as JPEG at the default quality with no other option. nullopt when

@@ -58,7 +58,7 @@ const std::vector<std::string>& BuiltinAnalyticDocs() {
 })json",
       R"json({
   "info": {"name": "vitrine/features", "version": "1.0", "supports_cpu": true, "supports_gpu": false,
-           "description": "Computes a feature descriptor of the catalogue (HTD, HAR, SIFT, ...: GET /api/v1/features) over many images into one table, the way POST /api/v1/features/{name} does for a request, with no limit of 10,000 images per request and progress as it goes. docs/features.md defines the descriptors and the table."},
+           "description": "Computes a feature descriptor of the catalogue (HTD, HAR, SIFT, ...: GET /api/v1/features) over many images into one table, the way POST /api/v1/features/{name} does for a request, for up to 100,000 images (a request takes 10,000) with progress as it goes. docs/features.md defines the descriptors and the table."},
   "inputs": [
     {"name": "images", "type": "images", "required": true,
      "description": "The images: a list of ids, or a filter (device pattern, capture window) over the job's project."}

@@ -124,7 +124,9 @@ class ImageService {
   // The side of the square tiles Deep Zoom and IIIF announce for the image: its own when it has
   // levels of its own in a tiled file, else those of the pyramid built for it (a small image
   // without one is served at any size). Views of exactly such tiles are read as stored.
-  int TileSide(const Image& image) const;
+  // Without `may_read` (a network thread) nullopt when the side is not known yet: the file would
+  // have to be read (and, on S3, downloaded) to learn it.
+  Result<std::optional<int>> TileSide(const Image& image, bool may_read) const;
   // The blob analyses of the image's pixels read: its pyramid when built, else the original (a
   // pyramid build queued for a large image), named by its SHA-256.
   Result<std::string> PixelSource(const Image& image) {
@@ -216,6 +218,10 @@ class ImageService {
   // threads. Blobs are named by content, so a path stays right while the blob exists.
   std::mutex stored_tile_files_mu_;
   std::map<std::string, std::filesystem::path, std::less<>> stored_tile_files_;
+  // The tile side of each multi-level blob read so far (by SHA-256): the geometry a viewer was
+  // given stays the same for every tile it asks.
+  mutable std::mutex tile_sides_mu_;
+  mutable std::map<std::string, int, std::less<>> tile_sides_;
   std::atomic<bool> stopping_ = false;
   std::unique_ptr<ViewCache> view_cache_;
   // Last two: their tasks end before the members they use go away. Each on a lane of its own

@@ -95,14 +95,20 @@ Result<std::optional<std::string>> ImageService::PassThroughTile(const std::stri
   return imaging::PassThroughTile(*file, view, may_read);
 }
 
-int ImageService::TileSide(const Image& image) const {
-  if (image.levels > 1) {
-    auto path = blobs_.LocalPath(image.sha256);
-    if (path.ok()) {
-      if (std::optional<int> side = imaging::StoredTileSide(*path)) return *side;
-    }
+Result<std::optional<int>> ImageService::TileSide(const Image& image, bool may_read) const {
+  if (image.levels <= 1) return std::optional<int>(imaging::kPyramidTileSide);
+  {
+    std::lock_guard lock(tile_sides_mu_);
+    if (auto it = tile_sides_.find(image.sha256); it != tile_sides_.end()) return std::optional<int>(it->second);
   }
-  return imaging::kPyramidTileSide;
+  if (!may_read) return std::optional<int>();
+  VITRINE_ASSIGN_OR_RETURN(std::filesystem::path path, blobs_.LocalPath(image.sha256));
+  VITRINE_ASSIGN_OR_RETURN(std::optional<int> stored, imaging::StoredTileSide(path));
+  const int side = stored.value_or(imaging::kPyramidTileSide);
+  std::lock_guard lock(tile_sides_mu_);
+  if (tile_sides_.size() >= 65536) tile_sides_.clear();  // a bound; each is read again once
+  tile_sides_.emplace(image.sha256, side);
+  return std::optional<int>(side);
 }
 
 Result<imaging::DecodedPixels> ImageService::Pixels(const std::string& source_sha256, const PixelRect& region,

@@ -93,7 +93,7 @@ class StoredTilesTest : public ::testing::Test {
 
 TEST_F(StoredTilesTest, WholeJpegTilesGoOutAsStoredAtEveryLevel) {
   auto file = Pyramid("slide.tif", "[tile,pyramid,compression=jpeg,Q=85,tile-width=256,tile-height=256]");
-  EXPECT_EQ(StoredTileSide(file), 256);
+  EXPECT_EQ(StoredTileSide(file).value(), 256);
   for (auto [k, col, row] : {std::tuple{0, 1, 1}, {0, 4, 3}, {1, 1, 0}, {2, 0, 0}}) {
     SCOPED_TRACE("level " + std::to_string(k) + " tile " + std::to_string(col) + "," + std::to_string(row));
     Result<std::optional<std::string>> tile = PassThroughTile(file, TileView(1500, 1100, k, col, row));
@@ -185,7 +185,7 @@ TEST_F(StoredTilesTest, LosslessTilesAreDecodedAloneAndEncoded) {
                                .height = 1100,
                                .bands = bands,
                                .tiff_options = "[tile,pyramid,compression=deflate,tile-width=256,tile-height=256]"});
-    EXPECT_EQ(StoredTileSide(file), 256);
+    EXPECT_EQ(StoredTileSide(file).value(), 256);
     for (auto [k, col, row] : {std::tuple{0, 1, 1}, {0, 5, 4}, {1, 2, 2}, {2, 1, 0}}) {
       ViewRequest view = TileView(1500, 1100, k, col, row);
       EXPECT_FALSE(PassThroughTile(file, view)->has_value());
@@ -266,8 +266,62 @@ TEST_F(StoredTilesTest, AnythingButOneStoredTileIsLeftToTheRenderer) {
 
   auto png_file = dir_.path() / "flat.png";
   testing::WriteSampleImage(png_file, {.width = 600, .height = 400});
-  EXPECT_EQ(StoredTileSide(png_file), std::nullopt);
+  EXPECT_EQ(StoredTileSide(png_file).value(), std::nullopt);
+  EXPECT_EQ(StoredTileSide(dir_.path() / "missing.tif").status().code(), ErrorCode::kUnavailable);
   EXPECT_FALSE(PassThroughTile(png_file, TileView(600, 400, 0, 0, 0))->has_value());
+}
+
+// A 512 x 512 JPEG-tiled TIFF (YCbCr) whose four tiles are `tiles`, written raw: what a
+// damaged or hostile file holds.
+std::filesystem::path RawJpegTiff(const std::filesystem::path& path, const std::vector<std::string>& tiles) {
+  TIFF* tiff = TIFFOpen(path.c_str(), "w");
+  TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, 512);
+  TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, 512);
+  TIFFSetField(tiff, TIFFTAG_TILEWIDTH, 256);
+  TIFFSetField(tiff, TIFFTAG_TILELENGTH, 256);
+  TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 3);
+  TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tiff, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
+  TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    TIFFWriteRawTile(tiff, static_cast<std::uint32_t>(i), const_cast<char*>(tiles[i].data()),
+                     static_cast<tmsize_t>(tiles[i].size()));
+  }
+  TIFFClose(tiff);
+  return path;
+}
+
+TEST_F(StoredTilesTest, DamagedTilesAreLeftToTheRendererNotFailedHere) {
+  const ViewRequest first = TileView(512, 512, 0, 0, 0);
+  // Tiles that are no JPEG stream (no SOI), and one that is not a whole tile when decoded.
+  const std::string small_jpeg = [&] {
+    auto path = dir_.path() / "small.jpg";
+    testing::WriteSampleImage(path, {.width = 100, .height = 80});
+    return testing::ReadFileBytes(path);
+  }();
+  auto garbage = RawJpegTiff(dir_.path() / "garbage.tif", {"not a jpeg", "xx", small_jpeg, small_jpeg});
+  EXPECT_EQ(StoredTileSide(garbage).value(), 256);
+  for (int tile = 0; tile < 4; ++tile) {
+    SCOPED_TRACE(tile);
+    const ViewRequest view = TileView(512, 512, 0, tile % 2, tile / 2);
+    Result<std::optional<std::string>> as_stored = PassThroughTile(garbage, view);
+    ASSERT_TRUE(as_stored.ok()) << as_stored.status().ToString();
+    Result<std::optional<std::string>> alone = TranscodeTile(garbage, view);
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    // 100 x 80 is not the level's 256 x 256: neither sent nor decoded here.
+    EXPECT_FALSE(as_stored->has_value());
+    EXPECT_FALSE(alone->has_value());
+  }
+  // The general renderer says what is wrong: an error, not a crash.
+  EXPECT_FALSE(RenderView(garbage, first).ok());
+
+  // A tile larger than any 256 x 256 JPEG tile can be: the level is not read as stored at all.
+  auto huge = RawJpegTiff(dir_.path() / "huge.tif", {std::string(600000, '\xFF'), "a", "b", "c"});
+  Result<std::optional<std::string>> as_stored = PassThroughTile(huge, first);
+  ASSERT_TRUE(as_stored.ok());
+  EXPECT_FALSE(as_stored->has_value());
+  EXPECT_FALSE(PassThroughTile(huge, TileView(512, 512, 0, 1, 0))->has_value());
 }
 
 }  // namespace

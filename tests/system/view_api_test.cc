@@ -365,6 +365,11 @@ TEST_F(ViewApiTest, StoredJpegTilesStitchSeamlesslyThroughDeepZoomAndIiif) {
   // The classic geometry straddles stored tiles: rendered, and cached.
   ASSERT_EQ(Get("/api/v1/images/" + id + "_files/11/2_2.jpg?overlap=1").status, 200);
   EXPECT_EQ(cache->stats().entries, entries + 1);
+  // A whole stored tile asked at a quality out of range is refused as any view is.
+  for (const char* quality : {"0", "101", "-1"}) {
+    HttpResult refused = Get("/api/v1/images/" + id + "/region?x=512&y=512&w=256&h=256&format=jpg&quality=" + quality);
+    EXPECT_EQ(refused.status, 400) << quality << ": " << refused.body;
+  }
 }
 
 TEST_F(ViewApiTest, LargeFlatImagesGetAPyramidAtTheirFirstView) {

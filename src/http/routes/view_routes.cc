@@ -186,12 +186,19 @@ Result<HttpResponse> GetPyramidStatus(service::Service& service, const Caller& c
 // The image's own tiles, without overlap, so that a tile is one stored tile (read as stored);
 // overlap=1 asks for the classic 254 + 1 px form. OpenSeadragon repeats the .dzi's query on
 // every tile, so descriptor and tiles agree.
-Result<deep_zoom::Geometry> DeepZoomGeometry(service::Service& service, const QueryParams& query, const Image& image) {
+// The image's own tiles, without overlap, so that a tile is one stored tile (read as stored);
+// overlap=1 asks for the classic 254 + 1 px form. OpenSeadragon repeats the .dzi's query on
+// every tile, so descriptor and tiles agree. nullopt on a network thread when the image's tile
+// side is not known yet (its file is read on a worker).
+Result<std::optional<deep_zoom::Geometry>> DeepZoomGeometry(service::Service& service, const QueryParams& query,
+                                                            const Image& image, bool on_worker) {
   std::string_view overlap = query.Get("overlap").value_or("0");
-  if (overlap == "1") return deep_zoom::kClassicGeometry;
+  if (overlap == "1") return std::optional(deep_zoom::kClassicGeometry);
   if (overlap != "0")
     return Status::InvalidArgument("overlap must be 0 (the image's own tiles) or 1 (254 + 1 px tiles)");
-  return deep_zoom::Geometry{service.images().TileSide(image), 0};
+  VITRINE_ASSIGN_OR_RETURN(std::optional<int> side, service.images().TileSide(image, on_worker));
+  if (!side) return std::optional<deep_zoom::Geometry>();
+  return std::optional(deep_zoom::Geometry{*side, 0});
 }
 
 Result<HttpResponse> GetDeepZoomDescriptor(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -199,9 +206,11 @@ Result<HttpResponse> GetDeepZoomDescriptor(service::Service& service, const Call
   VITRINE_ASSIGN_OR_RETURN(ImageId id, PathId<ImageId>(params, "image_id"));
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
   VITRINE_ASSIGN_OR_RETURN(Image image, service.images().ImageWithoutPropertiesIfViewer(caller, id));
-  VITRINE_ASSIGN_OR_RETURN(deep_zoom::Geometry geometry, DeepZoomGeometry(service, query, image));
+  VITRINE_ASSIGN_OR_RETURN(std::optional<deep_zoom::Geometry> geometry,
+                           DeepZoomGeometry(service, query, image, request.on_worker));
+  if (!geometry) return RunOnWorker();
   HttpResponse r;
-  r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg, geometry);
+  r.body = deep_zoom::Descriptor(image.width, image.height, EncodedFormat::kJpeg, *geometry);
   r.With("content-type", "application/xml");
   return r;
 }
@@ -221,14 +230,23 @@ Result<HttpResponse> GetDeepZoomTile(service::Service& service, const Caller& ca
   }
   const std::string& format = params.at("format");
   if (format != "jpg" && format != "png") return Status::InvalidArgument("Deep Zoom tiles are jpg or png");
-  return ViewResponse(service.images(), caller, id, request, [&](const Image& image) -> Result<ViewRequest> {
-    VITRINE_ASSIGN_OR_RETURN(deep_zoom::Geometry geometry, DeepZoomGeometry(service, query, image));
-    VITRINE_ASSIGN_OR_RETURN(ViewRequest view,
-                             deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
-                                             numbers[2], *EncodedFormatFromName(format), geometry));
-    VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
-    return view;
-  });
+  bool needs_worker = false;
+  Result<HttpResponse> answer =
+      ViewResponse(service.images(), caller, id, request, [&](const Image& image) -> Result<ViewRequest> {
+        VITRINE_ASSIGN_OR_RETURN(std::optional<deep_zoom::Geometry> geometry,
+                                 DeepZoomGeometry(service, query, image, request.on_worker));
+        if (!geometry) {
+          needs_worker = true;
+          return Status::Unavailable("the tile geometry is read on a worker");
+        }
+        VITRINE_ASSIGN_OR_RETURN(ViewRequest view,
+                                 deep_zoom::Tile(image.width, image.height, static_cast<int>(numbers[0]), numbers[1],
+                                                 numbers[2], *EncodedFormatFromName(format), *geometry));
+        VITRINE_RETURN_IF_ERROR(ParsePixelOptions(query, image, view));
+        return view;
+      });
+  if (needs_worker) return RunOnWorker();
+  return answer;
 }
 
 Result<HttpResponse> RedirectToIiifInfo(service::Service& service, const Caller& caller, const HttpRequest& request,
@@ -245,8 +263,9 @@ Result<HttpResponse> GetIiifInfo(service::Service& service, const Caller& caller
                                  const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(ImageId id, IiifImage(params));
   VITRINE_ASSIGN_OR_RETURN(Image image, service.images().ImageWithoutPropertiesIfViewer(caller, id));
-  HttpResponse r = JsonResponse(
-      200, iiif::InfoJson(IiifBase(request, id), image.width, image.height, service.images().TileSide(image)));
+  VITRINE_ASSIGN_OR_RETURN(std::optional<int> tile_side, service.images().TileSide(image, request.on_worker));
+  if (!tile_side) return RunOnWorker();  // the image's file is read there
+  HttpResponse r = JsonResponse(200, iiif::InfoJson(IiifBase(request, id), image.width, image.height, *tile_side));
   // JSON-LD when the client asks for it, plain JSON otherwise (the specification's rule).
   if (request.header("accept").find("application/ld+json") != std::string_view::npos) {
     r.With("content-type", "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
