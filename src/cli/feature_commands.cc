@@ -169,15 +169,7 @@ Result<std::string> Encode(const FeatureDescriptor& d, std::vector<FeatureRow> r
   const features::DescriptorInfo info = features::InfoOf(d);
   features::Table table{.info = &info};
   for (auto& r : rows) table.rows.push_back(features::RowOf(std::move(r)));
-  switch (format) {
-    case FeatureFormat::kHdf5:
-      return features::EncodeHdf5(table);
-    case FeatureFormat::kCsv:
-      return features::EncodeCsv(table);
-    case FeatureFormat::kJson:
-      return features::TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  return Status::InvalidArgument("unknown format");
+  return features::EncodeTable(table, format);
 }
 
 Status Extract(const FeatureFlags& f) {

@@ -430,19 +430,7 @@ class LocalClient final : public Client {
   Status ExportFeatures(std::string_view name, const std::vector<FeatureResource>& resources, FeatureFormat format,
                         const std::filesystem::path& destination, const FeatureOptions& options) override {
     VITRINE_ASSIGN_OR_RETURN(features::Table table, Extract(name, resources, options));
-    std::string bytes;
-    switch (format) {
-      case FeatureFormat::kHdf5: {
-        VITRINE_ASSIGN_OR_RETURN(bytes, features::EncodeHdf5(table));
-        break;
-      }
-      case FeatureFormat::kCsv:
-        bytes = features::EncodeCsv(table);
-        break;
-      case FeatureFormat::kJson:
-        bytes = features::TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        break;
-    }
+    VITRINE_ASSIGN_OR_RETURN(std::string bytes, features::EncodeTable(table, format));
     return client::SaveBytes(bytes, destination);
   }
 

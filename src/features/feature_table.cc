@@ -286,14 +286,23 @@ TableRow RowOf(FeatureRow row) {
           .row = {.values = std::move(row.values), .columns = std::move(row.columns)}};
 }
 
+Result<std::string> EncodeTable(const Table& table, FeatureFormat format) {
+  switch (format) {
+    case FeatureFormat::kHdf5:
+      return EncodeHdf5(table);
+    case FeatureFormat::kCsv:
+      return EncodeCsv(table);
+    case FeatureFormat::kJson:
+      return TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return Status::InvalidArgument("unknown feature table format");
+}
+
 Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination) {
   if (format == FeatureFormat::kHdf5) return WriteHdf5(table, destination);
+  VITRINE_ASSIGN_OR_RETURN(std::string bytes, EncodeTable(table, format));
   std::ofstream out(destination, std::ios::binary | std::ios::trunc);
-  if (format == FeatureFormat::kCsv) {
-    out << EncodeCsv(table);
-  } else {
-    out << TableJson(table).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
+  out << bytes;
   out.close();
   return out ? Status::Ok() : Status::Internal("cannot write " + destination.string());
 }

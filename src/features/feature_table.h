@@ -42,7 +42,9 @@ std::string EncodeCsv(const Table& table);
 // {"feature": NAME, "length": L, "columns": [names], "rows": [{"image", "mask", "annotation",
 // <columns>, "feature", "status", "error"?}]}
 nlohmann::json TableJson(const Table& table);
-// A table written in one of the formats to a file.
+// A table in one of the formats.
+Result<std::string> EncodeTable(const Table& table, FeatureFormat format);
+// A table written in one of the formats to a file (HDF5 as WriteHdf5).
 Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination);
 
 // A descriptor and rows as clients have them (vitrine/features.h), as a table writes them.

@@ -215,17 +215,20 @@ std::optional<StoredLevel> LevelOf(TIFF* tiff, int page, const StoredLayout& lay
 // without levels, since it may be readable later.
 std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file) {
   auto layout = std::make_shared<StoredLayout>(file);
-  {
-    const int probe = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (probe < 0) return nullptr;
-    struct stat st {};
-    const bool sized = fstat(probe, &st) == 0;
-    close(probe);
-    if (!sized) return nullptr;
-    layout->file_bytes = static_cast<std::uint64_t>(st.st_size);
-  }
+  layout->fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);  // JPEG tiles are read from it
+  struct stat st {};
+  if (layout->fd < 0 || fstat(layout->fd, &st) != 0) return nullptr;
+  layout->file_bytes = static_cast<std::uint64_t>(st.st_size);
+  // The descriptor is kept only to read JPEG tiles from: libtiff reads the others itself.
+  auto finished = [&layout] {
+    if (std::none_of(layout->levels.begin(), layout->levels.end(), [](auto& l) { return l.jpeg; })) {
+      close(layout->fd);
+      layout->fd = -1;
+    }
+    return layout;
+  };
   TiffPtr tiff = OpenTiff(file);
-  if (!tiff) return layout;  // not a TIFF: no levels
+  if (!tiff) return finished();  // not a TIFF: no levels
   TIFF* raw = tiff.get();
   std::uint32_t width = 0, height = 0, tile_width = 0, tile_height = 0;
   TIFFGetField(raw, TIFFTAG_IMAGEWIDTH, &width);
@@ -237,7 +240,7 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
       tile_width <= 4096) {
     layout->tile_side = static_cast<int>(tile_width);
   }
-  if (width == 0 || height == 0) return layout;
+  if (width == 0 || height == 0) return finished();
   int page = 0;
   do {
     if (auto level = LevelOf(raw, page, *layout)) {
@@ -246,12 +249,7 @@ std::shared_ptr<const StoredLayout> ReadLayout(const std::filesystem::path& file
     }
     ++page;
   } while (TIFFReadDirectory(raw));
-  const bool any_jpeg = std::any_of(layout->levels.begin(), layout->levels.end(), [](auto& l) { return l.jpeg; });
-  if (any_jpeg) {
-    layout->fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (layout->fd < 0) return nullptr;
-  }
-  return layout;
+  return finished();
 }
 
 // Layouts by file, the least recently used dropped first.

@@ -185,9 +185,6 @@ Result<HttpResponse> GetPyramidStatus(service::Service& service, const Caller& c
 
 // The image's own tiles, without overlap, so that a tile is one stored tile (read as stored);
 // overlap=1 asks for the classic 254 + 1 px form. OpenSeadragon repeats the .dzi's query on
-// every tile, so descriptor and tiles agree.
-// The image's own tiles, without overlap, so that a tile is one stored tile (read as stored);
-// overlap=1 asks for the classic 254 + 1 px form. OpenSeadragon repeats the .dzi's query on
 // every tile, so descriptor and tiles agree. nullopt on a network thread when the image's tile
 // side is not known yet (its file is read on a worker).
 Result<std::optional<deep_zoom::Geometry>> DeepZoomGeometry(service::Service& service, const QueryParams& query,
