@@ -35,6 +35,7 @@ $(FUZZ)/build.ninja:
 
 build: deps $(RELEASE)/build.ninja
 	ninja -C $(RELEASE) -j $(JOBS)
+	bash tools/build-web.sh
 
 serve: build
 	$(RELEASE)/bin/vitrine serve --data $(DATA) --listen $(LISTEN)

@@ -36,7 +36,12 @@ packages=(
   clang libclang-rt-14-dev  # make test-fuzz: clang 14 and its libFuzzer/sanitizer runtimes
   clang-format              # the layout check in make test (tools/check_format.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
+  chromium                  # the web application's end-to-end tests (driven by playwright-core from npm)
 )
+# The web application builds with the machine's Node.js and npm (Vite 8 wants Node.js 20.19 or
+# later); Debian's nodejs (18) is installed only where there is none, and tools/build-web.sh says
+# plainly when it is too old.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

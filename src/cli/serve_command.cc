@@ -30,6 +30,23 @@
 namespace vitrine::cli {
 namespace {
 
+// The built web application: the one installed beside the binary, else the source tree's build
+// (web/dist, which `make build` makes).
+std::optional<std::filesystem::path> DefaultWebApplication() {
+  std::vector<std::filesystem::path> candidates;
+  std::error_code ec;
+  if (auto exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+    candidates.push_back(exe.parent_path().parent_path() / "share" / "vitrine" / "web");
+  }
+#ifdef VITRINE_WEB_APP_DIR
+  candidates.emplace_back(VITRINE_WEB_APP_DIR);
+#endif
+  for (const auto& dir : candidates) {
+    if (std::filesystem::is_regular_file(dir / "index.html", ec)) return dir;
+  }
+  return std::nullopt;
+}
+
 struct ServeFlags {
   app::StoreLocation store;
   std::string listen = "127.0.0.1:8080";
@@ -41,6 +58,8 @@ struct ServeFlags {
   unsigned gc_interval_minutes = 60;
   std::uint64_t view_cache_mib = 1024;
   std::string web_dir;
+  std::string app_dir;
+  bool no_app = false;
   std::vector<std::string> trusted_proxies;
   std::size_t max_connections = 4096;
   std::int64_t max_pixels = service::ImageOptions().max_pixels;
@@ -196,6 +215,26 @@ Status Serve(const ServeFlags& flags) {
                            LinkSigningKey(flags.link_key_file.empty() ? flags.store.data_dir / "link-signing-key"
                                                                       : std::filesystem::path(flags.link_key_file)));
   VITRINE_RETURN_IF_ERROR(compat::stickypi::AddStickyPiRoutes(router, *store->service, std::move(sticky)));
+  if (!flags.no_app) {
+    std::optional<std::filesystem::path> app_dir;
+    if (!flags.app_dir.empty()) {
+      if (!std::filesystem::is_regular_file(std::filesystem::path(flags.app_dir) / "index.html")) {
+        return Status::InvalidArgument("--app " + flags.app_dir + " holds no index.html (build it: cd web && npm run build)");
+      }
+      app_dir = flags.app_dir;
+    } else {
+      app_dir = DefaultWebApplication();
+    }
+    if (app_dir) {
+      http::AddWebApplication(router, *app_dir);
+      spdlog::info("the web application ({}) is at /", app_dir->string());
+    } else {
+      http::AddMissingWebApplication(router,
+                                     "it was not built with this server. Run <code>make build</code> (it needs "
+                                     "Node.js 20.19 or later and npm), or start with <code>--app DIR</code>.");
+      spdlog::warn("no web application was found: / explains how to build one (make build)");
+    }
+  }
   if (!flags.web_dir.empty()) {
     if (!std::filesystem::is_directory(flags.web_dir)) {
       return Status::InvalidArgument("--web " + flags.web_dir + " is not a folder");
@@ -264,6 +303,10 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
                    "than through the server (0: never; a file store always streams)")
       ->check(CLI::Range(0u, 3600u))
       ->capture_default_str();
+  serve->add_option("--app", flags->app_dir,
+                    "The web application's built folder, served at / (default: <prefix>/share/vitrine/web, or "
+                    "web/dist of the source tree this binary was built from)");
+  serve->add_flag("--no-app", flags->no_app, "Serve no web application at /");
   serve->add_option("--web", flags->web_dir,
                     "A folder of web pages served at /web/ (e.g. examples/viewer, the OpenSeadragon viewer)");
   serve->add_option("--trusted-proxy", flags->trusted_proxies,

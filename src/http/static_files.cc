@@ -32,7 +32,8 @@ std::string_view ContentTypeOf(const std::filesystem::path& file) {
 
 HttpResponse NotFound() { return ErrorResponse(Status::NotFound("no such file")); }
 
-HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, int depth) {
+HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, int depth,
+                   const std::string& cache_control) {
   std::filesystem::path file = root;
   for (int i = 0; i < depth; ++i) {
     const std::string& segment = params.at("p" + std::to_string(i));
@@ -59,22 +60,55 @@ HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, 
   if (!in.read(r.body.data(), static_cast<std::streamsize>(size))) {
     return ErrorResponse(Status::Internal("cannot read " + file.filename().string()));
   }
-  r.With("content-type", std::string(ContentTypeOf(file))).With("cache-control", "no-cache");
+  r.With("content-type", std::string(ContentTypeOf(file)))
+      .With("cache-control", cache_control)
+      .With("x-content-type-options", "nosniff");
   return r;
 }
 
 }  // namespace
 
-void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::path root) {
+void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::path root,
+                    std::string cache_control) {
   std::error_code ec;
   if (auto real = std::filesystem::canonical(root, ec); !ec) root = real;
   std::string pattern = prefix;
-  router.Add("GET", pattern, [root](const HttpRequest&, const PathParams& p) { return Serve(root, p, 0); });
+  router.Add("GET", pattern,
+             [root, cache_control](const HttpRequest&, const PathParams& p) { return Serve(root, p, 0, cache_control); });
   for (int depth = 1; depth <= kMaxStaticDepth; ++depth) {
     pattern += "/{p" + std::to_string(depth - 1) + "}";
-    router.Add("GET", pattern,
-               [root, depth](const HttpRequest&, const PathParams& p) { return Serve(root, p, depth); });
+    router.Add("GET", pattern, [root, depth, cache_control](const HttpRequest&, const PathParams& p) {
+      return Serve(root, p, depth, cache_control);
+    });
   }
+}
+
+void AddWebApplication(Router& router, std::filesystem::path root) {
+  std::error_code ec;
+  if (auto real = std::filesystem::canonical(root, ec); !ec) root = real;
+  router.Add("GET", "/", [root](const HttpRequest&, const PathParams& p) {
+    HttpResponse page = Serve(root, p, 0, "no-cache");
+    if (page.status != 200) return page;
+    // OpenSeadragon and the screens set element styles; scripts come only from this server.
+    page.With("content-security-policy",
+              "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+              "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        .With("referrer-policy", "same-origin");
+    return page;
+  });
+  AddStaticFiles(router, "/assets", root / "assets", "public, max-age=31536000, immutable");
+}
+
+void AddMissingWebApplication(Router& router, std::string why) {
+  router.Add("GET", "/", [why = std::move(why)](const HttpRequest&, const PathParams&) {
+    HttpResponse r;
+    r.status = 503;
+    r.body = "<!doctype html><meta charset=\"utf-8\"><title>Vitrine</title>"
+             "<h1>Vitrine is running</h1><p>Its web application is not here: " + why +
+             "</p><p>The API is at <a href=\"/api/v1/health\">/api/v1</a>.</p>";
+    r.With("content-type", "text/html; charset=utf-8").With("cache-control", "no-cache");
+    return r;
+  });
 }
 
 }  // namespace vitrine::http
