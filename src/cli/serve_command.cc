@@ -219,7 +219,8 @@ Status Serve(const ServeFlags& flags) {
     std::optional<std::filesystem::path> app_dir;
     if (!flags.app_dir.empty()) {
       if (!std::filesystem::is_regular_file(std::filesystem::path(flags.app_dir) / "index.html")) {
-        return Status::InvalidArgument("--app " + flags.app_dir + " holds no index.html (build it: cd web && npm run build)");
+        return Status::InvalidArgument("--app " + flags.app_dir +
+                                       " holds no index.html (build it: cd web && npm run build)");
       }
       app_dir = flags.app_dir;
     } else {

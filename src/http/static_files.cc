@@ -68,13 +68,13 @@ HttpResponse Serve(const std::filesystem::path& root, const PathParams& params, 
 
 }  // namespace
 
-void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::path root,
-                    std::string cache_control) {
+void AddStaticFiles(Router& router, const std::string& prefix, std::filesystem::path root, std::string cache_control) {
   std::error_code ec;
   if (auto real = std::filesystem::canonical(root, ec); !ec) root = real;
   std::string pattern = prefix;
-  router.Add("GET", pattern,
-             [root, cache_control](const HttpRequest&, const PathParams& p) { return Serve(root, p, 0, cache_control); });
+  router.Add("GET", pattern, [root, cache_control](const HttpRequest&, const PathParams& p) {
+    return Serve(root, p, 0, cache_control);
+  });
   for (int depth = 1; depth <= kMaxStaticDepth; ++depth) {
     pattern += "/{p" + std::to_string(depth - 1) + "}";
     router.Add("GET", pattern, [root, depth, cache_control](const HttpRequest&, const PathParams& p) {
@@ -103,9 +103,10 @@ void AddMissingWebApplication(Router& router, std::string why) {
   router.Add("GET", "/", [why = std::move(why)](const HttpRequest&, const PathParams&) {
     HttpResponse r;
     r.status = 503;
-    r.body = "<!doctype html><meta charset=\"utf-8\"><title>Vitrine</title>"
-             "<h1>Vitrine is running</h1><p>Its web application is not here: " + why +
-             "</p><p>The API is at <a href=\"/api/v1/health\">/api/v1</a>.</p>";
+    r.body =
+        "<!doctype html><meta charset=\"utf-8\"><title>Vitrine</title>"
+        "<h1>Vitrine is running</h1><p>Its web application is not here: " +
+        why + "</p><p>The API is at <a href=\"/api/v1/health\">/api/v1</a>.</p>";
     r.With("content-type", "text/html; charset=utf-8").With("cache-control", "no-cache");
     return r;
   });

@@ -144,7 +144,8 @@ TEST_F(WebApplicationTest, AssetsNamedByTheirContentAreCachedForAYear) {
   EXPECT_EQ(script.header("content-type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(script.header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(Get("/assets/index-3f2a.css").header("content-type"), "text/css; charset=utf-8");
-  for (const char* path : {"/assets/missing.js", "/assets/../index.html", "/assets/%2e%2e/../secret.txt", "/index.html/x"}) {
+  for (const char* path :
+       {"/assets/missing.js", "/assets/../index.html", "/assets/%2e%2e/../secret.txt", "/index.html/x"}) {
     HttpResult r = Get(path);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << path << " answered " << r.status;
     EXPECT_EQ(r.body.find("private"), std::string::npos) << path;
