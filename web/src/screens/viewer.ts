@@ -9,9 +9,19 @@ import type { ScreenContext } from "../main";
 import { atLeast, roleIn } from "../roles";
 import { href } from "../router";
 import { confirmAction, formatTime, notify, showError } from "../ui";
-import { thinStroke } from "../viewer/geometry";
 import { AnnotationOverlay, type DrawnAnnotation } from "../viewer/overlay";
-import { pointWkt, polygonWkt, rectangleWkt, type Point } from "../viewer/wkt";
+import { distanceTo, thinStroke } from "../viewer/geometry";
+import {
+  editableGeometry,
+  geometryWkt,
+  moveVertex,
+  pointWkt,
+  polygonWkt,
+  rectangleWkt,
+  translateGeometry,
+  type EditableGeometry,
+  type Point,
+} from "../viewer/wkt";
 
 type Tool = "pan" | "point" | "rectangle" | "polygon" | "freehand";
 const TOOLS: { tool: Tool; key: string; label: string }[] = [
@@ -169,10 +179,100 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     if (properties.length > 0) {
       box.append(h("dl", { class: "properties" }, ...properties.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
     }
-    if (editable) {
-      box.append(h("button", { type: "button", class: "danger", onclick: () => void removeSelected() }, "Delete annotation"));
+    if (editable && editing?.annotation.id === annotation.id) {
+      box.append(
+        h("p", { class: "hint" }, "Drag a corner to move it, or the inside to move the whole shape."),
+        h("div", { class: "actions" },
+          h("button", { type: "button", class: "primary", title: "Save the shape (Enter)", onclick: () => void saveEdit() }, "Save shape"),
+          h("button", { type: "button", title: "Cancel (Escape)", onclick: () => cancelEdit() }, "Cancel"),
+        ),
+      );
+    } else if (editable) {
+      box.append(
+        h("div", { class: "actions" },
+          h("button", { type: "button", title: "Edit the shape (e)", onclick: () => void startEdit() }, "Edit shape"),
+          h("button", { type: "button", class: "danger", title: "Delete (Delete)", onclick: () => void removeSelected() }, "Delete annotation"),
+        ),
+      );
     }
     panel.append(box);
+  }
+
+  // --- editing a shape: vertices dragged, or the whole shape moved; saved with PATCH -----------
+  let editing: { annotation: Annotation; geometry: EditableGeometry } | null = null;
+  let editDrag: { vertex: number } | { from: Point; start: EditableGeometry } | null = null;
+
+  async function startEdit(): Promise<void> {
+    const drawn = overlay.annotations.find((d) => d.annotation.id === overlay.selected);
+    if (!drawn || !canEdit(drawn.annotation)) return;
+    try {
+      // The overlay holds shapes simplified for the zoom; edits start from the stored one.
+      const stored = await get<Annotation>(`/annotations/${drawn.annotation.id}`);
+      setTool("pan");
+      editing = { annotation: drawn.annotation, geometry: editableGeometry(stored.wkt ?? "") };
+      overlay.edit(drawn.annotation.id, editing.geometry);
+      overlay.canvas.classList.add("drawing");
+      viewer.setMouseNavEnabled(false);
+      showPanel(drawn.annotation);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function endEdit(): void {
+    editing = null;
+    editDrag = null;
+    overlay.stopEditing();
+    overlay.canvas.classList.toggle("drawing", tool !== "pan");
+    viewer.setMouseNavEnabled(tool === "pan");
+  }
+
+  function cancelEdit(): void {
+    const annotation = editing?.annotation ?? null;
+    endEdit();
+    showPanel(annotation);
+  }
+
+  async function saveEdit(): Promise<void> {
+    if (!editing) return;
+    const { annotation, geometry } = editing;
+    try {
+      await patch<Annotation>(`/annotations/${annotation.id}`, { wkt: geometryWkt(geometry) });
+      notify(`Shape of annotation ${annotation.id} saved`);
+      endEdit();
+      overlay.invalidate();
+      await overlay.reload();
+      select(overlay.annotations.find((d) => d.annotation.id === annotation.id) ?? null);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function editPointerDown(event: PointerEvent): void {
+    if (!editing) return;
+    const rect = overlay.canvas.getBoundingClientRect();
+    const [x, y] = [event.clientX - rect.left, event.clientY - rect.top];
+    const p = overlay.toImage(x, y);
+    if (!p) return;
+    const vertex = overlay.vertexAt(x, y);
+    const shape = overlay.edited?.shape;
+    if (vertex !== null) editDrag = { vertex };
+    else if (shape && distanceTo(p, shape) <= 6 * overlay.imagePixelsPerScreenPixel()) editDrag = { from: p, start: editing.geometry };
+    else return;
+    event.preventDefault();
+    overlay.canvas.setPointerCapture(event.pointerId);
+  }
+
+  function editPointerMove(event: PointerEvent): void {
+    if (!editing || !editDrag) return;
+    const rect = overlay.canvas.getBoundingClientRect();
+    const p = overlay.toImage(event.clientX - rect.left, event.clientY - rect.top);
+    if (!p) return;
+    editing.geometry =
+      "vertex" in editDrag
+        ? moveVertex(editing.geometry, editDrag.vertex, p)
+        : translateGeometry(editDrag.start, p[0] - editDrag.from[0], p[1] - editDrag.from[1]);
+    overlay.edit(editing.annotation.id, editing.geometry);
   }
 
   async function removeSelected(): Promise<void> {
@@ -228,6 +328,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
   const toolButtons = new Map<Tool, HTMLButtonElement>();
 
   function setTool(next: Tool): void {
+    if (editing) cancelEdit();
     tool = next;
     sketch = [];
     overlay.sketch = null;
@@ -264,6 +365,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
   };
 
   overlay.canvas.addEventListener("pointerdown", (event) => {
+    if (editing) return editPointerDown(event);
     const p = at(event);
     if (!p || tool === "pan") return;
     event.preventDefault();
@@ -287,6 +389,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     }
   });
   overlay.canvas.addEventListener("pointermove", (event) => {
+    if (editing) return editPointerMove(event);
     if (!dragging) return;
     const p = at(event);
     if (!p) return;
@@ -300,6 +403,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     overlay.draw();
   });
   overlay.canvas.addEventListener("pointerup", () => {
+    editDrag = null;
     if (!dragging) return;
     dragging = false;
     const minimum = 3 * overlay.imagePixelsPerScreenPixel();
@@ -348,7 +452,13 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     if (target && ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
     if (document.querySelector("dialog[open]")) return;
     const chosen = TOOLS.find((t) => t.key === event.key);
-    if (chosen && canDraw) {
+    if (editing && event.key === "Enter") {
+      void saveEdit();
+    } else if (editing && event.key === "Escape") {
+      cancelEdit();
+    } else if (event.key === "e" && canDraw && !editing && overlay.selected !== null) {
+      void startEdit();
+    } else if (chosen && canDraw) {
       setTool(chosen.tool);
     } else if (event.key === "Escape") {
       if (sketch.length > 0) {
@@ -364,7 +474,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     } else if (event.key === "Backspace" && tool === "polygon" && sketch.length > 0) {
       sketch.pop();
       overlay.draw();
-    } else if (event.key === "Delete" && overlay.selected !== null) {
+    } else if (event.key === "Delete" && overlay.selected !== null && !editing) {
       void removeSelected();
     } else {
       return;

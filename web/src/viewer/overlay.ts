@@ -6,7 +6,7 @@
 import OpenSeadragon from "openseadragon";
 import { query, request, type Annotation, type Page } from "../api";
 import { contains, distanceTo, simplifyTolerance, viewBox, type Box } from "./geometry";
-import { parseWkt, type Point, type Shape } from "./wkt";
+import { geometryWkt, parseWkt, type EditableGeometry, type Point, type Shape } from "./wkt";
 
 export interface DrawnAnnotation {
   annotation: Annotation;
@@ -24,6 +24,7 @@ export interface OverlayOptions {
   onError: (error: unknown) => void;
 }
 
+const EDIT_COLOR = "#00e5ff";
 const FIELDS = "id,wkt,terms,properties,algorithm,algorithm_version,run_id,created_by,type,area";
 
 export class AnnotationOverlay {
@@ -36,6 +37,8 @@ export class AnnotationOverlay {
   selected: number | null = null;
   // Extra things to draw on top (the shape being drawn), in image pixels.
   sketch: { points: Point[]; closed: boolean } | null = null;
+  // The annotation whose shape is being edited, drawn from its edited vertices instead.
+  private editing: { id: number; geometry: EditableGeometry; shape: Shape } | null = null;
 
   constructor(
     private readonly viewer: OpenSeadragon.Viewer,
@@ -143,6 +146,37 @@ export class AnnotationOverlay {
     }
   }
 
+  edit(id: number, geometry: EditableGeometry): void {
+    this.editing = { id, geometry, shape: parseWkt(geometryWkt(geometry)) };
+    this.draw();
+  }
+
+  stopEditing(): void {
+    this.editing = null;
+    this.draw();
+  }
+
+  get edited(): { id: number; geometry: EditableGeometry; shape: Shape } | null {
+    return this.editing;
+  }
+
+  // The edited vertex under a screen point, if any.
+  vertexAt(elementX: number, elementY: number, radius = 8): number | null {
+    const p = this.toImage(elementX, elementY);
+    if (!p || !this.editing) return null;
+    const reach = radius * this.imagePixelsPerScreenPixel();
+    let best: number | null = null;
+    let bestDistance = reach;
+    this.editing.geometry.vertices.forEach((v, i) => {
+      const d = Math.hypot(p[0] - v[0], p[1] - v[1]);
+      if (d <= bestDistance) {
+        best = i;
+        bestDistance = d;
+      }
+    });
+    return best;
+  }
+
   // Drops what was fetched so the next view asks again (after an edit).
   invalidate(): void {
     this.fetched = null;
@@ -183,9 +217,19 @@ export class AnnotationOverlay {
     context.setTransform(t.scale, 0, 0, t.scale, t.dx, t.dy);
     const line = ratio / t.scale;
     for (const drawn of this.drawn) {
-      if (this.options.hidden(drawn.annotation)) continue;
+      if (this.options.hidden(drawn.annotation) || drawn.annotation.id === this.editing?.id) continue;
       const selected = drawn.annotation.id === this.selected;
       this.drawShape(context, drawn.shape, this.options.colorOf(drawn.annotation), line * (selected ? 3 : 1.5), selected);
+    }
+    if (this.editing) {
+      this.drawShape(context, this.editing.shape, EDIT_COLOR, line * 2, true);
+      for (const [x, y] of this.editing.geometry.vertices) {
+        context.fillStyle = "#ffffff";
+        context.strokeStyle = EDIT_COLOR;
+        context.lineWidth = line * 1.5;
+        context.fillRect(x - 4 * line, y - 4 * line, 8 * line, 8 * line);
+        context.strokeRect(x - 4 * line, y - 4 * line, 8 * line, 8 * line);
+      }
     }
     if (this.sketch && this.sketch.points.length > 0) {
       const points = this.sketch.points;
@@ -193,13 +237,13 @@ export class AnnotationOverlay {
       context.moveTo(points[0]![0], points[0]![1]);
       for (const p of points.slice(1)) context.lineTo(p[0], p[1]);
       if (this.sketch.closed) context.closePath();
-      context.strokeStyle = "#00e5ff";
+      context.strokeStyle = EDIT_COLOR;
       context.lineWidth = line * 2;
       context.setLineDash([6 * line, 4 * line]);
       context.stroke();
       context.setLineDash([]);
       for (const p of points) {
-        context.fillStyle = "#00e5ff";
+        context.fillStyle = EDIT_COLOR;
         context.fillRect(p[0] - 3 * line, p[1] - 3 * line, 6 * line, 6 * line);
       }
     }

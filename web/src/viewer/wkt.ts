@@ -9,6 +9,9 @@ export interface Shape {
   rings: Point[][]; // polygon rings: outer rings and holes, drawn with the even-odd rule
 }
 
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const LEADING_NUMBER = new RegExp(`^${NUMBER}`);
+
 export function emptyShape(): Shape {
   return { points: [], lines: [], rings: [] };
 }
@@ -44,7 +47,7 @@ class Reader {
 
   number(): number {
     this.space();
-    const match = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(this.text.slice(this.at));
+    const match = LEADING_NUMBER.exec(this.text.slice(this.at));
     if (!match) throw new Error(`WKT: a number was expected at ${this.at}`);
     this.at += match[0].length;
     return Number(match[0]);
@@ -162,4 +165,54 @@ export function rectangleWkt(a: Point, b: Point): string {
     [x1, y1],
     [x0, y1],
   ]);
+}
+
+// A geometry being edited: its WKT cut around each coordinate's x and y, so that moving
+// vertices rewrites only the numbers and every geometry type (holes, multi-parts, Z values)
+// keeps its structure.
+export interface EditableGeometry {
+  between: string[]; // the text around the vertices: one more piece than there are vertices
+  vertices: Point[];
+}
+
+const COORDINATE = `(${NUMBER})\\s+(${NUMBER})`;
+const EXTRA_ORDINATES = new RegExp(`^(?:\\s+${NUMBER})+`);
+
+export function editableGeometry(text: string): EditableGeometry {
+  parseWkt(text); // refuses what the viewer cannot draw before anything is edited
+  const between: string[] = [];
+  const vertices: Point[] = [];
+  let from = 0;
+  // Geometry names hold no digits, so every number pair is a coordinate's x and y; a Z or M
+  // value after them is skipped and stays in the text between.
+  const coordinate = new RegExp(COORDINATE, "g");
+  for (let match = coordinate.exec(text); match; match = coordinate.exec(text)) {
+    between.push(text.slice(from, match.index));
+    vertices.push([Number(match[1]), Number(match[2])]);
+    from = match.index + match[0].length;
+    const extra = EXTRA_ORDINATES.exec(text.slice(from));
+    coordinate.lastIndex = from + (extra ? extra[0].length : 0);
+  }
+  between.push(text.slice(from));
+  return { between, vertices };
+}
+
+export function geometryWkt(geometry: EditableGeometry): string {
+  let text = geometry.between[0]!;
+  geometry.vertices.forEach((vertex, i) => {
+    text += pair(vertex) + geometry.between[i + 1]!;
+  });
+  return text;
+}
+
+// Moves a vertex and every vertex that sat on the same spot (a ring's closing point, a corner
+// two parts share), so rings stay closed.
+export function moveVertex(geometry: EditableGeometry, index: number, to: Point): EditableGeometry {
+  const [x, y] = geometry.vertices[index]!;
+  const vertices = geometry.vertices.map((v): Point => (v[0] === x && v[1] === y ? [to[0], to[1]] : v));
+  return { between: geometry.between, vertices };
+}
+
+export function translateGeometry(geometry: EditableGeometry, dx: number, dy: number): EditableGeometry {
+  return { between: geometry.between, vertices: geometry.vertices.map(([x, y]): Point => [x + dx, y + dy]) };
 }

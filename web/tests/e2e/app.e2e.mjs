@@ -294,6 +294,48 @@ async function main() {
     const stored = await asAdmin("GET", `/annotations/${annotationId}`);
     check("and /api/v1 has it with the term", JSON.stringify(stored.json?.terms) === JSON.stringify([insect.id]), stored.text.slice(0, 300));
 
+    // --- edit the shape: drag its first corner, save with Enter -----------------------------
+    const corners = (wkt) => [...wkt.matchAll(/(-?[\d.]+) (-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const before = corners(stored.json.wkt);
+    await page.focus("#osd");
+    await page.keyboard.press("e");
+    await page.waitForSelector("aside.panel button:text-is('Save shape')", { timeout: WAIT_MS });
+    await page.mouse.move(cx - 60, cy - 40);
+    await page.mouse.down();
+    await page.mouse.move(cx - 90, cy - 60, { steps: 5 });
+    await page.mouse.move(cx - 120, cy - 80, { steps: 5 });
+    await page.mouse.up();
+    await shoot(page, "viewer-editing");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((id) => document.querySelector("#notice")?.textContent === `Shape of annotation ${id} saved`, annotationId, { timeout: WAIT_MS });
+    const after = corners((await asAdmin("GET", `/annotations/${annotationId}`)).json?.wkt ?? "");
+    check(
+      "dragging a corner moves that corner only, and the ring stays closed",
+      after.length === before.length &&
+        after[0][0] < before[0][0] - 10 &&
+        after[0][1] < before[0][1] - 10 &&
+        JSON.stringify(after[0]) === JSON.stringify(after[after.length - 1]) &&
+        JSON.stringify(after.slice(1, -1)) === JSON.stringify(before.slice(1, -1)),
+      `${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+    );
+
+    // --- draw a rectangle and delete it with the Delete key ---------------------------------
+    await page.keyboard.press("r");
+    await page.mouse.move(cx + 150, cy + 100);
+    await page.mouse.down();
+    await page.mouse.move(cx + 200, cy + 140, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /Annotation \d+ saved/.test(document.querySelector("#notice")?.textContent ?? ""), null, { timeout: WAIT_MS });
+    const withRectangle = await asAdmin("GET", `/annotations?image=${firstImage.id}`);
+    check("the rectangle drawn is stored", withRectangle.json?.items?.length === 2, withRectangle.text.slice(0, 300));
+    const rectangleId = withRectangle.json.items.find((a) => a.id !== annotationId).id;
+    await page.waitForSelector(`aside.panel section[aria-label='Annotation ${rectangleId}']`, { timeout: WAIT_MS });
+    await page.keyboard.press("Delete");
+    await page.click("dialog.confirm button.danger");
+    await page.waitForFunction((id) => document.querySelector("#notice")?.textContent === `Annotation ${id} deleted`, rectangleId, { timeout: WAIT_MS });
+    const afterDelete = await asAdmin("GET", `/annotations?image=${firstImage.id}`);
+    check("the Delete key deletes it, after asking", afterDelete.json?.items?.length === 1 && afterDelete.json.items[0].id === annotationId, afterDelete.text.slice(0, 300));
+
     // --- a device series ----------------------------------------------------------------------
     await page.goto(`${base}/#/series?device=0a5bb6f4`);
     await page.waitForSelector("#series-slider", { timeout: WAIT_MS });
@@ -375,6 +417,7 @@ async function main() {
     await viewerPage.waitForSelector(`aside.panel section[aria-label='Annotation ${annotationId}']`, { timeout: WAIT_MS });
     check("a viewer sees the annotation's terms, not editable", await viewerPage.isDisabled(`aside.panel fieldset.terms input[value='${insect.id}']`));
     check("and no delete button", (await viewerPage.locator("aside.panel button:text-is('Delete annotation')").count()) === 0);
+    check("nor an edit button", (await viewerPage.locator("aside.panel button:text-is('Edit shape')").count()) === 0);
     await viewerPage.focus("#osd");
     await viewerPage.keyboard.press("g");
     check("the drawing keys do nothing for a viewer", (await viewerPage.locator("canvas.annotation-overlay.drawing").count()) === 0);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parseWkt, pointWkt, polygonWkt, rectangleWkt } from "../../src/viewer/wkt";
+import {
+  editableGeometry,
+  geometryWkt,
+  moveVertex,
+  parseWkt,
+  pointWkt,
+  polygonWkt,
+  rectangleWkt,
+  translateGeometry,
+} from "../../src/viewer/wkt";
 
 describe("parseWkt", () => {
   it("reads points, lines and polygons with holes", () => {
@@ -46,5 +55,40 @@ describe("writing WKT", () => {
     const text = polygonWkt([[1.5, 2], [30, 2], [30, 40]]);
     expect(parseWkt(text).rings[0]).toEqual([[1.5, 2], [30, 2], [30, 40], [1.5, 2]]);
     expect(parseWkt(pointWkt([3, 4])).points).toEqual([[3, 4]]);
+  });
+});
+
+describe("editing a geometry", () => {
+  it("finds every vertex and writes the same WKT back when nothing moved", () => {
+    const text = "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 2))";
+    const geometry = editableGeometry(text);
+    expect(geometry.vertices).toHaveLength(9);
+    expect(geometryWkt(geometry)).toBe(text);
+  });
+
+  it("moves a ring's closing point with its first, so the ring stays closed", () => {
+    const moved = moveVertex(editableGeometry("POLYGON ((0 0, 10 0, 10 10, 0 0))"), 0, [1.5, -2]);
+    expect(geometryWkt(moved)).toBe("POLYGON ((1.5 -2, 10 0, 10 10, 1.5 -2))");
+    expect(parseWkt(geometryWkt(moved)).rings[0]).toHaveLength(4);
+  });
+
+  it("keeps Z values and multi-part structure, and skips them as coordinates", () => {
+    const geometry = editableGeometry("LINESTRING Z (1 2 3, 4 5 6)");
+    expect(geometry.vertices).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
+    expect(geometryWkt(moveVertex(geometry, 1, [7, 8]))).toBe("LINESTRING Z (1 2 3, 7 8 6)");
+    const zm = editableGeometry("POINT ZM (1 2 3 4)");
+    expect(zm.vertices).toEqual([[1, 2]]);
+    const multi = editableGeometry("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))");
+    expect(geometryWkt(translateGeometry(multi, 10, 20))).toBe(
+      "MULTIPOLYGON (((10 20, 11 20, 11 21, 10 20)), ((15 25, 16 25, 16 26, 15 25)))",
+    );
+  });
+
+  it("moves a point, and refuses text that is not a geometry", () => {
+    expect(geometryWkt(moveVertex(editableGeometry("POINT (3 4)"), 0, [5.126, 6]))).toBe("POINT (5.13 6)");
+    expect(() => editableGeometry("CIRCLE (1 2)")).toThrow(/CIRCLE/);
   });
 });
