@@ -93,12 +93,34 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     showNavigator: true,
     maxZoomPixelRatio: 4,
     imageLoaderLimit: 8,
+    // Canvas 2D is fast with or without a GPU; OpenSeadragon's WebGL drawer falls back to
+    // software rendering on machines without one (VMs, remote desktops) and pans at 15 frames/s
+    // there (bench/web_viewer_bench.sh).
+    drawer: "canvas",
     timeout: 120000,
     gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true },
   });
+  // Counted so that a test can wait for a move to end rather than for a while.
+  viewer.addHandler("animation-finish", () => {
+    viewerElement.dataset.settled = String(Number(viewerElement.dataset.settled ?? 0) + 1);
+  });
   viewer.addHandler("open-failed", (event) => showError(`the image cannot be opened: ${event.message}`));
 
-  let firstView = true;
+  // The first annotated view: the first view's tiles all drawn and its annotations over them.
+  let [annotationsDrawn, tilesDrawn, firstViewMarked] = [false, false, false];
+  const markFirstView = () => {
+    if (!annotationsDrawn || !tilesDrawn || firstViewMarked) return;
+    firstViewMarked = true;
+    performance.mark("vitrine:first-annotated-view");
+  };
+  viewer.world.addHandler("add-item", ({ item }) => {
+    item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
+      if (!fullyLoaded || tilesDrawn) return;
+      tilesDrawn = true;
+      performance.mark("vitrine:first-tiles-drawn");
+      markFirstView();
+    });
+  });
   const overlay = new AnnotationOverlay(viewer, {
     image: id,
     width: image.width,
@@ -117,9 +139,10 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
       viewerElement.dataset.annotationsShown = String(shown);
       viewerElement.dataset.annotationsInView = String(inView);
       viewerElement.dataset.loads = String(Number(viewerElement.dataset.loads ?? 0) + 1);
-      if (firstView) {
-        firstView = false;
-        performance.mark("vitrine:first-annotated-view");
+      if (!annotationsDrawn) {
+        annotationsDrawn = true;
+        performance.mark("vitrine:first-annotations-drawn");
+        markFirstView();
       }
     },
     onError: showError,

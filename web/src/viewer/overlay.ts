@@ -33,6 +33,7 @@ export class AnnotationOverlay {
   private fetched: { box: Box; tolerance: number; complete: boolean } | null = null;
   private inFlight: AbortController | null = null;
   private timer: number | undefined;
+  private panTimer: number | undefined;
   private loads = 0;
   selected: number | null = null;
   // Extra things to draw on top (the shape being drawn), in image pixels.
@@ -50,6 +51,7 @@ export class AnnotationOverlay {
     viewer.canvas.appendChild(this.canvas);
     viewer.addHandler("update-viewport", () => this.draw());
     viewer.addHandler("animation-finish", () => this.scheduleLoad());
+    viewer.addHandler("viewport-change", () => this.followPan());
     viewer.addHandler("resize", () => this.scheduleLoad());
     viewer.addHandler("open", () => this.scheduleLoad(0));
   }
@@ -92,6 +94,24 @@ export class AnnotationOverlay {
   scheduleLoad(delay = 120): void {
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.load(false), delay);
+  }
+
+  // While a pan goes on, a view that has left what was fetched is fetched at once, one request
+  // at a time, without waiting for the pan to settle.
+  private followPan(): void {
+    if (this.inFlight || this.panTimer !== undefined || !this.outsideFetched()) return;
+    this.panTimer = window.setTimeout(() => {
+      this.panTimer = undefined;
+      if (!this.inFlight && this.outsideFetched()) void this.load(true);
+    }, 100);
+  }
+
+  private outsideFetched(): boolean {
+    const visible = this.visibleBox();
+    const view = visible && viewBox(visible, this.options.width, this.options.height, 0);
+    if (!view) return false;
+    const fetched = this.fetched;
+    return !fetched || fetched.tolerance !== simplifyTolerance(this.imagePixelsPerScreenPixel()) || !contains(fetched.box, view);
   }
 
   reload(): Promise<void> {
@@ -141,8 +161,12 @@ export class AnnotationOverlay {
       this.draw();
       performance.mark(`vitrine:annotations-drawn-${load}`);
       this.options.onLoaded(this.drawn.length, page.total);
+      this.inFlight = null;
+      this.followPan(); // the view may have moved on while this answer travelled
     } catch (error) {
       if (!controller.signal.aborted) this.options.onError(error);
+    } finally {
+      if (this.inFlight === controller) this.inFlight = null;
     }
   }
 

@@ -10,27 +10,15 @@
 // screen goes to WORK_DIR/screenshots/. Exits non-zero on the first failed check; every wait is
 // bounded, and a watchdog ends the run after WATCHDOG_MS.
 
-import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { launchChromium } from "./chromium.mjs";
 
 const WATCHDOG_MS = 300_000;
 const WAIT_MS = 30_000;
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-// Chromium as this machine needs it: no sandbox as root, and none of the background connections a
-// closed network refuses.
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const [binary, workArg, stickypiArg] = process.argv.slice(2);
 if (!binary || !workArg || !stickypiArg) {
@@ -141,7 +129,7 @@ async function main() {
   check("the shared Sticky Pi photos are there", photoFiles.length >= 5, photos);
 
   const { server, base, data } = await startServer();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const watchdog = setTimeout(() => {
     console.error(`FAIL the run took over ${WATCHDOG_MS / 1000} s`);
     server.kill("SIGKILL");
@@ -266,7 +254,9 @@ async function main() {
       { timeout: WAIT_MS },
     );
     check("zooming in fetches tiles of a deeper level", true);
+    const settled = await page.locator("#osd").getAttribute("data-settled").then((v) => Number(v ?? 0));
     await page.click("button:text-is('Fit')");
+    await page.waitForFunction((before) => Number(document.querySelector("#osd")?.dataset.settled ?? 0) > before, settled, { timeout: WAIT_MS });
 
     const box = await page.locator("#osd canvas.annotation-overlay").boundingBox();
     check("the annotation layer covers the viewer", box && box.width > 400 && box.height > 300, JSON.stringify(box));
