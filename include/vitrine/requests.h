@@ -86,6 +86,7 @@ struct AnnotationView {
   bool terms = true;
   std::optional<double> simplify{};  // simplify each geometry (topology kept) to this many pixels
   bool count_total = true;           // false: Page::total is left -1, sparing a count of every match (long scans)
+  std::int64_t count_up_to = 0;      // > 0: the count stops there (Page::total at most this): a million is costly
 };
 
 }  // namespace vitrine

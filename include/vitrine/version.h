@@ -8,4 +8,4 @@
 // until a change to them is acknowledged there.
 #pragma once
 
-#define VITRINE_ABI_VERSION 5
+#define VITRINE_ABI_VERSION 6

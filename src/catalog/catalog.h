@@ -97,7 +97,8 @@ struct AnnotationColumns {
   bool geometry = true;
   bool properties = true;
   bool terms = true;
-  bool total = true;  // count every match; false leaves Page::total at -1
+  bool total = true;             // count every match; false leaves Page::total at -1
+  std::int64_t total_up_to = 0;  // > 0: the count stops there
 };
 
 // Rows as stored, for copying a catalog to another backend with ids kept (vitrine migrate).

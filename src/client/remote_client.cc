@@ -59,6 +59,7 @@ std::string ViewQuery(const AnnotationView& view) {
   if (view.terms) fields += ",terms";
   std::string q = "fields=" + fields;
   if (view.simplify) q += "&simplify=" + std::to_string(*view.simplify);
+  if (view.count_up_to > 0) q += "&count_up_to=" + std::to_string(view.count_up_to);
   return q;
 }
 

@@ -223,7 +223,8 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
   catalog::AnnotationColumns columns{.geometry = output.wkt || output.geojson,
                                      .properties = output.properties,
                                      .terms = output.terms,
-                                     .total = output.count_total};
+                                     .total = output.count_total,
+                                     .total_up_to = output.count_up_to};
 
   Page<catalog::AnnotationRow> rows;
   if (filter.bbox && filter.exact) {
@@ -248,10 +249,13 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
         ++hits;
       }
       if (static_cast<std::int64_t>(candidates.items.size()) < kChunk) break;
+      const bool page_full = static_cast<std::int64_t>(rows.items.size()) >= page.limit;
+      if (output.count_up_to > 0 && hits >= output.count_up_to && page_full) break;
       // Without a total to give, a full page is the end of the work.
       if (!output.count_total && static_cast<std::int64_t>(rows.items.size()) >= page.limit) break;
       chunk_filter.after = candidates.items.back().annotation.id;
     }
+    if (output.count_up_to > 0) hits = std::min(hits, output.count_up_to);
     rows.total = output.count_total ? hits : -1;
   } else {
     VITRINE_ASSIGN_OR_RETURN(rows, catalog_.ListAnnotations(expanded, page, columns));

@@ -363,6 +363,15 @@ TEST_P(CatalogConformance, ReplacedAnnotationsAreFoundWhereTheyNowAre) {
   by_term.images = {stored_image->id};
   by_term.terms = {tumour->id};
   EXPECT_EQ(catalog().ListAnnotations(by_term, {100, 0}, {false, false, false, true})->total, 2);
+  // A capped count stops at its cap, and counts exactly below it.
+  AnnotationFilter whole_image;
+  whole_image.images = {stored_image->id};
+  whole_image.bbox = std::array<double, 4>{0, 0, 1000, 1000};
+  auto capped = catalog().ListAnnotations(whole_image, {1, 0}, {false, false, false, true, 2});
+  ASSERT_TRUE(capped.ok()) << capped.status().ToString();
+  EXPECT_EQ(capped->items.size(), 1u);
+  EXPECT_EQ(capped->total, 2) << "three match; the count stops at two";
+  EXPECT_EQ(catalog().ListAnnotations(whole_image, {1, 0}, {false, false, false, true, 5})->total, 3);
 
   moved.annotation.id = AnnotationId(ids->back().value() + 100);
   EXPECT_EQ(catalog().ReplaceAnnotation(moved, At(2)).code(), ErrorCode::kNotFound);

@@ -160,6 +160,23 @@ TEST_F(AnnotationApiTest, BulkCreateReturnsIdsInInputOrder) {
   EXPECT_EQ(List("project=" + std::to_string(project_) + "&limit=0")["total"], 500);
 }
 
+TEST_F(AnnotationApiTest, ACountCanStopAtACapAndSaysSo) {
+  Json batch = Json::array();
+  for (int i = 0; i < 300; ++i) batch.push_back({{"image_id", image_}, {"wkt", Rectangle(i, i, i + 1, i + 2)}});
+  Create(batch);
+  for (const std::string box : {"", "&bbox=0,0,1000,1000", "&bbox=0,0,1000,1000&exact=true"}) {
+    Json capped = List(Image(image_) + box + "&limit=10&count_up_to=100");
+    EXPECT_EQ(capped["items"].size(), 10u) << box;
+    EXPECT_EQ(capped["total"], 100) << box;
+    EXPECT_EQ(capped["total_is_lower_bound"], true) << box;
+    Json below = List(Image(image_) + box + "&limit=10&count_up_to=1000");
+    EXPECT_EQ(below["total"], 300) << box;
+    EXPECT_FALSE(below.contains("total_is_lower_bound")) << box;
+  }
+  Json refused = List(Image(image_) + "&count_up_to=0", 400);
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("count_up_to"), std::string::npos) << refused.dump();
+}
+
 TEST_F(AnnotationApiTest, ABulkRequestThatFailsHalfWayLeavesNothingBehind) {
   Create({{"image_id", image_}, {"wkt", "POINT (1 1)"}});
   for (const Json& bad :

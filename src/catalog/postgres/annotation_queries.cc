@@ -239,7 +239,12 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
       out.total = static_cast<std::int64_t>(out.items.size());
       return out;
     }
-    VITRINE_ASSIGN_OR_RETURN(auto count, conn.Exec("SELECT COUNT(*) FROM annotations a" + s.where, s.params));
+    std::string count_sql = "SELECT COUNT(*) FROM annotations a" + s.where;
+    if (columns.total_up_to > 0) {
+      count_sql = "SELECT COUNT(*) FROM (SELECT 1 FROM annotations a" + s.where + " LIMIT " +
+                  s.params.Add(columns.total_up_to) + ") capped";
+    }
+    VITRINE_ASSIGN_OR_RETURN(auto count, conn.Exec(count_sql, s.params));
     out.total = count.Int(0, 0);
     return out;
   });

@@ -487,8 +487,13 @@ Result<Page<AnnotationRow>> List(ConnectionPool& pool, const AnnotationFilter& f
     out.total = static_cast<std::int64_t>(out.items.size());
     return out;
   }
-  VITRINE_ASSIGN_OR_RETURN(Statement count, conn->PrepareDynamic(std::string("SELECT COUNT(*)") + kFrom + s.where));
+  const bool capped = columns.total_up_to > 0;
+  VITRINE_ASSIGN_OR_RETURN(
+      Statement count,
+      conn->PrepareDynamic(capped ? std::string("SELECT COUNT(*) FROM (SELECT 1") + kFrom + s.where + " LIMIT ?)"
+                                  : std::string("SELECT COUNT(*)") + kFrom + s.where));
   s.Bind(count);
+  if (capped) count.BindAt(static_cast<int>(s.binds.size() + 1), columns.total_up_to);
   VITRINE_ASSIGN_OR_RETURN(bool row, count.Step());
   out.total = row ? count.Int(0) : 0;
   return out;

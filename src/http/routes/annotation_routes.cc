@@ -60,6 +60,10 @@ struct Rendering {
   service::AnnotationOutput output;
 };
 
+// A viewer showing a view's share of a million annotations needs "more than this many", not
+// their exact count, which costs a scan of every match.
+constexpr std::int64_t kMaxCountUpTo = 1'000'000'000;
+
 Result<Rendering> ParseRendering(const QueryParams& query) {
   Rendering r{wire::DefaultAnnotationFields(), {}};
   if (auto v = query.Get("fields")) {
@@ -72,6 +76,8 @@ Result<Rendering> ParseRendering(const QueryParams& query) {
   if (auto v = query.Get("simplify")) {
     VITRINE_ASSIGN_OR_RETURN(r.output.simplify, ParseNumber(*v, "simplify"));
   }
+  VITRINE_ASSIGN_OR_RETURN(auto count_up_to, query.GetIntIn("count_up_to", 1, kMaxCountUpTo));
+  r.output.count_up_to = count_up_to.value_or(0);
   return r;
 }
 
@@ -128,7 +134,10 @@ Result<HttpResponse> ListAnnotations(service::Service& service, const Caller& ca
     if (i) body += ',';
     wire::AppendJson(body, found.items[i], rendering.fields);
   }
-  body += "],\"total\":" + std::to_string(found.total) + "}";
+  body += "],\"total\":" + std::to_string(found.total);
+  const std::int64_t cap = rendering.output.count_up_to;
+  if (cap > 0 && found.total >= cap) body += ",\"total_is_lower_bound\":true";
+  body += "}";
   response.With("content-type", "application/json");
   return response;
 }

@@ -131,10 +131,10 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
       return term?.color ?? (annotation.run_id ? MACHINE_COLOR : MANUAL_COLOR);
     },
     hidden: (annotation) => (annotation.run_id ? hiddenRuns.has(annotation.run_id) : hideManual),
-    onLoaded: (shown, inView) => {
+    onLoaded: (shown, inView, atLeast) => {
       status.textContent =
         inView > shown
-          ? `${shown} of ${inView} annotations in view: zoom in to see them all`
+          ? `${shown} of ${atLeast ? "more than " : ""}${inView.toLocaleString("en")} annotations in view: zoom in to see them all`
           : `${shown} annotation${shown === 1 ? "" : "s"} in view`;
       viewerElement.dataset.annotationsShown = String(shown);
       viewerElement.dataset.annotationsInView = String(inView);

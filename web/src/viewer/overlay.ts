@@ -20,10 +20,11 @@ export interface OverlayOptions {
   limit: number;
   colorOf: (annotation: Annotation) => string;
   hidden: (annotation: Annotation) => boolean;
-  onLoaded: (shown: number, inView: number) => void;
+  onLoaded: (shown: number, inView: number, atLeast: boolean) => void;
   onError: (error: unknown) => void;
 }
 
+const COUNT_UP_TO = 10_000;
 const EDIT_COLOR = "#00e5ff";
 const FIELDS = "id,wkt,terms,properties,algorithm,algorithm_version,run_id,created_by,type,area";
 
@@ -137,13 +138,15 @@ export class AnnotationOverlay {
     const load = ++this.loads;
     performance.mark(`vitrine:annotations-request-${load}`);
     try {
-      const page = await request<Page<Annotation>>(
+      const page = await request<Page<Annotation> & { total_is_lower_bound?: boolean }>(
         "GET",
         `/annotations${query({
           image: this.options.image,
           bbox: `${box.x0},${box.y0},${box.x1},${box.y1}`,
           fields: FIELDS,
           limit,
+          // Past this, "more than" is all a view needs: an exact count of a million is a scan.
+          count_up_to: COUNT_UP_TO,
           simplify: tolerance || undefined,
         })}`,
         undefined,
@@ -160,7 +163,7 @@ export class AnnotationOverlay {
       this.fetched = { box, tolerance, complete: page.total <= page.items.length };
       this.draw();
       performance.mark(`vitrine:annotations-drawn-${load}`);
-      this.options.onLoaded(this.drawn.length, page.total);
+      this.options.onLoaded(this.drawn.length, page.total, page.total_is_lower_bound ?? false);
       this.inFlight = null;
       this.followPan(); // the view may have moved on while this answer travelled
     } catch (error) {
