@@ -249,10 +249,9 @@ Result<Page<Annotation>> AnnotationService::List(const Caller& caller, const Ann
         ++hits;
       }
       if (static_cast<std::int64_t>(candidates.items.size()) < kChunk) break;
-      const bool page_full = static_cast<std::int64_t>(rows.items.size()) >= page.limit;
-      if (output.count_up_to > 0 && hits >= output.count_up_to && page_full) break;
-      // Without a total to give, a full page is the end of the work.
-      if (!output.count_total && static_cast<std::int64_t>(rows.items.size()) >= page.limit) break;
+      // Without a total to give, or with the count at its cap, a full page is the end of the work.
+      const bool counted = !output.count_total || (output.count_up_to > 0 && hits >= output.count_up_to);
+      if (counted && static_cast<std::int64_t>(rows.items.size()) >= page.limit) break;
       chunk_filter.after = candidates.items.back().annotation.id;
     }
     if (output.count_up_to > 0) hits = std::min(hits, output.count_up_to);

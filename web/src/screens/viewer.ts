@@ -202,7 +202,7 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
     if (properties.length > 0) {
       box.append(h("dl", { class: "properties" }, ...properties.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
     }
-    if (editable && editing?.annotation.id === annotation.id) {
+    if (editable && editing?.id === annotation.id) {
       box.append(
         h("p", { class: "hint" }, "Drag a corner to move it, or the inside to move the whole shape."),
         h("div", { class: "actions" },
@@ -222,7 +222,8 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
   }
 
   // --- editing a shape: vertices dragged, or the whole shape moved; saved with PATCH -----------
-  let editing: { annotation: Annotation; geometry: EditableGeometry } | null = null;
+  // The annotation being edited; its edited geometry is the overlay's (overlay.edited).
+  let editing: Annotation | null = null;
   let editDrag: { vertex: number } | { from: Point; start: EditableGeometry } | null = null;
 
   async function startEdit(): Promise<void> {
@@ -232,8 +233,8 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
       // The overlay holds shapes simplified for the zoom; edits start from the stored one.
       const stored = await get<Annotation>(`/annotations/${drawn.annotation.id}`);
       setTool("pan");
-      editing = { annotation: drawn.annotation, geometry: editableGeometry(stored.wkt ?? "") };
-      overlay.edit(drawn.annotation.id, editing.geometry);
+      overlay.edit(drawn.annotation.id, editableGeometry(stored.wkt ?? ""));
+      editing = drawn.annotation;
       overlay.canvas.classList.add("drawing");
       viewer.setMouseNavEnabled(false);
       showPanel(drawn.annotation);
@@ -251,14 +252,14 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
   }
 
   function cancelEdit(): void {
-    const annotation = editing?.annotation ?? null;
+    const annotation = editing;
     endEdit();
     showPanel(annotation);
   }
 
   async function saveEdit(): Promise<void> {
-    if (!editing) return;
-    const { annotation, geometry } = editing;
+    const [annotation, geometry] = [editing, overlay.edited?.geometry];
+    if (!annotation || !geometry) return;
     try {
       await patch<Annotation>(`/annotations/${annotation.id}`, { wkt: geometryWkt(geometry) });
       notify(`Shape of annotation ${annotation.id} saved`);
@@ -272,30 +273,24 @@ export async function renderViewer(context: ScreenContext, id: number, params: U
   }
 
   function editPointerDown(event: PointerEvent): void {
-    if (!editing) return;
-    const rect = overlay.canvas.getBoundingClientRect();
-    const [x, y] = [event.clientX - rect.left, event.clientY - rect.top];
-    const p = overlay.toImage(x, y);
-    if (!p) return;
-    const vertex = overlay.vertexAt(x, y);
-    const shape = overlay.edited?.shape;
+    const [p, edited] = [at(event), overlay.edited];
+    if (!p || !edited) return;
+    const vertex = overlay.vertexAt(p);
     if (vertex !== null) editDrag = { vertex };
-    else if (shape && distanceTo(p, shape) <= 6 * overlay.imagePixelsPerScreenPixel()) editDrag = { from: p, start: editing.geometry };
+    else if (distanceTo(p, edited.shape) <= 6 * overlay.imagePixelsPerScreenPixel()) editDrag = { from: p, start: edited.geometry };
     else return;
     event.preventDefault();
     overlay.canvas.setPointerCapture(event.pointerId);
   }
 
   function editPointerMove(event: PointerEvent): void {
-    if (!editing || !editDrag) return;
-    const rect = overlay.canvas.getBoundingClientRect();
-    const p = overlay.toImage(event.clientX - rect.left, event.clientY - rect.top);
-    if (!p) return;
-    editing.geometry =
+    const [p, edited] = [at(event), overlay.edited];
+    if (!p || !edited || !editDrag) return;
+    const moved =
       "vertex" in editDrag
-        ? moveVertex(editing.geometry, editDrag.vertex, p)
+        ? moveVertex(edited.geometry, editDrag.vertex, p)
         : translateGeometry(editDrag.start, p[0] - editDrag.from[0], p[1] - editDrag.from[1]);
-    overlay.edit(editing.annotation.id, editing.geometry);
+    overlay.edit(edited.id, moved);
   }
 
   async function removeSelected(): Promise<void> {

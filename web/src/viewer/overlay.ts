@@ -187,10 +187,9 @@ export class AnnotationOverlay {
     return this.editing;
   }
 
-  // The edited vertex under a screen point, if any.
-  vertexAt(elementX: number, elementY: number, radius = 8): number | null {
-    const p = this.toImage(elementX, elementY);
-    if (!p || !this.editing) return null;
+  // The edited vertex within `radius` screen pixels of an image point, if any.
+  vertexAt(p: Point, radius = 8): number | null {
+    if (!this.editing) return null;
     const reach = radius * this.imagePixelsPerScreenPixel();
     let best: number | null = null;
     let bestDistance = reach;
