@@ -14,6 +14,7 @@ std::unique_ptr<Descriptor> MakeHtd();
 std::unique_ptr<Descriptor> MakeMoments();
 std::unique_ptr<Descriptor> MakeHuMoments();
 std::unique_ptr<Descriptor> MakePixelIntensityStatistics();
+std::unique_ptr<Descriptor> MakeColourHistogram();
 std::unique_ptr<Descriptor> MakeOrb();
 std::unique_ptr<Descriptor> MakeSift();
 std::unique_ptr<Descriptor> MakeBrisk();

@@ -46,9 +46,27 @@ TEST(FeatureCatalogue, EveryDescriptorGivesRowsOfItsLengthAndColumns) {
       for (float v : row.values) EXPECT_TRUE(std::isfinite(v)) << info.name;
     }
   }
-  EXPECT_GE(names.size(), 19u);
-  for (const char* bisque : {"HTD", "HTD2", "EHD", "CLD", "SCD", "CSD", "DCD", "HAR", "LBP", "TAS", "PFTAS", "ZM",
-                             "HOG", "HuMoments", "Moments", "Pixel_Intensity_Statistics", "ORB", "SIFT", "BRISK"}) {
+  EXPECT_GE(names.size(), 20u);
+  for (const char* bisque : {"HTD",
+                             "HTD2",
+                             "EHD",
+                             "CLD",
+                             "SCD",
+                             "CSD",
+                             "DCD",
+                             "HAR",
+                             "LBP",
+                             "TAS",
+                             "PFTAS",
+                             "ZM",
+                             "HOG",
+                             "HuMoments",
+                             "Moments",
+                             "Pixel_Intensity_Statistics",
+                             "Color_Histogram",
+                             "ORB",
+                             "SIFT",
+                             "BRISK"}) {
     EXPECT_TRUE(names.contains(bisque)) << bisque;
   }
 }
@@ -109,7 +127,8 @@ TEST(FeatureCatalogue, LengthsAreBisques) {
                                                  {"BRISK", 64},
                                                  {"Moments", 24},
                                                  {"HuMoments", 7},
-                                                 {"Pixel_Intensity_Statistics", 5}};
+                                                 {"Pixel_Intensity_Statistics", 5},
+                                                 {"Color_Histogram", 20}};
   for (const auto& [name, length] : lengths) {
     const Descriptor* d = FindDescriptor(name);
     ASSERT_NE(d, nullptr) << name;
