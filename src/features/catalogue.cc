@@ -44,9 +44,26 @@ std::vector<std::int32_t> LabelsOf(const LabelMask* mask) {
 const std::vector<std::unique_ptr<Descriptor>>& Catalogue() {
   static const auto* catalogue = [] {
     auto* all = new std::vector<std::unique_ptr<Descriptor>>;
-    for (auto make : {MakeHtd, MakeHtd2, MakeEhd, MakeCld, MakeScd, MakeCsd, MakeDcd, MakeHaralick, MakeLbp, MakeTas,
-                      MakePftas, MakeZernike, MakeHog, MakeMoments, MakeHuMoments, MakePixelIntensityStatistics, MakeColourHistogram,
-                      MakeOrb, MakeSift, MakeBrisk}) {
+    for (auto make : {MakeHtd,
+                      MakeHtd2,
+                      MakeEhd,
+                      MakeCld,
+                      MakeScd,
+                      MakeCsd,
+                      MakeDcd,
+                      MakeHaralick,
+                      MakeLbp,
+                      MakeTas,
+                      MakePftas,
+                      MakeZernike,
+                      MakeHog,
+                      MakeMoments,
+                      MakeHuMoments,
+                      MakePixelIntensityStatistics,
+                      MakeColourHistogram,
+                      MakeOrb,
+                      MakeSift,
+                      MakeBrisk}) {
       all->push_back(make());
     }
     return all;

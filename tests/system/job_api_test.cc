@@ -887,5 +887,56 @@ TEST_F(JobApiTest, FeaturesJobWritesTheTableTheFeatureRouteGivesInTheInputsOrder
             400);
 }
 
+TEST_F(JobApiTest, AFeatureRequestTooLongForOneAnswerRunsAsAJob) {
+  std::vector<std::int64_t> images;
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "long" + std::to_string(i) + ".png";
+    WriteSampleImage(files_.path() / name, {.width = 40 + 8 * i, .height = 32});
+    images.push_back(UploadImage(project_, alice_, name, ReadFileBytes(files_.path() / name)));
+  }
+  worker::WorkerOptions options;
+  options.scratch_dir = files_.path() / "worker";
+  worker::InProcessWorkers workers(server_.service(), options);
+
+  // Asked for: the job's table is the answer the request would have given.
+  Json ids = images;
+  HttpResult asked = Call("POST", "/api/v1/features/HTD?format=json&cache=false", alice_,
+                          Json{{"resources", ids}, {"job", true}}.dump());
+  ASSERT_EQ(asked.status, 202) << asked.body;
+  Json job = BodyOf(asked);
+  EXPECT_EQ(job["analytic"], "vitrine/features") << asked.body;
+  EXPECT_EQ(job["project_id"], project_) << asked.body;
+  EXPECT_EQ(asked.header("location"), "/api/v1/jobs/" + std::to_string(job["id"].get<std::int64_t>()));
+  Json done = RunToTheEnd([&](const std::string& p) { return Call("GET", p, alice_); }, job["id"]);
+  ASSERT_EQ(done["state"], "COMPLETE") << done.dump();
+  Json direct = Expect(200, "POST", "/api/v1/features/HTD?format=json&cache=false", alice_, {{"resources", ids}});
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/jobs/" + std::to_string(done["id"].get<std::int64_t>()) + "/outputs/features",
+                        alice_)),
+            direct);
+
+  // Past a request's 10,000 resources: a job without being asked, one row per resource.
+  Json many = Json::array();
+  for (int i = 0; i < 10001; ++i) many.push_back(images[i % 2]);
+  HttpResult long_list =
+      Call("POST", "/api/v1/features/Pixel_Intensity_Statistics?format=csv", alice_, Json{{"resources", many}}.dump());
+  ASSERT_EQ(long_list.status, 202) << long_list.body;
+  done = RunToTheEnd([&](const std::string& p) { return Call("GET", p, alice_); }, BodyOf(long_list)["id"]);
+  ASSERT_EQ(done["state"], "COMPLETE") << done.dump();
+  EXPECT_EQ(done["outputs"][0]["filename"], "features.csv") << done.dump();
+  HttpResult csv =
+      Call("GET", "/api/v1/jobs/" + std::to_string(done["id"].get<std::int64_t>()) + "/outputs/features", alice_);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 10002) << csv.body.substr(0, 300);
+
+  // What a job cannot take is said before anything runs.
+  Expect(400, "POST", "/api/v1/features/HTD", alice_,
+         {{"resources", {{{"image", images[0]}, {"region", {0, 0, 8, 8}}}}}, {"job", true}});
+  Expect(400, "POST", "/api/v1/features/HTD", alice_, {{"resources", many}, {"job", false}});
+  Expect(404, "POST", "/api/v1/features/NoSuchThing", alice_, {{"resources", ids}, {"job", true}});
+  Expect(400, "POST", "/api/v1/features/HTD?format=xml", alice_, {{"resources", ids}, {"job", true}});
+  Expect(400, "POST", "/api/v1/features/HTD", eve_, {{"resources", ids}, {"job", true}});    // not eve's images
+  Expect(403, "POST", "/api/v1/features/HTD", carol_, {{"resources", ids}, {"job", true}});  // a viewer runs no job
+}
+
 }  // namespace
 }  // namespace vitrine::testing

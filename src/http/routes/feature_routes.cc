@@ -2,6 +2,7 @@
 // (docs/features.md), answered as JSON, CSV or BisQue's HDF5 tables.
 #include "features/feature_table.h"
 #include "http/routes/route_helpers.h"
+#include "service/builtin_analytics.h"
 
 namespace vitrine::http::routes {
 namespace {
@@ -148,6 +149,60 @@ Result<HttpResponse> GetDescriptor(service::Service& service, const Caller&, con
   return JsonResponse(200, features::DescribeJson(descriptor->info()));
 }
 
+// A request run as the vitrine/features job, in the project of its images (or the one named):
+// 202 with the job, whose output `features` is the table in the format asked for.
+Result<HttpResponse> ExtractAsJob(service::Service& service, const Caller& caller, const std::string& name,
+                                  const service::FeatureRequest& request, const wire::Json& body,
+                                  const wire::Json* parameters, const QueryParams& query) {
+  VITRINE_RETURN_IF_ERROR(service.features().Find(name).status());
+  wire::Json ids = wire::Json::array();
+  for (std::size_t i = 0; i < request.resources.size(); ++i) {
+    const service::FeatureResource& r = request.resources[i];
+    if (!r.image || r.region || r.mask || r.annotation) {
+      return Status::InvalidArgument("resources[" + std::to_string(i) +
+                                     "]: a request run as a job takes image ids only; regions, masks and annotations "
+                                     "go in requests of at most " +
+                                     std::to_string(service::kMaxFeatureResources) + " resources");
+    }
+    ids.push_back(r.image->value());
+  }
+  if (ids.empty()) return Status::InvalidArgument("resources must name at least one image");
+  NewJob job;
+  if (auto it = body.find("project"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+      return Status::InvalidArgument("project must be a project id");
+    }
+    job.project = ProjectId(it->get<std::int64_t>());
+  } else {
+    auto first = service.images().Get(caller, *request.resources.front().image);
+    if (!first.ok()) {
+      if (first.status().code() != ErrorCode::kNotFound) return first.status();
+      return Status::InvalidArgument("resources[0]: image " + std::to_string(ids.front().get<std::int64_t>()) +
+                                     " not found (a job reads images of one project that the caller may view)");
+    }
+    job.project = first->project_id;
+  }
+  VITRINE_ASSIGN_OR_RETURN(std::string format, FormatParam(query));
+  VITRINE_ASSIGN_OR_RETURN(const int max_size, MaxSize(parameters, query));
+  VITRINE_ASSIGN_OR_RETURN(const bool no_cache, NoCache(query));
+  job.analytic = service::kFeaturesAnalytic;
+  job.name = name + " over " + std::to_string(ids.size()) + " images";
+  job.inputs = wire::Json{{"images", {{"image-ids", std::move(ids)}}}}.dump();
+  job.parameters = wire::Json{
+      {"descriptor", name},
+      {"format", format == "hdf" ? "hdf5" : format},
+      {"max_size", max_size},
+      {"cache",
+       !no_cache}}.dump();
+  job.auto_start = true;
+  VITRINE_ASSIGN_OR_RETURN(Job created, service.jobs().Create(caller, job));
+  const std::string location = "/api/v1/jobs/" + std::to_string(created.id.value());
+  HttpResponse r = JsonResponse(202, wire::ToJson(created));
+  r.With("location", location);
+  r.With("link", "<" + location + "/outputs/features>; rel=\"result\"");
+  return r;
+}
+
 Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
                                      const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
@@ -157,9 +212,14 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
   if (resources == body.end() || !resources->is_array()) {
     return Status::InvalidArgument("resources must be a list of image ids or {image, region, mask, annotation}");
   }
-  if (resources->size() > service::kMaxFeatureResources) {
-    return Status::InvalidArgument("at most " + std::to_string(service::kMaxFeatureResources) +
-                                   " resources in one request; split the list");
+  bool as_job = resources->size() > service::kMaxFeatureResources;
+  if (auto it = body.find("job"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Status::InvalidArgument("job must be true or false");
+    if (!it->get<bool>() && as_job) {
+      return Status::InvalidArgument("at most " + std::to_string(service::kMaxFeatureResources) +
+                                     " resources in one request; split the list, or leave job out to run it as a job");
+    }
+    as_job = it->get<bool>();
   }
   service::FeatureRequest feature_request;
   for (std::size_t i = 0; i < resources->size(); ++i) {
@@ -171,6 +231,7 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
     if (!it->is_object()) return Status::InvalidArgument("parameters must be an object");
     parameters = &*it;
   }
+  if (as_job) return ExtractAsJob(service, caller, params.at("name"), feature_request, body, parameters, query);
   return Extracted(service, caller, params.at("name"), std::move(feature_request), parameters, query);
 }
 
