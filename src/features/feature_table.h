@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,8 +36,6 @@ struct Table {
 // beyond), feature (float32[length], int32 for SIFT), then the descriptor's columns; /status:
 // status (int16), one row per /values row. A failed row's feature and columns are zeros.
 Result<std::string> EncodeHdf5(const Table& table);
-// The same written to a file, /values in slices: a large table is not held twice.
-Status WriteHdf5(const Table& table, const std::filesystem::path& destination);
 // CSV with a header: index, image, mask, annotation, status, error, then the columns, then
 // feature_0 .. feature_{length-1}. Numbers are written to round-trip exactly.
 std::string EncodeCsv(const Table& table);
@@ -44,8 +44,35 @@ std::string EncodeCsv(const Table& table);
 nlohmann::json TableJson(const Table& table);
 // A table in one of the formats.
 Result<std::string> EncodeTable(const Table& table, FeatureFormat format);
-// A table written in one of the formats to a file (HDF5 as WriteHdf5).
+// A table written in one of the formats to a file (through a TableFileWriter).
 Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination);
+
+// Writes a table to a file as its rows come, holding no more than the rows given at a time: CSV
+// lines and JSON rows appended as text, HDF5 records appended to /values (and the statuses, 2
+// bytes a row, kept for /status, made by Finish). The file is whole only after Finish.
+class TableFileWriter {
+ public:
+  static Result<std::unique_ptr<TableFileWriter>> Create(const DescriptorInfo& info, FeatureFormat format,
+                                                         const std::filesystem::path& destination);
+  ~TableFileWriter();
+  TableFileWriter(const TableFileWriter&) = delete;
+  TableFileWriter& operator=(const TableFileWriter&) = delete;
+
+  Status Append(const std::vector<TableRow>& rows);
+  Status Finish();
+  std::size_t rows() const { return rows_; }
+
+ private:
+  struct Hdf5File;
+  TableFileWriter(const DescriptorInfo& info, FeatureFormat format, std::filesystem::path destination);
+
+  DescriptorInfo info_;
+  FeatureFormat format_;
+  std::filesystem::path destination_;
+  std::unique_ptr<Hdf5File> hdf5_;
+  std::ofstream text_;
+  std::size_t rows_ = 0;
+};
 
 // A descriptor and rows as clients have them (vitrine/features.h), as a table writes them.
 DescriptorInfo InfoOf(const FeatureDescriptor& descriptor);

@@ -229,10 +229,10 @@ Status RunDarkObjects(Run& run) {
   return StoreOutput(run, "summary", "application/json", summary.dump(2));
 }
 
-// The rows a features job gathers at most: its table is held in memory until written, and an
-// HDF5 row of BisQue's layout takes 6 KB on disk.
+// The rows a features job writes at most: an HDF5 row of BisQue's layout takes 6 KB on disk,
+// so this bounds a job's file at about 1.2 GB (rows are written as they come, not held).
 constexpr std::size_t kMaxFeatureJobRows = 200000;
-// Resources per request to the feature service: progress moves between them.
+// Resources per request to the feature service: progress moves, and rows are written, between them.
 constexpr std::size_t kFeatureJobBatch = 32;
 
 Status RunFeatures(Run& run) {
@@ -247,8 +247,12 @@ Status RunFeatures(Run& run) {
   VITRINE_ASSIGN_OR_RETURN(FeatureDescriptor descriptor, run.workspace.GetFeatureDescriptor(name));
   const std::vector<ImageId> images = ImagesOf(run.inputs["images"]);
 
-  const features::DescriptorInfo info = features::InfoOf(descriptor);
-  features::Table table{.info = &info};
+  const std::string extension = format == FeatureFormat::kCsv ? "csv" : format == FeatureFormat::kJson ? "json" : "h5";
+  const std::string media = format == FeatureFormat::kCsv    ? "text/csv"
+                            : format == FeatureFormat::kJson ? "application/json"
+                                                             : "application/x-hdf5";
+  const fs::path file = run.scratch / ("features." + extension);
+  VITRINE_ASSIGN_OR_RETURN(auto writer, features::TableFileWriter::Create(features::InfoOf(descriptor), format, file));
   std::size_t failed = 0;
   std::string failures;  // the first few, for the log
   for (std::size_t start = 0; start < images.size(); start += kFeatureJobBatch) {
@@ -257,31 +261,28 @@ Status RunFeatures(Run& run) {
     for (std::size_t i = start; i < std::min(images.size(), start + kFeatureJobBatch); ++i) {
       batch.push_back({.image = images[i]});
     }
-    VITRINE_ASSIGN_OR_RETURN(FeatureTable rows, run.workspace.ExtractFeatures(name, batch, options));
-    for (FeatureRow& row : rows.rows) {
-      if (row.status != 200) {
-        if (++failed <= 20) failures += row.image + ": " + std::to_string(row.status) + " " + row.error + "\n";
-      }
-      table.rows.push_back(features::RowOf(std::move(row)));
-    }
-    if (table.rows.size() > kMaxFeatureJobRows) {
+    VITRINE_ASSIGN_OR_RETURN(FeatureTable table, run.workspace.ExtractFeatures(name, batch, options));
+    if (writer->rows() + table.rows.size() > kMaxFeatureJobRows) {
       return Status::InvalidArgument("these images give more than " + std::to_string(kMaxFeatureJobRows) + " rows of " +
                                      name + ": run it over fewer images per job");
     }
+    std::vector<features::TableRow> rows;
+    for (FeatureRow& row : table.rows) {
+      if (row.status != 200) {
+        if (++failed <= 20) failures += row.image + ": " + std::to_string(row.status) + " " + row.error + "\n";
+      }
+      rows.push_back(features::RowOf(std::move(row)));
+    }
+    VITRINE_RETURN_IF_ERROR(writer->Append(rows));
     run.keeper.Report(static_cast<int>(100 * std::min(images.size(), start + kFeatureJobBatch) / images.size()));
   }
+  VITRINE_RETURN_IF_ERROR(writer->Finish());
   if (failed > 0) {
     VITRINE_RETURN_IF_ERROR(run.source.AppendLog(
         run.lease.job.id, run.lease.job.attempt,
         std::to_string(failed) + " rows could not be described (their status and error are in the table):\n" +
             failures + (failed > 20 ? "...\n" : "")));
   }
-  const std::string extension = format == FeatureFormat::kCsv ? "csv" : format == FeatureFormat::kJson ? "json" : "h5";
-  const std::string media = format == FeatureFormat::kCsv    ? "text/csv"
-                            : format == FeatureFormat::kJson ? "application/json"
-                                                             : "application/x-hdf5";
-  const fs::path file = run.scratch / ("features." + extension);
-  VITRINE_RETURN_IF_ERROR(features::WriteTableFile(table, format, file));
   return run.source.PutOutput(run.lease.job.id, run.lease.job.attempt, "features", "features." + extension, media,
                               file);
 }

@@ -431,6 +431,10 @@ def run(api, port, work):
     status, table = api.extract("CLD", [{"image": cid, "mask": ids["labels"]}])
     check("a colour descriptor takes a mask: one row per label",
           [r.get("label") for r in table["rows"]] == [0, 1, 7])
+    status, table = api.extract("Color_Histogram", [{"image": cid, "mask": ids["labels"]}])
+    check("Color_Histogram gives each label's shares of the 19 colours (summing to 1, bin 0 unused)",
+          status == 200 and [r.get("label") for r in table["rows"]] == [0, 1, 7] and
+          all(abs(sum(r["feature"]) - 1) < 1e-5 and r["feature"][0] == 0 for r in table["rows"]), str(table)[:300])
 
     # Keypoints against OpenCV on the same (grey) pixels.
     for name, detector in [("ORB", cv2.ORB_create(500)), ("SIFT", cv2.SIFT_create()), ("BRISK", cv2.BRISK_create())]:
