@@ -268,7 +268,10 @@ Result<std::string> EncodeHdf5(const Table& table) {
   return bytes;
 }
 
-std::string EncodeCsv(const Table& table) { return CsvHeader(*table.info) + CsvLines(*table.info, table.rows, 0); }
+std::string EncodeCsv(const Table& table) {
+  TableTextEncoder encoder(*table.info, FeatureFormat::kCsv);
+  return encoder.Begin() + encoder.Rows(table.rows) + encoder.End();
+}
 
 nlohmann::json TableJson(const Table& table) {
   nlohmann::json rows = nlohmann::json::array();
@@ -335,6 +338,28 @@ Result<std::string> EncodeTable(const Table& table, FeatureFormat format) {
   return Status::InvalidArgument("unknown feature table format");
 }
 
+std::string TableTextEncoder::Begin() const {
+  if (format_ == FeatureFormat::kCsv) return CsvHeader(info_);
+  const std::string head = JsonText(TableHead(info_));
+  return head.substr(0, head.size() - 1) + ",\"rows\":[";  // the object left open for its rows
+}
+
+std::string TableTextEncoder::Rows(const std::vector<TableRow>& rows) {
+  std::string out;
+  if (format_ == FeatureFormat::kCsv) {
+    out = CsvLines(info_, rows, rows_);
+  } else {
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (rows_ + r > 0) out += ',';
+      out += JsonText(RowJson(info_, rows[r]));
+    }
+  }
+  rows_ += rows.size();
+  return out;
+}
+
+std::string TableTextEncoder::End() const { return format_ == FeatureFormat::kCsv ? "" : "]}"; }
+
 Status WriteTableFile(const Table& table, FeatureFormat format, const std::filesystem::path& destination) {
   VITRINE_ASSIGN_OR_RETURN(auto writer, TableFileWriter::Create(*table.info, format, destination));
   VITRINE_RETURN_IF_ERROR(writer->Append(table.rows));
@@ -371,12 +396,8 @@ Result<std::unique_ptr<TableFileWriter>> TableFileWriter::Create(const Descripto
     return writer;
   }
   writer->text_.open(destination, std::ios::binary | std::ios::trunc);
-  if (format == FeatureFormat::kCsv) {
-    writer->text_ << CsvHeader(info);
-  } else {
-    const std::string head = JsonText(TableHead(info));
-    writer->text_ << head.substr(0, head.size() - 1) << ",\"rows\":[";  // the object left open for its rows
-  }
+  writer->encoder_ = std::make_unique<TableTextEncoder>(writer->info_, format);
+  writer->text_ << writer->encoder_->Begin();
   if (!writer->text_) return Status::Internal("cannot write " + destination.string());
   return writer;
 }
@@ -386,12 +407,8 @@ Status TableFileWriter::Append(const std::vector<TableRow>& rows) {
     std::lock_guard lock(Hdf5Lock());
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     VITRINE_RETURN_IF_ERROR(hdf5_->tables.Append(rows));
-  } else if (format_ == FeatureFormat::kCsv) {
-    text_ << CsvLines(info_, rows, rows_);
   } else {
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      text_ << (rows_ + r == 0 ? "" : ",") << JsonText(RowJson(info_, rows[r]));
-    }
+    text_ << encoder_->Rows(rows);
   }
   rows_ += rows.size();
   if (format_ != FeatureFormat::kHdf5 && !text_) return Status::Internal("cannot write " + destination_.string());
@@ -406,7 +423,7 @@ Status TableFileWriter::Finish() {
     hdf5_.reset();  // closes the file
     return Status::Ok();
   }
-  if (format_ == FeatureFormat::kJson) text_ << "]}";
+  text_ << encoder_->End();
   text_.close();
   return text_ ? Status::Ok() : Status::Internal("cannot write " + destination_.string());
 }

@@ -42,6 +42,21 @@ std::string EncodeCsv(const Table& table);
 // {"feature": NAME, "length": L, "columns": [names], "rows": [{"image", "mask", "annotation",
 // <columns>, "feature", "status", "error"?}]}
 nlohmann::json TableJson(const Table& table);
+// A table's CSV or JSON text made piece by piece, as its rows come: Begin, then Rows for each
+// batch in order, then End; together, the text of the whole table (EncodeCsv, TableJson).
+class TableTextEncoder {
+ public:
+  TableTextEncoder(const DescriptorInfo& info, FeatureFormat format) : info_(info), format_(format) {}
+  std::string Begin() const;
+  std::string Rows(const std::vector<TableRow>& rows);
+  std::string End() const;
+
+ private:
+  const DescriptorInfo& info_;
+  FeatureFormat format_;  // kCsv or kJson
+  std::size_t rows_ = 0;
+};
+
 // A table in one of the formats.
 Result<std::string> EncodeTable(const Table& table, FeatureFormat format);
 // A table written in one of the formats to a file (through a TableFileWriter).
@@ -70,6 +85,7 @@ class TableFileWriter {
   FeatureFormat format_;
   std::filesystem::path destination_;
   std::unique_ptr<Hdf5File> hdf5_;
+  std::unique_ptr<TableTextEncoder> encoder_;
   std::ofstream text_;
   std::size_t rows_ = 0;
 };

@@ -133,8 +133,7 @@ FeatureRequest FeatureRequestOf(const std::vector<vitrine::FeatureResource>& res
   return request;
 }
 
-Result<features::Table> FeatureService::Extract(const Caller& caller, std::string_view name,
-                                                const FeatureRequest& request) {
+Result<const features::Descriptor*> FeatureService::Check(std::string_view name, const FeatureRequest& request) const {
   VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, Find(name));
   if (request.resources.empty()) return Status::InvalidArgument("no resources to describe");
   if (request.resources.size() > kMaxFeatureResources) {
@@ -145,24 +144,43 @@ Result<features::Table> FeatureService::Extract(const Caller& caller, std::strin
   if (request.max_size < 16 || request.max_size > kMaxFeatureSize) {
     return Status::InvalidArgument("max_size must be 16 to " + std::to_string(kMaxFeatureSize));
   }
-  std::vector<std::vector<features::TableRow>> per_resource(request.resources.size());
+  return descriptor;
+}
+
+Result<std::vector<features::TableRow>> FeatureService::ExtractRows(const Caller& caller,
+                                                                    const features::Descriptor& descriptor,
+                                                                    const FeatureRequest& request, std::size_t first,
+                                                                    std::size_t count, std::size_t max_rows) {
+  count = std::min(count, request.resources.size() - std::min(first, request.resources.size()));
+  std::vector<std::vector<features::TableRow>> per_resource(count);
   // Once the answer is past its size, the resources not yet begun are not computed.
   std::atomic<std::size_t> total = 0;
-  core::ParallelFor(executor_, core::Lane::kRequests, request.resources.size(), 1, [&](std::size_t i) {
-    if (total.load() > kMaxFeatureRows) return;
-    per_resource[i] = Describe(caller, *descriptor, request.resources[i], request.max_size, request.use_cache);
+  core::ParallelFor(executor_, core::Lane::kRequests, count, 1, [&](std::size_t i) {
+    if (total.load() > max_rows) return;
+    per_resource[i] = Describe(caller, descriptor, request.resources[first + i], request.max_size, request.use_cache);
     total += per_resource[i].size();
   });
-  if (total.load() > kMaxFeatureRows) {
-    return Status::InvalidArgument("these resources give more than " + std::to_string(kMaxFeatureRows) + " rows of " +
-                                   std::string(name) +
-                                   " in one answer: send fewer resources at a time, or run the vitrine/features job");
+  if (total.load() > max_rows) {
+    return Status::InvalidArgument("these resources give more than " + std::to_string(max_rows) + " rows of " +
+                                   descriptor.info().name +
+                                   " in one answer: send fewer resources at a time, ask for CSV or JSON (streamed), "
+                                   "or run the vitrine/features job");
   }
+  std::vector<features::TableRow> rows;
+  rows.reserve(total.load());
+  for (auto& some : per_resource) {
+    for (auto& row : some) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<features::Table> FeatureService::Extract(const Caller& caller, std::string_view name,
+                                                const FeatureRequest& request) {
+  VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, Check(name, request));
   features::Table table;
   table.info = &descriptor->info();
-  for (auto& rows : per_resource) {
-    for (auto& row : rows) table.rows.push_back(std::move(row));
-  }
+  VITRINE_ASSIGN_OR_RETURN(table.rows,
+                           ExtractRows(caller, *descriptor, request, 0, request.resources.size(), kMaxFeatureRows));
   return table;
 }
 

@@ -31,8 +31,9 @@ struct FeatureResource {
 inline constexpr int kDefaultFeatureMaxSize = 2048;
 inline constexpr int kMaxFeatureSize = 8192;
 inline constexpr std::size_t kMaxFeatureResources = 10000;
-// Rows in one answer at most (a table is built in memory; an HDF5 row holds 6 KB of names): a
-// request for more (keypoints of many images, masks of many labels) is refused, to be split.
+// Rows in one answer built whole (HDF5, and small CSV or JSON answers; an HDF5 row holds 6 KB of
+// names) at most: a request for more (keypoints of many images, masks of many labels) is
+// refused, to be split or streamed.
 inline constexpr std::size_t kMaxFeatureRows = 20000;
 // Labels of one mask at most (each is a row).
 inline constexpr std::size_t kMaxMaskLabels = 1000;
@@ -60,6 +61,14 @@ class FeatureService {
   Result<const features::Descriptor*> Find(std::string_view name) const;
   // kInvalidArgument for an empty or oversized request (each problem of one resource is its row's).
   Result<features::Table> Extract(const Caller& caller, std::string_view name, const FeatureRequest& request);
+
+  // For answers made a batch at a time (streamed): what Extract refuses before any work, and the
+  // rows of resources [first, first + count) of a checked request, in order; kInvalidArgument
+  // when they come to more than max_rows.
+  Result<const features::Descriptor*> Check(std::string_view name, const FeatureRequest& request) const;
+  Result<std::vector<features::TableRow>> ExtractRows(const Caller& caller, const features::Descriptor& descriptor,
+                                                      const FeatureRequest& request, std::size_t first,
+                                                      std::size_t count, std::size_t max_rows);
 
  private:
   Result<FeaturePlan> PlanOf(const Caller& caller, const features::Descriptor& descriptor,

@@ -436,6 +436,38 @@ def run(api, port, work):
           status == 200 and [r.get("label") for r in table["rows"]] == [0, 1, 7] and
           all(abs(sum(r["feature"]) - 1) < 1e-5 and r["feature"][0] == 0 for r in table["rows"]), str(table)[:300])
 
+    # More than 16 resources in JSON or CSV: streamed (chunked) as computed, the same rows as the
+    # same resources asked for in whole answers, and past the 20,000 rows a whole answer takes.
+    many = [cid, ids["blobs"], {"image": cid, "mask": ids["labels"]}] * 14
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("POST", "/api/v1/features/Color_Histogram?format=json", body=json.dumps({"resources": many}),
+                 headers={"Authorization": "Bearer " + api.token, "Content-Type": "application/json"})
+    r = conn.getresponse()
+    streamed = json.loads(r.read()) if r.status == 200 else {}
+    chunked = r.getheader("transfer-encoding", "") == "chunked"
+    conn.close()
+    pieces = []
+    for first in range(0, len(many), 14):
+        status, piece = api.extract("Color_Histogram", many[first:first + 14])
+        pieces += piece["rows"] if status == 200 else []
+    check("a JSON answer of 42 resources is streamed and holds the rows of three whole answers",
+          r.status == 200 and chunked and streamed.get("feature") == "Color_Histogram" and
+          streamed.get("length") == 20 and streamed.get("rows") == pieces and len(pieces) == 14 * 5,
+          "status %d, chunked %s, %d rows against %d" % (r.status, chunked, len(streamed.get("rows", [])), len(pieces)))
+    ys, xs = np.mgrid[0:50, 0:40]
+    thousand = ((ys * 40 + xs) % 1000 + 1).astype(np.uint16)
+    mid = api.upload(project, "thousand-labels.png", thousand)
+    pid = api.upload(project, "thousand-colours.png", np.dstack([thousand % 256, thousand // 4 % 256,
+                                                                  255 - thousand % 256]).astype(np.uint8))
+    over = [{"image": pid, "mask": mid}] * 21  # 21,000 rows
+    status, csv_text = api.extract("Color_Histogram", over, fmt="csv")
+    lines = csv_text.decode().splitlines() if status == 200 else []
+    status_h5, refused = api.extract("Color_Histogram", over, fmt="hdf5")
+    check("a streamed CSV answer goes past the 20,000 rows a whole answer takes (HDF5: 400)",
+          status == 200 and len(lines) == 21001 and lines[-1].startswith("20999,") and status_h5 == 400 and
+          "20000" in refused.get("error", {}).get("message", str(refused)),
+          "csv %d with %d lines, hdf5 %d %s" % (status, len(lines), status_h5, str(refused)[:200]))
+
     # Keypoints against OpenCV on the same (grey) pixels.
     for name, detector in [("ORB", cv2.ORB_create(500)), ("SIFT", cv2.SIFT_create()), ("BRISK", cv2.BRISK_create())]:
         status, table = api.extract(name, [ids["blobs"]])

@@ -1,5 +1,8 @@
 // /api/v1/features: the descriptor catalogue, and descriptors computed over lists of resources
 // (docs/features.md), answered as JSON, CSV or BisQue's HDF5 tables.
+#include <cstring>
+
+#include "core/byte_stream.h"
 #include "features/feature_table.h"
 #include "http/routes/route_helpers.h"
 #include "service/builtin_analytics.h"
@@ -125,14 +128,86 @@ Result<HttpResponse> TableResponse(const features::Table& table, const QueryPara
   return Status::InvalidArgument("format must be json, csv or hdf5");
 }
 
+// Resources computed per piece of a streamed answer: more than this in a JSON or CSV request,
+// and the answer is streamed. A piece's rows stay far below kMaxFeatureRows (at most 1,000 labels
+// or 500 keypoints a resource).
+constexpr std::size_t kStreamedResources = 16;
+
+// A JSON or CSV table sent as its rows are computed, a piece of the resources at a time, so that
+// neither the rows nor the text are ever held whole, and the first rows leave before the last
+// are computed. Read runs on a worker, as the handler does.
+class StreamedTable final : public core::ByteSource {
+ public:
+  StreamedTable(service::Service& service, Caller caller, const features::Descriptor& descriptor,
+                service::FeatureRequest request, FeatureFormat format)
+      : service_(service),
+        caller_(std::move(caller)),
+        descriptor_(descriptor),
+        request_(std::move(request)),
+        encoder_(descriptor.info(), format) {
+    pending_ = encoder_.Begin();
+  }
+
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    while (offset_ == pending_.size()) {
+      if (ended_) return 0;
+      VITRINE_RETURN_IF_ERROR(Refill());
+    }
+    const std::size_t n = std::min(buffer.size(), pending_.size() - offset_);
+    std::memcpy(buffer.data(), pending_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  Status Refill() {
+    offset_ = 0;
+    if (next_ >= request_.resources.size()) {
+      pending_ = encoder_.End();
+      ended_ = true;
+      return Status::Ok();
+    }
+    VITRINE_ASSIGN_OR_RETURN(auto rows, service_.features().ExtractRows(caller_, descriptor_, request_, next_,
+                                                                        kStreamedResources, service::kMaxFeatureRows));
+    next_ += kStreamedResources;
+    pending_ = encoder_.Rows(rows);
+    return Status::Ok();
+  }
+
+  service::Service& service_;
+  const Caller caller_;
+  const features::Descriptor& descriptor_;
+  const service::FeatureRequest request_;
+  features::TableTextEncoder encoder_;
+  std::string pending_;
+  std::size_t offset_ = 0;
+  std::size_t next_ = 0;  // the first resource not yet computed
+  bool ended_ = false;
+};
+
 // Runs a request's resources through the descriptor with the size and caching asked for, and
-// answers the table in the format asked for.
+// answers the table in the format asked for: JSON and CSV of many resources streamed.
 Result<HttpResponse> Extracted(service::Service& service, const Caller& caller, const std::string& name,
                                service::FeatureRequest request, const wire::Json* parameters,
                                const QueryParams& query) {
   VITRINE_ASSIGN_OR_RETURN(request.max_size, MaxSize(parameters, query));
   VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
   request.use_cache = !no_cache;
+  VITRINE_ASSIGN_OR_RETURN(const std::string format, FormatParam(query));
+  if ((format == "json" || format == "csv") && request.resources.size() > kStreamedResources) {
+    VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, service.features().Check(name, request));
+    const FeatureFormat kind = format == "csv" ? FeatureFormat::kCsv : FeatureFormat::kJson;
+    HttpResponse r;
+    if (kind == FeatureFormat::kCsv) {
+      r.With("content-type", "text/csv; charset=utf-8");
+      r.With("content-disposition", "attachment; filename=\"" + ContentDisposition(name + ".csv") + "\"");
+    } else {
+      r.With("content-type", "application/json");
+    }
+    r.stream = std::make_unique<StreamedTable>(service, caller, *descriptor, std::move(request), kind);
+    r.stream_length = -1;  // chunked: the length is known only at the end
+    return r;
+  }
   VITRINE_ASSIGN_OR_RETURN(features::Table table, service.features().Extract(caller, name, request));
   return TableResponse(table, query);
 }
