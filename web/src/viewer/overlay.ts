@@ -36,6 +36,8 @@ export class AnnotationOverlay {
   private timer: number | undefined;
   private panTimer: number | undefined;
   private loads = 0;
+  // The last load sent: one that was aborted waits for it instead.
+  private latest: Promise<void> = Promise.resolve();
   selected: number | null = null;
   // Extra things to draw on top (the shape being drawn), in image pixels.
   sketch: { points: Point[]; closed: boolean } | null = null;
@@ -115,6 +117,8 @@ export class AnnotationOverlay {
     return !fetched || fetched.tolerance !== simplifyTolerance(this.imagePixelsPerScreenPixel()) || !contains(fetched.box, view);
   }
 
+  // Resolves once the view's annotations are drawn, even when a later load (a pan, a resize)
+  // took this one's place: callers select what they just saved in what is drawn.
   reload(): Promise<void> {
     return this.load(true);
   }
@@ -122,7 +126,7 @@ export class AnnotationOverlay {
   private async load(force: boolean): Promise<void> {
     const visible = this.visibleBox();
     if (!visible) return;
-    const { width, height, limit } = this.options;
+    const { width, height } = this.options;
     const tolerance = simplifyTolerance(this.imagePixelsPerScreenPixel());
     const clamped = viewBox(visible, width, height, 0);
     if (!clamped) return;
@@ -135,6 +139,13 @@ export class AnnotationOverlay {
     this.inFlight?.abort();
     const controller = new AbortController();
     this.inFlight = controller;
+    const drawn = this.fetchAndDraw(box, tolerance, controller);
+    this.latest = drawn;
+    return drawn;
+  }
+
+  private async fetchAndDraw(box: Box, tolerance: number, controller: AbortController): Promise<void> {
+    const { limit } = this.options;
     const load = ++this.loads;
     performance.mark(`vitrine:annotations-request-${load}`);
     try {
@@ -152,7 +163,7 @@ export class AnnotationOverlay {
         undefined,
         controller.signal,
       );
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) return this.latest;
       this.drawn = page.items.flatMap((annotation) => {
         try {
           return [{ annotation, shape: parseWkt(annotation.wkt ?? "") }];
@@ -167,7 +178,8 @@ export class AnnotationOverlay {
       this.inFlight = null;
       this.followPan(); // the view may have moved on while this answer travelled
     } catch (error) {
-      if (!controller.signal.aborted) this.options.onError(error);
+      if (controller.signal.aborted) return this.latest;
+      this.options.onError(error);
     } finally {
       if (this.inFlight === controller) this.inFlight = null;
     }
