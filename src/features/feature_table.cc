@@ -104,16 +104,23 @@ class Hdf5Tables {
     return Status::Ok();
   }
 
-  Status Append(const std::vector<TableRow>& rows) {
+  // Each slice's records are laid out without HDF5, then appended through `locked(append)`,
+  // which runs `append` holding Hdf5Lock (or knows its caller holds it): other tables wait for a
+  // slice, not for a whole batch.
+  template <class Locked>
+  Status Append(const std::vector<TableRow>& rows, Locked locked) {
     std::vector<std::uint8_t> records(std::min(rows.size(), slice_) * layout_.record_bytes);
     for (std::size_t first = 0; first < rows.size(); first += slice_) {
       const std::size_t count = std::min(slice_, rows.size() - first);
       std::fill(records.begin(), records.end(), 0);
       for (std::size_t r = 0; r < count; ++r) Fill(rows[first + r], records.data() + r * layout_.record_bytes);
-      if (H5TBappend_records(file_, "values", count, layout_.record_bytes, layout_.offsets.data(), sizes_.data(),
-                             records.data()) < 0) {
-        return Failed("values");
-      }
+      VITRINE_RETURN_IF_ERROR(locked([&] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        return H5TBappend_records(file_, "values", count, layout_.record_bytes, layout_.offsets.data(),
+                                  sizes_.data(), records.data()) < 0
+                   ? Failed("values")
+                   : Status::Ok();
+      }));
     }
     for (const TableRow& row : rows) statuses_.push_back(static_cast<std::int16_t>(row.status));
     return Status::Ok();
@@ -179,11 +186,11 @@ class Hdf5Tables {
   std::vector<std::int16_t> statuses_;
 };
 
-// The whole table into an open file.
+// The whole table into an open file, Hdf5Lock held.
 Status WriteTables(hid_t file, const Table& table) {
   Hdf5Tables tables(file, *table.info);
   VITRINE_RETURN_IF_ERROR(tables.Start());
-  VITRINE_RETURN_IF_ERROR(tables.Append(table.rows));
+  VITRINE_RETURN_IF_ERROR(tables.Append(table.rows, [](auto append) { return append(); }));
   return tables.Finish();
 }
 
@@ -404,9 +411,10 @@ Result<std::unique_ptr<TableFileWriter>> TableFileWriter::Create(const Descripto
 
 Status TableFileWriter::Append(const std::vector<TableRow>& rows) {
   if (format_ == FeatureFormat::kHdf5) {
-    std::lock_guard lock(Hdf5Lock());
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    VITRINE_RETURN_IF_ERROR(hdf5_->tables.Append(rows));
+    VITRINE_RETURN_IF_ERROR(hdf5_->tables.Append(rows, [](auto append) {
+      std::lock_guard lock(Hdf5Lock());
+      return append();
+    }));
   } else {
     text_ << encoder_->Rows(rows);
   }

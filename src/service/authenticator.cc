@@ -37,6 +37,13 @@ Result<Caller> Authenticator::EnabledUser(UserId id) const {
   return Caller::ForUser(std::move(record->user));
 }
 
+Result<Caller> Authenticator::Refreshed(const Caller& caller) const {
+  if (!caller.user()) return caller;
+  VITRINE_ASSIGN_OR_RETURN(Caller now, EnabledUser(caller.user_id()));
+  if (caller.project_scope()) return Caller::ForJob(*now.user(), *caller.project_scope());
+  return now;
+}
+
 Result<Caller> Authenticator::WithBearerToken(std::string_view token,
                                               std::optional<std::chrono::seconds> max_lifetime) const {
   auto found = catalog_.FindTokenWithUser(HashBearerToken(token));

@@ -61,6 +61,11 @@ class Authenticator {
   // memory, since the server started): who is online, for Cytomine's user listing.
   std::vector<UserId> ActiveSince(Timestamp since) const;
 
+  // The caller as its account stands now, keeping a job token's project scope: for work that
+  // outlives the request it was checked at (a long streamed answer), which must stop when the
+  // account is disabled or deleted. The local operator stands as it is.
+  Result<Caller> Refreshed(const Caller& caller) const;
+
  private:
   Result<Caller> EnabledUser(UserId id) const;
   // Every accepted credential passes here, so that ActiveSince knows who is online.

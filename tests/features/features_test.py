@@ -317,6 +317,48 @@ def run_cli(binary, api, port, work, project, textured_id, expected_htd):
     check("an output of an unknown format is refused before any work", r.returncode == 1 and ".h5" in r.stderr)
 
 
+def open_stream(api, port, name, resources):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("POST", "/api/v1/features/%s?format=json" % name, body=json.dumps({"resources": resources}),
+                 headers={"Authorization": "Bearer " + api.token, "Content-Type": "application/json"})
+    return conn, conn.getresponse()
+
+
+def check_streams_are_bounded(api, eve, eve_id, colours, labels, others, port):
+    """As many streamed answers at once as the server has cores (at least two); one more is 503
+    until one ends. A stream whose account is disabled meanwhile breaks off."""
+    project = eve.call("POST", "/api/v1/projects", {"name": "eve's streams"})[1]["id"]
+    resource = {"image": eve.upload(project, "colours.png", colours), "mask": eve.upload(project, "labels.png", labels)}
+    status, _ = eve.extract("Color_Histogram", [resource])  # computed once; the streams read the cache
+    # 10,000 resources of 1,000 rows each: gigabytes, so each stream waits on its unread socket.
+    held = [open_stream(eve, port, "Color_Histogram", [resource] * 10000) for _ in range(max(2, os.cpu_count() or 1))]
+    conn, r = open_stream(api, port, "Color_Histogram", others)
+    refused = json.loads(r.read()) if r.getheader("content-type", "").startswith("application/json") else {}
+    conn.close()
+    check("with as many answers streaming as the server has cores, one more is 503 saying why",
+          status == 200 and [h[1].status for h in held] == [200] * len(held) and r.status == 503 and
+          "streaming" in refused.get("error", {}).get("message", ""), "%d %s" % (r.status, str(refused)[:200]))
+
+    status, _ = api.call("PATCH", "/api/v1/users/%d" % eve_id, {"enabled": False})
+    broken = False
+    try:
+        held[0][1].read()
+    except (http.client.IncompleteRead, ConnectionError):
+        broken = True
+    check("a stream whose account is disabled meanwhile breaks off", status == 200 and broken)
+    for conn, _ in held:
+        conn.close()
+    for attempt in range(200):  # until the server has seen the closed connections
+        conn, r = open_stream(api, port, "Color_Histogram", others)
+        body = r.read()
+        conn.close()
+        if r.status != 503:
+            break
+    check("once the streams end, another is answered", r.status == 200 and len(json.loads(body)["rows"]) == 70,
+          "after %d attempts: %d" % (attempt + 1, r.status))
+    api.call("PATCH", "/api/v1/users/%d" % eve_id, {"enabled": True})
+
+
 def run(api, port, work):
     project = api.call("POST", "/api/v1/projects", {"name": "features"})[1]["id"]
     textured, blobs, shape, labels, deep = synthetic_images()
@@ -457,8 +499,8 @@ def run(api, port, work):
     ys, xs = np.mgrid[0:50, 0:40]
     thousand = ((ys * 40 + xs) % 1000 + 1).astype(np.uint16)
     mid = api.upload(project, "thousand-labels.png", thousand)
-    pid = api.upload(project, "thousand-colours.png", np.dstack([thousand % 256, thousand // 4 % 256,
-                                                                  255 - thousand % 256]).astype(np.uint8))
+    colours = np.dstack([thousand % 256, thousand // 4 % 256, 255 - thousand % 256]).astype(np.uint8)
+    pid = api.upload(project, "thousand-colours.png", colours)
     over = [{"image": pid, "mask": mid}] * 21  # 21,000 rows
     status, csv_text = api.extract("Color_Histogram", over, fmt="csv")
     lines = csv_text.decode().splitlines() if status == 200 else []
@@ -546,6 +588,10 @@ def run(api, port, work):
     check("an empty request is 400", status == 400)
     status, body = eve.call("POST", "/api/v1/features/HTD", raw=b"{\"resources\": [{\"image\": \"x\"}]}")
     check("a malformed resource is 400 naming it", status == 400 and "resources[0]" in body["error"]["message"])
+    status, body = eve.call("POST", "/api/v1/features/HTD", raw=json.dumps({"resources": [1] * 100001}).encode())
+    check("more resources than a job takes are refused before any is read",
+          status == 400 and "100000" in body["error"]["message"], str(body)[:200])
+    check_streams_are_bounded(api, eve, user["id"], colours, thousand, many, port)
 
     # The HDF5 table as bqapi reads it (PyTables), and as h5py does.
     resources = [ids["textured"], {"image": ids["textured"], "mask": ids["labels"]}, 999999]

@@ -1,6 +1,9 @@
 // /api/v1/features: the descriptor catalogue, and descriptors computed over lists of resources
 // (docs/features.md), answered as JSON, CSV or BisQue's HDF5 tables.
+#include <atomic>
 #include <cstring>
+#include <memory>
+#include <thread>
 
 #include "core/byte_stream.h"
 #include "features/feature_table.h"
@@ -133,14 +136,38 @@ Result<HttpResponse> TableResponse(const features::Table& table, const QueryPara
 // or 500 keypoints a resource).
 constexpr std::size_t kStreamedResources = 16;
 
+// Streamed answers under way at once, each holding a worker while a piece is computed: beyond
+// as many as there are cores, one more would only slow the others (and escape the server's
+// busy limit, which counts requests, not the pieces of their answers).
+class StreamSlots : public std::enable_shared_from_this<StreamSlots> {
+ public:
+  explicit StreamSlots(int most) : most_(most) {}
+
+  // A slot, given back when the returned handle goes; nullptr when all are taken.
+  std::shared_ptr<void> Take() {
+    if (taken_.fetch_add(1) >= most_) {
+      taken_.fetch_sub(1);
+      return nullptr;
+    }
+    return std::shared_ptr<void>(this, [self = shared_from_this()](StreamSlots*) { self->taken_.fetch_sub(1); });
+  }
+
+  int most() const { return most_; }
+
+ private:
+  const int most_;
+  std::atomic<int> taken_{0};
+};
+
 // A JSON or CSV table sent as its rows are computed, a piece of the resources at a time, so that
 // neither the rows nor the text are ever held whole, and the first rows leave before the last
 // are computed. Read runs on a worker, as the handler does.
 class StreamedTable final : public core::ByteSource {
  public:
   StreamedTable(service::Service& service, Caller caller, const features::Descriptor& descriptor,
-                service::FeatureRequest request, FeatureFormat format)
+                service::FeatureRequest request, FeatureFormat format, std::shared_ptr<void> slot)
       : service_(service),
+        slot_(std::move(slot)),
         caller_(std::move(caller)),
         descriptor_(descriptor),
         request_(std::move(request)),
@@ -167,6 +194,9 @@ class StreamedTable final : public core::ByteSource {
       ended_ = true;
       return Status::Ok();
     }
+    // Rights were checked when the answer began; an account disabled since ends it (the client
+    // sees a broken answer, never a short one).
+    VITRINE_ASSIGN_OR_RETURN(caller_, service_.auth().Refreshed(caller_));
     VITRINE_ASSIGN_OR_RETURN(auto rows, service_.features().ExtractRows(caller_, descriptor_, request_, next_,
                                                                         kStreamedResources, service::kMaxFeatureRows));
     next_ += kStreamedResources;
@@ -175,7 +205,8 @@ class StreamedTable final : public core::ByteSource {
   }
 
   service::Service& service_;
-  const Caller caller_;
+  const std::shared_ptr<void> slot_;
+  Caller caller_;
   const features::Descriptor& descriptor_;
   const service::FeatureRequest request_;
   features::TableTextEncoder encoder_;
@@ -187,15 +218,21 @@ class StreamedTable final : public core::ByteSource {
 
 // Runs a request's resources through the descriptor with the size and caching asked for, and
 // answers the table in the format asked for: JSON and CSV of many resources streamed.
-Result<HttpResponse> Extracted(service::Service& service, const Caller& caller, const std::string& name,
-                               service::FeatureRequest request, const wire::Json* parameters,
-                               const QueryParams& query) {
+Result<HttpResponse> Extracted(service::Service& service, StreamSlots& slots, const Caller& caller,
+                               const std::string& name, service::FeatureRequest request,
+                               const wire::Json* parameters, const QueryParams& query) {
   VITRINE_ASSIGN_OR_RETURN(request.max_size, MaxSize(parameters, query));
   VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
   request.use_cache = !no_cache;
   VITRINE_ASSIGN_OR_RETURN(const std::string format, FormatParam(query));
   if ((format == "json" || format == "csv") && request.resources.size() > kStreamedResources) {
     VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, service.features().Check(name, request));
+    std::shared_ptr<void> slot = slots.Take();
+    if (!slot) {
+      return Status::Unavailable(std::to_string(slots.most()) +
+                                 " feature answers are streaming already; try again shortly, or send the request "
+                                 "with \"job\": true");
+    }
     const FeatureFormat kind = format == "csv" ? FeatureFormat::kCsv : FeatureFormat::kJson;
     HttpResponse r;
     if (kind == FeatureFormat::kCsv) {
@@ -204,7 +241,8 @@ Result<HttpResponse> Extracted(service::Service& service, const Caller& caller, 
     } else {
       r.With("content-type", "application/json");
     }
-    r.stream = std::make_unique<StreamedTable>(service, caller, *descriptor, std::move(request), kind);
+    r.stream = std::make_unique<StreamedTable>(service, caller, *descriptor, std::move(request), kind,
+                                               std::move(slot));
     r.stream_length = -1;  // chunked: the length is known only at the end
     return r;
   }
@@ -278,8 +316,8 @@ Result<HttpResponse> ExtractAsJob(service::Service& service, const Caller& calle
   return r;
 }
 
-Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
-                                     const PathParams& params) {
+Result<HttpResponse> ExtractFeatures(service::Service& service, StreamSlots& slots, const Caller& caller,
+                                     const HttpRequest& request, const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
   VITRINE_RETURN_IF_ERROR(FormatParam(query).status());
   VITRINE_ASSIGN_OR_RETURN(wire::Json body, wire::ParseObject(request.body));
@@ -296,7 +334,15 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
     }
     as_job = it->get<bool>();
   }
+  // Refused before each resource is parsed: a body of millions of ids must not become millions
+  // of resources first.
+  const std::size_t most = service.jobs().options().max_images_per_input;
+  if (resources->size() > most) {
+    return Status::InvalidArgument("at most " + std::to_string(most) + " resources in one request, even as a job; " +
+                                   std::to_string(resources->size()) + " given");
+  }
   service::FeatureRequest feature_request;
+  feature_request.resources.reserve(resources->size());
   for (std::size_t i = 0; i < resources->size(); ++i) {
     VITRINE_ASSIGN_OR_RETURN(auto resource, ParseResource((*resources)[i], i));
     feature_request.resources.push_back(std::move(resource));
@@ -307,11 +353,11 @@ Result<HttpResponse> ExtractFeatures(service::Service& service, const Caller& ca
     parameters = &*it;
   }
   if (as_job) return ExtractAsJob(service, caller, params.at("name"), feature_request, body, parameters, query);
-  return Extracted(service, caller, params.at("name"), std::move(feature_request), parameters, query);
+  return Extracted(service, slots, caller, params.at("name"), std::move(feature_request), parameters, query);
 }
 
-Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Caller& caller, const HttpRequest& request,
-                                          const PathParams& params) {
+Result<HttpResponse> ExtractImageFeatures(service::Service& service, StreamSlots& slots, const Caller& caller,
+                                          const HttpRequest& request, const PathParams& params) {
   VITRINE_ASSIGN_OR_RETURN(QueryParams query, QueryParams::Parse(request.query));
   VITRINE_RETURN_IF_ERROR(FormatParam(query).status());
   service::FeatureResource resource;
@@ -323,7 +369,7 @@ Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Calle
   }
   service::FeatureRequest feature_request;
   feature_request.resources.push_back(resource);
-  return Extracted(service, caller, params.at("name"), std::move(feature_request), nullptr, query);
+  return Extracted(service, slots, caller, params.at("name"), std::move(feature_request), nullptr, query);
 }
 
 }  // namespace
@@ -331,8 +377,15 @@ Result<HttpResponse> ExtractImageFeatures(service::Service& service, const Calle
 void AddFeatureRoutes(Router& router, service::Service& service) {
   router.Add("GET", "/api/v1/features", Authed(service, ListDescriptors));
   router.Add("GET", "/api/v1/features/{name}", Authed(service, GetDescriptor));
-  router.Add("POST", "/api/v1/features/{name}", AuthedWork(service, ExtractFeatures));
-  router.Add("GET", "/api/v1/images/{image_id}/features/{name}", AuthedWork(service, ExtractImageFeatures));
+  // Shared by the routes, and by the answers they stream for as long as those last.
+  auto slots = std::make_shared<StreamSlots>(static_cast<int>(std::max(2U, std::thread::hardware_concurrency())));
+  auto with_slots = [slots](auto handler) {
+    return [slots, handler](service::Service& s, const Caller& caller, const HttpRequest& request,
+                            const PathParams& params) { return handler(s, *slots, caller, request, params); };
+  };
+  router.Add("POST", "/api/v1/features/{name}", AuthedWork(service, with_slots(ExtractFeatures)));
+  router.Add("GET", "/api/v1/images/{image_id}/features/{name}",
+             AuthedWork(service, with_slots(ExtractImageFeatures)));
 }
 
 }  // namespace vitrine::http::routes
