@@ -116,8 +116,8 @@ class Hdf5Tables {
       for (std::size_t r = 0; r < count; ++r) Fill(rows[first + r], records.data() + r * layout_.record_bytes);
       VITRINE_RETURN_IF_ERROR(locked([&] {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-        return H5TBappend_records(file_, "values", count, layout_.record_bytes, layout_.offsets.data(),
-                                  sizes_.data(), records.data()) < 0
+        return H5TBappend_records(file_, "values", count, layout_.record_bytes, layout_.offsets.data(), sizes_.data(),
+                                  records.data()) < 0
                    ? Failed("values")
                    : Status::Ok();
       }));

@@ -219,8 +219,8 @@ class StreamedTable final : public core::ByteSource {
 // Runs a request's resources through the descriptor with the size and caching asked for, and
 // answers the table in the format asked for: JSON and CSV of many resources streamed.
 Result<HttpResponse> Extracted(service::Service& service, StreamSlots& slots, const Caller& caller,
-                               const std::string& name, service::FeatureRequest request,
-                               const wire::Json* parameters, const QueryParams& query) {
+                               const std::string& name, service::FeatureRequest request, const wire::Json* parameters,
+                               const QueryParams& query) {
   VITRINE_ASSIGN_OR_RETURN(request.max_size, MaxSize(parameters, query));
   VITRINE_ASSIGN_OR_RETURN(bool no_cache, NoCache(query));
   request.use_cache = !no_cache;
@@ -241,8 +241,7 @@ Result<HttpResponse> Extracted(service::Service& service, StreamSlots& slots, co
     } else {
       r.With("content-type", "application/json");
     }
-    r.stream = std::make_unique<StreamedTable>(service, caller, *descriptor, std::move(request), kind,
-                                               std::move(slot));
+    r.stream = std::make_unique<StreamedTable>(service, caller, *descriptor, std::move(request), kind, std::move(slot));
     r.stream_length = -1;  // chunked: the length is known only at the end
     return r;
   }
@@ -384,8 +383,7 @@ void AddFeatureRoutes(Router& router, service::Service& service) {
                             const PathParams& params) { return handler(s, *slots, caller, request, params); };
   };
   router.Add("POST", "/api/v1/features/{name}", AuthedWork(service, with_slots(ExtractFeatures)));
-  router.Add("GET", "/api/v1/images/{image_id}/features/{name}",
-             AuthedWork(service, with_slots(ExtractImageFeatures)));
+  router.Add("GET", "/api/v1/images/{image_id}/features/{name}", AuthedWork(service, with_slots(ExtractImageFeatures)));
 }
 
 }  // namespace vitrine::http::routes
