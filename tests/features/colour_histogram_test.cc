@@ -2,6 +2,7 @@
 // bin, rows are shares of the pixels, each mask label counts its own pixels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
 #include <random>
@@ -125,6 +126,42 @@ TEST(ColourHistogram, EachLabelCountsOnlyItsOwnPixels) {
   EXPECT_EQ(rows[1].columns[0], 7.0);
   EXPECT_FLOAT_EQ(rows[1].values[5], 0.5f);
   EXPECT_FLOAT_EQ(rows[1].values[1], 0.5f);
+}
+
+// Colours are remembered by RGB as pixels come: with far more colours than the memory holds,
+// the counts must not depend on which came first (a remembered colour mistaken for another
+// would), and each patch's colour must keep its own bin however many others are seen first.
+TEST(ColourHistogram, CountsDoNotDependOnTheOrderOfThePixels) {
+  imaging::DecodedPixels noise{.width = 700, .height = 500, .bands = 3};
+  std::mt19937 random(7);
+  noise.values.resize(std::size_t{700} * 500 * 3);
+  for (auto& v : noise.values) v = static_cast<std::uint8_t>(random() % 256);
+  imaging::DecodedPixels reversed = noise;
+  for (std::size_t i = 0, n = reversed.values.size() / 3; i < n / 2; ++i) {
+    std::swap_ranges(&reversed.values[3 * i], &reversed.values[3 * i + 3], &reversed.values[3 * (n - 1 - i)]);
+  }
+  const std::vector<Row> forward = Histogram(noise), backward = Histogram(reversed);
+  ASSERT_EQ(forward.size(), 1u);
+  ASSERT_EQ(backward.size(), 1u);
+  EXPECT_EQ(forward[0].values, backward[0].values);
+  int used = 0;
+  for (float share : forward[0].values) used += share > 0;
+  EXPECT_GE(used, 15) << "noise holds most named colours";
+
+  // The same noise, then a block of pure red last: red's share is exactly the block's.
+  imaging::DecodedPixels with_red = noise;
+  for (std::size_t i = with_red.values.size() - 3 * 35000; i < with_red.values.size(); i += 3) {
+    with_red.values[i] = 255, with_red.values[i + 1] = 0, with_red.values[i + 2] = 0;
+  }
+  const std::vector<Row> tail = Histogram(with_red), block = Histogram(Flat(350, 100, 255, 0, 0));
+  ASSERT_EQ(tail.size(), 1u);
+  ASSERT_EQ(block.size(), 1u);
+  EXPECT_EQ(block[0].values[5], 1.0f);
+  imaging::DecodedPixels head{.width = 700, .height = 450, .bands = 3};
+  head.values.assign(noise.values.begin(), noise.values.end() - 3 * 35000);
+  const std::vector<Row> rest = Histogram(head);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_NEAR(tail[0].values[5], (rest[0].values[5] * 315000 + 35000) / 350000, 1e-6);
 }
 
 TEST(ColourHistogram, GreyPixelsAreRefused) {
