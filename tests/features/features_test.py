@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import cv2
 import h5py
@@ -324,38 +325,80 @@ def open_stream(api, port, name, resources):
     return conn, conn.getresponse()
 
 
+def read_at_most(response, limit):
+    """Reads a body in pieces, up to `limit` bytes: "ended", "broken" (cut off) or "more"."""
+    total = 0
+    try:
+        while total < limit:
+            piece = response.read(1 << 20)
+            if not piece:
+                return "ended"
+            total += len(piece)
+    except (http.client.IncompleteRead, ConnectionError):
+        return "broken"
+    return "more"
+
+
+def hold_streams(api, port, resources, most=64):
+    """Opens streamed answers until one is refused: the ones held, and the refusal (status, message)."""
+    held = []
+    while len(held) < most:
+        conn, r = open_stream(api, port, "Color_Histogram", resources)
+        if r.status != 200:
+            body = r.read()
+            conn.close()
+            message = json.loads(body).get("error", {}).get("message", "") if body.startswith(b"{") else ""
+            return held, (r.status, message)
+        held.append((conn, r))
+    return held, (200, "")
+
+
 def check_streams_are_bounded(api, eve, eve_id, colours, labels, others, port):
-    """As many streamed answers at once as the server has cores (at least two); one more is 503
-    until one ends. A stream whose account is disabled meanwhile breaks off."""
+    """A few streamed answers at once per account (as many as the machine has CPUs, at least two),
+    four times that in all; one more is 503 until one ends. A stream whose account is disabled
+    meanwhile breaks off."""
     project = eve.call("POST", "/api/v1/projects", {"name": "eve's streams"})[1]["id"]
     resource = {"image": eve.upload(project, "colours.png", colours), "mask": eve.upload(project, "labels.png", labels)}
     status, _ = eve.extract("Color_Histogram", [resource])  # computed once; the streams read the cache
     # 10,000 resources of 1,000 rows each: gigabytes, so each stream waits on its unread socket.
-    held = [open_stream(eve, port, "Color_Histogram", [resource] * 10000) for _ in range(max(2, os.cpu_count() or 1))]
+    many = [resource] * 10000
+    held, (refusal, message) = hold_streams(eve, port, many)
+    per_account = len(held)
+    check("an account streaming as many answers as the machine has CPUs gets 503 for one more, saying why",
+          status == 200 and refusal == 503 and per_account >= 2 and
+          message.startswith("%d feature answers of this account are streaming" % per_account),
+          "%d after %d streams: %s" % (refusal, per_account, message))
+    others_held = []
+    for n in range(3):
+        username = "streamer%d" % n
+        created = api.call("POST", "/api/v1/users", {"username": username, "password": username + "-password"})[1]
+        api.call("PUT", "/api/v1/projects/%d/members/%d" % (project, created["id"]), {"role": "viewer"})
+        streamer = Api(port, token_for(Api(port), username, username + "-password"))
+        more, _ = hold_streams(streamer, port, many, most=per_account)
+        others_held += more
     conn, r = open_stream(api, port, "Color_Histogram", others)
-    refused = json.loads(r.read()) if r.getheader("content-type", "").startswith("application/json") else {}
+    body = r.read() if r.status != 200 else b""
     conn.close()
-    check("with as many answers streaming as the server has cores, one more is 503 saying why",
-          status == 200 and [h[1].status for h in held] == [200] * len(held) and r.status == 503 and
-          "streaming" in refused.get("error", {}).get("message", ""), "%d %s" % (r.status, str(refused)[:200]))
+    check("other accounts stream meanwhile, up to four times as many in all; then 503",
+          len(others_held) == 3 * per_account and r.status == 503 and
+          ("%d feature answers are streaming" % (4 * per_account)).encode() in body,
+          "%d held, then %d %s" % (len(others_held), r.status, body[:200]))
 
     status, _ = api.call("PATCH", "/api/v1/users/%d" % eve_id, {"enabled": False})
-    broken = False
-    try:
-        held[0][1].read()
-    except (http.client.IncompleteRead, ConnectionError):
-        broken = True
-    check("a stream whose account is disabled meanwhile breaks off", status == 200 and broken)
-    for conn, _ in held:
+    ending = read_at_most(held[0][1], 256 << 20)
+    check("a stream whose account is disabled meanwhile breaks off", status == 200 and ending == "broken", ending)
+    for conn, _ in held + others_held:
         conn.close()
-    for attempt in range(200):  # until the server has seen the closed connections
+    deadline = time.monotonic() + 30
+    while True:  # until the server has seen the closed connections
         conn, r = open_stream(api, port, "Color_Histogram", others)
         body = r.read()
         conn.close()
-        if r.status != 503:
+        if r.status != 503 or time.monotonic() > deadline:
             break
+        time.sleep(0.05)
     check("once the streams end, another is answered", r.status == 200 and len(json.loads(body)["rows"]) == 70,
-          "after %d attempts: %d" % (attempt + 1, r.status))
+          "%d %s" % (r.status, body[:200]))
     api.call("PATCH", "/api/v1/users/%d" % eve_id, {"enabled": True})
 
 
@@ -588,8 +631,9 @@ def run(api, port, work):
     check("an empty request is 400", status == 400)
     status, body = eve.call("POST", "/api/v1/features/HTD", raw=b"{\"resources\": [{\"image\": \"x\"}]}")
     check("a malformed resource is 400 naming it", status == 400 and "resources[0]" in body["error"]["message"])
-    status, body = eve.call("POST", "/api/v1/features/HTD", raw=json.dumps({"resources": [1] * 100001}).encode())
-    check("more resources than a job takes are refused before any is read",
+    too_many = json.dumps({"resources": [{"image": "x"}] + [1] * 100000}).encode()
+    status, body = eve.call("POST", "/api/v1/features/HTD", raw=too_many)
+    check("more resources than a job takes are refused before any is parsed (not resources[0]'s error)",
           status == 400 and "100000" in body["error"]["message"], str(body)[:200])
     check_streams_are_bounded(api, eve, user["id"], colours, thousand, many, port)
 

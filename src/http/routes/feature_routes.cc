@@ -1,8 +1,9 @@
 // /api/v1/features: the descriptor catalogue, and descriptors computed over lists of resources
 // (docs/features.md), answered as JSON, CSV or BisQue's HDF5 tables.
-#include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/byte_stream.h"
@@ -136,27 +137,45 @@ Result<HttpResponse> TableResponse(const features::Table& table, const QueryPara
 // or 500 keypoints a resource).
 constexpr std::size_t kStreamedResources = 16;
 
-// Streamed answers under way at once, each holding a worker while a piece is computed: beyond
-// as many as there are cores, one more would only slow the others (and escape the server's
-// busy limit, which counts requests, not the pieces of their answers).
+// Streamed answers under way at once. A stream holds its place for as long as its reader takes
+// (a slow reader, a long answer), so one account may hold only a few places and all accounts
+// together a few times that: no account alone can keep the others from streaming, and the
+// server's workers are never all taken by pieces of streams, which its busy limit (counting
+// requests, not the pieces of their answers) does not see.
 class StreamSlots : public std::enable_shared_from_this<StreamSlots> {
  public:
-  explicit StreamSlots(int most) : most_(most) {}
+  StreamSlots(int per_user, int in_all) : per_user_(per_user), in_all_(in_all) {}
 
-  // A slot, given back when the returned handle goes; nullptr when all are taken.
-  std::shared_ptr<void> Take() {
-    if (taken_.fetch_add(1) >= most_) {
-      taken_.fetch_sub(1);
-      return nullptr;
+  // A place for `user`'s stream, given back when the returned handle goes; kUnavailable naming
+  // the bound reached when there is none.
+  Result<std::shared_ptr<void>> Take(UserId user) {
+    std::lock_guard lock(mu_);
+    int& mine = taken_[user.value()];
+    if (mine >= per_user_ || total_ >= in_all_) {
+      const bool account = mine >= per_user_;
+      if (mine == 0) taken_.erase(user.value());
+      return Status::Unavailable(account ? std::to_string(per_user_) +
+                                               " feature answers of this account are streaming already; try again "
+                                               "when one has ended"
+                                         : std::to_string(in_all_) +
+                                               " feature answers are streaming already; try again shortly");
     }
-    return std::shared_ptr<void>(this, [self = shared_from_this()](StreamSlots*) { self->taken_.fetch_sub(1); });
+    ++mine, ++total_;
+    return std::shared_ptr<void>(this, [self = shared_from_this(), user](StreamSlots*) { self->Give(user); });
   }
 
-  int most() const { return most_; }
-
  private:
-  const int most_;
-  std::atomic<int> taken_{0};
+  void Give(UserId user) {
+    std::lock_guard lock(mu_);
+    --total_;
+    if (--taken_[user.value()] == 0) taken_.erase(user.value());
+  }
+
+  const int per_user_;
+  const int in_all_;
+  std::mutex mu_;
+  std::map<std::int64_t, int> taken_;  // by user id
+  int total_ = 0;
 };
 
 // A JSON or CSV table sent as its rows are computed, a piece of the resources at a time, so that
@@ -227,12 +246,7 @@ Result<HttpResponse> Extracted(service::Service& service, StreamSlots& slots, co
   VITRINE_ASSIGN_OR_RETURN(const std::string format, FormatParam(query));
   if ((format == "json" || format == "csv") && request.resources.size() > kStreamedResources) {
     VITRINE_ASSIGN_OR_RETURN(const features::Descriptor* descriptor, service.features().Check(name, request));
-    std::shared_ptr<void> slot = slots.Take();
-    if (!slot) {
-      return Status::Unavailable(std::to_string(slots.most()) +
-                                 " feature answers are streaming already; try again shortly, or send the request "
-                                 "with \"job\": true");
-    }
+    VITRINE_ASSIGN_OR_RETURN(std::shared_ptr<void> slot, slots.Take(caller.user_id()));
     const FeatureFormat kind = format == "csv" ? FeatureFormat::kCsv : FeatureFormat::kJson;
     HttpResponse r;
     if (kind == FeatureFormat::kCsv) {
@@ -377,7 +391,8 @@ void AddFeatureRoutes(Router& router, service::Service& service) {
   router.Add("GET", "/api/v1/features", Authed(service, ListDescriptors));
   router.Add("GET", "/api/v1/features/{name}", Authed(service, GetDescriptor));
   // Shared by the routes, and by the answers they stream for as long as those last.
-  auto slots = std::make_shared<StreamSlots>(static_cast<int>(std::max(2U, std::thread::hardware_concurrency())));
+  const int cpus = static_cast<int>(std::max(2U, std::thread::hardware_concurrency()));
+  auto slots = std::make_shared<StreamSlots>(cpus, 4 * cpus);
   auto with_slots = [slots](auto handler) {
     return [slots, handler](service::Service& s, const Caller& caller, const HttpRequest& request,
                             const PathParams& params) { return handler(s, *slots, caller, request, params); };
