@@ -140,8 +140,8 @@ constexpr std::size_t kStreamedResources = 16;
 // Streamed answers under way at once. A stream holds its place for as long as its reader takes
 // (a slow reader, a long answer), so one account may hold only a few places and all accounts
 // together a few times that: no account alone can keep the others from streaming, and the
-// server's workers are never all taken by pieces of streams, which its busy limit (counting
-// requests, not the pieces of their answers) does not see.
+// pieces of streams waiting for a worker, which the server's busy limit (counting requests, not
+// the pieces of their answers) does not see, stay few.
 class StreamSlots : public std::enable_shared_from_this<StreamSlots> {
  public:
   StreamSlots(int per_user, int in_all) : per_user_(per_user), in_all_(in_all) {}
